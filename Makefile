@@ -1,0 +1,43 @@
+# tipdata — the two set-up commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SERVE  ?= 1
+HOME_DIR ?= var
+export TIPDATA_HOME ?= $(HOME_DIR)
+
+.PHONY: demo test lint typecheck install install-test benchmark clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+demo: install
+	$(BIN)/tipdata demo run --home $(TIPDATA_HOME) $(if $(filter 0,$(SERVE)),--no-serve,--serve)
+
+lint: install-test
+	$(BIN)/ruff check tipdata tests benchmarks
+	$(BIN)/ruff format --check tipdata tests benchmarks
+
+typecheck: install-test
+	$(BIN)/mypy
+
+test: install-test lint typecheck
+	$(BIN)/pytest -q
+
+benchmark: install-test
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Benchmarks: each `bench_*.py` is runnable alone and prints its figures."""
