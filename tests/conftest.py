@@ -1,0 +1,187 @@
+"""Shared fixtures: the same test runs on SQLite and on PostgreSQL.
+
+``db`` is an empty database migrated to head, on each backend (``[sqlite]``
+and ``[postgresql]``; the latter is marked ``postgres``, so
+``pytest -m "not postgres"`` runs without a server). Each backend is migrated
+once per session into a template (a SQLite file, a PostgreSQL template
+database). SQLite tests each get a copy of the file; PostgreSQL tests share one
+copy per module, emptied after every test (ids restart at 1).
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tipdata.store import Database, metadata
+
+PG_HOST = "127.0.0.1"
+PG_PORT = 5432
+PG_USERS = ("postgres", "root")
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+@dataclass
+class PostgresServer:
+    """The test PostgreSQL server, reached as a superuser with trust authentication."""
+
+    user: str
+
+    def url(self, database: str) -> sa.URL:
+        """URL of one database on the server."""
+        return sa.URL.create(
+            "postgresql+psycopg", username=self.user, host=PG_HOST, port=PG_PORT, database=database
+        )
+
+    def _admin(self) -> sa.Engine:
+        return sa.create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
+
+    def create_database(self, template: str | None = None) -> str:
+        """Create a database ``tipdata_test_<random hex>`` and return its name."""
+        name = f"tipdata_test_{secrets.token_hex(6)}"
+        clause = f' TEMPLATE "{template}"' if template else ""
+        engine = self._admin()
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql(f'CREATE DATABASE "{name}"{clause}')
+        finally:
+            engine.dispose()
+        return name
+
+    def drop_database(self, name: str) -> None:
+        """Drop a database, closing whatever connections are still open on it."""
+        engine = self._admin()
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> PostgresServer:
+    """The PostgreSQL server, as user ``postgres`` or else ``root``."""
+    problems = []
+    for user in PG_USERS:
+        server = PostgresServer(user)
+        engine = sa.create_engine(server.url("postgres"), connect_args={"connect_timeout": 5})
+        try:
+            with engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+            return server
+        except sa.exc.OperationalError as exc:
+            problems.append(f"{user}: {str(exc.orig).strip().splitlines()[0]}")
+        finally:
+            engine.dispose()
+    pytest.fail(
+        f"PostgreSQL at {PG_HOST}:{PG_PORT} unreachable ({'; '.join(problems)}); "
+        'start it or run pytest -m "not postgres"'
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer) -> Iterator[str]:
+    """A PostgreSQL database migrated to head, copied by every ``postgresql_db``."""
+    name = postgres_server.create_database()
+    database = Database(postgres_server.url(name))
+    try:
+        database.upgrade()
+    finally:
+        database.dispose()
+    yield name
+    postgres_server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head, copied by every ``sqlite_db``."""
+    path = tmp_path_factory.mktemp("template") / "tipdata.db"
+    database = Database(f"sqlite:///{path}")
+    database.upgrade()
+    database.dispose()  # the last connection to close checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture
+def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
+    """A fresh SQLite database, migrated to head."""
+    path = tmp_path / "tipdata.db"
+    shutil.copyfile(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="module")
+def postgresql_module_db(
+    postgres_server: PostgresServer, postgres_template: str
+) -> Iterator[Database]:
+    """One PostgreSQL database per test module (creating one costs about half a second)."""
+    name = postgres_server.create_database(template=postgres_template)
+    database = Database(postgres_server.url(name))
+    yield database
+    database.dispose()
+    postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def postgresql_db(postgresql_module_db: Database) -> Iterator[Database]:
+    """A PostgreSQL database migrated to head and empty; emptied again after the test."""
+    yield postgresql_module_db
+    _reset_postgresql(postgresql_module_db)
+
+
+def _reset_postgresql(database: Database) -> None:
+    """Delete every row and restart every id; rebuild the schema if the test changed it."""
+    expected_tables = sorted([*metadata.tables, "alembic_version"])
+    if (
+        database.table_names() != expected_tables
+        or database.current_revision() != database.head_revision()
+    ):
+        with database.connect() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA public")
+        database.upgrade()
+        return
+    with database.connect() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(table.delete())
+        for table in metadata.sorted_tables:
+            if "id" in table.c and table.c.id.primary_key:
+                connection.execute(
+                    sa.text("SELECT setval(pg_get_serial_sequence(:table, 'id'), 1, false)"),
+                    {"table": f'"{table.name}"'},
+                )
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest) -> Database:
+    """A fresh database migrated to head, on each backend in turn."""
+    database: Database = request.getfixturevalue(f"{request.param}_db")
+    return database
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A fresh database with no tables at all (not migrated), on each backend in turn."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path / 'empty.db'}")
+        yield database
+        database.dispose()
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = server.create_database()
+    database = Database(server.url(name))
+    yield database
+    database.dispose()
+    server.drop_database(name)

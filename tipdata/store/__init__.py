@@ -1,0 +1,72 @@
+"""Storage: SQLAlchemy tables, the :class:`Database`, migrations and backups.
+
+One schema for SQLite and PostgreSQL. Every domain row carries
+``owner_agency_id``, the agency that owns it; every fact refers to the
+:class:`SourceRecord` it came from.
+"""
+
+from tipdata.store.access import AppUser, AuditEvent, Role
+from tipdata.store.backup import backup, restore, table_fingerprints
+from tipdata.store.base import NAMING_CONVENTION, Base, metadata, utc_now
+from tipdata.store.cases import Case, CaseExploitation, CasePerson, Charge, Event
+from tipdata.store.database import Database
+from tipdata.store.people import Person, PersonRecord, new_person_public_id
+from tipdata.store.provenance import ImportRun, Source, SourceRecord, SourceRecordVersion
+from tipdata.store.reference import (
+    Agency,
+    Country,
+    ExploitationType,
+    Law,
+    LawArticle,
+    PenaltyRange,
+    Province,
+)
+from tipdata.store.reports import TOTAL, ProvincialReport, ProvincialReportValue
+from tipdata.store.services import (
+    ProviderService,
+    Referral,
+    Screening,
+    ScreeningAnswer,
+    ServiceProvider,
+)
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "TOTAL",
+    "Agency",
+    "AppUser",
+    "AuditEvent",
+    "Base",
+    "Case",
+    "CaseExploitation",
+    "CasePerson",
+    "Charge",
+    "Country",
+    "Database",
+    "Event",
+    "ExploitationType",
+    "ImportRun",
+    "Law",
+    "LawArticle",
+    "PenaltyRange",
+    "Person",
+    "PersonRecord",
+    "ProviderService",
+    "Province",
+    "ProvincialReport",
+    "ProvincialReportValue",
+    "Referral",
+    "Role",
+    "Screening",
+    "ScreeningAnswer",
+    "ServiceProvider",
+    "Source",
+    "SourceRecord",
+    "SourceRecordVersion",
+    "backup",
+    "metadata",
+    "new_person_public_id",
+    "restore",
+    "table_fingerprints",
+    "utc_now",
+]

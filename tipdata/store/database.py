@@ -1,0 +1,282 @@
+"""The :class:`Database`: one engine, sessions, and Alembic migrations run in-process.
+
+SQLite and PostgreSQL differ only here (connection set-up) and in
+:mod:`tipdata.store.backup`. A database is made by :meth:`Database.upgrade`,
+never by ``create_all``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from tipdata.errors import StorageError
+from tipdata.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+Dialect = Literal["sqlite", "postgresql"]
+
+
+def normalise_url(url: str | sa.URL) -> sa.URL:
+    """Parse a database URL and pick our drivers: ``postgresql://`` means psycopg 3.
+
+    Args:
+        url: an SQLAlchemy URL, e.g. ``sqlite:///var/tipdata.db`` or
+            ``postgresql+psycopg://user@127.0.0.1:5432/tipdata``.
+
+    Returns:
+        The parsed URL.
+
+    Raises:
+        StorageError: the URL is malformed or names another database system.
+    """
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise StorageError(f"invalid database URL: {exc}") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StorageError(
+            f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
+        )
+    return parsed
+
+
+def safe_message(exc: BaseException, url: sa.URL) -> str:
+    """One line describing a database error, with any password removed."""
+    original = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    text = lines[0] if lines else type(original).__name__
+    if url.password:
+        text = text.replace(str(url.password), "***")
+    return text
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """Enforce foreign keys, use WAL and wait for locks, on every new SQLite connection."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+    finally:
+        cursor.close()
+
+
+class Database:
+    """A tipdata database on SQLite or PostgreSQL.
+
+    Args:
+        url: SQLAlchemy URL; ``postgresql://`` is read as ``postgresql+psycopg://``.
+        echo: log every SQL statement (debugging only).
+
+    Examples:
+        >>> db = Database("sqlite:///var/tipdata.db")  # doctest: +SKIP
+        >>> db.upgrade()  # doctest: +SKIP
+        >>> with db.session() as session:  # doctest: +SKIP
+        ...     session.add(Agency(code="MOI", name="Ministry of Interior", kind="government"))
+    """
+
+    def __init__(self, url: str | sa.URL, *, echo: bool = False) -> None:
+        self.url = normalise_url(url)
+        if self.dialect == "sqlite":
+            self._check_sqlite_folder()
+        connect_args: dict[str, Any] = {}
+        if self.dialect == "postgresql":
+            connect_args["connect_timeout"] = 10
+        try:
+            self.engine: sa.Engine = sa.create_engine(
+                self.url, echo=echo, pool_pre_ping=True, connect_args=connect_args
+            )
+        except (sa.exc.ArgumentError, ImportError) as exc:
+            raise StorageError(f"cannot use database {self.display_url}: {exc}") from None
+        if self.dialect == "sqlite":
+            event.listen(self.engine, "connect", _configure_sqlite)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        """Open the database the settings name (a SQLite file under home by default).
+
+        Args:
+            settings: the application settings.
+
+        Returns:
+            The database; not yet connected nor migrated.
+        """
+        if not settings.database_url:
+            settings.ensure_home()
+        return cls(settings.effective_database_url)
+
+    @property
+    def dialect(self) -> Dialect:
+        """``"sqlite"`` or ``"postgresql"``."""
+        backend = self.url.get_backend_name()
+        return "sqlite" if backend == "sqlite" else "postgresql"
+
+    @property
+    def display_url(self) -> str:
+        """The URL with the password masked, fit for messages and logs."""
+        return self.url.render_as_string(hide_password=True)
+
+    def _check_sqlite_folder(self) -> None:
+        database = self.url.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            folder = Path(database).expanduser().resolve().parent
+            if not folder.is_dir():
+                raise StorageError(f"SQLite database folder {folder} does not exist")
+
+    def _storage_error(self, doing: str, exc: BaseException) -> StorageError:
+        return StorageError(f"{doing} {self.display_url} failed: {safe_message(exc, self.url)}")
+
+    @contextmanager
+    def connect(self) -> Iterator[sa.Connection]:
+        """A connection in a transaction, committed on success and rolled back on error.
+
+        Yields:
+            The connection.
+
+        Raises:
+            StorageError: the database cannot be reached.
+        """
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            raise self._storage_error("using database", exc) from None
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """An ORM session: committed when the block ends, rolled back if it raises.
+
+        Integrity errors (``sqlalchemy.exc.IntegrityError``) reach the caller unchanged;
+        a lost or unreachable database becomes :class:`StorageError`.
+
+        Yields:
+            The session; its objects stay readable after the commit.
+
+        Raises:
+            StorageError: the database cannot be reached.
+        """
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            session.rollback()
+            raise self._storage_error("using database", exc) from None
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @property
+    def session_factory(self) -> sessionmaker[Session]:
+        """Makes sessions that the caller commits and closes itself (long-lived work)."""
+        return self._sessions
+
+    def check(self) -> None:
+        """Connect and run ``SELECT 1``.
+
+        Raises:
+            StorageError: the database cannot be reached.
+        """
+        with self.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+
+    def _alembic_config(self) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        return config
+
+    def head_revision(self) -> str:
+        """The newest migration revision shipped with this version of tipdata."""
+        head = ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+        if head is None:  # pragma: no cover - the package always ships migrations
+            raise StorageError(f"no migrations found in {MIGRATIONS_DIR}")
+        return head
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Migrate the database up to ``revision`` (creating every table on an empty one).
+
+        Args:
+            revision: an Alembic revision id, or ``"head"``.
+
+        Raises:
+            StorageError: the database cannot be reached or a migration fails.
+        """
+        self._run_migration("upgrade", revision)
+
+    def downgrade(self, revision: str) -> None:
+        """Migrate the database down to ``revision`` (``"base"`` drops every table).
+
+        Args:
+            revision: an Alembic revision id, or ``"base"``.
+
+        Raises:
+            StorageError: the database cannot be reached or a migration fails.
+        """
+        self._run_migration("downgrade", revision)
+
+    def _run_migration(self, direction: Literal["upgrade", "downgrade"], revision: str) -> None:
+        config = self._alembic_config()
+        log.info("%s of %s to %s", direction, self.display_url, revision)
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                if direction == "upgrade":
+                    command.upgrade(config, revision)
+                else:
+                    command.downgrade(config, revision)
+        except StorageError:
+            raise
+        except Exception as exc:
+            raise self._storage_error(f"{direction} to {revision} of", exc) from None
+
+    def current_revision(self) -> str | None:
+        """The migration revision the database is at, or None if it was never migrated.
+
+        Raises:
+            StorageError: the database cannot be reached.
+        """
+        with self.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def table_names(self) -> list[str]:
+        """Names of every table in the database, sorted (``alembic_version`` included).
+
+        Raises:
+            StorageError: the database cannot be reached.
+        """
+        with self.connect() as connection:
+            return sorted(sa.inspect(connection).get_table_names())
+
+    def dispose(self) -> None:
+        """Close every pooled connection (call before restoring or dropping the database)."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.dispose()
+
+    def __repr__(self) -> str:
+        return f"Database({self.display_url!r})"
