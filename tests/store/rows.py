@@ -101,9 +101,7 @@ def seed(session: Session) -> None:
         kind=LawArticleKind.PENAL,
         is_trafficking_offence=True,
         verified=True,
-        penalty_ranges=[
-            PenaltyRange(condition="", min_months=84, max_months=180, min_fine_riel=None)
-        ],
+        penalty_ranges=[PenaltyRange(condition="", min_months=84, max_months=180, min_fine=None)],
     )
     session.add(article)
     session.add(ExploitationType(code="sexual", name="Sexual exploitation"))

@@ -87,10 +87,9 @@ class LawArticle(IdMixin, Base):
     law_id: Mapped[int] = mapped_column(sa.ForeignKey("law.id"))
     article: Mapped[str] = mapped_column(sa.String(40))
     title: Mapped[str | None] = mapped_column(sa.Text)
-    kind: Mapped[LawArticleKind] = mapped_column(enum_type(LawArticleKind, "kind"))
-    is_trafficking_offence: Mapped[bool] = mapped_column(
-        flag_type("is_trafficking_offence"), default=False
-    )
+    # Both unknown (NULL) for articles whose text could not be read.
+    kind: Mapped[LawArticleKind | None] = mapped_column(enum_type(LawArticleKind, "kind"))
+    is_trafficking_offence: Mapped[bool | None] = mapped_column(flag_type("is_trafficking_offence"))
     verified: Mapped[bool] = mapped_column(flag_type("verified"), default=False)
     source: Mapped[str | None] = mapped_column(sa.Text)
 
@@ -109,10 +108,15 @@ class PenaltyRange(IdMixin, Base):
         sa.ForeignKey("law_article.id", ondelete="CASCADE"), index=True
     )
     condition: Mapped[str] = mapped_column(sa.Text, default="")
+    # A prison term is set in months or, for petty offences (e.g. soliciting), in days.
     min_months: Mapped[int | None]
     max_months: Mapped[int | None]
-    min_fine_riel: Mapped[int | None] = mapped_column(sa.BigInteger)
-    max_fine_riel: Mapped[int | None] = mapped_column(sa.BigInteger)
+    min_days: Mapped[int | None]
+    max_days: Mapped[int | None]
+    # Fines are amounts of `fine_unit`: riel, or multiples of the base daily wage (Labour Law).
+    min_fine: Mapped[int | None] = mapped_column(sa.BigInteger)
+    max_fine: Mapped[int | None] = mapped_column(sa.BigInteger)
+    fine_unit: Mapped[str | None] = mapped_column(sa.String(20))
 
     law_article: Mapped[LawArticle] = relationship(back_populates="penalty_ranges")
 
@@ -122,9 +126,17 @@ class PenaltyRange(IdMixin, Base):
             "min_months IS NULL OR max_months IS NULL OR min_months <= max_months",
             name="months_ordered",
         ),
-        sa.CheckConstraint("min_fine_riel >= 0", name="min_fine_not_negative"),
+        sa.CheckConstraint("min_days >= 0", name="min_days_not_negative"),
         sa.CheckConstraint(
-            "min_fine_riel IS NULL OR max_fine_riel IS NULL OR min_fine_riel <= max_fine_riel",
+            "min_days IS NULL OR max_days IS NULL OR min_days <= max_days",
+            name="days_ordered",
+        ),
+        sa.CheckConstraint("min_fine >= 0", name="min_fine_not_negative"),
+        sa.CheckConstraint(
+            "min_fine IS NULL OR max_fine IS NULL OR min_fine <= max_fine",
             name="fines_ordered",
+        ),
+        sa.CheckConstraint(
+            "fine_unit IN ('riel', 'base_daily_wage', 'usd')", name="fine_unit_known"
         ),
     )

@@ -121,12 +121,12 @@ def upgrade() -> None:
                 create_constraint=True,
                 name=op.f("ck_law_article_kind"),
             ),
-            nullable=False,
+            nullable=True,
         ),
         sa.Column(
             "is_trafficking_offence",
             sa.Boolean(create_constraint=True, name=op.f("ck_law_article_is_trafficking_offence")),
-            nullable=False,
+            nullable=True,
         ),
         sa.Column(
             "verified",
@@ -172,14 +172,24 @@ def upgrade() -> None:
         sa.Column("condition", sa.Text(), nullable=False),
         sa.Column("min_months", sa.Integer(), nullable=True),
         sa.Column("max_months", sa.Integer(), nullable=True),
-        sa.Column("min_fine_riel", sa.BigInteger(), nullable=True),
-        sa.Column("max_fine_riel", sa.BigInteger(), nullable=True),
+        sa.Column("min_days", sa.Integer(), nullable=True),
+        sa.Column("max_days", sa.Integer(), nullable=True),
+        sa.Column("min_fine", sa.BigInteger(), nullable=True),
+        sa.Column("max_fine", sa.BigInteger(), nullable=True),
+        sa.Column("fine_unit", sa.String(length=20), nullable=True),
+        sa.CheckConstraint("min_days >= 0", name=op.f("ck_penalty_range_min_days_not_negative")),
         sa.CheckConstraint(
-            "min_fine_riel >= 0", name=op.f("ck_penalty_range_min_fine_not_negative")
+            "min_days IS NULL OR max_days IS NULL OR min_days <= max_days",
+            name=op.f("ck_penalty_range_days_ordered"),
+        ),
+        sa.CheckConstraint("min_fine >= 0", name=op.f("ck_penalty_range_min_fine_not_negative")),
+        sa.CheckConstraint(
+            "min_fine IS NULL OR max_fine IS NULL OR min_fine <= max_fine",
+            name=op.f("ck_penalty_range_fines_ordered"),
         ),
         sa.CheckConstraint(
-            "min_fine_riel IS NULL OR max_fine_riel IS NULL OR min_fine_riel <= max_fine_riel",
-            name=op.f("ck_penalty_range_fines_ordered"),
+            "fine_unit IN ('riel', 'base_daily_wage', 'usd')",
+            name=op.f("ck_penalty_range_fine_unit_known"),
         ),
         sa.CheckConstraint(
             "min_months >= 0", name=op.f("ck_penalty_range_min_months_not_negative")
