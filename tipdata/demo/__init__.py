@@ -1,0 +1,12 @@
+"""Synthetic demo data: one reporting year of agency files with their ground truth.
+
+``generate(year, scale, seed, out=...)`` simulates the true people and events of a
+year (recruitment, exploitation, rescue or return, screening, referral, shelter,
+arrest, trial) and writes what each agency would have recorded, in its own layout
+and with its own habits, next to a ground truth that says which rows are the same
+person. All names and people are invented.
+"""
+
+from tipdata.demo.generate import GENERATOR_VERSION, GenerationSummary, Progress, generate
+
+__all__ = ["GENERATOR_VERSION", "GenerationSummary", "Progress", "generate"]
