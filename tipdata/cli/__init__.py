@@ -1,0 +1,36 @@
+"""The `tipdata` command line: parse input, call one service function, format the output.
+
+No business rule lives here (STYLE.md, rule 1). Each area has its own module of commands;
+this package only assembles them. Errors that tipdata raises on purpose (`TipdataError`) are
+printed as one line on stderr with exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+from tipdata.cli import codelists, db, demo
+from tipdata.cli._common import group
+
+app = group("tipdata — the consolidated national counter-trafficking data system.")
+app.add_typer(db.app, name="db")
+app.add_typer(codelists.app, name="codelists")
+app.add_typer(demo.app, name="demo")
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+__all__ = ["app", "main"]
