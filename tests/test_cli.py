@@ -27,3 +27,38 @@ def test_tipdata_error_is_one_line_without_traceback(tmp_path: Path) -> None:
     assert len(lines) == 1
     assert lines[0].startswith("error:")
     assert "no-such-backup.sqlite" in lines[0]
+
+
+def test_upgrade_load_backup_and_restore_through_the_cli(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from tipdata.store import Database
+    from tipdata.store.backup import table_fingerprints
+
+    home = ["--home", str(tmp_path)]
+    assert runner.invoke(app, ["db", "upgrade", *home]).exit_code == 0
+    loaded = runner.invoke(app, ["codelists", "load", *home])
+    assert loaded.exit_code == 0, loaded.output
+    db = Database(f"sqlite:///{tmp_path / 'tipdata.db'}")
+    before = table_fingerprints(db)
+    backup_file = tmp_path / "backup.sqlite"
+    assert runner.invoke(app, ["db", "backup", str(backup_file), *home]).exit_code == 0
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM penalty_range"))
+    assert table_fingerprints(db) != before
+    restored = runner.invoke(app, ["db", "restore", str(backup_file), *home])
+    assert restored.exit_code == 0, restored.output
+    assert table_fingerprints(db) == before
+    db.dispose()
+
+
+def test_demo_generate_writes_agency_files_and_ground_truth(tmp_path: Path) -> None:
+    out = tmp_path / "delivery"
+    result = runner.invoke(
+        app, ["demo", "generate", "--scale", "0.02", "--seed", "3", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "ground_truth" / "manifest.json").is_file()
+    assert sorted(p.name for p in out.glob("iom_poipet_screening_2008.csv")) == [
+        "iom_poipet_screening_2008.csv"
+    ]
