@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tipdata.errors import ConfigError
@@ -30,6 +30,46 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = Field(
         default="development",
         description="`production` refuses unsafe defaults (missing keys, debug).",
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Master key (32 bytes, base64) that wraps the data keys of protected fields. "
+            "Empty: read TIPDATA_MASTER_KEY_FILE. Never stored in the database."
+        ),
+    )
+    master_key_file: Path | None = Field(
+        default=None,
+        description=(
+            "File holding the base64 master key. Empty: TIPDATA_HOME/keys/master.key "
+            "(created with mode 0600 in development only)."
+        ),
+    )
+    session_idle_minutes: int = Field(
+        default=30, ge=1, description="A web session ends after this many minutes without use."
+    )
+    session_absolute_hours: int = Field(
+        default=12, ge=1, description="A web session ends this many hours after sign-in."
+    )
+    password_time_cost: int = Field(
+        default=3, ge=1, description="Argon2id iterations for password hashes."
+    )
+    password_memory_kib: int = Field(
+        default=65536, ge=8, description="Argon2id memory (KiB) for password hashes."
+    )
+    password_parallelism: int = Field(
+        default=4, ge=1, description="Argon2id lanes (threads) for password hashes."
+    )
+    login_free_failures: int = Field(
+        default=3,
+        ge=0,
+        description="Failed sign-ins per (username, address) allowed before backoff starts.",
+    )
+    login_backoff_seconds: float = Field(
+        default=2.0, gt=0, description="First backoff delay after the free failures; doubles."
+    )
+    login_backoff_max_seconds: float = Field(
+        default=900.0, gt=0, description="Longest backoff delay between sign-in attempts."
     )
 
     @property

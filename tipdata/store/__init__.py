@@ -5,7 +5,15 @@ One schema for SQLite and PostgreSQL. Every domain row carries
 :class:`SourceRecord` it came from.
 """
 
-from tipdata.store.access import AppUser, AuditEvent, Role
+from tipdata.store.access import (
+    ApiToken,
+    AppUser,
+    AuditEvent,
+    DataKey,
+    LoginThrottle,
+    Role,
+    UserSession,
+)
 from tipdata.store.backup import backup, restore, table_fingerprints
 from tipdata.store.base import NAMING_CONVENTION, Base, metadata, utc_now
 from tipdata.store.cases import Case, CaseExploitation, CasePerson, Charge, Event
@@ -34,6 +42,7 @@ __all__ = [
     "NAMING_CONVENTION",
     "TOTAL",
     "Agency",
+    "ApiToken",
     "AppUser",
     "AuditEvent",
     "Base",
@@ -42,12 +51,14 @@ __all__ = [
     "CasePerson",
     "Charge",
     "Country",
+    "DataKey",
     "Database",
     "Event",
     "ExploitationType",
     "ImportRun",
     "Law",
     "LawArticle",
+    "LoginThrottle",
     "PenaltyRange",
     "Person",
     "PersonRecord",
@@ -63,6 +74,7 @@ __all__ = [
     "Source",
     "SourceRecord",
     "SourceRecordVersion",
+    "UserSession",
     "backup",
     "metadata",
     "new_person_public_id",

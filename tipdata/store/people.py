@@ -77,6 +77,11 @@ class PersonRecord(IdMixin, OwnedMixin, Base):
     commune: Mapped[str | None] = mapped_column(sa.String(200))
     village: Mapped[str | None] = mapped_column(sa.String(200))
     contact: Mapped[str | None] = mapped_column(sa.Text)
+    family_name_bidx: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    given_name_bidx: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    full_name_bidx: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    """Blind indexes (keyed HMAC of the normalised name) for exact-match search on
+    protected names; see ``tipdata.access.crypto.BlindIndex``."""
 
     person: Mapped[Person | None] = relationship(back_populates="records")
 

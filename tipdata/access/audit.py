@@ -1,0 +1,248 @@
+"""The audit log: append-only and hash-chained, so an edited, deleted or moved row shows.
+
+Each :class:`~tipdata.store.access.AuditEvent` stores ``prev_hash`` (the hash of
+the event before it) and ``hash`` = SHA-256 of ``prev_hash`` and a canonical
+JSON serialisation of the event. :func:`verify` recomputes the chain.
+
+Never put protected values (names, birth dates, contacts, villages, shelter
+locations, passwords, keys) in ``detail``: it is stored in clear. Values wrapped
+in :class:`Protected`, and any string passed as ``forbidden_values``, are refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tipdata.access.clock import as_utc, now_utc
+from tipdata.access.errors import AuditError
+from tipdata.access.policy import Actor, require
+from tipdata.store.access import AuditEvent
+from tipdata.store.database import Database
+
+ACTIONS = frozenset(
+    {
+        "login_success",
+        "login_failure",
+        "logout",
+        "read_protected",
+        "export",
+        "user_created",
+        "user_changed",
+        "role_granted",
+        "import",
+        "link_decision",
+        "report_release",
+        "consent_override",
+        "referral_created",
+        "keys_rotated",
+    }
+)
+"""Every action the log knows; anything else is refused."""
+
+CHAIN_LOCK_ID = 727_011_001
+"""PostgreSQL advisory lock serialising appends, so two writers never fork the chain."""
+
+Detail = str | Mapping[str, str | int | float | bool | None] | None
+
+
+class Protected(str):
+    """A string marked as a protected value; the audit log refuses to store it."""
+
+    __slots__ = ()
+
+
+def canonical_time(moment: datetime) -> str:
+    """A timestamp as hashed: UTC, microseconds, no zone suffix (same on both engines)."""
+    return as_utc(moment).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def event_hash(event: AuditEvent) -> str:
+    """The hash an event must carry: SHA-256 over the previous hash and its canonical form."""
+    body = {
+        "occurred_at": canonical_time(event.occurred_at),
+        "user_id": event.user_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_ids": event.object_ids,
+        "detail": event.detail,
+        "remote_addr": event.remote_addr,
+        "prev_hash": event.prev_hash,
+    }
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(((event.prev_hash or "") + canonical).encode("utf-8")).hexdigest()
+
+
+def _detail_text(detail: Detail, forbidden_values: Iterable[str]) -> str | None:
+    if detail is None:
+        return None
+    values = [detail] if isinstance(detail, str) else list(detail.values())
+    if any(isinstance(value, Protected) for value in values):
+        raise AuditError("audit detail must not contain protected values")
+    text = (
+        detail
+        if isinstance(detail, str)
+        else json.dumps(dict(detail), sort_keys=True, ensure_ascii=False)
+    )
+    folded = text.casefold()
+    for value in forbidden_values:
+        needle = value.strip().casefold() if value else ""
+        if len(needle) >= 3 and needle in folded:
+            raise AuditError("audit detail must not contain protected values")
+    return text
+
+
+def record(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    object_type: str | None = None,
+    object_ids: Sequence[int | str] = (),
+    detail: Detail = None,
+    remote_addr: str | None = None,
+    *,
+    user_id: int | None = None,
+    forbidden_values: Iterable[str] = (),
+    now: datetime | None = None,
+) -> AuditEvent:
+    """Append one event to the audit log, in the caller's transaction.
+
+    Args:
+        session: the open session; the event commits (or rolls back) with the action.
+        actor: who acted; None for the local operator (CLI) or an anonymous sign-in.
+        action: one of :data:`ACTIONS`.
+        object_type: the kind of object, e.g. ``"person_record"``.
+        object_ids: ids of the objects concerned (never names).
+        detail: free text or a flat mapping; never protected values.
+        remote_addr: the client's address, if any.
+        user_id: the user concerned when there is no actor (e.g. a failed sign-in).
+        forbidden_values: protected plaintexts known to the caller; refused in ``detail``.
+        now: the event time (tests).
+
+    Returns:
+        The stored event.
+
+    Raises:
+        AuditError: unknown action, or ``detail`` contains a protected value.
+    """
+    if action not in ACTIONS:
+        raise AuditError(f"unknown audit action {action!r}")
+    text = _detail_text(detail, forbidden_values)
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK_ID)))
+    previous = session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    moment = as_utc(now or now_utc())
+    event = AuditEvent(
+        occurred_at=moment,
+        user_id=actor.user_id if actor is not None else user_id,
+        action=action,
+        object_type=object_type,
+        object_ids=",".join(str(i) for i in object_ids) or None,
+        detail=text,
+        remote_addr=(remote_addr or "")[:64] or None,
+        prev_hash=previous,
+    )
+    event.hash = event_hash(event)
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of :func:`verify`.
+
+    Attributes:
+        ok: the chain is intact (and ends at ``expected_head`` if one was given).
+        events_checked: events read.
+        head_hash: the hash of the last event; keep it outside the database to detect
+            removal of the newest events later.
+        first_bad_id: id of the first event where the chain breaks.
+        problem: what is wrong, in words.
+    """
+
+    ok: bool
+    events_checked: int
+    head_hash: str | None
+    first_bad_id: int | None = None
+    problem: str | None = None
+
+
+def verify(db: Database, expected_head: str | None = None) -> VerifyResult:
+    """Recompute the hash chain of the whole audit log.
+
+    Detects an edited event (its hash no longer matches its content), a deleted or
+    reordered event (the next event's ``prev_hash`` no longer matches) and, given
+    ``expected_head`` from an earlier run, events removed from the end.
+
+    Args:
+        db: the database.
+        expected_head: a head hash recorded earlier; it must still be in the chain.
+
+    Returns:
+        The result; ``ok`` is False at the first break.
+    """
+    previous: str | None = None
+    checked = 0
+    head_seen = expected_head is None
+    with db.session() as session:
+        events = session.scalars(
+            sa.select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+        )
+        for event in events:
+            checked += 1
+            if event.prev_hash != previous:
+                return VerifyResult(
+                    False, checked, previous, event.id,
+                    f"event {event.id} does not follow the event before it "
+                    "(an event was deleted, inserted or reordered)",
+                )  # fmt: skip
+            if event_hash(event) != event.hash:
+                return VerifyResult(
+                    False, checked, previous, event.id, f"event {event.id} was altered"
+                )
+            previous = event.hash
+            head_seen = head_seen or event.hash == expected_head
+    if not head_seen:
+        return VerifyResult(
+            False, checked, previous, None, "the recorded head is gone: newest events removed"
+        )
+    return VerifyResult(True, checked, previous)
+
+
+def show(
+    session: Session, actor: Actor | None, limit: int = 50, action: str | None = None
+) -> list[AuditEvent]:
+    """The newest audit events, newest first (auditors, or the local operator).
+
+    Raises:
+        AccessDenied: the actor lacks ``audit:read``.
+    """
+    if actor is not None:
+        require(actor, "audit:read")
+    query = sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if action is not None:
+        query = query.where(AuditEvent.action == action)
+    return list(session.scalars(query))
+
+
+def accesses_to(session: Session, object_type: str, object_id: int) -> list[AuditEvent]:
+    """Every event naming one object (who read or changed it), oldest first.
+
+    The caller checks that the actor owns the object (e.g. with ``scope_filter``).
+    """
+    padded = sa.literal(",") + AuditEvent.object_ids + sa.literal(",")
+    return list(
+        session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.object_type == object_type, padded.like(f"%,{int(object_id)},%"))
+            .order_by(AuditEvent.id)
+        )
+    )

@@ -1,0 +1,185 @@
+"""Protected fields at rest: AES-GCM with the row's place as associated data, and blind indexes.
+
+A ciphertext is the text ``v1.<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>``:
+the version lets the format change later, the key id names the data key (kept
+wrapped in the ``data_key`` table, see :mod:`tipdata.access.keys`). The
+associated data binds a ciphertext to its table, column and row id, so a value
+copied to another row or column no longer decrypts.
+
+Exact-match search on protected names uses a blind index: HMAC-SHA256 of the
+normalised name under a separate key, stored in ``*_bidx`` columns.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
+from collections.abc import Mapping
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from tipdata.access.errors import ProtectedFieldError
+
+FORMAT_VERSION = "v1"
+NONCE_BYTES = 12
+KEY_BYTES = 32
+
+_SPACES = re.compile(r"\s+")
+
+
+def new_key() -> bytes:
+    """A fresh random 256-bit key."""
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def new_key_id() -> str:
+    """A fresh random key id: 16 hexadecimal characters."""
+    return secrets.token_hex(8)
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def associated_data(key_id: str, table: str, column: str, row_id: int | str) -> bytes:
+    """The AES-GCM associated data binding a ciphertext to its key, table, column and row."""
+    return "\x1f".join([FORMAT_VERSION, key_id, table, column, str(row_id)]).encode("utf-8")
+
+
+class FieldCipher:
+    """Encrypts and decrypts protected field values.
+
+    Args:
+        keys: data key id → 32-byte key; every key that may still be in use.
+        active_key_id: the key new values are encrypted with.
+
+    Examples:
+        >>> cipher = FieldCipher({"k1": new_key()}, "k1")
+        >>> token = cipher.encrypt("person_record", "full_name", 7, "សុខ ដារ៉ា")
+        >>> cipher.decrypt("person_record", "full_name", 7, token)
+        'សុខ ដារ៉ា'
+    """
+
+    def __init__(self, keys: Mapping[str, bytes], active_key_id: str) -> None:
+        if active_key_id not in keys:
+            raise ProtectedFieldError(f"active data key {active_key_id} is not loaded")
+        if any(len(key) != KEY_BYTES for key in keys.values()):
+            raise ProtectedFieldError("data keys must be 32 bytes")
+        self._keys = dict(keys)
+        self._aead = {key_id: AESGCM(key) for key_id, key in keys.items()}
+        self.active_key_id = active_key_id
+
+    def with_active_key(self, key_id: str, key: bytes) -> FieldCipher:
+        """A cipher that also holds ``key`` and encrypts with it (old keys still decrypt)."""
+        return FieldCipher({**self._keys, key_id: key}, key_id)
+
+    def __repr__(self) -> str:
+        return f"FieldCipher(active_key_id={self.active_key_id!r}, keys={len(self._aead)})"
+
+    def encrypt(self, table: str, column: str, row_id: int | str, plaintext: str) -> str:
+        """Encrypt one value for one place (table, column, row id).
+
+        Args:
+            table: table name, e.g. ``"person_record"``.
+            column: column name, e.g. ``"full_name"``.
+            row_id: the row's primary key (flush the row first to get it).
+            plaintext: the value; any Unicode text.
+
+        Returns:
+            ``v1.<key id>.<base64url>``, ASCII, fit for a ``Text`` column.
+        """
+        key_id = self.active_key_id
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        sealed = self._aead[key_id].encrypt(
+            nonce,
+            plaintext.encode("utf-8"),
+            associated_data(key_id, table, column, row_id),
+        )
+        return f"{FORMAT_VERSION}.{key_id}.{_b64encode(nonce + sealed)}"
+
+    def decrypt(self, table: str, column: str, row_id: int | str, token: str) -> str:
+        """Decrypt one value, checking it belongs to this place and was not altered.
+
+        Raises:
+            ProtectedFieldError: malformed, unknown key, tampered, or moved to another
+                table, column or row. The message never contains the value.
+        """
+        key_id = self.key_id_of(token)
+        aead = self._aead.get(key_id)
+        if aead is None:
+            raise ProtectedFieldError(f"{table}.{column} row {row_id}: unknown data key {key_id}")
+        try:
+            blob = _b64decode(token.split(".", 2)[2])
+            plain = aead.decrypt(
+                blob[:NONCE_BYTES],
+                blob[NONCE_BYTES:],
+                associated_data(key_id, table, column, row_id),
+            )
+            return plain.decode("utf-8")
+        except (InvalidTag, ValueError, binascii.Error):
+            raise ProtectedFieldError(
+                f"{table}.{column} row {row_id}: ciphertext fails authentication "
+                "(tampered, moved or wrong key)"
+            ) from None
+
+    @staticmethod
+    def key_id_of(token: str) -> str:
+        """The data key id a ciphertext was made with.
+
+        Raises:
+            ProtectedFieldError: not a ciphertext of a known format version.
+        """
+        parts = token.split(".", 2)
+        if len(parts) != 3 or parts[0] != FORMAT_VERSION or not parts[1]:
+            raise ProtectedFieldError("not a protected-field ciphertext of format v1")
+        return parts[1]
+
+
+def normalise_name(name: str) -> str:
+    """A name in the form the blind index hashes: NFKC, case-folded, single spaces.
+
+    Examples:
+        >>> normalise_name("  SOK   Dara ")
+        'sok dara'
+    """
+    text = unicodedata.normalize("NFKC", name).casefold()
+    return _SPACES.sub(" ", text).strip()
+
+
+class BlindIndex:
+    """Keyed HMAC-SHA256 of normalised names, for exact-match search on encrypted names.
+
+    The key is separate from the encryption keys: the index reveals equality of
+    names to whoever reads the table, nothing more, and cannot be computed
+    without the key.
+
+    Args:
+        key: the blind-index key (at least 32 bytes).
+    """
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < KEY_BYTES:
+            raise ProtectedFieldError("blind-index key must be at least 32 bytes")
+        self._key = key
+
+    def __repr__(self) -> str:
+        return "BlindIndex()"
+
+    def index(self, name: str | None) -> str | None:
+        """The 64-hex-character index of a name, or None for an empty or missing name."""
+        if name is None:
+            return None
+        normalised = normalise_name(name)
+        if not normalised:
+            return None
+        return hmac.new(self._key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -1,0 +1,313 @@
+"""Roles, permissions and scopes, declared as data (``roles.yaml``) and enforced in queries.
+
+Default deny: a role has exactly the permissions ``roles.yaml`` lists. A user's
+*scope* is role × agency × province; :func:`scope_filter` turns it into a SQL
+``WHERE`` clause so records outside the scope are never loaded at all.
+
+Examples:
+    >>> policy = default_policy()
+    >>> policy.allows("police_analyst", "shelter:read_location")
+    False
+    >>> rows = session.scalars(  # doctest: +SKIP
+    ...     sa.select(PersonRecord).where(scope_filter(actor, PersonRecord))
+    ... )
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import sqlalchemy as sa
+import yaml
+
+from tipdata.access.errors import AccessDenied
+from tipdata.errors import DataFileError
+from tipdata.model.enums import PersonRole
+from tipdata.store.access import AppUser
+from tipdata.store.cases import Case, CasePerson
+from tipdata.store.people import PersonRecord
+from tipdata.store.services import Referral, ServiceProvider
+
+ROLES_FILE = Path(__file__).with_name("roles.yaml")
+
+ScopeKind = Literal["national", "agency", "province", "organisation_clients", "none"]
+SCOPE_KINDS: tuple[str, ...] = get_args(ScopeKind)
+
+ScopedModel = type[PersonRecord] | type[Case] | type[Referral]
+
+READ_PERMISSION: dict[type[Any], str] = {
+    PersonRecord: "persons:read",
+    Case: "cases:read",
+    Referral: "referrals:read",
+}
+"""The permission needed to read any row of each scoped table."""
+
+
+@dataclass(frozen=True)
+class RoleDefinition:
+    """One role of ``roles.yaml``.
+
+    Attributes:
+        code: stable code stored in ``role.code``, e.g. ``"police_analyst"``.
+        name: human name.
+        description: what the role is for.
+        scope: which records its record permissions reach.
+        permissions: the permissions it holds; everything else is denied.
+        person_roles: if set, person records are limited to these person roles.
+    """
+
+    code: str
+    name: str
+    description: str
+    scope: ScopeKind
+    permissions: frozenset[str]
+    person_roles: frozenset[PersonRole] | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """All permissions and roles.
+
+    Attributes:
+        permissions: permission code → description.
+        roles: role code → definition.
+    """
+
+    permissions: dict[str, str]
+    roles: dict[str, RoleDefinition]
+
+    def role(self, code: str) -> RoleDefinition:
+        """The role with this code.
+
+        Raises:
+            AccessDenied: no such role (an unknown role holds nothing).
+        """
+        try:
+            return self.roles[code]
+        except KeyError:
+            raise AccessDenied("a known role", f"unknown role {code!r}") from None
+
+    def allows(self, role_code: str, permission: str) -> bool:
+        """Whether the role holds the permission; unknown roles and permissions: False."""
+        role = self.roles.get(role_code)
+        return role is not None and permission in role.permissions
+
+    def requires_totp(self, role_code: str) -> bool:
+        """Whether users of the role must sign in with a TOTP code (they can read identities)."""
+        return self.allows(role_code, "persons:read_identity")
+
+
+def load_policy(path: Path = ROLES_FILE) -> Policy:
+    """Read and validate a roles file.
+
+    Args:
+        path: the YAML file (default: the ``roles.yaml`` shipped in this package).
+
+    Returns:
+        The policy.
+
+    Raises:
+        DataFileError: the file is malformed; the message names the role and field.
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataFileError(path, f"cannot read roles file: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("permissions"), dict):
+        raise DataFileError(path, "expected mappings 'permissions' and 'roles'")
+    permissions = {str(code): str(text) for code, text in data["permissions"].items()}
+    roles: dict[str, RoleDefinition] = {}
+    for code, spec in (data.get("roles") or {}).items():
+        roles[code] = _role_definition(path, str(code), spec, permissions)
+    if not roles:
+        raise DataFileError(path, "no roles declared", field="roles")
+    return Policy(permissions=permissions, roles=roles)
+
+
+def _role_definition(
+    path: Path, code: str, spec: Any, permissions: dict[str, str]
+) -> RoleDefinition:
+    if not isinstance(spec, dict):
+        raise DataFileError(path, "a role must be a mapping", field=code)
+    scope = spec.get("scope")
+    if scope not in SCOPE_KINDS:
+        raise DataFileError(path, f"scope must be one of {SCOPE_KINDS}", field=code, value=scope)
+    granted = spec.get("permissions") or []
+    unknown = sorted(set(granted) - set(permissions))
+    if unknown:
+        raise DataFileError(path, "undeclared permissions", field=code, value=unknown)
+    person_roles = None
+    if spec.get("person_roles") is not None:
+        try:
+            person_roles = frozenset(PersonRole(value) for value in spec["person_roles"])
+        except ValueError as exc:
+            raise DataFileError(path, str(exc), field=f"{code}.person_roles") from None
+    return RoleDefinition(
+        code=code,
+        name=str(spec.get("name", code)),
+        description=str(spec.get("description", "")),
+        scope=scope,
+        permissions=frozenset(granted),
+        person_roles=person_roles,
+    )
+
+
+@cache
+def default_policy() -> Policy:
+    """The policy of the shipped ``roles.yaml`` (read once)."""
+    return load_policy()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user as the services see it: identity, role and scope, no ORM state.
+
+    Attributes:
+        user_id: ``app_user.id``.
+        username: sign-in name.
+        role: role code.
+        agency_id: the user's agency.
+        province_code: the user's province, if the role is provincial.
+        active: False once the account is disabled (it then may do nothing).
+    """
+
+    user_id: int
+    username: str
+    role: str
+    agency_id: int
+    province_code: str | None = None
+    active: bool = True
+
+    @classmethod
+    def of(cls, user: AppUser) -> Actor:
+        """The actor for a user row (its ``role`` relationship is loaded)."""
+        return cls(
+            user_id=user.id,
+            username=user.username,
+            role=user.role.code,
+            agency_id=user.agency_id,
+            province_code=user.province_code,
+            active=user.active,
+        )
+
+
+def can(actor: Actor, permission: str, policy: Policy | None = None) -> bool:
+    """Whether an active actor holds the permission."""
+    return actor.active and (policy or default_policy()).allows(actor.role, permission)
+
+
+def require(actor: Actor, permission: str, policy: Policy | None = None) -> None:
+    """Raise unless the actor holds the permission.
+
+    Raises:
+        AccessDenied: the actor is disabled or the role lacks the permission.
+    """
+    if not can(actor, permission, policy):
+        raise AccessDenied(permission)
+
+
+def scope_filter(
+    actor: Actor, model: ScopedModel, policy: Policy | None = None
+) -> sa.ColumnElement[bool]:
+    """The SQL condition selecting exactly the rows of ``model`` the actor may read.
+
+    Use it in the query itself, so rows outside the scope never leave the database.
+    Without the model's read permission (see :data:`READ_PERMISSION`) the condition
+    is always false.
+
+    Args:
+        actor: the acting user.
+        model: ``PersonRecord``, ``Case`` or ``Referral``.
+        policy: the policy (default: the shipped one).
+
+    Returns:
+        A boolean SQL expression for ``.where(...)``.
+
+    Raises:
+        TypeError: the model is not a scoped table.
+    """
+    policy = policy or default_policy()
+    if model not in READ_PERMISSION:
+        raise TypeError(f"no scope rule for {model.__name__}")
+    if not can(actor, READ_PERMISSION[model], policy):
+        return sa.false()
+    role = policy.role(actor.role)
+    if model is PersonRecord:
+        condition = _person_record_scope(actor, role.scope)
+        if role.person_roles is not None:
+            allowed = sorted(role.person_roles)
+            condition = sa.and_(condition, PersonRecord.role.in_(allowed))
+        return condition
+    if model is Case:
+        return _case_scope(actor, role.scope)
+    return _referral_scope(actor, role.scope)
+
+
+def _provider_ids_of(agency_id: int) -> sa.Select[tuple[int]]:
+    return sa.select(ServiceProvider.id).where(ServiceProvider.agency_id == agency_id)
+
+
+def _referred_to(agency_id: int) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        Referral.to_agency_id == agency_id,
+        Referral.to_provider_id.in_(_provider_ids_of(agency_id)),
+    )
+
+
+def _person_record_scope(actor: Actor, scope: ScopeKind) -> sa.ColumnElement[bool]:
+    if scope == "national":
+        return sa.true()
+    if scope == "agency":
+        in_own_cases = (
+            sa.select(CasePerson.person_record_id)
+            .join(Case, Case.id == CasePerson.case_id)
+            .where(Case.owner_agency_id == actor.agency_id)
+        )
+        return sa.or_(
+            PersonRecord.owner_agency_id == actor.agency_id, PersonRecord.id.in_(in_own_cases)
+        )
+    if scope == "province":
+        if actor.province_code is None:
+            return sa.false()
+        return PersonRecord.province_code == actor.province_code
+    if scope == "organisation_clients":
+        referred = sa.select(Referral.person_record_id).where(_referred_to(actor.agency_id))
+        return sa.or_(
+            PersonRecord.owner_agency_id == actor.agency_id, PersonRecord.id.in_(referred)
+        )
+    return sa.false()
+
+
+def _case_scope(actor: Actor, scope: ScopeKind) -> sa.ColumnElement[bool]:
+    if scope == "national":
+        return sa.true()
+    if scope in ("agency", "organisation_clients"):
+        return Case.owner_agency_id == actor.agency_id
+    if scope == "province" and actor.province_code is not None:
+        return Case.province_code == actor.province_code
+    return sa.false()
+
+
+def _referral_scope(actor: Actor, scope: ScopeKind) -> sa.ColumnElement[bool]:
+    if scope == "national":
+        return sa.true()
+    if scope == "agency":
+        return sa.or_(
+            Referral.owner_agency_id == actor.agency_id,
+            Referral.from_agency_id == actor.agency_id,
+        )
+    if scope == "province" and actor.province_code is not None:
+        in_province = sa.select(PersonRecord.id).where(
+            PersonRecord.province_code == actor.province_code
+        )
+        return Referral.person_record_id.in_(in_province)
+    if scope == "organisation_clients":
+        return sa.or_(
+            Referral.owner_agency_id == actor.agency_id,
+            Referral.from_agency_id == actor.agency_id,
+            _referred_to(actor.agency_id),
+        )
+    return sa.false()

@@ -1,0 +1,116 @@
+"""Field-level policy: per role, an output schema that simply lacks the forbidden fields.
+
+Services build the response with :func:`present_person_record`; a field a role
+may not read is not in its schema, so it cannot reach a page, an API response
+or an export by mistake (``extra="ignore"`` drops it on validation).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from tipdata.access.errors import AccessDenied
+from tipdata.access.policy import Actor, Policy, default_policy
+from tipdata.model.enums import PersonRole, Sex
+
+
+class _Output(BaseModel):
+    model_config = ConfigDict(from_attributes=True, extra="ignore", frozen=True)
+
+
+class PersonRecordForStatistics(_Output):
+    """Pseudonymised: no name, birth date, contact, village or shelter; age and place only."""
+
+    id: int
+    person_id: int | None = None
+    owner_agency_id: int
+    role: PersonRole
+    sex: Sex
+    birth_year: int | None = None
+    age_years: int | None = None
+    age_reference_date: date | None = None
+    nationality: str | None = None
+    province_code: str | None = None
+
+
+class PersonRecordForCourt(PersonRecordForStatistics):
+    """Court clerks: the pseudonymised view plus district; identities come from the case file."""
+
+    district: str | None = None
+
+
+class PersonRecordForPolice(PersonRecordForStatistics):
+    """Police analysts: names and birth date in their own cases; no shelter, contact or notes."""
+
+    family_name: str | None = None
+    given_name: str | None = None
+    full_name: str | None = None
+    full_name_khmer: str | None = None
+    birth_date: date | None = None
+    district: str | None = None
+    commune: str | None = None
+
+
+class PersonRecordForCaseWork(PersonRecordForPolice):
+    """Social workers, NGO case workers and NTF data officers: identity, home and shelter."""
+
+    village: str | None = None
+    contact: str | None = None
+    shelter_location: str | None = None
+
+
+PERSON_RECORD_SCHEMAS: dict[str, type[PersonRecordForStatistics]] = {
+    "ntf_data_officer": PersonRecordForCaseWork,
+    "social_worker": PersonRecordForCaseWork,
+    "ngo_case_worker": PersonRecordForCaseWork,
+    "police_analyst": PersonRecordForPolice,
+    "court_clerk": PersonRecordForCourt,
+}
+"""Roles that may read person records, and the schema each one gets."""
+
+IDENTITY_FIELDS = frozenset(
+    {"family_name", "given_name", "full_name", "full_name_khmer", "birth_date", "contact"}
+)
+"""Fields that need ``persons:read_identity``."""
+
+SHELTER_FIELDS = frozenset({"shelter_location"})
+"""Fields that need ``shelter:read_location``."""
+
+
+def person_record_schema(actor: Actor, policy: Policy | None = None) -> type[BaseModel]:
+    """The output schema of person records for the actor's role.
+
+    Raises:
+        AccessDenied: the role may not read person records at all.
+    """
+    policy = policy or default_policy()
+    schema = PERSON_RECORD_SCHEMAS.get(actor.role)
+    if schema is None or not actor.active or not policy.allows(actor.role, "persons:read"):
+        raise AccessDenied("persons:read")
+    return schema
+
+
+def present_person_record(
+    actor: Actor, record: Any, policy: Policy | None = None, **extra: Any
+) -> BaseModel:
+    """A person record (ORM row or mapping) as the actor may see it.
+
+    Args:
+        actor: the acting user.
+        record: a ``PersonRecord`` row or a mapping with its fields (decrypted).
+        policy: the policy (default: the shipped one).
+        **extra: computed fields such as ``shelter_location``; dropped if not in the schema.
+
+    Returns:
+        An instance of the role's schema, without the fields it may not read.
+    """
+    schema = person_record_schema(actor, policy)
+    if isinstance(record, dict):
+        data = {**record, **extra}
+    else:
+        data = {name: getattr(record, name, None) for name in schema.model_fields}
+        data.update(extra)
+    return schema.model_validate({k: v for k, v in data.items() if k in schema.model_fields})

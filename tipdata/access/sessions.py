@@ -1,0 +1,172 @@
+"""Server-side web sessions and revocable API tokens.
+
+The browser holds only an opaque random token (cookie options in
+:data:`SESSION_COOKIE`); the database stores its SHA-256, so a copy of the
+database does not let anyone sign in. Sessions end after an idle timeout and
+an absolute timeout, and are revoked at logout, password change and account
+disable (:func:`revoke_user_sessions`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tipdata.access.clock import as_utc
+from tipdata.access.errors import SessionInvalid
+from tipdata.settings import Settings
+from tipdata.store.access import ApiToken, AppUser, UserSession
+
+SESSION_TOKEN_PREFIX = "tds_"
+API_TOKEN_PREFIX = "tdt_"
+
+SESSION_COOKIE: dict[str, object] = {
+    "key": "tipdata_session",
+    "httponly": True,
+    "secure": True,
+    "samesite": "strict",
+    "path": "/",
+}
+"""Options for the session cookie (FastAPI ``response.set_cookie(**SESSION_COOKIE, value=...)``)."""
+
+
+def hash_token(token: str) -> str:
+    """The SHA-256 (hex) stored for a token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SessionTimeouts:
+    """How long a session lives: idle and absolute limits."""
+
+    idle: timedelta = timedelta(minutes=30)
+    absolute: timedelta = timedelta(hours=12)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SessionTimeouts:
+        """The timeouts configured in the ``TIPDATA_SESSION_*`` settings."""
+        return cls(
+            timedelta(minutes=settings.session_idle_minutes),
+            timedelta(hours=settings.session_absolute_hours),
+        )
+
+
+def create_session(session: Session, user_id: int, remote_addr: str | None, now: datetime) -> str:
+    """Start a web session for a signed-in user.
+
+    Returns:
+        The token for the cookie; it is not stored anywhere in clear.
+    """
+    token = SESSION_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        UserSession(
+            token_hash=hash_token(token),
+            user_id=user_id,
+            created_at=now,
+            last_seen_at=now,
+            remote_addr=(remote_addr or "")[:64] or None,
+        )
+    )
+    session.flush()
+    return token
+
+
+def resolve_session(
+    session: Session, token: str, timeouts: SessionTimeouts, now: datetime
+) -> AppUser:
+    """The user of a live session; refreshes its last-seen time.
+
+    Raises:
+        SessionInvalid: unknown, revoked, idle too long, too old, or the user is disabled.
+    """
+    row = session.scalar(sa.select(UserSession).where(UserSession.token_hash == hash_token(token)))
+    if row is None or row.revoked_at is not None:
+        raise SessionInvalid()
+    now = as_utc(now)
+    expired = (
+        now - as_utc(row.last_seen_at) > timeouts.idle
+        or now - as_utc(row.created_at) > timeouts.absolute
+    )
+    user = session.get(AppUser, row.user_id)
+    if expired or user is None or not user.active:
+        row.revoked_at = row.revoked_at or now
+        session.flush()
+        raise SessionInvalid()
+    row.last_seen_at = now
+    session.flush()
+    return user
+
+
+def revoke_session(session: Session, token: str, now: datetime) -> bool:
+    """End one session (logout). Returns whether a live session was revoked."""
+    result = session.execute(
+        sa.update(UserSession)
+        .where(UserSession.token_hash == hash_token(token), UserSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def revoke_user_sessions(session: Session, user_id: int, now: datetime) -> int:
+    """End every live session of a user (password change, disable, role change).
+
+    Returns:
+        How many sessions were revoked.
+    """
+    result = session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def create_api_token(session: Session, user_id: int, name: str, now: datetime) -> str:
+    """Issue a named API token for a user.
+
+    Returns:
+        The token, shown once; only its hash is kept.
+    """
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        ApiToken(token_hash=hash_token(token), name=name[:100], user_id=user_id, created_at=now)
+    )
+    session.flush()
+    return token
+
+
+def resolve_api_token(session: Session, token: str, now: datetime) -> AppUser:
+    """The user of a live API token; records its last use.
+
+    Raises:
+        SessionInvalid: unknown or revoked token, or disabled user.
+    """
+    row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None or row.revoked_at is not None:
+        raise SessionInvalid()
+    user = session.get(AppUser, row.user_id)
+    if user is None or not user.active:
+        raise SessionInvalid()
+    row.last_used_at = now
+    session.flush()
+    return user
+
+
+def revoke_api_tokens(
+    session: Session, user_id: int, now: datetime, name: str | None = None
+) -> int:
+    """Revoke a user's API tokens (all of them, or those with this name).
+
+    Returns:
+        How many tokens were revoked.
+    """
+    condition = sa.and_(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    if name is not None:
+        condition = sa.and_(condition, ApiToken.name == name)
+    result = session.execute(sa.update(ApiToken).where(condition).values(revoked_at=now))
+    return int(result.rowcount)  # type: ignore[attr-defined]
