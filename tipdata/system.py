@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
 from tipdata.settings import Settings
 from tipdata.store.database import Database
+
+if TYPE_CHECKING:
+    from tipdata.access import Keyring, MasterKey, Passwords
 
 
 @dataclass
@@ -39,6 +43,27 @@ class System:
     def database_label(self) -> str:
         """The database URL with any password hidden, for messages."""
         return make_url(self.settings.effective_database_url).render_as_string(hide_password=True)
+
+    @cached_property
+    def passwords(self) -> Passwords:
+        """Argon2id password hashing with the configured costs."""
+        from tipdata.access import ArgonParameters, Passwords
+
+        return Passwords(ArgonParameters.from_settings(self.settings))
+
+    @cached_property
+    def master_key(self) -> MasterKey:
+        """The master key, from TIPDATA_MASTER_KEY or its key file (never from the database)."""
+        from tipdata.access import load_master_key
+
+        return load_master_key(self.settings)
+
+    def keyring(self) -> Keyring:
+        """The unwrapped data keys (field cipher and blind index), in memory only."""
+        from tipdata.access import load_keyring
+
+        with self.db.session() as session:
+            return load_keyring(session, self.master_key)
 
     def upgrade(self) -> str:
         """Migrate the database to the newest schema and return the revision."""

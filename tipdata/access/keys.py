@@ -174,7 +174,7 @@ def load_master_key(settings: Settings) -> MasterKey:
             "(production refuses to generate one)"
         )
     key = MasterKey.generate()
-    _write_key_file(path, key)
+    write_key_file(path, key)
     log.warning(
         "generated a development master key in %s (id %s); keep it, or encrypted data "
         "becomes unreadable",
@@ -184,7 +184,8 @@ def load_master_key(settings: Settings) -> MasterKey:
     return key
 
 
-def _write_key_file(path: Path, key: MasterKey) -> None:
+def write_key_file(path: Path, key: MasterKey) -> None:
+    """Write `key` in base64 to a new file readable by its owner only (mode 0600)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

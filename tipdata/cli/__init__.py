@@ -12,13 +12,16 @@ from typing import Annotated
 
 import typer
 
-from tipdata.cli import codelists, db, demo
+from tipdata.cli import codelists, db, demo, users
 from tipdata.cli._common import group
 
 app = group("tipdata — the consolidated national counter-trafficking data system.")
 app.add_typer(db.app, name="db")
 app.add_typer(codelists.app, name="codelists")
 app.add_typer(demo.app, name="demo")
+app.add_typer(users.users_app, name="users")
+app.add_typer(users.keys_app, name="keys")
+app.add_typer(users.audit_app, name="audit")
 
 
 @app.callback()

@@ -59,6 +59,18 @@ def run(
         f"[bold]3. demo data[/] {len(summary.files)} agency files, {total:,} rows "
         f"in {out} (ground truth in {out / 'ground_truth'})"
     )
+    from tipdata.demo.users import create_demo_users
+
+    users = create_demo_users(system)
+    console.print("[bold]4. demo users[/] (user, role, agency, password, TOTP secret)")
+    for user in users:
+        console.print(
+            f"   {user.username:<20} {user.role:<24} {user.agency:<10} {user.password}  "
+            f"{user.totp_secret or '-'}",
+            soft_wrap=True,
+            highlight=False,
+        )
+    console.print("demo passwords are new on every run; never use demo mode for real data")
     console.print(f"outputs: {home_dir.resolve()}")
     if serve:
         console.print("(no web app yet: nothing to serve)")

@@ -1,0 +1,169 @@
+"""`tipdata users|keys|audit ...`: administration from the command line.
+
+The CLI acts as the local operator (``actor=None``): whoever can run it on the server already
+holds the database and the key file. Every change is still written to the audit log.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import sqlalchemy as sa
+import typer
+from rich.table import Table
+
+from tipdata.cli._common import HomeOption, console, group, system_for
+
+users_app = group("Users, roles and second factors.")
+keys_app = group("The master key that protects victims' identities at rest.")
+audit_app = group("The hash-chained audit log.")
+
+
+def _agency_id(session: sa.orm.Session, code: str) -> int:
+    from tipdata.errors import TipdataError
+    from tipdata.store import Agency
+
+    agency_id = session.scalar(sa.select(Agency.id).where(Agency.code == code))
+    if agency_id is None:
+        raise TipdataError(f"unknown agency {code!r} (see `tipdata codelists check`)")
+    return agency_id
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option(help="Role code, e.g. ntf_data_officer.")],
+    agency: Annotated[str, typer.Option(help="Agency code, e.g. MOI or DOSAVY-02.")],
+    province: Annotated[
+        str | None, typer.Option(help="Province code for provincial roles.")
+    ] = None,
+    display_name: Annotated[str | None, typer.Option(help="Name shown in the app.")] = None,
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+    home: HomeOption = None,
+) -> None:
+    """Add a user with a role, an agency and (for provincial roles) a province."""
+    from tipdata.access import add_user, sync_roles
+
+    system = system_for(home)
+    with system.db.session() as session:
+        sync_roles(session)
+        add_user(
+            session, None, username=username, display_name=display_name or username,
+            role=role, agency_id=_agency_id(session, agency), province_code=province,
+            password=password, passwords=system.passwords,
+        )  # fmt: skip
+    console.print(f"added {username} ({role}, {agency})")
+
+
+@users_app.command("list")
+def users_list(home: HomeOption = None) -> None:
+    """List users: role, agency, province, active, second factor enrolled."""
+    from tipdata.access import list_users
+
+    with system_for(home).db.session() as session:
+        rows = list_users(session, None)
+    table = Table("username", "role", "province", "active", "TOTP")
+    for user in rows:
+        table.add_row(
+            user.username, user.role, user.province_code or "",
+            "yes" if user.active else "no", "yes" if user.totp_enrolled else "no",
+        )  # fmt: skip
+    console.print(table)
+
+
+@users_app.command("disable")
+def users_disable(username: str, home: HomeOption = None) -> None:
+    """Disable a user and revoke their sessions and API tokens."""
+    from tipdata.access import disable_user
+
+    with system_for(home).db.session() as session:
+        disable_user(session, None, username)
+    console.print(f"disabled {username}")
+
+
+@users_app.command("grant")
+def users_grant(
+    username: str,
+    role: Annotated[str, typer.Option(help="New role code.")],
+    province: Annotated[str | None, typer.Option(help="Province for provincial roles.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Give a user another role (their sessions end)."""
+    from tipdata.access import grant_role
+
+    with system_for(home).db.session() as session:
+        grant_role(session, None, username, role, province_code=province)
+    console.print(f"{username} is now {role}")
+
+
+@users_app.command("enable-totp")
+def users_enable_totp(username: str, home: HomeOption = None) -> None:
+    """Enrol a user in TOTP; prints the otpauth:// URI once, to hand over out of band."""
+    from tipdata.access import enable_totp
+
+    system = system_for(home)
+    cipher = system.keyring().cipher
+    with system.db.session() as session:
+        uri = enable_totp(session, None, username, cipher)
+    console.print(uri, soft_wrap=True)
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    new_key_file: Annotated[
+        Path, typer.Option(help="Where to write the new master key (base64, mode 0600).")
+    ],
+    home: HomeOption = None,
+) -> None:
+    """Rewrap every data key under a new master key; then point TIPDATA_MASTER_KEY_FILE at it."""
+    from tipdata.access import MasterKey, rotate_master_key
+    from tipdata.access.keys import write_key_file
+
+    system = system_for(home)
+    new = MasterKey.generate()
+    write_key_file(new_key_file, new)
+    count = rotate_master_key(system.db, system.master_key, new)
+    console.print(
+        f"rewrapped {count} data keys; the new master key is in {new_key_file}. "
+        "Set TIPDATA_MASTER_KEY_FILE to it and keep the old key until backups made with it expire."
+    )
+
+
+@audit_app.command("verify")
+def audit_verify(
+    expected_head: Annotated[
+        str | None, typer.Option(help="A head hash recorded earlier, to detect truncation.")
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Recompute the audit log's hash chain; exit 1 if an event was edited, deleted or moved."""
+    from tipdata.access import verify
+
+    result = verify(system_for(home).db, expected_head)
+    if not result.ok:
+        console.print(f"[bold red]audit log broken:[/] {result.problem}")
+        raise typer.Exit(code=1)
+    console.print(f"audit log intact: {result.events_checked} events; head {result.head_hash}")
+
+
+@audit_app.command("show")
+def audit_show(
+    limit: Annotated[int, typer.Option(help="How many of the newest events.")] = 50,
+    action: Annotated[str | None, typer.Option(help="Only this action.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """The newest audit events: when, who, what, which records (never protected values)."""
+    from tipdata.access.audit import show
+
+    table = Table("id", "when", "user", "action", "object", "ids")
+    with system_for(home).db.session() as session:
+        for event in show(session, None, limit=limit, action=action):
+            table.add_row(
+                str(event.id), event.occurred_at.isoformat(timespec="seconds"),
+                str(event.user_id or "-"), event.action, event.object_type or "",
+                event.object_ids or "",
+            )  # fmt: skip
+    console.print(table)
