@@ -6,7 +6,7 @@ SERVE  ?= 1
 HOME_DIR ?= var
 export TIPDATA_HOME ?= $(HOME_DIR)
 
-.PHONY: demo test lint typecheck install install-test benchmark clean
+.PHONY: demo test lint typecheck install install-test browser benchmark clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test browser
+
+# Browser tests drive Debian's Chromium (never a downloaded browser) with Khmer fonts.
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "khmer os"; then \
+		echo "installing chromium and fonts-khmeros (Debian packages) for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-khmeros >/dev/null; \
+	fi
 
 demo: install
 	$(BIN)/tipdata demo run --home $(TIPDATA_HOME) $(if $(filter 0,$(SERVE)),--no-serve,--serve)

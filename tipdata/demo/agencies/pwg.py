@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from tipdata.demo.agencies.common import Context, FileResult
 from tipdata.demo.geography import provinces, write_province
 from tipdata.demo.output import GROUND_TRUTH_DIR, CsvFile
+from tipdata.reporting import periods
 
 STEM = "pwg_biweekly"
 DEADLINE_DAYS = 5
@@ -43,18 +44,20 @@ HEADER = (
 
 
 def bi_weeks(year: int) -> list[tuple[int, date, date]]:
-    """The 26 bi-weekly periods of a year; the last one runs to 31 December."""
-    periods = []
-    for number in range(1, 27):
-        start = date(year, 1, 1) + timedelta(days=14 * (number - 1))
-        end = start + timedelta(days=13) if number < 26 else date(year, 12, 31)
-        periods.append((number, start, end))
-    return periods
+    """The 26 bi-weeks of a year in tipdata's calendar (ISO weeks in pairs, Monday to Sunday).
+
+    The working groups report on the same calendar tipdata uses to expect their reports
+    (`tipdata.reporting.periods`, docs/reporting-periods.md).
+    """
+    return [(n, period.start, period.end) for n, period in enumerate(periods.bi_weeks(year), 1)]
 
 
-def bi_week_of(day: date) -> int:
-    """The bi-week number (1-26) a date falls in."""
-    return min(26, (day.timetuple().tm_yday - 1) // 14 + 1)
+def bi_week_of(day: date, year: int) -> int | None:
+    """The bi-week number (1-26) of `year` a date falls in; None if it belongs to another year."""
+    period = periods.bi_week_of(day)
+    if not period.code.startswith(f"{year}BW"):
+        return None
+    return int(period.code[-2:])
 
 
 def true_values(ctx: Context) -> dict[tuple[str, int], dict[str, int]]:
@@ -70,15 +73,18 @@ def true_values(ctx: Context) -> dict[tuple[str, int], dict[str, int]]:
         if identified is not None and identified.year == year:
             age_group = "child" if person.age_at(identified) < 18 else "adult"
             sex = "female" if person.sex == "F" else "male"
-            key = (person.rescue_province.code, bi_week_of(identified))
-            values[key][f"victims_identified_{sex}_{age_group}"] += 1
+            week = bi_week_of(identified, year)
+            if week is not None:
+                key = (person.rescue_province.code, week)
+                values[key][f"victims_identified_{sex}_{age_group}"] += 1
         if person.mosavy_date is not None and person.mosavy_date.year == year:
-            values[(person.rescue_province.code, bi_week_of(person.mosavy_date))][
-                "victims_referred"
-            ] += 1
+            week = bi_week_of(person.mosavy_date, year)
+            if week is not None:
+                values[(person.rescue_province.code, week)]["victims_referred"] += 1
     for case in ctx.world.cases:
-        if case.arrest_date is not None and case.arrest_date.year == year:
-            key = (case.province.code, bi_week_of(case.arrest_date))
+        week = None if case.arrest_date is None else bi_week_of(case.arrest_date, year)
+        if week is not None:
+            key = (case.province.code, week)
             values[key]["cases_investigated"] += 1
             values[key]["suspects_arrested"] += len(case.suspects)
     return values
