@@ -62,3 +62,49 @@ def test_demo_generate_writes_agency_files_and_ground_truth(tmp_path: Path) -> N
     assert sorted(p.name for p in out.glob("iom_poipet_screening_2008.csv")) == [
         "iom_poipet_screening_2008.csv"
     ]
+
+
+def test_import_imports_and_provenance_through_the_cli(tmp_path: Path) -> None:
+    home = ["--home", str(tmp_path)]
+    assert runner.invoke(app, ["db", "upgrade", *home]).exit_code == 0
+    assert runner.invoke(app, ["codelists", "load", *home]).exit_code == 0
+    delivery = tmp_path / "delivery"
+    generated = runner.invoke(
+        app, ["demo", "generate", "--scale", "0.02", "--seed", "5", "--out", str(delivery)]
+    )
+    assert generated.exit_code == 0, generated.output
+    police = delivery / "moi_police_register_2008.csv"
+    dry = runner.invoke(
+        app, ["import", str(police), "--source", "moi_police_register", "--dry-run", *home]
+    )
+    assert dry.exit_code == 0, dry.output
+    assert "dry run, nothing stored" in dry.output
+    stored = runner.invoke(app, ["import", str(police), "--source", "moi_police_register", *home])
+    assert stored.exit_code == 0, stored.output
+    assert "stored as import run 1" in stored.output
+    again = runner.invoke(app, ["import", str(police), "--source", "moi_police_register", *home])
+    assert "nothing new: nothing stored" in again.output
+    listed = runner.invoke(app, ["imports", *home])
+    assert "moi_police_register" in listed.output
+    traced = runner.invoke(app, ["provenance", "person_record:1", *home])
+    assert traced.exit_code == 0, traced.output
+    assert "moi_police_register_2008.csv row 2" in traced.output
+
+
+def test_a_rejected_file_exits_non_zero_and_names_row_and_column(tmp_path: Path) -> None:
+    home = ["--home", str(tmp_path)]
+    runner.invoke(app, ["db", "upgrade", *home])
+    runner.invoke(app, ["codelists", "load", *home])
+    delivery = tmp_path / "delivery"
+    runner.invoke(app, ["demo", "generate", "--scale", "0.02", "--out", str(delivery)])
+    police = delivery / "moi_police_register_2008.csv"
+    lines = police.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("Sex")] = "X"
+    police.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(police), "--source", "moi_police_register", *home])
+    assert result.exit_code == 1
+    assert "rejected, nothing stored" in result.output
+    assert "row 2" in result.stderr
+    assert "Sex" in result.stderr

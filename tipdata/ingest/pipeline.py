@@ -1,0 +1,884 @@
+"""The import pipeline: read, validate, stage and commit one file in one transaction.
+
+Policy (documented for data officers in ``docs/mappings.md``):
+
+* A file is read as a stream and every row is validated. Valid rows are written in
+  chunks *inside one database transaction*, which is committed only at the end: an
+  import is stored whole or not at all, even if the process is killed half way.
+* By default a file with any error is **rejected whole**: the transaction is rolled
+  back and nothing at all is stored (not even an import run), so the database is
+  exactly as it was. The result lists every issue (file, row, column, value).
+* ``accept_valid_rows=True`` stores the valid rows and writes the rejected ones, with
+  their reasons, to a quarantine CSV.
+* Re-importing rows already stored with the same payload changes nothing. A file with
+  no new or changed row stores nothing (status ``unchanged``); the result names the
+  earlier import run of the identical file, if any.
+* A newer export of a source updates changed rows (same record id, new payload hash):
+  the row's derived records are replaced, its version goes up, and every version's
+  payload is kept in ``source_record_version``.
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import sqlalchemy as sa
+
+from tipdata.errors import DataFileError
+from tipdata.ingest.dialect import (
+    CHUNK_ROWS,
+    IdAllocator,
+    TableWriter,
+    chunked,
+    import_session,
+)
+from tipdata.ingest.lookups import Lookups, lookups_for
+from tipdata.ingest.mapping import Mapping, builtin_mappings, get_mapping, load_mapping
+from tipdata.ingest.readers import ImportFileError, check_required_columns, open_table
+from tipdata.ingest.validate import ImportIssue, RowOutcome, RowValidator
+from tipdata.model.enums import ImportStatus
+
+if TYPE_CHECKING:
+    from tipdata.store import Database
+
+log = logging.getLogger(__name__)
+
+MAX_ISSUES_KEPT = 1000
+"""Issues kept in a result; the count of all errors is always exact."""
+
+Progress = Callable[[str, int, int], None]
+"""``progress(step, done, total)``: called as rows are read (total is an estimate)."""
+
+ResultStatus = Literal["committed", "unchanged", "rejected", "validated"]
+
+
+@dataclass
+class ImportResult:
+    """What happened to one file.
+
+    Attributes:
+        file: the file imported.
+        source: the source code of the mapping used.
+        status: ``committed`` (stored), ``unchanged`` (nothing new, nothing stored),
+            ``rejected`` (errors; nothing stored) or ``validated`` (dry run, no error).
+        dry_run: whether this was only a validation.
+        file_sha256: SHA-256 of the file's bytes.
+        import_run_id: the stored import run (None unless committed).
+        previous_run_id: an earlier committed run of the identical file, if any.
+        rows_read: data rows read.
+        rows_stored: new source records stored (or that would be, in a dry run).
+        rows_updated: source records updated to a new version.
+        rows_unchanged: rows identical to what is already stored.
+        rows_rejected: rows with an error.
+        error_count: all errors found (``issues`` keeps the first 1000).
+        issues: the errors, with file, row, column and value.
+        quarantine_file: the CSV of rejected rows (``accept_valid_rows`` only).
+    """
+
+    file: Path
+    source: str
+    status: ResultStatus
+    dry_run: bool
+    file_sha256: str
+    import_run_id: int | None = None
+    previous_run_id: int | None = None
+    rows_read: int = 0
+    rows_stored: int = 0
+    rows_updated: int = 0
+    rows_unchanged: int = 0
+    rows_rejected: int = 0
+    error_count: int = 0
+    issues: list[ImportIssue] = field(default_factory=list)
+    quarantine_file: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True unless the file was rejected."""
+        return self.status != "rejected"
+
+    def summary(self) -> str:
+        """One line for people: what was stored and what was wrong."""
+        counts = (
+            f"{self.rows_read} rows read, {self.rows_stored} new, {self.rows_updated} updated, "
+            f"{self.rows_unchanged} unchanged, {self.rows_rejected} rejected"
+        )
+        verdict = {
+            "committed": f"stored as import run {self.import_run_id}",
+            "unchanged": "nothing new: nothing stored",
+            "rejected": f"rejected, nothing stored ({self.error_count} errors)",
+            "validated": "valid (dry run, nothing stored)",
+        }[self.status]
+        if self.dry_run and self.status == "rejected":
+            verdict = f"{self.error_count} errors (dry run, nothing stored)"
+        return f"{self.file.name} [{self.source}]: {verdict}; {counts}"
+
+
+class UnrecognisedFileError(ImportFileError):
+    """No mapping recognises a file of a delivery folder (the message lists the sources)."""
+
+
+class ImportConflictError(ImportFileError):
+    """The database refused the writes (a concurrent import); nothing was stored."""
+
+
+class _Abort(Exception):
+    """Roll the import transaction back (rejected, unchanged or dry run)."""
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _estimate_rows(path: Path) -> int:
+    if path.suffix.lower() != ".csv":
+        return 0
+    lines = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            lines += block.count(b"\n")
+    return max(lines - 1, 0)
+
+
+def _tables() -> dict[str, sa.Table]:
+    from tipdata.store import metadata
+
+    return dict(metadata.tables)
+
+
+class _Writer:
+    """Writes chunks of validated rows inside the import's transaction."""
+
+    def __init__(
+        self,
+        connection: sa.Connection,
+        *,
+        source_id: int | None,
+        run_id: int | None,
+        agency_id: int,
+        write: bool,
+    ) -> None:
+        self.connection = connection
+        self.source_id = source_id
+        self.run_id = run_id
+        self.agency_id = agency_id
+        self.write = write
+        self.tables = _tables()
+        self.ids = IdAllocator(connection) if write else None
+        self._writers: dict[str, TableWriter] = {}
+        self.case_ids: dict[str, tuple[int, int | None]] = {}
+        """case number -> (case id, source record that created it)."""
+        self.case_exploitations: dict[int, set[str]] = {}
+
+    def writer(self, table: str) -> TableWriter:
+        """The bulk writer of one table (made once per import)."""
+        found = self._writers.get(table)
+        if found is None:
+            found = self._writers[table] = TableWriter(self.connection, self.tables[table])
+        return found
+
+    def existing(self, keys: list[str]) -> dict[str, tuple[int, str, int]]:
+        """Stored source records of this source by key: (id, payload hash, version)."""
+        if self.source_id is None or not keys:
+            return {}
+        table = self.tables["source_record"]
+        found: dict[str, tuple[int, str, int]] = {}
+        for batch in chunked(keys):
+            rows = self.connection.execute(
+                sa.select(
+                    table.c.source_key, table.c.id, table.c.payload_sha256, table.c.version
+                ).where(table.c.source_id == self.source_id, table.c.source_key.in_(batch))
+            )
+            for key, record_id, digest, version in rows:
+                found[key] = (record_id, digest, version)
+        return found
+
+    def _take(self, table: str, count: int) -> list[int]:
+        assert self.ids is not None
+        return self.ids.take(self.tables[table], count)
+
+    def write_chunk(
+        self, new: list[RowOutcome], updated: list[tuple[RowOutcome, tuple[int, str, int]]]
+    ) -> None:
+        """Store new rows and replace updated ones, with all their derived records."""
+        if not self.write or (not new and not updated):
+            return
+        source_record = self.tables["source_record"]
+        owned: list[tuple[RowOutcome, int]] = []
+        if updated:
+            updated_ids = [existing[0] for _outcome, existing in updated]
+            self._keep_old_versions(updated_ids)
+            self._delete_derived(updated_ids)
+            for outcome, (record_id, _digest, version) in updated:
+                self.connection.execute(
+                    source_record.update()
+                    .where(source_record.c.id == record_id)
+                    .values(
+                        import_run_id=self.run_id,
+                        row_number=outcome.row_number,
+                        payload=outcome.payload,
+                        payload_sha256=outcome.payload_sha256,
+                        version=version + 1,
+                    )
+                )
+                owned.append((outcome, record_id))
+        if new:
+            records = self.writer("source_record")
+            for record_id, outcome in zip(self._take("source_record", len(new)), new, strict=True):
+                records.add(
+                    {
+                        "id": record_id,
+                        "source_id": self.source_id,
+                        "source_key": outcome.source_key,
+                        "import_run_id": self.run_id,
+                        "first_import_run_id": self.run_id,
+                        "row_number": outcome.row_number,
+                        "payload": outcome.payload_json or outcome.payload,
+                        "payload_sha256": outcome.payload_sha256,
+                        "version": 1,
+                    }
+                )
+                owned.append((outcome, record_id))
+            records.flush()
+        self._write_records(owned)
+
+    def _keep_old_versions(self, source_record_ids: list[int]) -> None:
+        """Copy the stored payloads about to be replaced into the version history."""
+        sr = self.tables["source_record"]
+        version = self.tables["source_record_version"]
+        now = datetime.now(UTC)
+        for batch in chunked(source_record_ids):
+            self.connection.execute(
+                version.insert().from_select(
+                    [
+                        "source_record_id",
+                        "version",
+                        "import_run_id",
+                        "row_number",
+                        "payload",
+                        "payload_sha256",
+                        "recorded_at",
+                    ],
+                    sa.select(
+                        sr.c.id,
+                        sr.c.version,
+                        sr.c.import_run_id,
+                        sr.c.row_number,
+                        sr.c.payload,
+                        sr.c.payload_sha256,
+                        sa.literal(now, version.c.recorded_at.type),
+                    ).where(sr.c.id.in_(batch)),
+                )
+            )
+
+    def _delete_derived(self, source_record_ids: list[int]) -> None:
+        """Remove every record derived from these source records (cases are kept)."""
+        t = self.tables
+        for batch in chunked(source_record_ids):
+            screenings = sa.select(t["screening"].c.id).where(
+                t["screening"].c.source_record_id.in_(batch)
+            )
+            self.connection.execute(
+                t["screening_answer"]
+                .delete()
+                .where(t["screening_answer"].c.screening_id.in_(screenings))
+            )
+            for name in ("screening", "referral", "event", "charge"):
+                self.connection.execute(
+                    t[name].delete().where(t[name].c.source_record_id.in_(batch))
+                )
+            people = sa.select(t["person_record"].c.id).where(
+                t["person_record"].c.source_record_id.in_(batch)
+            )
+            self.connection.execute(
+                t["case_person"].delete().where(t["case_person"].c.person_record_id.in_(people))
+            )
+            self.connection.execute(
+                t["person_record"].delete().where(t["person_record"].c.source_record_id.in_(batch))
+            )
+
+    def _known_cases(self, numbers: set[str]) -> None:
+        """Load the stored cases (and their exploitation types) among ``numbers``."""
+        unknown = [n for n in numbers if n not in self.case_ids]
+        case = self.tables["case"]
+        exploitation = self.tables["case_exploitation"]
+        for batch in chunked(unknown):
+            rows = self.connection.execute(
+                sa.select(case.c.case_number, case.c.id, case.c.source_record_id).where(
+                    case.c.owner_agency_id == self.agency_id, case.c.case_number.in_(batch)
+                )
+            ).all()
+            for number, case_id, owner_record in rows:
+                self.case_ids[number] = (case_id, owner_record)
+                self.case_exploitations.setdefault(case_id, set())
+            found = [case_id for _n, case_id, _o in rows]
+            if found:
+                for case_id, code in self.connection.execute(
+                    sa.select(exploitation.c.case_id, exploitation.c.exploitation_type).where(
+                        exploitation.c.case_id.in_(found)
+                    )
+                ):
+                    self.case_exploitations[case_id].add(code)
+
+    def _write_records(self, owned: list[tuple[RowOutcome, int]]) -> None:
+        """Write the derived records of a chunk: cases first, then what refers to them."""
+        counts: dict[str, int] = {}
+        numbers: set[str] = set()
+        for outcome, _sr in owned:
+            for record in outcome.records:
+                if record.kind == "case":
+                    numbers.add(record.values["case_number"])
+                else:
+                    counts[record.kind] = counts.get(record.kind, 0) + 1
+        self._known_cases(numbers)
+        new_numbers = [n for n in numbers if n not in self.case_ids]
+        case_pool = iter(self._take("case", len(new_numbers)))
+        pools = {kind: iter(self._take(kind, n)) for kind, n in counts.items()}
+        case_table = self.tables["case"]
+        cases = self.writer("case")
+        exploitations: list[tuple[int, str]] = []
+        case_people: list[tuple[int, int, str]] = []
+        answers: list[tuple[int, str, str]] = []
+        created_here: set[int] = set()
+        for outcome, source_record_id in owned:
+            ids: dict[str, int] = {}
+            for record in outcome.records:
+                if record.kind != "case":
+                    continue
+                number = record.values["case_number"]
+                known = self.case_ids.get(number)
+                if known is None:
+                    case_id = next(case_pool)
+                    self.case_ids[number] = (case_id, source_record_id)
+                    created_here.add(case_id)
+                    cases.add(
+                        {
+                            **record.values,
+                            "id": case_id,
+                            "owner_agency_id": self.agency_id,
+                            "source_record_id": source_record_id,
+                        }
+                    )
+                else:
+                    case_id, creator = known
+                    if creator == source_record_id and case_id not in created_here:
+                        # the row that created the case changed: update the case in place
+                        self.connection.execute(
+                            case_table.update()
+                            .where(case_table.c.id == case_id)
+                            .values(**record.values)
+                        )
+                ids[record.name] = case_id
+                have = self.case_exploitations.setdefault(case_id, set())
+                for code in record.exploitation_types:
+                    if code not in have:
+                        have.add(code)
+                        exploitations.append((case_id, code))
+            for record in outcome.records:
+                if record.kind != "case":
+                    ids[record.name] = next(pools[record.kind])
+            for record in outcome.records:
+                if record.kind == "case":
+                    continue
+                values = record.values
+                for field_name, ref_name in record.refs:
+                    values[field_name] = ids.get(ref_name)
+                record_id = values["id"] = ids[record.name]
+                values["owner_agency_id"] = self.agency_id
+                values["source_record_id"] = source_record_id
+                self.writer(record.kind).add(values)
+                if record.case_ref is not None and record.case_ref.name in ids:
+                    case_people.append(
+                        (
+                            ids[record.case_ref.name],
+                            record_id,
+                            record.case_role or values["role"],
+                        )
+                    )
+                for code, answer in record.answers.items():
+                    answers.append((record_id, code, answer))
+        cases.flush()
+        for kind in ("person_record", "screening", "charge", "event", "referral"):
+            if kind in counts:
+                self.writer(kind).flush()
+        for name, rows, columns in (
+            ("case_exploitation", exploitations, ("case_id", "exploitation_type")),
+            ("case_person", case_people, ("case_id", "person_record_id", "role")),
+            ("screening_answer", answers, ("screening_id", "indicator_code", "answer")),
+        ):
+            if rows:
+                writer = self.writer(name)
+                for row_id, row in zip(self._take(name, len(rows)), rows, strict=True):
+                    writer.add({"id": row_id, **dict(zip(columns, row, strict=True))})
+                writer.flush()
+
+
+class _Quarantine:
+    """The CSV of rejected rows: reasons first, then the row as read."""
+
+    def __init__(self, path: Path, header: list[str]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.handle = path.open("w", encoding="utf-8", newline="")
+        self.writer = csv.writer(self.handle)
+        self.header = header
+        self.writer.writerow(["row", "column", "value", "error", *header])
+
+    def add(self, outcome: RowOutcome, issues: list[ImportIssue]) -> None:
+        first = issues[0]
+        self.writer.writerow(
+            [
+                outcome.row_number,
+                "; ".join(i.column or "" for i in issues),
+                "; ".join(i.value or "" for i in issues),
+                "; ".join(i.message for i in issues),
+                *(outcome.payload.get(column, "") for column in self.header),
+            ]
+        )
+        del first
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def resolve_mapping(source: str | None, mapping: str | Path | Mapping | None) -> Mapping:
+    """The mapping to use: a built-in one by source code, or a mapping file.
+
+    Args:
+        source: a built-in source code, e.g. ``"iom_returnees"``.
+        mapping: a mapping file (or an already loaded mapping).
+
+    Raises:
+        MappingError: unknown source, invalid mapping file, or neither/both given.
+    """
+    from tipdata.ingest.mapping import MappingError
+
+    if (source is None) == (mapping is None):
+        raise MappingError("<arguments>", "give either a source code or a mapping file")
+    if isinstance(mapping, Mapping):
+        return mapping
+    if mapping is not None:
+        return load_mapping(mapping)
+    assert source is not None
+    return get_mapping(source)
+
+
+def import_file(
+    db: Database,
+    path: str | Path,
+    source: str | None = None,
+    mapping: str | Path | Mapping | None = None,
+    *,
+    dry_run: bool = False,
+    accept_valid_rows: bool = False,
+    quarantine_dir: str | Path | None = None,
+    progress: Progress | None = None,
+    imported_by: str | None = None,
+    lookups: Lookups | None = None,
+) -> ImportResult:
+    """Import one export file: validate every row, then store it all in one transaction.
+
+    Args:
+        db: the database (migrated, reference data loaded).
+        path: the CSV or XLSX file.
+        source: the built-in source code of the file's layout...
+        mapping: ...or the mapping file describing it.
+        dry_run: validate and compare with what is stored, store nothing.
+        accept_valid_rows: store the valid rows, quarantine the rejected ones.
+        quarantine_dir: folder of the quarantine CSV (default: ``quarantine/`` next to
+            the file); used only with ``accept_valid_rows``.
+        progress: ``progress(step, done, total)`` callback.
+        imported_by: who runs the import (kept on the import run).
+        lookups: code-list look-ups (default: from the code lists and ``db``).
+
+    Returns:
+        What happened; ``result.status == "rejected"`` when row errors were found.
+
+    Raises:
+        MappingError: the mapping is unknown or invalid.
+        ImportFileError: the file is malformed (unreadable, wrong encoding, missing
+            columns, ...); nothing is stored.
+    """
+    chosen = resolve_mapping(source, mapping)
+    file = Path(path)
+    if not file.is_file():
+        raise ImportFileError(file, "no such file")
+    digest = file_sha256(file)
+    lookups = lookups or lookups_for(db)
+    agency_id = lookups.agency(chosen.agency)
+    if agency_id is None:
+        raise ImportFileError(
+            chosen.path or chosen.source,
+            f"agency {chosen.agency!r} of mapping {chosen.source!r} is not in the database; "
+            "load the reference data first (tipdata codelists load)",
+        )
+    validator = RowValidator(chosen, lookups, file=file.name, agency_id=agency_id)
+    result = ImportResult(file, chosen.source, "validated", dry_run, digest)
+    quarantine: _Quarantine | None = None
+    total_estimate = _estimate_rows(file)
+    with open_table(file, chosen.file) as table:
+        required = list(
+            dict.fromkeys([*chosen.recognise.required_columns, *sorted(chosen.columns_used())])
+        )
+        check_required_columns(file, table.header, required)
+        if accept_valid_rows and not dry_run:
+            folder = Path(quarantine_dir) if quarantine_dir else file.parent / "quarantine"
+            quarantine = _Quarantine(folder / f"{file.stem}.rejected.csv", table.header)
+            result.quarantine_file = quarantine.path
+        try:
+            _run(
+                db,
+                chosen,
+                table.rows,
+                validator,
+                result,
+                agency_id=agency_id,
+                accept_valid_rows=accept_valid_rows,
+                quarantine=quarantine,
+                progress=progress,
+                total_estimate=total_estimate,
+                imported_by=imported_by,
+            )
+        finally:
+            if quarantine is not None:
+                quarantine.close()
+    if quarantine is not None and result.rows_rejected == 0:
+        quarantine.path.unlink(missing_ok=True)
+        result.quarantine_file = None
+    log.info("%s", result.summary())
+    return result
+
+
+def _run(
+    db: Database,
+    mapping: Mapping,
+    rows: Iterable[tuple[int, dict[str, str]]],
+    validator: RowValidator,
+    result: ImportResult,
+    *,
+    agency_id: int,
+    accept_valid_rows: bool,
+    quarantine: _Quarantine | None,
+    progress: Progress | None,
+    total_estimate: int,
+    imported_by: str | None,
+) -> None:
+    tables = _tables()
+    source_table = tables["source"]
+    run_table = tables["import_run"]
+    write = not result.dry_run
+    try:
+        with db.connect() as connection:
+            source_id = connection.execute(
+                sa.select(source_table.c.id).where(source_table.c.code == mapping.source)
+            ).scalar()
+            if source_id is not None:
+                result.previous_run_id = connection.execute(
+                    sa.select(sa.func.max(run_table.c.id)).where(
+                        run_table.c.source_id == source_id,
+                        run_table.c.file_sha256 == result.file_sha256,
+                        run_table.c.status == ImportStatus.COMMITTED.value,
+                    )
+                ).scalar()
+            run_id: int | None = None
+            if write:
+                # The first write takes SQLite's write lock, before any id is allocated.
+                if source_id is None:
+                    source_id = connection.execute(
+                        source_table.insert()
+                        .values(
+                            code=mapping.source,
+                            agency_id=agency_id,
+                            name=mapping.name,
+                            file_format=mapping.file.type,
+                        )
+                        .returning(source_table.c.id)
+                    ).scalar_one()
+                run_id = connection.execute(
+                    run_table.insert()
+                    .values(
+                        owner_agency_id=agency_id,
+                        source_id=source_id,
+                        file_name=result.file.name,
+                        file_sha256=result.file_sha256,
+                        status=ImportStatus.RUNNING.value,
+                        started_at=datetime.now(UTC),
+                        imported_by=imported_by,
+                    )
+                    .returning(run_table.c.id)
+                ).scalar_one()
+            writer = _Writer(
+                connection, source_id=source_id, run_id=run_id, agency_id=agency_id, write=write
+            )
+            with import_session(connection):
+                _stream(
+                    rows,
+                    validator,
+                    writer,
+                    result,
+                    accept_valid_rows,
+                    quarantine,
+                    progress,
+                    total_estimate,
+                )
+            if result.rows_read == 0:
+                raise ImportFileError(result.file, "the file has a header but no data rows", line=2)
+            if result.error_count and not accept_valid_rows:
+                result.status = "rejected"
+                raise _Abort
+            if result.dry_run:
+                raise _Abort
+            if result.rows_stored + result.rows_updated == 0:
+                result.status = "unchanged"
+                raise _Abort
+            connection.execute(
+                run_table.update()
+                .where(run_table.c.id == run_id)
+                .values(
+                    status=ImportStatus.COMMITTED.value,
+                    finished_at=datetime.now(UTC),
+                    rows_read=result.rows_read,
+                    rows_stored=result.rows_stored,
+                    rows_updated=result.rows_updated,
+                    rows_unchanged=result.rows_unchanged,
+                    rows_rejected=result.rows_rejected,
+                    message=(
+                        f"{result.rows_rejected} rows quarantined" if result.rows_rejected else None
+                    ),
+                )
+            )
+            result.status = "committed"
+            result.import_run_id = run_id
+            if progress is not None:
+                progress("committing", result.rows_read, result.rows_read)
+    except _Abort:
+        pass
+    except sa.exc.IntegrityError as exc:
+        # e.g. another import of the same source committed the same record ids meanwhile
+        raise ImportConflictError(
+            result.file,
+            "the database refused the import (nothing was stored): "
+            f"{str(getattr(exc, 'orig', exc)).strip().splitlines()[0][:200]}; "
+            "a value the database does not accept, or another import of this source "
+            "at the same time (then import this file again)",
+        ) from None
+
+
+def _stream(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    validator: RowValidator,
+    writer: _Writer,
+    result: ImportResult,
+    accept_valid_rows: bool,
+    quarantine: _Quarantine | None,
+    progress: Progress | None,
+    total_estimate: int,
+) -> None:
+    """Validate every row and write valid ones chunk by chunk."""
+    seen: dict[str, int] = {}
+    pending: list[RowOutcome] = []
+    writing = True
+
+    def flush() -> None:
+        if not pending:
+            return
+        existing = writer.existing([o.source_key for o in pending if o.source_key])
+        new: list[RowOutcome] = []
+        updated: list[tuple[RowOutcome, tuple[int, str, int]]] = []
+        for outcome in pending:
+            stored = existing.get(outcome.source_key or "")
+            if stored is None:
+                new.append(outcome)
+            elif stored[1] == outcome.payload_sha256:
+                result.rows_unchanged += 1
+            else:
+                updated.append((outcome, stored))
+        result.rows_stored += len(new)
+        result.rows_updated += len(updated)
+        if writing:
+            writer.write_chunk(new, updated)
+        pending.clear()
+        if progress is not None:
+            progress("importing", result.rows_read, max(total_estimate, result.rows_read))
+
+    for row_number, raw in rows:
+        result.rows_read += 1
+        outcome = validator.validate(row_number, raw)
+        key = outcome.source_key
+        if key is not None:
+            first = seen.get(key)
+            if first is not None:
+                outcome.issues.append(
+                    ImportIssue(
+                        validator.file,
+                        row_number,
+                        validator._record_id_column,
+                        key,
+                        f"duplicate record id {key!r}: already on row {first}",
+                    )
+                )
+            else:
+                seen[key] = row_number
+        if not outcome.valid:
+            errors = [i for i in outcome.issues if i.severity == "error"]
+            result.rows_rejected += 1
+            result.error_count += len(errors)
+            room = MAX_ISSUES_KEPT - len(result.issues)
+            if room > 0:
+                result.issues.extend(errors[:room])
+            if quarantine is not None:
+                quarantine.add(outcome, errors)
+            if not accept_valid_rows:
+                writing = False  # the file will be rejected: validate only from here on
+            continue
+        pending.append(outcome)
+        if len(pending) >= CHUNK_ROWS:
+            flush()
+    flush()
+
+
+def recognise(path: Path, mappings: Iterable[Mapping]) -> Mapping:
+    """The mapping whose file-name pattern and required columns fit a file.
+
+    Args:
+        path: a file of a delivery folder.
+        mappings: the candidate mappings.
+
+    Returns:
+        The only mapping that fits.
+
+    Raises:
+        UnrecognisedFileError: no mapping (or more than one) fits; lists the known sources.
+    """
+    candidates = list(mappings)
+    by_name = [
+        m for m in candidates if fnmatch.fnmatch(path.name.lower(), m.recognise.pattern.lower())
+    ]
+    fitting: list[Mapping] = []
+    problems: list[str] = []
+    for candidate in by_name:
+        try:
+            with open_table(path, candidate.file) as table:
+                check_required_columns(path, table.header, candidate.recognise.required_columns)
+            fitting.append(candidate)
+        except DataFileError as exc:
+            problems.append(f"{candidate.source}: {exc.message}")
+    known = ", ".join(f"{m.source} ({m.recognise.pattern})" for m in candidates)
+    if len(fitting) == 1:
+        return fitting[0]
+    if len(fitting) > 1:
+        raise UnrecognisedFileError(
+            path,
+            f"more than one mapping fits this file: {', '.join(m.source for m in fitting)}; "
+            "import it with an explicit source",
+        )
+    detail = f" ({'; '.join(problems)})" if problems else ""
+    raise UnrecognisedFileError(
+        path, f"no mapping recognises this file{detail}; known sources: {known}"
+    )
+
+
+def import_directory(
+    db: Database,
+    directory: str | Path,
+    *,
+    mappings: Iterable[str | Path | Mapping] = (),
+    dry_run: bool = False,
+    accept_valid_rows: bool = False,
+    quarantine_dir: str | Path | None = None,
+    progress: Progress | None = None,
+    imported_by: str | None = None,
+) -> list[ImportResult]:
+    """Import every file of a delivery folder, each with the mapping that recognises it.
+
+    Every file is recognised before any is imported; each file is then imported in its
+    own transaction (one file's errors do not undo another file's import).
+
+    Args:
+        db: the database.
+        directory: the folder (files directly in it; hidden files and sub-folders ignored).
+        mappings: extra mapping files, tried along with the built-in ones.
+        dry_run: validate only.
+        accept_valid_rows: store the valid rows of files with errors.
+        quarantine_dir: folder of quarantine CSVs (default ``<directory>/quarantine``).
+        progress: ``progress(step, done, total)`` callback.
+        imported_by: who runs the import.
+
+    Returns:
+        One result per file, in file-name order. A malformed file gives a ``rejected``
+        result with its one error.
+
+    Raises:
+        UnrecognisedFileError: a file fits no mapping (nothing is imported).
+        ImportFileError: the folder does not exist or holds no file.
+    """
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise ImportFileError(folder, "no such folder")
+    known = dict(builtin_mappings())
+    for extra in mappings:
+        loaded = extra if isinstance(extra, Mapping) else load_mapping(extra)
+        known[loaded.source] = loaded
+    files = sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in (".csv", ".xlsx")
+    )
+    if not files:
+        raise ImportFileError(folder, "the folder holds no .csv or .xlsx file")
+    plan = [(file, recognise(file, known.values())) for file in files]
+    lookups = lookups_for(db)
+    results: list[ImportResult] = []
+    for file, mapping in plan:
+        try:
+            results.append(
+                import_file(
+                    db,
+                    file,
+                    mapping=mapping,
+                    dry_run=dry_run,
+                    accept_valid_rows=accept_valid_rows,
+                    quarantine_dir=quarantine_dir or folder / "quarantine",
+                    progress=progress,
+                    imported_by=imported_by,
+                    lookups=lookups,
+                )
+            )
+        except ImportFileError as exc:
+            issue = ImportIssue(file.name, exc.line, exc.field, None, exc.message)
+            results.append(
+                ImportResult(
+                    file,
+                    mapping.source,
+                    "rejected",
+                    dry_run,
+                    file_sha256(file),
+                    error_count=1,
+                    issues=[issue],
+                )
+            )
+    return results
+
+
+__all__ = [
+    "ImportConflictError",
+    "ImportResult",
+    "UnrecognisedFileError",
+    "file_sha256",
+    "import_directory",
+    "import_file",
+    "recognise",
+    "resolve_mapping",
+]

@@ -1,0 +1,922 @@
+"""Row validation: a mapping compiled into a function from a raw row to records or issues.
+
+:class:`RowValidator` compiles a :class:`~tipdata.ingest.mapping.Mapping` once (each
+expression becomes a small closure, no ``eval``) and then turns every row into a
+:class:`RowOutcome`: the source key, the raw payload and its SHA-256, the staged
+records, and the :class:`ImportIssue` list (empty when the row is valid). Every
+issue names the file, the spreadsheet row, the column and the one offending value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from tipdata.errors import DataFileError
+from tipdata.ingest.dates import DateParser
+from tipdata.ingest.lookups import HINTS, Lookups
+from tipdata.ingest.mapping import (
+    AgeExpr,
+    BirthExpr,
+    ColumnExpr,
+    Condition,
+    ConstExpr,
+    DateExpr,
+    FirstOfExpr,
+    LookupExpr,
+    MapExpr,
+    Mapping,
+    MappingError,
+    NumberExpr,
+    RecordKind,
+    RecordSpec,
+    RefExpr,
+    SplitExpr,
+    SumExpr,
+    TemplateExpr,
+    YearExpr,
+)
+from tipdata.ingest.targets import Target, TargetField, targets
+
+MAX_AGE = 110
+"""Ages above this are errors (a typo such as 240 for 24, or a year in the age column)."""
+
+MIN_YEAR = 1880
+MAX_VALUE_SHOWN = 80
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    """One problem found in a file, at a row and column.
+
+    Attributes:
+        file: the file name.
+        row: the spreadsheet row (header = 1), or None for the whole file.
+        column: the column at fault, when known.
+        value: the offending cell's value (only that one cell; shortened if long).
+        message: what is wrong and what was expected.
+        severity: ``error`` rejects the row; ``warning`` is reported only.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column {self.column!r}"
+        return f"{where}: {self.message}"
+
+
+class ImportRowError(DataFileError):
+    """A file was rejected because of row errors; ``issues`` lists them all."""
+
+    def __init__(self, file: str | Path, issues: list[ImportIssue], total: int) -> None:
+        first = issues[0]
+        more = f" (and {total - 1} more errors)" if total > 1 else ""
+        super().__init__(file, first.message + more, line=first.row, field=first.column, value=None)
+        self.issues = issues
+        self.total = total
+
+
+class Ref:
+    """The id of another record of the same row, filled in when the row is written."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Ref({self.name!r})"
+
+
+@dataclass(frozen=True)
+class Birth:
+    """What a date-or-age cell said about a birth."""
+
+    birth_date: date | None = None
+    birth_year: int | None = None
+    age_years: int | None = None
+    age_reference_date: date | None = None
+
+
+@dataclass
+class StagedRecord:
+    """A record made from a row, ready to be written (refs still unresolved)."""
+
+    kind: RecordKind
+    name: str
+    values: dict[str, Any]
+    exploitation_types: list[str] = field(default_factory=list)
+    answers: dict[str, str] = field(default_factory=dict)
+    case_ref: Ref | None = None
+    case_role: str | None = None
+    refs: list[tuple[str, str]] = field(default_factory=list)
+    """(field, record name): ids filled in when the row is written."""
+
+
+@dataclass
+class RowOutcome:
+    """A validated row."""
+
+    row_number: int
+    source_key: str | None
+    payload: dict[str, str]
+    payload_sha256: str
+    records: list[StagedRecord]
+    issues: list[ImportIssue]
+    payload_json: str | None = None
+    """The payload's canonical JSON (what the hash is computed over)."""
+
+    @property
+    def valid(self) -> bool:
+        """True when the row has no error."""
+        return not any(issue.severity == "error" for issue in self.issues)
+
+
+def canonical_json(payload: dict[str, str]) -> str:
+    """The canonical JSON of a raw row: sorted keys, no spaces, non-ASCII kept."""
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def payload_hash(payload: dict[str, str]) -> str:
+    """SHA-256 of the canonical JSON of a raw row (UTF-8)."""
+    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+class CellError(Exception):
+    """Raised inside an expression: this cell's value is wrong."""
+
+    def __init__(self, column: str | None, value: object, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+        self.value = value
+        self.message = message
+
+
+def shorten(value: object) -> str | None:
+    """The value as text, cut to a readable length."""
+    if value is None:
+        return None
+    text = str(value)
+    return text if len(text) <= MAX_VALUE_SHOWN else text[: MAX_VALUE_SHOWN - 1] + "…"
+
+
+Row = dict[str, str]
+Evaluator = Callable[[Row], Any]
+
+
+def _source_column(expr: Any) -> str | None:
+    """The first column an expression reads (named in error messages)."""
+    if isinstance(expr, ColumnExpr):
+        return expr.column
+    if isinstance(expr, TemplateExpr):
+        return expr.columns[0]
+    if isinstance(expr, FirstOfExpr):
+        return next((c for c in map(_source_column, expr.first_of) if c), None)
+    if isinstance(expr, SumExpr):
+        return next((c for c in map(_source_column, expr.sum) if c), None)
+    for attribute in ("value", "date", "year", "age", "birth", "number", "split"):
+        inner = getattr(expr, attribute, None)
+        if inner is not None and not isinstance(inner, str | int | float | bool):
+            return _source_column(inner)
+    return None
+
+
+_INT = re.compile(r"^[+-]?\d+$")
+
+
+def _to_int(text: str) -> int | None:
+    cleaned = text.replace(",", "").replace(" ", "").replace("\u00a0", "")
+    if cleaned.endswith(".0"):
+        cleaned = cleaned[:-2]
+    return int(cleaned) if _INT.match(cleaned) else None
+
+
+class _Compiler:
+    """Turns the expressions of one mapping into closures."""
+
+    def __init__(self, mapping: Mapping, lookups: Lookups) -> None:
+        self.mapping = mapping
+        self.lookups = lookups
+        self.default_dates = DateParser(mapping.date_formats)
+        self._resolvers: dict[tuple[str, str | None], Callable[[Any], Any]] = {}
+        self.value_maps: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+            name: (dict(values), {_fold(k): v for k, v in values.items()})
+            for name, values in mapping.value_maps.items()
+        }
+
+    def dates(self, formats: list[str] | None) -> DateParser:
+        return DateParser(formats) if formats else self.default_dates
+
+    def mapper(self, name: str, column: str | None) -> Callable[[Any], Any]:
+        exact, folded = self.value_maps[name]
+        allowed = ", ".join(repr(k) for k in list(exact)[:25])
+
+        def translate(value: Any) -> Any:
+            if value is None:
+                return None
+            if value in exact:
+                return exact[value]
+            key = _fold(str(value))
+            if key in folded:
+                return folded[key]
+            raise CellError(
+                column,
+                value,
+                f"code {shorten(value)!r} is not in value map {name!r}; allowed codes: {allowed}",
+            )
+
+        return translate
+
+    def compile(self, expr: Any) -> Evaluator:
+        method = getattr(self, f"_{type(expr).__name__}")
+        result: Evaluator = method(expr)
+        return result
+
+    def _ColumnExpr(self, expr: ColumnExpr) -> Evaluator:
+        column = expr.column
+        default = expr.default
+        if expr.map:
+            translate = self.mapper(expr.map, column)
+
+            def mapped(row: Row) -> Any:
+                value = row.get(column)
+                return translate(value) if value else default
+
+            return mapped
+
+        def plain(row: Row) -> Any:
+            return row.get(column) or default
+
+        return plain
+
+    def _ConstExpr(self, expr: ConstExpr) -> Evaluator:
+        constant = expr.const
+        return lambda _row: constant
+
+    def _TemplateExpr(self, expr: TemplateExpr) -> Evaluator:
+        pieces = re.split(r"\{([^{}]+)\}", expr.template)
+        literals = pieces[0::2]
+        columns = pieces[1::2]
+
+        def render(row: Row) -> str | None:
+            values = [row.get(c, "") for c in columns]
+            if not any(values):
+                return None
+            out = [literals[0]]
+            for value, literal in zip(values, literals[1:], strict=True):
+                out.append(value)
+                out.append(literal)
+            return "".join(out).strip() or None
+
+        return render
+
+    def _FirstOfExpr(self, expr: FirstOfExpr) -> Evaluator:
+        options = [self.compile(e) for e in expr.first_of]
+
+        def first(row: Row) -> Any:
+            for option in options:
+                value = option(row)
+                if value is not None and value != "":
+                    return value
+            return None
+
+        return first
+
+    def _MapExpr(self, expr: MapExpr) -> Evaluator:
+        inner = self.compile(expr.value)
+        translate = self.mapper(expr.map, _source_column(expr.value))
+        return lambda row: translate(inner(row))
+
+    def _DateExpr(self, expr: DateExpr) -> Evaluator:
+        inner = self.compile(expr.date)
+        parser = self.dates(expr.formats)
+        column = _source_column(expr.date)
+
+        def parse(row: Row) -> date | None:
+            value = inner(row)
+            if value is None or isinstance(value, date):
+                return value
+            return self.parse_date(parser, str(value), column)
+
+        return parse
+
+    @staticmethod
+    def parse_date(parser: DateParser, text: str, column: str | None) -> date:
+        parsed = parser.parse(text)
+        if parsed is None:
+            raise CellError(
+                column,
+                text,
+                f"date {shorten(text)!r} not understood; tried formats {parser.describe()}",
+            )
+        return parsed
+
+    def _YearExpr(self, expr: YearExpr) -> Evaluator:
+        inner = self.compile(expr.year)
+        parser = self.dates(expr.formats)
+        column = _source_column(expr.year)
+
+        def year(row: Row) -> int | None:
+            value = inner(row)
+            if value is None:
+                return None
+            if isinstance(value, date):
+                return value.year
+            text = str(value)
+            number = _to_int(text)
+            if number is None:
+                number = self.parse_date(parser, text, column).year
+            if not MIN_YEAR <= number <= date.today().year:
+                raise CellError(column, text, f"year {number} is not a plausible year")
+            return number
+
+        return year
+
+    def _AgeExpr(self, expr: AgeExpr) -> Evaluator:
+        inner = self.compile(expr.age)
+        column = _source_column(expr.age)
+        return lambda row: _check_age(inner(row), column)
+
+    def _BirthExpr(self, expr: BirthExpr) -> Evaluator:
+        inner = self.compile(expr.birth)
+        at = self.compile(DateExpr(date=expr.at)) if expr.at is not None else None
+        parser = self.dates(expr.formats)
+        column = _source_column(expr.birth)
+
+        def birth(row: Row) -> Birth | None:
+            value = inner(row)
+            if value is None:
+                return None
+            if isinstance(value, date):
+                return Birth(birth_date=value)
+            text = str(value)
+            number = _to_int(text)
+            if number is not None and len(text.strip()) == 4 and number >= MIN_YEAR:
+                if number > date.today().year:
+                    raise CellError(column, text, f"birth year {number} is in the future")
+                return Birth(birth_year=number)
+            if number is not None:
+                return Birth(
+                    age_years=_check_age(number, column),
+                    age_reference_date=at(row) if at is not None else None,
+                )
+            parsed = parser.parse(text)
+            if parsed is None:
+                raise CellError(
+                    column,
+                    text,
+                    f"{shorten(text)!r} is neither a date of birth ({parser.describe()}), "
+                    "a birth year nor an age",
+                )
+            if parsed > date.today():
+                raise CellError(column, text, f"date of birth {parsed} is in the future")
+            return Birth(birth_date=parsed)
+
+        return birth
+
+    def _NumberExpr(self, expr: NumberExpr) -> Evaluator:
+        inner = self.compile(expr.number)
+        column = _source_column(expr.number)
+
+        times = expr.times
+
+        def number(row: Row) -> int | float | None:
+            value = inner(row)
+            if value is None:
+                return None
+            if not isinstance(value, int | float):
+                value = _to_number(str(value), column)
+            result = value * times
+            return int(result) if float(result).is_integer() else result
+
+        return number
+
+    def _SumExpr(self, expr: SumExpr) -> Evaluator:
+        parts = [self.compile(e) for e in expr.sum]
+        column = _source_column(expr)
+
+        def total(row: Row) -> int | float | None:
+            values = [part(row) for part in parts]
+            present = [v for v in values if v is not None and v != ""]
+            if not present:
+                return None
+            numbers = [
+                v if isinstance(v, int | float) else _to_number(str(v), column) for v in present
+            ]
+            result = sum(numbers)
+            return int(result) if float(result).is_integer() else result
+
+        return total
+
+    def _LookupExpr(self, expr: LookupExpr) -> Evaluator:
+        inner = self.compile(expr.value)
+        resolve = self.resolver(expr.lookup, _source_column(expr.value))
+
+        def lookup(row: Row) -> Any:
+            value = inner(row)
+            return None if value is None else resolve(value)
+
+        return lookup
+
+    def resolver(self, lookup: str, column: str | None) -> Callable[[Any], Any]:
+        cached = self._resolvers.get((lookup, column))
+        if cached is None:
+            cached = self._resolvers[(lookup, column)] = self._make_resolver(lookup, column)
+        return cached
+
+    def _make_resolver(self, lookup: str, column: str | None) -> Callable[[Any], Any]:
+        function = getattr(self.lookups, lookup)
+        hint = HINTS[lookup]
+        label = lookup.replace("_", " ")
+
+        def resolve(value: Any) -> Any:
+            found = function(str(value))
+            if found is None:
+                raise CellError(
+                    column, value, f"unknown {label} {shorten(value)!r}; expected {hint}"
+                )
+            return found
+
+        return resolve
+
+    def _SplitExpr(self, expr: SplitExpr) -> Evaluator:
+        inner = self.compile(expr.split)
+        separator = expr.separator
+        translate = self.mapper(expr.map, _source_column(expr.split)) if expr.map else None
+
+        def split(row: Row) -> list[Any]:
+            value = inner(row)
+            if value is None:
+                return []
+            items = [item.strip() for item in str(value).split(separator) if item.strip()]
+            if translate is not None:
+                items = [translate(item) for item in items]
+            return [item for item in items if item is not None]
+
+        return split
+
+    def _RefExpr(self, expr: RefExpr) -> Evaluator:
+        ref = Ref(expr.ref)
+        return lambda _row: ref
+
+    def condition(self, condition: Condition) -> Callable[[Row], bool]:
+        if condition.all is not None:
+            parts = [self.condition(c) for c in condition.all]
+            return lambda row: all(p(row) for p in parts)
+        if condition.any is not None:
+            parts = [self.condition(c) for c in condition.any]
+            return lambda row: any(p(row) for p in parts)
+        if condition.not_ is not None:
+            inner = self.condition(condition.not_)
+            return lambda row: not inner(row)
+        subject = (
+            self.compile(ColumnExpr(column=condition.column))
+            if condition.column is not None
+            else self.compile(condition.value)
+        )
+        if condition.map:
+            translate = self.mapper(condition.map, condition.column)
+            plain_subject = subject
+            subject = lambda row: translate(plain_subject(row))  # noqa: E731
+        if condition.empty is not None:
+            wanted_empty = condition.empty
+            return lambda row: (subject(row) in (None, "")) == wanted_empty
+        if condition.in_ is not None or "equals" in condition.model_fields_set:
+            options = condition.in_ if condition.in_ is not None else [condition.equals]
+            folded = {_fold(str(o)) if o is not None else None for o in options}
+            return lambda row: _fold_or_none(subject(row)) in folded
+        excluded = {_fold(str(o)) if o is not None else None for o in condition.not_in or []}
+        return lambda row: _fold_or_none(subject(row)) not in excluded
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _fold_or_none(value: Any) -> str | None:
+    return None if value is None or value == "" else _fold(str(value))
+
+
+def _check_age(value: Any, column: str | None) -> int | None:
+    if value is None:
+        return None
+    number = value if isinstance(value, int) else _to_int(str(value))
+    if number is None:
+        raise CellError(column, value, f"age {shorten(value)!r} is not a whole number of years")
+    if not 0 <= number <= MAX_AGE:
+        raise CellError(column, value, f"age {number} is out of range 0–{MAX_AGE}")
+    return number
+
+
+def _to_number(text: str, column: str | None) -> int | float:
+    cleaned = text.replace(",", "").replace(" ", "").replace("\u00a0", "")
+    try:
+        number = float(cleaned)
+    except ValueError:
+        raise CellError(column, text, f"{shorten(text)!r} is not a number") from None
+    return int(number) if number.is_integer() else number
+
+
+_TRUE = {"yes", "y", "true", "1", "x", "t"}
+_FALSE = {"no", "n", "false", "0", "f", ""}
+
+
+_PLAIN, _BIRTH, _CASE_REF, _CASE_ROLE, _EXPLOITATIONS = range(5)
+
+
+@dataclass
+class _CompiledField:
+    target: TargetField
+    evaluate: Evaluator
+    column: str | None
+    convert: Callable[[Any], Any]
+    slot: int
+
+
+@dataclass
+class _CompiledRecord:
+    spec: RecordSpec
+    target: Target
+    when: Callable[[Row], bool] | None
+    fields: list[_CompiledField]
+    answers: list[tuple[str, Evaluator, str | None]]
+    defaults: dict[str, Any]
+    required: list[tuple[str, str | None]]
+
+
+class RowValidator:
+    """A mapping compiled for one file: call :meth:`validate` on each raw row.
+
+    Args:
+        mapping: the source mapping.
+        lookups: code-list and database look-ups.
+        file: the file name used in issues.
+        agency_id: the database id of the mapping's agency (default of agency fields).
+
+    Raises:
+        MappingError: the mapping names a field that does not exist for its record kind,
+            or a ref to a record of the wrong kind.
+    """
+
+    def __init__(
+        self, mapping: Mapping, lookups: Lookups, *, file: str, agency_id: int | None
+    ) -> None:
+        """Compile every expression of ``mapping``."""
+        self.mapping = mapping
+        self.file = file
+        self.lookups = lookups
+        self._compiler = _Compiler(mapping, lookups)
+        self._record_id = self._compiler.compile(mapping.record_id)
+        self._record_id_column = _source_column(mapping.record_id)
+        kinds = {spec.ref_name: spec.kind for spec in mapping.records}
+        all_targets = targets()
+        self._records: list[_CompiledRecord] = []
+        for position, spec in enumerate(mapping.records):
+            target = all_targets[spec.kind]
+            compiled_fields = []
+            for name, expr in spec.fields.items():
+                if name not in target.fields:
+                    raise MappingError(
+                        mapping.path or mapping.source,
+                        f"records[{position}] ({spec.kind}): unknown field {name!r}; "
+                        f"fields of a {spec.kind}: {target.describe_fields()}",
+                        field=f"records[{position}].fields.{name}",
+                    )
+                target_field = target.fields[name]
+                if isinstance(expr, RefExpr) and (
+                    target_field.type != "ref" or kinds[expr.ref] != target_field.ref_kind
+                ):
+                    raise MappingError(
+                        mapping.path or mapping.source,
+                        f"records[{position}] field {name!r} must refer to a "
+                        f"{target_field.ref_kind or 'record'}, not {expr.ref!r}",
+                        field=f"records[{position}].fields.{name}",
+                    )
+                column = _source_column(expr)
+                compiled_fields.append(
+                    _CompiledField(
+                        target_field,
+                        self._compiler.compile(expr),
+                        column,
+                        self._converter(target_field, column),
+                        _slot_of(spec.kind, target_field),
+                    )
+                )
+            defaults: dict[str, Any] = {}
+            for target_field in target.fields.values():
+                if (
+                    target_field.type == "agency"
+                    and target_field.required
+                    and target_field.name not in spec.fields
+                ):
+                    defaults[target_field.name] = agency_id
+            answers = [
+                (code, self._compiler.compile(expr), _source_column(expr))
+                for code, expr in (spec.answers or {}).items()
+            ]
+            required = [
+                (f.name, next((c.column for c in compiled_fields if c.target is f), None))
+                for f in target.fields.values()
+                if f.required
+            ]
+            self._records.append(
+                _CompiledRecord(
+                    spec,
+                    target,
+                    self._compiler.condition(spec.when) if spec.when else None,
+                    compiled_fields,
+                    answers,
+                    defaults,
+                    required,
+                )
+            )
+        self._required_fields = {
+            c.spec.ref_name: {name for name, _column in c.required} for c in self._records
+        }
+
+    def validate(self, row_number: int, raw: dict[str, str]) -> RowOutcome:
+        """Validate one row and stage its records.
+
+        Args:
+            row_number: the spreadsheet row number (header = 1).
+            raw: the row's cells by column name, as read.
+
+        Returns:
+            The outcome; ``outcome.valid`` is False when any error was found.
+        """
+        row = {column: value.strip() for column, value in raw.items()}
+        issues: list[ImportIssue] = []
+        source_key: str | None = None
+        try:
+            key = self._record_id(row)
+            if key is None or str(key).strip() == "":
+                issues.append(
+                    self._issue(row_number, self._record_id_column, None, "the record id is empty")
+                )
+            else:
+                source_key = str(key).strip()
+        except CellError as error:
+            issues.append(self._issue(row_number, error.column, error.value, error.message))
+        records: list[StagedRecord] = []
+        for compiled in self._records:
+            try:
+                if compiled.when is not None and not compiled.when(row):
+                    continue
+            except CellError as error:
+                issues.append(self._issue(row_number, error.column, error.value, error.message))
+                continue
+            record = self._record(compiled, row, row_number, issues)
+            if record is not None:
+                records.append(record)
+        if not issues and (len(records) > 1 or any(r.refs for r in records)):
+            self._check_refs(records, row_number, issues)
+        canonical = canonical_json(raw)
+        digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return RowOutcome(row_number, source_key, raw, digest, records, issues, canonical)
+
+    def _check_refs(
+        self, records: list[StagedRecord], row_number: int, issues: list[ImportIssue]
+    ) -> None:
+        """Drop refs to records the row did not make; a required one is an error."""
+        made = {record.name for record in records}
+        for record in records:
+            if record.case_ref is not None and record.case_ref.name not in made:
+                record.case_ref = None
+            if all(name in made for _f, name in record.refs):
+                continue
+            required = self._required_fields[record.name]
+            kept = []
+            for field_name, name in record.refs:
+                if name in made:
+                    kept.append((field_name, name))
+                elif field_name in required:
+                    issues.append(
+                        self._issue(
+                            row_number,
+                            None,
+                            None,
+                            f"{record.kind} {record.name!r} needs the record {name!r}, which "
+                            "this row does not make (its when: condition is false)",
+                        )
+                    )
+            record.refs = kept
+
+    def _issue(self, row: int, column: str | None, value: object, message: str) -> ImportIssue:
+        return ImportIssue(self.file, row, column, shorten(value), message)
+
+    def _record(
+        self,
+        compiled: _CompiledRecord,
+        row: Row,
+        row_number: int,
+        issues: list[ImportIssue],
+    ) -> StagedRecord | None:
+        spec = compiled.spec
+        values: dict[str, Any] = dict(compiled.defaults)
+        record = StagedRecord(spec.kind, spec.ref_name, values)
+        ok = True
+        for item in compiled.fields:
+            try:
+                value = item.convert(item.evaluate(row))
+            except CellError as error:
+                issues.append(self._issue(row_number, error.column, error.value, error.message))
+                ok = False
+                continue
+            if value is None:
+                continue
+            slot = item.slot
+            if slot == _PLAIN:
+                if isinstance(value, Ref):
+                    record.refs.append((item.target.name, value.name))
+                else:
+                    values[item.target.name] = value
+            elif slot == _BIRTH:
+                if value is not None:
+                    for name in ("birth_date", "birth_year", "age_years", "age_reference_date"):
+                        part = getattr(value, name)
+                        if part is not None:
+                            values[name] = part
+            elif slot == _CASE_REF:
+                record.case_ref = value
+            elif slot == _CASE_ROLE:
+                record.case_role = value
+            else:
+                record.exploitation_types = value
+        for code, evaluate, column in compiled.answers:
+            try:
+                answer = evaluate(row)
+            except CellError as error:
+                issues.append(self._issue(row_number, error.column, error.value, error.message))
+                ok = False
+                continue
+            if answer is None:
+                continue
+            answer = str(answer).strip().lower()
+            if answer not in ("yes", "no", "unknown"):
+                issues.append(
+                    self._issue(
+                        row_number,
+                        column,
+                        answer,
+                        f"answer to indicator {code!r} must be yes, no or unknown "
+                        "(use a value map)",
+                    )
+                )
+                ok = False
+                continue
+            record.answers[code] = answer
+        if not ok:
+            return None
+        for name, column in compiled.required:
+            if name not in values and all(name != f for f, _n in record.refs):
+                issues.append(
+                    self._issue(
+                        row_number,
+                        column,
+                        None,
+                        f"{spec.kind} field {name!r} is required but empty",
+                    )
+                )
+                ok = False
+        return record if ok else None
+
+    def _converter(self, target: TargetField, column: str | None) -> Callable[[Any], Any]:
+        """A function checking and converting a value for the target field's type."""
+        kind = target.type
+        name = target.name
+        if kind == "text":
+            limit = target.max_length
+
+            def text(value: Any) -> str | None:
+                if value is None or value == "":
+                    return None
+                result = value if isinstance(value, str) else str(value)
+                if limit is not None and len(result) > limit:
+                    raise CellError(column, result, f"text longer than {limit} characters")
+                return result
+
+            return text
+        if kind == "enum":
+            choices = frozenset(target.choices)
+            listed = ", ".join(target.choices)
+
+            def enum(value: Any) -> str | None:
+                if value is None or value == "":
+                    return None
+                result = str(value)
+                if result not in choices:
+                    raise CellError(
+                        column,
+                        result,
+                        f"{name} {shorten(result)!r} is not one of {listed} "
+                        "(add a value map to translate the source's codes)",
+                    )
+                return result
+
+            return enum
+        if kind == "date":
+            parser = self._compiler.default_dates
+
+            def to_date(value: Any) -> date | None:
+                if value is None or value == "" or isinstance(value, date):
+                    return value or None
+                return _Compiler.parse_date(parser, str(value), column)
+
+            return to_date
+        if kind == "int":
+
+            def to_int(value: Any) -> int | None:
+                if value is None or value == "":
+                    return None
+                if isinstance(value, bool):
+                    raise CellError(column, value, f"{name} must be a whole number")
+                if isinstance(value, int):
+                    number: int | float = value
+                else:
+                    number = value if isinstance(value, float) else _to_number(str(value), column)
+                if isinstance(number, float) and not number.is_integer():
+                    raise CellError(column, value, f"{name} must be a whole number")
+                if number < 0:
+                    raise CellError(column, value, f"{name} must not be negative")
+                return int(number)
+
+            return to_int
+        if kind == "bool":
+
+            def to_bool(value: Any) -> bool | None:
+                if value is None or isinstance(value, bool):
+                    return value
+                text = _fold(str(value))
+                if text in _TRUE:
+                    return True
+                if text in _FALSE:
+                    return False
+                raise CellError(column, value, f"{shorten(value)!r} is not yes/no")
+
+            return to_bool
+        if kind in HINTS:
+            resolve = self._compiler.resolver(kind, column)
+            ids = kind in ("agency", "provider", "law_article")
+
+            def lookup(value: Any) -> Any:
+                if value is None or value == "":
+                    return None
+                if ids and isinstance(value, int):
+                    return value
+                return resolve(value)
+
+            return lookup
+        if kind == "ref":
+
+            def ref(value: Any) -> Ref | None:
+                if value is None or isinstance(value, Ref):
+                    return value
+                raise CellError(column, value, f"{name} must be {{ref: <record name>}}")
+
+            return ref
+        if kind == "birth":
+
+            def birth(value: Any) -> Birth | None:
+                if value is None or isinstance(value, Birth):
+                    return value
+                raise CellError(column, value, "birth must be a {birth: ...} expression")
+
+            return birth
+        resolve_type = self._compiler.resolver("exploitation_type", column)
+
+        def exploitation_list(value: Any) -> list[Any]:
+            if value is None or value == "":
+                return []
+            items = value if isinstance(value, list) else [value]
+            return [resolve_type(item) for item in items]
+
+        return exploitation_list
+
+
+def _slot_of(kind: RecordKind, target: TargetField) -> int:
+    if target.type == "birth":
+        return _BIRTH
+    if kind == "person_record" and target.name == "case":
+        return _CASE_REF
+    if target.name == "case_role":
+        return _CASE_ROLE
+    if target.type == "list":
+        return _EXPLOITATIONS
+    return _PLAIN
