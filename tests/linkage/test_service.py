@@ -1,0 +1,159 @@
+"""Linking inline records: stable ids, decisions that survive re-runs, incremental links."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from tests.linkage.conftest import PEOPLE, TRUE_PERSON, AddRecords
+from tipdata.linkage.service import (
+    decide_pair,
+    link,
+    merge_persons,
+    person_details,
+    review_queue,
+    split_person,
+)
+from tipdata.store import Database, LinkageRun, Person, PersonEvent, PersonRecord, SourceRecord
+
+
+def persons_by_key(db: Database) -> dict[str, int]:
+    with db.session() as session:
+        rows = session.execute(
+            sa.select(SourceRecord.source_key, PersonRecord.person_id).join(
+                SourceRecord, SourceRecord.id == PersonRecord.source_record_id
+            )
+        ).all()
+    return {key: person for key, person in rows}
+
+
+def groups(assigned: dict[str, int]) -> set[frozenset[str]]:
+    found: dict[int, set[str]] = {}
+    for key, person in assigned.items():
+        found.setdefault(person, set()).add(key)
+    return {frozenset(keys) for keys in found.values()}
+
+
+TRUE_GROUPS = groups(TRUE_PERSON)
+
+
+def test_link_finds_the_people_and_ids_stay_across_a_rerun(
+    linkage_db: Database, add_records: AddRecords
+) -> None:
+    add_records(PEOPLE)
+
+    first = link(linkage_db, mode="full")
+    assigned = persons_by_key(linkage_db)
+    second = link(linkage_db, mode="full")
+
+    assert groups(assigned) == TRUE_GROUPS
+    assert (first.records, first.persons, first.persons_created) == (10, 6, 6)
+    assert persons_by_key(linkage_db) == assigned
+    assert (second.persons_created, second.persons_merged, second.persons_split) == (0, 0, 0)
+    with linkage_db.session() as session:
+        run = session.get(LinkageRun, first.run_id)
+        assert run is not None and run.model is not None
+        assert run.model["comparisons"][0]["output_column_name"] == "name"
+        kinds = session.scalars(sa.select(PersonEvent.kind)).all()
+    assert [k.value for k in kinds] == ["create"] * 6
+
+
+def test_a_reviewers_decision_survives_a_rerun(
+    linkage_db: Database, add_records: AddRecords
+) -> None:
+    add_records(PEOPLE)
+    link(linkage_db, mode="full")
+    before = persons_by_key(linkage_db)
+    pair = _manual_pair_between(linkage_db, "P-1", "S-1")
+
+    decide_pair(linkage_db, pair, "different", reviewer="officer", reason="different mothers")
+    link(linkage_db, mode="full")
+    after = persons_by_key(linkage_db)
+
+    assert after["P-1"] != after["S-1"]
+    assert after["P-1"] == before["P-1"]  # the larger part keeps the id
+    assert after["P-2"] == before["P-2"] and after["P-4"] == before["P-4"]
+    decided = review_queue(linkage_db, status="different")
+    assert [d.decisions[0][:2] for d in decided] == [("different", "officer")]
+
+
+def _manual_pair_between(db: Database, key_a: str, key_b: str) -> int:
+    """Queue a pair the way the model does, and return its id."""
+    from tipdata.store import ReviewPair
+
+    with db.session() as session:
+        ids = dict(
+            session.execute(
+                sa.select(SourceRecord.source_key, SourceRecord.id).where(
+                    SourceRecord.source_key.in_([key_a, key_b])
+                )
+            ).all()
+        )
+        owner = session.scalar(sa.select(Person.owner_agency_id).limit(1))
+        left, right = sorted([ids[key_a], ids[key_b]])
+        pair = ReviewPair(
+            owner_agency_id=owner,
+            origin="model",
+            left_source_record_id=left,
+            left_role="victim",
+            right_source_record_id=right,
+            right_role="victim",
+            match_probability=0.5,
+            match_weight=0.0,
+        )
+        session.add(pair)
+        session.flush()
+        return pair.id
+
+
+def test_incremental_import_links_to_existing_persons(
+    linkage_db: Database, add_records: AddRecords
+) -> None:
+    add_records(PEOPLE)
+    link(linkage_db, mode="full")
+    before = persons_by_key(linkage_db)
+
+    add_records([("court", "C-1", "victim", "Chanthy Sok", "female", 1991, "01"),
+                 ("court", "C-9", "victim", "Ly Bopha", "female", 1999, "08")])  # fmt: skip
+    run = link(linkage_db)
+
+    after = persons_by_key(linkage_db)
+    assert run.mode == "incremental" and run.new_records == 2
+    assert after["C-1"] == before["P-1"]
+    assert after["C-9"] not in before.values()
+    assert {k: after[k] for k in before} == before
+
+
+def test_manual_merge_and_split_hold_on_the_next_run(
+    linkage_db: Database, add_records: AddRecords
+) -> None:
+    add_records(PEOPLE)
+    link(linkage_db, mode="full")
+    with linkage_db.session() as session:
+        public = dict(
+            session.execute(
+                sa.select(SourceRecord.source_key, Person.public_id)
+                .join(PersonRecord, PersonRecord.source_record_id == SourceRecord.id)
+                .join(Person, Person.id == PersonRecord.person_id)
+            ).all()
+        )
+        shelter_record = session.scalar(
+            sa.select(PersonRecord.id)
+            .join(SourceRecord, SourceRecord.id == PersonRecord.source_record_id)
+            .where(SourceRecord.source_key == "S-1")
+        )
+    assert shelter_record is not None
+
+    merge_persons(linkage_db, public["P-5"], public["M-6"], actor="officer", reason="same ID card")
+    new_public = split_person(
+        linkage_db, public["P-1"], [shelter_record], actor="officer", reason="twin sister"
+    )
+    link(linkage_db, mode="full")
+
+    after = persons_by_key(linkage_db)
+    assert after["P-5"] == after["M-6"]
+    assert after["S-1"] != after["P-1"]
+    view = person_details(linkage_db, new_public)
+    assert [(r.source_key, r.role) for r in view.records] == [("S-1", "victim")]
+    assert view.events[0][:2] == ("manual_split", "twin sister")
+    merged = person_details(linkage_db, public["M-6"])
+    assert merged.status == "merged" and merged.merged_into == public["P-5"]

@@ -1,0 +1,120 @@
+"""`tipdata link ...` and `tipdata persons show`: thin fronts over `tipdata.linkage.service`."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tipdata.cli._common import HomeOption, console, group, progress_bars, system_for
+
+app = group("Link person records from every agency into persons; review uncertain pairs.")
+persons_app = group("Persons made by linkage.")
+
+
+@app.callback(invoke_without_command=True)
+def run(
+    ctx: typer.Context,
+    home: HomeOption = None,
+    engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+    mode: Annotated[str, typer.Option(help="auto, full or incremental.")] = "auto",
+    threshold: Annotated[float, typer.Option(help="Match probability that links.")] = 0.8,
+    review_lower: Annotated[float, typer.Option(help="Lowest probability queued.")] = 0.3,
+) -> None:
+    """Run linkage (when no sub-command is given)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from tipdata.linkage.service import link
+
+    system = system_for(home)
+    with progress_bars() as progress:
+        result = link(
+            system.db,
+            engine=engine,
+            mode=mode,  # type: ignore[arg-type]
+            threshold=threshold,
+            review_lower=review_lower,
+            progress=progress,
+        )
+    table = Table("run", "engine", "mode", "records", "new", "pairs", "persons", "created",
+                  "merged", "split", "to review", "seconds")  # fmt: skip
+    table.add_row(
+        *(
+            str(v)
+            for v in (
+                result.run_id,
+                result.engine,
+                result.mode,
+                result.records,
+                result.new_records,
+                result.pairs_scored,
+                result.persons,
+                result.persons_created,
+                result.persons_merged,
+                result.persons_split,
+                result.review_pairs_added,
+                result.seconds,
+            )
+        )
+    )
+    console.print(table)
+
+
+@app.command("review")
+def review(
+    home: HomeOption = None,
+    pair: Annotated[int | None, typer.Option(help="Decide this pair.")] = None,
+    decision: Annotated[str | None, typer.Option(help="same or different.")] = None,
+    reviewer: Annotated[str, typer.Option(help="Who decides.")] = "officer",
+    reason: Annotated[str | None, typer.Option(help="Why.")] = None,
+    status: Annotated[str, typer.Option(help="List pairs with this status.")] = "pending",
+    limit: Annotated[int, typer.Option(help="Pairs to list.")] = 20,
+) -> None:
+    """List the review queue, or decide a pair (--pair N --decision same|different)."""
+    from tipdata.linkage.service import decide_pair, review_queue
+
+    system = system_for(home)
+    if pair is not None:
+        if decision is None:
+            raise typer.BadParameter("--decision same|different is needed with --pair")
+        decide_pair(system.db, pair, decision, reviewer=reviewer, reason=reason)
+        console.print(f"pair {pair}: {decision} (applied on every later run)")
+        return
+    table = Table("pair", "probability", "left", "right", "evidence")
+    for item in review_queue(system.db, status=status, limit=limit):
+        evidence = {
+            name: f"{part.get('level')} ({part.get('match_weight')})"
+            for name, part in (item.evidence or {}).items()
+        }
+        table.add_row(
+            str(item.pair_id),
+            f"{item.match_probability:.3f}" if item.match_probability is not None else "",
+            item.left,
+            item.right,
+            json.dumps(evidence, ensure_ascii=False),
+        )
+    console.print(table)
+
+
+@persons_app.command("show")
+def show(
+    public_id: Annotated[str, typer.Argument(help="The person's public id.")],
+    home: HomeOption = None,
+) -> None:
+    """The records from each agency that make a person."""
+    from tipdata.linkage.service import person_details
+
+    view = person_details(system_for(home).db, public_id)
+    merged = f" (merged into {view.merged_into})" if view.merged_into else ""
+    console.print(f"[bold]{view.public_id}[/] {view.status}{merged}")
+    table = Table("agency", "source", "record", "role", "name", "sex", "birth", "province")
+    for record in view.records:
+        table.add_row(
+            record.agency, record.source, record.source_key, record.role, record.name,
+            record.sex, record.birth, record.province_code or "",
+        )  # fmt: skip
+    console.print(table)
+    for kind, reason, actor in view.events:
+        console.print(f"event: {kind} {reason or ''} {actor or ''}".rstrip())

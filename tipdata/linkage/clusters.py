@@ -1,0 +1,175 @@
+"""Clusters of records and the persons that stay put across runs.
+
+Two pure steps, no database:
+
+* :func:`cluster_records` — union records joined by a scored link at or above the
+  threshold, strongest links first, after the must-links (reviewers' "same" decisions,
+  manual merges, and in incremental runs the existing persons); a link is skipped when
+  it would put two records of a cannot-link ("different") into one cluster.
+* :func:`assign_person_ids` — give each new cluster the previous person it overlaps
+  most (each previous person goes to at most one cluster; ties to the older person),
+  new persons to the rest, and report merges (a previous person whose records all went
+  to a cluster that kept another id) and splits (a previous person whose records are
+  now in several clusters).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+Record = TypeVar("Record", bound=Hashable)
+"""A record key (the service uses int record ids)."""
+
+
+class _UnionFind:
+    """Disjoint sets with, per set, the cannot-link partners of its members."""
+
+    def __init__(self, items: Iterable[Hashable]) -> None:
+        self.parent: dict[Hashable, Hashable] = {item: item for item in items}
+        self.size: dict[Hashable, int] = dict.fromkeys(self.parent, 1)
+        self.forbidden: dict[Hashable, set[Hashable]] = {}
+
+    def find(self, item: Hashable) -> Hashable:
+        root = item
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[item] != root:
+            self.parent[item], item = root, self.parent[item]
+        return root
+
+    def forbid(self, a: Hashable, b: Hashable) -> None:
+        self.forbidden.setdefault(self.find(a), set()).add(b)
+        self.forbidden.setdefault(self.find(b), set()).add(a)
+
+    def can_union(self, a: Hashable, b: Hashable) -> bool:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a == root_b:
+            return True
+        return all(self.find(partner) != root_b for partner in self.forbidden.get(root_a, ()))
+
+    def union(self, a: Hashable, b: Hashable) -> None:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a == root_b:
+            return
+        if self.size[root_a] < self.size[root_b]:
+            root_a, root_b = root_b, root_a
+        self.parent[root_b] = root_a
+        self.size[root_a] += self.size[root_b]
+        moved = self.forbidden.pop(root_b, None)
+        if moved:
+            self.forbidden.setdefault(root_a, set()).update(moved)
+
+
+def cluster_records(
+    records: Iterable[Record],
+    links: Iterable[tuple[Record, Record, float]],
+    *,
+    threshold: float,
+    must_link: Iterable[tuple[Record, Record]] = (),
+    cannot_link: Iterable[tuple[Record, Record]] = (),
+) -> dict[Record, Record]:
+    """Cluster records by links at or above a threshold, honouring must- and cannot-links.
+
+    Args:
+        records: every record (unlinked ones become clusters of one).
+        links: ``(record, record, match probability)``.
+        threshold: the smallest probability that links two records.
+        must_link: pairs always in one cluster (they win over cannot-links, which a
+            reviewer should not have given for the same pair).
+        cannot_link: pairs never in one cluster, whatever the links say.
+
+    Returns:
+        record -> cluster representative (a record of the cluster).
+
+    Examples:
+        >>> clusters = cluster_records([1, 2, 3], [(1, 2, 0.99), (2, 3, 0.95)],
+        ...     threshold=0.9, cannot_link=[(1, 3)])
+        >>> clusters[1] == clusters[2], clusters[3] == clusters[2]
+        (True, False)
+    """
+    records = list(records)
+    sets = _UnionFind(records)
+    for a, b in cannot_link:
+        if a in sets.parent and b in sets.parent:
+            sets.forbid(a, b)
+    for a, b in must_link:
+        if a in sets.parent and b in sets.parent:
+            sets.union(a, b)
+    strong = sorted(
+        (
+            (p, a, b)
+            for a, b, p in links
+            if p >= threshold and a in sets.parent and b in sets.parent
+        ),
+        key=lambda item: -item[0],
+    )
+    for _probability, a, b in strong:
+        if sets.can_union(a, b):
+            sets.union(a, b)
+    # The union-find holds only the records given, so each root is one of them.
+    return {record: sets.find(record) for record in records}  # type: ignore[misc]
+
+
+@dataclass
+class IdAssignment:
+    """Which person each cluster becomes, and what changed since the previous run."""
+
+    person_of_cluster: dict[Hashable, int | None] = field(default_factory=dict)
+    """cluster -> previous person id kept, or None for a new person."""
+    merged: dict[int, int | None] = field(default_factory=dict)
+    """previous person -> the person it was merged into (None: into a new person)."""
+    split: dict[int, list[Hashable]] = field(default_factory=dict)
+    """previous person -> the other clusters that took some of its records."""
+
+
+def assign_person_ids(
+    clusters: Mapping[Record, Hashable], previous: Mapping[Record, int | None]
+) -> IdAssignment:
+    """Keep person ids by maximum overlap with the previous clusters.
+
+    Args:
+        clusters: record -> new cluster.
+        previous: record -> person id of the previous run (None or absent: new record).
+
+    Returns:
+        The assignment; a cluster with no previous records gets a new person.
+
+    Examples:
+        >>> result = assign_person_ids({1: "a", 2: "a", 3: "b"}, {1: 7, 2: 8, 3: 8})
+        >>> result.person_of_cluster, result.merged, result.split
+        ({'a': 7, 'b': 8}, {}, {8: ['a']})
+    """
+    overlap: Counter[tuple[Hashable, int]] = Counter()
+    members: dict[Hashable, int] = Counter(clusters.values())
+    for record, cluster in clusters.items():
+        person = previous.get(record)
+        if person is not None:
+            overlap[(cluster, person)] += 1
+    result = IdAssignment()
+    taken: set[int] = set()
+    # Largest overlap first; ties to the older (smaller) person id, then the larger cluster.
+    for (cluster, person), _count in sorted(
+        overlap.items(), key=lambda item: (-item[1], item[0][1], -members[item[0][0]])
+    ):
+        if cluster in result.person_of_cluster or person in taken:
+            continue
+        result.person_of_cluster[cluster] = person
+        taken.add(person)
+    for cluster in members:
+        result.person_of_cluster.setdefault(cluster, None)
+    clusters_of_person: dict[int, set[Hashable]] = defaultdict(set)
+    for (cluster, person), _count in overlap.items():
+        clusters_of_person[person].add(cluster)
+    for person, where in clusters_of_person.items():
+        if person in taken:
+            others = sorted((c for c in where if result.person_of_cluster[c] != person), key=str)
+            if others:
+                result.split[person] = others
+        else:
+            # Every record of this person now sits in clusters that kept other ids.
+            target = max(where, key=lambda c: (overlap[(c, person)], str(c)))
+            result.merged[person] = result.person_of_cluster[target]
+    return result

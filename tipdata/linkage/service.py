@@ -1,0 +1,967 @@
+"""Linkage services: link person records into persons, the review queue, manual changes.
+
+The CLI and the web app call only these functions (STYLE.md rule 1):
+
+* :func:`link` — one run: load records, train (full) or reuse the last model
+  (incremental), predict, cluster with reviewers' decisions as must/cannot-links, keep
+  person ids stable, record events and queue uncertain pairs.
+* :func:`review_queue`, :func:`decide_pair` — the review queue and decisions.
+* :func:`merge_persons`, :func:`split_person` — a data officer's manual changes, kept
+  as decided pairs so that every later run honours them.
+* :func:`person_details` — the records, agency by agency, that make a person.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+import sqlalchemy as sa
+from splink import Linker
+
+from tipdata.errors import TipdataError
+from tipdata.linkage.clusters import assign_person_ids, cluster_records
+from tipdata.linkage.engines import LinkageEngine, make_engine
+from tipdata.linkage.features import linkage_table, load_person_records
+from tipdata.linkage.settings import (
+    DEFAULT_SEED,
+    MIN_TRAINING_RECORDS,
+    MODEL_VERSION,
+    default_model,
+    linkage_settings,
+    model_for_dialect,
+    train,
+)
+from tipdata.model.enums import PersonStatus
+from tipdata.store.base import utc_now
+from tipdata.store.database import Database
+from tipdata.store.linkage import (
+    Decision,
+    LinkageMode,
+    LinkageRun,
+    PairOrigin,
+    PersonEvent,
+    PersonEventKind,
+    ReviewDecision,
+    ReviewPair,
+    ReviewStatus,
+    RunStatus,
+)
+from tipdata.store.people import Person, PersonRecord, new_person_public_id
+from tipdata.store.provenance import Source, SourceRecord
+from tipdata.store.reference import Agency
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+Mode = Literal["auto", "full", "incremental"]
+
+DEFAULT_THRESHOLD = 0.8
+"""Match probability at or above which two records are one person."""
+DEFAULT_REVIEW_LOWER = 0.3
+"""Pairs between this and the threshold go to the review queue."""
+LINKAGE_OWNER = "NTF"
+"""The agency that owns linkage rows: the National Task Force links for everyone."""
+COMPARISONS = ("name", "birth_year", "sex", "nationality", "province_code", "role")
+EVIDENCE_VALUES = {
+    "name": ("name_clean", "name_sorted_key"),
+    "birth_year": ("birth_year_low", "birth_year_high"),
+    "sex": ("sex",),
+    "nationality": ("nationality",),
+    "province_code": ("province_code",),
+    "role": ("role",),
+}
+
+
+class LinkageError(TipdataError):
+    """Linkage cannot run or a review action is invalid (says what to do instead)."""
+
+
+@dataclass
+class LinkRun:
+    """What one linkage run did (the rows stay in ``linkage_run`` and ``person_event``)."""
+
+    run_id: int
+    engine: str
+    mode: str
+    threshold: float
+    records: int = 0
+    new_records: int = 0
+    pairs_scored: int = 0
+    links: int = 0
+    persons: int = 0
+    persons_created: int = 0
+    persons_merged: int = 0
+    persons_split: int = 0
+    review_pairs_added: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _noop(_step: str, _done: int, _total: int) -> None:
+    return None
+
+
+def _owner_id(session: Any) -> int:
+    owner = session.scalar(sa.select(Agency.id).where(Agency.code == LINKAGE_OWNER))
+    if owner is None:
+        raise LinkageError(
+            f"agency {LINKAGE_OWNER} is not in the database: load the reference data first "
+            "(tipdata codelists load)"
+        )
+    return int(owner)
+
+
+def _latest_model(db: Database) -> dict[str, Any] | None:
+    with db.session() as session:
+        model = session.scalar(
+            sa.select(LinkageRun.model)
+            .where(LinkageRun.status == RunStatus.FINISHED, LinkageRun.model.is_not(None))
+            .order_by(LinkageRun.id.desc())
+            .limit(1)
+        )
+    return dict(model) if model else None
+
+
+def _decided_pairs(db: Database) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Record-key pairs decided same (must-link) and different (cannot-link)."""
+    must: list[tuple[str, str]] = []
+    cannot: list[tuple[str, str]] = []
+    with db.session() as session:
+        rows = session.execute(
+            sa.select(
+                ReviewPair.left_source_record_id,
+                ReviewPair.left_role,
+                ReviewPair.right_source_record_id,
+                ReviewPair.right_role,
+                ReviewPair.status,
+            ).where(ReviewPair.status != ReviewStatus.PENDING)
+        ).all()
+    for left_sr, left_role, right_sr, right_role, status in rows:
+        pair = (f"{left_sr}:{left_role}", f"{right_sr}:{right_role}")
+        (must if status == ReviewStatus.SAME else cannot).append(pair)
+    return must, cannot
+
+
+def _evidence(row: Any, model: dict[str, Any]) -> dict[str, Any]:
+    """Per comparison: level, its label, its match weight and both records' values."""
+    evidence: dict[str, Any] = {}
+    for comparison in model["comparisons"]:
+        name = comparison["output_column_name"]
+        levels = [
+            level for level in comparison["comparison_levels"] if not level.get("is_null_level")
+        ]
+        gamma = int(row.get(f"gamma_{name}", -1))
+        label = (
+            "no value" if gamma < 0 else levels[len(levels) - 1 - gamma].get("label_for_charts", "")
+        )
+        parts = [row.get(f"mw_{name}"), row.get(f"mw_tf_adj_{name}")]
+        known = [float(p) for p in parts if p is not None and not pd.isna(p)]
+        weight = round(sum(known), 2) if known else None
+        values = {
+            column: [_plain(row.get(f"{column}_l")), _plain(row.get(f"{column}_r"))]
+            for column in EVIDENCE_VALUES.get(name, ())
+        }
+        evidence[name] = {"gamma": gamma, "level": label, "match_weight": weight, **values}
+    return evidence
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def link(
+    db: Database,
+    *,
+    engine: str | LinkageEngine = "duckdb",
+    mode: Mode = "auto",
+    threshold: float = DEFAULT_THRESHOLD,
+    review_lower: float = DEFAULT_REVIEW_LOWER,
+    seed: int = DEFAULT_SEED,
+    progress: Progress | None = None,
+    started_by: str | None = None,
+) -> LinkRun:
+    """Link every person record into persons, keeping person ids stable.
+
+    ``full`` trains the model on all records and re-clusters everything; ``incremental``
+    reuses the last run's model and scores only new records (no person yet) against the
+    existing persons and each other; ``auto`` is incremental when a trained model
+    exists and some records already have a person, else full. Reviewers' decisions and
+    manual merges/splits are applied as must-link / cannot-link in both modes.
+
+    Args:
+        db: the database (reference data loaded).
+        engine: ``"duckdb"`` (default), ``"spark"``, or an engine object.
+        mode: ``"auto"``, ``"full"`` or ``"incremental"``.
+        threshold: match probability at or above which two records are one person.
+        review_lower: pairs from this probability up to the threshold are queued for review.
+        seed: seed of the u sampling (full runs).
+        progress: ``progress(step, done, total)`` callback.
+        started_by: who started the run (kept on the run).
+
+    Returns:
+        The counts of the run.
+
+    Raises:
+        LinkageError: thresholds are invalid, the NTF agency is missing, or an
+            incremental run has no trained model to use.
+    """
+    if not 0 < review_lower <= threshold < 1:
+        raise LinkageError(
+            f"need 0 < review_lower <= threshold < 1, got {review_lower} and {threshold}"
+        )
+    report = progress or _noop
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(step: str, since: float) -> float:
+        now = time.perf_counter()
+        timings[step] = round(now - since, 2)
+        return now
+
+    own_engine = not isinstance(engine, LinkageEngine)
+    chosen: LinkageEngine = make_engine(engine) if isinstance(engine, str) else engine
+    report("load records", 0, 1)
+    records = load_person_records(db)
+    previous_model = _latest_model(db)
+    has_persons = bool(records["person_id"].notna().any()) if len(records) else False
+    if mode == "auto":
+        mode = "incremental" if previous_model is not None and has_persons else "full"
+    if mode == "incremental" and previous_model is None:
+        raise LinkageError("no trained model yet: run a full linkage first (--mode full)")
+    with db.session() as session:
+        owner = _owner_id(session)
+        run = LinkageRun(
+            owner_agency_id=owner,
+            engine=chosen.name,
+            mode=LinkageMode(mode),
+            model_version=MODEL_VERSION,
+            threshold=threshold,
+            review_lower=review_lower,
+            review_upper=threshold,
+            started_by=started_by,
+        )
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    result = LinkRun(run_id=run_id, engine=chosen.name, mode=mode, threshold=threshold)
+    try:
+        since = lap("load", started)
+        report("load records", 1, 1)
+        table = linkage_table(records)
+        since = lap("features", since)
+        new_mask = records["person_id"].isna().to_numpy()
+        result.records = len(table)
+        result.new_records = int(new_mask.sum())
+        pairs, model = _score(
+            chosen, table, new_mask, mode, previous_model, review_lower, seed, report
+        )
+        since = lap("score", since)
+        result.pairs_scored = len(pairs)
+        report("cluster", 0, 1)
+        _cluster_and_store(db, run_id, owner, records, table, pairs, model, result)
+        lap("cluster and store", since)
+        report("cluster", 1, 1)
+    except Exception as exc:
+        with db.session() as session:
+            failed = session.get(LinkageRun, run_id)
+            if failed is not None:
+                failed.status = RunStatus.FAILED
+                failed.finished_at = utc_now()
+                failed.message = f"{type(exc).__name__}: {exc}"[:2000]
+        raise
+    finally:
+        if own_engine:
+            chosen.close()
+    result.seconds = round(time.perf_counter() - started, 2)
+    result.timings = timings
+    with db.session() as session:
+        done = session.get(LinkageRun, run_id)
+        assert done is not None
+        done.status = RunStatus.FINISHED
+        done.finished_at = utc_now()
+        done.model = model
+        for name in (
+            "records",
+            "new_records",
+            "pairs_scored",
+            "links",
+            "persons",
+            "persons_created",
+            "persons_merged",
+            "persons_split",
+            "review_pairs_added",
+        ):
+            setattr(done, name, getattr(result, name))
+    log.info("linkage run %d: %s", run_id, result)
+    return result
+
+
+def _score(
+    engine: LinkageEngine,
+    table: pd.DataFrame,
+    new_mask: Any,
+    mode: str,
+    previous_model: dict[str, Any] | None,
+    review_lower: float,
+    seed: int,
+    report: Progress,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Scored pairs at or above ``review_lower`` and the model that scored them."""
+    if len(table) < 2:
+        return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"]), (
+            previous_model or {}
+        )
+    all_records = engine.register(table, f"records_{id(table)}")
+    if mode == "full":
+        report("train", 0, 1)
+        if len(table) >= MIN_TRAINING_RECORDS:
+            linker = Linker(all_records, linkage_settings(), log_level=logging.WARNING)
+            train(linker, seed=seed)
+        else:
+            small = _in_dialect(default_model(term_frequencies=False), engine)
+            linker = Linker(all_records, small, log_level=logging.WARNING)
+        report("train", 1, 1)
+        model: dict[str, Any] = linker.misc.save_model_to_json()
+        report("predict", 0, 1)
+        predictions = linker.inference.predict(threshold_match_probability=review_lower)
+        pairs = engine.to_pandas(predictions)
+        report("predict", 1, 1)
+        return pairs, model
+    assert previous_model is not None
+    model = previous_model
+    if len(table) < MIN_TRAINING_RECORDS and _is_default(model):
+        model = default_model(term_frequencies=False)
+    linker = Linker(all_records, _in_dialect(model, engine), log_level=logging.WARNING)
+    for column in _tf_columns(model):
+        linker.table_management.compute_tf_table(column)
+    new_table = table[new_mask]
+    if new_table.empty:
+        return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"]), model
+    report("predict", 0, 2)
+    new_records = engine.register(new_table, f"new_{id(table)}")
+    existing_table = table[~new_mask]
+    frames = []
+    if not existing_table.empty:
+        existing = engine.register(existing_table, f"existing_{id(table)}")
+        frames.append(
+            engine.to_pandas(
+                linker.inference.predict_between(
+                    new_records,
+                    existing,
+                    threshold_match_probability=review_lower,
+                    warning_mode="never",
+                )
+            )
+        )
+    report("predict", 1, 2)
+    frames.append(
+        engine.to_pandas(
+            linker.inference.predict_within(
+                new_records, threshold_match_probability=review_lower, warning_mode="never"
+            )
+        )
+    )
+    report("predict", 2, 2)
+    return pd.concat(frames, ignore_index=True), model
+
+
+def _in_dialect(model: dict[str, Any], engine: LinkageEngine) -> dict[str, Any]:
+    """The model with its SQL in the engine's dialect (a stored model may come from another)."""
+    return model_for_dialect(model, engine.db_api().sql_dialect.sql_dialect_str)
+
+
+def _tf_columns(model: dict[str, Any]) -> list[str]:
+    """Columns the model adjusts by term frequency."""
+    return sorted(
+        {
+            level["tf_adjustment_column"]
+            for comparison in model["comparisons"]
+            for level in comparison["comparison_levels"]
+            if level.get("tf_adjustment_column")
+        }
+    )
+
+
+def _is_default(model: dict[str, Any]) -> bool:
+    return bool(_tf_columns(model)) and model.get("linker_uid") == default_model().get("linker_uid")
+
+
+def _cluster_and_store(
+    db: Database,
+    run_id: int,
+    owner: int,
+    records: pd.DataFrame,
+    table: pd.DataFrame,
+    pairs: pd.DataFrame,
+    model: dict[str, Any],
+    result: LinkRun,
+) -> None:
+    """Cluster, keep ids, write persons, record assignments, events and review pairs."""
+    record_ids = [int(r) for r in table["unique_id"]]
+    by_key = dict(zip(table["record_key"], record_ids, strict=True))
+    must_keys, cannot_keys = _decided_pairs(db)
+    must = [(by_key[a], by_key[b]) for a, b in must_keys if a in by_key and b in by_key]
+    cannot = [(by_key[a], by_key[b]) for a, b in cannot_keys if a in by_key and b in by_key]
+    previous: dict[int, int | None] = {
+        int(r): (None if pd.isna(p) else int(p))
+        for r, p in zip(records["record_id"], records["person_id"], strict=True)
+    }
+    if result.mode == "incremental":
+        # Existing persons stay whole: their records are must-linked to each other.
+        first_of: dict[int, int] = {}
+        for record, person in previous.items():
+            if person is not None:
+                anchor = first_of.setdefault(person, record)
+                if anchor != record:
+                    must.append((anchor, record))
+    links = [
+        (int(a), int(b), float(p))
+        for a, b, p in zip(
+            pairs["unique_id_l"], pairs["unique_id_r"], pairs["match_probability"], strict=True
+        )
+    ]
+    clusters = cluster_records(
+        record_ids, links, threshold=result.threshold, must_link=must, cannot_link=cannot
+    )
+    result.links = sum(1 for _a, _b, p in links if p >= result.threshold)
+    assignment = assign_person_ids(clusters, previous)
+    result.persons = len(assignment.person_of_cluster)
+    with db.session() as session:
+        new_clusters = [c for c, p in assignment.person_of_cluster.items() if p is None]
+        sizes = pd.Series(list(clusters.values())).value_counts().to_dict()
+        person_rows = [
+            {"public_id": new_person_public_id(), "owner_agency_id": owner, "created_at": utc_now()}
+            for _ in new_clusters
+        ]
+        created_ids = _insert_returning_ids(session, _table(Person), person_rows)
+        for cluster, person_id in zip(new_clusters, created_ids, strict=True):
+            assignment.person_of_cluster[cluster] = person_id
+        result.persons_created = len(created_ids)
+        # Person ids of records whose person changed.
+        changes: dict[int, list[int]] = {}
+        for record, cluster in clusters.items():
+            person = assignment.person_of_cluster[cluster]
+            assert person is not None
+            if previous.get(record) != person:
+                changes.setdefault(person, []).append(record)
+        record_table = _table(PersonRecord)
+        for person, ids in changes.items():
+            for start in range(0, len(ids), 900):
+                session.execute(
+                    record_table.update()
+                    .where(record_table.c.id.in_(ids[start : start + 900]))
+                    .values(person_id=person)
+                )
+        events: list[dict[str, Any]] = []
+        now = utc_now()
+        for cluster, person_id in zip(new_clusters, created_ids, strict=True):
+            events.append(
+                _event(run_id, owner, PersonEventKind.CREATE, person_id, None, sizes[cluster], now)
+            )
+        person_table = _table(Person)
+        for old, into in assignment.merged.items():
+            session.execute(
+                person_table.update()
+                .where(person_table.c.id == old)
+                .values(status=PersonStatus.MERGED.value, merged_into_id=into)
+            )
+            events.append(_event(run_id, owner, PersonEventKind.MERGE, old, into, 0, now))
+        for old, others in assignment.split.items():
+            for cluster in others:
+                target = assignment.person_of_cluster[cluster]
+                events.append(
+                    _event(run_id, owner, PersonEventKind.SPLIT, target, old, sizes[cluster], now)  # type: ignore[arg-type]
+                )
+        if events:
+            session.execute(_table(PersonEvent).insert(), events)
+        result.persons_merged = len(assignment.merged)
+        result.persons_split = len(assignment.split)
+        result.review_pairs_added = _queue_for_review(
+            session, run_id, owner, table, pairs, model, result.threshold
+        )
+
+
+def _event(
+    run_id: int | None,
+    owner: int,
+    kind: PersonEventKind,
+    person_id: int,
+    other: int | None,
+    records: int,
+    now: Any,
+    reason: str | None = None,
+    actor: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "owner_agency_id": owner,
+        "kind": kind.value,
+        "person_id": person_id,
+        "other_person_id": other,
+        "records": int(records),
+        "reason": reason,
+        "actor": actor,
+        "occurred_at": now,
+    }
+
+
+def _table(entity: Any) -> sa.Table:
+    """The Core table of an ORM entity (for bulk inserts and updates)."""
+    table = entity.__table__
+    assert isinstance(table, sa.Table)
+    return table
+
+
+def _insert_returning_ids(session: Any, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows and return their ids, in order (one round trip per 1,000 rows)."""
+    ids: list[int] = []
+    for start in range(0, len(rows), 1000):
+        batch = rows[start : start + 1000]
+        returned = session.execute(table.insert().returning(table.c.id, table.c.public_id), batch)
+        by_public = {public: row_id for row_id, public in returned}
+        ids.extend(by_public[row["public_id"]] for row in batch)
+    return ids
+
+
+def _split_key(key: str) -> tuple[int, str]:
+    source_record, role = key.split(":", 1)
+    return int(source_record), role
+
+
+def _queue_for_review(
+    session: Any,
+    run_id: int,
+    owner: int,
+    table: pd.DataFrame,
+    pairs: pd.DataFrame,
+    model: dict[str, Any],
+    threshold: float,
+) -> int:
+    """Add pairs below the threshold (and at or above the review floor) not yet queued."""
+    uncertain = pairs[pairs["match_probability"] < threshold]
+    if uncertain.empty:
+        return 0
+    key_of = dict(zip(table["unique_id"].astype(int), table["record_key"], strict=True))
+    existing = {
+        (f"{a}:{b}", f"{c}:{d}")
+        for a, b, c, d in session.execute(
+            sa.select(
+                ReviewPair.left_source_record_id,
+                ReviewPair.left_role,
+                ReviewPair.right_source_record_id,
+                ReviewPair.right_role,
+            )
+        )
+    }
+    rows: list[dict[str, Any]] = []
+    now = utc_now()
+    for row in uncertain.to_dict("records"):
+        left, right = sorted(
+            (key_of[int(row["unique_id_l"])], key_of[int(row["unique_id_r"])]), key=_split_key
+        )
+        if (left, right) in existing:
+            continue
+        existing.add((left, right))
+        left_sr, left_role = _split_key(left)
+        right_sr, right_role = _split_key(right)
+        rows.append(
+            {
+                "run_id": run_id,
+                "owner_agency_id": owner,
+                "origin": PairOrigin.MODEL.value,
+                "left_source_record_id": left_sr,
+                "left_role": left_role,
+                "right_source_record_id": right_sr,
+                "right_role": right_role,
+                "match_weight": float(row["match_weight"]),
+                "match_probability": float(row["match_probability"]),
+                "evidence": _evidence(row, model),
+                "status": ReviewStatus.PENDING.value,
+                "created_at": now,
+            }
+        )
+    if rows:
+        session.execute(_table(ReviewPair).insert(), rows)
+    return len(rows)
+
+
+# --------------------------------------------------------------------------------------
+# Review queue and manual changes
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A pair in the review queue, with the evidence and the latest decision."""
+
+    pair_id: int
+    status: str
+    origin: str
+    match_probability: float | None
+    match_weight: float | None
+    left: str
+    right: str
+    evidence: dict[str, Any] | None
+    decisions: list[tuple[str, str, str | None]]
+    """(decision, reviewer, reason), oldest first."""
+
+
+def review_queue(
+    db: Database, *, status: str | None = "pending", limit: int = 50
+) -> list[ReviewItem]:
+    """Pairs of the review queue, most probable first.
+
+    Args:
+        db: the database.
+        status: ``"pending"``, ``"same"``, ``"different"`` or None for all.
+        limit: at most this many pairs.
+
+    Returns:
+        The pairs, with their evidence and decisions.
+    """
+    with db.session() as session:
+        query = sa.select(ReviewPair).order_by(
+            ReviewPair.match_probability.desc().nulls_last(), ReviewPair.id
+        )
+        if status:
+            query = query.where(ReviewPair.status == ReviewStatus(status))
+        pairs = session.scalars(query.limit(limit)).all()
+        return [
+            ReviewItem(
+                pair_id=pair.id,
+                status=pair.status.value,
+                origin=pair.origin.value,
+                match_probability=pair.match_probability,
+                match_weight=pair.match_weight,
+                left=f"{pair.left_source_record_id}:{pair.left_role}",
+                right=f"{pair.right_source_record_id}:{pair.right_role}",
+                evidence=pair.evidence,
+                decisions=[(d.decision.value, d.reviewer, d.reason) for d in pair.decisions],
+            )
+            for pair in pairs
+        ]
+
+
+def decide_pair(
+    db: Database, pair_id: int, decision: str, *, reviewer: str, reason: str | None = None
+) -> None:
+    """Record a reviewer's decision; it overrides the model on every later run.
+
+    Args:
+        db: the database.
+        pair_id: the review pair.
+        decision: ``"same"`` or ``"different"``.
+        reviewer: who decides (kept, with the time, in ``review_decision``).
+        reason: why.
+
+    Raises:
+        LinkageError: no such pair, or the decision is not same/different.
+    """
+    try:
+        chosen = Decision(decision)
+    except ValueError:
+        raise LinkageError(f"decision must be 'same' or 'different', got {decision!r}") from None
+    with db.session() as session:
+        pair = session.get(ReviewPair, pair_id)
+        if pair is None:
+            raise LinkageError(f"no review pair {pair_id}")
+        session.add(
+            ReviewDecision(
+                owner_agency_id=pair.owner_agency_id,
+                pair_id=pair.id,
+                decision=chosen,
+                reviewer=reviewer,
+                reason=reason,
+            )
+        )
+        pair.status = ReviewStatus(chosen.value)
+
+
+def _person_by_public_id(session: Any, public_id: str) -> Person:
+    person = session.scalar(sa.select(Person).where(Person.public_id == public_id))
+    if person is None:
+        raise LinkageError(f"no person {public_id}")
+    return person
+
+
+def _manual_pair(
+    session: Any,
+    owner: int,
+    a: tuple[int, str],
+    b: tuple[int, str],
+    decision: Decision,
+    actor: str,
+    reason: str,
+) -> None:
+    """A decided manual pair (created or re-decided), so later runs honour it."""
+    left, right = sorted([a, b])
+    pair = session.scalar(
+        sa.select(ReviewPair).where(
+            ReviewPair.left_source_record_id == left[0],
+            ReviewPair.left_role == left[1],
+            ReviewPair.right_source_record_id == right[0],
+            ReviewPair.right_role == right[1],
+        )
+    )
+    if pair is None:
+        pair = ReviewPair(
+            owner_agency_id=owner,
+            origin=PairOrigin.MANUAL,
+            left_source_record_id=left[0],
+            left_role=left[1],
+            right_source_record_id=right[0],
+            right_role=right[1],
+        )
+        session.add(pair)
+        session.flush()
+    pair.status = ReviewStatus(decision.value)
+    session.add(
+        ReviewDecision(
+            owner_agency_id=owner, pair_id=pair.id, decision=decision, reviewer=actor, reason=reason
+        )
+    )
+
+
+def merge_persons(db: Database, keep: str, other: str, *, actor: str, reason: str) -> None:
+    """Merge person ``other`` into ``keep`` by hand (a must-link kept for later runs).
+
+    Args:
+        db: the database.
+        keep: public id of the person that stays.
+        other: public id of the person merged into it.
+        actor: the data officer.
+        reason: why (required).
+
+    Raises:
+        LinkageError: unknown persons, the same person twice, or no reason.
+    """
+    if not reason.strip():
+        raise LinkageError("a manual merge needs a reason")
+    with db.session() as session:
+        owner = _owner_id(session)
+        kept, merged = _person_by_public_id(session, keep), _person_by_public_id(session, other)
+        if kept.id == merged.id:
+            raise LinkageError("cannot merge a person into itself")
+        kept_records = kept.records
+        merged_records = list(merged.records)
+        if not kept_records or not merged_records:
+            raise LinkageError("both persons need at least one record")
+        anchor = (kept_records[0].source_record_id, kept_records[0].role.value)
+        for record in merged_records:
+            _manual_pair(
+                session,
+                owner,
+                anchor,
+                (record.source_record_id, record.role.value),
+                Decision.SAME,
+                actor,
+                reason,
+            )
+            record.person_id = kept.id
+        merged.status = PersonStatus.MERGED
+        merged.merged_into_id = kept.id
+        session.add(
+            PersonEvent(
+                owner_agency_id=owner,
+                kind=PersonEventKind.MANUAL_MERGE,
+                person_id=merged.id,
+                other_person_id=kept.id,
+                records=len(merged_records),
+                reason=reason,
+                actor=actor,
+            )
+        )
+
+
+def split_person(
+    db: Database, public_id: str, record_ids: Iterable[int], *, actor: str, reason: str
+) -> str:
+    """Split records off a person by hand into a new person (cannot-links kept for later runs).
+
+    Args:
+        db: the database.
+        public_id: the person.
+        record_ids: person-record ids to move to the new person.
+        actor: the data officer.
+        reason: why (required).
+
+    Returns:
+        The public id of the new person.
+
+    Raises:
+        LinkageError: unknown person, records not of this person, nothing left, no reason.
+    """
+    if not reason.strip():
+        raise LinkageError("a manual split needs a reason")
+    moving_ids = set(record_ids)
+    with db.session() as session:
+        owner = _owner_id(session)
+        person = _person_by_public_id(session, public_id)
+        moving = [r for r in person.records if r.id in moving_ids]
+        staying = [r for r in person.records if r.id not in moving_ids]
+        if len(moving) != len(moving_ids) or not moving or not staying:
+            raise LinkageError(
+                f"records {sorted(moving_ids)} must be some, not all, records of {public_id}"
+            )
+        new = Person(owner_agency_id=owner, public_id=new_person_public_id())
+        session.add(new)
+        session.flush()
+        for a in moving:
+            for b in staying:
+                _manual_pair(
+                    session,
+                    owner,
+                    (a.source_record_id, a.role.value),
+                    (b.source_record_id, b.role.value),
+                    Decision.DIFFERENT,
+                    actor,
+                    reason,
+                )
+        for a, b in itertools.pairwise(moving):
+            _manual_pair(
+                session,
+                owner,
+                (a.source_record_id, a.role.value),
+                (b.source_record_id, b.role.value),
+                Decision.SAME,
+                actor,
+                reason,
+            )
+        for record in moving:
+            record.person_id = new.id
+        session.add(
+            PersonEvent(
+                owner_agency_id=owner,
+                kind=PersonEventKind.MANUAL_SPLIT,
+                person_id=new.id,
+                other_person_id=person.id,
+                records=len(moving),
+                reason=reason,
+                actor=actor,
+            )
+        )
+        return new.public_id
+
+
+# --------------------------------------------------------------------------------------
+# Persons
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonRecordView:
+    """One record of a person, as its agency wrote it."""
+
+    record_id: int
+    agency: str
+    source: str
+    source_key: str
+    role: str
+    name: str
+    sex: str
+    birth: str
+    province_code: str | None
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A person: status, the person it was merged into, its records and its events."""
+
+    public_id: str
+    status: str
+    merged_into: str | None
+    records: list[PersonRecordView]
+    events: list[tuple[str, str | None, str | None]]
+    """(kind, reason, actor), oldest first."""
+
+
+def _birth_text(record: PersonRecord) -> str:
+    if record.birth_date:
+        return record.birth_date.isoformat()
+    if record.birth_year:
+        return str(record.birth_year)
+    if record.age_years is not None:
+        at = record.age_reference_date.isoformat() if record.age_reference_date else "?"
+        return f"age {record.age_years} at {at}"
+    return ""
+
+
+def person_details(db: Database, public_id: str) -> PersonView:
+    """The records from each agency that make a person (merged persons point onwards).
+
+    Args:
+        db: the database.
+        public_id: the person's public id.
+
+    Returns:
+        The person with its records, ordered by agency and source key.
+
+    Raises:
+        LinkageError: no such person.
+    """
+    with db.session() as session:
+        person = _person_by_public_id(session, public_id)
+        merged_into = (
+            session.scalar(sa.select(Person.public_id).where(Person.id == person.merged_into_id))
+            if person.merged_into_id
+            else None
+        )
+        rows = session.execute(
+            sa.select(PersonRecord, SourceRecord.source_key, Source.code, Agency.code)
+            .join(SourceRecord, SourceRecord.id == PersonRecord.source_record_id)
+            .join(Source, Source.id == SourceRecord.source_id)
+            .join(Agency, Agency.id == PersonRecord.owner_agency_id)
+            .where(PersonRecord.person_id == person.id)
+            .order_by(Agency.code, SourceRecord.source_key)
+        ).all()
+        records = [
+            PersonRecordView(
+                record_id=record.id,
+                agency=agency,
+                source=source,
+                source_key=key,
+                role=record.role.value,
+                name=" ".join(
+                    part
+                    for part in (
+                        record.full_name
+                        or " ".join(p for p in (record.family_name, record.given_name) if p),
+                        record.full_name_khmer,
+                    )
+                    if part
+                ),
+                sex=record.sex.value,
+                birth=_birth_text(record),
+                province_code=record.province_code,
+            )
+            for record, key, source, agency in rows
+        ]
+        events = [
+            (e.kind.value, e.reason, e.actor)
+            for e in session.scalars(
+                sa.select(PersonEvent)
+                .where(
+                    sa.or_(
+                        PersonEvent.person_id == person.id, PersonEvent.other_person_id == person.id
+                    )
+                )
+                .order_by(PersonEvent.id)
+            )
+        ]
+        return PersonView(
+            public_id=person.public_id,
+            status=person.status.value,
+            merged_into=merged_into,
+            records=records,
+            events=events,
+        )
