@@ -1,0 +1,204 @@
+"""`tipdata provincial ...`: provincial bi-weekly reports — import, submit, completeness."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from tipdata.cli._common import HomeOption, console, group, system_for
+from tipdata.errors import DataFileError
+
+app = group("Provincial periodic reports: bulk import, submission, completeness and timeliness.")
+
+ActorOption = Annotated[
+    str, typer.Option("--actor", help="Who does this; recorded in the report's history.")
+]
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(help="Wide CSV (PWG layout), long CSV or JSON file.")],
+    actor: ActorOption = "cli-import",
+    home: HomeOption = None,
+) -> None:
+    """Import every report of FILE, all or nothing (see docs/provincial-reporting.md)."""
+    from tipdata.reporting.provincial import import_reports
+
+    system = system_for(home)
+    with system.db.session() as session:
+        summary = import_reports(session, file, actor)
+    console.print(
+        f"{file.name} ({summary.format}): {summary.reports} reports — {summary.submitted} "
+        f"submitted, {summary.drafts} drafts, {summary.unchanged} unchanged"
+    )
+    for rule, count in summary.warnings.items():
+        console.print(f"  warning {rule}: {count} report(s)")
+
+
+@app.command("submit")
+def submit_report(
+    province: Annotated[str, typer.Argument(help="Province code or name.")],
+    period: Annotated[str, typer.Argument(help="Bi-week code, e.g. 2008BW03.")],
+    values: Annotated[
+        Path | None,
+        typer.Option(
+            "--values",
+            help="JSON object {element[.disaggregation]: count} or CSV with columns "
+            "data_element, disaggregation, value. Without it the saved draft is submitted.",
+        ),
+    ] = None,
+    draft: Annotated[bool, typer.Option("--draft", help="Save as a draft only.")] = False,
+    actor: ActorOption = "cli",
+    home: HomeOption = None,
+) -> None:
+    """Save and submit one province's report for one period; print rule results."""
+    from tipdata.reporting.provincial import save_draft, submit
+
+    given = _read_values(values) if values is not None else None
+    system = system_for(home)
+    with system.db.session() as session:
+        if draft:
+            view = save_draft(session, actor, province, period, given or {})
+        else:
+            view = submit(session, actor, province, period, given)
+    console.print(
+        f"province {view.province_code} {view.period.code}: {view.status.value} "
+        f"(version {view.version})"
+    )
+    for result in view.results:
+        console.print(f"  {result.importance} {result.rule}: {result.message}", highlight=False)
+
+
+def _read_values(path: Path) -> dict[str, int | None]:
+    """Values from a small JSON or CSV file (checked against the data set by the service)."""
+    try:
+        if path.suffix.lower() == ".json":
+            data: Any = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise DataFileError(path, "expected a JSON object of values")
+            return {str(key): value for key, value in data.items()}
+        result: dict[str, int | None] = {}
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for number, row in enumerate(csv.DictReader(handle), start=1):
+                key = row.get("data_element", "").strip()
+                if row.get("disaggregation", "").strip():
+                    key += f".{row['disaggregation'].strip()}"
+                text = (row.get("value") or "").strip()
+                try:
+                    result[key] = int(text) if text else None
+                except ValueError:
+                    raise DataFileError(
+                        path,
+                        "a count must be a whole number or blank",
+                        line=number,
+                        field="value",
+                        value=text,
+                    ) from None
+        return result
+    except (OSError, json.JSONDecodeError) as error:
+        raise DataFileError(path, f"cannot read the values: {error}") from error
+
+
+@app.command("completeness")
+def completeness(
+    year: Annotated[int, typer.Option("--year", help="Report on the bi-weeks of this year.")],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Day to report on, yyyy-mm-dd (default today)."),
+    ] = None,
+    grace_days: Annotated[
+        int | None, typer.Option("--grace-days", help="Days after a period until due.")
+    ] = None,
+    late: Annotated[int, typer.Option("--late", help="Rows of the late list to show.")] = 20,
+    home: HomeOption = None,
+) -> None:
+    """Expected, received and on-time reports per province and nationally; who is late."""
+    from tipdata.reporting.provincial import completeness_report
+
+    day = date.fromisoformat(as_of) if as_of else None
+    system = system_for(home)
+    with system.db.session() as session:
+        result = completeness_report(session, year=year, as_of=day, grace_days=grace_days)
+    report = result.report
+    table = Table(
+        "province",
+        "expected",
+        "accepted",
+        "submitted",
+        "reopened",
+        "draft",
+        "missing",
+        "on time",
+        "complete",
+        "timely",
+        title=f"{result.data_set} {year}: as of {report.as_of}, due {report.grace_days} days "
+        "after each bi-week",
+    )
+    for province in result.provinces:
+        rates = report.by_org_unit[province.code]
+        table.add_row(
+            f"{province.code} {province.name}",
+            str(province.expected),
+            str(province.statuses["accepted"]),
+            str(province.statuses["submitted"]),
+            str(province.statuses["reopened"]),
+            str(province.statuses["draft"]),
+            str(province.missing),
+            str(rates.on_time),
+            _percent(rates.completeness),
+            _percent(rates.timeliness),
+        )
+    national = report.national
+    table.add_row(
+        "national",
+        str(national.expected),
+        str(sum(p.statuses["accepted"] for p in result.provinces)),
+        str(sum(p.statuses["submitted"] for p in result.provinces)),
+        str(sum(p.statuses["reopened"] for p in result.provinces)),
+        str(sum(p.statuses["draft"] for p in result.provinces)),
+        str(sum(p.missing for p in result.provinces)),
+        str(national.on_time),
+        _percent(national.completeness),
+        _percent(national.timeliness),
+        style="bold",
+    )
+    console.print(table)
+    lateness = Table(
+        "province",
+        "period",
+        "due",
+        "days late",
+        "kind",
+        "received",
+        title=f"late and overdue reports ({len(report.overdue)} overdue, {len(report.late)} "
+        f"received late; the {late} latest shown)",
+    )
+    listed = sorted((*report.overdue, *report.late), key=lambda r: -r.days_late)[:late]
+    for entry in listed:
+        lateness.add_row(
+            entry.org_unit,
+            entry.period.code,
+            entry.due.isoformat(),
+            str(entry.days_late),
+            entry.kind,
+            _local(entry.received_at),
+        )
+    console.print(lateness)
+
+
+def _percent(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate:.0%}"
+
+
+def _local(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    from tipdata.reporting.completeness import CAMBODIA_TIME
+
+    return moment.astimezone(CAMBODIA_TIME).strftime("%Y-%m-%d %H:%M")
