@@ -1,0 +1,51 @@
+"""Traceability: a figure expands to its persons and their source rows."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+import pytest
+
+from tests.reporting.tipdemo import demo_delivery, sqlite_demo_db  # noqa: F401
+from tipdata.reporting.explain import ExplainError, explain
+from tipdata.reporting.report import TOTAL
+from tipdata.reporting.tip import TIP_TABLES, tip_report
+
+START, END = date(2008, 1, 1), date(2008, 12, 31)
+
+
+def test_cell_to_source_rows(sqlite_demo_db) -> None:  # noqa: F811
+    database, _truth, delivery = sqlite_demo_db
+    specs = tuple(s for s in TIP_TABLES if s.name == "victims_by_sex_age")
+    report = tip_report(database, START, END, specs=specs)
+    cell = report.table("victims_by_sex_age").cell("female", "child")
+    result = explain(database, report, "victims_by_sex_age", "Female", "child")
+    assert (result.value, result.naive) == (cell.value, cell.naive)
+    assert result.where == (("sex", "female"), ("age_group", "child"))
+    assert all(unit.public_id and unit.public_id.startswith("PTP") for unit in result.units)
+    # every source row named is a real row of the delivered file, with the same record id
+    with (delivery / "ground_truth" / "records.csv").open(encoding="utf-8") as handle:
+        known = {(line["file"], line["source_record_id"]) for line in csv.DictReader(handle)}
+    rows = result.source_rows
+    assert rows
+    assert all((row.file_name, row.record_key) in known for row in rows)
+    assert {row.source for row in rows} <= {
+        "moi_police_register",
+        "mosavy_victims",
+        "ngo_cwcc_intake",
+        "ngo_afesip_intake",
+        "ngo_whi_intake",
+        "ngo_hcc_intake",
+        "iom_poipet_screening",
+        "court_outcomes",
+    }
+
+
+def test_unknown_cells(sqlite_demo_db) -> None:  # noqa: F811
+    database, _truth, _delivery = sqlite_demo_db
+    report = tip_report(database, START, END, specs=TIP_TABLES[:1])
+    with pytest.raises(ExplainError, match="no table"):
+        explain(database, report, "nope", TOTAL, TOTAL)
+    with pytest.raises(ExplainError, match="no row"):
+        explain(database, report, "law_enforcement", "nobody", TOTAL)

@@ -1,0 +1,42 @@
+"""Renders: HTML with inline SVG charts, XLSX with one sheet per table, CSV in long form."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from tests.reporting.tipdemo import demo_delivery, sqlite_demo_db  # noqa: F401
+from tipdata.reporting.publish import publish
+from tipdata.reporting.render import write_report
+from tipdata.reporting.tip import tip_report
+
+
+def test_internal_and_published_renders(sqlite_demo_db, tmp_path: Path) -> None:  # noqa: F811
+    database, _truth, _delivery = sqlite_demo_db
+    report = tip_report(database, date(2008, 1, 1), date(2008, 12, 31))
+    paths = write_report(
+        report, tmp_path, completeness={"Kandal": {"BW01": "on_time", "BW02": "missing"}}
+    )
+    html = paths["html"].read_text(encoding="utf-8")
+    for table in report.tables:
+        assert f'data-table="{table.name}"' in html
+    assert html.count("<svg") == 6  # month trend, exploitation, destination, agencies, funnel, grid
+    assert 'src="http' not in html and "<link" not in html and "<script" not in html  # no CDN
+    workbook = load_workbook(paths["xlsx"])
+    assert len(workbook.sheetnames) == len(report.tables) + 1
+    with paths["csv"].open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["table"] for row in rows} == {t.name for t in report.tables}
+    assert all(row["naive_sum"] != "" for row in rows)
+
+    published = publish(report)
+    public = write_report(report, tmp_path / "public", published=published)
+    with public["csv"].open(encoding="utf-8") as handle:
+        public_rows = list(csv.DictReader(handle))
+    assert all(row["naive_sum"] == "" for row in public_rows)
+    assert {row["status"] for row in public_rows} == {"free", "primary", "secondary"}
+    assert all((row["value"] == "") == (row["status"] != "free") for row in public_rows)
+    assert 'data-status="primary"' in public["html"].read_text(encoding="utf-8")

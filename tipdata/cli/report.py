@@ -1,0 +1,140 @@
+"""`tipdata report ...`: TIP-report tables, international aggregates, publication, explanation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tipdata.cli._common import HomeOption, console, group, system_for
+
+app = group("National statistics: TIP-report tables, UNODC/SDG aggregates, explain a figure.")
+
+YearOption = Annotated[int | None, typer.Option("--year", help="Calendar year of the figures.")]
+FromOption = Annotated[
+    datetime | None,
+    typer.Option("--from", formats=["%Y-%m-%d"], help="First day (e.g. 2008-04-01)."),
+]
+ToOption = Annotated[
+    datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day (e.g. 2009-03-31).")
+]
+
+
+def _period(year: int | None, start: datetime | None, end: datetime | None) -> tuple[date, date]:
+    from tipdata.reporting.tip import report_period
+
+    return report_period(year, start.date() if start else None, end.date() if end else None)
+
+
+@app.command("tip")
+def tip(
+    year: YearOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write HTML, XLSX and CSV here.")
+    ] = None,
+    publish: Annotated[
+        bool, typer.Option("--publish", help="Apply disclosure control; fail if unsafe.")
+    ] = False,
+    threshold: Annotated[int, typer.Option(help="Suppress counts 1..threshold-1.")] = 10,
+    rounding: Annotated[
+        int | None, typer.Option(help="Round published values to this base (e.g. 5).")
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Compute the TIP-report tables (de-duplicated, with naive agency sums beside them)."""
+    from tipdata.reporting.publish import publish as publish_report
+    from tipdata.reporting.render import write_report
+    from tipdata.reporting.tip import tip_report
+
+    first, last = _period(year, start, end)
+    system = system_for(home)
+    report = tip_report(system.db, first, last)
+    published = (
+        publish_report(report, threshold=threshold, rounding_base=rounding) if publish else None
+    )
+    if out is None:
+        for table in report.tables:
+            total = table.cell("Total", "Total") if "Total" in table.rows else None
+            shown = f"{total.value:,} (agency records {total.naive:,})" if total else ""
+            console.print(f"{table.name:35} {shown}")
+        return
+    stem = f"tip-{first.isoformat()}-{last.isoformat()}" + ("-published" if publish else "")
+    paths = write_report(report, out, published=published, stem=stem)
+    if published is not None:
+        console.print(f"release digest {published.digest}")
+    console.print(str(paths["html"].resolve()))
+
+
+@app.command("international")
+def international(
+    year: YearOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the files.")] = Path("."),
+    htcds: Annotated[bool, typer.Option(help="Also write the HTCDS case-level export.")] = False,
+    for_publication: Annotated[
+        bool, typer.Option("--for-publication", help="k-anonymous HTCDS export (k=11).")
+    ] = False,
+    home: HomeOption = None,
+) -> None:
+    """UNODC / SDG 16.2.2 aggregates, and optionally the HTCDS case-level export."""
+    import csv
+
+    from tipdata.reporting.international import htcds_export, unodc_report
+    from tipdata.reporting.render import write_report
+
+    first, last = _period(year, start, end)
+    system = system_for(home)
+    paths = write_report(unodc_report(system.db, first, last), out, stem="unodc")
+    console.print(str(paths["html"].resolve()))
+    if htcds:
+        export = htcds_export(system.db, first, last, for_publication=for_publication)
+        path = out / ("htcds-public.csv" if for_publication else "htcds-internal.csv")
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            if export.rows:
+                writer = csv.DictWriter(handle, fieldnames=list(export.rows[0]))
+                writer.writeheader()
+                writer.writerows(export.rows)
+        console.print(f"{path.resolve()} ({len(export.rows)} rows, {export.dropped} dropped)")
+
+
+@app.command("explain")
+def explain(
+    table: Annotated[str, typer.Argument(help="Table name, e.g. victims_by_sex_age.")],
+    row: Annotated[str, typer.Argument(help="Row code or label, e.g. female.")],
+    column: Annotated[str, typer.Argument(help="Column code or label, e.g. child, Total.")],
+    year: YearOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Expand one figure to its persons/cases/charges and their source rows."""
+    from tipdata.reporting.explain import explain as explain_cell
+    from tipdata.reporting.tip import TIP_TABLES, tip_report
+
+    first, last = _period(year, start, end)
+    system = system_for(home)
+    specs = tuple(spec for spec in TIP_TABLES if spec.name == table) or TIP_TABLES
+    report = tip_report(system.db, first, last, specs=specs)
+    result = explain_cell(system.db, report, table, row, column)
+    console.print(
+        f"{result.table} [{result.row} × {result.column}] = {result.value} "
+        f"(agency records {result.naive}); indicator {result.indicator}",
+        markup=False,
+    )
+    for unit in result.units:
+        name = unit.public_id or (f"record {-unit.key}" if unit.key < 0 else str(unit.key))
+        console.print(f"  {name}", markup=False)
+        for fact in unit.facts:
+            where = fact.source_row
+            origin = (
+                f"{where.file_name} row {where.row_number} ({where.record_key}, "
+                f"import run {where.import_run_id})"
+                if where
+                else "no source row"
+            )
+            console.print(f"    {fact.kind} {fact.id}: {origin}", highlight=False, markup=False)

@@ -1,0 +1,275 @@
+"""The publication gate: disclosure control over every table of a release.
+
+:func:`publish` turns a :class:`~tipdata.reporting.report.Report` into a
+:class:`PublishedReport`: all its tables go through
+:func:`~tipdata.reporting.suppression.protect_release` together (primary
+suppression of counts ``1 <= n < threshold``, secondary suppression, the exact
+LP audit), then :func:`~tipdata.reporting.suppression.check_release` runs over
+the whole release; an unsafe release raises
+:class:`~tipdata.reporting.suppression.DisclosureError` listing the cells.
+Published tables carry only de-duplicated figures (naive sums and record-level
+detail stay internal) and a status flag per cell.
+
+Tables whose rows and columns add up to their totals are protected as one
+2-D table. A table that does not add up (a person in two agencies' rows) is
+protected row by row when its rows add up, else cell by cell (each cell with
+its own total), so no published relation is claimed that does not hold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from tipdata.reporting.report import TOTAL, Report, ReportTable
+from tipdata.reporting.suppression import (
+    DEFAULT_THRESHOLD,
+    CellRef,
+    CellStatus,
+    Link,
+    ProtectedRelease,
+    Release,
+    Table,
+    check_release,
+    protect_release,
+    round_to_base,
+)
+
+
+@dataclass(frozen=True)
+class PublishedCell:
+    """A published figure: its value (None when suppressed) and status flag."""
+
+    value: int | None
+    status: CellStatus
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """A report table as published.
+
+    Attributes:
+        table: the internal table (its layout and definitions; its figures are not published).
+        cells: the published cell per (row, column).
+    """
+
+    table: ReportTable
+    cells: Mapping[tuple[str, str], PublishedCell]
+
+    def cell(self, row: str, column: str) -> PublishedCell:
+        """The published cell at (row, column)."""
+        return self.cells.get((row, column), PublishedCell(0, "free"))
+
+
+@dataclass(frozen=True)
+class PublishedReport:
+    """A report that passed the disclosure-control gate.
+
+    Attributes:
+        report: the internal report.
+        tables: the published tables.
+        threshold: primary-suppression threshold used.
+        rounding_base: base the published values were rounded to (None: not rounded).
+        digest: SHA-256 of the published content (what was released, for the record).
+    """
+
+    report: Report
+    tables: tuple[PublishedTable, ...]
+    threshold: int
+    rounding_base: int | None
+    digest: str
+
+    def table(self, name: str) -> PublishedTable:
+        """The published table called ``name``."""
+        for published in self.tables:
+            if published.table.name == name:
+                return published
+        raise KeyError(name)
+
+
+BLOCK_TOTAL = "__total__"
+"""Total label inside suppression blocks (report labels may include "Total")."""
+VALUE = "__value__"
+"""The one column of a block made of a single-column table."""
+
+
+@dataclass(frozen=True)
+class Block:
+    """One additive 2-D suppression table cut from a report table.
+
+    Attributes:
+        name: unique name in the release.
+        table: the report table it comes from.
+        rows: block row labels (report row codes).
+        columns: block column labels (report column codes, or :data:`VALUE`).
+        row_of: block row label (totals included) -> report row.
+        column_of: block column label (totals included) -> report column.
+    """
+
+    name: str
+    table: str
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    row_of: Mapping[str, str]
+    column_of: Mapping[str, str]
+
+
+def release_tables(report: Report) -> tuple[Release, dict[str, Block]]:
+    """The suppression tables of a report and the block each was cut as.
+
+    Returns:
+        The release, and the blocks by suppression-table name.
+    """
+    tables: list[Table] = []
+    blocks: dict[str, Block] = {}
+    same_figure: dict[tuple[object, int], list[CellRef]] = defaultdict(list)
+    for table in report.tables:
+        for block in _blocks(table):
+            for row in (*block.rows, BLOCK_TOTAL):
+                for column in (*block.columns, BLOCK_TOTAL):
+                    key = (block.row_of[row], block.column_of[column])
+                    source = table.sources.get(key)
+                    if source is not None:
+                        figure = (source.indicator, frozenset(source.where))
+                        same_figure[(figure, table.cell(*key).value)].append(
+                            CellRef(block.name, row, column)
+                        )
+            counts = [
+                [table.cell(block.row_of[r], block.column_of[c]).value for c in block.columns]
+                for r in block.rows
+            ]
+            tables.append(
+                Table.build(block.name, block.rows, block.columns, counts, total_label=BLOCK_TOTAL)
+            )
+            blocks[block.name] = block
+    # the same figure shown in several places is suppressed everywhere or nowhere
+    links = [
+        Link(first, other)
+        for refs in same_figure.values()
+        for first, other in itertools.pairwise(refs)
+        if first != other
+    ]
+    return Release.build(tables, links), blocks
+
+
+def publish(
+    report: Report, *, threshold: int = DEFAULT_THRESHOLD, rounding_base: int | None = None
+) -> PublishedReport:
+    """Apply disclosure control to every table of a report and check the release.
+
+    Args:
+        report: the internal report.
+        threshold: counts ``1 <= n < threshold`` are suppressed (primary).
+        rounding_base: round published values to this base after the audit (e.g. 5).
+
+    Returns:
+        The published report.
+
+    Raises:
+        DisclosureError: the protected release still lets a reader recover a
+            suppressed cell (lists the unsafe cells).
+    """
+    release, blocks = release_tables(report)
+    protected = protect_release(release, threshold=threshold)
+    check_release(protected)
+    return assemble(report, protected, blocks, threshold, rounding_base)
+
+
+def assemble(
+    report: Report,
+    protected: ProtectedRelease,
+    blocks: Mapping[str, Block],
+    threshold: int,
+    rounding_base: int | None = None,
+) -> PublishedReport:
+    """Map a protected release back onto the report's tables (after :func:`check_release`)."""
+    cells: dict[str, dict[tuple[str, str], PublishedCell]] = {t.name: {} for t in report.tables}
+    for protected_table in protected.tables:
+        block = blocks[protected_table.table.name]
+        target = cells[block.table]
+        for cell in protected_table.cells():
+            key = (block.row_of[cell.row], block.column_of[cell.column])
+            value = cell.value
+            if value is not None and rounding_base:
+                value = round_to_base(value, rounding_base)
+            previous = target.get(key)
+            if previous is not None and previous.status != "free":
+                continue  # a figure suppressed in one block stays suppressed
+            target[key] = PublishedCell(value, cell.status)
+    tables = tuple(PublishedTable(t, cells[t.name]) for t in report.tables)
+    content = {
+        t.table.name: {f"{r}|{c}": [p.value, p.status] for (r, c), p in sorted(t.cells.items())}
+        for t in tables
+    }
+    digest = hashlib.sha256(
+        json.dumps(
+            {"threshold": threshold, "rounding": rounding_base, "tables": content}, sort_keys=True
+        ).encode()
+    ).hexdigest()
+    return PublishedReport(report, tables, threshold, rounding_base, digest)
+
+
+def _blocks(table: ReportTable) -> list[Block]:
+    """Cut a report table into blocks whose cells add up to their totals."""
+    rows = [r for r in table.rows if r != TOTAL]
+    columns = [c for c in table.columns if c != TOTAL]
+    has_total_row = TOTAL in table.rows
+
+    def value(r: str, c: str) -> int:
+        return table.cell(r, c).value
+
+    if not columns:  # one figure per row
+        if has_total_row and sum(value(r, TOTAL) for r in rows) == value(TOTAL, TOTAL):
+            row_of = {**{r: r for r in rows}, BLOCK_TOTAL: TOTAL}
+            return [Block(table.name, table.name, tuple(rows), (VALUE,), row_of, _to_total(VALUE))]
+        return [
+            Block(
+                f"{table.name}/{r}",
+                table.name,
+                (r,),
+                (VALUE,),
+                {r: r, BLOCK_TOTAL: r},
+                _to_total(VALUE),
+            )
+            for r in table.rows
+        ]
+    rows_add = all(sum(value(r, c) for c in columns) == value(r, TOTAL) for r in rows)
+    columns_add = has_total_row and all(
+        sum(value(r, c) for r in rows) == value(TOTAL, c) for c in table.columns
+    )
+    column_of = {**{c: c for c in columns}, BLOCK_TOTAL: TOTAL}
+    if rows_add and columns_add:
+        row_of = {**{r: r for r in rows}, BLOCK_TOTAL: TOTAL}
+        return [Block(table.name, table.name, tuple(rows), tuple(columns), row_of, column_of)]
+    if rows_add:
+        return [
+            Block(
+                f"{table.name}/{r}",
+                table.name,
+                (r,),
+                tuple(columns),
+                {r: r, BLOCK_TOTAL: r},
+                column_of,
+            )
+            for r in table.rows
+        ]
+    return [
+        Block(
+            f"{table.name}/{r}/{c}",
+            table.name,
+            (r,),
+            (VALUE,),
+            {r: r, BLOCK_TOTAL: r},
+            _to_total(VALUE, c),
+        )
+        for r in table.rows
+        for c in table.columns
+    ]
+
+
+def _to_total(label: str, column: str = TOTAL) -> dict[str, str]:
+    return {label: column, BLOCK_TOTAL: column}

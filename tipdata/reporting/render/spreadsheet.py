@@ -1,0 +1,111 @@
+"""XLSX (one sheet per table) and CSV (one long table) outputs."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from tipdata.reporting.publish import PublishedReport
+from tipdata.reporting.report import TOTAL, Report
+
+CSV_HEADER = (
+    "table",
+    "row",
+    "row_label",
+    "column",
+    "column_label",
+    "value",
+    "naive_sum",
+    "status",
+)
+_SUPPRESSED = PatternFill("solid", fgColor="FDE9D9")
+
+
+def _cells(report: Report, published: PublishedReport | None):  # type: ignore[no-untyped-def]
+    for table in report.tables:
+        for row in table.rows:
+            for column in table.columns:
+                cell = table.cell(row, column)
+                if published is None:
+                    yield table, row, column, cell.value, cell.naive, "internal"
+                else:
+                    shown = published.table(table.name).cell(row, column)
+                    yield table, row, column, shown.value, None, shown.status
+
+
+def write_csv(report: Report, path: Path, *, published: PublishedReport | None = None) -> Path:
+    """Write every cell of every table as one CSV row (long format); returns ``path``.
+
+    Internal reports carry ``naive_sum``; published ones leave it empty and give
+    the status flag (free, primary, secondary); suppressed values are empty.
+    """
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_HEADER)
+        for table, row, column, value, naive, status in _cells(report, published):
+            writer.writerow(
+                (
+                    table.name,
+                    row,
+                    table.label(row),
+                    column,
+                    table.label(column),
+                    "" if value is None else value,
+                    "" if naive is None else naive,
+                    status,
+                )
+            )
+    return path
+
+
+def write_xlsx(report: Report, path: Path, *, published: PublishedReport | None = None) -> Path:
+    """Write one sheet per table (figure, then naive sum for internal reports); returns ``path``."""
+    workbook = Workbook()
+    contents = workbook.active
+    assert contents is not None
+    contents.title = "Contents"
+    contents.append([report.title])
+    contents.append([f"Period {report.start} to {report.end}"])
+    for note in report.notes:
+        contents.append([note])
+    contents.append([])
+    contents.append(["Sheet", "Table"])
+    bold = Font(bold=True)
+    for index, table in enumerate(report.tables, start=1):
+        sheet_name = f"T{index:02d}"
+        contents.append([sheet_name, table.title])
+        sheet = workbook.create_sheet(sheet_name)
+        sheet.append([table.title])
+        sheet["A1"].font = bold
+        header = [table.row_header]
+        for column in table.columns:
+            header.append(table.label(column))
+            if published is None:
+                header.append(f"{table.label(column)} (agency records)")
+        sheet.append(header)
+        for row in table.rows:
+            line: list[object] = [table.label(row)]
+            fills: list[int] = []
+            for column in table.columns:
+                if published is None:
+                    cell = table.cell(row, column)
+                    line += [cell.value, cell.naive]
+                else:
+                    shown = published.table(table.name).cell(row, column)
+                    if shown.value is None:
+                        fills.append(len(line) + 1)
+                    line.append("x" if shown.value is None else shown.value)
+            sheet.append(line)
+            if row == TOTAL:
+                for cell in sheet[sheet.max_row]:
+                    cell.font = bold
+            for column_index in fills:
+                sheet.cell(sheet.max_row, column_index).fill = _SUPPRESSED
+        sheet.append([])
+        for definition in table.definitions:
+            sheet.append([definition])
+    workbook.save(path)
+    return path
