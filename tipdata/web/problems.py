@@ -1,0 +1,248 @@
+"""Errors as answers: problem details (RFC 9457) for the API, friendly pages for people.
+
+Every error leaves the app through one of the handlers registered by
+:func:`install_error_handlers`. Under ``/api/`` the body is
+``application/problem+json`` with ``type``, ``title``, ``status``, ``detail`` and
+``instance`` (and ``errors`` listing each invalid field); elsewhere an HTML page
+in the user's language. Messages are written for the person who has to act; an
+unexpected error shows no internals (it is logged, without request data).
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tipdata.access.errors import AccessDenied, AuthenticationError, LoginThrottled
+from tipdata.errors import TipdataError
+from tipdata.web.auth import is_api_request
+from tipdata.web.errors import NotAuthenticated, WebError
+from tipdata.web.security import NO_STORE, SECURITY_HEADERS
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+RFC_9110_TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+"""Status phrases renamed by RFC 9110 that Python's ``HTTPStatus`` still spells the old way."""
+
+
+class FieldProblem(BaseModel):
+    """One invalid input field.
+
+    Attributes:
+        location: where the field is, e.g. ``query.limit`` or ``body.username``.
+        message: what is wrong with it.
+    """
+
+    location: str
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object.
+
+    Attributes:
+        type: a URI naming the problem type; ``about:blank`` means "see the status".
+        title: the short summary of the problem type.
+        status: the HTTP status code.
+        detail: what went wrong this time, and what to do about it.
+        instance: the path of the request.
+        errors: each invalid field, for validation errors.
+    """
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldProblem] | None = Field(default=None)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": text}
+    for status, text in [
+        (401, "No valid API token."),
+        (403, "The token's user lacks the permission."),
+        (422, "Invalid parameters."),
+    ]
+}
+"""The error responses of every API route, for the OpenAPI document."""
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str | None = None,
+    *,
+    title: str | None = None,
+    errors: list[FieldProblem] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A problem details response.
+
+    Args:
+        request: the request (its path becomes ``instance``).
+        status: the HTTP status code.
+        detail: what happened and what to do.
+        title: the problem type's summary (default: the status phrase).
+        errors: the invalid fields.
+        headers: extra headers (``WWW-Authenticate``, ``Retry-After``).
+
+    Returns:
+        The JSON response with media type ``application/problem+json``.
+    """
+    problem = Problem(
+        title=title or RFC_9110_TITLES.get(status) or HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=errors,
+    )
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _field_problems(exc: RequestValidationError) -> list[FieldProblem]:
+    """Each validation error as a location and a message, never echoing the input value."""
+    problems = []
+    for error in exc.errors():
+        location = ".".join(str(part) for part in error.get("loc", ()))
+        problems.append(FieldProblem(location=location, message=str(error.get("msg", "invalid"))))
+    return problems
+
+
+def _page(
+    request: Request,
+    status: int,
+    message: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """An error page in the user's language."""
+    from tipdata.web.templating import render, translator
+
+    _ = translator(request)
+    titles = {
+        400: _("The request cannot be handled"),
+        401: _("Sign in to continue"),
+        403: _("Not allowed"),
+        404: _("Page not found"),
+        405: _("Not allowed"),
+        413: _("The file is too large"),
+        415: _("This kind of file is not accepted"),
+        422: _("Some values are not valid"),
+        429: _("Too many attempts"),
+    }
+    return render(
+        request,
+        "error.html",
+        {
+            "status": status,
+            "title": titles.get(status, _("Something went wrong")),
+            "message": message,
+        },
+        status_code=status,
+        headers=headers,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that turn every error into a problem or an error page."""
+
+    @app.exception_handler(NotAuthenticated)
+    async def not_authenticated(request: Request, exc: NotAuthenticated) -> Response:
+        if is_api_request(request):
+            return problem_response(
+                request, 401, "Send a valid API token: Authorization: Bearer <token>.",
+                headers={"WWW-Authenticate": 'Bearer realm="tipdata"'},
+            )  # fmt: skip
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(AccessDenied)
+    async def access_denied(request: Request, exc: AccessDenied) -> Response:
+        if is_api_request(request):
+            return problem_response(
+                request, 403, f"Your role does not have the permission {exc.permission!r}."
+            )
+        from tipdata.web.templating import translator
+
+        _ = translator(request)
+        return _page(request, 403, _("Your role may not use this page."))
+
+    @app.exception_handler(LoginThrottled)
+    async def throttled(request: Request, exc: LoginThrottled) -> Response:
+        retry = str(int(exc.retry_after) + 1)
+        if is_api_request(request):
+            return problem_response(request, 429, str(exc), headers={"Retry-After": retry})
+        return _page(request, 429, str(exc), headers={"Retry-After": retry})
+
+    @app.exception_handler(AuthenticationError)
+    async def authentication_failed(request: Request, exc: AuthenticationError) -> Response:
+        if is_api_request(request):
+            return problem_response(
+                request, 401, str(exc), headers={"WWW-Authenticate": 'Bearer realm="tipdata"'}
+            )
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(WebError)
+    async def web_error(request: Request, exc: WebError) -> Response:
+        if is_api_request(request):
+            return problem_response(request, exc.status, str(exc), title=exc.title)
+        return _page(request, exc.status, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = _field_problems(exc)
+        if is_api_request(request):
+            return problem_response(
+                request, 422, "Some parameters are not valid: see errors.", errors=problems
+            )
+        return _page(request, 422, "; ".join(f"{p.location}: {p.message}" for p in problems))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        detail: str | None = exc.detail if isinstance(exc.detail, str) else None
+        if detail == HTTPStatus(exc.status_code).phrase:
+            detail = None
+        if is_api_request(request):
+            if exc.status_code == 404 and detail is None:
+                detail = f"There is no API endpoint at {request.url.path}."
+            return problem_response(
+                request, exc.status_code, detail, headers=getattr(exc, "headers", None)
+            )
+        from tipdata.web.templating import translator
+
+        _ = translator(request)
+        message = detail or _("There is nothing at this address.")
+        return _page(request, exc.status_code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(TipdataError)
+    async def tipdata_error(request: Request, exc: TipdataError) -> Response:
+        if is_api_request(request):
+            return problem_response(request, 400, str(exc))
+        return _page(request, 400, str(exc))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        message = "An unexpected error occurred; it has been logged. Try again later."
+        response = (
+            problem_response(request, 500, message)
+            if is_api_request(request)
+            else _page(request, 500, message)
+        )
+        # This handler answers outside the middleware stack: add its headers here.
+        response.headers.update(SECURITY_HEADERS)
+        response.headers["Cache-Control"] = NO_STORE
+        return response

@@ -1,0 +1,86 @@
+"""Uploaded agency files: accepted types checked by name *and* content, size limited.
+
+The size of the whole request is limited before it is read
+(:class:`tipdata.web.security.BodyLimitMiddleware`, ``WebOptions.max_upload_bytes``);
+this module checks what arrived: a file name ending the app accepts, and content
+that is what the name says (an XLSX is a ZIP container; a CSV is text without NUL
+bytes). The original file name is never used as a path on the server.
+
+Routes declare ``file: CheckedUpload``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Annotated
+
+from fastapi import Depends, File, Request, UploadFile
+
+from tipdata.web.context import web_context
+from tipdata.web.errors import UploadRejected
+
+ZIP_MAGIC = b"PK\x03\x04"
+SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An accepted upload.
+
+    Attributes:
+        suffix: the accepted file name ending, e.g. ``".csv"``.
+        display_name: the client's file name without any folder (for messages only).
+        content: the bytes of the file.
+    """
+
+    suffix: str
+    display_name: str
+    content: bytes
+
+
+def sniff_matches(suffix: str, head: bytes) -> bool:
+    """Whether the first bytes of a file fit its name's ending.
+
+    Examples:
+        >>> sniff_matches(".xlsx", b"PK\\x03\\x04..."), sniff_matches(".csv", b"a,b\\n1,2")
+        (True, True)
+        >>> sniff_matches(".csv", b"MZ\\x90\\x00")
+        False
+    """
+    if suffix == ".xlsx":
+        return head.startswith(ZIP_MAGIC)
+    if suffix == ".csv":
+        if b"\x00" in head or head.startswith(ZIP_MAGIC):
+            return False
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # a multi-byte character cut at the end of the sniffed block is fine
+            return exc.start >= len(head) - 3
+        return True
+    return False
+
+
+async def checked_upload(request: Request, file: Annotated[UploadFile, File()]) -> Upload:
+    """Dependency: read the uploaded ``file`` field and check its type.
+
+    Raises:
+        UploadRejected: empty file, unaccepted name ending, or content that does not match it.
+    """
+    options = web_context(request).options
+    display_name = PurePath((file.filename or "").replace("\\", "/")).name
+    suffix = PurePath(display_name).suffix.lower()
+    if suffix not in options.upload_suffixes:
+        accepted = ", ".join(sorted(options.upload_suffixes))
+        raise UploadRejected(f"Files ending {suffix or '(none)'} are not accepted; use {accepted}.")
+    content = await file.read()
+    if not content:
+        raise UploadRejected("The file is empty.")
+    if not sniff_matches(suffix, content[:SNIFF_BYTES]):
+        raise UploadRejected(f"The file's content is not {suffix[1:].upper()}.")
+    return Upload(suffix=suffix, display_name=display_name, content=content)
+
+
+CheckedUpload = Annotated[Upload, Depends(checked_upload)]
+"""Declare on routes that accept an agency file: ``upload: CheckedUpload``."""
