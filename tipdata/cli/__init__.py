@@ -12,16 +12,27 @@ from typing import Annotated
 
 import typer
 
-from tipdata.cli import codelists, db, demo, users
+from tipdata.cli import check as check_commands
+from tipdata.cli import codelists, db, demo, imports, provincial, report, serve, users
+from tipdata.cli import link as link_commands
 from tipdata.cli._common import group
 
 app = group("tipdata — the consolidated national counter-trafficking data system.")
 app.add_typer(db.app, name="db")
 app.add_typer(codelists.app, name="codelists")
 app.add_typer(demo.app, name="demo")
+app.add_typer(check_commands.app, name="check")
 app.add_typer(users.users_app, name="users")
 app.add_typer(users.keys_app, name="keys")
 app.add_typer(users.audit_app, name="audit")
+app.add_typer(provincial.app, name="provincial")
+app.add_typer(link_commands.app, name="link")
+app.add_typer(link_commands.persons_app, name="persons")
+app.add_typer(report.app, name="report")
+app.command("serve")(serve.serve)
+app.command("import")(imports.import_command)
+app.command("imports")(imports.imports_command)
+app.command("provenance")(imports.provenance_command)
 
 
 @app.callback()

@@ -39,31 +39,20 @@ def run(
     seed: Annotated[int, typer.Option(help="Seed of the simulated year.")] = 1,
     serve: Annotated[bool, typer.Option(help="Serve the web app at the end.")] = False,
 ) -> None:
-    """The main job end to end on the configured database: schema, code lists, demo data."""
-    from tipdata.demo import generate as generate_demo
+    """The main job end to end: schema, code lists, demo data, import, linkage, checks, reports."""
+    from tipdata.demo.pipeline import run_demo
     from tipdata.system import System
 
     settings = settings_for(home)
     system = System.from_settings(settings)
-    home_dir = settings.ensure_home()
-    revision = system.upgrade()
-    console.print(f"[bold]1. database[/] {system.database_label} at revision {revision}")
-    counts = system.load_reference_data()
-    listed = ", ".join(f"{name} {count}" for name, count in counts.items())
-    console.print(f"[bold]2. code lists[/] {listed}")
-    out = home_dir / "demo" / "delivery"
-    with progress_bars() as progress:
-        summary = generate_demo(year=2008, scale=scale, seed=seed, out=out, progress=progress)
-    total = sum(summary.files.values())
-    console.print(
-        f"[bold]3. demo data[/] {len(summary.files)} agency files, {total:,} rows "
-        f"in {out} (ground truth in {out / 'ground_truth'})"
-    )
-    from tipdata.demo.users import create_demo_users
 
-    users = create_demo_users(system)
-    console.print("[bold]4. demo users[/] (user, role, agency, password, TOTP secret)")
-    for user in users:
+    def say(message: str) -> None:
+        console.print(message, soft_wrap=True, highlight=False)
+
+    with progress_bars() as progress:
+        summary = run_demo(system, scale=scale, seed=seed, progress=progress, say=say)
+    console.print("demo users (user, role, agency, password, TOTP secret):")
+    for user in summary.users:
         console.print(
             f"   {user.username:<20} {user.role:<24} {user.agency:<10} {user.password}  "
             f"{user.totp_secret or '-'}",
@@ -71,6 +60,8 @@ def run(
             highlight=False,
         )
     console.print("demo passwords are new on every run; never use demo mode for real data")
-    console.print(f"outputs: {home_dir.resolve()}")
+    console.print(f"outputs: {settings.home.resolve()}")
     if serve:
-        console.print("(no web app yet: nothing to serve)")
+        from tipdata.cli.serve import serve_system
+
+        serve_system(system)

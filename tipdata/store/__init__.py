@@ -18,8 +18,16 @@ from tipdata.store.backup import backup, restore, table_fingerprints
 from tipdata.store.base import NAMING_CONVENTION, Base, metadata, utc_now
 from tipdata.store.cases import Case, CaseExploitation, CasePerson, Charge, Event
 from tipdata.store.database import Database
+from tipdata.store.findings import CheckRun, Finding
+from tipdata.store.linkage import (
+    LinkageRun,
+    PersonEvent,
+    ReviewDecision,
+    ReviewPair,
+)
 from tipdata.store.people import Person, PersonRecord, new_person_public_id
 from tipdata.store.provenance import ImportRun, Source, SourceRecord, SourceRecordVersion
+from tipdata.store.provincial import ReportStatusChange, ReportValidationResult
 from tipdata.store.reference import (
     Agency,
     Country,
@@ -50,23 +58,31 @@ __all__ = [
     "CaseExploitation",
     "CasePerson",
     "Charge",
+    "CheckRun",
     "Country",
     "DataKey",
     "Database",
     "Event",
     "ExploitationType",
+    "Finding",
     "ImportRun",
     "Law",
     "LawArticle",
+    "LinkageRun",
     "LoginThrottle",
     "PenaltyRange",
     "Person",
+    "PersonEvent",
     "PersonRecord",
     "ProviderService",
     "Province",
     "ProvincialReport",
     "ProvincialReportValue",
     "Referral",
+    "ReportStatusChange",
+    "ReportValidationResult",
+    "ReviewDecision",
+    "ReviewPair",
     "Role",
     "Screening",
     "ScreeningAnswer",
