@@ -160,6 +160,7 @@ def test_accept_valid_rows_quarantines_the_rest(
     assert (result.rows_stored, result.rows_rejected) == (1, 2)
     assert count(ref_db, "person_record") == 1
     assert result.quarantine_file == tmp_path / "q" / "test_register_q.rejected.csv"
+    assert result.quarantine_file.stat().st_mode & 0o777 == 0o600  # victims' data: owner only
     with result.quarantine_file.open(encoding="utf-8", newline="") as handle:
         quarantined = list(csv.reader(handle))
     assert quarantined[0] == ["row", "column", "value", "error", *TEST_HEADER]

@@ -24,6 +24,7 @@ import csv
 import fnmatch
 import hashlib
 import logging
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -431,13 +432,14 @@ class _Quarantine:
     def __init__(self, path: Path, header: list[str]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.handle = path.open("w", encoding="utf-8", newline="")
+        # rejected rows hold victims' data as written: readable by the owner only
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self.handle = os.fdopen(descriptor, "w", encoding="utf-8", newline="")
         self.writer = csv.writer(self.handle)
         self.header = header
         self.writer.writerow(["row", "column", "value", "error", *header])
 
     def add(self, outcome: RowOutcome, issues: list[ImportIssue]) -> None:
-        first = issues[0]
         self.writer.writerow(
             [
                 outcome.row_number,
@@ -447,7 +449,6 @@ class _Quarantine:
                 *(outcome.payload.get(column, "") for column in self.header),
             ]
         )
-        del first
 
     def close(self) -> None:
         self.handle.close()
