@@ -13,7 +13,25 @@ from tipdata.linkage.service import (
     review_queue,
     split_person,
 )
-from tipdata.store import Database, LinkageRun, Person, PersonEvent, PersonRecord, SourceRecord
+from tipdata.store import (
+    AuditEvent,
+    Database,
+    LinkageRun,
+    Person,
+    PersonEvent,
+    PersonRecord,
+    SourceRecord,
+)
+
+
+def audit_events(db: Database) -> list[tuple[str, str | None, str | None]]:
+    with db.session() as session:
+        rows = session.execute(
+            sa.select(AuditEvent.action, AuditEvent.object_type, AuditEvent.detail).order_by(
+                AuditEvent.id
+            )
+        ).all()
+    return [(action, kind, detail) for action, kind, detail in rows]
 
 
 def persons_by_key(db: Database) -> dict[str, int]:
@@ -65,15 +83,21 @@ def test_a_reviewers_decision_survives_a_rerun(
     before = persons_by_key(linkage_db)
     pair = _manual_pair_between(linkage_db, "P-1", "S-1")
 
-    decide_pair(linkage_db, pair, "different", reviewer="officer", reason="different mothers")
+    decide_pair(
+        linkage_db, pair, "different", actor=None, reviewer="officer", reason="different mothers"
+    )
     link(linkage_db, mode="full")
     after = persons_by_key(linkage_db)
 
     assert after["P-1"] != after["S-1"]
     assert after["P-1"] == before["P-1"]  # the larger part keeps the id
     assert after["P-2"] == before["P-2"] and after["P-4"] == before["P-4"]
-    decided = review_queue(linkage_db, status="different")
+    decided = review_queue(linkage_db, actor=None, status="different")
     assert [d.decisions[0][:2] for d in decided] == [("different", "officer")]
+    assert audit_events(linkage_db) == [
+        ("link_decision", "review_pair", '{"change": "review", "decision": "different"}'),
+        ("read_protected", "review_pair", '{"pairs": 1, "status": "different"}'),
+    ]
 
 
 def _manual_pair_between(db: Database, key_a: str, key_b: str) -> int:
@@ -143,17 +167,35 @@ def test_manual_merge_and_split_hold_on_the_next_run(
         )
     assert shelter_record is not None
 
-    merge_persons(linkage_db, public["P-5"], public["M-6"], actor="officer", reason="same ID card")
+    merge_persons(
+        linkage_db,
+        public["P-5"],
+        public["M-6"],
+        actor=None,
+        reviewer="officer",
+        reason="same ID card",
+    )
     new_public = split_person(
-        linkage_db, public["P-1"], [shelter_record], actor="officer", reason="twin sister"
+        linkage_db,
+        public["P-1"],
+        [shelter_record],
+        actor=None,
+        reviewer="officer",
+        reason="twin sister",
     )
     link(linkage_db, mode="full")
 
     after = persons_by_key(linkage_db)
     assert after["P-5"] == after["M-6"]
     assert after["S-1"] != after["P-1"]
-    view = person_details(linkage_db, new_public)
+    view = person_details(linkage_db, new_public, actor=None)
     assert [(r.source_key, r.role) for r in view.records] == [("S-1", "victim")]
     assert view.events[0][:2] == ("manual_split", "twin sister")
-    merged = person_details(linkage_db, public["M-6"])
+    merged = person_details(linkage_db, public["M-6"], actor=None)
     assert merged.status == "merged" and merged.merged_into == public["P-5"]
+    assert [(action, kind) for action, kind, _detail in audit_events(linkage_db)] == [
+        ("link_decision", "person"),
+        ("link_decision", "person"),
+        ("read_protected", "person"),
+        ("read", "person"),
+    ]

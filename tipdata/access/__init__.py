@@ -30,7 +30,15 @@ from tipdata.access.keys import (
 )
 from tipdata.access.login import Authenticator, SignIn, login
 from tipdata.access.passwords import ArgonParameters, Passwords, check_new_password
-from tipdata.access.policy import Actor, Policy, can, default_policy, require, scope_filter
+from tipdata.access.policy import (
+    Actor,
+    Policy,
+    can,
+    default_policy,
+    require,
+    require_national,
+    scope_filter,
+)
 from tipdata.access.schemas import present_person_record
 from tipdata.access.users import (
     add_user,
@@ -80,6 +88,7 @@ __all__ = [
     "present_person_record",
     "record",
     "require",
+    "require_national",
     "rotate_data_key",
     "rotate_master_key",
     "scope_filter",

@@ -31,6 +31,7 @@ ACTIONS = frozenset(
         "login_success",
         "login_failure",
         "logout",
+        "read",
         "read_protected",
         "export",
         "user_created",

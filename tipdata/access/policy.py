@@ -209,6 +209,21 @@ def require(actor: Actor, permission: str, policy: Policy | None = None) -> None
         raise AccessDenied(permission)
 
 
+def require_national(actor: Actor, permission: str, policy: Policy | None = None) -> None:
+    """Raise unless the actor holds the permission with national scope.
+
+    For services that read across every agency and province at once (e.g. tracing a
+    national figure to its persons), where a row-level ``scope_filter`` cannot apply.
+
+    Raises:
+        AccessDenied: the actor is disabled, lacks the permission, or is not national.
+    """
+    policy = policy or default_policy()
+    require(actor, permission, policy)
+    if policy.role(actor.role).scope != "national":
+        raise AccessDenied(permission, "with national scope")
+
+
 def scope_filter(
     actor: Actor, model: ScopedModel, policy: Policy | None = None
 ) -> sa.ColumnElement[bool]:

@@ -1,4 +1,7 @@
-"""`tipdata link ...` and `tipdata persons show`: thin fronts over `tipdata.linkage.service`."""
+"""`tipdata link ...` and `tipdata persons show`: thin fronts over `tipdata.linkage.service`.
+
+The command line acts as the local operator (``actor=None``): full access, still audited.
+"""
 
 from __future__ import annotations
 
@@ -79,11 +82,11 @@ def review(
     if pair is not None:
         if decision is None:
             raise typer.BadParameter("--decision same|different is needed with --pair")
-        decide_pair(system.db, pair, decision, reviewer=reviewer, reason=reason)
+        decide_pair(system.db, pair, decision, actor=None, reviewer=reviewer, reason=reason)
         console.print(f"pair {pair}: {decision} (applied on every later run)")
         return
     table = Table("pair", "probability", "left", "right", "evidence")
-    for item in review_queue(system.db, status=status, limit=limit):
+    for item in review_queue(system.db, actor=None, status=status, limit=limit):
         evidence = {
             name: f"{part.get('level')} ({part.get('match_weight')})"
             for name, part in (item.evidence or {}).items()
@@ -106,7 +109,7 @@ def show(
     """The records from each agency that make a person."""
     from tipdata.linkage.service import person_details
 
-    view = person_details(system_for(home).db, public_id)
+    view = person_details(system_for(home).db, public_id, actor=None)
     merged = f" (merged into {view.merged_into})" if view.merged_into else ""
     console.print(f"[bold]{view.public_id}[/] {view.status}{merged}")
     table = Table("agency", "source", "record", "role", "name", "sex", "birth", "province")

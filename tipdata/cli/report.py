@@ -120,7 +120,7 @@ def explain(
     system = system_for(home)
     specs = tuple(spec for spec in TIP_TABLES if spec.name == table) or TIP_TABLES
     report = tip_report(system.db, first, last, specs=specs)
-    result = explain_cell(system.db, report, table, row, column)
+    result = explain_cell(system.db, report, table, row, column, actor=None)
     console.print(
         f"{result.table} [{result.row} × {result.column}] = {result.value} "
         f"(agency records {result.naive}); indicator {result.indicator}",

@@ -24,6 +24,9 @@ import pandas as pd
 import sqlalchemy as sa
 from splink import Linker
 
+from tipdata.access import audit
+from tipdata.access.policy import Actor, can, require, scope_filter
+from tipdata.access.schemas import present_person_record
 from tipdata.errors import TipdataError
 from tipdata.linkage.clusters import assign_person_ids, cluster_records
 from tipdata.linkage.engines import LinkageEngine, make_engine
@@ -65,6 +68,8 @@ DEFAULT_THRESHOLD = 0.8
 """Match probability at or above which two records are one person."""
 DEFAULT_REVIEW_LOWER = 0.3
 """Pairs between this and the threshold go to the review queue."""
+LOCAL_OPERATOR = "operator"
+"""The name kept on decisions made at the command line when no reviewer is given."""
 LINKAGE_OWNER = "NTF"
 """The agency that owns linkage rows: the National Task Force links for everyone."""
 COMPARISONS = ("name", "birth_year", "sex", "nationality", "province_code", "role")
@@ -617,18 +622,26 @@ class ReviewItem:
 
 
 def review_queue(
-    db: Database, *, status: str | None = "pending", limit: int = 50
+    db: Database, *, actor: Actor | None, status: str | None = "pending", limit: int = 50
 ) -> list[ReviewItem]:
     """Pairs of the review queue, most probable first.
 
+    The evidence holds both records' cleaned names, so listing the queue is audited as
+    ``read_protected`` (object ids: the pairs shown).
+
     Args:
         db: the database.
+        actor: the reviewer; None for the local operator (full access, still audited).
         status: ``"pending"``, ``"same"``, ``"different"`` or None for all.
         limit: at most this many pairs.
 
     Returns:
         The pairs, with their evidence and decisions.
+
+    Raises:
+        AccessDenied: the actor lacks ``linkage:review``.
     """
+    _require(actor, "linkage:review")
     with db.session() as session:
         query = sa.select(ReviewPair).order_by(
             ReviewPair.match_probability.desc().nulls_last(), ReviewPair.id
@@ -636,6 +649,14 @@ def review_queue(
         if status:
             query = query.where(ReviewPair.status == ReviewStatus(status))
         pairs = session.scalars(query.limit(limit)).all()
+        audit.record(
+            session,
+            actor,
+            "read_protected",
+            "review_pair",
+            [pair.id for pair in pairs],
+            {"status": status or "all", "pairs": len(pairs)},
+        )
         return [
             ReviewItem(
                 pair_id=pair.id,
@@ -653,20 +674,33 @@ def review_queue(
 
 
 def decide_pair(
-    db: Database, pair_id: int, decision: str, *, reviewer: str, reason: str | None = None
+    db: Database,
+    pair_id: int,
+    decision: str,
+    *,
+    actor: Actor | None,
+    reviewer: str | None = None,
+    reason: str | None = None,
 ) -> None:
     """Record a reviewer's decision; it overrides the model on every later run.
+
+    Audited as ``link_decision`` (the reason stays in ``review_decision``, not in the log,
+    as it is free text that may name someone).
 
     Args:
         db: the database.
         pair_id: the review pair.
         decision: ``"same"`` or ``"different"``.
-        reviewer: who decides (kept, with the time, in ``review_decision``).
+        actor: the reviewer; None for the local operator (full access, still audited).
+        reviewer: the name kept in ``review_decision`` for the local operator; a signed-in
+            actor is always recorded under their username.
         reason: why.
 
     Raises:
+        AccessDenied: the actor lacks ``linkage:review``.
         LinkageError: no such pair, or the decision is not same/different.
     """
+    _require(actor, "linkage:review")
     try:
         chosen = Decision(decision)
     except ValueError:
@@ -680,11 +714,32 @@ def decide_pair(
                 owner_agency_id=pair.owner_agency_id,
                 pair_id=pair.id,
                 decision=chosen,
-                reviewer=reviewer,
+                reviewer=_reviewer_name(actor, reviewer),
                 reason=reason,
             )
         )
         pair.status = ReviewStatus(chosen.value)
+        audit.record(
+            session,
+            actor,
+            "link_decision",
+            "review_pair",
+            [pair.id],
+            {"change": "review", "decision": chosen.value},
+        )
+
+
+def _require(actor: Actor | None, permission: str) -> None:
+    """Check a signed-in actor's permission; the local operator (None) holds every one."""
+    if actor is not None:
+        require(actor, permission)
+
+
+def _reviewer_name(actor: Actor | None, given: str | None) -> str:
+    """The name kept on a decision: the signed-in username, else the name given at the CLI."""
+    if actor is not None:
+        return actor.username
+    return given or LOCAL_OPERATOR
 
 
 def _person_by_public_id(session: Any, public_id: str) -> Person:
@@ -732,19 +787,33 @@ def _manual_pair(
     )
 
 
-def merge_persons(db: Database, keep: str, other: str, *, actor: str, reason: str) -> None:
+def merge_persons(
+    db: Database,
+    keep: str,
+    other: str,
+    *,
+    actor: Actor | None,
+    reason: str,
+    reviewer: str | None = None,
+) -> None:
     """Merge person ``other`` into ``keep`` by hand (a must-link kept for later runs).
+
+    Audited as ``link_decision`` (object ids: both persons; the reason is not logged).
 
     Args:
         db: the database.
         keep: public id of the person that stays.
         other: public id of the person merged into it.
-        actor: the data officer.
+        actor: the data officer; None for the local operator (full access, still audited).
         reason: why (required).
+        reviewer: the name kept on the change for the local operator (see :func:`decide_pair`).
 
     Raises:
+        AccessDenied: the actor lacks ``linkage:review``.
         LinkageError: unknown persons, the same person twice, or no reason.
     """
+    _require(actor, "linkage:review")
+    officer = _reviewer_name(actor, reviewer)
     if not reason.strip():
         raise LinkageError("a manual merge needs a reason")
     with db.session() as session:
@@ -764,7 +833,7 @@ def merge_persons(db: Database, keep: str, other: str, *, actor: str, reason: st
                 anchor,
                 (record.source_record_id, record.role.value),
                 Decision.SAME,
-                actor,
+                officer,
                 reason,
             )
             record.person_id = kept.id
@@ -778,29 +847,49 @@ def merge_persons(db: Database, keep: str, other: str, *, actor: str, reason: st
                 other_person_id=kept.id,
                 records=len(merged_records),
                 reason=reason,
-                actor=actor,
+                actor=officer,
             )
+        )
+        audit.record(
+            session,
+            actor,
+            "link_decision",
+            "person",
+            [kept.id, merged.id],
+            {"change": "manual_merge", "records": len(merged_records)},
         )
 
 
 def split_person(
-    db: Database, public_id: str, record_ids: Iterable[int], *, actor: str, reason: str
+    db: Database,
+    public_id: str,
+    record_ids: Iterable[int],
+    *,
+    actor: Actor | None,
+    reason: str,
+    reviewer: str | None = None,
 ) -> str:
     """Split records off a person by hand into a new person (cannot-links kept for later runs).
+
+    Audited as ``link_decision`` (object ids: the person and the new one).
 
     Args:
         db: the database.
         public_id: the person.
         record_ids: person-record ids to move to the new person.
-        actor: the data officer.
+        actor: the data officer; None for the local operator (full access, still audited).
         reason: why (required).
+        reviewer: the name kept on the change for the local operator (see :func:`decide_pair`).
 
     Returns:
         The public id of the new person.
 
     Raises:
+        AccessDenied: the actor lacks ``linkage:review``.
         LinkageError: unknown person, records not of this person, nothing left, no reason.
     """
+    _require(actor, "linkage:review")
+    officer = _reviewer_name(actor, reviewer)
     if not reason.strip():
         raise LinkageError("a manual split needs a reason")
     moving_ids = set(record_ids)
@@ -824,7 +913,7 @@ def split_person(
                     (a.source_record_id, a.role.value),
                     (b.source_record_id, b.role.value),
                     Decision.DIFFERENT,
-                    actor,
+                    officer,
                     reason,
                 )
         for a, b in itertools.pairwise(moving):
@@ -834,7 +923,7 @@ def split_person(
                 (a.source_record_id, a.role.value),
                 (b.source_record_id, b.role.value),
                 Decision.SAME,
-                actor,
+                officer,
                 reason,
             )
         for record in moving:
@@ -847,8 +936,16 @@ def split_person(
                 other_person_id=person.id,
                 records=len(moving),
                 reason=reason,
-                actor=actor,
+                actor=officer,
             )
+        )
+        audit.record(
+            session,
+            actor,
+            "link_decision",
+            "person",
+            [person.id, new.id],
+            {"change": "manual_split", "records": len(moving)},
         )
         return new.public_id
 
@@ -885,9 +982,11 @@ class PersonView:
     """(kind, reason, actor), oldest first."""
 
 
-def _birth_text(record: PersonRecord) -> str:
-    if record.birth_date:
-        return record.birth_date.isoformat()
+def _birth_text(record: Any) -> str:
+    """Birth date, else year, else age; ``record`` is a row or a role's output schema."""
+    birth_date = getattr(record, "birth_date", None)
+    if birth_date:
+        return str(birth_date.isoformat())
     if record.birth_year:
         return str(record.birth_year)
     if record.age_years is not None:
@@ -896,58 +995,91 @@ def _birth_text(record: PersonRecord) -> str:
     return ""
 
 
-def person_details(db: Database, public_id: str) -> PersonView:
+def _name_text(record: Any) -> str:
+    """The name as written (Latin, then Khmer); empty when the role's schema has no names."""
+    full_name = getattr(record, "full_name", None)
+    family_name = getattr(record, "family_name", None)
+    given_name = getattr(record, "given_name", None)
+    khmer = getattr(record, "full_name_khmer", None)
+    latin = full_name or " ".join(p for p in (family_name, given_name) if p)
+    return " ".join(part for part in (latin, khmer) if part)
+
+
+def _in_scope(session: Any, actor: Actor, person: Person) -> bool:
+    """Whether the actor's scope holds a record of the person (or of the one it merged into)."""
+    owners = [person.id] + ([person.merged_into_id] if person.merged_into_id else [])
+    found = session.scalar(
+        sa.select(PersonRecord.id)
+        .where(PersonRecord.person_id.in_(owners), scope_filter(actor, PersonRecord))
+        .limit(1)
+    )
+    return found is not None
+
+
+def person_details(db: Database, public_id: str, *, actor: Actor | None) -> PersonView:
     """The records from each agency that make a person (merged persons point onwards).
+
+    Only the person's records inside the actor's scope are loaded (``scope_filter`` in the
+    query); a person with none of them is reported as unknown, so its existence does not
+    show. Names and birth dates appear only where the role's output schema has them
+    (``persons:read_identity``); without it the reasons of manual changes (free text) are
+    withheld too. Every call is audited: ``read_protected`` when names were shown, else
+    ``read`` (object: the person; never a name in the detail).
 
     Args:
         db: the database.
         public_id: the person's public id.
+        actor: the reader; None for the local operator (full access, still audited).
 
     Returns:
         The person with its records, ordered by agency and source key.
 
     Raises:
-        LinkageError: no such person.
+        AccessDenied: the actor lacks ``persons:read``.
+        LinkageError: no such person (or none of its records is in the actor's scope).
     """
+    _require(actor, "persons:read")
+    identity = actor is None or can(actor, "persons:read_identity")
     with db.session() as session:
         person = _person_by_public_id(session, public_id)
+        if actor is not None and not _in_scope(session, actor, person):
+            raise LinkageError(f"no person {public_id}")
         merged_into = (
             session.scalar(sa.select(Person.public_id).where(Person.id == person.merged_into_id))
             if person.merged_into_id
             else None
         )
-        rows = session.execute(
+        query = (
             sa.select(PersonRecord, SourceRecord.source_key, Source.code, Agency.code)
             .join(SourceRecord, SourceRecord.id == PersonRecord.source_record_id)
             .join(Source, Source.id == SourceRecord.source_id)
             .join(Agency, Agency.id == PersonRecord.owner_agency_id)
             .where(PersonRecord.person_id == person.id)
             .order_by(Agency.code, SourceRecord.source_key)
-        ).all()
-        records = [
-            PersonRecordView(
-                record_id=record.id,
-                agency=agency,
-                source=source,
-                source_key=key,
-                role=record.role.value,
-                name=" ".join(
-                    part
-                    for part in (
-                        record.full_name
-                        or " ".join(p for p in (record.family_name, record.given_name) if p),
-                        record.full_name_khmer,
-                    )
-                    if part
-                ),
-                sex=record.sex.value,
-                birth=_birth_text(record),
-                province_code=record.province_code,
+        )
+        if actor is not None:
+            query = query.where(scope_filter(actor, PersonRecord))
+        records: list[PersonRecordView] = []
+        names: list[str] = []
+        for record, key, source, agency in session.execute(query).all():
+            shown = record if actor is None else present_person_record(actor, record)
+            name = _name_text(shown)
+            names.append(name)
+            records.append(
+                PersonRecordView(
+                    record_id=record.id,
+                    agency=agency,
+                    source=source,
+                    source_key=key,
+                    role=record.role.value,
+                    name=name,
+                    sex=record.sex.value,
+                    birth=_birth_text(shown),
+                    province_code=record.province_code,
+                )
             )
-            for record, key, source, agency in rows
-        ]
         events = [
-            (e.kind.value, e.reason, e.actor)
+            (e.kind.value, e.reason if identity else None, e.actor)
             for e in session.scalars(
                 sa.select(PersonEvent)
                 .where(
@@ -958,6 +1090,15 @@ def person_details(db: Database, public_id: str) -> PersonView:
                 .order_by(PersonEvent.id)
             )
         ]
+        audit.record(
+            session,
+            actor,
+            "read_protected" if identity and records else "read",
+            "person",
+            [person.id],
+            {"records": len(records)},
+            forbidden_values=[n for n in names if n],
+        )
         return PersonView(
             public_id=person.public_id,
             status=person.status.value,

@@ -1,6 +1,7 @@
 """Traceability: from a figure of an internal table to the records and source rows behind it.
 
-``tipdata report explain TABLE ROW COLUMN`` calls :func:`explain`: the cell's
+``tipdata report explain TABLE ROW COLUMN`` calls :func:`explain` (as the local
+operator, ``actor=None``): the cell's
 indicator and breakdown are re-run as a list of members (canonical persons,
 cases or charges), each with the facts that make it count and the raw source
 row each fact came from (source, file, row number, import run).
@@ -14,6 +15,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from tipdata.access import audit
+from tipdata.access.policy import Actor, require_national
 from tipdata.errors import TipdataError
 from tipdata.reporting.engine import Member, members
 from tipdata.reporting.indicators import Catalogue, default_catalogue
@@ -113,9 +116,15 @@ def explain(
     row: str,
     column: str,
     *,
+    actor: Actor | None,
     catalogue: Catalogue | None = None,
 ) -> Explanation:
     """Expand one cell of an internal report table to its units and source rows.
+
+    A figure spans every agency and province, so the actor needs ``persons:read`` with
+    national scope (a row-level scope would silently change the figure). The call is
+    audited as ``read`` of the persons (or cases) behind the cell, with the table, row
+    and column in the detail.
 
     Args:
         db: the database the report was computed from.
@@ -123,14 +132,18 @@ def explain(
         table: table name.
         row: row code or label.
         column: column code or label.
+        actor: the reader; None for the local operator (full access, still audited).
         catalogue: the indicator catalogue.
 
     Returns:
         The explanation; ``value`` and ``naive`` equal the cell's figures.
 
     Raises:
+        AccessDenied: the actor lacks ``persons:read`` with national scope.
         ExplainError: unknown table or cell, or a cell not computed by an indicator.
     """
+    if actor is not None:
+        require_national(actor, "persons:read")
     catalogue = catalogue or default_catalogue()
     try:
         report_table = report.table(table)
@@ -145,6 +158,15 @@ def explain(
         )
     found = members(db, catalogue[source.indicator], report.start, report.end, dict(source.where))
     units = _units(db, found)
+    with db.session() as session:
+        audit.record(
+            session,
+            actor,
+            "read",
+            "case" if found and found[0].fact_kind == "case" else "person",
+            sorted(unit.key for unit in units if unit.key > 0),
+            {"table": table, "row": row_code, "column": column_code, "units": len(units)},
+        )
     return Explanation(
         table=table,
         row=row_code,
