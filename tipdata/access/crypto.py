@@ -16,21 +16,18 @@ import base64
 import binascii
 import hashlib
 import hmac
-import re
 import secrets
-import unicodedata
 from collections.abc import Mapping
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from tipdata.access.errors import ProtectedFieldError
+from tipdata.text import normalise
 
 FORMAT_VERSION = "v1"
 NONCE_BYTES = 12
 KEY_BYTES = 32
-
-_SPACES = re.compile(r"\s+")
 
 
 def new_key() -> bytes:
@@ -148,12 +145,14 @@ class FieldCipher:
 def normalise_name(name: str) -> str:
     """A name in the form the blind index hashes: NFKC, case-folded, single spaces.
 
+    The same normalisation as ``tipdata.linkage.names.clean(name, ascii_latin=False)``
+    (both call ``tipdata.text.normalise``), so the index and linkage cannot drift.
+
     Examples:
         >>> normalise_name("  SOK   Dara ")
         'sok dara'
     """
-    text = unicodedata.normalize("NFKC", name).casefold()
-    return _SPACES.sub(" ", text).strip()
+    return normalise(name, ascii_latin=False)
 
 
 class BlindIndex:

@@ -1,20 +1,16 @@
 """Provinces of 2008 as the generator uses them: codes, names, variants and weights.
 
-Reads ``tipdata/codelists/provinces.csv`` directly with the csv module so the demo
-does not depend on the code-list loader. Provinces created after the reporting
-year (Tboung Khmum, 2013) are left out.
+Names come from the province code list (``tipdata.codelists``); provinces created
+after the reporting year (Tboung Khmum, 2013) are left out.
 """
 
 from __future__ import annotations
 
-import csv
 import random
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
-from pathlib import Path
 
-PROVINCES_CSV = Path(__file__).resolve().parent.parent / "codelists" / "provinces.csv"
+from tipdata.codelists import load_codelists
 
 # Relative weight of each province as a home province of trafficked persons: the
 # north-west border provinces and the populous south-east send most (seed lines 313-326).
@@ -66,20 +62,16 @@ def provinces(year: int = 2008) -> tuple[Province, ...]:
     Returns:
         The provinces, ordered by code.
     """
-    result: list[Province] = []
-    with PROVINCES_CSV.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            created = row.get("created") or ""
-            if created and date.fromisoformat(created).year > year:
-                continue
-            result.append(
-                Province(
-                    code=row["code"],
-                    name_en=row["name_en"],
-                    name_km=row["name_km"],
-                    variants=tuple(v for v in (row.get("variants") or "").split("|") if v),
-                )
-            )
+    result = [
+        Province(
+            code=province.code,
+            name_en=province.name_en,
+            name_km=province.name_km,
+            variants=province.variants,
+        )
+        for province in load_codelists().all_provinces
+        if province.created is None or province.created.year <= year
+    ]
     return tuple(sorted(result, key=lambda p: p.code))
 
 

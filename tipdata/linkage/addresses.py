@@ -13,18 +13,16 @@ commune code list.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from tipdata.errors import CodelistError
+from tipdata.codelists import load_codelists
+from tipdata.codelists.provinces import load_provinces
 from tipdata.linkage.names import clean
 from tipdata.linkage.romanise import romanisation_key
-
-PROVINCES_CSV = Path(__file__).resolve().parents[1] / "codelists" / "provinces.csv"
 
 #: Words that name an administrative level rather than a place (Latin, cleaned).
 ADMIN_WORDS = frozenset(
@@ -53,37 +51,28 @@ class ProvinceName:
     name: str
 
 
-def province_names(path: Path = PROVINCES_CSV) -> tuple[ProvinceName, ...]:
+def province_names(path: Path | None = None) -> tuple[ProvinceName, ...]:
     """Every name and variant of every province, from the province code list.
 
-    This is the adapter to the code list: it reads ``provinces.csv`` (columns
-    ``code``, ``name_en``, ``name_km``, ``variants`` pipe-separated). When
-    ``tipdata.codelists`` publishes its loader this function is the one place to
-    change.
+    This is the adapter to the code list: names come from ``tipdata.codelists``
+    (``provinces.csv``, validated on load), so addresses and the rest of the
+    project read one list the same way.
 
     Args:
-        path: the CSV file.
+        path: another ``provinces.csv`` to read; the shipped list when None.
 
     Returns:
         (code, name) for the English name, the Khmer name and each variant.
 
     Raises:
-        CodelistError: the file cannot be read or lacks a column.
+        CodelistError: the file cannot be read or has a bad row.
     """
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as error:
-        raise CodelistError(path, f"cannot read: {error.strerror}") from error
-    names: list[ProvinceName] = []
-    for line, row in enumerate(rows, start=2):
-        for column in ("code", "name_en", "name_km"):
-            if not (row.get(column) or "").strip():
-                raise CodelistError(path, "missing value", line=line, field=column)
-        variants = [v.strip() for v in (row.get("variants") or "").split("|") if v.strip()]
-        for name in (row["name_en"], row["name_km"], *variants):
-            names.append(ProvinceName(row["code"].strip(), name))
-    return tuple(names)
+    provinces = load_codelists().all_provinces if path is None else load_provinces(path)
+    return tuple(
+        ProvinceName(province.code, name)
+        for province in provinces
+        for name in (province.name_en, province.name_km, *province.variants)
+    )
 
 
 @dataclass(frozen=True)
@@ -94,7 +83,7 @@ class _Index:
 
 
 @lru_cache(maxsize=4)
-def _index(path: Path = PROVINCES_CSV) -> _Index:
+def _index(path: Path | None = None) -> _Index:
     exact: dict[str, str] = {}
     by_key: dict[str, str] = {}
     khmer: list[tuple[str, str]] = []
@@ -123,7 +112,7 @@ def _strip_khmer_admin(text: str) -> str:
     return text.strip()
 
 
-def province_code(address: str | None, *, path: Path = PROVINCES_CSV) -> str | None:
+def province_code(address: str | None, *, path: Path | None = None) -> str | None:
     """The province code an address refers to, or None when none is recognised.
 
     Args:

@@ -13,14 +13,12 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-from unidecode import unidecode
-
 from tipdata.linkage.romanise import contains_khmer, romanisation_key
+from tipdata.text import normalise
 
 NameOrder = Literal["family_first", "given_first", "unknown"]
 Script = Literal["latin", "khmer", "mixed"]
 
-_SPACES = re.compile(r"\s+")
 _KHMER_CHAR = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]")
 _TOKEN_SPLIT = re.compile(r"[\s,.;:/\\()\[\]\"'`_\-]+")
 
@@ -65,13 +63,7 @@ def clean(text: str, *, ascii_latin: bool = True) -> str:
         >>> clean("  NGUYỄN   Thị  Lan ")
         'nguyen thi lan'
     """
-    text = unicodedata.normalize("NFKC", text)
-    if ascii_latin:
-        text = "".join(
-            part if _KHMER_CHAR.match(part) else unidecode(part)
-            for part in re.split(r"([\u1780-\u17ff\u19e0-\u19ff]+)", text)
-        )
-    return _SPACES.sub(" ", text.casefold()).strip()
+    return normalise(text, ascii_latin=ascii_latin)
 
 
 def name_tokens(full: str) -> tuple[str, ...]:
