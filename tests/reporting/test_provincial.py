@@ -201,11 +201,11 @@ def test_bad_rows_name_file_row_and_field_and_nothing_is_stored(
     with pwg_db.session() as session, pytest.raises(ReportImportError) as caught:
         import_reports(session, file, "test")
     assert [(p.file, p.line, p.field) for p in caught.value.problems] == [
-        (str(file), 2, "Province"),
-        (str(file), 3, "victims_identified_female_adult"),
-        (str(file), 4, "Period End"),
+        (str(file), 3, "Province"),
+        (str(file), 4, "victims_identified_female_adult"),
+        (str(file), 5, "Period End"),
     ]
-    assert "bad.csv, line 2, field 'Province'" in str(caught.value)
+    assert "bad.csv, line 3, field 'Province'" in str(caught.value)
     assert _count_reports(pwg_db) == 0
 
 
@@ -222,7 +222,7 @@ def test_a_report_breaking_an_error_rule_rejects_the_whole_file(
     )
     with pwg_db.session() as session, pytest.raises(ReportImportError) as caught:
         import_reports(session, file, "test")
-    assert [(p.line, p.field) for p in caught.value.problems] == [(2, "victims_identified.total")]
+    assert [(p.line, p.field) for p in caught.value.problems] == [(3, "victims_identified.total")]
     assert _count_reports(pwg_db) == 0
 
 

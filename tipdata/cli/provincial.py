@@ -85,7 +85,7 @@ def _read_values(path: Path) -> dict[str, int | None]:
             return {str(key): value for key, value in data.items()}
         result: dict[str, int | None] = {}
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            for number, row in enumerate(csv.DictReader(handle), start=1):
+            for number, row in enumerate(csv.DictReader(handle), start=2):
                 key = row.get("data_element", "").strip()
                 if row.get("disaggregation", "").strip():
                     key += f".{row['disaggregation'].strip()}"

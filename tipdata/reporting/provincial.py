@@ -285,12 +285,12 @@ def _csv_header(path: Path) -> list[str]:
 
 
 def _read_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
-    """Rows with their 1-based data-row number (the header is not counted)."""
+    """Rows with their spreadsheet row number (the header is row 1, as in `tipdata import`)."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             rows = []
-            for number, row in enumerate(reader, start=1):
+            for number, row in enumerate(reader, start=2):
                 if None in row:
                     raise ReportImportError(
                         path, [DataFileError(path, "more cells than header columns", line=number)]
