@@ -110,6 +110,18 @@ def test_age_limit_allows_a_year_between_offence_and_judgment(rows: Rows, ref_db
     assert _rules(ref_db) == {}
 
 
+def test_sentence_range_allows_the_victim_to_have_been_a_year_younger_at_the_offence(
+    rows: Rows, ref_db: Database
+) -> None:
+    # 18 at the judgment may have been 17, a minor, at the offence: 15-20 years may apply.
+    maybe_minor = rows.case("ART15-AGE18", victims=(18,))
+    rows.charge(maybe_minor, "Art. 15", sentence=200)
+    adult = rows.case("ART15-AGE19", victims=(19,))
+    rows.charge(adult, "Art. 15", sentence=200)
+    rows.session.commit()
+    assert _rules(ref_db) == {"ART15-AGE19": ["sentence_above_maximum"]}
+
+
 def test_minor_victim_under_an_adult_prostitution_article(rows: Rows, ref_db: Database) -> None:
     case = rows.case("PROCURE-14", victims=(14,))
     rows.charge(case, "Art. 27", sentence=60)

@@ -181,28 +181,42 @@ def sentence_range(judgment: Judgment, catalogue: LawCatalogue) -> list[CheckFin
     article = _article(catalogue, ref)
     if article is None or not article.is_penal:
         return []
+    # Ages are known at the judgment; the offence was up to OFFENCE_LAG_YEARS earlier, when the
+    # victim may have been younger (and the range more severe). Flag only what is outside the
+    # range under every age the victim may have had at the offence.
     ages = judgment.victim_ages
-    penalty = catalogue.penalty_for(
-        ref.law_code,
-        ref.number,
-        victim_age=ages[0] if ages else None,
-        aggravating=circumstances(judgment) - {"victim_under_15", "victim_minor"},
+    possible_ages: list[int | None] = (
+        [ages[0], max(ages[0] - OFFENCE_LAG_YEARS, 0)] if ages else [None]
     )
-    if penalty is None or (penalty.min_months is None and penalty.max_months is None):
+    aggravating = circumstances(judgment) - {"victim_under_15", "victim_minor"}
+    candidates = [
+        p
+        for age in possible_ages
+        if (p := catalogue.penalty_for(ref.law_code, ref.number, victim_age=age,
+                                       aggravating=aggravating)) is not None
+        and (p.min_months is not None or p.max_months is not None)
+    ]  # fmt: skip
+    if not candidates:
         return []
     sentence = judgment.sentence_months
+    lowest = min(candidates, key=lambda p: p.min_months if p.min_months is not None else 0)
+    highest = max(candidates, key=lambda p: p.max_months if p.max_months is not None else 10**6)
+    if lowest.min_months is not None and sentence < lowest.min_months:
+        code, penalty = "sentence_below_minimum", lowest
+    elif highest.max_months is not None and sentence > highest.max_months:
+        code, penalty = "sentence_above_maximum", highest
+    else:
+        return []
     facts = {
         "condition": penalty.condition,
         "min_months": penalty.min_months,
         "max_months": penalty.max_months,
         "circumstances": sorted(circumstances(judgment)),
         "sentence_months": sentence,
+        "victim_age_at_judgment": ages[0] if ages else None,
+        "age_basis": f"at the judgment, or up to {OFFENCE_LAG_YEARS} year younger at the offence",
     }
-    if penalty.min_months is not None and sentence < penalty.min_months:
-        return [_finding(judgment, "sentence_below_minimum", ref, **facts)]
-    if penalty.max_months is not None and sentence > penalty.max_months:
-        return [_finding(judgment, "sentence_above_maximum", ref, **facts)]
-    return []
+    return [_finding(judgment, code, ref, **facts)]
 
 
 def victim_age_fit(judgment: Judgment, catalogue: LawCatalogue) -> list[CheckFinding]:
