@@ -34,5 +34,6 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_bad_setting_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIPDATA_ENVIRONMENT", "staging")
-    with pytest.raises(ConfigError, match="environment"):
+    with pytest.raises(ConfigError, match="TIPDATA_ENVIRONMENT") as caught:
         load_settings()
+    assert "\n" not in str(caught.value)  # one line, naming the variable

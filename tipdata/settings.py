@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tipdata.errors import ConfigError
@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = Field(
         default="development",
         description="`production` refuses unsafe defaults (missing keys, debug).",
+    )
+    disclosure_threshold: int = Field(
+        default=10,
+        ge=2,
+        description=(
+            "Published tables suppress counts from 1 to this value minus one (primary "
+            "suppression), then enough other cells that none can be recovered from totals."
+        ),
     )
     master_key: SecretStr | None = Field(
         default=None,
@@ -92,5 +100,9 @@ def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment, with explicit overrides (for tests and the CLI)."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
-    except ValueError as exc:
-        raise ConfigError(f"invalid setting: {exc}") from exc
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"TIPDATA_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ConfigError(f"invalid setting: {problems}") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from tests.reporting.tipdemo import demo_delivery, sqlite_demo_db  # noqa: F401
 from tipdata.reporting.international import HTCDS_COLUMNS, htcds_export, unodc_report
@@ -34,3 +35,23 @@ def test_htcds_export_internal_and_public(sqlite_demo_db) -> None:  # noqa: F811
     assert "case_ref" not in (public.rows[0] if public.rows else {})
     assert not check_k_anonymity(public.rows, None, 11)
     assert len(public.rows) + public.dropped == len(internal.rows)
+
+
+def test_htcds_files_internal_is_owner_only(tmp_path: Path) -> None:
+    from tipdata.reporting.international import HtcdsExport, write_htcds
+
+    rows = [{"case_ref": "c1", "sex": "female", "age_group": "child"}]
+    internal = write_htcds(
+        HtcdsExport(rows=rows, for_publication=False, k=None, dropped=0, levels={}), tmp_path
+    )
+    assert internal.name == "htcds-internal.csv"
+    assert internal.stat().st_mode & 0o777 == 0o600
+    assert internal.read_text(encoding="utf-8").splitlines() == [
+        "case_ref,sex,age_group",
+        "c1,female,child",
+    ]
+    public = write_htcds(
+        HtcdsExport(rows=[], for_publication=True, k=11, dropped=3, levels={}), tmp_path
+    )
+    assert public.name == "htcds-public.csv"
+    assert public.read_text(encoding="utf-8") == ""

@@ -39,7 +39,10 @@ def tip(
     publish: Annotated[
         bool, typer.Option("--publish", help="Apply disclosure control; fail if unsafe.")
     ] = False,
-    threshold: Annotated[int, typer.Option(help="Suppress counts 1..threshold-1.")] = 10,
+    threshold: Annotated[
+        int | None,
+        typer.Option(help="Suppress counts 1..threshold-1 (default TIPDATA_DISCLOSURE_THRESHOLD)."),
+    ] = None,
     rounding: Annotated[
         int | None, typer.Option(help="Round published values to this base (e.g. 5).")
     ] = None,
@@ -53,9 +56,8 @@ def tip(
     first, last = _period(year, start, end)
     system = system_for(home)
     report = tip_report(system.db, first, last)
-    published = (
-        publish_report(report, threshold=threshold, rounding_base=rounding) if publish else None
-    )
+    limit = threshold if threshold is not None else system.settings.disclosure_threshold
+    published = publish_report(report, threshold=limit, rounding_base=rounding) if publish else None
     if out is None:
         for table in report.tables:
             total = table.cell("Total", "Total") if "Total" in table.rows else None
@@ -82,9 +84,7 @@ def international(
     home: HomeOption = None,
 ) -> None:
     """UNODC / SDG 16.2.2 aggregates, and optionally the HTCDS case-level export."""
-    import csv
-
-    from tipdata.reporting.international import htcds_export, unodc_report
+    from tipdata.reporting.international import htcds_export, unodc_report, write_htcds
     from tipdata.reporting.render import write_report
 
     first, last = _period(year, start, end)
@@ -93,12 +93,7 @@ def international(
     console.print(str(paths["html"].resolve()))
     if htcds:
         export = htcds_export(system.db, first, last, for_publication=for_publication)
-        path = out / ("htcds-public.csv" if for_publication else "htcds-internal.csv")
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            if export.rows:
-                writer = csv.DictWriter(handle, fieldnames=list(export.rows[0]))
-                writer.writeheader()
-                writer.writerows(export.rows)
+        path = write_htcds(export, out)
         console.print(f"{path.resolve()} ({len(export.rows)} rows, {export.dropped} dropped)")
 
 

@@ -12,9 +12,12 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -280,3 +283,25 @@ __all__ = [
     "htcds_export",
     "unodc_report",
 ]
+
+
+def write_htcds(export: HtcdsExport, out: Path) -> Path:
+    """Write an HTCDS export as CSV into ``out``; internal exports are readable by the owner only.
+
+    Args:
+        export: the export from :func:`htcds_export`.
+        out: the folder (created if needed).
+
+    Returns:
+        The file written: ``htcds-public.csv`` or ``htcds-internal.csv``.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / ("htcds-public.csv" if export.for_publication else "htcds-internal.csv")
+    mode = 0o644 if export.for_publication else 0o600
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+        if export.rows:
+            writer = csv.DictWriter(handle, fieldnames=list(export.rows[0]))
+            writer.writeheader()
+            writer.writerows(export.rows)
+    return path
