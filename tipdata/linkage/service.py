@@ -787,6 +787,32 @@ def _manual_pair(
     )
 
 
+def _record_manual_change(
+    session: Any,
+    actor: Actor | None,
+    owner: int,
+    kind: PersonEventKind,
+    persons: tuple[Person, Person],
+    records: int,
+    reason: str,
+    officer: str,
+    *,
+    audit_ids: list[int],
+) -> None:
+    """Keep a manual merge or split as a person event and in the audit log (no reason logged)."""
+    subject, other = persons
+    session.add(
+        PersonEvent(
+            owner_agency_id=owner, kind=kind, person_id=subject.id, other_person_id=other.id,
+            records=records, reason=reason, actor=officer,
+        )
+    )  # fmt: skip
+    audit.record(
+        session, actor, "link_decision", "person", audit_ids,
+        {"change": kind.value, "records": records},
+    )  # fmt: skip
+
+
 def merge_persons(
     db: Database,
     keep: str,
@@ -839,25 +865,10 @@ def merge_persons(
             record.person_id = kept.id
         merged.status = PersonStatus.MERGED
         merged.merged_into_id = kept.id
-        session.add(
-            PersonEvent(
-                owner_agency_id=owner,
-                kind=PersonEventKind.MANUAL_MERGE,
-                person_id=merged.id,
-                other_person_id=kept.id,
-                records=len(merged_records),
-                reason=reason,
-                actor=officer,
-            )
-        )
-        audit.record(
-            session,
-            actor,
-            "link_decision",
-            "person",
-            [kept.id, merged.id],
-            {"change": "manual_merge", "records": len(merged_records)},
-        )
+        _record_manual_change(
+            session, actor, owner, PersonEventKind.MANUAL_MERGE, (merged, kept),
+            len(merged_records), reason, officer, audit_ids=[kept.id, merged.id],
+        )  # fmt: skip
 
 
 def split_person(
@@ -928,25 +939,10 @@ def split_person(
             )
         for record in moving:
             record.person_id = new.id
-        session.add(
-            PersonEvent(
-                owner_agency_id=owner,
-                kind=PersonEventKind.MANUAL_SPLIT,
-                person_id=new.id,
-                other_person_id=person.id,
-                records=len(moving),
-                reason=reason,
-                actor=officer,
-            )
-        )
-        audit.record(
-            session,
-            actor,
-            "link_decision",
-            "person",
-            [person.id, new.id],
-            {"change": "manual_split", "records": len(moving)},
-        )
+        _record_manual_change(
+            session, actor, owner, PersonEventKind.MANUAL_SPLIT, (new, person),
+            len(moving), reason, officer, audit_ids=[person.id, new.id],
+        )  # fmt: skip
         return new.public_id
 
 
