@@ -38,6 +38,7 @@ from tipdata.reporting.report import (
     ReportTable,
     TableSpec,
     build_tables,
+    sex_by_age_group,
 )
 from tipdata.store import Database, metadata
 
@@ -46,14 +47,10 @@ CAMBODIA_POPULATION_2008 = 13_395_682
 Statistics), the default denominator of SDG 16.2.2 for 2008."""
 
 UNODC_TABLES: tuple[TableSpec, ...] = (
-    Crosstab(
+    sex_by_age_group(
         "unodc_victims_sex_age",
         "Victims detected by sex and age group (UNODC; SDG 16.2.2 numerator)",
         "victims_identified",
-        rows="sex",
-        columns="age_group",
-        row_order=("female", "male"),
-        column_order=("child", "adult"),
     ),
     Crosstab(
         "unodc_victims_exploitation",

@@ -239,6 +239,14 @@ class Crosstab:
         )
 
 
+def sex_by_age_group(name: str, title: str, indicator: str) -> Crosstab:
+    """The table the TIP and UNODC questionnaires both ask for: female/male × child/adult."""
+    return Crosstab(
+        name, title, indicator, rows="sex", columns="age_group",
+        row_order=("female", "male"), column_order=("child", "adult"),
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class IndicatorRows:
     """One row per indicator, optionally broken down by a column disaggregation.

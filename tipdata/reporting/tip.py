@@ -28,6 +28,7 @@ from tipdata.reporting.report import (
     ReportTable,
     TableSpec,
     build_tables,
+    sex_by_age_group,
 )
 from tipdata.store import Database, metadata
 
@@ -107,14 +108,8 @@ TIP_TABLES: tuple[TableSpec, ...] = (
         columns="victim_age_group",
         column_order=("child", "adult"),
     ),
-    Crosstab(
-        "victims_by_sex_age",
-        "Victims identified by sex and age group",
-        "victims_identified",
-        rows="sex",
-        columns="age_group",
-        row_order=("female", "male"),
-        column_order=("child", "adult"),
+    sex_by_age_group(
+        "victims_by_sex_age", "Victims identified by sex and age group", "victims_identified"
     ),
     Crosstab(
         "victims_by_age_band",
@@ -200,14 +195,10 @@ TIP_TABLES: tuple[TableSpec, ...] = (
         ("foreign_child_sex_offenders_arrested", "foreign_child_sex_offenders_convicted"),
         columns="nationality",
     ),
-    Crosstab(
+    sex_by_age_group(
         "repatriations",
         "Victims returned or repatriated, by sex and age group",
         "victims_repatriated",
-        rows="sex",
-        columns="age_group",
-        row_order=("female", "male"),
-        column_order=("child", "adult"),
     ),
     IndicatorRows(
         "pathway_funnel",
