@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -94,3 +95,82 @@ def _is_boolean_check(table: sa.Table, constraint: sa.CheckConstraint) -> bool:
         isinstance(column.type, sa.Boolean) and constraint.name == f"ck_{table.name}_{column.name}"
         for column in table.columns
     )
+
+
+def test_protected_fields_migration_refuses_rows_it_cannot_encrypt(db: Database) -> None:
+    """0006 has no key: on a database holding records in clear it stops, changing nothing."""
+    from tests.store.rows import add_reference_rows, add_source_record
+    from tipdata.errors import StorageError
+
+    db.downgrade("0005")
+    with db.session() as session:
+        add_source_record(session, add_reference_rows(session))
+
+    with pytest.raises(StorageError, match="cannot convert 1 stored source_record rows"):
+        db.upgrade()
+    assert db.current_revision() == "0005"
+
+
+def test_protected_columns_hold_text_ciphertext() -> None:
+    from tipdata.access.keys import PROTECTED_COLUMNS
+
+    for place in PROTECTED_COLUMNS:
+        column = metadata.tables[place.table].c[place.column]
+        assert isinstance(column.type, sa.Text), f"{place.table}.{place.column}"
+
+
+def test_a_migration_that_rebuilds_a_referenced_table_keeps_the_rows_that_refer_to_it(
+    db: Database,
+) -> None:
+    """0007 rebuilds ``case`` on SQLite (copy, drop, rename) while other rows refer to it.
+
+    With foreign keys enforced during the rebuild, dropping the referenced table failed
+    ("FOREIGN KEY constraint failed") on every database that held a case: the upgrade
+    runs with the check off and verifies every foreign key before it commits.
+    """
+    from tests.store.rows import add_reference_rows, add_source_record
+
+    db.downgrade("0006")
+    with db.session() as session:
+        agency = add_reference_rows(session)
+        record = add_source_record(session, agency)
+        owner, record_id = agency.id, record.id
+    with db.connect() as connection:
+        connection.execute(
+            sa.text("INSERT INTO exploitation_type (code, name) VALUES ('sexual', 'Sexual')")
+        )
+        case_id = connection.execute(
+            sa.text(
+                'INSERT INTO "case" (owner_agency_id, source_record_id, case_number, kind) '
+                "VALUES (:owner, :record, 'C-1', 'court') RETURNING id"
+            ),
+            {"owner": owner, "record": record_id},
+        ).scalar_one()
+        connection.execute(
+            sa.text(
+                "INSERT INTO case_exploitation (case_id, exploitation_type) "
+                "VALUES (:case, 'sexual')"
+            ),
+            {"case": case_id},
+        )
+        connection.commit()
+
+    db.upgrade()
+
+    assert db.current_revision() == _head()
+    with db.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT case_id, exploitation_type, source_record_id FROM case_exploitation")
+        ).all()
+    assert [tuple(row) for row in rows] == [(case_id, "sexual", record_id)]
+
+
+def _head() -> str:
+    from alembic.script import ScriptDirectory
+
+    from tipdata.store.database import Database as _Database
+
+    config = _Database("sqlite://")._alembic_config()
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head

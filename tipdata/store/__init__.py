@@ -37,6 +37,7 @@ from tipdata.store.reference import (
     PenaltyRange,
     Province,
 )
+from tipdata.store.releases import ReportRelease
 from tipdata.store.reports import TOTAL, ProvincialReport, ProvincialReportValue
 from tipdata.store.services import (
     ProviderService,
@@ -79,6 +80,7 @@ __all__ = [
     "ProvincialReport",
     "ProvincialReportValue",
     "Referral",
+    "ReportRelease",
     "ReportStatusChange",
     "ReportValidationResult",
     "ReviewDecision",

@@ -46,7 +46,12 @@ class Case(IdMixin, OwnedMixin, Base):
 
 
 class CaseExploitation(IdMixin, Base):
-    """One form of exploitation found in a case."""
+    """One form of exploitation found in a case, as one source record states it.
+
+    Several rows of an export may state the same form for the same case (one row per
+    person of a police case): each gets its own row here, so a corrected source record
+    replaces exactly what it stated. Count distinct forms per case, never rows.
+    """
 
     __tablename__ = "case_exploitation"
 
@@ -54,10 +59,14 @@ class CaseExploitation(IdMixin, Base):
     exploitation_type: Mapped[str] = mapped_column(
         sa.ForeignKey("exploitation_type.code"), index=True
     )
+    source_record_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("source_record.id"), index=True
+    )
+    """The row that stated it (None for forms stored before revision 0007 with no case row)."""
 
     case: Mapped[Case] = relationship(back_populates="exploitations")
 
-    __table_args__ = (sa.UniqueConstraint("case_id", "exploitation_type"),)
+    __table_args__ = (sa.UniqueConstraint("case_id", "exploitation_type", "source_record_id"),)
 
 
 class CasePerson(IdMixin, Base):

@@ -8,10 +8,10 @@ never by ``create_all``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 from alembic import command
@@ -21,8 +21,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from tipdata.errors import StorageError
+from tipdata.errors import ConfigError, StorageError
 from tipdata.settings import Settings
+
+if TYPE_CHECKING:
+    from tipdata.access.keys import MasterKey
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,10 @@ class Database:
     Args:
         url: SQLAlchemy URL; ``postgresql://`` is read as ``postgresql+psycopg://``.
         echo: log every SQL statement (debugging only).
+        master_key: the master key wrapping this database's data keys, or a function
+            loading it on first use (``System`` passes its settings' key). Services that
+            write or read protected fields get the keys through it
+            (``tipdata.access.protected.keyring_for``); without it they refuse.
 
     Examples:
         >>> db = Database("sqlite:///var/tipdata.db")  # doctest: +SKIP
@@ -93,8 +100,15 @@ class Database:
         ...     session.add(Agency(code="MOI", name="Ministry of Interior", kind="government"))
     """
 
-    def __init__(self, url: str | sa.URL, *, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str | sa.URL,
+        *,
+        echo: bool = False,
+        master_key: MasterKey | Callable[[], MasterKey] | None = None,
+    ) -> None:
         self.url = normalise_url(url)
+        self._master_key = master_key
         if self.dialect == "sqlite":
             self._check_sqlite_folder()
         connect_args: dict[str, Any] = {}
@@ -122,7 +136,30 @@ class Database:
         """
         if not settings.database_url:
             settings.ensure_home()
-        return cls(settings.effective_database_url)
+
+        def load() -> MasterKey:
+            from tipdata.access.keys import load_master_key
+
+            return load_master_key(settings)
+
+        return cls(settings.effective_database_url, master_key=load)
+
+    def master_key(self) -> MasterKey:
+        """The master key of this database (loaded on first use if given as a function).
+
+        Raises:
+            ConfigError: the database was opened without a master key.
+        """
+        source = self._master_key
+        if source is None:
+            raise ConfigError(
+                f"{self.display_url} was opened without a master key: protected fields "
+                "cannot be read or written (open it through System.from_settings, or pass "
+                "Database(url, master_key=...))"
+            )
+        if callable(source):
+            source = self._master_key = source()
+        return source
 
     @property
     def dialect(self) -> Dialect:
@@ -238,17 +275,43 @@ class Database:
     def _run_migration(self, direction: Literal["upgrade", "downgrade"], revision: str) -> None:
         config = self._alembic_config()
         log.info("%s of %s to %s", direction, self.display_url, revision)
+        sqlite = self.engine.dialect.name == "sqlite"
         try:
-            with self.engine.begin() as connection:
-                config.attributes["connection"] = connection
-                if direction == "upgrade":
-                    command.upgrade(config, revision)
-                else:
-                    command.downgrade(config, revision)
+            with self.engine.connect() as connection:
+                if sqlite:
+                    # SQLite rebuilds a table to alter it (copy, drop, rename); with foreign
+                    # keys enforced, dropping a referenced table fails. The pragma only takes
+                    # effect outside a transaction, so switch it off first and check every
+                    # foreign key before committing instead.
+                    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                    connection.commit()
+                try:
+                    with connection.begin():
+                        config.attributes["connection"] = connection
+                        if direction == "upgrade":
+                            command.upgrade(config, revision)
+                        else:
+                            command.downgrade(config, revision)
+                        if sqlite:
+                            self._check_foreign_keys(connection)
+                finally:
+                    if sqlite:
+                        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                        connection.commit()
         except StorageError:
             raise
         except Exception as exc:
             raise self._storage_error(f"{direction} to {revision} of", exc) from None
+
+    def _check_foreign_keys(self, connection: sa.Connection) -> None:
+        """Refuse a migration that left a dangling foreign key (SQLite, checked by hand)."""
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            tables = sorted({str(row[0]) for row in broken})
+            raise StorageError(
+                f"migration of {self.display_url} left {len(broken)} rows with a dangling "
+                f"foreign key in {', '.join(tables)}; nothing was changed"
+            )
 
     def current_revision(self) -> str | None:
         """The migration revision the database is at, or None if it was never migrated.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import secrets
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +19,14 @@ from tipdata.model.enums import PersonRole, PersonStatus, Sex
 from tipdata.store.base import Base, IdMixin, OwnedMixin, enum_type, utc_now
 
 PUBLIC_ID_PREFIX = "P"
+
+PLAINTEXT_TYPE = "plaintext_type"
+"""``Column.info`` key: the type of a protected column's value before encryption
+(ingestion validates values against it; the column itself holds ciphertext text)."""
+
+
+def _plain(type_: sa.types.TypeEngine[Any]) -> dict[str, Any]:
+    return {PLAINTEXT_TYPE: type_, "protected": True}
 
 
 def new_person_public_id() -> str:
@@ -54,19 +63,26 @@ class Person(IdMixin, OwnedMixin, Base):
 
 
 class PersonRecord(IdMixin, OwnedMixin, Base):
-    """A person as one source record describes them, in one role."""
+    """A person as one source record describes them, in one role.
+
+    The identifying columns (names, date of birth, contact, village) hold
+    ciphertext made by ``tipdata.access.crypto.FieldCipher`` with this row's id as
+    associated data; see ``tipdata.access.keys.PROTECTED_COLUMNS``. Read them through
+    ``tipdata.access.protected``, never in SQL.
+    """
 
     __tablename__ = "person_record"
 
     source_record_id: Mapped[int] = mapped_column(sa.ForeignKey("source_record.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
     role: Mapped[PersonRole] = mapped_column(enum_type(PersonRole, "role"))
-    family_name: Mapped[str | None] = mapped_column(sa.String(200))
-    given_name: Mapped[str | None] = mapped_column(sa.String(200))
-    full_name: Mapped[str | None] = mapped_column(sa.String(400))
-    full_name_khmer: Mapped[str | None] = mapped_column(sa.String(400))
+    family_name: Mapped[str | None] = mapped_column(sa.Text, info=_plain(sa.String(200)))
+    given_name: Mapped[str | None] = mapped_column(sa.Text, info=_plain(sa.String(200)))
+    full_name: Mapped[str | None] = mapped_column(sa.Text, info=_plain(sa.String(400)))
+    full_name_khmer: Mapped[str | None] = mapped_column(sa.Text, info=_plain(sa.String(400)))
     sex: Mapped[Sex] = mapped_column(enum_type(Sex, "sex"), default=Sex.UNKNOWN)
-    birth_date: Mapped[date | None]
+    birth_date: Mapped[str | None] = mapped_column(sa.Text, info=_plain(sa.Date()))
+    """ISO date of birth, encrypted like the names; ``birth_year`` stays in clear."""
     birth_year: Mapped[int | None]
     age_years: Mapped[int | None]
     age_reference_date: Mapped[date | None]
@@ -75,8 +91,8 @@ class PersonRecord(IdMixin, OwnedMixin, Base):
     province_code: Mapped[str | None] = mapped_column(sa.ForeignKey("province.code"), index=True)
     district: Mapped[str | None] = mapped_column(sa.String(200))
     commune: Mapped[str | None] = mapped_column(sa.String(200))
-    village: Mapped[str | None] = mapped_column(sa.String(200))
-    contact: Mapped[str | None] = mapped_column(sa.Text)
+    village: Mapped[str | None] = mapped_column(sa.Text, info=_plain(sa.String(200)))
+    contact: Mapped[str | None] = mapped_column(sa.Text, info=_plain(sa.Text()))
     family_name_bidx: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     given_name_bidx: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     full_name_bidx: Mapped[str | None] = mapped_column(sa.String(64), index=True)
@@ -86,7 +102,6 @@ class PersonRecord(IdMixin, OwnedMixin, Base):
     person: Mapped[Person | None] = relationship(back_populates="records")
 
     __table_args__ = (
-        sa.Index(None, "family_name", "given_name"),
         sa.CheckConstraint("birth_year BETWEEN 1880 AND 2200", name="birth_year_plausible"),
         sa.CheckConstraint("age_years BETWEEN 0 AND 130", name="age_years_plausible"),
     )
