@@ -19,7 +19,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tipdata.access.keys import MasterKey
 from tipdata.store import Database, metadata
+
+TEST_MASTER_KEY = MasterKey(bytes(range(32)))
+"""The master key of every test database (protected fields need one)."""
 
 PG_HOST = "127.0.0.1"
 PG_PORT = 5432
@@ -117,7 +121,7 @@ def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
     """A fresh SQLite database, migrated to head."""
     path = tmp_path / "tipdata.db"
     shutil.copyfile(sqlite_template, path)
-    database = Database(f"sqlite:///{path}")
+    database = Database(f"sqlite:///{path}", master_key=TEST_MASTER_KEY)
     yield database
     database.dispose()
 
@@ -128,7 +132,7 @@ def postgresql_module_db(
 ) -> Iterator[Database]:
     """One PostgreSQL database per test module (creating one costs about half a second)."""
     name = postgres_server.create_database(template=postgres_template)
-    database = Database(postgres_server.url(name))
+    database = Database(postgres_server.url(name), master_key=TEST_MASTER_KEY)
     yield database
     database.dispose()
     postgres_server.drop_database(name)
@@ -175,13 +179,13 @@ def db(request: pytest.FixtureRequest) -> Database:
 def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A fresh database with no tables at all (not migrated), on each backend in turn."""
     if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'empty.db'}")
+        database = Database(f"sqlite:///{tmp_path / 'empty.db'}", master_key=TEST_MASTER_KEY)
         yield database
         database.dispose()
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
     name = server.create_database()
-    database = Database(server.url(name))
+    database = Database(server.url(name), master_key=TEST_MASTER_KEY)
     yield database
     database.dispose()
     server.drop_database(name)

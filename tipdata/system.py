@@ -37,7 +37,9 @@ class System:
     @cached_property
     def db(self) -> Database:
         """The database, connected lazily."""
-        return self._db or Database(self.settings.effective_database_url)
+        return self._db or Database(
+            self.settings.effective_database_url, master_key=lambda: self.master_key
+        )
 
     @property
     def database_label(self) -> str:

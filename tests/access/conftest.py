@@ -23,8 +23,9 @@ def passwords() -> Passwords:
 
 
 @pytest.fixture
-def master() -> MasterKey:
-    return MasterKey.generate()
+def master(db: Database) -> MasterKey:
+    """The test database's master key (the one its services use)."""
+    return db.master_key()
 
 
 @pytest.fixture

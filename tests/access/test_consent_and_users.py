@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.access.conftest import GOOD_PASSWORD, World
+from tests.protected import protect_new_person_records
 from tests.store.rows import add_source_record
 from tipdata.access import (
     AccessDenied,
@@ -24,6 +25,7 @@ from tipdata.access import (
     sync_roles,
     verify,
 )
+from tipdata.access.protected import keyring_for
 from tipdata.model import PersonRole
 from tipdata.store import (
     Agency,
@@ -48,7 +50,7 @@ def _victim(db: Database, world: World) -> tuple[int, int]:
         )  # fmt: skip
         shelter = ServiceProvider(code="S1", name="Shelter", agency_id=world.ngo)
         session.add_all([victim, shelter])
-        session.flush()
+        protect_new_person_records(session, db.master_key())
         return victim.id, shelter.id
 
 
@@ -75,10 +77,11 @@ def _actions(db: Database) -> list[str]:
 
 def test_referral_with_consent(db: Database, world: World) -> None:
     victim, shelter = _victim(db, world)
+    cipher = keyring_for(db).cipher
     social_worker = _actor(db, "sw", "social_worker", world.dosavy, "02")
     with db.session() as session:
         referral = create_referral(
-            session, social_worker, victim, shelter, Consent(date(2026, 3, 1))
+            session, social_worker, victim, shelter, Consent(date(2026, 3, 1)), cipher=cipher
         )
         assert (referral.consent_recorded, referral.consent_date) == (True, date(2026, 3, 1))
     assert _actions(db) == ["referral_created"]
@@ -88,21 +91,26 @@ def test_referral_without_consent_needs_a_permitted_reasoned_override(
     db: Database, world: World
 ) -> None:
     victim, shelter = _victim(db, world)
+    cipher = keyring_for(db).cipher
     social_worker = _actor(db, "sw", "social_worker", world.dosavy, "02")
     ngo_worker = _actor(
         db, "ngo", "ngo_case_worker", world.police, None
     )  # owns the record's agency
     with db.session() as session:
         with pytest.raises(ConsentRequiredError):
-            create_referral(session, social_worker, victim, shelter, None)
+            create_referral(session, social_worker, victim, shelter, None, cipher=cipher)
         with pytest.raises(ConsentRequiredError):
-            create_referral(session, social_worker, victim, shelter, None, "urgent")
+            create_referral(session, social_worker, victim, shelter, None, "urgent", cipher=cipher)
         with pytest.raises(ConsentRequiredError):  # role may not override
-            create_referral(session, ngo_worker, victim, shelter, None, REASON)
+            create_referral(session, ngo_worker, victim, shelter, None, REASON, cipher=cipher)
         with pytest.raises(AuditError):  # the reason may not name the victim
-            create_referral(session, social_worker, victim, shelter, None, REASON + " Sok Dara")
+            create_referral(
+                session, social_worker, victim, shelter, None, REASON + " Sok Dara", cipher=cipher
+            )
     with db.session() as session:
-        referral = create_referral(session, social_worker, victim, shelter, None, REASON)
+        referral = create_referral(
+            session, social_worker, victim, shelter, None, REASON, cipher=cipher
+        )
         assert referral.consent_recorded is False
     assert _actions(db) == ["consent_override"]
     assert verify(db).ok
@@ -110,13 +118,18 @@ def test_referral_without_consent_needs_a_permitted_reasoned_override(
 
 def test_referral_of_a_person_outside_the_scope_is_denied(db: Database, world: World) -> None:
     victim, shelter = _victim(db, world)
+    cipher = keyring_for(db).cipher
     elsewhere = Actor(1, "sw", "social_worker", world.dosavy, "12")
     police = Actor(2, "cop", "police_analyst", world.police)
     with db.session() as session:
         with pytest.raises(AccessDenied):
-            create_referral(session, elsewhere, victim, shelter, Consent(date(2026, 3, 1)))
+            create_referral(
+                session, elsewhere, victim, shelter, Consent(date(2026, 3, 1)), cipher=cipher
+            )
         with pytest.raises(AccessDenied):
-            create_referral(session, police, victim, shelter, Consent(date(2026, 3, 1)))
+            create_referral(
+                session, police, victim, shelter, Consent(date(2026, 3, 1)), cipher=cipher
+            )
         assert session.scalar(sa.select(sa.func.count()).select_from(Referral)) == 0
 
 

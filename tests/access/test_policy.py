@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.access.conftest import World
+from tests.protected import protect_new_person_records
 from tests.store.rows import add_source_record
 from tipdata.access import AccessDenied, Actor, default_policy, present_person_record, scope_filter
 from tipdata.access.policy import load_policy
@@ -117,7 +118,7 @@ def _people(db: Database, world: World) -> dict[str, int]:
             "other_ngo_referred_pp": person("E", world.other_ngo, "12", PersonRole.VICTIM),
             "court_victim_pp": person("F", world.court, "12", PersonRole.VICTIM),
         }
-        session.flush()
+        protect_new_person_records(session, db.master_key())
         case = Case(
             owner_agency_id=world.police, case_number="K-1", kind=CaseKind.INVESTIGATION,
             province_code="12",

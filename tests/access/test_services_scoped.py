@@ -17,11 +17,13 @@ import pytest
 import sqlalchemy as sa
 
 from tests.access.conftest import World
+from tests.protected import protect_new_person_records
 from tests.store.rows import add_source_record
-from tipdata.access import AccessDenied, Actor, require_national, sync_roles
+from tipdata.access import AccessDenied, Actor, require_national, sync_roles, verify
 from tipdata.linkage.service import (
     LinkageError,
     decide_pair,
+    link,
     merge_persons,
     person_details,
     review_queue,
@@ -76,6 +78,7 @@ def _person(db: Database, world: World) -> tuple[str, int]:
                     province_code=province,
                 )
             )
+            protect_new_person_records(session, db.master_key())
         return person.public_id, person.id
 
 
@@ -145,6 +148,16 @@ def test_police_analyst_of_another_agency_gets_nothing(db: Database, world: Worl
 
     with pytest.raises(LinkageError, match="no person"):
         person_details(db, public_id, actor=analyst)
+    # the refusal is audited (who, what, which person), though the reader is told nothing
+    assert _events(db) == [
+        (
+            analyst.user_id,
+            "access.denied",
+            "person",
+            public_id,
+            '{"permission": "persons:read", "reason": "scope"}',
+        )
+    ]
 
 
 def test_statistics_reader_is_denied(db: Database, world: World) -> None:
@@ -153,7 +166,32 @@ def test_statistics_reader_is_denied(db: Database, world: World) -> None:
 
     with pytest.raises(AccessDenied, match="persons:read"):
         person_details(db, public_id, actor=reader)
-    assert _events(db) == []
+    assert _events(db) == [
+        (
+            reader.user_id,
+            "access.denied",
+            "person",
+            public_id,
+            '{"permission": "persons:read", "reason": "permission"}',
+        )
+    ]
+    assert verify(db).ok
+
+
+def test_linkage_needs_linkage_run_and_the_refusal_is_audited(db: Database, world: World) -> None:
+    analyst = _actor(db, "moi", "police_analyst", world.police, None)
+
+    with pytest.raises(AccessDenied, match="linkage:run"):
+        link(db, mode="full", actor=analyst)
+    assert _events(db) == [
+        (
+            analyst.user_id,
+            "access.denied",
+            "linkage_run",
+            None,
+            '{"permission": "linkage:run", "reason": "permission"}',
+        )
+    ]
 
 
 def test_court_clerk_without_identity_sees_no_names(db: Database, world: World) -> None:
@@ -197,7 +235,8 @@ def test_review_queue_needs_linkage_review(db: Database, world: World) -> None:
         review_queue(db, actor=analyst)
     assert review_queue(db, actor=officer) == []
     assert [(user, action, kind) for user, action, kind, _ids, _detail in _events(db)] == [
-        (officer.user_id, "read_protected", "review_pair")
+        (analyst.user_id, "access.denied", "review_pair"),
+        (officer.user_id, "read_protected", "review_pair"),
     ]
 
 
@@ -211,7 +250,13 @@ def test_decisions_merges_and_splits_need_linkage_review(db: Database, world: Wo
         merge_persons(db, public_id, public_id, actor=worker, reason="same ID card")
     with pytest.raises(AccessDenied, match="linkage:review"):
         split_person(db, public_id, [1], actor=worker, reason="twin sister")
-    assert _events(db) == []
+    # every refusal is audited once, with the permission and the object, never the reason
+    assert [(user, action, kind, ids) for user, action, kind, ids, _detail in _events(db)] == [
+        (worker.user_id, "access.denied", "review_pair", "1"),
+        (worker.user_id, "access.denied", "person", None),
+        (worker.user_id, "access.denied", "person", None),
+    ]
+    assert all("twin" not in (detail or "") for *_rest, detail in _events(db))
 
 
 def test_audit_detail_never_names_the_person(db: Database, world: World) -> None:

@@ -11,20 +11,28 @@ in :class:`Protected`, and any string passed as ``forbidden_values``, are refuse
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tipdata.access.clock import as_utc, now_utc
-from tipdata.access.errors import AuditError
+from tipdata.access.errors import AccessDenied, AuditError
 from tipdata.access.policy import Actor, require
 from tipdata.store.access import AuditEvent
 from tipdata.store.database import Database
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 ACTIONS = frozenset(
     {
@@ -42,7 +50,9 @@ ACTIONS = frozenset(
         "report_release",
         "consent_override",
         "referral_created",
+        "screening_recorded",
         "keys_rotated",
+        "access.denied",
     }
 )
 """Every action the log knows; anything else is refused."""
@@ -247,3 +257,84 @@ def accesses_to(session: Session, object_type: str, object_id: int) -> list[Audi
             .order_by(AuditEvent.id)
         )
     )
+
+
+def record_denial(
+    target: Database | Session,
+    actor: Actor | None,
+    permission: str,
+    object_type: str | None = None,
+    object_ids: Sequence[int | str] = (),
+    reason: str = "permission",
+) -> None:
+    """Write an ``access.denied`` event in its own transaction (the refused call rolls back).
+
+    The event names who, the permission and the object ids; never a personal value.
+    A failure to write it is logged, never raised: the caller is raising
+    :class:`AccessDenied` already.
+
+    Args:
+        target: the database, or the refused call's session (its engine is used).
+        actor: who was refused.
+        permission: the permission that was needed.
+        object_type: the kind of object asked for, if any.
+        object_ids: its ids (or public ids).
+        reason: ``permission`` (the role lacks it) or ``scope`` (the record is outside).
+    """
+    detail = {"permission": permission, "reason": reason}
+    try:
+        if isinstance(target, Database):
+            with target.session() as session:
+                record(session, actor, "access.denied", object_type, object_ids, detail)
+        else:
+            with Session(bind=target.get_bind()) as session, session.begin():
+                record(session, actor, "access.denied", object_type, object_ids, detail)
+    except Exception:  # the denial itself must still reach the caller
+        log.exception("could not audit a denied %s (user %s)", permission, actor and actor.user_id)
+
+
+def audits_denials(
+    object_type: str | None = None, id_argument: str | None = None
+) -> Callable[[F], F]:
+    """Decorate a service so that every :class:`AccessDenied` it raises is audited.
+
+    The service takes ``actor`` and either ``db`` or ``session``; the denial is
+    written with :func:`record_denial` and the exception re-raised unchanged. A
+    denial for scope (an ``AccessDenied`` whose message mentions the scope) is
+    recorded with reason ``scope``.
+
+    Args:
+        object_type: the kind of object the service reads or changes.
+        id_argument: the name of the argument holding the object's id.
+
+    Examples:
+        >>> @audits_denials("person", "public_id")  # doctest: +SKIP
+        ... def person_details(db, public_id, *, actor): ...
+    """
+
+    def decorate(func: F) -> F:
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except AccessDenied as denied:
+                arguments = signature.bind_partial(*args, **kwargs).arguments
+                actor = arguments.get("actor")
+                target = arguments.get("db") or arguments.get("session")
+                if actor is not None and target is not None:
+                    object_id = arguments.get(id_argument) if id_argument else None
+                    record_denial(
+                        target,
+                        actor,
+                        denied.permission,
+                        object_type,
+                        [object_id] if object_id is not None else (),
+                        "scope" if "scope" in str(denied) else "permission",
+                    )
+                raise
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate

@@ -15,8 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tipdata.access import audit
+from tipdata.access.crypto import FieldCipher
 from tipdata.access.errors import AccessDenied, ConsentRequiredError
 from tipdata.access.policy import Actor, Policy, can, default_policy, require, scope_filter
+from tipdata.access.protected import person_record_values, reveal_person_record
 from tipdata.model.enums import ReferralStatus
 from tipdata.store.people import PersonRecord
 from tipdata.store.services import Referral, ServiceProvider
@@ -37,6 +39,7 @@ class Consent:
     by_guardian: bool = False
 
 
+@audit.audits_denials("person_record", "person_record_id")
 def create_referral(
     session: Session,
     actor: Actor,
@@ -45,6 +48,7 @@ def create_referral(
     consent: Consent | None,
     override_reason: str | None = None,
     *,
+    cipher: FieldCipher,
     referral_date: date | None = None,
     policy: Policy | None = None,
     remote_addr: str | None = None,
@@ -59,6 +63,8 @@ def create_referral(
         consent: the recorded consent, or None.
         override_reason: why the referral goes ahead without consent (needs
             ``consent:override``); at least 20 characters, no names.
+        cipher: the field cipher: the person's names are decrypted (in memory) to check
+            that the override reason, stored in the audit log, does not contain them.
         referral_date: the date of the referral.
         policy: the policy (default: the shipped one).
         remote_addr: the client's address, for the audit log.
@@ -103,13 +109,14 @@ def create_referral(
     )
     session.add(referral)
     session.flush()
-    forbidden = [
-        value
-        for value in (record.family_name, record.given_name, record.full_name,
-                      record.full_name_khmer, record.village, record.contact)
-        if value
-    ]  # fmt: skip
     if consent is None:
+        shown = reveal_person_record(cipher, record.id, person_record_values(record))
+        forbidden = [
+            str(shown[column])
+            for column in ("family_name", "given_name", "full_name", "full_name_khmer",
+                           "village", "contact")
+            if shown.get(column)
+        ]  # fmt: skip
         audit.record(
             session, actor, "consent_override", "person_record", [record.id],
             {"reason": override_reason, "referral_id": referral.id,

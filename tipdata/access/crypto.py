@@ -182,3 +182,13 @@ class BlindIndex:
         if not normalised:
             return None
         return hmac.new(self._key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def payload_digest(self, canonical_json: str) -> str:
+        """Keyed HMAC-SHA256 of a raw row's canonical JSON (64 hex characters).
+
+        Stored as ``payload_sha256`` so that re-import stays idempotent (the key does
+        not change) while a guessed row cannot be confirmed against the table without
+        the key. Domain-separated from the name index.
+        """
+        message = b"tipdata payload\x00" + canonical_json.encode("utf-8")
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()

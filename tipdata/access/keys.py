@@ -42,19 +42,81 @@ Purpose = Literal["field", "blind_index"]
 
 @dataclass(frozen=True)
 class ProtectedColumn:
-    """A column holding ciphertext made by :class:`FieldCipher`, with ``id`` as the row id."""
+    """A column holding ciphertext made by :class:`FieldCipher`.
+
+    Attributes:
+        table: the table.
+        column: the column.
+        row_id_column: the column whose value is the row id in the associated data.
+    """
 
     table: str
     column: str
+    row_id_column: str = "id"
 
 
-PROTECTED_COLUMNS: tuple[ProtectedColumn, ...] = (ProtectedColumn("app_user", "totp_secret"),)
-"""Columns encrypted today; :func:`rotate_data_key` re-encrypts them all.
+@dataclass(frozen=True)
+class ProtectedPayload:
+    """A JSON column of raw rows whose protected cells hold ``{"$protected": ciphertext}``.
 
-Planned (once ingestion writes ciphertext; the columns must become ``Text``):
-``person_record``: family_name, given_name, full_name, full_name_khmer, birth_date,
-contact, village; ``service_provider`` shelter addresses.
+    A cell of source column ``C`` is encrypted with table ``source_record``, column
+    ``payload.C`` and the *source record* id as associated data, in the current row and
+    in every kept version alike, so versions are copied in SQL without re-encryption.
+
+    Attributes:
+        table: the table.
+        column: the JSON column.
+        row_id_column: the column holding the source record id.
+    """
+
+    table: str
+    column: str
+    row_id_column: str
+
+
+PERSON_RECORD_PROTECTED: tuple[str, ...] = (
+    "family_name",
+    "given_name",
+    "full_name",
+    "full_name_khmer",
+    "birth_date",
+    "contact",
+    "village",
+)
+"""The identifying columns of ``person_record``: ciphertext at rest.
+
+``birth_year``, ``age_years``, ``age_reference_date``, ``sex``, ``nationality``,
+``province_code``, ``district`` and ``commune`` stay in clear: statistics need them.
+``birth_year`` is filled from the date of birth at import, so statistics that used
+the exact date now use the year.
 """
+
+PROTECTED_COLUMNS: tuple[ProtectedColumn, ...] = (
+    ProtectedColumn("app_user", "totp_secret"),
+    *(ProtectedColumn("person_record", column) for column in PERSON_RECORD_PROTECTED),
+)
+"""Every column encrypted at rest, in one place; :func:`rotate_data_key` re-encrypts them all.
+
+No other table holds victims' identities: ``service_provider`` holds organisations
+(no victim's shelter address) and ``event.place`` names agencies, sites and countries.
+"""
+
+PROTECTED_PAYLOADS: tuple[ProtectedPayload, ...] = (
+    ProtectedPayload("source_record", "payload", "id"),
+    ProtectedPayload("source_record_version", "payload", "source_record_id"),
+)
+"""Raw rows whose protected cells are encrypted (see :class:`ProtectedPayload`)."""
+
+PAYLOAD_TABLE = "source_record"
+"""The table named in the associated data of every protected payload cell."""
+
+PROTECTED_MARK = "$protected"
+"""The key of the one-item object that replaces a protected cell in a stored payload."""
+
+
+def payload_aad_column(source_column: str) -> str:
+    """The column named in the associated data of a payload cell: ``payload.<column>``."""
+    return f"payload.{source_column}"
 
 
 @dataclass(frozen=True)
@@ -286,6 +348,7 @@ def rotate_data_key(
     db: Database,
     master: MasterKey,
     columns: tuple[ProtectedColumn, ...] = PROTECTED_COLUMNS,
+    payloads: tuple[ProtectedPayload, ...] = PROTECTED_PAYLOADS,
     *,
     now: datetime | None = None,
 ) -> DataKeyRotation:
@@ -299,6 +362,7 @@ def rotate_data_key(
         db: the database.
         master: the master key.
         columns: the protected columns to re-encrypt.
+        payloads: the raw-row columns whose protected cells are re-encrypted.
         now: the retirement time (tests).
 
     Returns:
@@ -318,18 +382,59 @@ def rotate_data_key(
         new = old.with_active_key(new_row.key_id, master.unwrap(new_row.wrapped, new_row.key_id))
         count = 0
         for place in columns:
-            table = sa.table(place.table, sa.column("id"), sa.column(place.column))
-            rows = session.execute(
-                sa.select(table.c.id, table.c[place.column]).where(
-                    table.c[place.column].is_not(None)
-                )
-            ).all()
-            for row_id, token in rows:
-                plain = old.decrypt(place.table, place.column, row_id, token)
-                session.execute(
-                    table.update()
-                    .where(table.c.id == row_id)
-                    .values({place.column: new.encrypt(place.table, place.column, row_id, plain)})
-                )
-                count += 1
+            count += _reencrypt_column(session, place, old, new)
+        for payload in payloads:
+            count += _reencrypt_payloads(session, payload, old, new)
     return DataKeyRotation(new_row.key_id, [r.key_id for r in retired], count)
+
+
+def _reencrypt_column(
+    session: Session, place: ProtectedColumn, old: FieldCipher, new: FieldCipher
+) -> int:
+    """Re-encrypt every value of one protected column; return how many."""
+    table = sa.table(
+        place.table, sa.column("id"), sa.column(place.row_id_column), sa.column(place.column)
+    )
+    rows = session.execute(
+        sa.select(table.c.id, table.c[place.row_id_column], table.c[place.column]).where(
+            table.c[place.column].is_not(None)
+        )
+    ).all()
+    for key, row_id, token in rows:
+        plain = old.decrypt(place.table, place.column, row_id, token)
+        session.execute(
+            table.update()
+            .where(table.c.id == key)
+            .values({place.column: new.encrypt(place.table, place.column, row_id, plain)})
+        )
+    return len(rows)
+
+
+def _reencrypt_payloads(
+    session: Session, place: ProtectedPayload, old: FieldCipher, new: FieldCipher
+) -> int:
+    """Re-encrypt the protected cells of every stored raw row; return how many cells."""
+    table = sa.table(
+        place.table,
+        sa.column("id"),
+        sa.column(place.row_id_column),
+        sa.column(place.column, sa.JSON()),
+    )
+    count = 0
+    rows = session.execute(
+        sa.select(table.c.id, table.c[place.row_id_column], table.c[place.column])
+    ).all()
+    for key, row_id, payload in rows:
+        if not isinstance(payload, dict):
+            continue
+        changed = dict(payload)
+        for name, value in payload.items():
+            if isinstance(value, dict) and PROTECTED_MARK in value:
+                aad_column = payload_aad_column(name)
+                plain = old.decrypt(PAYLOAD_TABLE, aad_column, row_id, value[PROTECTED_MARK])
+                token = new.encrypt(PAYLOAD_TABLE, aad_column, row_id, plain)
+                changed[name] = {PROTECTED_MARK: token}
+                count += 1
+        if changed != payload:
+            session.execute(table.update().where(table.c.id == key).values({place.column: changed}))
+    return count

@@ -12,8 +12,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from tipdata.access.crypto import FieldCipher
 from tipdata.access.errors import AccessDenied
-from tipdata.access.policy import Actor, Policy, default_policy
+from tipdata.access.keys import PERSON_RECORD_PROTECTED
+from tipdata.access.policy import Actor, Policy, can, default_policy
+from tipdata.access.protected import reveal_person_record
 from tipdata.model.enums import PersonRole, Sex
 
 
@@ -94,14 +97,25 @@ def person_record_schema(actor: Actor, policy: Policy | None = None) -> type[Bas
 
 
 def present_person_record(
-    actor: Actor, record: Any, policy: Policy | None = None, **extra: Any
+    actor: Actor,
+    record: Any,
+    policy: Policy | None = None,
+    *,
+    cipher: FieldCipher | None = None,
+    **extra: Any,
 ) -> BaseModel:
     """A person record (ORM row or mapping) as the actor may see it.
 
+    A ``PersonRecord`` row holds its identifying fields encrypted: they are decrypted
+    with ``cipher`` when the role's schema has them and the actor holds
+    ``persons:read_identity``, else left out (never shown as ciphertext). A mapping is
+    taken as already decrypted (see :func:`tipdata.access.protected.reveal_person_record`).
+
     Args:
         actor: the acting user.
-        record: a ``PersonRecord`` row or a mapping with its fields (decrypted).
+        record: a ``PersonRecord`` row, or a mapping with its fields (decrypted).
         policy: the policy (default: the shipped one).
+        cipher: the field cipher, to decrypt a row's identifying fields.
         **extra: computed fields such as ``shelter_location``; dropped if not in the schema.
 
     Returns:
@@ -112,5 +126,14 @@ def present_person_record(
         data = {**record, **extra}
     else:
         data = {name: getattr(record, name, None) for name in schema.model_fields}
+        protected = [c for c in PERSON_RECORD_PROTECTED if c in schema.model_fields]
+        if protected:
+            for column in protected:
+                data[column] = None
+            if cipher is not None and can(actor, "persons:read_identity", policy):
+                shown = reveal_person_record(
+                    cipher, record.id, {c: getattr(record, c) for c in protected}
+                )
+                data.update(shown)
         data.update(extra)
     return schema.model_validate({k: v for k, v in data.items() if k in schema.model_fields})

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from tipdata.access.clock import as_utc
@@ -69,16 +71,32 @@ class Throttle:
     def failed(
         self, session: Session, username: str, remote_addr: str | None, now: datetime
     ) -> None:
-        """Count a failure for the pair and set when the next attempt is allowed."""
-        row = _row(session, username, remote_addr)
-        if row is None:
-            row = LoginThrottle(username=_key(username), remote_addr=_address(remote_addr))
-            session.add(row)
-        row.failures = (row.failures or 0) + 1
-        row.last_failure_at = now
-        delay = self.delay_after(row.failures)
-        row.blocked_until = now + timedelta(seconds=delay) if delay else None
-        session.flush()
+        """Count a failure for the pair and set when the next attempt is allowed.
+
+        One atomic upsert (``INSERT ... ON CONFLICT DO UPDATE``), so concurrent failures
+        of the same pair each count once instead of colliding on the unique constraint.
+        """
+        key, address = _key(username), _address(remote_addr)
+        insert = _dialect_insert(session)
+        counted = (
+            insert(LoginThrottle)
+            .values(username=key, remote_addr=address, failures=1, last_failure_at=now)
+            .on_conflict_do_update(
+                index_elements=["username", "remote_addr"],
+                set_={"failures": LoginThrottle.failures + 1, "last_failure_at": now},
+            )
+            .returning(LoginThrottle.failures)
+        )
+        failures = session.execute(counted).scalar_one()
+        delay = self.delay_after(failures)
+        session.execute(
+            sa.update(LoginThrottle)
+            .where(LoginThrottle.username == key, LoginThrottle.remote_addr == address)
+            .values(
+                failures=failures,  # also refreshes a row this session loaded before
+                blocked_until=now + timedelta(seconds=delay) if delay else None,
+            )
+        )
 
     def succeeded(self, session: Session, username: str, remote_addr: str | None) -> None:
         """Forget the pair's failures after a successful sign-in."""
@@ -88,6 +106,13 @@ class Throttle:
                 LoginThrottle.remote_addr == _address(remote_addr),
             )
         )
+
+
+def _dialect_insert(session: Session) -> Any:
+    """The ``insert`` of the session's dialect, which has ``on_conflict_do_update``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
 
 
 def _key(username: str) -> str:

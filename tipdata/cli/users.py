@@ -132,6 +132,20 @@ def keys_rotate(
     )
 
 
+@keys_app.command("rotate-data")
+def keys_rotate_data(home: HomeOption = None) -> None:
+    """Make a new field data key and re-encrypt every protected value with it (one transaction)."""
+    from tipdata.access.keys import rotate_data_key
+
+    system = system_for(home)
+    rotation = rotate_data_key(system.db, system.master_key)
+    console.print(
+        f"re-encrypted {rotation.values_reencrypted} protected values under data key "
+        f"{rotation.new_key_id}; retired {', '.join(rotation.retired_key_ids) or 'none'} "
+        "(kept for old backups)"
+    )
+
+
 @audit_app.command("verify")
 def audit_verify(
     expected_head: Annotated[

@@ -1,0 +1,204 @@
+"""Planted canary identities never reach the disk in clear: database files, dumps or logs.
+
+A small export with unique canary names (Latin and Khmer script), contact, village,
+date of birth and a free-text note is imported and linked, on SQLite and on
+PostgreSQL. Then the SQLite file with its ``-wal`` and ``-shm``, a ``pg_dump`` of the
+PostgreSQL database, every file written under the test's folder and the captured
+log records are searched, byte for byte, for each canary: none may be found. The
+same values must come back from the services for a reader allowed to see them, so
+the test fails if nothing was stored at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import subprocess
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.ingest.conftest import load_reference_data
+from tipdata.access import sync_roles
+from tipdata.access.policy import Actor
+from tipdata.access.protected import MASKED
+from tipdata.access.search import find_person_records_by_name
+from tipdata.ingest import import_file, parse_mapping, provenance
+from tipdata.linkage.service import link, person_details, review_queue
+from tipdata.store import Agency, AppUser, Database, Person, PersonRecord, Role, metadata
+
+LATIN = "Zzcanaryqx Vutheary"
+KHMER = "ហ្សកាណារីគ្យូ វុធារី"
+PHONE = "+855 12 938 471"
+VILLAGE = "Zzvillageqx"
+NOTE = "Zznoteqx met her at the border"
+BIRTH = "1993-07-14"
+CANARIES = [LATIN, KHMER, PHONE, VILLAGE, NOTE, "Zzcanaryqx", "Vutheary", "zzcanaryqx"]
+"""Every planted value, and the name's parts and case-folded form."""
+
+MAPPING = """\
+source: canary_register
+name: Canary register
+agency: MOI
+file:
+  type: csv
+recognise:
+  pattern: "canary*.csv"
+  required_columns: [ID, Name, Khmer Name, Sex, DOB, Phone, Village, Province, Notes]
+record_id: ID
+protected_columns: [Notes]
+value_maps:
+  sex: {F: female, M: male}
+records:
+  - kind: person_record
+    fields:
+      role: {const: victim}
+      full_name: Name
+      full_name_khmer: Khmer Name
+      sex: {column: Sex, map: sex}
+      birth: {birth: DOB}
+      contact: Phone
+      village: Village
+      province_code: Province
+"""
+
+HEADER = ["ID", "Name", "Khmer Name", "Sex", "DOB", "Phone", "Village", "Province", "Notes"]
+ROWS = [
+    ["C-1", LATIN, KHMER, "F", BIRTH, PHONE, VILLAGE, "Battambang", NOTE],
+    ["C-2", LATIN, KHMER, "F", BIRTH, PHONE, VILLAGE, "Battambang", ""],
+    ["C-3", "Sok Dara", "", "F", "1990", "", "", "Kandal", "no note"],
+    ["C-4", "Chan Vuthy", "", "M", "1985", "", "", "Takeo", ""],
+]
+
+
+def _export(folder: Path) -> Path:
+    path = folder / "input" / "canary_2026.csv"
+    path.parent.mkdir()
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(ROWS)
+    return path
+
+
+def _found(data: bytes) -> list[str]:
+    """The canaries present in ``data`` (UTF-8 bytes)."""
+    return [canary for canary in CANARIES if canary.encode("utf-8") in data]
+
+
+def _stored_bytes(db: Database, folder: Path, export: Path) -> dict[str, bytes]:
+    """What the database left on disk: SQLite files (with WAL) or a pg_dump, plus other files."""
+    found: dict[str, bytes] = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path != export:
+            found[str(path)] = path.read_bytes()
+    if db.dialect == "postgresql":
+        url = db.url
+        dump = subprocess.run(
+            ["pg_dump", "-h", str(url.host), "-p", str(url.port), "-U", str(url.username),
+             "--no-owner", str(url.database)],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        found["pg_dump"] = dump.stdout
+    return found
+
+
+def _user(db: Database, username: str, role: str, agency_id: int) -> Actor:
+    """A stored user (audit events refer to it) and its actor."""
+    with db.session() as session:
+        sync_roles(session)
+        role_id = session.scalar(sa.select(Role.id).where(Role.code == role))
+        assert role_id is not None
+        user = AppUser(
+            username=username, display_name=username, role_id=role_id, agency_id=agency_id
+        )
+        session.add(user)
+        session.flush()
+        session.refresh(user)
+        return Actor.of(user)
+
+
+def test_canaries_are_nowhere_in_clear_but_readable_by_the_service(
+    db: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    load_reference_data(db)
+    export = _export(tmp_path)
+    mapping = parse_mapping(MAPPING, tmp_path / "input" / "canary.yaml")
+
+    result = import_file(db, export, mapping=mapping, imported_by="test")
+    # every scored pair goes to the review queue, whose evidence holds the cleaned names
+    run = link(db, mode="full", threshold=0.999999, review_lower=0.000001, actor=None)
+
+    assert result.status == "committed", [str(issue) for issue in result.issues]
+    assert (result.rows_stored, run.records) == (4, 4)
+    assert run.review_pairs_added >= 1
+
+    # -- nothing in clear on disk or in the logs (the SQLite connections are still open,
+    #    so the newest pages are in the -wal file, which is searched too)
+    stored = _stored_bytes(db, tmp_path, export)
+    if db.dialect == "sqlite":
+        database = Path(str(db.url.database))
+        assert {database.name, database.name + "-wal", database.name + "-shm"} <= {
+            Path(name).name for name in stored
+        }
+        assert len(stored[str(database) + "-wal"]) > 0
+    else:
+        assert b"CREATE TABLE public.person_record" in stored["pg_dump"]
+    leaks = {name: _found(data) for name, data in stored.items() if _found(data)}
+    assert leaks == {}
+    logged = "\n".join(record.getMessage() for record in caplog.records).encode("utf-8")
+    assert caplog.records, "the import and the linkage log what they do"
+    assert _found(logged) == []
+
+    # -- ... and yet the values are there, for a reader who may see them
+    with db.session() as session:
+        canary_record_id, public_id = session.execute(
+            sa.select(PersonRecord.id, Person.public_id)
+            .join(Person, Person.id == PersonRecord.person_id)
+            .order_by(PersonRecord.id)
+            .limit(1)
+        ).one()
+        police = session.scalar(sa.select(Agency.id).where(Agency.code == "MOI"))
+        assert police is not None
+    view = person_details(db, public_id, actor=None)
+    assert {(record.name, record.birth) for record in view.records} == {(f"{LATIN} {KHMER}", BIRTH)}
+    names = {
+        name
+        for item in review_queue(db, actor=None, status=None)
+        for name in item.evidence["name"]["name_clean"]  # type: ignore[index]
+    }
+    assert "zzcanaryqx vutheary" in names
+
+    found = find_person_records_by_name(db, "  zzCANARYqx   vutheary ", None)
+    assert [(r.full_name, r.contact, r.village) for r in found] == [(LATIN, PHONE, VILLAGE)] * 2
+
+    trace = provenance(db, "person_record", canary_record_id, actor=None)
+    assert (trace.payload["Name"], trace.payload["Notes"], trace.payload["DOB"]) == (
+        LATIN,
+        NOTE,
+        BIRTH,
+    )
+    assert trace.payload["Province"] == "Battambang"  # not protected: readable in SQL
+
+    clerk = _user(db, "clerk", "court_clerk", police)
+    masked = provenance(db, "person_record", canary_record_id, actor=clerk)
+    assert (masked.payload["Name"], masked.payload["Notes"], masked.payload["Sex"]) == (
+        MASKED,
+        MASKED,
+        "F",
+    )
+
+
+def test_payload_cells_not_protected_stay_queryable_in_sql(db: Database, tmp_path: Path) -> None:
+    load_reference_data(db)
+    export = _export(tmp_path)
+    import_file(db, export, mapping=parse_mapping(MAPPING, tmp_path / "input" / "canary.yaml"))
+    source_record = metadata.tables["source_record"]
+
+    with db.connect() as connection:
+        provinces = connection.execute(
+            sa.select(source_record.c.payload["Province"].as_string()).order_by(source_record.c.id)
+        ).scalars()
+        assert list(provinces) == ["Battambang", "Battambang", "Kandal", "Takeo"]
