@@ -70,7 +70,14 @@ def prepare_database(url: str):  # type: ignore[no-untyped-def]
     from tipdata.codelists import load_codelists, load_law_catalogue
     from tipdata.store import Database, metadata
 
-    db = Database(url)
+    try:  # protected fields are encrypted on import: a throwaway key for a throwaway database
+        from tipdata.access.keys import MasterKey
+
+        db = Database(url, master_key=MasterKey.generate())
+    except TypeError:  # a tipdata from before protected fields (to compare)
+        from tipdata.access.keys import MasterKey
+
+    db = Database(url, master_key=MasterKey(secrets.token_bytes(32)))  # a throwaway key
     db.upgrade()
     try:
         from tipdata.store.refdata import sync_reference_data  # type: ignore[import-not-found]

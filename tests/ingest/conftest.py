@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -187,6 +188,18 @@ def write_csv(
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+def people(db: Database, *columns: str) -> list[tuple[Any, ...]]:
+    """Columns of every person record by id, protected ones decrypted (as services see them)."""
+    from tipdata.access.protected import keyring_for, reveal_person_record
+
+    cipher = keyring_for(db).cipher
+    t = metadata.tables["person_record"]
+    with db.connect() as connection:
+        rows = connection.execute(sa.select(t).order_by(t.c.id)).mappings().all()
+    shown = [reveal_person_record(cipher, row["id"], row) for row in rows]
+    return [tuple(row[c] for c in columns) for row in shown]
 
 
 def count(db: Database, table: str) -> int:

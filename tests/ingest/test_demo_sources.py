@@ -63,9 +63,125 @@ def test_all_demo_sources_import_with_ground_truth_counts(db: Database, delivery
     assert stored == by_source
     assert len(list_import_runs(db)) == len(results)
 
-    trace = provenance(db, "person_record", some_person)
+    trace = provenance(db, "person_record", some_person, actor=None)
     assert trace.row_number >= 2 and trace.file_name in truth
 
     again = import_directory(db, delivery)
     assert {r.status for r in again} == {"unchanged"}
     assert sum(r.rows_unchanged for r in again) == sum(truth.values())
+
+
+COUNTRIES = {"Thailand": "THA", "Malaysia": "MYS", "Vietnam": "VNM"}
+"""Destinations abroad the generator writes; any other destination is a Cambodian province."""
+
+
+def _iso(destination: str) -> str:
+    return COUNTRIES.get(destination, "KHM")
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _stored_cases(db: Database, agency: str) -> dict[str, tuple[str | None, str, set[str]]]:
+    """An agency's cases: number -> (destination, kind, forms of exploitation)."""
+    t = metadata.tables
+    case, ce, ag = t["case"], t["case_exploitation"], t["agency"]
+    with db.connect() as connection:
+        rows = connection.execute(
+            sa.select(
+                case.c.case_number,
+                case.c.destination_country,
+                sa.cast(case.c.kind, sa.String),
+                ce.c.exploitation_type,
+            )
+            .join(ag, ag.c.id == case.c.owner_agency_id)
+            .outerjoin(ce, ce.c.case_id == case.c.id)
+            .where(ag.c.code == agency)
+        ).all()
+    found: dict[str, tuple[str | None, str, set[str]]] = {}
+    for number, destination, kind, form in rows:
+        entry = found.setdefault(number, (destination, kind, set()))
+        if form is not None:
+            entry[2].add(form)
+    return found
+
+
+def test_destinations_and_forms_of_exploitation_equal_the_ground_truth(
+    db: Database, delivery: Path
+) -> None:
+    """Police cases carry the true destination and form; NGO case files the coarse form."""
+    load_reference_data(db)
+    results = import_directory(db, delivery)
+    assert all(result.status == "committed" for result in results)
+    truth = delivery / "ground_truth"
+    persons = {row["true_person_id"]: row for row in _csv(truth / "persons.csv")}
+
+    police = {
+        row["moi_case_no"]: (_iso(row["destination"]), "investigation", {row["exploitation_type"]})
+        for row in _csv(truth / "cases.csv")
+        if row["moi_case_no"]
+    }
+    assert police  # the demo has police cases
+    assert _stored_cases(db, "MOI") == police
+    by_destination = Counter(destination for destination, _k, _f in police.values())
+    stored_by_destination = Counter(d for d, _k, _f in _stored_cases(db, "MOI").values())
+    assert stored_by_destination == by_destination
+
+    # NGO shelters write "sex" or "labour" (every other form); HCC also where to
+    for agency, with_destination in (("CWCC", False), ("WHI", False), ("HCC", True)):
+        expected: dict[str, tuple[str | None, str, set[str]]] = {}
+        for record in _csv(truth / "records.csv"):
+            if record["agency"] != agency:
+                continue
+            person = persons[record["true_person_id"]]
+            if not person["exploitation_type"]:
+                continue
+            form = (
+                "sexual_exploitation"
+                if person["exploitation_type"] == "sexual_exploitation"
+                else "forced_labour"
+            )
+            destination = _iso(person["destination"]) if with_destination else None
+            expected[record["source_record_id"]] = (destination, "assistance", {form})
+        assert expected, agency
+        assert _stored_cases(db, agency) == expected, agency
+
+
+def test_exact_age_at_the_first_event_is_kept_where_the_birth_date_is_encrypted(
+    db: Database, delivery: Path
+) -> None:
+    """Ages come from the date of birth at import (it is encrypted after): never a year high."""
+    from datetime import date
+
+    from tipdata.access.protected import keyring_for, reveal_person_record
+
+    load_reference_data(db)
+    import_directory(db, delivery, imported_by="demo")
+    pr, event = metadata.tables["person_record"], metadata.tables["event"]
+    with db.connect() as connection:
+        rows = connection.execute(
+            sa.select(
+                pr.c.id,
+                pr.c.birth_date,
+                pr.c.age_years,
+                pr.c.age_reference_date,
+                sa.func.min(event.c.event_date),
+            )
+            .join(event, event.c.person_record_id == pr.c.id)
+            .where(pr.c.birth_date.is_not(None))
+            .group_by(pr.c.id, pr.c.birth_date, pr.c.age_years, pr.c.age_reference_date)
+        ).all()
+    cipher = keyring_for(db).cipher
+    assert len(rows) >= 10
+    for record_id, token, age, reference, first_event in rows:
+        birth = reveal_person_record(cipher, record_id, {"birth_date": token})["birth_date"]
+        assert isinstance(birth, date)
+        assert reference == first_event
+        exact = (
+            first_event.year
+            - birth.year
+            - ((first_event.month, first_event.day) < (birth.month, birth.day))
+        )
+        assert age == exact, record_id

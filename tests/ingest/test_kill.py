@@ -20,9 +20,10 @@ CHILD = """
 import sys
 from pathlib import Path
 from tipdata.ingest import import_file
+from tipdata.access.keys import MasterKey
 from tipdata.store import Database
 
-db = Database(sys.argv[1])
+db = Database(sys.argv[1], master_key=MasterKey(bytes(range(32))))  # tests.conftest's key
 marker = Path(sys.argv[4])
 
 def progress(step, done, total):

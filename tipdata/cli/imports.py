@@ -98,7 +98,7 @@ def provenance_command(
     from tipdata.ingest import parse_fact_id, provenance
 
     kind, record_id = parse_fact_id(record)
-    found = provenance(system_for(home).db, kind, record_id)
+    found = provenance(system_for(home).db, kind, record_id, actor=None)
     console.print(
         f"{found.kind} {found.record_id}: source {found.source}, record {found.source_key!r}, "
         f"file {found.file_name} row {found.row_number} (sha256 {found.file_sha256[:12]}…), "

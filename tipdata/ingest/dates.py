@@ -9,6 +9,7 @@ literal separators) and remembers the dates it has already parsed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 
 ISO_FORMAT = "%Y-%m-%d"
@@ -84,6 +85,8 @@ class DateParser:
         self.formats = list(formats) + ([ISO_FORMAT] if ISO_FORMAT not in formats else [])
         self._compiled = [(fmt, _compile(fmt)) for fmt in self.formats]
         self._cache: dict[str, date | None] = {}
+        self.cached: Callable[[str], date | None] = self._cache.get
+        """The date a text was already parsed to (None if not parsed yet or not a date)."""
 
     def parse(self, text: str) -> date | None:
         """The date ``text`` denotes, or None if no pattern matches (or it is impossible)."""
@@ -92,7 +95,7 @@ class DateParser:
             return cached  # type: ignore[return-value]
         result = self._parse(text)
         if len(self._cache) > 200_000:
-            self._cache.clear()
+            self._cache.clear()  # in place: ``cached`` stays bound to it
         self._cache[text] = result
         return result
 

@@ -100,6 +100,25 @@ class TableWriter:
                 row[position] = convert(row[position])
         self.pending.append(row)
 
+    def add_tuples(self, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Queue many rows given as tuples of ``columns`` (others take their defaults).
+
+        The fast path for child rows (hundreds of thousands of screening answers): no
+        dict is built per row.
+        """
+        positions = [self.columns.index(name) for name in columns]
+        if positions == list(range(len(self.columns))) and not self.conversions:
+            self.pending.extend(rows)  # already in the table's column order
+            return
+        template = list(self.defaults)
+        for values in rows:
+            row = template.copy()
+            for position, value in zip(positions, values, strict=True):
+                row[position] = value
+            for position, convert in self.conversions:
+                row[position] = convert(row[position])
+            self.pending.append(row)
+
     def flush(self) -> int:
         """Write the queued rows; return how many were written."""
         rows = self.pending

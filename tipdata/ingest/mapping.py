@@ -38,7 +38,9 @@ BUILTIN_DIR = Path(__file__).parent / "sources"
 RecordKind = Literal["person_record", "case", "charge", "event", "referral", "screening"]
 """What a mapped record becomes; each kind is one table of the store."""
 
-LookupList = Literal["province", "country", "agency", "exploitation_type", "law_article"]
+LookupList = Literal[
+    "province", "country", "agency", "exploitation_type", "law_article", "destination"
+]
 """Code lists an expression may look a value up in."""
 
 Scalar = str | int | float | bool | None
@@ -366,6 +368,9 @@ class Mapping(_Strict):
     value_maps: dict[str, dict[str, Scalar]] = Field(default_factory=dict)
     records: list[RecordSpec] = Field(default_factory=list)
     """Records made from each row; none keeps only the raw source records (aggregates)."""
+    protected_columns: list[str] = Field(default_factory=list)
+    """Source columns no field reads that still identify a person (free-text notes, phone
+    numbers): encrypted in the stored raw rows, like the columns of protected fields."""
 
     # Where the mapping came from; not part of the YAML.
     path: Path | None = Field(default=None, exclude=True)
@@ -405,6 +410,11 @@ def _maps_used(spec: RecordSpec) -> set[str]:
 
 def _refs_used(spec: RecordSpec) -> set[str]:
     return {node.ref for node in _walk(spec) if isinstance(node, RefExpr)}
+
+
+def expression_columns(expr: Any) -> list[str]:
+    """Every column name an expression (or condition) reads."""
+    return _columns(expr)
 
 
 def _columns(expr: Any) -> list[str]:

@@ -27,12 +27,14 @@ import logging
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import sqlalchemy as sa
 
+from tipdata.access.keys import PERSON_RECORD_PROTECTED, Keyring
+from tipdata.access.protected import keyring_in, protect_payload, protect_person_record
 from tipdata.errors import DataFileError
 from tipdata.ingest.dialect import (
     CHUNK_ROWS,
@@ -42,9 +44,17 @@ from tipdata.ingest.dialect import (
     import_session,
 )
 from tipdata.ingest.lookups import Lookups, lookups_for
-from tipdata.ingest.mapping import Mapping, builtin_mappings, get_mapping, load_mapping
+from tipdata.ingest.mapping import (
+    BirthExpr,
+    Mapping,
+    RecordSpec,
+    builtin_mappings,
+    expression_columns,
+    get_mapping,
+    load_mapping,
+)
 from tipdata.ingest.readers import ImportFileError, check_required_columns, open_table
-from tipdata.ingest.validate import ImportIssue, RowOutcome, RowValidator
+from tipdata.ingest.validate import ImportIssue, RowOutcome, RowValidator, StagedRecord
 from tipdata.model.enums import ImportStatus
 
 if TYPE_CHECKING:
@@ -81,6 +91,9 @@ class ImportResult:
         rows_rejected: rows with an error.
         error_count: all errors found (``issues`` keeps the first 1000).
         issues: the errors, with file, row, column and value.
+        warning_count: all warnings (values stored as written but not resolved, such
+            as a law article not in the catalogue); ``warnings`` keeps the first 1000.
+        warnings: the warnings, with file, row, column and value.
         quarantine_file: the CSV of rejected rows (``accept_valid_rows`` only).
     """
 
@@ -99,6 +112,8 @@ class ImportResult:
     error_count: int = 0
     issues: list[ImportIssue] = field(default_factory=list)
     quarantine_file: Path | None = None
+    warning_count: int = 0
+    warnings: list[ImportIssue] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -119,6 +134,8 @@ class ImportResult:
         }[self.status]
         if self.dry_run and self.status == "rejected":
             verdict = f"{self.error_count} errors (dry run, nothing stored)"
+        if self.warning_count:
+            counts += f"; {self.warning_count} warnings"
         return f"{self.file.name} [{self.source}]: {verdict}; {counts}"
 
 
@@ -159,8 +176,43 @@ def _tables() -> dict[str, sa.Table]:
     return dict(metadata.tables)
 
 
+def protected_source_columns(mapping: Mapping) -> frozenset[str]:
+    """The source columns whose cells are encrypted in stored raw rows.
+
+    Every column read by an expression that fills a protected person-record field
+    (:data:`~tipdata.access.keys.PERSON_RECORD_PROTECTED`, or the ``birth`` pseudo-field,
+    which may hold a date of birth), plus the mapping's ``protected_columns`` (free-text
+    notes, phone numbers, ... that no field reads).
+
+    Args:
+        mapping: the source mapping.
+
+    Returns:
+        Column names as they appear in the file's header.
+    """
+    found: set[str] = set(mapping.protected_columns)
+    for spec in mapping.records:
+        found.update(_protected_columns_of(spec))
+    return frozenset(found)
+
+
+def _protected_columns_of(spec: RecordSpec) -> set[str]:
+    if spec.kind != "person_record":
+        return set()
+    found: set[str] = set()
+    for name, expr in spec.fields.items():
+        if name in PERSON_RECORD_PROTECTED or isinstance(expr, BirthExpr):
+            found.update(expression_columns(expr))
+    return found
+
+
 class _Writer:
-    """Writes chunks of validated rows inside the import's transaction."""
+    """Writes chunks of validated rows inside the import's transaction.
+
+    Protected values are encrypted here, on their way to the database: person-record
+    identities with the record's (pre-allocated) id, protected raw-row cells with the
+    source record's id (see :mod:`tipdata.access.protected`).
+    """
 
     def __init__(
         self,
@@ -170,18 +222,23 @@ class _Writer:
         run_id: int | None,
         agency_id: int,
         write: bool,
+        keyring: Keyring,
+        protected_columns: frozenset[str] = frozenset(),
     ) -> None:
         self.connection = connection
         self.source_id = source_id
         self.run_id = run_id
         self.agency_id = agency_id
         self.write = write
+        self.keyring = keyring
+        self.protected_columns = protected_columns
         self.tables = _tables()
         self.ids = IdAllocator(connection) if write else None
         self._writers: dict[str, TableWriter] = {}
         self.case_ids: dict[str, tuple[int, int | None]] = {}
         """case number -> (case id, source record that created it)."""
-        self.case_exploitations: dict[int, set[str]] = {}
+        self._cases_made: set[tuple[int, int]] = set()
+        """(case id, source record id): the cases each row written so far makes."""
 
     def writer(self, table: str) -> TableWriter:
         """The bulk writer of one table (made once per import)."""
@@ -206,6 +263,23 @@ class _Writer:
                 found[key] = (record_id, digest, version)
         return found
 
+    def payload_digest(self, outcome: RowOutcome) -> str:
+        """The keyed digest of a row's raw values (what ``payload_sha256`` stores)."""
+        text = outcome.payload_json
+        if text is None:
+            from tipdata.ingest.validate import canonical_json
+
+            text = canonical_json(outcome.payload)
+        return self.keyring.blind_index.payload_digest(text)
+
+    def _stored_payload(self, source_record_id: int, outcome: RowOutcome) -> object:
+        """A new raw row for the bulk writer: protected cells encrypted, else its JSON text."""
+        if not any(outcome.payload.get(column) for column in self.protected_columns):
+            return outcome.payload_json or outcome.payload
+        return protect_payload(
+            self.keyring.cipher, source_record_id, outcome.payload, self.protected_columns
+        )
+
     def _take(self, table: str, count: int) -> list[int]:
         assert self.ids is not None
         return self.ids.take(self.tables[table], count)
@@ -229,7 +303,12 @@ class _Writer:
                     .values(
                         import_run_id=self.run_id,
                         row_number=outcome.row_number,
-                        payload=outcome.payload,
+                        payload=protect_payload(
+                            self.keyring.cipher,
+                            record_id,
+                            outcome.payload,
+                            self.protected_columns,
+                        ),
                         payload_sha256=outcome.payload_sha256,
                         version=version + 1,
                     )
@@ -246,7 +325,7 @@ class _Writer:
                         "import_run_id": self.run_id,
                         "first_import_run_id": self.run_id,
                         "row_number": outcome.row_number,
-                        "payload": outcome.payload_json or outcome.payload,
+                        "payload": self._stored_payload(record_id, outcome),
                         "payload_sha256": outcome.payload_sha256,
                         "version": 1,
                     }
@@ -254,6 +333,8 @@ class _Writer:
                 owned.append((outcome, record_id))
             records.flush()
         self._write_records(owned)
+        if updated:
+            self._retire_cases(updated_ids)
 
     def _keep_old_versions(self, source_record_ids: list[int]) -> None:
         """Copy the stored payloads about to be replaced into the version history."""
@@ -296,7 +377,7 @@ class _Writer:
                 .delete()
                 .where(t["screening_answer"].c.screening_id.in_(screenings))
             )
-            for name in ("screening", "referral", "event", "charge"):
+            for name in ("screening", "referral", "event", "charge", "case_exploitation"):
                 self.connection.execute(
                     t[name].delete().where(t[name].c.source_record_id.in_(batch))
                 )
@@ -311,10 +392,9 @@ class _Writer:
             )
 
     def _known_cases(self, numbers: set[str]) -> None:
-        """Load the stored cases (and their exploitation types) among ``numbers``."""
+        """Load the stored cases among ``numbers`` (id and creating source record)."""
         unknown = [n for n in numbers if n not in self.case_ids]
         case = self.tables["case"]
-        exploitation = self.tables["case_exploitation"]
         for batch in chunked(unknown):
             rows = self.connection.execute(
                 sa.select(case.c.case_number, case.c.id, case.c.source_record_id).where(
@@ -323,15 +403,54 @@ class _Writer:
             ).all()
             for number, case_id, owner_record in rows:
                 self.case_ids[number] = (case_id, owner_record)
-                self.case_exploitations.setdefault(case_id, set())
-            found = [case_id for _n, case_id, _o in rows]
-            if found:
-                for case_id, code in self.connection.execute(
-                    sa.select(exploitation.c.case_id, exploitation.c.exploitation_type).where(
-                        exploitation.c.case_id.in_(found)
+
+    def _retire_cases(self, source_record_ids: list[int]) -> None:
+        """Cases created by corrected rows that no longer make them: hand over or delete.
+
+        A corrected row whose case number changed leaves its old case behind. If other
+        source records still refer to that case (people, charges, events, forms of
+        exploitation), the lowest of them becomes the case's source record; otherwise
+        the case is deleted.
+        """
+        t = self.tables
+        case = t["case"]
+        stale: list[tuple[int, str]] = []
+        for batch in chunked(source_record_ids):
+            stale += [
+                (case_id, number)
+                for case_id, number, creator in self.connection.execute(
+                    sa.select(case.c.id, case.c.case_number, case.c.source_record_id).where(
+                        case.c.source_record_id.in_(batch)
                     )
-                ):
-                    self.case_exploitations[case_id].add(code)
+                )
+                if (case_id, creator) not in self._cases_made
+            ]
+        if not stale:
+            return
+        person, link = t["person_record"], t["case_person"]
+        for case_id, number in stale:
+            referring = sa.union(
+                *(
+                    sa.select(t[name].c.source_record_id).where(t[name].c.case_id == case_id)
+                    for name in ("event", "charge", "case_exploitation")
+                ),
+                sa.select(person.c.source_record_id)
+                .join(link, link.c.person_record_id == person.c.id)
+                .where(link.c.case_id == case_id),
+            ).subquery()
+            heir = self.connection.execute(
+                sa.select(sa.func.min(referring.c.source_record_id))
+            ).scalar()
+            if heir is None:
+                for name in ("case_exploitation", "case_person"):
+                    self.connection.execute(t[name].delete().where(t[name].c.case_id == case_id))
+                self.connection.execute(case.delete().where(case.c.id == case_id))
+                self.case_ids.pop(number, None)
+            else:
+                self.connection.execute(
+                    case.update().where(case.c.id == case_id).values(source_record_id=heir)
+                )
+                self.case_ids[number] = (case_id, heir)
 
     def _write_records(self, owned: list[tuple[RowOutcome, int]]) -> None:
         """Write the derived records of a chunk: cases first, then what refers to them."""
@@ -349,7 +468,7 @@ class _Writer:
         pools = {kind: iter(self._take(kind, n)) for kind, n in counts.items()}
         case_table = self.tables["case"]
         cases = self.writer("case")
-        exploitations: list[tuple[int, str]] = []
+        exploitations: list[tuple[int, str, int]] = []
         case_people: list[tuple[int, int, str]] = []
         answers: list[tuple[int, str, str]] = []
         created_here: set[int] = set()
@@ -382,11 +501,10 @@ class _Writer:
                             .values(**record.values)
                         )
                 ids[record.name] = case_id
-                have = self.case_exploitations.setdefault(case_id, set())
-                for code in record.exploitation_types:
-                    if code not in have:
-                        have.add(code)
-                        exploitations.append((case_id, code))
+                self._cases_made.add((case_id, source_record_id))
+                # one row per form this source record states (it has none stored yet)
+                for code in dict.fromkeys(record.exploitation_types):
+                    exploitations.append((case_id, code, source_record_id))
             for record in outcome.records:
                 if record.kind != "case":
                     ids[record.name] = next(pools[record.kind])
@@ -399,6 +517,9 @@ class _Writer:
                 record_id = values["id"] = ids[record.name]
                 values["owner_agency_id"] = self.agency_id
                 values["source_record_id"] = source_record_id
+                if record.kind == "person_record":
+                    keep_age_at_first_event(record, outcome.records)
+                    protect_person_record(self.keyring, record_id, values)
                 self.writer(record.kind).add(values)
                 if record.case_ref is not None and record.case_ref.name in ids:
                     case_people.append(
@@ -415,15 +536,55 @@ class _Writer:
             if kind in counts:
                 self.writer(kind).flush()
         for name, rows, columns in (
-            ("case_exploitation", exploitations, ("case_id", "exploitation_type")),
+            (
+                "case_exploitation",
+                exploitations,
+                ("case_id", "exploitation_type", "source_record_id"),
+            ),
             ("case_person", case_people, ("case_id", "person_record_id", "role")),
             ("screening_answer", answers, ("screening_id", "indicator_code", "answer")),
         ):
             if rows:
                 writer = self.writer(name)
-                for row_id, row in zip(self._take(name, len(rows)), rows, strict=True):
-                    writer.add({"id": row_id, **dict(zip(columns, row, strict=True))})
+                row_ids = self._take(name, len(rows))
+                writer.add_tuples(
+                    ("id", *columns),
+                    [(row_id, *row) for row_id, row in zip(row_ids, rows, strict=True)],
+                )
                 writer.flush()
+
+
+def keep_age_at_first_event(person: StagedRecord, records: Iterable[StagedRecord]) -> None:
+    """Keep a person's exact age at the row's first event in clear, before the birth date is
+    encrypted.
+
+    The date of birth is a protected field; statistics and legal checks only need the
+    age at an event (child or adult at identification, at the offence). The birth year
+    alone (kept in clear) makes an age up to a year high, which moves 17-year-olds
+    among the adults. So when a row gives a date of birth and no age, the exact age at
+    the earliest dated event of the same row about this person is stored as
+    ``age_years`` at ``age_reference_date``.
+
+    Args:
+        person: the staged person record (its values are completed in place).
+        records: every staged record of the same row.
+    """
+    values = person.values
+    birth = values.get("birth_date")
+    if not isinstance(birth, date) or values.get("age_years") is not None:
+        return
+    days = [
+        day
+        for record in records
+        if record.kind == "event" and any(ref == person.name for _field, ref in record.refs)
+        for day in (record.values.get("event_date"),)
+        if isinstance(day, date) and day >= birth
+    ]
+    if not days:
+        return
+    day = min(days)
+    values["age_years"] = day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+    values["age_reference_date"] = day
 
 
 class _Quarantine:
@@ -580,8 +741,11 @@ def _run(
     source_table = tables["source"]
     run_table = tables["import_run"]
     write = not result.dry_run
+    master = db.master_key()
     try:
         with db.connect() as connection:
+            # in the import's transaction: a rejected import creates no data keys either
+            keyring = keyring_in(connection, master)
             source_id = connection.execute(
                 sa.select(source_table.c.id).where(source_table.c.code == mapping.source)
             ).scalar()
@@ -621,7 +785,13 @@ def _run(
                     .returning(run_table.c.id)
                 ).scalar_one()
             writer = _Writer(
-                connection, source_id=source_id, run_id=run_id, agency_id=agency_id, write=write
+                connection,
+                source_id=source_id,
+                run_id=run_id,
+                agency_id=agency_id,
+                write=write,
+                keyring=keyring,
+                protected_columns=protected_source_columns(mapping),
             )
             with import_session(connection):
                 _stream(
@@ -655,9 +825,7 @@ def _run(
                     rows_updated=result.rows_updated,
                     rows_unchanged=result.rows_unchanged,
                     rows_rejected=result.rows_rejected,
-                    message=(
-                        f"{result.rows_rejected} rows quarantined" if result.rows_rejected else None
-                    ),
+                    message=_run_message(result),
                 )
             )
             result.status = "committed"
@@ -675,6 +843,16 @@ def _run(
             "a value the database does not accept, or another import of this source "
             "at the same time (then import this file again)",
         ) from None
+
+
+def _run_message(result: ImportResult) -> str | None:
+    """The import run's note: quarantined rows and warnings, if any."""
+    parts = []
+    if result.rows_rejected:
+        parts.append(f"{result.rows_rejected} rows quarantined")
+    if result.warning_count:
+        parts.append(f"{result.warning_count} warnings (values kept as written, unresolved)")
+    return "; ".join(parts) or None
 
 
 def _stream(
@@ -695,6 +873,8 @@ def _stream(
     def flush() -> None:
         if not pending:
             return
+        for outcome in pending:
+            outcome.payload_sha256 = writer.payload_digest(outcome)
         existing = writer.existing([o.source_key for o in pending if o.source_key])
         new: list[RowOutcome] = []
         updated: list[tuple[RowOutcome, tuple[int, str, int]]] = []
@@ -717,6 +897,12 @@ def _stream(
     for row_number, raw in rows:
         result.rows_read += 1
         outcome = validator.validate(row_number, raw)
+        if outcome.issues:
+            warnings = [i for i in outcome.issues if i.severity == "warning"]
+            result.warning_count += len(warnings)
+            room = MAX_ISSUES_KEPT - len(result.warnings)
+            if warnings and room > 0:
+                result.warnings.extend(warnings[:room])
         key = outcome.source_key
         if key is not None:
             first = seen.get(key)

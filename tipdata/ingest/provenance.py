@@ -4,16 +4,30 @@ Every person record, case, charge, event, referral and screening refers to the
 :class:`~tipdata.store.SourceRecord` (one row of one agency file) that produced it;
 the source record keeps the row's raw values, its payload hash and every earlier
 version with the import run that brought it.
+
+Identifying cells of a raw row are stored encrypted (see
+:mod:`tipdata.access.protected`): :func:`provenance` decrypts them, in memory, only
+for a reader who may see identities, shows ``[protected]`` to others, and audits
+the read.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 
+from tipdata.access import audit
+from tipdata.access.policy import Actor, can
+from tipdata.access.protected import (
+    has_protected_cells,
+    keyring_for,
+    mask_payload,
+    reveal_payload,
+)
 from tipdata.errors import TipdataError
 
 if TYPE_CHECKING:
@@ -113,14 +127,20 @@ def _tables() -> dict[str, sa.Table]:
     return dict(metadata.tables)
 
 
-def provenance(db: Database, kind: FactKind, record_id: int) -> Provenance:
+def provenance(db: Database, kind: FactKind, record_id: int, *, actor: Actor | None) -> Provenance:
     """Trace a stored fact back to its file, row and import run.
+
+    Protected cells of the raw rows are decrypted only when the reader may see
+    identities (``persons:read_identity``; the local operator may), else shown as
+    ``[protected]``. A row holding protected cells is audited (``read_protected`` or
+    ``read``, the source record id only).
 
     Args:
         db: the database.
         kind: ``person_record``, ``case``, ``charge``, ``event``, ``referral``,
             ``screening`` or ``source_record``.
         record_id: the fact's id.
+        actor: the reader; None for the local operator (full access, still audited).
 
     Returns:
         The provenance, with the full payload history.
@@ -202,6 +222,7 @@ def provenance(db: Database, kind: FactKind, record_id: int) -> Provenance:
             recorded_at=record.started_at,
         )
     )
+    history, current = _shown_payloads(db, actor, record.id, history)
     return Provenance(
         kind=kind,
         record_id=record_id,
@@ -214,9 +235,40 @@ def provenance(db: Database, kind: FactKind, record_id: int) -> Provenance:
         import_run_id=record.import_run_id,
         first_import_run_id=record.first_import_run_id,
         version=record.version,
-        payload=record.payload,
+        payload=current,
         history=history,
     )
+
+
+def _shown_payloads(
+    db: Database, actor: Actor | None, source_record_id: int, history: list[PayloadVersion]
+) -> tuple[list[PayloadVersion], dict[str, Any]]:
+    """The versions as the reader may see them (decrypted or masked), and the current one."""
+    if not any(has_protected_cells(v.payload) for v in history):
+        return history, history[-1].payload
+    identity = actor is None or can(actor, "persons:read_identity")
+    cipher = keyring_for(db).cipher if identity else None
+    shown = [
+        dataclasses.replace(
+            v,
+            payload=(
+                reveal_payload(cipher, source_record_id, v.payload)
+                if cipher is not None
+                else mask_payload(v.payload)
+            ),
+        )
+        for v in history
+    ]
+    with db.session() as session:
+        audit.record(
+            session,
+            actor,
+            "read_protected" if identity else "read",
+            "source_record",
+            [source_record_id],
+            {"versions": len(history)},
+        )
+    return shown, shown[-1].payload
 
 
 def list_import_runs(db: Database, *, source: str | None = None) -> list[ImportRunSummary]:

@@ -112,7 +112,8 @@ def _field_of(column: sa.Column[object]) -> TargetField:
         if target in _REF_KINDS:
             return TargetField(column.name, "ref", required, ref_kind=_REF_KINDS[target])
         return TargetField(column.name, _FOREIGN_TYPES.get(target, "text"), required)
-    column_type = column.type
+    # a protected column holds ciphertext: check the value against its plaintext type
+    column_type = column.info.get("plaintext_type", column.type)
     if isinstance(column_type, sa.Enum):
         return TargetField(column.name, "enum", required, choices=tuple(column_type.enums))
     if isinstance(column_type, sa.Boolean):

@@ -9,8 +9,10 @@ issue names the file, the spreadsheet row, the column and the one offending valu
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import json.encoder
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,9 +50,18 @@ MAX_AGE = 110
 """Ages above this are errors (a typo such as 240 for 24, or a year in the age column)."""
 
 MIN_YEAR = 1880
+_CACHE_LIMIT = 100_000
+"""Distinct cell texts remembered per expression (dates of birth, ages) before starting over."""
+LENIENT_TYPES = frozenset({"law_article"})
+"""Field types whose unknown values are warnings, not errors: the row is stored with the
+field empty (a court's article not in the catalogue is kept as written in
+``article_text`` and counted)."""
 MAX_VALUE_SHOWN = 80
 
 Severity = Literal["error", "warning"]
+
+_encode_text: Callable[[str], str] = json.encoder.encode_basestring
+"""JSON string literal of a text, non-ASCII kept (what ``json.dumps(ensure_ascii=False)`` uses)."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +165,45 @@ def canonical_json(payload: dict[str, str]) -> str:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+class CanonicalJson:
+    """:func:`canonical_json`, fast for the rows of one file (same columns every row).
+
+    The sorted, encoded keys are prepared once per header; each row then costs one
+    C-level string encoding per cell. Rows with other keys or non-text values fall
+    back to :func:`canonical_json`, so the text is always identical to it.
+    """
+
+    __slots__ = ("_keys", "_order", "_prefixes")
+
+    def __init__(self) -> None:
+        """Start with no header seen."""
+        self._keys: tuple[str, ...] = ()
+        self._order: list[str] = []
+        self._prefixes: list[str] = []
+
+    def __call__(self, payload: dict[str, str]) -> str:
+        """The canonical JSON of ``payload``."""
+        keys = tuple(payload)
+        if keys != self._keys:
+            if not all(key.__class__ is str for key in keys):
+                return canonical_json(payload)
+            self._keys = keys
+            self._order = sorted(keys)
+            self._prefixes = [
+                ("{" if i == 0 else ",") + _encode_text(key) + ":"
+                for i, key in enumerate(self._order)
+            ]
+        parts: list[str] = []
+        for prefix, key in zip(self._prefixes, self._order, strict=True):
+            value = payload[key]
+            if value.__class__ is not str:
+                return canonical_json(payload)
+            parts.append(prefix)
+            parts.append(_encode_text(value))
+        parts.append("}" if parts else "{}")
+        return "".join(parts)
+
+
 def payload_hash(payload: dict[str, str]) -> str:
     """SHA-256 of the canonical JSON of a raw row (UTF-8)."""
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
@@ -254,10 +304,15 @@ class _Compiler:
         default = expr.default
         if expr.map:
             translate = self.mapper(expr.map, column)
+            exact = self.value_maps[expr.map][0]
 
             def mapped(row: Row) -> Any:
                 value = row.get(column)
-                return translate(value) if value else default
+                if not value:
+                    return default
+                # the common case inline: the code exactly as in the map
+                found = exact.get(value, _ABSENT)
+                return translate(value) if found is _ABSENT else found
 
             return mapped
 
@@ -309,10 +364,15 @@ class _Compiler:
         parser = self.dates(expr.formats)
         column = _source_column(expr.date)
 
+        parsed_before = parser.cached
+
         def parse(row: Row) -> date | None:
             value = inner(row)
             if value is None or isinstance(value, date):
                 return value
+            found = parsed_before(value)
+            if found is not None:
+                return found
             return self.parse_date(parser, str(value), column)
 
         return parse
@@ -360,23 +420,19 @@ class _Compiler:
         parser = self.dates(expr.formats)
         column = _source_column(expr.birth)
 
-        def birth(row: Row) -> Birth | None:
-            value = inner(row)
-            if value is None:
-                return None
-            if isinstance(value, date):
-                return Birth(birth_date=value)
-            text = str(value)
+        known: dict[str, Birth | int] = {}
+        """Cell text -> what it says: a Birth (date or year) or an age (needs ``at``)."""
+
+        def read(text: str) -> Birth | int:
             number = _to_int(text)
             if number is not None and len(text.strip()) == 4 and number >= MIN_YEAR:
                 if number > date.today().year:
                     raise CellError(column, text, f"birth year {number} is in the future")
                 return Birth(birth_year=number)
             if number is not None:
-                return Birth(
-                    age_years=_check_age(number, column),
-                    age_reference_date=at(row) if at is not None else None,
-                )
+                checked = _check_age(number, column)
+                assert checked is not None
+                return checked
             parsed = parser.parse(text)
             if parsed is None:
                 raise CellError(
@@ -388,6 +444,23 @@ class _Compiler:
             if parsed > date.today():
                 raise CellError(column, text, f"date of birth {parsed} is in the future")
             return Birth(birth_date=parsed)
+
+        def birth(row: Row) -> Birth | None:
+            value = inner(row)
+            if value is None:
+                return None
+            if isinstance(value, date):
+                return Birth(birth_date=value)
+            text = value if value.__class__ is str else str(value)
+            said = known.get(text)
+            if said is None:
+                said = read(text)  # an error is raised, never cached
+                if len(known) > _CACHE_LIMIT:
+                    known.clear()
+                known[text] = said
+            if said.__class__ is int:
+                return Birth(age_years=said, age_reference_date=at(row) if at is not None else None)
+            return said  # type: ignore[return-value]
 
         return birth
 
@@ -535,6 +608,8 @@ def _to_number(text: str, column: str | None) -> int | float:
 
 
 _TRUE = {"yes", "y", "true", "1", "x", "t"}
+_ABSENT = object()
+_ANSWERS = frozenset({"yes", "no", "unknown"})
 _FALSE = {"no", "n", "false", "0", "f", ""}
 
 
@@ -548,6 +623,8 @@ class _CompiledField:
     column: str | None
     convert: Callable[[Any], Any]
     slot: int
+    lenient: bool = False
+    """An unresolved value is a warning and the field stays empty (law articles)."""
 
 
 @dataclass
@@ -559,6 +636,15 @@ class _CompiledRecord:
     answers: list[tuple[str, Evaluator, str | None]]
     defaults: dict[str, Any]
     required: list[tuple[str, str | None]]
+    steps: list[tuple[str, Evaluator, Callable[[Any], Any], int, bool]] = field(
+        default_factory=list
+    )
+    """The fields as plain tuples (name, evaluate, convert, slot, lenient): the hot loop."""
+
+    def __post_init__(self) -> None:
+        self.steps = [
+            (f.target.name, f.evaluate, f.convert, f.slot, f.lenient) for f in self.fields
+        ]
 
 
 class RowValidator:
@@ -617,6 +703,7 @@ class RowValidator:
                         column,
                         self._converter(target_field, column),
                         _slot_of(spec.kind, target_field),
+                        lenient=target_field.type in LENIENT_TYPES,
                     )
                 )
             defaults: dict[str, Any] = {}
@@ -650,6 +737,11 @@ class RowValidator:
         self._required_fields = {
             c.spec.ref_name: {name for name, _column in c.required} for c in self._records
         }
+        self._conditional = any(spec.when is not None for spec in mapping.records)
+        """Some record may not be made: refs to it must be checked row by row."""
+        used = mapping.columns_used()
+        self._used_columns: list[str] | None = sorted(used) if used else None
+        self._canonical = CanonicalJson()
 
     def validate(self, row_number: int, raw: dict[str, str]) -> RowOutcome:
         """Validate one row and stage its records.
@@ -661,7 +753,7 @@ class RowValidator:
         Returns:
             The outcome; ``outcome.valid`` is False when any error was found.
         """
-        row = {column: value.strip() for column, value in raw.items()}
+        row = self._row_of(raw)
         issues: list[ImportIssue] = []
         source_key: str | None = None
         try:
@@ -685,11 +777,22 @@ class RowValidator:
             record = self._record(compiled, row, row_number, issues)
             if record is not None:
                 records.append(record)
-        if not issues and (len(records) > 1 or any(r.refs for r in records)):
+        if (
+            self._conditional
+            and (len(records) > 1 or any(r.refs for r in records))
+            and not any(issue.severity == "error" for issue in issues)
+        ):
             self._check_refs(records, row_number, issues)
-        canonical = canonical_json(raw)
+        canonical = self._canonical(raw)
         digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
         return RowOutcome(row_number, source_key, raw, digest, records, issues, canonical)
+
+    def _row_of(self, raw: dict[str, str]) -> Row:
+        """The cells the mapping reads, stripped (the payload keeps them as read)."""
+        used = self._used_columns
+        if used is None:
+            return {column: value.strip() for column, value in raw.items()}
+        return {column: value.strip() for column in used if (value := raw.get(column)) is not None}
 
     def _check_refs(
         self, records: list[StagedRecord], row_number: int, issues: list[ImportIssue]
@@ -732,60 +835,73 @@ class RowValidator:
         values: dict[str, Any] = dict(compiled.defaults)
         record = StagedRecord(spec.kind, spec.ref_name, values)
         ok = True
-        for item in compiled.fields:
+        for name, evaluate, convert, slot, lenient in compiled.steps:
             try:
-                value = item.convert(item.evaluate(row))
+                value = convert(evaluate(row))
             except CellError as error:
-                issues.append(self._issue(row_number, error.column, error.value, error.message))
+                issue = self._issue(row_number, error.column, error.value, error.message)
+                if lenient:
+                    issues.append(dataclasses.replace(issue, severity="warning"))
+                    continue
+                issues.append(issue)
                 ok = False
                 continue
             if value is None:
                 continue
-            slot = item.slot
             if slot == _PLAIN:
-                if isinstance(value, Ref):
-                    record.refs.append((item.target.name, value.name))
+                if value.__class__ is Ref:
+                    record.refs.append((name, value.name))
                 else:
-                    values[item.target.name] = value
+                    values[name] = value
             elif slot == _BIRTH:
-                if value is not None:
-                    for name in ("birth_date", "birth_year", "age_years", "age_reference_date"):
-                        part = getattr(value, name)
-                        if part is not None:
-                            values[name] = part
+                if value.birth_date is not None:
+                    values["birth_date"] = value.birth_date
+                if value.birth_year is not None:
+                    values["birth_year"] = value.birth_year
+                if value.age_years is not None:
+                    values["age_years"] = value.age_years
+                if value.age_reference_date is not None:
+                    values["age_reference_date"] = value.age_reference_date
             elif slot == _CASE_REF:
                 record.case_ref = value
             elif slot == _CASE_ROLE:
                 record.case_role = value
             else:
                 record.exploitation_types = value
-        for code, evaluate, column in compiled.answers:
-            try:
-                answer = evaluate(row)
-            except CellError as error:
-                issues.append(self._issue(row_number, error.column, error.value, error.message))
-                ok = False
-                continue
-            if answer is None:
-                continue
-            answer = str(answer).strip().lower()
-            if answer not in ("yes", "no", "unknown"):
-                issues.append(
-                    self._issue(
-                        row_number,
-                        column,
-                        answer,
-                        f"answer to indicator {code!r} must be yes, no or unknown "
-                        "(use a value map)",
-                    )
-                )
-                ok = False
-                continue
-            record.answers[code] = answer
+        if compiled.answers:
+            answers = record.answers
+            for code, evaluate, column in compiled.answers:
+                try:
+                    answer = evaluate(row)
+                except CellError as error:
+                    issues.append(self._issue(row_number, error.column, error.value, error.message))
+                    ok = False
+                    continue
+                if answer is None:
+                    continue
+                if answer not in _ANSWERS:
+                    answer = str(answer).strip().lower()
+                    if answer not in _ANSWERS:
+                        issues.append(
+                            self._issue(
+                                row_number,
+                                column,
+                                answer,
+                                f"answer to indicator {code!r} must be yes, no or unknown "
+                                "(use a value map)",
+                            )
+                        )
+                        ok = False
+                        continue
+                answers[code] = answer
         if not ok:
             return None
-        for name, column in compiled.required:
-            if name not in values and all(name != f for f, _n in record.refs):
+        missing = [(name, column) for name, column in compiled.required if name not in values]
+        if missing:
+            referred = {field_name for field_name, _n in record.refs}
+            for name, column in missing:
+                if name in referred:
+                    continue
                 issues.append(
                     self._issue(
                         row_number,

@@ -105,10 +105,16 @@ class ChargeOutcome(StrEnum):
 
 
 class CaseKind(StrEnum):
-    """Whether a case is a police investigation or a court case."""
+    """Whether a case is a police investigation, a court case or an assistance case file.
+
+    An *assistance* case is a shelter's or social service's file on a victim (e.g. an
+    NGO intake): it carries the form of exploitation and destination the service
+    recorded, and is never counted as an investigation.
+    """
 
     INVESTIGATION = "investigation"
     COURT = "court"
+    ASSISTANCE = "assistance"
 
 
 class ReferralStatus(StrEnum):
