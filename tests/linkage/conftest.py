@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from tests.protected import protect_new_person_records
 from tipdata.codelists import load_codelists, load_law_catalogue
 from tipdata.store import Agency, Database, ImportRun, PersonRecord, Source, SourceRecord
 from tipdata.store.refdata import sync_reference_data
@@ -89,7 +90,7 @@ def add_records(linkage_db: Database) -> AddRecords:
                     province_code=province,
                 )
                 session.add(record)
-                session.flush()
+                protect_new_person_records(session, linkage_db.master_key())
                 ids.append(record.id)
         return ids
 

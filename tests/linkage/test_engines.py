@@ -47,9 +47,9 @@ def test_spark_and_duckdb_give_the_same_persons(
 ) -> None:
     add_records(fifty_records())
 
-    duck = link(linkage_db, engine="duckdb", mode="full")
+    duck = link(linkage_db, engine="duckdb", mode="full", actor=None)
     by_duckdb = persons_by_key(linkage_db)
-    spark = link(linkage_db, engine="spark", mode="full")
+    spark = link(linkage_db, engine="spark", mode="full", actor=None)
     by_spark = persons_by_key(linkage_db)
 
     assert (duck.engine, spark.engine) == ("duckdb", "spark")

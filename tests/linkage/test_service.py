@@ -59,9 +59,9 @@ def test_link_finds_the_people_and_ids_stay_across_a_rerun(
 ) -> None:
     add_records(PEOPLE)
 
-    first = link(linkage_db, mode="full")
+    first = link(linkage_db, mode="full", actor=None)
     assigned = persons_by_key(linkage_db)
-    second = link(linkage_db, mode="full")
+    second = link(linkage_db, mode="full", actor=None)
 
     assert groups(assigned) == TRUE_GROUPS
     assert (first.records, first.persons, first.persons_created) == (10, 6, 6)
@@ -79,14 +79,14 @@ def test_a_reviewers_decision_survives_a_rerun(
     linkage_db: Database, add_records: AddRecords
 ) -> None:
     add_records(PEOPLE)
-    link(linkage_db, mode="full")
+    link(linkage_db, mode="full", actor=None)
     before = persons_by_key(linkage_db)
     pair = _manual_pair_between(linkage_db, "P-1", "S-1")
 
     decide_pair(
         linkage_db, pair, "different", actor=None, reviewer="officer", reason="different mothers"
     )
-    link(linkage_db, mode="full")
+    link(linkage_db, mode="full", actor=None)
     after = persons_by_key(linkage_db)
 
     assert after["P-1"] != after["S-1"]
@@ -133,12 +133,12 @@ def test_incremental_import_links_to_existing_persons(
     linkage_db: Database, add_records: AddRecords
 ) -> None:
     add_records(PEOPLE)
-    link(linkage_db, mode="full")
+    link(linkage_db, mode="full", actor=None)
     before = persons_by_key(linkage_db)
 
     add_records([("court", "C-1", "victim", "Chanthy Sok", "female", 1991, "01"),
                  ("court", "C-9", "victim", "Ly Bopha", "female", 1999, "08")])  # fmt: skip
-    run = link(linkage_db)
+    run = link(linkage_db, actor=None)
 
     after = persons_by_key(linkage_db)
     assert run.mode == "incremental" and run.new_records == 2
@@ -147,11 +147,68 @@ def test_incremental_import_links_to_existing_persons(
     assert {k: after[k] for k in before} == before
 
 
+NEW_DELIVERY: list[tuple[str, str, str, str, str, int, str | None]] = [
+    ("court", "C-1", "victim", "Chanthy Sok", "female", 1991, "01"),
+    ("court", "C-2", "victim", "Nguyen Thi Lan", "female", 1988, "02"),
+    ("court", "C-9", "victim", "Ly Bopha", "female", 1999, "08"),
+    ("shelter", "S-9", "victim", "Ly Bopha", "female", 1999, "08"),
+]
+
+
+def test_an_incremental_run_gives_the_clusters_of_a_full_run(
+    linkage_db: Database, add_records: AddRecords
+) -> None:
+    add_records(PEOPLE)
+    link(linkage_db, mode="full", actor=None)
+    add_records(NEW_DELIVERY)
+
+    incremental = link(linkage_db, mode="incremental", actor=None)
+    after_incremental = persons_by_key(linkage_db)
+    full = link(linkage_db, mode="full", actor=None)
+
+    assert (incremental.records, incremental.new_records) == (14, 4)
+    assert (incremental.persons, incremental.persons_created) == (7, 1)
+    assert persons_by_key(linkage_db) == after_incremental
+    assert groups(after_incremental) == TRUE_GROUPS - {
+        frozenset({"P-1", "M-1", "S-1"}),
+        frozenset({"P-2", "M-2"}),
+    } | {
+        frozenset({"P-1", "M-1", "S-1", "C-1"}),
+        frozenset({"P-2", "M-2", "C-2"}),
+        frozenset({"C-9", "S-9"}),
+    }
+    assert (full.persons, full.persons_created, full.persons_merged, full.persons_split) == (
+        7,
+        0,
+        0,
+        0,
+    )
+
+
+def test_an_incremental_run_applies_a_same_decision_between_untouched_persons(
+    linkage_db: Database, add_records: AddRecords
+) -> None:
+    add_records(PEOPLE)
+    link(linkage_db, mode="full", actor=None)
+    before = persons_by_key(linkage_db)
+    decide_pair(linkage_db, _manual_pair_between(linkage_db, "P-5", "M-6"), "same", actor=None)
+    add_records([("court", "C-9", "victim", "Ly Bopha", "female", 1999, "08")])
+
+    run = link(linkage_db, mode="incremental", actor=None)
+    after = persons_by_key(linkage_db)
+
+    assert after["P-5"] == after["M-6"] == before["P-5"]
+    assert {k: after[k] for k in before if k != "M-6"} == {
+        k: v for k, v in before.items() if k != "M-6"
+    }
+    assert (run.persons, run.persons_created, run.persons_merged) == (6, 1, 1)
+
+
 def test_manual_merge_and_split_hold_on_the_next_run(
     linkage_db: Database, add_records: AddRecords
 ) -> None:
     add_records(PEOPLE)
-    link(linkage_db, mode="full")
+    link(linkage_db, mode="full", actor=None)
     with linkage_db.session() as session:
         public = dict(
             session.execute(
@@ -183,7 +240,7 @@ def test_manual_merge_and_split_hold_on_the_next_run(
         reviewer="officer",
         reason="twin sister",
     )
-    link(linkage_db, mode="full")
+    link(linkage_db, mode="full", actor=None)
 
     after = persons_by_key(linkage_db)
     assert after["P-5"] == after["M-6"]

@@ -40,6 +40,7 @@ def run(
             threshold=threshold,
             review_lower=review_lower,
             progress=progress,
+            actor=None,  # the local operator
         )
     table = Table("run", "engine", "mode", "records", "new", "pairs", "persons", "created",
                   "merged", "split", "to review", "seconds")  # fmt: skip

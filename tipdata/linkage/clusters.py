@@ -173,3 +173,43 @@ def assign_person_ids(
             target = max(where, key=lambda c: (overlap[(c, person)], str(c)))
             result.merged[person] = result.person_of_cluster[target]
     return result
+
+
+def records_to_recluster(
+    previous: Mapping[Record, int | None],
+    links: Iterable[tuple[Record, Record]],
+) -> set[Record]:
+    """The records an incremental run must re-cluster; every other person stays as it is.
+
+    In an incremental run each existing person is must-linked whole, so a person that no
+    link or must-link joins to another person or to a new record ends up, after
+    :func:`cluster_records`, as one cluster of exactly its records and keeps its id in
+    :func:`assign_person_ids`. Only the new records and the persons that some edge
+    joins to something else can change: clustering those alone gives the same persons
+    as clustering everything.
+
+    Args:
+        previous: record -> person id of the previous run (None: a new record); records
+            absent from it are ignored.
+        links: pairs that may join two records: scored links at or above the threshold
+            and must-links (reviewers' "same" decisions, manual merges).
+
+    Returns:
+        The new records and every record of a person touched by an edge that leaves it.
+
+    Examples:
+        >>> sorted(records_to_recluster({1: 7, 2: 7, 3: 8, 4: 9, 5: None}, [(5, 3), (1, 2)]))
+        [3, 5]
+    """
+    touched: set[int] = set()
+    for a, b in links:
+        if a not in previous or b not in previous:
+            continue
+        person_a, person_b = previous[a], previous[b]
+        if person_a is not None and person_a == person_b:
+            continue
+        if person_a is not None:
+            touched.add(person_a)
+        if person_b is not None:
+            touched.add(person_b)
+    return {record for record, person in previous.items() if person is None or person in touched}

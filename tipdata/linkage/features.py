@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
-from tipdata.linkage.ages import birth_year_range_from_fields
+from tipdata.access.crypto import FieldCipher
+from tipdata.access.keys import Keyring
+from tipdata.access.protected import keyring_for, reveal_person_record
+from tipdata.linkage.ages import InvalidAgeError
 from tipdata.linkage.names import clean
 from tipdata.linkage.romanise import romanisation_key
 from tipdata.store.database import Database
@@ -92,15 +94,18 @@ def record_key(source_record_id: int, role: str) -> str:
     return f"{source_record_id}:{role}"
 
 
-def load_person_records(db: Database, *, record_ids: Iterable[int] | None = None) -> pd.DataFrame:
+def load_person_records(
+    db: Database, *, record_ids: Iterable[int] | None = None, keyring: Keyring | None = None
+) -> pd.DataFrame:
     """Read person records for linkage, with their source code and source key.
 
-    This is the single read path of linkage: when names become protected at rest, this
-    is where they are decrypted, in memory.
+    This is the single read path of linkage: names and dates of birth are protected at
+    rest and decrypted here, in memory only (never written to disk).
 
     Args:
-        db: the database.
+        db: the database (opened with its master key).
         record_ids: only these person records (default: all).
+        keyring: the data keys (default: unwrapped from ``db``'s master key).
 
     Returns:
         One row per person record, with the columns of :data:`RECORD_COLUMNS`
@@ -135,13 +140,20 @@ def load_person_records(db: Database, *, record_ids: Iterable[int] | None = None
     )
     if record_ids is not None:
         query = query.where(pr.c.id.in_(list(record_ids)))
+    cipher = (keyring or keyring_for(db)).cipher
     with db.connect() as connection:
-        rows = connection.execute(query).all()
+        rows = [_revealed(cipher, row._mapping) for row in connection.execute(query)]
     frame = pd.DataFrame.from_records(rows, columns=list(RECORD_COLUMNS))
     if not frame.empty:
         frame["person_id"] = frame["person_id"].astype("Int64")
     log.info("loaded %d person records for linkage", len(frame))
     return frame
+
+
+def _revealed(cipher: FieldCipher, row: Any) -> tuple[Any, ...]:
+    """One loaded row with its protected columns decrypted, in ``RECORD_COLUMNS`` order."""
+    shown = reveal_person_record(cipher, row["record_id"], row)
+    return tuple(shown[column] for column in RECORD_COLUMNS)
 
 
 def _written_name(family: Any, given: Any, full: Any, khmer: Any) -> str:
@@ -184,21 +196,34 @@ class _NameKeys:
         return cleaned, key, sorted_key, compact, first, last, initials
 
 
-def _year_range(row: tuple[Any, ...]) -> tuple[int | None, int | None]:
-    birth_date, birth_year, age, reference = row
-    birth_date = None if pd.isna(birth_date) else birth_date
-    reference = None if pd.isna(reference) else reference
-    if isinstance(birth_date, pd.Timestamp):
-        birth_date = birth_date.date()
-    if isinstance(reference, pd.Timestamp):
-        reference = reference.date()
-    found = birth_year_range_from_fields(
-        birth_date=birth_date if isinstance(birth_date, date) else None,
-        birth_year=None if pd.isna(birth_year) else int(birth_year),
-        age=None if pd.isna(age) else int(age),
-        reference_date=reference if isinstance(reference, date) else None,
-    )
-    return found if found is not None else (None, None)
+def _birth_year_ranges(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Earliest and latest birth year of every record, vectorised.
+
+    The same rule as :func:`tipdata.linkage.ages.birth_year_range_from_fields`, most
+    precise first: a date of birth, else a birth year, else an age at a dated event
+    (two years, one on 31 December). Per-row Python took about 5 s per 100,000 records.
+
+    Raises:
+        InvalidAgeError: a record's range would come from a negative age.
+    """
+    birth = pd.to_datetime(frame["birth_date"], errors="coerce")
+    year = pd.to_numeric(frame["birth_year"], errors="coerce")
+    age = pd.to_numeric(frame["age_years"], errors="coerce")
+    at = pd.to_datetime(frame["age_reference_date"], errors="coerce")
+    from_age = birth.isna() & year.isna() & age.notna() & at.notna()
+    negative = from_age & (age < 0)
+    if negative.any():
+        raise InvalidAgeError(
+            f"person record {frame['record_id'][negative].iloc[0]}: age must be 0 or more, "
+            f"got {int(age[negative].iloc[0])}"
+        )
+    latest_from_age = at.dt.year - age
+    on_31_december = (at.dt.month == 12) & (at.dt.day == 31)
+    earliest_from_age = latest_from_age - (~on_31_december).astype("int64")
+    known = birth.dt.year.where(birth.notna(), year)
+    high = known.where(known.notna(), latest_from_age.where(from_age))
+    low = known.where(known.notna(), earliest_from_age.where(from_age))
+    return low.round().astype("Int64"), high.round().astype("Int64")
 
 
 def linkage_table(records: pd.DataFrame) -> pd.DataFrame:
@@ -230,16 +255,7 @@ def linkage_table(records: pd.DataFrame) -> pd.DataFrame:
         )
     ]
     name_values = [keys(name) for name in written]
-    years = [
-        _year_range(row)
-        for row in zip(
-            frame["birth_date"],
-            frame["birth_year"],
-            frame["age_years"],
-            frame["age_reference_date"],
-            strict=True,
-        )
-    ]
+    low, high = _birth_year_ranges(frame)
     out = pd.DataFrame(
         {
             "unique_id": frame["record_id"].astype("int64"),
@@ -263,10 +279,8 @@ def linkage_table(records: pd.DataFrame) -> pd.DataFrame:
         )
     ):
         out[column] = pd.array([v[index] or None for v in name_values], dtype="string")
-    low = pd.array([y[0] for y in years], dtype="Int64")
-    high = pd.array([y[1] for y in years], dtype="Int64")
-    out["birth_year_low"] = low
-    out["birth_year_high"] = high
+    out["birth_year_low"] = low.array
+    out["birth_year_high"] = high.array
     # The upper end: an age gives (year - age - 1, year - age); a date or year gives one year.
     out["birth_year"] = high
     out["birth_decade"] = out["birth_year"] // 10

@@ -115,7 +115,19 @@ def key_word(word: str, rules: tuple[KeyRule, ...] | None = None) -> str:
     Returns:
         The word's key.
     """
-    active = _default_key_rules() if rules is None else rules
+    if rules is None:
+        return _default_key_word(word)
+    return _apply_key_rules(word, rules)
+
+
+@lru_cache(maxsize=500_000)
+def _default_key_word(word: str) -> str:
+    """A word's key with the project table, cached (a few thousand words make most names)."""
+    return _apply_key_rules(word, _default_key_rules())
+
+
+def _apply_key_rules(word: str, active: tuple[KeyRule, ...]) -> str:
+    """Apply ``active`` rules until nothing changes (at most ``_MAX_PASSES`` passes)."""
     for _ in range(_MAX_PASSES):
         before = word
         for rule in active:

@@ -25,10 +25,19 @@ import sqlalchemy as sa
 from splink import Linker
 
 from tipdata.access import audit
+from tipdata.access.crypto import FieldCipher
 from tipdata.access.policy import Actor, can, require, scope_filter
-from tipdata.access.schemas import present_person_record
+from tipdata.access.protected import (
+    keyring_for,
+    person_record_values,
+    protect_evidence,
+    reveal_evidence,
+    reveal_person_record,
+    withhold_person_record,
+)
+from tipdata.access.schemas import PersonRecordForCaseWork, present_person_record
 from tipdata.errors import TipdataError
-from tipdata.linkage.clusters import assign_person_ids, cluster_records
+from tipdata.linkage.clusters import assign_person_ids, cluster_records, records_to_recluster
 from tipdata.linkage.engines import LinkageEngine, make_engine
 from tipdata.linkage.features import linkage_table, load_person_records
 from tipdata.linkage.settings import (
@@ -66,18 +75,22 @@ Mode = Literal["auto", "full", "incremental"]
 
 DEFAULT_THRESHOLD = 0.8
 """Match probability at or above which two records are one person."""
+WRITE_CHUNK = 50_000
+"""Rows per executemany when storing persons, record moves and events (bounds memory)."""
 DEFAULT_REVIEW_LOWER = 0.3
 """Pairs between this and the threshold go to the review queue."""
 LOCAL_OPERATOR = "operator"
 """The name kept on decisions made at the command line when no reviewer is given."""
 LINKAGE_OWNER = "NTF"
 """The agency that owns linkage rows: the National Task Force links for everyone."""
-COMPARISONS = ("name", "birth_year", "sex", "nationality", "province_code", "role")
+COMPARISONS = ("name", "birth_year", "sex", "province_code", "role")
+PROTECTED_EVIDENCE = {"name": ("name_clean", "name_sorted_key")}
+"""Evidence values that identify a person: stored encrypted (see ``access.protected``)."""
+
 EVIDENCE_VALUES = {
     "name": ("name_clean", "name_sorted_key"),
     "birth_year": ("birth_year_low", "birth_year_high"),
     "sex": ("sex",),
-    "nationality": ("nationality",),
     "province_code": ("province_code",),
     "role": ("role",),
 }
@@ -184,6 +197,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@audit.audits_denials("linkage_run")
 def link(
     db: Database,
     *,
@@ -194,6 +208,7 @@ def link(
     seed: int = DEFAULT_SEED,
     progress: Progress | None = None,
     started_by: str | None = None,
+    actor: Actor | None,
 ) -> LinkRun:
     """Link every person record into persons, keeping person ids stable.
 
@@ -211,15 +226,21 @@ def link(
         review_lower: pairs from this probability up to the threshold are queued for review.
         seed: seed of the u sampling (full runs).
         progress: ``progress(step, done, total)`` callback.
-        started_by: who started the run (kept on the run).
+        started_by: who started the run (kept on the run; default: the actor's username).
+        actor: who runs it (needs ``linkage:run``); None for the local operator (CLI,
+            demo), which holds every permission.
 
     Returns:
         The counts of the run.
 
     Raises:
+        AccessDenied: the actor lacks ``linkage:run`` (the refusal is audited).
         LinkageError: thresholds are invalid, the NTF agency is missing, or an
             incremental run has no trained model to use.
     """
+    _require(actor, "linkage:run")
+    if actor is not None and started_by is None:
+        started_by = actor.username
     if not 0 < review_lower <= threshold < 1:
         raise LinkageError(
             f"need 0 < review_lower <= threshold < 1, got {review_lower} and {threshold}"
@@ -236,7 +257,8 @@ def link(
     own_engine = not isinstance(engine, LinkageEngine)
     chosen: LinkageEngine = make_engine(engine) if isinstance(engine, str) else engine
     report("load records", 0, 1)
-    records = load_person_records(db)
+    keyring = keyring_for(db)
+    records = load_person_records(db, keyring=keyring)
     previous_model = _latest_model(db)
     has_persons = bool(records["person_id"].notna().any()) if len(records) else False
     if mode == "auto":
@@ -273,7 +295,7 @@ def link(
         since = lap("score", since)
         result.pairs_scored = len(pairs)
         report("cluster", 0, 1)
-        _cluster_and_store(db, run_id, owner, records, table, pairs, model, result)
+        _cluster_and_store(db, run_id, owner, records, table, pairs, model, result, keyring.cipher)
         lap("cluster and store", since)
         report("cluster", 1, 1)
     except Exception as exc:
@@ -410,17 +432,40 @@ def _cluster_and_store(
     pairs: pd.DataFrame,
     model: dict[str, Any],
     result: LinkRun,
+    cipher: FieldCipher,
 ) -> None:
     """Cluster, keep ids, write persons, record assignments, events and review pairs."""
-    record_ids = [int(r) for r in table["unique_id"]]
-    by_key = dict(zip(table["record_key"], record_ids, strict=True))
     must_keys, cannot_keys = _decided_pairs(db)
+    decided_keys = {key for pair in (*must_keys, *cannot_keys) for key in pair}
+    decided = table[table["record_key"].isin(decided_keys)]
+    by_key = dict(zip(decided["record_key"], decided["unique_id"].astype(int), strict=True))
     must = [(by_key[a], by_key[b]) for a, b in must_keys if a in by_key and b in by_key]
     cannot = [(by_key[a], by_key[b]) for a, b in cannot_keys if a in by_key and b in by_key]
     previous: dict[int, int | None] = {
         int(r): (None if pd.isna(p) else int(p))
         for r, p in zip(records["record_id"], records["person_id"], strict=True)
     }
+    links = [
+        (int(a), int(b), float(p))
+        for a, b, p in zip(
+            pairs["unique_id_l"], pairs["unique_id_r"], pairs["match_probability"], strict=True
+        )
+    ]
+    result.links = sum(1 for _a, _b, p in links if p >= result.threshold)
+    untouched_persons = 0
+    if result.mode == "incremental":
+        # Only new records and the persons an edge joins to something else can change
+        # (clusters.records_to_recluster); the rest keep their person as it is.
+        edges = [(a, b) for a, b, p in links if p >= result.threshold] + must
+        scope = records_to_recluster(previous, edges)
+        untouched_persons = len(
+            {p for r, p in previous.items() if p is not None and r not in scope}
+        )
+        previous = {r: p for r, p in previous.items() if r in scope}
+        must = [(a, b) for a, b in must if a in scope and b in scope]
+        cannot = [(a, b) for a, b in cannot if a in scope and b in scope]
+        links = [(a, b, p) for a, b, p in links if a in scope and b in scope]
+    record_ids = list(previous)
     if result.mode == "incremental":
         # Existing persons stay whole: their records are must-linked to each other.
         first_of: dict[int, int] = {}
@@ -429,18 +474,11 @@ def _cluster_and_store(
                 anchor = first_of.setdefault(person, record)
                 if anchor != record:
                     must.append((anchor, record))
-    links = [
-        (int(a), int(b), float(p))
-        for a, b, p in zip(
-            pairs["unique_id_l"], pairs["unique_id_r"], pairs["match_probability"], strict=True
-        )
-    ]
     clusters = cluster_records(
         record_ids, links, threshold=result.threshold, must_link=must, cannot_link=cannot
     )
-    result.links = sum(1 for _a, _b, p in links if p >= result.threshold)
     assignment = assign_person_ids(clusters, previous)
-    result.persons = len(assignment.person_of_cluster)
+    result.persons = len(assignment.person_of_cluster) + untouched_persons
     with db.session() as session:
         new_clusters = [c for c, p in assignment.person_of_cluster.items() if p is None]
         sizes = pd.Series(list(clusters.values())).value_counts().to_dict()
@@ -460,19 +498,32 @@ def _cluster_and_store(
             if previous.get(record) != person:
                 changes.setdefault(person, []).append(record)
         record_table = _table(PersonRecord)
-        for person, ids in changes.items():
-            for start in range(0, len(ids), 900):
-                session.execute(
-                    record_table.update()
-                    .where(record_table.c.id.in_(ids[start : start + 900]))
-                    .values(person_id=person)
-                )
-        events: list[dict[str, Any]] = []
+        # One executemany, not one UPDATE per person (157,000 statements took 150 s at
+        # scale 1.0).
+        moves = [
+            {"moved_record": record, "new_person": person}
+            for person, ids in changes.items()
+            for record in ids
+        ]
+        move = (
+            record_table.update()
+            .where(record_table.c.id == sa.bindparam("moved_record"))
+            .values(person_id=sa.bindparam("new_person"))
+        )
+        for start in range(0, len(moves), WRITE_CHUNK):
+            session.execute(move, moves[start : start + WRITE_CHUNK])
+        del moves
         now = utc_now()
-        for cluster, person_id in zip(new_clusters, created_ids, strict=True):
-            events.append(
-                _event(run_id, owner, PersonEventKind.CREATE, person_id, None, sizes[cluster], now)
+        creations = zip(new_clusters, created_ids, strict=True)
+        for _chunk in range(0, len(created_ids), WRITE_CHUNK):
+            session.execute(
+                _table(PersonEvent).insert(),
+                [
+                    _event(run_id, owner, PersonEventKind.CREATE, person, None, sizes[c], now)
+                    for c, person in itertools.islice(creations, WRITE_CHUNK)
+                ],
             )
+        events: list[dict[str, Any]] = []
         person_table = _table(Person)
         for old, into in assignment.merged.items():
             session.execute(
@@ -487,12 +538,13 @@ def _cluster_and_store(
                 events.append(
                     _event(run_id, owner, PersonEventKind.SPLIT, target, old, sizes[cluster], now)  # type: ignore[arg-type]
                 )
-        if events:
-            session.execute(_table(PersonEvent).insert(), events)
+        # In chunks: at scale 10 one list of 1.5 M event dicts held about 1 GB at once.
+        for start in range(0, len(events), WRITE_CHUNK):
+            session.execute(_table(PersonEvent).insert(), events[start : start + WRITE_CHUNK])
         result.persons_merged = len(assignment.merged)
         result.persons_split = len(assignment.split)
         result.review_pairs_added = _queue_for_review(
-            session, run_id, owner, table, pairs, model, result.threshold
+            session, run_id, owner, table, pairs, model, result.threshold, cipher
         )
 
 
@@ -551,12 +603,20 @@ def _queue_for_review(
     pairs: pd.DataFrame,
     model: dict[str, Any],
     threshold: float,
+    cipher: FieldCipher,
 ) -> int:
-    """Add pairs below the threshold (and at or above the review floor) not yet queued."""
+    """Add pairs below the threshold (and at or above the review floor) not yet queued.
+
+    The names in the evidence are stored encrypted (``cipher``), bound to the pair.
+    """
     uncertain = pairs[pairs["match_probability"] < threshold]
     if uncertain.empty:
         return 0
-    key_of = dict(zip(table["unique_id"].astype(int), table["record_key"], strict=True))
+    involved = table[
+        table["unique_id"].isin(uncertain["unique_id_l"])
+        | table["unique_id"].isin(uncertain["unique_id_r"])
+    ]
+    key_of = dict(zip(involved["unique_id"].astype(int), involved["record_key"], strict=True))
     existing = {
         (f"{a}:{b}", f"{c}:{d}")
         for a, b, c, d in session.execute(
@@ -590,7 +650,9 @@ def _queue_for_review(
                 "right_role": right_role,
                 "match_weight": float(row["match_weight"]),
                 "match_probability": float(row["match_probability"]),
-                "evidence": _evidence(row, model),
+                "evidence": protect_evidence(
+                    cipher, f"{left}|{right}", _evidence(row, model), PROTECTED_EVIDENCE
+                ),
                 "status": ReviewStatus.PENDING.value,
                 "created_at": now,
             }
@@ -621,13 +683,16 @@ class ReviewItem:
     """(decision, reviewer, reason), oldest first."""
 
 
+@audit.audits_denials("review_pair")
 def review_queue(
     db: Database, *, actor: Actor | None, status: str | None = "pending", limit: int = 50
 ) -> list[ReviewItem]:
     """Pairs of the review queue, most probable first.
 
-    The evidence holds both records' cleaned names, so listing the queue is audited as
-    ``read_protected`` (object ids: the pairs shown).
+    The evidence holds both records' cleaned names (encrypted at rest): they are
+    decrypted for readers with ``persons:read_identity`` (else shown as
+    ``[protected]``), and listing the queue is audited as ``read_protected`` (object
+    ids: the pairs shown).
 
     Args:
         db: the database.
@@ -649,6 +714,8 @@ def review_queue(
         if status:
             query = query.where(ReviewPair.status == ReviewStatus(status))
         pairs = session.scalars(query.limit(limit)).all()
+        identity = actor is None or can(actor, "persons:read_identity")
+        cipher = keyring_for(db).cipher if identity and pairs else None
         audit.record(
             session,
             actor,
@@ -666,13 +733,23 @@ def review_queue(
                 match_weight=pair.match_weight,
                 left=f"{pair.left_source_record_id}:{pair.left_role}",
                 right=f"{pair.right_source_record_id}:{pair.right_role}",
-                evidence=pair.evidence,
+                evidence=(
+                    reveal_evidence(
+                        cipher,
+                        f"{pair.left_source_record_id}:{pair.left_role}"
+                        f"|{pair.right_source_record_id}:{pair.right_role}",
+                        pair.evidence,
+                    )
+                    if pair.evidence
+                    else pair.evidence
+                ),
                 decisions=[(d.decision.value, d.reviewer, d.reason) for d in pair.decisions],
             )
             for pair in pairs
         ]
 
 
+@audit.audits_denials("review_pair", "pair_id")
 def decide_pair(
     db: Database,
     pair_id: int,
@@ -813,6 +890,7 @@ def _record_manual_change(
     )  # fmt: skip
 
 
+@audit.audits_denials("person")
 def merge_persons(
     db: Database,
     keep: str,
@@ -871,6 +949,7 @@ def merge_persons(
         )  # fmt: skip
 
 
+@audit.audits_denials("person")
 def split_person(
     db: Database,
     public_id: str,
@@ -1012,6 +1091,7 @@ def _in_scope(session: Any, actor: Actor, person: Person) -> bool:
     return found is not None
 
 
+@audit.audits_denials("person", "public_id")
 def person_details(db: Database, public_id: str, *, actor: Actor | None) -> PersonView:
     """The records from each agency that make a person (merged persons point onwards).
 
@@ -1039,7 +1119,10 @@ def person_details(db: Database, public_id: str, *, actor: Actor | None) -> Pers
     with db.session() as session:
         person = _person_by_public_id(session, public_id)
         if actor is not None and not _in_scope(session, actor, person):
+            audit.record_denial(db, actor, "persons:read", "person", [public_id], "scope")
             raise LinkageError(f"no person {public_id}")
+        # names and dates of birth are decrypted, in memory, only for a reader who may see them
+        cipher = keyring_for(db).cipher if identity else None
         merged_into = (
             session.scalar(sa.select(Person.public_id).where(Person.id == person.merged_into_id))
             if person.merged_into_id
@@ -1058,7 +1141,17 @@ def person_details(db: Database, public_id: str, *, actor: Actor | None) -> Pers
         records: list[PersonRecordView] = []
         names: list[str] = []
         for record, key, source, agency in session.execute(query).all():
-            shown = record if actor is None else present_person_record(actor, record)
+            values = person_record_values(record)
+            values = (
+                reveal_person_record(cipher, record.id, values)
+                if cipher is not None
+                else withhold_person_record(values)
+            )
+            shown = (
+                PersonRecordForCaseWork.model_validate(values)
+                if actor is None
+                else present_person_record(actor, values)
+            )
             name = _name_text(shown)
             names.append(name)
             records.append(

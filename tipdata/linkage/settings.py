@@ -19,14 +19,15 @@ from typing import Any
 
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
-from splink import Linker, SettingsCreator, block_on
+from splink import Linker, SettingsCreator
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
+from splink.blocking_rule_library import CustomRule
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.internals.exceptions import SplinkException
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "tipdata-linkage-2"
+MODEL_VERSION = "tipdata-linkage-3"
 """Version of the comparisons and blocking rules; stored with every trained model."""
 
 DEFAULT_SEED = 20_081_231
@@ -35,41 +36,133 @@ DEFAULT_SEED = 20_081_231
 U_SAMPLE_PAIRS = 2_000_000
 """Random pairs drawn to estimate u probabilities (Splink recommends 1e6 to 1e7)."""
 
+OTHER_ROLES = "('returnee', 'migrant_worker')"
+"""Roles of people screened at the border or leaving to work: most records, rarely twice."""
+
+BOTH_VICTIMS = "l.role = 'victim' AND r.role = 'victim'"
+BOTH_SUSPECTS = "l.role IN ('suspect', 'convicted') AND r.role IN ('suspect', 'convicted')"
+
+
+def _rule(*columns: str, where: str) -> CustomRule:
+    """A blocking rule: equal ``columns`` and a condition on the pair's roles."""
+    equal = " AND ".join(f"l.{column} = r.{column}" for column in columns)
+    return CustomRule(f"{equal} AND {where}")
+
+
+def _not_both_other(*columns: str) -> tuple[CustomRule, ...]:
+    """Equal ``columns``, never two returnees or workers: three rules, one per side mix.
+
+    One rule ``NOT (l.role IN (...) AND r.role IN (...))`` gives the same pairs, but the
+    database must first join every record of a block with every other (31 M rows at
+    scale 10 for the sorted key and province) and filter after; with a condition on
+    each side alone it filters both sides before the join.
+    """
+    core, other = f"NOT IN {OTHER_ROLES}", f"IN {OTHER_ROLES}"
+    return (
+        _rule(*columns, where=f"l.role {core} AND r.role {core}"),
+        _rule(*columns, where=f"l.role {core} AND r.role {other}"),
+        _rule(*columns, where=f"l.role {other} AND r.role {core}"),
+    )
+
+
 BLOCKING_RULES: tuple[Any, ...] = (
-    block_on("name_sorted_key", "province_code"),
-    block_on("name_sorted_key", "birth_year"),
-    block_on("name_compact_key", "sex", "birth_decade"),
-    block_on("name_first_key", "province_code", "birth_year"),
-    block_on("name_last_key", "province_code", "birth_year"),
+    *_not_both_other("name_sorted_key", "province_code"),
+    *_not_both_other("name_sorted_key", "birth_year"),
+    *_not_both_other("name_sorted_key", "birth_year_low"),
+    *_not_both_other("name_compact_key", "province_code"),
+    *_not_both_other("name_compact_key", "birth_year"),
+    *_not_both_other("name_first_key", "province_code", "birth_year"),
+    *_not_both_other("name_last_key", "province_code", "birth_year"),
+    _rule("name_first_key", "province_code", where=BOTH_VICTIMS),
+    _rule("name_last_key", "province_code", where=BOTH_VICTIMS),
+    _rule("name_first_key", "birth_decade", where=BOTH_VICTIMS),
+    _rule("name_last_key", "birth_decade", where=BOTH_VICTIMS),
+    _rule("name_first_key", where=BOTH_SUSPECTS),
+    _rule("name_last_key", where=BOTH_SUSPECTS),
 )
-"""Candidate pairs: the same order-insensitive key with province or birth year; the
-compact key (``Srey Mom`` / ``Sreymom``) with sex and birth decade; one word key with
-province and birth year (a typo in the other word)."""
+"""Candidate pairs, never two returnees or migrant workers (no such pair is a match in
+the demo's ground truth and the model gives that role level m ~ 0, so they could never
+link; they were 9 in 10 candidate pairs). Then: the same order-insensitive or compact
+key (``Srey Mom`` / ``Sreymom``) with province or birth year (either end of an age's
+two-year range); one word key with province and birth year (a typo in the other word).
+Victims and suspects, few and recorded by several agencies (courts record no province
+and often no sex), are also paired on one word key with province or birth decade
+(victims) or alone (suspects); both sides are filtered first, so these stay small."""
 
 EM_BLOCKING_RULES: tuple[str, ...] = (
     "l.name_first_key = r.name_first_key AND l.role = 'victim' AND r.role = 'victim'",
-    "l.birth_year = r.birth_year AND l.province_code = r.province_code "
-    "AND l.role = 'victim' AND r.role = 'victim'",
 )
-"""Rules of the two EM sessions. EM needs pairs among which matches are common, or it
-finds no match class: returnees screened at the border and departing workers (most
-records) are rarely recorded twice, victims are recorded by police, MOSAVY, shelters
-and courts. So both sessions pair victims: the first on a name word (estimates birth
-year, sex, nationality, province), the second on birth year and province (names)."""
+"""Rule of the EM session. EM needs pairs among which matches are common, or it finds
+no match class: returnees screened at the border and departing workers (most records)
+are rarely recorded twice, victims are recorded by police, MOSAVY, shelters and
+courts. So EM pairs victims on a name word and estimates birth year, sex and province
+(names and roles are fixed, see :data:`NAME_M`). A second session on birth year and
+province, which only re-estimated sex once names were fixed, was dropped."""
 
 
 def _name_m(m_probability: float) -> dict[str, Any]:
-    """A fixed m probability for a name level (see :data:`NAME_M_NOTE`)."""
+    """A fixed m probability (see :data:`NAME_M`)."""
     return {"m_probability": m_probability, "fix_m_probability": True}
 
 
-NAME_M_NOTE = (
-    "m of the name levels is fixed, not estimated: on this data EM finds no match class "
-    "for names (matches are about 1 pair in 10 million and the uncertain pairs are "
-    "dominated by returnee records). The values say how clerks write one person's name "
-    "in two records: 60 % the same key, 12 % swapped, 20 % a typo, 6 % a partial name."
-)
-"""Why the name comparison's m probabilities are fixed (stored in docs/linkage.md)."""
+NAME_M: dict[str, float] = {
+    "exact": 0.168,
+    "key": 0.282,
+    "swapped": 0.257,
+    "jw95": 0.130,
+    "jw88": 0.079,
+    "one_word": 0.048,
+    "else": 0.036,
+}
+"""Fixed m probabilities of the name levels: the share of labelled matching pairs at
+each level, by Splink's ``estimate_m_from_pairwise_labels`` on the demo data at scale
+1.0 and seed 2 (1,963 pairs; ``benchmarks/bench_linkage.py m-from-labels --seed 2``).
+Accuracy is measured on seed 1 (other people, other records).
+
+Why fixed, not estimated by EM: on this data EM finds no match class for names (about
+1 pair in 10 million matches, and EM on victim pairs blocked on birth year and
+province converged to "same birth year and province" with m = 0.79 for "names
+differ"). The demo generator's name variants stand for how clerks write one name;
+with real deliveries, re-estimate from reviewers' "same" decisions (pairwise labels)."""
+
+ROLE_M: dict[str, float] = {
+    "victims": 0.711,
+    "suspects": 0.085,
+    "victim_other": 0.204,
+    "others": 0.0025,
+    "else": 0.0025,
+}
+"""Fixed m probabilities of the role levels, estimated like :data:`NAME_M` (EM cannot:
+its sessions pair victims only). "Both returnees or workers" and "else" were never
+seen among labelled matches; they keep a small m (0.0025)."""
+
+
+def _similar_words(threshold: float, *, or_contained: bool = False) -> ComparisonLevelCreator:
+    """Jaro-Winkler of the sorted keys at ``threshold``, and each word key alike (>= 0.8).
+
+    On the sorted key alone, two names sharing their first word (``Channary Heng`` /
+    ``Channary Long``) score above 0.88 whatever the other word is. With
+    ``or_contained``, one sorted key inside the other (``Nguyen Lan`` / ``Nguyen Thi
+    Lan``: a dropped middle word) or the same compact key (``Srey Mom`` / ``Sreymom``)
+    also count. Other spacing was a level of its own, but it is so rare (m 0.003) that
+    random sampling of a small database never met it and left its u untrained.
+    """
+    similar = cll.And(
+        cll.JaroWinklerLevel("name_sorted_key", threshold),
+        cll.JaroWinklerLevel("name_first_key", 0.8),
+        cll.JaroWinklerLevel("name_last_key", 0.8),
+    )
+    label = f"similar spelling (Jaro-Winkler >= {threshold})"
+    if or_contained:
+        contained = cll.CustomLevel(
+            "instr(name_sorted_key_l, name_sorted_key_r) > 0 "
+            "OR instr(name_sorted_key_r, name_sorted_key_l) > 0"
+        )
+        spacing = cll.ExactMatchLevel("name_compact_key")
+        return cll.Or(similar, contained, spacing).configure(
+            label_for_charts=label + ", contained or other spacing"
+        )
+    return similar.configure(label_for_charts=label)
 
 
 def _name_comparison() -> cl.CustomComparison:
@@ -82,27 +175,22 @@ def _name_comparison() -> cl.CustomComparison:
             cll.ExactMatchLevel("name_clean").configure(
                 tf_adjustment_column="name_sorted_key",
                 label_for_charts="same name as written",
-                **_name_m(0.30),
+                **_name_m(NAME_M["exact"]),
             ),
             cll.ExactMatchLevel("name_key").configure(
                 tf_adjustment_column="name_sorted_key",
                 label_for_charts="same romanisation key",
-                **_name_m(0.30),
+                **_name_m(NAME_M["key"]),
             ),
             cll.ExactMatchLevel("name_sorted_key", term_frequency_adjustments=True).configure(
-                label_for_charts="same keys, swapped order", **_name_m(0.12)
+                label_for_charts="same keys, swapped order", **_name_m(NAME_M["swapped"])
             ),
-            cll.ExactMatchLevel("name_compact_key").configure(
-                tf_adjustment_column="name_sorted_key",
-                label_for_charts="same keys, other spacing",
-                **_name_m(0.02),
-            ),
-            cll.JaroWinklerLevel("name_sorted_key", 0.95).configure(**_name_m(0.12)),
-            cll.JaroWinklerLevel("name_sorted_key", 0.88).configure(**_name_m(0.08)),
+            _similar_words(0.95).configure(**_name_m(NAME_M["jw95"])),
+            _similar_words(0.88, or_contained=True).configure(**_name_m(NAME_M["jw88"])),
             cll.Or(
                 cll.ExactMatchLevel("name_first_key"), cll.ExactMatchLevel("name_last_key")
-            ).configure(label_for_charts="one word in common", **_name_m(0.04)),
-            cll.ElseLevel().configure(**_name_m(0.02)),
+            ).configure(label_for_charts="one word in common", **_name_m(NAME_M["one_word"])),
+            cll.ElseLevel().configure(**_name_m(NAME_M["else"])),
         ],
     )
 
@@ -145,7 +233,7 @@ def _role_comparison() -> cl.CustomComparison:
     held returnee pairs, a suspect named identically in two court cases scored about
     -10 bits and was never linked).
     """
-    victim_side = "('victim', 'returnee', 'migrant_worker')"
+    other_side = "('returnee', 'migrant_worker')"
     suspect_side = "('suspect', 'convicted')"
     return cl.CustomComparison(
         output_column_name="role",
@@ -153,15 +241,21 @@ def _role_comparison() -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("role"),
             cll.CustomLevel("role_l = 'victim' AND role_r = 'victim'").configure(
-                label_for_charts="both victims", **_name_m(0.70)
+                label_for_charts="both victims", **_name_m(ROLE_M["victims"])
             ),
             cll.CustomLevel(f"role_l IN {suspect_side} AND role_r IN {suspect_side}").configure(
-                label_for_charts="both suspects", **_name_m(0.12)
+                label_for_charts="both suspects", **_name_m(ROLE_M["suspects"])
             ),
-            cll.CustomLevel(f"role_l IN {victim_side} AND role_r IN {victim_side}").configure(
-                label_for_charts="victim and returnee or worker", **_name_m(0.16)
+            cll.CustomLevel(
+                f"(role_l = 'victim' AND role_r IN {other_side}) "
+                f"OR (role_r = 'victim' AND role_l IN {other_side})"
+            ).configure(
+                label_for_charts="victim and returnee or worker", **_name_m(ROLE_M["victim_other"])
             ),
-            cll.ElseLevel().configure(**_name_m(0.02)),
+            cll.CustomLevel(f"role_l IN {other_side} AND role_r IN {other_side}").configure(
+                label_for_charts="both returnees or workers", **_name_m(ROLE_M["others"])
+            ),
+            cll.ElseLevel().configure(**_name_m(ROLE_M["else"])),
         ],
     )
 
@@ -190,7 +284,10 @@ def linkage_settings(
             _name_comparison(),
             _birth_year_comparison(),
             cl.ExactMatch("sex").configure(m_probabilities=[0.98, 0.02]),
-            cl.ExactMatch("nationality").configure(m_probabilities=[0.95, 0.05]),
+            # No nationality comparison: only police records carry one (about 1 in
+            # 1,300 records), so random sampling met too few pairs with two values to
+            # estimate its u probabilities (Splink warned of untrained u on every run)
+            # and it was evidence for almost no pair.
             cl.ExactMatch("province_code").configure(
                 term_frequency_adjustments=True, m_probabilities=[0.7, 0.3]
             ),

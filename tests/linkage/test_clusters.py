@@ -1,0 +1,78 @@
+"""Incremental re-clustering of only the affected persons gives the full clustering."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tipdata.linkage.clusters import assign_person_ids, cluster_records, records_to_recluster
+
+
+def _persons(
+    previous: dict[int, int | None],
+    links: list[tuple[int, int, float]],
+    must: list[tuple[int, int]],
+    cannot: list[tuple[int, int]],
+    *,
+    restrict: bool,
+) -> dict[int, int | None]:
+    """record -> person kept (None: a new person's cluster rep) after an incremental run."""
+    must = list(must)
+    anchors: dict[int, int] = {}
+    for record, person in previous.items():
+        if person is not None:
+            must.append((anchors.setdefault(person, record), record))
+    scope = set(previous)
+    if restrict:
+        edges = [(a, b) for a, b, p in links if p >= 0.8] + must
+        scope = records_to_recluster(previous, edges)
+    clusters = cluster_records(
+        [r for r in previous if r in scope],
+        links,
+        threshold=0.8,
+        must_link=must,
+        cannot_link=cannot,
+    )
+    assignment = assign_person_ids(clusters, {r: p for r, p in previous.items() if r in scope})
+    kept = {r: assignment.person_of_cluster[c] for r, c in clusters.items()}
+    # A new person is named by its smallest record, so both runs compare equal.
+    new_name = {c: -min(r for r, k in clusters.items() if k == c) for c in set(clusters.values())}
+    out = {r: (p if p is not None else new_name[clusters[r]]) for r, p in kept.items()}
+    out.update({r: p for r, p in previous.items() if r not in scope})
+    return out
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_reclustering_the_affected_persons_equals_reclustering_all(seed: int) -> None:
+    rng = random.Random(seed)
+    previous: dict[int, int | None] = {
+        r: (None if r % 4 == 0 else rng.randrange(1, 12)) for r in range(60)
+    }
+    records = list(previous)
+    new = [r for r in records if previous[r] is None]
+    links = [
+        (rng.choice(new), rng.choice(records), rng.choice([0.5, 0.85, 0.9, 0.99]))
+        for _ in range(25)
+    ]
+    must = [(rng.choice(records), rng.choice(records)) for _ in range(3)]
+    cannot = [(rng.choice(records), rng.choice(records)) for _ in range(6)]
+
+    restricted = _persons(previous, links, must, cannot, restrict=True)
+    everything = _persons(previous, links, must, cannot, restrict=False)
+
+    assert restricted == everything
+
+
+def test_only_new_records_and_persons_joined_to_something_else_are_reclustered() -> None:
+    previous: dict[int, int | None] = {1: 7, 2: 7, 3: 8, 4: 8, 5: 9, 6: None, 7: None, 99: 5}
+
+    scope = records_to_recluster(previous, [(6, 3), (1, 2), (5, 5), (1, 100)])
+
+    assert scope == {3, 4, 6, 7}
+
+
+def test_a_must_link_between_two_existing_persons_puts_both_in_scope() -> None:
+    previous: dict[int, int | None] = {1: 7, 2: 8, 3: 9}
+
+    assert records_to_recluster(previous, [(1, 2)]) == {1, 2}

@@ -1,0 +1,138 @@
+"""Tests for tipdata.linkage.features (the linkage table) and the blocking rules on it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tipdata.linkage.ages import InvalidAgeError, birth_year_range_from_fields
+from tipdata.linkage.engines import DuckDBEngine
+from tipdata.linkage.features import linkage_table
+from tipdata.linkage.romanise import key_word, load_key_rules
+from tipdata.linkage.settings import BLOCKING_RULES, count_pairs_by_rule
+
+
+def records(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """Person records as the loader returns them (missing columns are empty)."""
+    frame = pd.DataFrame(rows)
+    frame["record_id"] = range(1, len(frame) + 1)
+    frame["source_record_id"] = frame["record_id"] + 100
+    frame["source"] = frame.get("source", "police")
+    frame["role"] = frame.get("role", "victim")
+    return frame
+
+
+def test_birth_year_ranges_follow_the_most_precise_field() -> None:
+    table = linkage_table(
+        records(
+            [
+                {"full_name": "Sok Dara", "birth_date": date(1990, 5, 1), "birth_year": 1989},
+                {"full_name": "Sok Dara", "birth_year": 1989, "age_years": 30},
+                {"full_name": "Sok Dara", "age_years": 16, "age_reference_date": date(2008, 3, 7)},
+                {
+                    "full_name": "Sok Dara",
+                    "age_years": 16,
+                    "age_reference_date": date(2008, 12, 31),
+                },
+                {"full_name": "Sok Dara", "age_years": 16},
+                {"full_name": "Sok Dara"},
+            ]
+        )
+    )
+
+    ranges = list(zip(table["birth_year_low"], table["birth_year_high"], strict=True))
+    assert ranges[:4] == [(1990, 1990), (1989, 1989), (1991, 1992), (1992, 1992)]
+    assert [pd.isna(low) and pd.isna(high) for low, high in ranges[4:]] == [True, True]
+    assert table["birth_year"].tolist()[:4] == [1990, 1989, 1992, 1992]
+    assert table["birth_decade"].tolist()[:4] == [199, 198, 199, 199]
+
+
+def test_a_negative_age_names_the_record() -> None:
+    frame = records(
+        [
+            {"full_name": "Sok Dara", "age_years": 3, "age_reference_date": date(2008, 1, 1)},
+            {"full_name": "Keo Mom", "age_years": -2, "age_reference_date": date(2008, 1, 1)},
+        ]
+    )
+
+    with pytest.raises(InvalidAgeError, match="person record 2: age must be 0 or more, got -2"):
+        linkage_table(frame)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.none() | st.dates(date(1930, 1, 1), date(2010, 12, 31)),
+            st.none() | st.integers(1930, 2010),
+            st.none() | st.integers(0, 90),
+            st.none() | st.dates(date(2000, 1, 1), date(2010, 12, 31)),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_vectorised_ranges_equal_the_rule_of_ages(
+    rows: list[tuple[date | None, int | None, int | None, date | None]],
+) -> None:
+    frame = records(
+        [
+            {
+                "full_name": "Sok Dara",
+                "birth_date": b,
+                "birth_year": y,
+                "age_years": a,
+                "age_reference_date": r,
+            }
+            for b, y, a, r in rows
+        ]
+    )
+
+    table = linkage_table(frame)
+
+    expected = [
+        birth_year_range_from_fields(birth_date=b, birth_year=y, age=a, reference_date=r)
+        for b, y, a, r in rows
+    ]
+    found = [
+        None if pd.isna(low) else (int(low), int(high))
+        for low, high in zip(table["birth_year_low"], table["birth_year_high"], strict=True)
+    ]
+    assert found == expected
+
+
+def test_cached_word_keys_equal_the_rule_table() -> None:
+    rules = load_key_rules()
+    words = ["sokhar", "chanthy", "chantey", "sreymom", "nguyen", "pech"]
+
+    assert [key_word(w) for w in words] == [key_word(w, rules) for w in words]
+
+
+def test_blocking_pairs_victims_with_anyone_but_never_two_returnees() -> None:
+    table = linkage_table(
+        records(
+            [
+                {"full_name": "Sok Dara", "role": "returnee", "province_code": "01"},
+                {"full_name": "Sok Dara", "role": "returnee", "province_code": "01"},
+                {"full_name": "Sok Dara", "role": "migrant_worker", "province_code": "01"},
+                {"full_name": "Dara Sok", "role": "victim", "province_code": "01"},
+                # Courts record no province: suspects pair on one word key alone.
+                {"full_name": "Yem Makara", "role": "suspect"},
+                {"full_name": "Yim Makara", "role": "suspect", "province_code": "12"},
+            ]
+        )
+    )
+    engine = DuckDBEngine()
+    try:
+        counted = count_pairs_by_rule(engine.register(table, "records"))
+    finally:
+        engine.close()
+
+    assert len(counted) == len(BLOCKING_RULES)
+    # The victim pairs with each of the three others; returnee and worker pairs never;
+    # the two suspects through their shared given name.
+    assert counted[-1]["cumulative"] == 4
