@@ -9,7 +9,7 @@ import pytest
 
 from tests.reporting.tipdemo import demo_delivery, sqlite_demo_db  # noqa: F401
 from tipdata.reporting.engine import Cell
-from tipdata.reporting.publish import publish, release_tables
+from tipdata.reporting.publish import PublishedCell, publish, release_tables
 from tipdata.reporting.report import TOTAL, CellSource, Report, ReportTable
 from tipdata.reporting.suppression import (
     DisclosureError,
@@ -92,3 +92,14 @@ def test_tip_release_is_safe(sqlite_demo_db) -> None:  # noqa: F811
 
 def test_demo_path_is_a_path(demo_delivery: Path) -> None:  # noqa: F811
     assert (demo_delivery / "ground_truth").is_dir()
+
+
+def test_a_table_of_totals_only_is_published() -> None:
+    """An empty breakdown (no LMIS departures at all) leaves only totals; they publish."""
+    table = ReportTable(
+        "lmis_by_agency", "LMIS", ("d",), "Agency", (TOTAL,), (TOTAL,),
+        {(TOTAL, TOTAL): Cell(0, 0)}, unit="records",
+    )  # fmt: skip
+    report = Report("r", date(2008, 1, 1), date(2008, 12, 31), (table,), datetime.now(UTC))
+    published = publish(report)
+    assert published.table("lmis_by_agency").cell(TOTAL, TOTAL) == PublishedCell(0, "free")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import TEST_MASTER_KEY
 from tipdata.store import Database, metadata
 
 SCALE = 0.05
@@ -113,7 +114,7 @@ def demo_db(
     """The demo imported and linked by ground truth, on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "demo.db"
-        database = Database(f"sqlite:///{path}")
+        database = Database(f"sqlite:///{path}", master_key=TEST_MASTER_KEY)
         database.upgrade()
         truth = next(linked_demo(database, demo_delivery))
         yield database, truth, demo_delivery
@@ -122,7 +123,7 @@ def demo_db(
     server = request.getfixturevalue("postgres_server")
     template = request.getfixturevalue("postgres_template")
     name = server.create_database(template=template)
-    database = Database(server.url(name))
+    database = Database(server.url(name), master_key=TEST_MASTER_KEY)
     truth = next(linked_demo(database, demo_delivery))
     yield database, truth, demo_delivery
     database.dispose()
@@ -135,7 +136,7 @@ def sqlite_demo_db(
 ) -> Iterator[tuple[Database, dict[int, str], Path]]:
     """The demo imported and linked by ground truth, on SQLite only."""
     path = tmp_path_factory.mktemp("db") / "demo.db"
-    database = Database(f"sqlite:///{path}")
+    database = Database(f"sqlite:///{path}", master_key=TEST_MASTER_KEY)
     database.upgrade()
     truth = next(linked_demo(database, demo_delivery))
     yield database, truth, demo_delivery

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from tipdata.cli._common import HomeOption, console, group, system_for
 
@@ -50,6 +51,7 @@ def tip(
 ) -> None:
     """Compute the TIP-report tables (de-duplicated, with naive agency sums beside them)."""
     from tipdata.reporting.publish import publish as publish_report
+    from tipdata.reporting.releases import release_report
     from tipdata.reporting.render import write_report
     from tipdata.reporting.tip import tip_report
 
@@ -57,6 +59,16 @@ def tip(
     system = system_for(home)
     report = tip_report(system.db, first, last)
     limit = threshold if threshold is not None else system.settings.disclosure_threshold
+    if publish and out is not None:
+        released = release_report(
+            system.db, report, out, actor=None, threshold=limit, rounding_base=rounding,
+            stem=f"tip-{first.isoformat()}-{last.isoformat()}-published",
+        )  # fmt: skip
+        console.print(
+            f"release {released.release.release_id} stored; digest {released.published.digest}"
+        )
+        console.print(str(released.paths["html"].resolve()))
+        return
     published = publish_report(report, threshold=limit, rounding_base=rounding) if publish else None
     if out is None:
         for table in report.tables:
@@ -69,6 +81,36 @@ def tip(
     if published is not None:
         console.print(f"release digest {published.digest}")
     console.print(str(paths["html"].resolve()))
+
+
+@app.command("releases")
+def releases(
+    kind: Annotated[
+        str | None, typer.Option(help="Only this report kind, e.g. tip_report.")
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """List the stored releases of published figures, newest first (with file hashes)."""
+    from tipdata.reporting.releases import list_releases
+
+    system = system_for(home)
+    found = list_releases(system.db, actor=None, report_kind=kind)
+    table = Table("id", "kind", "period", "tables", "threshold", "released by", "released at",
+                  "digest", "files (sha256)", title="Releases")  # fmt: skip
+    for item in found:
+        table.add_row(
+            str(item.release_id),
+            item.report_kind,
+            f"{item.period_start} to {item.period_end}",
+            str(len(item.tables)),
+            str(item.threshold) + (f" (round {item.rounding_base})" if item.rounding_base else ""),
+            item.released_by,
+            item.released_at.strftime("%Y-%m-%d %H:%M"),
+            item.digest[:16],
+            "\n".join(f"{name} {sha[:16]}" for name, sha in sorted(item.files.items())),
+        )
+    console.print(table)
+    console.print(f"{len(found)} releases")
 
 
 @app.command("international")

@@ -1,9 +1,10 @@
 """The main job end to end on synthetic data: what `make demo` runs.
 
 Schema → code lists → a simulated year of agency exports → import of every file → linkage of
-the person records → legal and pathway checks → provincial reports and their completeness →
-the TIP report (HTML, XLSX, CSV) → one demo user per role. Each step calls the same service
-the CLI and the web app call; this module only strings them together and keeps the figures.
+the person records → legal and pathway checks, with the pathway and findings reports (HTML,
+CSV) → provincial reports and their completeness → the TIP report (HTML, XLSX, CSV) → one
+demo user per role. Each step calls the same service the CLI and the web app call; this
+module only strings them together and keeps the figures.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class DemoSummary:
     reports_received: int = 0
     reports_on_time: int = 0
     tip_report: dict[str, Path] = field(default_factory=dict)
+    check_reports: dict[str, Path] = field(default_factory=dict)
     users: list[DemoUser] = field(default_factory=list)
 
 
@@ -98,6 +100,7 @@ def run_demo(
     from tipdata.ingest import import_directory
     from tipdata.legal.run import run_checks
     from tipdata.linkage.service import link
+    from tipdata.reporting.check_reports import write_check_reports
     from tipdata.reporting.provincial import import_reports
     from tipdata.reporting.render import write_report
     from tipdata.reporting.tip import report_period, tip_report
@@ -128,7 +131,7 @@ def run_demo(
         + ", ".join(f"{source} {rows:,}" for source, rows in summary.imported.items())
     )
 
-    run = link(system.db, progress=progress, started_by="demo")
+    run = link(system.db, progress=progress, started_by="demo", actor=None)
     summary.person_records, summary.persons = run.records, run.persons
     summary.review_pairs = run.review_pairs_added
     tell(
@@ -144,6 +147,18 @@ def run_demo(
         f"6. checks: {summary.findings} findings ("
         + ", ".join(f"{rule} {n}" for rule, n in sorted(summary.findings_by_rule.items()))
         + ")"
+    )
+    period = report_period(year=year)
+    written = write_check_reports(system.db, checks.findings, home / "reports", *period)
+    summary.check_reports = {
+        **{f"pathways_{fmt}": path for fmt, path in written.pathways.items()},
+        **{f"findings_{fmt}": path for fmt, path in written.findings.items()},
+    }
+    tell(
+        "   pathway report: "
+        + ", ".join(str(path) for path in written.pathways.values())
+        + "\n   findings report: "
+        + ", ".join(str(path) for path in written.findings.values())
     )
 
     with system.db.session() as session:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
+from tipdata.codelists import load_law_catalogue
 from tipdata.demo.geography import Province, draw_home_province, province_by_code
 from tipdata.demo.names import Ethnicity, Sex, TrueName, draw_name
 
@@ -37,8 +38,10 @@ INDICATORS: tuple[str, ...] = (
     "minor_in_commercial_sex",
 )
 
-# Law on Suppression of Human Trafficking and Sexual Exploitation (2008): the
-# articles the demo uses and the prison range in months a court may impose.
+# Law on Suppression of Human Trafficking and Sexual Exploitation (2008): the articles the
+# demo uses and the base prison range in months. The law catalogue decides where it knows
+# the article's penalties (the aggravated range for minor victims included); these ranges
+# stand in only for articles whose penalty the catalogue does not know (Arts 11, 12).
 ARTICLE_RANGES: dict[int, tuple[int, int]] = {
     10: (24, 60),  # unlawful removal
     11: (84, 180),  # unlawful removal for cross-border transfer
@@ -49,6 +52,63 @@ ARTICLE_RANGES: dict[int, tuple[int, int]] = {
     42: (60, 120),  # sexual intercourse with a minor under 15
     43: (12, 36),  # indecent act against a minor under 15
 }
+
+
+LAW_CODE = "lshtse-2008"
+RECORDED_AGE_SLIP = 1
+"""A court clerk writes a victim's age at most this many years off (``written_age``)."""
+OFFENCE_LAG_YEARS = 1
+"""The offence precedes the verdict by up to a year, so the victim may then have been younger."""
+
+
+def _hull(article: int, ages: Sequence[int | None]) -> tuple[int, int] | None:
+    """The widest range the catalogue sets under ``article`` for any of ``ages``."""
+    catalogue = load_law_catalogue()
+    ranges = [
+        (p.min_months, p.max_months)
+        for age in ages
+        if (p := catalogue.penalty_for(LAW_CODE, article, victim_age=age)) is not None
+        and p.min_months is not None
+        and p.max_months is not None
+    ]
+    if not ranges:
+        return None
+    return min(low for low, _ in ranges), max(high for _, high in ranges)
+
+
+def sentence_range(article: int, youngest_victim_age: int | None) -> tuple[int, int]:
+    """The prison months a court imposes under ``article``, lawful under the law catalogue.
+
+    The youngest victim's age at the verdict decides: a minor at the offence brings the
+    aggravated range (Art 15: 15-20 years). The offence may precede the verdict by up to
+    ``OFFENCE_LAG_YEARS`` and the clerk may write the age ``RECORDED_AGE_SLIP`` years off,
+    so the range is narrowed to what is lawful for every age the court file may show (a
+    victim of 18 at the verdict, perhaps 17 at the offence, gets exactly 15 years): a
+    clean sentence is then never below or above the range the checks apply.
+
+    Args:
+        article: the article convicted under.
+        youngest_victim_age: true age at the verdict of the youngest victim; None when
+            the case has no victim on file.
+
+    Returns:
+        ``(low, high)`` in months, inclusive.
+    """
+    fallback = ARTICLE_RANGES[article]
+    if youngest_victim_age is None:
+        return _hull(article, [None]) or fallback
+    true_range = _hull(
+        article, [youngest_victim_age, max(youngest_victim_age - OFFENCE_LAG_YEARS, 0)]
+    )
+    if true_range is None:
+        return fallback
+    low, high = true_range
+    for slip in range(-RECORDED_AGE_SLIP, RECORDED_AGE_SLIP + 1):
+        recorded = max(youngest_victim_age + slip, 0)
+        seen = _hull(article, [recorded, max(recorded - OFFENCE_LAG_YEARS, 0)])
+        if seen is not None:
+            low, high = max(low, seen[0]), min(high, seen[1])
+    return (low, high) if low <= high else true_range
 
 
 @dataclass(slots=True)
@@ -610,8 +670,13 @@ class WorldBuilder:
             )
             return CourtCase(key, name, number, verdict_date, group)
 
-        def charge(defendant: TruePerson, article: int, verdict: Verdict) -> TrueCharge:
-            low, high = ARTICLE_RANGES[article]
+        def charge(
+            case: TrueCase, defendant: TruePerson, article: int, verdict: Verdict
+        ) -> TrueCharge:
+            assert case.court is not None
+            verdict_date = case.court.verdict_date
+            youngest = min((v.age_at(verdict_date) for v in case.victims), default=None)
+            low, high = sentence_range(article, youngest)
             result = TrueCharge(
                 defendant, article, article if verdict == "convicted" else None, verdict
             )
@@ -695,7 +760,7 @@ class WorldBuilder:
                     start = max(start, self.year_start)
                     verdict_date = random_date(rng, min(start, self.year_end), self.year_end)
                     case.court = court_case(code_for[case.case_id], group, verdict_date)
-                result = charge(defendant, article, verdict)
+                result = charge(case, defendant, article, verdict)
                 case.court.charges.append(result)
                 charges.append(result)
             return charges
@@ -718,7 +783,8 @@ class WorldBuilder:
             switched.anomaly = "charged_art3_convicted_art11"
         out_of_range = self.n.at_least_one(2)
         for result in convicted[2 : 2 + out_of_range]:
-            result.sentence_months = rng.choice((36, 48, 60, 204, 216))
+            # Outside Art 15's range for any victim's age (base 84-180, aggravated 180-240).
+            result.sentence_months = rng.choice((36, 48, 60, 252, 264))
             result.anomaly = "sentence_outside_range"
         suspended = self.n.at_least_one(2)
         for result in convicted[2 + out_of_range : 2 + out_of_range + suspended]:

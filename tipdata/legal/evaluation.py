@@ -5,14 +5,9 @@ agency record id of its row and the true person; ``records.csv`` maps every row 
 true person and case. A finding is a true positive when a planted anomaly of a kind its
 rule detects concerns one of the finding's true persons (for court rows, the defendant).
 
-Two kinds of disagreement are not errors of the checks and are reported apart:
-
-* ``aggravated_range``: the catalogue sets 15-20 years for Art 15 when the victim is a
-  minor (seed S0:944-950); the generator draws 7-15 years whatever the victim's age,
-  so a "clean" sentence below 15 years for a minor victim is a lawful finding
-  ("below the minimum: check for mitigation") the ground truth does not list;
-* ``lawful_sentence``: a planted "outside 84-180 months" sentence that lies inside the
-  aggravated range that applies to a minor victim is no anomaly under the law.
+The generator follows the law catalogue (the aggravated range of Art 15 for a minor
+victim included), so every finding of a modelled rule that matches no planted anomaly is a
+false positive, and every planted anomaly the checks do not find is a miss.
 
 :func:`oracle_link` sets ``PersonRecord.person_id`` from the ground truth, so pathway
 checks can be measured apart from the quality of linkage.
@@ -30,7 +25,8 @@ import sqlalchemy as sa
 
 from tipdata.legal.findings import CheckFinding
 from tipdata.model.enums import PersonRole, PersonStatus
-from tipdata.store import Database, Person, PersonRecord, SourceRecord
+from tipdata.store import Database, PersonRecord, SourceRecord, metadata, utc_now
+from tipdata.store.people import new_person_public_id
 
 RULE_KINDS: dict[str, frozenset[str]] = {
     "conviction_under_non_penal_article": frozenset({"conviction_under_scope_article"}),
@@ -56,9 +52,6 @@ RULE_KINDS: dict[str, frozenset[str]] = {
 """For each rule, the planted anomaly kinds it detects; rules absent here are not modelled
 by the generator (e.g. ``compensation_not_recorded_paid``) and are reported apart."""
 
-AGGRAVATED_MIN_MONTHS = 180
-AGGRAVATED_MAX_MONTHS = 240
-
 
 @dataclass(frozen=True, slots=True)
 class Anomaly:
@@ -77,20 +70,16 @@ class Evaluation:
     Attributes:
         true_positives: findings that match a planted anomaly.
         false_positives: findings of modelled rules that match none.
-        aggravated_range: lawful findings the generator does not model (see module doc).
         not_modelled: findings of rules the generator plants nothing for, by rule.
         found: planted anomalies found.
         missed: planted anomalies not found.
-        lawful: planted anomalies that are lawful under the catalogue.
     """
 
     true_positives: list[CheckFinding] = field(default_factory=list)
     false_positives: list[CheckFinding] = field(default_factory=list)
-    aggravated_range: list[CheckFinding] = field(default_factory=list)
     not_modelled: dict[str, int] = field(default_factory=dict)
     found: list[Anomaly] = field(default_factory=list)
     missed: list[Anomaly] = field(default_factory=list)
-    lawful: list[Anomaly] = field(default_factory=list)
 
     @property
     def precision(self) -> float:
@@ -113,10 +102,6 @@ class Evaluation:
                 f"{len(self.false_positives)} false findings)",
                 f"recall {self.recall:.3f} ({len(self.found)} of "
                 f"{len(self.found) + len(self.missed)} planted anomalies found: {dict(kinds)})",
-                f"lawful findings the generator does not model (Art 15 aggravated range, "
-                f"minor victims): {len(self.aggravated_range)}",
-                f"planted anomalies lawful under the catalogue: "
-                f"{[(a.kind, a.source_key) for a in self.lawful]}",
                 f"findings of rules the generator plants nothing for: {self.not_modelled}",
                 *(f"MISSED {a.kind} {a.source_key}" for a in self.missed),
                 *(
@@ -195,64 +180,20 @@ def evaluate(db: Database, delivery: Path, findings: Sequence[CheckFinding]) -> 
         if matches:
             result.true_positives.append(finding)
             found.update(matches)
-        elif _aggravated_range_finding(finding):
-            result.aggravated_range.append(finding)
         else:
             result.false_positives.append(finding)
     result.not_modelled = dict(not_modelled)
     for anomaly in anomalies:
-        if anomaly in found:
-            result.found.append(anomaly)
-        elif anomaly.kind == "sentence_outside_range" and _lawful_sentence(
-            db, anomaly, findings, truth
-        ):
-            result.lawful.append(anomaly)
-        else:
-            result.missed.append(anomaly)
+        (result.found if anomaly in found else result.missed).append(anomaly)
     return result
-
-
-def _aggravated_range_finding(finding: CheckFinding) -> bool:
-    """A below-minimum finding under the aggravated range whose sentence fits the base one."""
-    facts = finding.facts
-    return (
-        finding.rule == "sentence_below_minimum"
-        and facts.get("condition") == "aggravated"
-        and "victim_minor" in facts.get("circumstances", ())
-        and 84 <= int(facts.get("sentence_months") or 0) <= AGGRAVATED_MIN_MONTHS
-    )
-
-
-def _lawful_sentence(
-    db: Database,
-    anomaly: Anomaly,
-    findings: Sequence[CheckFinding],
-    truth: dict[str, tuple[str, str]],
-) -> bool:
-    """Whether a planted out-of-range Art 15 sentence lies in the aggravated range of a
-    case with a minor victim (so the law allows it)."""
-    from tipdata.legal.judgments import load_judgments
-
-    with db.session() as session:
-        source_id = session.execute(
-            sa.select(SourceRecord.id).where(SourceRecord.source_key == anomaly.source_key)
-        ).scalar_one_or_none()
-        if source_id is None:
-            return False
-        for judgment in load_judgments(session):
-            if source_id in judgment.source_record_ids:
-                ages = judgment.victim_ages
-                sentence = judgment.sentence_months or 0
-                return (
-                    bool(ages)
-                    and ages[0] < 18
-                    and AGGRAVATED_MIN_MONTHS <= sentence <= AGGRAVATED_MAX_MONTHS
-                )
-    return False
 
 
 def oracle_link(db: Database, delivery: Path) -> int:
     """Link person records by the ground truth: one ``Person`` per true person.
+
+    Set-based, so a scale-10 delivery (1.5 million records) links in seconds: the persons
+    are inserted in batches with their ids returned in order, and the records are updated
+    from a temporary table of (record, person) pairs in one statement.
 
     Args:
         db: the database the delivery was imported into.
@@ -262,47 +203,70 @@ def oracle_link(db: Database, delivery: Path) -> int:
         The number of persons created.
     """
     truth = read_truth(delivery)
-    with db.session() as session:
-        rows = (
-            session.execute(
-                sa.select(
-                    PersonRecord.id,
-                    PersonRecord.role,
-                    PersonRecord.owner_agency_id,
-                    SourceRecord.source_key,
-                ).join(SourceRecord, SourceRecord.id == PersonRecord.source_record_id)
+    person, record = metadata.tables["person"], metadata.tables["person_record"]
+    with db.connect() as connection:
+        rows = connection.execute(
+            sa.select(
+                PersonRecord.id,
+                sa.type_coerce(PersonRecord.role, sa.String()),
+                PersonRecord.owner_agency_id,
+                SourceRecord.source_key,
             )
-            .tuples()
-            .all()
-        )
+            .join(SourceRecord, SourceRecord.id == PersonRecord.source_record_id)
+            .order_by(PersonRecord.id)
+        ).all()
         wanted: dict[str, list[int]] = defaultdict(list)
         owners: dict[str, int] = {}
         for record_id, role, owner, key in rows:
             if key not in truth:
                 continue
-            person, victim = truth[key]
-            true_id = victim if role == PersonRole.VICTIM and victim else person
+            true_person, victim = truth[key]
+            true_id = victim if role == PersonRole.VICTIM.value and victim else true_person
             if not true_id:
                 continue
             wanted[true_id].append(record_id)
             owners.setdefault(true_id, owner)
-        people = {
-            true_id: Person(owner_agency_id=owners[true_id], status=PersonStatus.ACTIVE)
-            for true_id in wanted
-        }
-        session.add_all(people.values())
-        session.flush()
-        updates = [
-            {"record_id": record_id, "person_id": people[true_id].id}
-            for true_id, records in wanted.items()
-            for record_id in records
-        ]
-        table = sa.table("person_record", sa.column("id"), sa.column("person_id"))
-        session.execute(
-            sa.update(table)
-            .where(table.c.id == sa.bindparam("record_id"))
-            .values(person_id=sa.bindparam("person_id")),
-            updates,
+        if not wanted:
+            return 0
+        created = utc_now()
+        order = list(wanted)
+        ids = (
+            connection.execute(
+                person.insert().returning(person.c.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "public_id": new_person_public_id(),
+                        "owner_agency_id": owners[true_id],
+                        "status": PersonStatus.ACTIVE,
+                        "created_at": created,
+                    }
+                    for true_id in order
+                ],
+            )
+            .scalars()
+            .all()
         )
-        session.commit()
-    return len(people)
+        pairs = sa.Table(
+            "oracle_link_pairs",
+            sa.MetaData(),
+            sa.Column("record_id", sa.Integer, primary_key=True),
+            sa.Column("person_id", sa.Integer, nullable=False),
+            prefixes=["TEMPORARY"],
+        )
+        pairs.create(connection)
+        connection.execute(
+            pairs.insert(),
+            [
+                {"record_id": record_id, "person_id": person_id}
+                for true_id, person_id in zip(order, ids, strict=True)
+                for record_id in wanted[true_id]
+            ],
+        )
+        connection.execute(
+            record.update()
+            .values(person_id=pairs.c.person_id)
+            .where(record.c.id == pairs.c.record_id)
+        )
+        pairs.drop(connection)
+        connection.commit()
+    return len(order)

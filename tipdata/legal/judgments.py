@@ -302,7 +302,6 @@ def _attach_case_facts(session: Session, judgments: list[Judgment]) -> None:
             sa.select(
                 CasePerson.case_id,
                 PersonRecord.id,
-                PersonRecord.birth_date,
                 PersonRecord.birth_year,
                 PersonRecord.age_years,
                 PersonRecord.age_reference_date,
@@ -310,8 +309,9 @@ def _attach_case_facts(session: Session, judgments: list[Judgment]) -> None:
             .join(PersonRecord, PersonRecord.id == CasePerson.person_record_id)
             .where(CasePerson.case_id.in_(batch), CasePerson.role == PersonRole.VICTIM)
         ).tuples()
-        for case_id, record_id, birth_date, birth_year, age_years, age_date in rows:
-            victims[case_id].append((record_id, birth_date, birth_year, age_years, age_date))
+        for case_id, record_id, birth_year, age_years, age_date in rows:
+            # the date of birth is encrypted at rest: the clear birth year serves
+            victims[case_id].append((record_id, None, birth_year, age_years, age_date))
         for case_id, code in session.execute(
             sa.select(CaseExploitation.case_id, CaseExploitation.exploitation_type).where(
                 CaseExploitation.case_id.in_(batch)

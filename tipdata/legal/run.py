@@ -67,14 +67,15 @@ def run_checks(
     Returns:
         The findings and counts.
     """
-    from tipdata.pathways.assemble import assemble_pathways
+    from tipdata.pathways.assemble import assemble_pathways, paused_gc
     from tipdata.pathways.prosecution import check_prosecution_pathways
     from tipdata.pathways.victim import check_victim_pathways
 
     catalogue = catalogue or load_law_catalogue()
     results = CheckResults()
     steps = ("legal", "victim pathways", "prosecution pathways")
-    with db.session() as session:
+    # millions of steps and pathways at scale 10: pause the cyclic collector (see paused_gc)
+    with db.session() as session, paused_gc():
         started = time.perf_counter()
         judgments = load_judgments(session)
         results.findings.extend(check_judgments(judgments, catalogue))

@@ -164,6 +164,94 @@ def evaluate(
     return result
 
 
+def evaluate_margins(
+    db: Database,
+    indicator: Indicator,
+    start: date,
+    end: date,
+    by: Sequence[str],
+) -> dict[tuple[str, ...], dict[tuple[str, ...], Cell]]:
+    """Compute an indicator broken down by ``by`` and by every subset of it, in two queries.
+
+    A table needs its cells and its margins (row totals, column totals, the grand
+    total): each is :func:`evaluate` over a subset of the breakdowns. Here the facts
+    (unit key, record, age, fact dimensions) are read once, the persons' attributes
+    once, and they are joined and counted in Python: the figures are those
+    :func:`evaluate` gives for each subset, without one query per subset and without
+    the join of facts to persons in SQL, for which SQLite at scale 10 could choose a
+    nested loop of one full scan per fact (a minute for one table).
+
+    Args:
+        db: the database.
+        indicator: the indicator.
+        start: first day of the period.
+        end: last day of the period (inclusive).
+        by: the disaggregations of the fullest breakdown.
+
+    Returns:
+        For each subset of ``by`` (as a tuple in ``by`` order, ``()`` for the total),
+        the cells :func:`evaluate` returns for it.
+
+    Raises:
+        EngineError: a disaggregation the indicator does not allow.
+    """
+    _check_by(indicator, by)
+    facts, wanted, dimension_filters = _facts(indicator, indicator.numerator.any_of, start, end, by)
+    person_wanted = wanted & PERSON_DIMENSIONS
+    fact_names = sorted(wanted - PERSON_DIMENSIONS)
+    fact_columns = [
+        facts.c[name] if name == "month" else sa.func.coalesce(facts.c[name], UNKNOWN)
+        for name in fact_names
+    ]
+    query = sa.select(
+        facts.c.k, facts.c.record_id, facts.c.person_id, facts.c.age, *fact_columns
+    ).distinct()
+    people: dict[int, dict[str, Any]] = {}
+    with db.connect() as connection:
+        fact_rows = connection.execute(query).all()
+        if person_wanted:
+            people = _read_person_attributes(
+                connection,
+                {row[2] for row in fact_rows if row[2] is not None},
+                {row[1] for row in fact_rows if row[2] is None},
+            )
+            # end the transaction with the temporary table dropped (SQLite's driver runs
+            # CREATE outside the transaction: a rollback would bring the table back)
+            connection.commit()
+    youngest: dict[int, int] = {}
+    for key, _record, _person, age, *_values in fact_rows:
+        if age is not None and (key not in youngest or age < youngest[key]):
+            youngest[key] = age
+    subsets = [tuple(i for i in range(len(by)) if mask >> i & 1) for mask in range(2 ** len(by))]
+    keys: dict[tuple[int, ...], dict[tuple[str, ...], set[int]]] = {s: {} for s in subsets}
+    records: dict[tuple[int, ...], dict[tuple[str, ...], set[int]]] = {s: {} for s in subsets}
+    for key, record_id, _person, _age, *values in fact_rows:
+        raw = dict(zip(fact_names, values, strict=True))
+        if person_wanted:
+            person = people.get(key)
+            if person is None:
+                continue
+            raw.update(person)
+            raw["age_group"] = _age_group_of(youngest.get(key))
+            raw["age_band"] = _age_band_of(youngest.get(key))
+        if not all(_passes(name, raw[name], value) for name, value in dimension_filters.items()):
+            continue
+        labels = tuple(_label(name, raw[name]) for name in by)
+        for subset in subsets:
+            cell = tuple(labels[i] for i in subset)
+            keys[subset].setdefault(cell, set()).add(key)
+            records[subset].setdefault(cell, set()).add(record_id)
+    result: dict[tuple[str, ...], dict[tuple[str, ...], Cell]] = {}
+    for subset in subsets:
+        result[tuple(by[i] for i in subset)] = {
+            cell: Cell(len(units), len(records[subset][cell]))
+            for cell, units in keys[subset].items()
+        }
+    if not result[()]:
+        result[()] = {(): ZERO}
+    return result
+
+
 def evaluate_rate(
     db: Database, indicator: Indicator, start: date, end: date, by: Sequence[str] = ()
 ) -> dict[tuple[str, ...], float | None]:
@@ -246,21 +334,11 @@ def _rows(
     by: Sequence[str],
 ) -> sa.Subquery:
     """Facts joined with resolved dimensions: columns k, record_id, fact ids, d_<dimension>."""
-    wanted = set(by)
-    dimension_filters: dict[str, Any] = {}
-    for part in parts:
-        # dimension filters apply to the resolved breakdowns, so to every part alike
-        dimension_filters.update(part.dimension_filters())
-    wanted |= set(dimension_filters)
+    facts, wanted, dimension_filters = _facts(indicator, parts, start, end, by)
     person_wanted = wanted & PERSON_DIMENSIONS
-    selects = [_part_facts(indicator.unit, part, start, end, wanted) for part in parts]
-    # a CTE used several times is computed once (SQLite 3.35+, PostgreSQL 12+)
-    facts = (selects[0] if len(selects) == 1 else sa.union_all(*selects)).cte("facts")
     expressions: dict[str, sa.ColumnElement[Any]] = {}
     from_clause: sa.FromClause = facts
     if person_wanted:
-        if indicator.unit != "persons":
-            raise EngineError(f"{sorted(person_wanted)} are breakdowns of persons")
         attrs = _person_attributes(facts)
         ages = (
             sa.select(facts.c.k, sa.func.min(facts.c.age).label("age"))
@@ -298,6 +376,56 @@ def _rows(
         .where(*conditions)
         .subquery("rows")
     )
+
+
+def _facts(
+    indicator: Indicator,
+    parts: Sequence[FactQuery],
+    start: date,
+    end: date,
+    by: Sequence[str],
+) -> tuple[sa.CTE, set[str], dict[str, Any]]:
+    """The facts CTE of the parts, the dimensions it must resolve and the dimension filters."""
+    wanted = set(by)
+    dimension_filters: dict[str, Any] = {}
+    for part in parts:
+        # dimension filters apply to the resolved breakdowns, so to every part alike
+        dimension_filters.update(part.dimension_filters())
+    wanted |= set(dimension_filters)
+    if wanted & PERSON_DIMENSIONS and indicator.unit != "persons":
+        raise EngineError(f"{sorted(wanted & PERSON_DIMENSIONS)} are breakdowns of persons")
+    selects = [_part_facts(indicator.unit, part, start, end, wanted) for part in parts]
+    # a CTE used several times is computed once (SQLite 3.35+, PostgreSQL 12+)
+    facts = (selects[0] if len(selects) == 1 else sa.union_all(*selects)).cte("facts")
+    return facts, wanted, dimension_filters
+
+
+def _passes(name: str, raw: Any, value: Any) -> bool:
+    """Python twin of :func:`_dimension_filter` for a resolved value (NULL never passes)."""
+    if raw is None:
+        return False
+    if isinstance(value, dict):
+        return raw not in {_storage_value(name, v) for v in value["not"]}
+    return raw in {_storage_value(name, v) for v in value}
+
+
+def _age_group_of(age: int | None) -> str:
+    """Python twin of the ``age_group`` expression of :func:`_rows`."""
+    if age is None:
+        return UNKNOWN
+    return "child" if age < ADULT_AGE else "adult"
+
+
+def _age_band_of(age: int | None) -> str:
+    """Python twin of :func:`_age_band`."""
+    if age is None:
+        return UNKNOWN
+    for low, high in AGE_BANDS:
+        if high is not None and age <= high:
+            return f"{low}-{high}"
+        if high is None and age >= low:
+            return f"{low}+"
+    return UNKNOWN
 
 
 def _dimension_filter(expression: Any, name: str, value: Any) -> sa.ColumnElement[bool]:
@@ -351,18 +479,14 @@ def _month_day(column: Any) -> Any:
 def age_at(record: sa.FromClause, day: Any) -> sa.ColumnElement[int]:
     """SQL for a person record's age in completed years at ``day``.
 
-    From the date of birth exactly; from an age at a reference date, that age
-    plus the calendar years since; from a birth year alone, the difference of
-    years (which can be one year high). NULL when nothing is known or ``day`` is NULL.
+    From an age at a reference date, that age plus the calendar years since; from a
+    birth year (also filled from an encrypted date of birth), the difference of years
+    (which can be one year high). NULL when nothing is known or ``day`` is NULL.
     """
     c = record.c
+    # The date of birth is encrypted at rest (tipdata.access.keys.PROTECTED_COLUMNS);
+    # ingestion fills birth_year from it, which serves here.
     return sa.case(
-        (
-            c.birth_date.is_not(None),
-            _year(day)
-            - _year(c.birth_date)
-            - sa.case((_month_day(day) < _month_day(c.birth_date), 1), else_=0),
-        ),
         (
             c.age_years.is_not(None),
             c.age_years + sa.func.coalesce(_year(day) - _year(c.age_reference_date), 0),
@@ -385,7 +509,9 @@ def _null(type_: type[sa.types.TypeEngine[Any]]) -> sa.ColumnElement[Any]:
 
 
 def _text(column: Any) -> Any:
-    return sa.cast(column, sa.String)
+    """An enum column as its stored text: a type change in Python only, no SQL CAST, so
+    filters on it can use the column's indexes (enums are VARCHAR on every dialect)."""
+    return sa.type_coerce(column, sa.String)
 
 
 def _part_facts(
@@ -580,12 +706,7 @@ def _person_attributes(facts: sa.CTE) -> sa.Subquery:
     province) or the smallest code (exploitation type, destination); unknown
     values never beat known ones. Linkage review is where disagreements are fixed.
     """
-    t = metadata.tables
-    record, person = t["person_record"].alias("ar"), t["person"].alias("ap")
-    link, case = t["case_person"].alias("acp"), t["case"].alias("ac")
-    exploitation, types = t["case_exploitation"].alias("ace"), t["exploitation_type"].alias("aet")
-    key = person_key(record, person)
-    linked = t["person_record"].alias("linked")
+    linked = metadata.tables["person_record"].alias("linked")
     counted_ids = sa.union(
         sa.select(linked.c.id).where(
             linked.c.person_id.in_(
@@ -594,6 +715,54 @@ def _person_attributes(facts: sa.CTE) -> sa.Subquery:
         ),
         sa.select(facts.c.record_id).where(facts.c.person_id.is_(None)),
     ).subquery("counted")
+    return _attributes_of(counted_ids)
+
+
+def _read_person_attributes(
+    connection: sa.Connection, person_ids: set[int], record_ids: set[int]
+) -> dict[int, dict[str, Any]]:
+    """:func:`_person_attributes` for facts already read: the persons and unlinked records
+    are passed in temporary tables, so the facts are not computed a second time."""
+    counted = sa.Table(
+        "counted_unit",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("is_person", sa.Boolean, primary_key=True),
+        prefixes=["TEMPORARY"],
+    )
+    counted.create(connection)
+    try:
+        rows = [{"id": i, "is_person": True} for i in person_ids]
+        rows += [{"id": i, "is_person": False} for i in record_ids]
+        if rows:
+            connection.execute(counted.insert(), rows)
+        linked = metadata.tables["person_record"].alias("linked")
+        counted_ids = sa.union(
+            sa.select(linked.c.id).join(
+                counted, sa.and_(counted.c.is_person, counted.c.id == linked.c.person_id)
+            ),
+            sa.select(counted.c.id).where(sa.not_(counted.c.is_person)),
+        ).subquery("counted")
+        attrs = _attributes_of(counted_ids)
+        names = ("sex", "nationality", "province", "exploitation_type", "destination")
+        return {
+            row[0]: {
+                name: UNKNOWN if value is None else value
+                for name, value in zip(names, row[1:], strict=True)
+            }
+            for row in connection.execute(sa.select(attrs.c.k, *(attrs.c[n] for n in names)))
+        }
+    finally:
+        counted.drop(connection)
+
+
+def _attributes_of(counted_ids: sa.Subquery) -> sa.Subquery:
+    """The attributes of the persons of the person records ``counted_ids`` (column ``id``)."""
+    t = metadata.tables
+    record, person = t["person_record"].alias("ar"), t["person"].alias("ap")
+    link, case = t["case_person"].alias("acp"), t["case"].alias("ac")
+    exploitation, types = t["case_exploitation"].alias("ace"), t["exploitation_type"].alias("aet")
+    key = person_key(record, person)
     sex = _text(record.c.sex)
     return (
         sa.select(

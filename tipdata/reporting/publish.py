@@ -222,6 +222,19 @@ def _blocks(table: ReportTable) -> list[Block]:
     def value(r: str, c: str) -> int:
         return table.cell(r, c).value
 
+    if not rows:  # nothing but totals (e.g. no LMIS departures at all): each on its own
+        return [
+            Block(
+                f"{table.name}/{r}/{c}",
+                table.name,
+                (r,),
+                (VALUE,),
+                {r: r, BLOCK_TOTAL: r},
+                _to_total(VALUE, c),
+            )
+            for r in table.rows
+            for c in table.columns
+        ]
     if not columns:  # one figure per row
         if has_total_row and sum(value(r, TOTAL) for r in rows) == value(TOTAL, TOTAL):
             row_of = {**{r: r for r in rows}, BLOCK_TOTAL: TOTAL}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from tipdata.reporting.engine import ZERO, Cell, evaluate
+from tipdata.reporting.engine import ZERO, Cell, evaluate, evaluate_margins
 from tipdata.reporting.indicators import Catalogue
 from tipdata.store import Database
 
@@ -193,8 +193,11 @@ class Crosstab:
         indicator = catalogue[self.indicator]
         cells: dict[tuple[str, str], Cell] = {}
         sources: dict[tuple[str, str], CellSource] = {}
-        total = evaluate(db, indicator, start, end).get((), ZERO)
-        by_row = evaluate(db, indicator, start, end, [self.rows])
+        # one query for the cells and every margin (see evaluate_margins)
+        by = [self.rows] if self.columns is None else [self.rows, self.columns]
+        margins = evaluate_margins(db, indicator, start, end, by)
+        total = margins[()].get((), ZERO)
+        by_row = margins[(self.rows,)]
         row_codes = _ordered(
             {k[0] for k in by_row} | set(self.row_order), self.rows, self.row_order
         )
@@ -204,15 +207,13 @@ class Crosstab:
             sources[(row, TOTAL)] = CellSource(self.indicator, ((self.rows, row),))
         column_codes: list[str] = []
         if self.columns is not None:
-            by_column = evaluate(db, indicator, start, end, [self.columns])
+            by_column = margins[(self.columns,)]
             column_codes = _ordered(
                 {k[0] for k in by_column} | set(self.column_order), self.columns, self.column_order
             )
             for (column,), cell in by_column.items():
                 cells[(TOTAL, column)] = cell
-            for (row, column), cell in evaluate(
-                db, indicator, start, end, [self.rows, self.columns]
-            ).items():
+            for (row, column), cell in margins[(self.rows, self.columns)].items():
                 cells[(row, column)] = cell
             for row in row_codes:
                 for column in column_codes:
@@ -281,12 +282,14 @@ class IndicatorRows:
             indicator = catalogue[code]
             labels[code] = indicator.name
             definitions.append(f"{indicator.name}: {indicator.definition}")
-            cells[(code, TOTAL)] = evaluate(db, indicator, start, end).get((), ZERO)
             sources[(code, TOTAL)] = CellSource(code)
             if self.columns is None:
+                cells[(code, TOTAL)] = evaluate(db, indicator, start, end).get((), ZERO)
                 continue
             dimension = self.column_of.get(code, self.columns)
-            for (column,), cell in evaluate(db, indicator, start, end, [dimension]).items():
+            margins = evaluate_margins(db, indicator, start, end, [dimension])
+            cells[(code, TOTAL)] = margins[()].get((), ZERO)
+            for (column,), cell in margins[(dimension,)].items():
                 cells[(code, column)] = cell
                 found.add(column)
         column_codes = _ordered(found, self.columns, self.column_order) if self.columns else []

@@ -227,13 +227,13 @@ def report_period(
     Raises:
         ReportPeriodError: neither a year nor both dates, or ``start > end``.
     """
-    if start is not None and end is not None:
-        if start > end:
-            raise ReportPeriodError(f"the period starts ({start}) after it ends ({end})")
-        return start, end
-    if year is not None:
-        return start or date(year, 1, 1), end or date(year, 12, 31)
-    raise ReportPeriodError("give --year, or both --from and --to")
+    if start is None or end is None:
+        if year is None:
+            raise ReportPeriodError("give --year, or both --from and --to")
+        start, end = start or date(year, 1, 1), end or date(year, 12, 31)
+    if start > end:
+        raise ReportPeriodError(f"the period starts ({start}) after it ends ({end})")
+    return start, end
 
 
 def tip_report(
