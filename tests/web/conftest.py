@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyotp
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -26,6 +28,9 @@ from tipdata.settings import load_settings
 from tipdata.store import Agency, Database, Province
 from tipdata.system import System
 from tipdata.web import create_app
+
+if TYPE_CHECKING:
+    from tests.web.access_world import AccessWorld
 
 FAST = ArgonParameters(time_cost=1, memory_kib=8, parallelism=1)
 PASSWORD = "correct horse battery staple"
@@ -53,22 +58,29 @@ USERS = {
     "auditor": "auditor",
     "reader": "statistics_reader",
     "focal": "provincial_focal_point",
+    "admin": "administrator",
 }
 
 
-def make_users(db: Database, system: System) -> dict[str, WebUser]:
-    """One user per role of :data:`USERS`; TOTP for roles that read identities."""
+def make_users(db: Database, system: System, master: MasterKey | None = None) -> dict[str, WebUser]:
+    """One user per role of :data:`USERS`; TOTP for roles that read identities.
+
+    ``master`` is the database's master key when it already holds data keys.
+    """
     passwords = Passwords(FAST)
-    master = MasterKey.generate()
+    master = master or MasterKey.generate()
     key_file = system.settings.home / "keys" / "master.key"
     key_file.parent.mkdir(parents=True, exist_ok=True)
     key_file.write_text(master.to_base64() + "\n", encoding="ascii")
     key_file.chmod(0o600)
     users: dict[str, WebUser] = {}
     with db.session() as session:
-        session.add(Province(code="12", name_en="Phnom Penh", kind="capital"))
-        agency = Agency(code="NTF", name="NTF secretariat", kind=AgencyKind.GOVERNMENT)
-        session.add(agency)
+        if session.get(Province, "12") is None:  # absent unless the code lists are loaded
+            session.add(Province(code="12", name_en="Phnom Penh", kind="capital"))
+        agency = session.scalar(sa.select(Agency).where(Agency.code == "NTF"))
+        if agency is None:
+            agency = Agency(code="NTF", name="NTF secretariat", kind=AgencyKind.GOVERNMENT)
+            session.add(agency)
         session.flush()
         keyring = load_keyring(session, master)
         for username, role in USERS.items():
@@ -135,3 +147,56 @@ def sign_in(client: TestClient, user: WebUser) -> None:
     )
     assert response.status_code == 303, response.text
     assert response.headers["location"] == "/dashboard"
+
+
+@pytest.fixture
+def pwg_system(db: Database, tmp_path: Path) -> System:
+    """A system on SQLite *and* PostgreSQL (the ``db`` matrix); see :func:`pwg_users`."""
+    settings = load_settings(home=tmp_path, database_url=str(db.url))
+    return System(settings=settings, _db=db)
+
+
+@pytest.fixture
+def pwg_users(pwg_system: System) -> dict[str, WebUser]:
+    """The users of :data:`USERS` (focal point of province 12), then the code lists loaded."""
+    from tests.conftest import TEST_MASTER_KEY
+    from tipdata.codelists import load_codelists, load_law_catalogue
+    from tipdata.store.refdata import sync_reference_data
+
+    made = make_users(pwg_system.db, pwg_system, TEST_MASTER_KEY)
+    sync_reference_data(pwg_system.db, load_codelists(), load_law_catalogue())
+    return made
+
+
+@pytest.fixture
+def pwg_app(pwg_system: System, pwg_users: dict[str, WebUser]) -> FastAPI:
+    """The web app over :func:`pwg_system`, its users made."""
+    return create_app(pwg_system, passwords=Passwords(FAST))
+
+
+@pytest.fixture
+def pwg_client(pwg_app: FastAPI) -> Iterator[TestClient]:
+    """A client of :func:`pwg_app` on loopback."""
+    with TestClient(pwg_app, base_url=BASE_URL, follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def access_system(db: Database, tmp_path: Path) -> System:
+    """A system on SQLite *and* PostgreSQL (the ``db`` matrix) for the access tests."""
+    settings = load_settings(home=tmp_path / "home", database_url=str(db.url))
+    return System(settings=settings, _db=db)
+
+
+@pytest.fixture
+def access_world(access_system: System, tmp_path: Path) -> AccessWorld:
+    """Two agencies × two provinces of records, reports and one user per role."""
+    from tests.web.access_world import build_world  # imports linkage (Splink): only here
+
+    return build_world(access_system, tmp_path, Passwords(FAST))
+
+
+@pytest.fixture
+def access_app(access_system: System, access_world: AccessWorld) -> FastAPI:
+    """The web app over :func:`access_world`."""
+    return create_app(access_system, passwords=Passwords(FAST))

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import WebUser, sign_in
+from tests.web.conftest import WebUser, csrf_of, sign_in
+from tipdata.system import System
 
 
 def bearer(user: WebUser) -> dict[str, str]:
@@ -53,6 +60,14 @@ def test_missing_permission_is_403_problem(client: TestClient, users: dict[str, 
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["detail"] == "Your role does not have the permission 'audit:read'."
+
+    # the refusal is in the audit log: who, which permission, which route
+    events = client.get(
+        "/api/v1/audit-events?action=access.denied", headers=bearer(users["auditor"])
+    ).json()["items"]
+    assert [(e["username"], e["object_type"], e["object_ids"]) for e in events][:1] == [
+        ("reader", "route", "/api/v1/audit-events")
+    ]
 
 
 def test_invalid_parameters_are_422_problem_with_fields(
@@ -117,3 +132,50 @@ def test_too_large_body_is_413_problem(client: TestClient) -> None:
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
     assert "limit of 1,048,576 bytes" in response.json()["detail"]
+
+
+@contextmanager
+def locked_database(system: System, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Another process holds the SQLite write lock; the app gives up waiting after 50 ms."""
+    monkeypatch.setattr("tipdata.store.database.SQLITE_BUSY_TIMEOUT_MS", 50)
+    system.db.engine.dispose()  # new connections take the short timeout
+    path = system.db.url.database
+    assert path is not None
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        yield path
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_a_locked_database_is_a_503_that_hides_the_database(
+    client: TestClient,
+    users: dict[str, WebUser],
+    system: System,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    user = users["auditor"]
+    token = csrf_of(client.get("/login").text)
+    form = {"csrf_token": token, "username": user.username, "password": user.password,
+            "code": user.code() if user.totp_secret else ""}  # fmt: skip
+    with caplog.at_level(logging.ERROR), locked_database(system, monkeypatch) as path:
+        page = client.post("/login", data=form)
+        api = client.get(f"/api/v1/persons/{'P' * 13}", headers=bearer(user))
+    assert page.status_code == 503
+    assert page.headers["retry-after"] == "5"
+    assert "The database is busy: try again in a moment." in page.text
+    assert api.status_code == 503
+    assert api.headers["content-type"] == "application/problem+json"
+    assert api.json() == {
+        "type": "about:blank", "title": "Service Unavailable", "status": 503,
+        "detail": "The database is busy: try again in a moment.",
+        "instance": f"/api/v1/persons/{'P' * 13}",
+    }  # fmt: skip
+    assert path not in page.text and "locked" not in page.text
+    assert path not in api.text
+    logged = [r.getMessage() for r in caplog.records if r.name == "tipdata.web.problems"]
+    assert len(logged) == 2
+    assert all("database is locked" in line and path in line for line in logged)

@@ -171,14 +171,14 @@ def test_navigation_shows_only_the_pages_of_the_role(
     assert client.get("/imports").status_code == 403
 
 
-def test_officer_dashboard_shows_imports_section_and_clearly_empty_figures(
+def test_officer_dashboard_shows_imports_section_and_the_figures(
     client: TestClient, users: dict[str, WebUser]
 ) -> None:
     sign_in(client, users["officer"])
     html = client.get("/dashboard").text
     assert "Recent imports" in html
     assert "No agency file has been imported yet." in html
-    assert "Not available yet" in html
+    assert "National figures" in html
     assert 'href="/imports"' in html
     assert 'href="/admin/audit"' not in html
 

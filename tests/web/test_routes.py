@@ -20,6 +20,22 @@ PUBLIC = {
 """Routes anyone may reach: the sign-in flow and the language switch (forms: CSRF-checked)."""
 
 CSRF_ROUTES = {("POST", "/login"), ("POST", "/logout"), ("POST", "/language")}
+CSRF_ROUTES |= {
+    ("POST", "/review/{pair_id}"),
+    ("POST", "/persons/{public_id}/screenings"),
+    ("POST", "/persons/search"),
+}
+CSRF_ROUTES |= {
+    ("POST", "/provincial/{province}/{period}"),
+    ("POST", "/provincial/{province}/{period}/accept"),
+    ("POST", "/provincial/{province}/{period}/reopen"),
+    ("POST", "/admin/users"),
+    ("POST", "/admin/users/{username}/disable"),
+    ("POST", "/admin/users/{username}/role"),
+    ("POST", "/reports/publish"),
+    ("POST", "/imports/new"),
+    ("POST", "/imports/confirm"),
+}
 
 
 def routes(app: FastAPI) -> dict[tuple[str, str], APIRoute]:

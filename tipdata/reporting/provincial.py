@@ -35,6 +35,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tipdata.access.errors import AccessDenied
 from tipdata.errors import DataFileError
 from tipdata.model.enums import ReportStatus
 from tipdata.reporting.completeness import (
@@ -50,6 +51,7 @@ from tipdata.reporting.periods import Period, PeriodError, bi_week_of
 from tipdata.reporting.submissions import (
     RECEIVED_STATUSES,
     TRANSITIONS,
+    Acting,
     ConflictError,
     InvalidValueError,
     ReportingError,
@@ -61,6 +63,7 @@ from tipdata.reporting.submissions import (
     Workflow,
     accept,
     as_utc,
+    check_may_edit,
     default_workflow,
     find_report_row,
     get_report,
@@ -143,7 +146,7 @@ class ImportSummary:
 def import_reports(
     session: Session,
     path: str | Path,
-    actor_label: str,
+    actor: Acting,
     *,
     workflow: Workflow | None = None,
 ) -> ImportSummary:
@@ -153,7 +156,8 @@ def import_reports(
         session: an open session; the file's work runs in a savepoint of it and is
             rolled back entirely when anything is wrong; not committed here.
         path: the file (``.csv`` or ``.json``).
-        actor_label: who imports, recorded in each report's history.
+        actor: who imports (see :data:`~tipdata.reporting.submissions.Acting`); a
+            signed-in provincial user may import only their own province's reports.
         workflow: the data set and rules (the PWG bi-weekly report by default).
 
     Returns:
@@ -161,9 +165,9 @@ def import_reports(
 
     Raises:
         ReportImportError: the file cannot be read, a row is wrong, or a report
-            breaks a validation rule of importance error or cannot be changed
-            (already received with other values); each problem names the file,
-            row and field.
+            breaks a validation rule of importance error, cannot be changed
+            (already received with other values) or is outside the actor's scope;
+            each problem names the file, row and field.
     """
     flow = workflow or default_workflow()
     file = Path(path)
@@ -175,7 +179,7 @@ def import_reports(
     try:
         for report in sorted(incoming, key=lambda r: (r.period.start, r.province)):
             try:
-                outcome, view = _import_one(session, flow, report, actor_label)
+                outcome, view = _import_one(session, flow, report, actor)
             except ReportValidationError as error:
                 for result in error.blocking:
                     key = (result.data_element, result.disaggregation)
@@ -188,7 +192,7 @@ def import_reports(
                         )
                     )
                 continue
-            except (ReportingError, PeriodError) as error:
+            except (ReportingError, PeriodError, AccessDenied) as error:
                 problems.append(DataFileError(file, str(error), line=report.row))
                 continue
             counts[outcome] += 1
@@ -221,8 +225,9 @@ def import_reports(
 
 
 def _import_one(
-    session: Session, flow: Workflow, report: _Incoming, actor: str
+    session: Session, flow: Workflow, report: _Incoming, actor: Acting
 ) -> tuple[str, ReportView | None]:
+    check_may_edit(actor, report.province)
     existing = find_report_row(session, flow, report.province, report.period)
     if existing is not None and existing.status in RECEIVED_STATUSES:
         if report_values(existing) == report.values:
@@ -675,11 +680,52 @@ def completeness_report(
     return ProvincialCompleteness(data_set.code, chosen, report, tuple(provinces))
 
 
+GridStatus = Literal["on_time", "late", "missing", "not_due"]
+
+
+def status_grid(
+    result: ProvincialCompleteness, *, workflow: Workflow | None = None
+) -> dict[str, dict[str, GridStatus]]:
+    """Province → period → status, for the completeness grid chart and the dashboard.
+
+    ``late`` was received after its due date, ``missing`` is overdue, ``not_due`` is a
+    period not yet over on the report's day, ``on_time`` every other report owed.
+    A province has no entry for a period it owes no report for.
+
+    Args:
+        result: what :func:`completeness_report` returned.
+        workflow: the data set of ``result`` (the PWG bi-weekly report by default).
+    """
+    flow = workflow or default_workflow()
+    units = {unit.code: unit for unit in flow.data_set.org_units()}
+    late = {(r.org_unit, r.period.code) for r in result.late}
+    overdue = {(r.org_unit, r.period.code) for r in result.overdue}
+    as_of = result.report.as_of
+    grid: dict[str, dict[str, GridStatus]] = {}
+    for province in result.provinces:
+        row = grid.setdefault(province.code, {})
+        for period in result.periods:
+            if not units[province.code].owes_report_for(period):
+                continue
+            key = (province.code, period.code)
+            if key in late:
+                row[period.code] = "late"
+            elif key in overdue:
+                row[period.code] = "missing"
+            elif period.end >= as_of:
+                row[period.code] = "not_due"
+            else:
+                row[period.code] = "on_time"
+    return grid
+
+
 __all__ = [
     "LONG_COLUMNS",
     "TRANSITIONS",
     "WIDE_COLUMNS",
+    "Acting",
     "ConflictError",
+    "GridStatus",
     "ImportSummary",
     "InvalidValueError",
     "ProvinceStatus",
@@ -699,6 +745,7 @@ __all__ = [
     "read_reports",
     "reopen",
     "save_draft",
+    "status_grid",
     "status_history",
     "submit",
 ]

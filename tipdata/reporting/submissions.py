@@ -20,6 +20,14 @@ stored), every ``error`` blocks submission, warnings never block.
 ``submitted_at`` is when the report was *first* submitted: a correction after
 reopening does not make an on-time report late.
 
+Who acts: every service takes an ``actor`` (see :data:`Acting`). A signed-in
+:class:`~tipdata.access.policy.Actor` is checked: saving and submitting need
+``reports:submit`` and a provincial user may only touch their own province;
+accepting and reopening need ``reports:submit`` with national scope (the NTF);
+reading needs ``reports:read_province`` within the same scope. The local
+operator (the CLI, a trusted batch import) passes a label instead, which is
+recorded in the history as it is.
+
 Service functions take an open session and never commit: the caller's
 ``with db.session():`` block decides. When a submission is refused, values passed
 along with it have been saved as the draft in that session.
@@ -40,6 +48,8 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from tipdata.access.errors import AccessDenied
+from tipdata.access.policy import Actor, Policy, default_policy, require, require_national
 from tipdata.errors import TipdataError
 from tipdata.model.enums import ReportStatus
 from tipdata.reporting.completeness import CAMBODIA_TIME
@@ -80,6 +90,19 @@ HISTORY_LIMIT = 52
 
 Values = Mapping[ValueKey, int | None] | Mapping[str, int | None]
 """Report values by ``(element, disaggregation)`` or ``"element[.disaggregation]"``."""
+
+Acting = Actor | str | None
+"""Who acts: a signed-in :class:`Actor` (permission and province scope checked), or the
+local operator (CLI, trusted batch import) named by a label (None is ``"operator"``)."""
+
+LOCAL_OPERATOR = "operator"
+"""The name recorded in the history when the local operator gives no label."""
+
+EDIT_PERMISSION = "reports:submit"
+"""Save, submit, and (with national scope) accept and reopen provincial reports."""
+
+READ_PERMISSION = "reports:read_province"
+"""Read provincial reports (a provincial user: their own province only)."""
 
 
 class ReportingError(TipdataError):
@@ -256,7 +279,7 @@ def default_workflow() -> Workflow:
 
 def save_draft(
     session: Session,
-    actor_label: str,
+    actor: Acting,
     province: str,
     period: str | Period,
     values: Values,
@@ -271,7 +294,8 @@ def save_draft(
 
     Args:
         session: an open session; not committed here.
-        actor_label: who saves (user name or import label), recorded in the history.
+        actor: who saves (see :data:`Acting`); a signed-in user's name is recorded in
+            the history, as is the local operator's label.
         province: province code or any written name of it.
         period: the period or its code (e.g. ``"2008BW03"``).
         values: the values; None or absent is missing, 0 is a value.
@@ -289,11 +313,15 @@ def save_draft(
         TransitionError: the report is submitted or accepted (reopen it first).
         ReportValidationError: a ``stage: save`` rule of importance error fails.
         ReportingError: the province or its reporting agency is unknown.
+        AccessDenied: the actor may not edit this province's reports.
     """
     flow = _workflow(workflow)
     moment = _utc(at)
     code, resolved = _resolve(session, flow, province, period)
-    report = _save(session, flow, actor_label, code, resolved, values, expected_version, moment)
+    check_may_edit(actor, code)
+    report = _save(
+        session, flow, actor_name(actor), code, resolved, values, expected_version, moment
+    )
     results = flow.rules.check(report_values(report), history=_history(session, flow, report))
     _store_results(session, report, results, moment)
     return _view(report, results)
@@ -332,7 +360,7 @@ def _save(
 
 def submit(
     session: Session,
-    actor_label: str,
+    actor: Acting,
     province: str,
     period: str | Period,
     values: Values | None = None,
@@ -345,7 +373,7 @@ def submit(
 
     Args:
         session: an open session; not committed here.
-        actor_label: who submits.
+        actor: who submits (see :data:`Acting`).
         province: province code or name.
         period: the period or its code.
         values: values to save before submitting; None submits the draft as it is.
@@ -359,12 +387,14 @@ def submit(
     Raises:
         ReportNotFoundError: no values given and no draft exists.
         ReportValidationError: a rule of importance error fails (nothing submitted).
-        ConflictError, TransitionError, InvalidValueError, ReportingError: as
-            :func:`save_draft`.
+        ConflictError, TransitionError, InvalidValueError, ReportingError, AccessDenied:
+            as :func:`save_draft`.
     """
     flow = _workflow(workflow)
     moment = _utc(at)
     code, resolved = _resolve(session, flow, province, period)
+    check_may_edit(actor, code)
+    actor_label = actor_name(actor)
     if values is not None:
         report = _save(
             session, flow, actor_label, code, resolved, values, expected_version, moment, "submit"
@@ -387,7 +417,7 @@ def submit(
 
 def accept(
     session: Session,
-    actor_label: str,
+    actor: Acting,
     province: str,
     period: str | Period,
     expected_version: int | None = None,
@@ -401,14 +431,16 @@ def accept(
         ReportNotFoundError: there is no such report.
         TransitionError: the report is not submitted.
         ConflictError: ``expected_version`` is stale, or someone saved meanwhile.
+        AccessDenied: the actor is not a national user with ``reports:submit``.
     """
     flow = _workflow(workflow)
+    check_may_review(actor)
     moment = _utc(at)
     code, resolved = _resolve(session, flow, province, period)
     report = _require(session, flow, code, resolved)
     _check_version(report, code, resolved, expected_version)
     new_status = _allowed(code, resolved, report.status, "accept")
-    _change_status(session, report, new_status, actor_label, moment, reason=None)
+    _change_status(session, report, new_status, actor_name(actor), moment, reason=None)
     report.accepted_at = moment
     _flush(session, report, code, resolved, expected_version)
     return _view(report, _stored_results(session, flow, report))
@@ -416,7 +448,7 @@ def accept(
 
 def reopen(
     session: Session,
-    actor_label: str,
+    actor: Acting,
     province: str,
     period: str | Period,
     reason: str,
@@ -429,7 +461,7 @@ def reopen(
 
     Args:
         session: an open session; not committed here.
-        actor_label: who reopens (the NTF).
+        actor: who reopens (the NTF; see :data:`Acting`).
         province: province code or name.
         period: the period or its code.
         reason: why; required, kept in the history.
@@ -439,9 +471,10 @@ def reopen(
 
     Raises:
         ReportingError: the reason is blank.
-        ReportNotFoundError, TransitionError, ConflictError: as :func:`accept`.
+        ReportNotFoundError, TransitionError, ConflictError, AccessDenied: as :func:`accept`.
     """
     flow = _workflow(workflow)
+    check_may_review(actor)
     if not reason or not reason.strip():
         raise ReportingError("a reason is required to reopen a report")
     moment = _utc(at)
@@ -449,7 +482,7 @@ def reopen(
     report = _require(session, flow, code, resolved)
     _check_version(report, code, resolved, expected_version)
     new_status = _allowed(code, resolved, report.status, "reopen")
-    _change_status(session, report, new_status, actor_label, moment, reason=reason.strip())
+    _change_status(session, report, new_status, actor_name(actor), moment, reason=reason.strip())
     report.accepted_at = None
     _flush(session, report, code, resolved, expected_version)
     return _view(report, _stored_results(session, flow, report))
@@ -460,11 +493,17 @@ def get_report(
     province: str,
     period: str | Period,
     *,
+    actor: Acting = None,
     workflow: Workflow | None = None,
 ) -> ReportView | None:
-    """Return a province's report for a period, or None if there is none."""
+    """Return a province's report for a period, or None if there is none.
+
+    Raises:
+        AccessDenied: the actor may not read this province's reports.
+    """
     flow = _workflow(workflow)
     code, resolved = _resolve(session, flow, province, period)
+    check_may_read(actor, code)
     report = find_report_row(session, flow, code, resolved)
     if report is None:
         return None
@@ -476,15 +515,18 @@ def status_history(
     province: str,
     period: str | Period,
     *,
+    actor: Acting = None,
     workflow: Workflow | None = None,
 ) -> list[StatusChange]:
     """Return every status change of a report, oldest first.
 
     Raises:
         ReportNotFoundError: there is no such report.
+        AccessDenied: the actor may not read this province's reports.
     """
     flow = _workflow(workflow)
     code, resolved = _resolve(session, flow, province, period)
+    check_may_read(actor, code)
     report = _require(session, flow, code, resolved)
     rows = session.scalars(
         sa.select(ReportStatusChange)
@@ -502,6 +544,60 @@ def status_history(
         )
         for row in rows
     ]
+
+
+# --- who may act -----------------------------------------------------------------------
+
+
+def actor_name(actor: Acting) -> str:
+    """The name recorded in the history: the username, else the operator's label."""
+    if isinstance(actor, Actor):
+        return actor.username
+    return actor or LOCAL_OPERATOR
+
+
+def check_may_edit(actor: Acting, province_code: str, policy: Policy | None = None) -> None:
+    """Raise unless the actor may save and submit reports of the province.
+
+    Raises:
+        AccessDenied: no ``reports:submit``, or a provincial user of another province.
+    """
+    if isinstance(actor, Actor):
+        require(actor, EDIT_PERMISSION, policy)
+        _check_province(actor, EDIT_PERMISSION, province_code, policy)
+
+
+def check_may_review(actor: Acting, policy: Policy | None = None) -> None:
+    """Raise unless the actor may accept and reopen reports (national ``reports:submit``).
+
+    Raises:
+        AccessDenied: the actor is not a national user with ``reports:submit``.
+    """
+    if isinstance(actor, Actor):
+        require_national(actor, EDIT_PERMISSION, policy)
+
+
+def check_may_read(actor: Acting, province_code: str, policy: Policy | None = None) -> None:
+    """Raise unless the actor may read reports of the province.
+
+    Raises:
+        AccessDenied: no ``reports:read_province``, or a provincial user of another province.
+    """
+    if isinstance(actor, Actor):
+        require(actor, READ_PERMISSION, policy)
+        _check_province(actor, READ_PERMISSION, province_code, policy)
+
+
+def _check_province(
+    actor: Actor, permission: str, province_code: str, policy: Policy | None
+) -> None:
+    """National users reach every province, provincial users their own, others none."""
+    scope = (policy or default_policy()).role(actor.role).scope
+    if scope == "national":
+        return
+    if scope == "province" and actor.province_code == province_code:
+        return
+    raise AccessDenied(permission, f"for province {province_code}")
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -810,6 +906,7 @@ __all__ = [
     "RECEIVED_STATUSES",
     "TOTAL",
     "TRANSITIONS",
+    "Acting",
     "ConflictError",
     "InvalidValueError",
     "ReportNotFoundError",
@@ -820,7 +917,11 @@ __all__ = [
     "TransitionError",
     "Workflow",
     "accept",
+    "actor_name",
     "as_utc",
+    "check_may_edit",
+    "check_may_read",
+    "check_may_review",
     "default_workflow",
     "get_report",
     "reopen",

@@ -17,6 +17,7 @@ from tipdata.screening.indicators import (
     suggest_determination,
 )
 from tipdata.screening.service import (
+    DuplicateScreening,
     ScreeningError,
     ScreeningResult,
     determine,
@@ -27,6 +28,7 @@ from tipdata.screening.service import (
 )
 
 __all__ = [
+    "DuplicateScreening",
     "Indicator",
     "IndicatorSet",
     "ScreeningError",

@@ -26,6 +26,21 @@ class ScreeningError(TipdataError):
     """A screening cannot be recorded as asked (unknown indicator, agency or screening)."""
 
 
+class DuplicateScreening(ScreeningError):
+    """The same screening (record, date, answers, agency) was already entered.
+
+    Args:
+        screening_id: the screening already stored, when known.
+    """
+
+    def __init__(self, screening_id: int | None) -> None:
+        self.screening_id = screening_id
+        stored = f" (screening {screening_id})" if screening_id is not None else ""
+        super().__init__(
+            "this screening was already recorded: same record, date and answers" + stored
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class ScreeningResult:
     """A stored screening, as the API returns it.
@@ -141,6 +156,8 @@ def record_screening(
         The stored screening.
 
     Raises:
+        DuplicateScreening: an entered screening (no ``source_record_id``) with the same
+            record, date, answers and agency is already stored; nothing is added.
         ScreeningError: an indicator code or answer that is not on the form, or an
             unknown agency.
     """
@@ -156,17 +173,19 @@ def record_screening(
     if source_record_id is None:
         key = f"screening:{person_record_id}:{screening_date}:{len(clean)}"
         key += ":" + hashlib.sha256(repr(sorted(clean.items())).encode()).hexdigest()[:8]
-        source_record_id = manual_source_record(
-            session,
-            agency,
-            key,
-            {
-                "person_record_id": person_record_id,
-                "screening_date": screening_date,
-                "answers": {c: a.value for c, a in clean.items()},
-            },
-            entered_by,
-        )
+        existing = _entered_screening(session, agency, key)
+        if existing is not None:
+            raise DuplicateScreening(existing)
+        payload = {
+            "person_record_id": person_record_id,
+            "screening_date": screening_date,
+            "answers": {c: a.value for c, a in clean.items()},
+        }
+        try:  # a concurrent identical entry can still win the race to the unique key
+            with session.begin_nested():
+                source_record_id = manual_source_record(session, agency, key, payload, entered_by)
+        except sa.exc.IntegrityError:
+            raise DuplicateScreening(_entered_screening(session, agency, key)) from None
     suggestion = suggest_determination(clean)
     screening = Screening(
         owner_agency_id=agency_id,
@@ -180,6 +199,16 @@ def record_screening(
     session.add(screening)
     session.flush()
     return _result(session, screening)
+
+
+def _entered_screening(session: Session, agency: str, key: str) -> int | None:
+    """The screening entered by hand under ``key`` for the agency, if there is one."""
+    return session.scalar(
+        sa.select(Screening.id)
+        .join(SourceRecord, Screening.source_record_id == SourceRecord.id)
+        .join(Source, SourceRecord.source_id == Source.id)
+        .where(Source.code == f"manual:{agency}", SourceRecord.source_key == key)
+    )
 
 
 def determine(

@@ -37,10 +37,27 @@ paginated with `limit` and the opaque `cursor` of the previous page's `next_curs
 ROUTERS: tuple[APIRouter, ...] = (
     routes.account.router,
     routes.pages.router,
+    routes.dashboard.router,
     routes.admin.router,
     routes.docs.router,
     routes.docs.api_router,
     routes.api.router,
+    routes.persons.router,
+    routes.persons.api_router,
+    routes.cases.router,
+    routes.cases.api_router,
+    routes.review.router,
+    routes.review.api_router,
+    routes.screenings.router,
+    routes.screenings.api_router,
+    routes.provincial.router,
+    routes.provincial.api_router,
+    routes.dashboard.api_router,
+    routes.admin.api_router,
+    routes.reports.router,
+    routes.reports.api_router,
+    routes.imports.router,
+    routes.imports.api_router,
 )
 """Every router of the app, in matching order (tests walk them to check each route's guards)."""
 

@@ -20,6 +20,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from tipdata.access import audit
+from tipdata.access.errors import AccessDenied
 from tipdata.access.policy import Actor, require
 from tipdata.web.context import web_context
 from tipdata.web.errors import NotAuthenticated
@@ -103,7 +105,13 @@ class Requirement:
         Raises:
             AccessDenied: the actor lacks the permission (403).
         """
-        require(actor, self.permission, web_context(request).access.policy)
+        web = web_context(request)
+        try:
+            require(actor, self.permission, web.access.policy)
+        except AccessDenied:
+            # a refused page or endpoint is audited like a refused service call
+            audit.record_denial(web.system.db, actor, self.permission, "route", [request.url.path])
+            raise
         return actor
 
     def __repr__(self) -> str:

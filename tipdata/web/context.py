@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import HTTPConnection
 
 from tipdata.access.sessions import SESSION_COOKIE
+from tipdata.web.figures import FigureCache
 from tipdata.web.i18n import Catalogues
 from tipdata.web.options import WebOptions
 
@@ -30,6 +31,7 @@ class WebContext:
         options: limits and cookie names.
         catalogues: the compiled interface translations.
         access: the adapter over :mod:`tipdata.access` (sign-in, sessions, tokens, audit).
+        figures: report figures cached per period (dashboard, reports pages).
     """
 
     system: System
@@ -37,6 +39,7 @@ class WebContext:
     catalogues: Catalogues
     access: AccessServices
     session_cookie_name: str = field(default=str(SESSION_COOKIE["key"]))
+    figures: FigureCache = field(default_factory=FigureCache)
 
 
 def web_context(connection: HTTPConnection) -> WebContext:

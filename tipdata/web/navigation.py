@@ -34,7 +34,13 @@ class NavItem:
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/dashboard", N_("Dashboard")),
+    NavItem("/provincial", N_("Provincial reports"), "reports:read_province"),
+    NavItem("/persons", N_("Persons"), "persons:read"),
+    NavItem("/cases", N_("Cases"), "cases:read"),
+    NavItem("/review", N_("Linkage review"), "linkage:review"),
+    NavItem("/reports", N_("Reports"), "reports:read_published"),
     NavItem("/imports", N_("Imports"), "imports:run"),
+    NavItem("/admin/users", N_("Users"), "users:manage"),
     NavItem("/admin/audit", N_("Audit log"), "audit:read"),
     NavItem("/docs/api", N_("API")),
 )

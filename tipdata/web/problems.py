@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tipdata.access.errors import AccessDenied, AuthenticationError, LoginThrottled
-from tipdata.errors import TipdataError
+from tipdata.errors import StorageError, TipdataError
 from tipdata.web.auth import is_api_request
 from tipdata.web.errors import NotAuthenticated, WebError
 from tipdata.web.security import NO_STORE, SECURITY_HEADERS
@@ -69,12 +69,29 @@ class Problem(BaseModel):
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": text}
     for status, text in [
+        (400, "The request cannot be handled (e.g. a cursor this API did not issue)."),
         (401, "No valid API token."),
         (403, "The token's user lacks the permission."),
         (422, "Invalid parameters."),
+        (503, "The database is busy or unreachable: try again."),
     ]
 }
 """The error responses of every API route, for the OpenAPI document."""
+
+UPLOAD_PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": text}
+    for status, text in [
+        (413, "The body is larger than the upload limit."),
+        (415, "The file's type is not accepted, or it is empty."),
+    ]
+}
+"""The extra error responses of the API routes that take a file."""
+
+STORAGE_BUSY = "The database is busy: try again in a moment."
+"""What a person is told when the database fails; the details go only to the log."""
+
+STORAGE_RETRY_AFTER = "5"
+"""Seconds a client should wait before retrying after a storage failure."""
 
 
 def problem_response(
@@ -143,6 +160,7 @@ def _page(
         415: _("This kind of file is not accepted"),
         422: _("Some values are not valid"),
         429: _("Too many attempts"),
+        503: _("The database is busy"),
     }
     return render(
         request,
@@ -226,6 +244,22 @@ def install_error_handlers(app: FastAPI) -> None:
         _ = translator(request)
         message = detail or _("There is nothing at this address.")
         return _page(request, exc.status_code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(StorageError)
+    async def storage_error(request: Request, exc: StorageError) -> Response:
+        # The message names the database (a file path or host): log it, never show it.
+        log.error("storage failure on %s %s: %s", request.method, request.url.path, exc)
+        headers = {"Retry-After": STORAGE_RETRY_AFTER}
+        if is_api_request(request):
+            return problem_response(
+                request, 503, STORAGE_BUSY, title="Service Unavailable", headers=headers
+            )
+        from tipdata.web.templating import translator
+
+        _ = translator(request)
+        return _page(
+            request, 503, _("The database is busy: try again in a moment."), headers=headers
+        )
 
     @app.exception_handler(TipdataError)
     async def tipdata_error(request: Request, exc: TipdataError) -> Response:

@@ -1,20 +1,33 @@
-"""Administration pages: the audit log (auditors)."""
+"""Administration: the audit log (auditors) and users (administrators), pages and API.
+
+Every change goes through :mod:`tipdata.access.users` (which checks ``users:manage``
+and writes the audit log); routes parse the form, call one service, show the result.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from tipdata.access.audit import ACTIONS
+from tipdata.access.errors import WeakPasswordError
 from tipdata.access.policy import Actor
-from tipdata.web.auth import Require
+from tipdata.access.users import UserError, add_user, disable_user, grant_role, list_users
+from tipdata.web.auth import Require, client_address
 from tipdata.web.context import web_context
+from tipdata.web.csrf import CsrfChecked
 from tipdata.web.pagination import Pagination, page_of
+from tipdata.web.problems import PROBLEM_RESPONSES
 from tipdata.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1", tags=["users"], responses=PROBLEM_RESPONSES)
+
+Username = Annotated[str, Form(min_length=1, max_length=80)]
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)
@@ -38,3 +51,164 @@ def audit_log(
             "action": chosen,
         },
     )
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+class UserOut(BaseModel):
+    """A user account (never its password or second factor)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    agency_id: int
+    province_code: str | None
+    active: bool
+    totp_enrolled: bool
+
+
+class RoleIn(BaseModel):
+    """The role to grant, and the province for provincial roles."""
+
+    role: str = Field(min_length=1, max_length=60)
+    province_code: str | None = Field(default=None, max_length=10)
+
+
+def _users(request: Request, actor: Actor) -> list[UserOut]:
+    with web_context(request).system.db.session() as session:
+        return [
+            UserOut.model_validate(user, from_attributes=True)
+            for user in list_users(session, actor)
+        ]
+
+
+def _users_page(
+    request: Request, actor: Actor, message: str | None = None, status_code: int = 200
+) -> HTMLResponse:
+    web = web_context(request)
+    return render(
+        request,
+        "admin_users.html",
+        {
+            "users": _users(request, actor),
+            "roles": sorted(web.access.policy.roles.values(), key=lambda role: role.code),
+            "message": message,
+            "refused": status_code >= 400,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users_page(
+    request: Request,
+    actor: Annotated[Actor, Require("users:manage")],
+    done: Annotated[str | None, Query(max_length=80)] = None,
+) -> HTMLResponse:
+    """Every user with role, agency, province and state; forms to add, grant and disable."""
+    return _users_page(request, actor, done)
+
+
+@router.post("/admin/users", response_class=HTMLResponse)
+def add_user_form(
+    request: Request,
+    actor: Annotated[Actor, Require("users:manage")],
+    _csrf: CsrfChecked,
+    username: Username,
+    display_name: Annotated[str, Form(min_length=1, max_length=120)],
+    role: Annotated[str, Form(max_length=60)],
+    agency_id: Annotated[int, Form()],
+    password: Annotated[str, Form(max_length=200)],
+    province_code: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Add a user (audited as ``user_created``); a refusal re-shows the page with why."""
+    web = web_context(request)
+    try:
+        with web.system.db.session() as session:
+            add_user(
+                session, actor, username=username, display_name=display_name, role=role,
+                agency_id=agency_id, province_code=province_code or None, password=password,
+                passwords=web.access.authenticator.passwords, policy=web.access.policy,
+                remote_addr=client_address(request),
+            )  # fmt: skip
+    except (UserError, WeakPasswordError) as error:
+        return _users_page(request, actor, str(error), 400)
+    return RedirectResponse(f"/admin/users?done=added+{username}", status_code=303)
+
+
+@router.post("/admin/users/{username}/disable", response_class=HTMLResponse)
+def disable_user_form(
+    request: Request,
+    actor: Annotated[Actor, Require("users:manage")],
+    _csrf: CsrfChecked,
+    username: str,
+) -> Response:
+    """Disable an account; its sessions and tokens end at once (audited)."""
+    try:
+        with web_context(request).system.db.session() as session:
+            disable_user(session, actor, username, remote_addr=client_address(request))
+    except UserError as error:
+        return _users_page(request, actor, str(error), 404)
+    return RedirectResponse(f"/admin/users?done=disabled+{username}", status_code=303)
+
+
+@router.post("/admin/users/{username}/role", response_class=HTMLResponse)
+def grant_role_form(
+    request: Request,
+    actor: Annotated[Actor, Require("users:manage")],
+    _csrf: CsrfChecked,
+    username: str,
+    role: Annotated[str, Form(max_length=60)],
+    province_code: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Give a user another role (audited as ``role_granted``); their sessions end."""
+    try:
+        with web_context(request).system.db.session() as session:
+            grant_role(
+                session, actor, username, role, province_code=province_code or None,
+                policy=web_context(request).access.policy, remote_addr=client_address(request),
+            )  # fmt: skip
+    except UserError as error:
+        return _users_page(request, actor, str(error), 400)
+    return RedirectResponse(f"/admin/users?done=granted+{username}", status_code=303)
+
+
+@api_router.get("/users", summary="Every user account")
+def users_api(request: Request, actor: Annotated[Actor, Require("users:manage")]) -> list[UserOut]:
+    """Users by username, with role, agency, province and state."""
+    return _users(request, actor)
+
+
+@api_router.post("/users/{username}/disable", summary="Disable an account")
+def disable_user_api(
+    request: Request, actor: Annotated[Actor, Require("users:manage")], username: str
+) -> UserOut:
+    """Disable the account and revoke its sessions and tokens (audited)."""
+    with web_context(request).system.db.session() as session:
+        disable_user(session, actor, username, remote_addr=client_address(request))
+        return _user_out(session, actor, username)
+
+
+@api_router.post("/users/{username}/role", summary="Grant a role")
+def grant_role_api(
+    request: Request,
+    actor: Annotated[Actor, Require("users:manage")],
+    username: str,
+    body: RoleIn,
+) -> UserOut:
+    """Give the user another role (audited); nobody may change their own role."""
+    web = web_context(request)
+    with web.system.db.session() as session:
+        grant_role(
+            session, actor, username, body.role, province_code=body.province_code,
+            policy=web.access.policy, remote_addr=client_address(request),
+        )  # fmt: skip
+        return _user_out(session, actor, username)
+
+
+def _user_out(session: Session, actor: Actor, username: str) -> UserOut:
+    """The account as :func:`list_users` shows it (ORM rows stay in the service layer)."""
+    found = next(u for u in list_users(session, actor) if u.username == username)
+    return UserOut.model_validate(found, from_attributes=True)

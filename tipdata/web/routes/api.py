@@ -7,7 +7,6 @@ review decisions) with the same building blocks.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -20,6 +19,7 @@ from tipdata.web.context import web_context
 from tipdata.web.errors import WebError
 from tipdata.web.pagination import Page, Pagination, page_after, page_of
 from tipdata.web.problems import PROBLEM_RESPONSES
+from tipdata.web.timestamps import UtcDateTime
 
 API_V1 = "/api/v1"
 
@@ -52,8 +52,8 @@ class ImportRunOut(BaseModel):
     file_name: str
     file_sha256: str
     status: str
-    started_at: datetime | None
-    finished_at: datetime | None
+    started_at: UtcDateTime | None
+    finished_at: UtcDateTime | None
     rows_read: int
     rows_stored: int
     rows_updated: int
@@ -66,7 +66,7 @@ class AuditEventOut(BaseModel):
     """One audit event (never holds protected values)."""
 
     id: int
-    occurred_at: datetime
+    occurred_at: UtcDateTime
     username: str | None
     action: str
     object_type: str | None

@@ -1,0 +1,103 @@
+"""User administration through the pages and the API, as an administrator; every change audited."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import PASSWORD, WebUser, csrf_of, sign_in
+
+
+def bearer(user: WebUser) -> dict[str, str]:
+    return {"Authorization": f"Bearer {user.api_token}"}
+
+
+def test_users_page_lists_every_account_for_administrators_only(
+    client: TestClient, users: dict[str, WebUser]
+) -> None:
+    sign_in(client, users["admin"])
+    html = client.get("/admin/users").text
+    assert re.findall(r'<tr id="user-([a-z]+)">', html) == [
+        "admin", "auditor", "focal", "officer", "reader",
+    ]  # fmt: skip
+    assert 'href="/admin/users"' in html
+    client.cookies.clear()
+    sign_in(client, users["auditor"])
+    assert client.get("/admin/users").status_code == 403
+
+
+def test_administrator_adds_a_user_who_can_sign_in(
+    client: TestClient, users: dict[str, WebUser]
+) -> None:
+    sign_in(client, users["admin"])
+    token = csrf_of(client.get("/admin/users").text)
+    response = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": token, "username": "kanha", "display_name": "Kanha",
+            "role": "provincial_focal_point", "agency_id": "1", "province_code": "12",
+            "password": PASSWORD,
+        },
+    )  # fmt: skip
+    assert response.status_code == 303, response.text
+    listed = client.get("/api/v1/users", headers=bearer(users["admin"])).json()
+    kanha = next(u for u in listed if u["username"] == "kanha")
+    assert (kanha["role"], kanha["province_code"], kanha["active"]) == (
+        "provincial_focal_point", "12", True,
+    )  # fmt: skip
+
+
+def test_provincial_role_without_province_is_refused_with_the_reason(
+    client: TestClient, users: dict[str, WebUser]
+) -> None:
+    sign_in(client, users["admin"])
+    token = csrf_of(client.get("/admin/users").text)
+    response = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": token, "username": "sokha", "display_name": "Sokha",
+            "role": "provincial_focal_point", "agency_id": "1", "province_code": "",
+            "password": PASSWORD,
+        },
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "role provincial_focal_point needs a province" in response.text
+
+
+def test_disable_ends_the_users_token_and_is_audited(
+    client: TestClient, users: dict[str, WebUser]
+) -> None:
+    assert client.get("/api/v1/me", headers=bearer(users["reader"])).status_code == 200
+    sign_in(client, users["admin"])
+    token = csrf_of(client.get("/admin/users").text)
+    response = client.post("/admin/users/reader/disable", data={"csrf_token": token})
+    assert response.headers["location"] == "/admin/users?done=disabled+reader"
+    assert client.get("/api/v1/me", headers=bearer(users["reader"])).status_code == 401
+    events = client.get(
+        "/api/v1/audit-events?action=user_changed", headers=bearer(users["auditor"])
+    ).json()["items"]
+    assert events[0]["username"] == "admin"
+    assert '"change": "disabled"' in events[0]["detail"]
+
+
+def test_grant_role_over_the_api_and_nobody_changes_their_own(
+    client: TestClient, users: dict[str, WebUser]
+) -> None:
+    granted = client.post(
+        "/api/v1/users/reader/role", json={"role": "auditor"}, headers=bearer(users["admin"])
+    )
+    assert granted.status_code == 200
+    assert granted.json()["role"] == "auditor"
+    own = client.post(
+        "/api/v1/users/admin/role", json={"role": "auditor"}, headers=bearer(users["admin"])
+    )
+    assert own.status_code == 403
+    events = client.get(
+        "/api/v1/audit-events?action=role_granted", headers=bearer(users["auditor"])
+    ).json()["items"]
+    assert [e["username"] for e in events] == ["admin"]
+
+
+def test_users_api_needs_users_manage(client: TestClient, users: dict[str, WebUser]) -> None:
+    assert client.get("/api/v1/users", headers=bearer(users["officer"])).status_code == 403

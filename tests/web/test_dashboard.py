@@ -1,0 +1,130 @@
+"""The national dashboard over a small demo database (SQLite and PostgreSQL), as real users.
+
+The figures must be exactly what the reporting services compute: internal
+(de-duplicated beside the naive agency sums) for the NTF, disclosure-controlled for
+readers of published figures; each section only for the roles that may see it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi.testclient import TestClient
+
+from tests.web import demo_web as shared
+from tests.web.demo_web import DemoWeb, bearer, signed_in
+from tipdata.reporting.report import TOTAL
+from tipdata.reporting.tip import tip_report
+from tipdata.web.figures import DASHBOARD_TABLES, publish_report
+
+START, END = date(2008, 1, 1), date(2008, 12, 31)
+demo_delivery, demo_db = shared.demo_delivery, shared.demo_db  # the fixtures used here
+demo_web, demo_client = shared.demo_web, shared.demo_client
+
+
+def test_ntf_sees_deduplicated_figures_beside_naive_sums_exactly_as_the_service(
+    demo_client: TestClient, demo_web: DemoWeb
+) -> None:
+    _app, users, database = demo_web
+    response = demo_client.get("/api/v1/dashboard?year=2008", headers=bearer(users["officer"]))
+    assert response.status_code == 200, response.text
+    board = response.json()
+    assert board["figures_kind"] == "internal"
+    report = tip_report(database, START, END)
+    expected = {
+        row: (report.table(t).cell(row, TOTAL).value, report.table(t).cell(row, TOTAL).naive)
+        for t, row in [
+            ("pathway_funnel", "victims_identified"),
+            ("pathway_funnel", "victims_referred"),
+            ("law_enforcement", "investigations"),
+            ("law_enforcement", "suspects_arrested"),
+            ("law_enforcement", "persons_prosecuted"),
+            ("law_enforcement", "persons_convicted"),
+        ]
+    }
+    assert {f["code"]: (f["value"], f["naive"]) for f in board["headline"]} == expected
+    identified = expected["victims_identified"]
+    assert 0 < identified[0] < identified[1]  # the overlap between agencies is visible
+    exploitation = report.table("victims_by_exploitation")
+    assert [(f["code"], f["value"], f["naive"]) for f in board["by_exploitation"]] == [
+        (row, exploitation.cell(row, TOTAL).value, exploitation.cell(row, TOTAL).naive)
+        for row in exploitation.rows
+        if row != TOTAL
+    ]
+    assert board["completeness"]["expected"] == 24 * 26  # 24 provinces in 2008, 26 bi-weeks
+    assert board["import_quality"] and board["findings"] is not None
+
+
+def test_statistics_reader_gets_published_figures_only(
+    demo_client: TestClient, demo_web: DemoWeb
+) -> None:
+    app, users, database = demo_web
+    board = demo_client.get("/api/v1/dashboard?year=2008", headers=bearer(users["reader"])).json()
+    assert board["figures_kind"] == "published"
+    report = tip_report(database, START, END, specs=_dashboard_specs())
+    published = publish_report(report, app.state.web.system.settings.disclosure_threshold)
+    funnel = published.table("pathway_funnel")
+    assert [(f["code"], f["value"], f["status"]) for f in board["funnel"]] == [
+        (row, funnel.cell(row, TOTAL).value, funnel.cell(row, TOTAL).status)
+        for row in report.table("pathway_funnel").rows
+        if row != TOTAL
+    ]
+    assert all(f["naive"] is None for f in board["headline"])
+    assert (board["completeness"], board["findings"], board["import_quality"]) == (None,) * 3
+
+
+def test_sections_follow_the_role(demo_client: TestClient, demo_web: DemoWeb) -> None:
+    _app, users, _db = demo_web
+    auditor = demo_client.get(
+        "/api/v1/dashboard?year=2008", headers=bearer(users["auditor"])
+    ).json()
+    assert [k for k, v in auditor.items() if v not in (None, [])] == ["year", "start", "end"]
+    focal = demo_client.get("/api/v1/dashboard?year=2008", headers=bearer(users["focal"])).json()
+    assert focal["figures_kind"] == "published"
+    assert focal["completeness"] is not None
+    assert (focal["findings"], focal["import_quality"]) == (None, None)
+
+
+def test_dashboard_page_for_the_officer_and_for_a_reader(
+    demo_client: TestClient, demo_web: DemoWeb
+) -> None:
+    signed_in(demo_client, demo_web, "officer")
+    html = demo_client.get("/dashboard?year=2008").text
+    for heading in ("National figures", "Provincial reporting completeness", "Legal findings"):
+        assert heading in html
+    assert "Sum of agency records" in html
+    assert 'src="/dashboard/charts/trend.svg?year=2008"' in html
+    chart = demo_client.get("/dashboard/charts/exploitation.svg?year=2008")
+    assert chart.headers["content-type"] == "image/svg+xml"
+    assert chart.text.startswith("<svg")
+    grid = demo_client.get("/dashboard/charts/completeness.svg?year=2008")
+    assert grid.status_code == 200
+    signed_in(demo_client, demo_web, "reader")
+    html = demo_client.get("/dashboard?year=2008").text
+    assert "Published, disclosure-controlled figures" in html
+    assert "Sum of agency records" not in html
+    assert "Provincial reporting completeness" not in html
+    assert demo_client.get("/dashboard/charts/completeness.svg?year=2008").status_code == 403
+
+
+def test_figures_are_computed_once_per_period(demo_client: TestClient, demo_web: DemoWeb) -> None:
+    app, users, _db = demo_web
+    cache = app.state.web.figures
+    cache.clear()
+    before = cache.computed
+    for _ in range(3):
+        demo_client.get("/api/v1/dashboard?year=2008", headers=bearer(users["officer"]))
+    assert cache.computed == before + 1
+
+
+def test_year_out_of_range_is_422(demo_client: TestClient, demo_web: DemoWeb) -> None:
+    response = demo_client.get(
+        "/api/v1/dashboard?year=1900", headers=bearer(demo_web[1]["officer"])
+    )
+    assert response.status_code == 422
+
+
+def _dashboard_specs() -> list:  # type: ignore[type-arg]
+    from tipdata.reporting.tip import TIP_TABLES
+
+    return [spec for spec in TIP_TABLES if spec.name in DASHBOARD_TABLES]

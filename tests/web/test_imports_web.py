@@ -1,0 +1,132 @@
+"""Importing an agency file through the web: upload, validation report, confirm; and the API."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import WebUser, csrf_of, sign_in
+
+HEADER = (
+    "Person Ref,Case No,Role,Name,Sex,Age,Event Date,Destination,Case Status,Exploitation,"
+    "Nationality,Home Province\n"
+)
+GOOD = (
+    HEADER
+    + "P-1,K-1,victim,Sok Test,F,16,03-04-2008,Thailand,open,labour,Khmer,Phnom Penh\n"
+    + "P-2,K-1,suspect,Chan Test,M,41,04-04-2008,Thailand,open,labour,Khmer,Kandal\n"
+)
+BAD = GOOD + "P-3,K-2,bystander,Keo Test,F,30,05-04-2008,Thailand,open,labour,Khmer,Kandal\n"
+SOURCE = "moi_police_register"
+
+
+def bearer(user: WebUser) -> dict[str, str]:
+    return {"Authorization": f"Bearer {user.api_token}"}
+
+
+def _upload(client: TestClient, content: str, token: str) -> object:
+    return client.post(
+        "/imports/new",
+        data={"csrf_token": token, "source": SOURCE},
+        files={"file": ("moi_police_register_2008.csv", content.encode(), "text/csv")},
+    )
+
+
+def test_upload_shows_the_validation_report_then_confirm_imports(
+    pwg_client: TestClient, pwg_users: dict[str, WebUser]
+) -> None:
+    sign_in(pwg_client, pwg_users["officer"])
+    form = pwg_client.get("/imports/new")
+    assert form.status_code == 200
+    assert f'<option value="{SOURCE}"' in form.text
+    checked = _upload(pwg_client, GOOD, csrf_of(form.text))
+    assert checked.status_code == 200, checked.text
+    assert re.search(r'id="rows-read">2<', checked.text)
+    assert re.search(r'id="rows-new">2<', checked.text)
+    assert "Confirm the import" in checked.text
+    assert (
+        pwg_client.get("/api/v1/imports", headers=bearer(pwg_users["officer"])).json()["items"]
+        == []
+    )  # a dry run stores nothing
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', checked.text)
+    assert token
+    done = pwg_client.post(
+        "/imports/confirm",
+        data={"csrf_token": csrf_of(checked.text), "token": token.group(1), "source": SOURCE},
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == "/imports?done=committed"
+    runs = pwg_client.get("/api/v1/imports", headers=bearer(pwg_users["officer"])).json()["items"]
+    assert [(r["source"], r["file_name"], r["rows_stored"], r["status"]) for r in runs] == [
+        (SOURCE, "moi_police_register_2008.csv", 2, "committed")
+    ]
+    again = pwg_client.post(
+        "/imports/confirm",
+        data={"csrf_token": csrf_of(checked.text), "token": token.group(1), "source": SOURCE},
+    )
+    assert again.status_code == 404  # the staged file is gone once imported
+
+
+def test_file_with_errors_lists_them_by_row_and_offers_no_confirm(
+    pwg_client: TestClient, pwg_users: dict[str, WebUser]
+) -> None:
+    sign_in(pwg_client, pwg_users["officer"])
+    checked = _upload(pwg_client, BAD, csrf_of(pwg_client.get("/imports/new").text))
+    assert checked.status_code == 422
+    assert re.search(r'id="rows-rejected">1<', checked.text)
+    assert '<td class="num">4</td><td>Role</td>' in checked.text
+    assert "Confirm the import" not in checked.text
+
+
+def test_api_dry_run_then_import(pwg_client: TestClient, pwg_users: dict[str, WebUser]) -> None:
+    officer = bearer(pwg_users["officer"])
+    files = {"file": ("moi_police_register_2008.csv", GOOD.encode(), "text/csv")}
+    dry = pwg_client.post(
+        "/api/v1/imports", data={"source": SOURCE, "dry_run": "true"}, files=files, headers=officer
+    )
+    assert dry.status_code == 200, dry.text
+    assert (dry.json()["status"], dry.json()["rows_stored"], dry.json()["import_run_id"]) == (
+        "validated", 2, None,
+    )  # fmt: skip
+    real = pwg_client.post("/api/v1/imports", data={"source": SOURCE}, files=files, headers=officer)
+    assert (real.json()["status"], real.json()["rows_stored"]) == ("committed", 2)
+    bad = pwg_client.post(
+        "/api/v1/imports",
+        data={"source": SOURCE},
+        files={"file": ("moi_police_register_2008.csv", BAD.encode(), "text/csv")},
+        headers=officer,
+    )
+    assert bad.status_code == 422
+    errors = [(i["row"], i["column"]) for i in bad.json()["issues"] if i["severity"] == "error"]
+    assert errors == [(4, "Role"), (4, "Role")]  # the role and the event it implies
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "content", "status"),
+    [
+        ("no_such_source", "x.csv", b"a,b\n1,2\n", 422),
+        (SOURCE, "x.exe", b"MZ\x90\x00", 415),
+    ],
+)
+def test_api_refuses_unknown_source_and_wrong_file_type(
+    pwg_client: TestClient,
+    pwg_users: dict[str, WebUser],
+    source: str,
+    name: str,
+    content: bytes,
+    status: int,
+) -> None:
+    response = pwg_client.post(
+        "/api/v1/imports",
+        data={"source": source},
+        files={"file": (name, content, "application/octet-stream")},
+        headers=bearer(pwg_users["officer"]),
+    )
+    assert response.status_code == status
+
+
+def test_imports_need_imports_run(pwg_client: TestClient, pwg_users: dict[str, WebUser]) -> None:
+    sign_in(pwg_client, pwg_users["focal"])
+    assert pwg_client.get("/imports/new").status_code == 403

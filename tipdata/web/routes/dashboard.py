@@ -1,0 +1,372 @@
+"""The national dashboard: the page, its charts (server-side SVG) and ``GET /api/v1/dashboard``.
+
+Each section appears only for roles that may see it:
+
+* national figures, de-duplicated beside the naive sum of agency records (users who may
+  publish, i.e. see unpublished figures: the NTF); everyone else who reads published
+  figures gets the disclosure-controlled values only, or nothing if the release is unsafe;
+* provincial reporting completeness, who is late and by how long (``reports:read_province``);
+* legal findings by rule and severity (``charges:read`` with national scope);
+* data quality of imports: rows rejected per source (``imports:run``).
+
+The figures come from the reporting services (:mod:`tipdata.reporting.tip`,
+:mod:`tipdata.reporting.publish`, :mod:`tipdata.reporting.provincial`,
+:mod:`tipdata.legal.findings`), cached per period by :class:`~tipdata.web.figures.FigureCache`;
+the route only picks which sections to fetch and lays them out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+
+from tipdata.access.policy import Actor, can, require
+from tipdata.legal.findings import list_findings
+from tipdata.reporting import provincial
+from tipdata.reporting.publish import PublishedReport
+from tipdata.reporting.render import charts
+from tipdata.reporting.report import TOTAL, Report
+from tipdata.reporting.suppression import DisclosureError
+from tipdata.web.auth import CurrentUser, Require
+from tipdata.web.context import WebContext, web_context
+from tipdata.web.figures import DASHBOARD_TABLES
+from tipdata.web.problems import PROBLEM_RESPONSES
+from tipdata.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1", tags=["dashboard"], responses=PROBLEM_RESPONSES)
+
+YearQuery = Annotated[int | None, Query(ge=2000, le=2100, description="Calendar year.")]
+LATE_SHOWN = 20
+HEADLINE_ROWS: tuple[tuple[str, str], ...] = (
+    ("pathway_funnel", "victims_identified"),
+    ("pathway_funnel", "victims_referred"),
+    ("law_enforcement", "investigations"),
+    ("law_enforcement", "suspects_arrested"),
+    ("law_enforcement", "persons_prosecuted"),
+    ("law_enforcement", "persons_convicted"),
+)
+"""The headline figures: (table, row), each in the table's total column."""
+
+ChartName = Literal["trend", "exploitation", "destination", "funnel", "completeness"]
+
+
+class FigureOut(BaseModel):
+    """One figure: the de-duplicated value (None when suppressed) and the naive agency sum.
+
+    Attributes:
+        code: row code.
+        label: readable label.
+        value: distinct persons/cases (published value for readers of published figures).
+        naive: the sum of agency records (only for users who see unpublished figures).
+        status: ``free`` or the suppression flag of a published cell.
+    """
+
+    code: str
+    label: str
+    value: int | None
+    naive: int | None = None
+    status: str = "free"
+
+
+class LateOut(BaseModel):
+    """A provincial report that is overdue or was received late."""
+
+    province: str
+    period: str
+    due: date
+    days_late: int
+    kind: str
+
+
+class CompletenessOut(BaseModel):
+    """Provincial reporting completeness for the year."""
+
+    expected: int
+    received: int
+    on_time: int
+    completeness: float | None
+    timeliness: float | None
+    grid: dict[str, dict[str, str]]
+    late: list[LateOut]
+
+
+class FindingCountOut(BaseModel):
+    """Legal findings of one rule and severity."""
+
+    rule: str
+    severity: str
+    count: int
+
+
+class ImportQualityOut(BaseModel):
+    """Rows read and rejected by the imports of one source."""
+
+    source: str
+    runs: int
+    rows_read: int
+    rows_rejected: int
+
+
+class DashboardOut(BaseModel):
+    """The dashboard of a year; a section is null when the role may not see it."""
+
+    year: int
+    start: date
+    end: date
+    figures_kind: Literal["internal", "published", "withheld"] | None
+    headline: list[FigureOut] | None
+    by_exploitation: list[FigureOut] | None
+    by_destination: list[FigureOut] | None
+    funnel: list[FigureOut] | None
+    notes: list[str]
+    completeness: CompletenessOut | None
+    findings: list[FindingCountOut] | None
+    import_quality: list[ImportQualityOut] | None
+
+
+@dataclass
+class Dashboard:
+    """What one actor's dashboard holds (see :class:`DashboardOut`)."""
+
+    year: int
+    start: date
+    end: date
+    figures_kind: Literal["internal", "published", "withheld"] | None = None
+    headline: list[FigureOut] | None = None
+    by_exploitation: list[FigureOut] | None = None
+    by_destination: list[FigureOut] | None = None
+    funnel: list[FigureOut] | None = None
+    notes: list[str] = field(default_factory=list)
+    withheld_reason: str | None = None
+    completeness: CompletenessOut | None = None
+    findings: list[FindingCountOut] | None = None
+    import_quality: list[ImportQualityOut] | None = None
+
+    def out(self) -> DashboardOut:
+        """The API model."""
+        return DashboardOut(
+            year=self.year,
+            start=self.start,
+            end=self.end,
+            figures_kind=self.figures_kind,
+            headline=self.headline,
+            by_exploitation=self.by_exploitation,
+            by_destination=self.by_destination,
+            funnel=self.funnel,
+            notes=self.notes,
+            completeness=self.completeness,
+            findings=self.findings,
+            import_quality=self.import_quality,
+        )
+
+
+def sees_internal_figures(web: WebContext, actor: Actor) -> bool:
+    """Unpublished figures (with naive sums) are for those who may publish them."""
+    return can(actor, "reports:publish", web.access.policy)
+
+
+def _is_national(web: WebContext, actor: Actor) -> bool:
+    return web.access.policy.role(actor.role).scope == "national"
+
+
+def _figures(
+    report: Report,
+    published: PublishedReport | None,
+    table_name: str,
+    rows: tuple[str, ...] | None = None,
+) -> list[FigureOut]:
+    """The total column of some rows of a table, internal or as published (none if absent)."""
+    if table_name not in {t.name for t in report.tables}:
+        return []  # an empty table is left out of a publication
+    table = report.table(table_name)
+    chosen = rows or tuple(r for r in table.rows if r != TOTAL)
+    result = []
+    for row in chosen:
+        if row not in table.rows:
+            continue
+        if published is None:
+            cell = table.cell(row, TOTAL)
+            result.append(
+                FigureOut(code=row, label=table.label(row), value=cell.value, naive=cell.naive)
+            )
+        else:
+            shown = published.table(table_name).cell(row, TOTAL)
+            result.append(
+                FigureOut(code=row, label=table.label(row), value=shown.value, status=shown.status)
+            )
+    return result
+
+
+def _report_figures(
+    web: WebContext, actor: Actor, start: date, end: date
+) -> tuple[Report, PublishedReport | None] | DisclosureError | None:
+    """The dashboard's report for the actor: internal, published, refused, or not allowed."""
+    internal = sees_internal_figures(web, actor)
+    if not internal and not can(actor, "reports:read_published", web.access.policy):
+        return None
+    if internal:
+        return web.figures.report(web.system.db, start, end, DASHBOARD_TABLES), None
+    try:
+        threshold = web.system.settings.disclosure_threshold
+        published = web.figures.published(web.system.db, start, end, threshold, DASHBOARD_TABLES)
+        return published.report, published
+    except DisclosureError as error:
+        return error
+
+
+def build_dashboard(web: WebContext, actor: Actor, year: int) -> Dashboard:
+    """Fetch every section the actor may see for a calendar year."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    board = Dashboard(year=year, start=start, end=end)
+    policy = web.access.policy
+    figures = _report_figures(web, actor, start, end)
+    if isinstance(figures, DisclosureError):
+        board.figures_kind = "withheld"
+        board.withheld_reason = str(figures)
+    elif figures is not None:
+        report, published = figures
+        board.figures_kind = "internal" if published is None else "published"
+        board.headline = [
+            figure
+            for table, row in HEADLINE_ROWS
+            for figure in _figures(report, published, table, (row,))
+        ]
+        board.by_exploitation = _figures(report, published, "victims_by_exploitation")
+        board.by_destination = _figures(report, published, "victims_by_destination")
+        board.funnel = _figures(report, published, "pathway_funnel")
+        board.notes = list(report.notes)
+    if can(actor, "reports:read_province", policy):
+        with web.system.db.session() as session:
+            result = provincial.completeness_report(session, year=year)
+        national = result.report.national
+        listed = sorted((*result.overdue, *result.late), key=lambda r: -r.days_late)
+        board.completeness = CompletenessOut(
+            expected=national.expected,
+            received=national.received,
+            on_time=national.on_time,
+            completeness=national.completeness,
+            timeliness=national.timeliness,
+            grid=provincial.status_grid(result),
+            late=[
+                LateOut(
+                    province=r.org_unit,
+                    period=r.period.code,
+                    due=r.due,
+                    days_late=r.days_late,
+                    kind=r.kind,
+                )
+                for r in listed[:LATE_SHOWN]
+            ],
+        )
+    if can(actor, "charges:read", policy) and _is_national(web, actor):
+        with web.system.db.session() as session:
+            found = list_findings(session, year=year)
+        counts = Counter((f.rule, f.severity) for f in found)
+        board.findings = [
+            FindingCountOut(rule=rule, severity=severity, count=count)
+            for (rule, severity), count in sorted(counts.items())
+        ]
+    if can(actor, "imports:run", policy):
+        runs: dict[str, ImportQualityOut] = {}
+        for run in web.access.import_runs(actor):
+            empty = ImportQualityOut(source=run.source, runs=0, rows_read=0, rows_rejected=0)
+            seen = runs.setdefault(run.source, empty)
+            seen.runs += 1
+            seen.rows_read += run.rows_read
+            seen.rows_rejected += run.rows_rejected
+        board.import_quality = sorted(runs.values(), key=lambda q: q.source)
+    return board
+
+
+def _year(year: int | None) -> int:
+    return year if year is not None else date.today().year
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, actor: CurrentUser, year: YearQuery = None) -> HTMLResponse:
+    """The national dashboard: the sections the actor's role may see, for a year."""
+    web = web_context(request)
+    chosen = _year(year)
+    board = build_dashboard(web, actor, chosen)
+    may_import = can(actor, "imports:run", web.access.policy)
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "role_name": web.access.policy.role(actor.role).name,
+            "board": board,
+            "may_import": may_import,
+            "import_runs": web.access.import_runs(actor)[:10] if may_import else [],
+        },
+    )
+
+
+@router.get("/dashboard/charts/{name}.svg")
+def dashboard_chart(
+    request: Request,
+    actor: Annotated[Actor, Require("reports:read_published")],
+    name: ChartName,
+    year: YearQuery = None,
+) -> Response:
+    """One chart of the dashboard as an SVG image, drawn on the server (matplotlib)."""
+    web = web_context(request)
+    chosen = _year(year)
+    if name == "completeness":
+        require(actor, "reports:read_province", web.access.policy)
+        with web.system.db.session() as session:
+            result = provincial.completeness_report(session, year=chosen)
+        svg = charts.completeness_grid(
+            "Provincial reports received", provincial.status_grid(result)
+        )
+        return Response(svg, media_type="image/svg+xml")
+    board = build_dashboard(web, actor, chosen)
+    if name == "trend":
+        figures = _trend(web, actor, chosen)
+        svg = charts.line_chart(
+            "Victims identified by month",
+            [f.label for f in figures],
+            [f.value for f in figures],
+        )
+    elif name == "funnel":
+        figures = board.funnel or []
+        svg = charts.funnel_chart(
+            "Victim pathway", [f.label for f in figures], [f.value for f in figures]
+        )
+    else:
+        figures = (board.by_exploitation if name == "exploitation" else board.by_destination) or []
+        title = (
+            "Victims identified by form of exploitation"
+            if name == "exploitation"
+            else "Victims identified by destination"
+        )
+        naive = [f.naive or 0 for f in figures] if board.figures_kind == "internal" else None
+        svg = charts.bar_chart(
+            title,
+            [f.label for f in figures],
+            [f.value for f in figures],
+            naive=naive,
+            horizontal=True,
+        )
+    return Response(svg, media_type="image/svg+xml")
+
+
+def _trend(web: WebContext, actor: Actor, year: int) -> list[FigureOut]:
+    """Victims identified by month, as the actor may see them."""
+    figures = _report_figures(web, actor, date(year, 1, 1), date(year, 12, 31))
+    if figures is None or isinstance(figures, DisclosureError):
+        return []
+    report, published = figures
+    return _figures(report, published, "victims_by_month")
+
+
+@api_router.get("/dashboard", summary="The dashboard of a year")
+def dashboard_api(request: Request, actor: CurrentUser, year: YearQuery = None) -> DashboardOut:
+    """Every section the token's role may see; the others are null."""
+    return build_dashboard(web_context(request), actor, _year(year)).out()

@@ -1,0 +1,257 @@
+"""Importing an agency file from the browser or the API: upload, validation report, confirm.
+
+The page flow is the one the CLI offers as ``tipdata import --dry-run`` then
+``tipdata import``: the upload is checked (:mod:`tipdata.web.uploads`), staged in the
+data folder under a random token owned by the uploading user, validated with
+:func:`tipdata.ingest.pipeline.import_file` (``dry_run=True``) and shown; confirming
+imports the staged file and removes it. The API does either in one call
+(``POST /api/v1/imports``, ``dry_run`` flag). The import service records the run
+(who, file hash, counts); every rule lives there.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from tipdata.access.policy import Actor
+from tipdata.ingest import builtin_mappings
+from tipdata.ingest.pipeline import ImportResult, import_file
+from tipdata.web.auth import Require
+from tipdata.web.context import web_context
+from tipdata.web.csrf import CsrfChecked
+from tipdata.web.errors import WebError
+from tipdata.web.problems import PROBLEM_RESPONSES, UPLOAD_PROBLEM_RESPONSES
+from tipdata.web.templating import render
+from tipdata.web.timestamps import UtcDateTime
+from tipdata.web.uploads import CheckedUpload, Upload
+
+router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1", tags=["imports"], responses=PROBLEM_RESPONSES)
+
+TOKEN = re.compile(r"^[0-9a-f]{32}$")
+ISSUES_SHOWN = 200
+
+
+class UnknownSource(WebError):
+    """The source mapping chosen is not one of the built-in ones."""
+
+    status = 422
+    title = "Unprocessable Content"
+
+
+class StagedFileMissing(WebError):
+    """The staged upload is gone (already imported, or another user's)."""
+
+    status = 404
+    title = "Not Found"
+
+    def __init__(self) -> None:
+        super().__init__("This upload is no longer waiting for confirmation: upload it again.")
+
+
+def _sources() -> list[tuple[str, str]]:
+    return sorted((code, mapping.name) for code, mapping in builtin_mappings().items())
+
+
+def _check_source(source: str) -> str:
+    if source not in builtin_mappings():
+        known = ", ".join(code for code, _name in _sources())
+        raise UnknownSource(f"Unknown source {source!r}; known sources: {known}.")
+    return source
+
+
+def _safe_name(display_name: str, suffix: str) -> str:
+    """A file name made only of safe characters (kept for the import run's provenance)."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", Path(display_name).stem).strip("_")[:80]
+    return f"{stem or 'upload'}{suffix}"
+
+
+def _staging_root(request: Request, actor: Actor) -> Path:
+    return web_context(request).system.settings.home / "uploads" / str(actor.user_id)
+
+
+def _stage(request: Request, actor: Actor, upload: Upload) -> tuple[str, Path]:
+    """Write the upload under a fresh random token of the user; return token and path."""
+    token = secrets.token_hex(16)
+    folder = _staging_root(request, actor) / token
+    folder.mkdir(parents=True, mode=0o700)
+    path = folder / _safe_name(upload.display_name, upload.suffix)
+    path.write_bytes(upload.content)
+    return token, path
+
+
+def _staged(request: Request, actor: Actor, token: str) -> Path:
+    """The staged file of the token, only if this user staged it.
+
+    Raises:
+        StagedFileMissing: no such staged file for this user.
+    """
+    if not TOKEN.match(token):
+        raise StagedFileMissing()
+    folder = _staging_root(request, actor) / token
+    files = sorted(folder.glob("*")) if folder.is_dir() else []
+    if len(files) != 1:
+        raise StagedFileMissing()
+    return files[0]
+
+
+@router.get("/imports/new", response_class=HTMLResponse)
+def new_import(request: Request, actor: Annotated[Actor, Require("imports:run")]) -> HTMLResponse:
+    """The upload form: a file and the source mapping of its layout."""
+    return render(
+        request, "import_new.html", {"sources": _sources(), "result": None, "source": None}
+    )
+
+
+@router.post("/imports/new", response_class=HTMLResponse)
+def validate_upload(
+    request: Request,
+    actor: Annotated[Actor, Require("imports:run")],
+    _csrf: CsrfChecked,
+    upload: CheckedUpload,
+    source: Annotated[str, Form(max_length=60)],
+) -> HTMLResponse:
+    """Stage the file and show its validation report (a dry run: nothing is stored)."""
+    chosen = _check_source(source)
+    token, path = _stage(request, actor, upload)
+    result = import_file(
+        web_context(request).system.db, path, chosen, dry_run=True, imported_by=actor.username
+    )
+    if result.status == "rejected":
+        shutil.rmtree(path.parent, ignore_errors=True)  # nothing to confirm
+    return render(
+        request,
+        "import_new.html",
+        {
+            "sources": _sources(),
+            "source": chosen,
+            "result": result,
+            "issues": result.issues[:ISSUES_SHOWN],
+            "token": token if result.status != "rejected" else None,
+            "display_name": upload.display_name,
+        },
+        status_code=422 if result.status == "rejected" else 200,
+    )
+
+
+@router.post("/imports/confirm")
+def confirm_import(
+    request: Request,
+    actor: Annotated[Actor, Require("imports:run")],
+    _csrf: CsrfChecked,
+    token: Annotated[str, Form(max_length=32)],
+    source: Annotated[str, Form(max_length=60)],
+) -> Response:
+    """Import the staged file for real, then show the imports list."""
+    chosen = _check_source(source)
+    path = _staged(request, actor, token)
+    try:
+        result = import_file(
+            web_context(request).system.db, path, chosen, imported_by=actor.username
+        )
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+    if result.status == "rejected":
+        return render(
+            request,
+            "import_new.html",
+            {"sources": _sources(), "source": chosen, "result": result,
+             "issues": result.issues[:ISSUES_SHOWN], "token": None, "display_name": path.name},
+            status_code=422,
+        )  # fmt: skip
+    return RedirectResponse(f"/imports?done={result.status}", status_code=303)
+
+
+# --- API ---------------------------------------------------------------------------------
+
+
+class IssueOut(BaseModel):
+    """One problem found in the file, at a row and column."""
+
+    row: int | None
+    column: str | None
+    message: str
+    severity: Literal["error", "warning"]
+
+
+class ImportResultOut(BaseModel):
+    """What the import did (or, in a dry run, would do)."""
+
+    source: str
+    status: str = Field(description="committed, unchanged, rejected or validated (dry run).")
+    dry_run: bool
+    file_sha256: str
+    import_run_id: int | None
+    rows_read: int
+    rows_stored: int
+    rows_updated: int
+    rows_unchanged: int
+    rows_rejected: int
+    error_count: int
+    warning_count: int
+    issues: list[IssueOut]
+    checked_at: UtcDateTime | None = None
+
+
+def _result_out(result: ImportResult) -> ImportResultOut:
+    return ImportResultOut(
+        source=result.source,
+        status=result.status,
+        dry_run=result.dry_run,
+        file_sha256=result.file_sha256,
+        import_run_id=result.import_run_id,
+        rows_read=result.rows_read,
+        rows_stored=result.rows_stored,
+        rows_updated=result.rows_updated,
+        rows_unchanged=result.rows_unchanged,
+        rows_rejected=result.rows_rejected,
+        error_count=result.error_count,
+        warning_count=result.warning_count,
+        issues=[
+            IssueOut(row=i.row, column=i.column, message=i.message, severity=i.severity)
+            for i in [*result.issues, *result.warnings][:ISSUES_SHOWN]
+        ],
+    )
+
+
+@api_router.post(
+    "/imports",
+    summary="Import an agency file (or validate it with dry_run)",
+    response_model=ImportResultOut,
+    responses=UPLOAD_PROBLEM_RESPONSES,
+)
+def import_api(
+    request: Request,
+    actor: Annotated[Actor, Require("imports:run")],
+    upload: CheckedUpload,
+    source: Annotated[str, Form(max_length=60, description="The source mapping's code.")],
+    dry_run: Annotated[bool, Form(description="Validate only; store nothing.")] = False,
+) -> Response | ImportResultOut:
+    """Validate and (unless ``dry_run``) store the file, all or nothing; issues name row and column.
+
+    A file with row errors is answered 422 with the report; nothing is stored.
+    """
+    chosen = _check_source(source)
+    _token, path = _stage(request, actor, upload)
+    try:
+        result = import_file(
+            web_context(request).system.db,
+            path,
+            chosen,
+            dry_run=dry_run,
+            imported_by=actor.username,
+        )
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+    out = _result_out(result)
+    if result.status == "rejected":
+        return Response(out.model_dump_json(), status_code=422, media_type="application/json")
+    return out
