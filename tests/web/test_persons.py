@@ -217,3 +217,21 @@ def test_name_search_page_keeps_the_name_out_of_the_address(
     client.cookies.clear()
     sign_in(client, users["clerk"])
     assert 'action="/persons/search"' not in client.get("/persons").text
+
+
+def test_an_owning_agency_sees_who_accessed_the_person_and_others_do_not(
+    client: TestClient, users: dict[str, WebUser], world: World
+) -> None:
+    officer = client.get(f"/api/v1/persons/{world.victim}", headers=bearer(users["officer"]))
+    assert "accesses" not in officer.json()  # the NTF owns none of the victim's records
+
+    police = client.get(f"/api/v1/persons/{world.victim}", headers=bearer(users["police"]))
+    assert police.status_code == 200
+    accesses = [(a["username"], a["action"]) for a in police.json()["accesses"]]
+    assert accesses[:2] == [("police", "read_protected"), ("officer", "read_protected")]
+    assert all(set(a) == {"occurred_at", "username", "action"} for a in police.json()["accesses"])
+
+    sign_in(client, users["police"])
+    page = client.get(f"/persons/{world.victim}")
+    assert page.status_code == 200
+    assert "Who accessed this person" in page.text and "officer" in page.text

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,6 +52,7 @@ from tipdata.pathways.assemble import DETERMINATION_STAGES
 from tipdata.pathways.model import PathwayKind
 from tipdata.store import (
     Agency,
+    AppUser,
     Charge,
     Event,
     Person,
@@ -137,6 +138,21 @@ class ScreeningView:
 
 
 @dataclass(frozen=True)
+class AccessView:
+    """One access to a person's records, as their owner sees it in the audit log.
+
+    Attributes:
+        occurred_at: when (UTC).
+        username: who (None for the local operator of the command line).
+        action: what: ``read``, ``read_protected`` (names shown), ``link_decision``...
+    """
+
+    occurred_at: datetime
+    username: str | None
+    action: str
+
+
+@dataclass(frozen=True)
 class PersonProfile:
     """Everything the actor may see of one person.
 
@@ -152,6 +168,8 @@ class PersonProfile:
         may_see_referrals: whether the role may read referrals.
         may_see_screenings: whether the role may read screenings.
         may_see_charges: whether the role may read charges.
+        accesses: who accessed the person, from the audit log; only for a reader whose
+            agency owns one of the person's records (None otherwise).
     """
 
     public_id: str
@@ -165,6 +183,7 @@ class PersonProfile:
     may_see_referrals: bool
     may_see_screenings: bool
     may_see_charges: bool
+    accesses: list[AccessView] | None = None
 
 
 @audit.audits_denials("person")
@@ -359,6 +378,7 @@ def person_profile(db: Database, public_id: str, *, actor: Actor) -> PersonProfi
     may_see_screenings = can(actor, SCREENING_READ_PERMISSION)
     may_see_charges = can(actor, "charges:read")
     with db.session() as session:
+        accesses = _accesses_for_owner(session, actor, public_id)
         timeline = _timeline(session, record_ids)
         referrals = _referrals(session, actor, record_ids) if may_see_referrals else []
         screenings = _screenings(session, record_ids) if may_see_screenings else []
@@ -382,7 +402,38 @@ def person_profile(db: Database, public_id: str, *, actor: Actor) -> PersonProfi
         may_see_referrals=may_see_referrals,
         may_see_screenings=may_see_screenings,
         may_see_charges=may_see_charges,
+        accesses=accesses,
     )
+
+
+def _accesses_for_owner(session: Session, actor: Actor, public_id: str) -> list[AccessView] | None:
+    """Who accessed the person, newest first, if the actor's agency owns one of its records.
+
+    A record's owner may see who read it (the issue of access control asks for it);
+    the audit entries name users and actions, never a personal value.
+    """
+    person_id = session.scalar(sa.select(Person.id).where(Person.public_id == public_id))
+    owns = session.scalar(
+        sa.select(sa.func.count(PersonRecord.id)).where(
+            PersonRecord.person_id == person_id,
+            PersonRecord.owner_agency_id == actor.agency_id,
+        )
+    )
+    if person_id is None or not owns:
+        return None
+    users = {
+        int(uid): str(name)
+        for uid, name in session.execute(sa.select(AppUser.id, AppUser.username))
+    }
+    events = audit.accesses_to(session, "person", person_id)
+    return [
+        AccessView(
+            occurred_at=event.occurred_at,
+            username=users.get(event.user_id) if event.user_id is not None else None,
+            action=event.action,
+        )
+        for event in reversed(events)
+    ]
 
 
 def _timeline(session: Session, record_ids: Sequence[int]) -> list[TimelineStep]:

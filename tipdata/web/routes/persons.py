@@ -33,6 +33,7 @@ from tipdata.web.routes._casefiles import (
 )
 from tipdata.web.routes.api import API_V1
 from tipdata.web.templating import render
+from tipdata.web.timestamps import UtcDateTime
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix=API_V1, responses=PROBLEM_RESPONSES, tags=["persons"])
@@ -146,12 +147,21 @@ class ChargeOut(BaseModel):
     compensation_paid: bool | None
 
 
+class AccessOut(BaseModel):
+    """One access to the person, from the audit log (shown to an owning agency only)."""
+
+    occurred_at: UtcDateTime
+    username: str | None
+    action: str
+
+
 class PersonOut(OmitAbsent):
     """A person as the token's role may see them (fields without a value are left out).
 
     ``referrals`` and ``screenings`` are absent for roles without ``referrals:read``,
     ``charges`` for roles without ``charges:read``; ``name`` of a record is absent for
-    roles without ``persons:read_identity``.
+    roles without ``persons:read_identity``; ``accesses`` (who accessed the person) is
+    present only when your agency owns one of the person's records.
     """
 
     public_id: str
@@ -162,6 +172,8 @@ class PersonOut(OmitAbsent):
     referrals: list[ReferralOut] | None = None
     screenings: list[ScreeningSummaryOut] | None = None
     charges: list[ChargeOut] | None = None
+    accesses: list[AccessOut] | None = None
+    """Who accessed the person: present only when your agency owns one of its records."""
 
 
 @router.get("/persons", response_class=HTMLResponse)
