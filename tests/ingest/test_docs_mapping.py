@@ -223,8 +223,9 @@ def test_a_layout_never_seen_imports_from_the_docs_alone(
     assert shown == [
         ("Chea", "victim", "female", 2001, None, None, "20"),
         ("Nuon", "suspect", "male", None, None, 45, None),
-        # the birth year is filled (in clear) from the encrypted date of birth
-        ("Long", "victim", "male", 2005, datetime.date(2005, 2, 1), None, "14"),
+        # birth year and the exact age at the row's first event (14) are kept in clear
+        # from the encrypted date of birth
+        ("Long", "victim", "male", 2005, datetime.date(2005, 2, 1), 14, "14"),
     ]
     assert [tuple(c) for c in cases] == [("SR/17", "THA"), ("SR/18", "VNM")]
     assert tuple(referral) == (True, "sent")
