@@ -362,6 +362,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/audit-events"): Rule(AUDITORS),
     # --- TIP report tables, their exports and their release --------------------------
     ("GET", "/reports"): Rule(PUBLISHED_READERS, query="year=2008"),
+    ("GET", "/reports/indicators"): Rule(PUBLISHERS, query="year=2008"),
     ("GET", "/reports/tip.{file_format}"): Rule(PUBLISHED_READERS, "format", query="year=2008"),
     ("GET", "/api/v1/reports/tip"): Rule(PUBLISHED_READERS, query="year=2008"),
     ("GET", "/api/v1/reports/tip.{file_format}"): Rule(

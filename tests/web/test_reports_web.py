@@ -187,3 +187,26 @@ def test_unsafe_download_is_refused_on_the_page_as_by_the_api(
         assert page.headers["content-type"].startswith("text/html")
         assert "Not published: these cells could be recovered by a reader" in page.text
         assert str(UNSAFE) in page.text
+
+
+def test_officer_sees_every_indicator_with_naive_sums_and_readers_are_refused(
+    demo_client: TestClient, demo_web: DemoWeb
+) -> None:
+    from tipdata.reporting.engine import evaluate
+    from tipdata.reporting.indicators import default_catalogue
+
+    _app, _users, database = demo_web
+    signed_in(demo_client, demo_web, "officer")
+    page = demo_client.get(f"/reports/indicators?{YEAR}")
+    assert page.status_code == 200
+    catalogue = default_catalogue()
+    assert page.text.count('<tr id="indicator-') == len(catalogue)
+    victims = evaluate(
+        database, catalogue["victims_identified"], date(2008, 1, 1), date(2008, 12, 31)
+    )[()]
+    row = page.text.split('id="indicator-victims_identified"')[1].split("</tr>")[0]
+    assert f"<td>{victims.value}</td>" in row and f"<td>{victims.naive}</td>" in row
+    assert victims.naive > victims.value > 0  # the overlap between agencies is visible
+
+    signed_in(demo_client, demo_web, "reader")
+    assert demo_client.get(f"/reports/indicators?{YEAR}").status_code == 403

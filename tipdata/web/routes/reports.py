@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from tipdata.access import audit
 from tipdata.access.policy import Actor, can
+from tipdata.reporting.indicator_values import INTERNAL_PERMISSION, indicator_values
 from tipdata.reporting.publish import PublishedReport
 from tipdata.reporting.releases import release_report
 from tipdata.reporting.render.spreadsheet import write_csv, write_xlsx
@@ -112,6 +113,21 @@ def reports_page(
     except DisclosureError as error:
         return _page(request, actor, first, last, None, None, unsafe=error)
     return _page(request, actor, first, last, report, published)
+
+
+@router.get("/reports/indicators", response_class=HTMLResponse)
+def indicators_page(
+    request: Request,
+    actor: Annotated[Actor, Require(INTERNAL_PERMISSION)],
+    year: YearQuery = None,
+    start: StartQuery = None,
+    end: EndQuery = None,
+) -> HTMLResponse:
+    """Every indicator of the catalogue for a period (internal figures, beside naive sums)."""
+    first, last = _period(year, start, end)
+    values = indicator_values(web_context(request).system.db, first, last, actor=actor)
+    context = {"start": first, "end": last, "query": _query(first, last), "values": values}
+    return render(request, "indicators.html", context)
 
 
 def _page(
