@@ -20,7 +20,7 @@ in :mod:`tipdata.reporting.submissions`; routes parse, call one service, present
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -491,6 +491,18 @@ def _out(view: reporting.ReportView) -> SubmissionOut:
     )
 
 
+def _workflow_step(
+    request: Request, step: Callable[[Session], reporting.ReportView]
+) -> SubmissionOut | JSONResponse:
+    """Run one workflow step in a session: the submission, or the problem that refused it."""
+    try:
+        with _session(request) as session:
+            view = step(session)
+    except WORKFLOW_ERRORS as error:
+        return _problem(request, error)
+    return _out(view)
+
+
 def _problem(request: Request, error: TipdataError) -> JSONResponse:
     """The problem details of a refused workflow step."""
     if isinstance(error, reporting.ConflictError):
@@ -555,12 +567,12 @@ def put_submission(
     body: SubmissionIn,
 ) -> Any:
     """Create or replace the draft; a stale ``version`` is 409 and changes nothing."""
-    try:
-        with _session(request) as session:
-            view = reporting.save_draft(session, actor, province, period, body.values, body.version)
-    except WORKFLOW_ERRORS as error:
-        return _problem(request, error)
-    return _out(view)
+    return _workflow_step(
+        request,
+        lambda session: reporting.save_draft(
+            session, actor, province, period, body.values, body.version
+        ),
+    )
 
 
 @api_router.post(
@@ -576,14 +588,12 @@ def submit_submission(
     body: Annotated[SubmitIn, Body()],
 ) -> Any:
     """Submit (saving ``values`` first if given); rule errors are 422 listing each value."""
-    try:
-        with _session(request) as session:
-            view = _submit_keeping_draft(
-                session, actor, province, period, body.values, body.version
-            )
-    except WORKFLOW_ERRORS as error:
-        return _problem(request, error)
-    return _out(view)
+    return _workflow_step(
+        request,
+        lambda session: _submit_keeping_draft(
+            session, actor, province, period, body.values, body.version
+        ),
+    )
 
 
 @api_router.post(
@@ -599,12 +609,9 @@ def accept_submission(
     body: ReviewIn,
 ) -> Any:
     """Accept; needs national scope."""
-    try:
-        with _session(request) as session:
-            view = reporting.accept(session, actor, province, period, body.version)
-    except WORKFLOW_ERRORS as error:
-        return _problem(request, error)
-    return _out(view)
+    return _workflow_step(
+        request, lambda session: reporting.accept(session, actor, province, period, body.version)
+    )
 
 
 @api_router.post(
@@ -620,14 +627,12 @@ def reopen_submission(
     body: ReviewIn,
 ) -> Any:
     """Reopen; needs national scope and a reason."""
-    try:
-        with _session(request) as session:
-            view = reporting.reopen(
-                session, actor, province, period, body.reason or "", body.version
-            )
-    except WORKFLOW_ERRORS as error:
-        return _problem(request, error)
-    return _out(view)
+    return _workflow_step(
+        request,
+        lambda session: reporting.reopen(
+            session, actor, province, period, body.reason or "", body.version
+        ),
+    )
 
 
 @api_router.get(
