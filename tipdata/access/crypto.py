@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
+import os
 import secrets
 from collections.abc import Mapping
 
@@ -40,8 +40,12 @@ def new_key_id() -> str:
     return secrets.token_hex(8)
 
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def _b64encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+    """base64url without padding (``binascii`` directly: this runs per encrypted value)."""
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=").decode()
 
 
 def _b64decode(text: str) -> bytes:
@@ -75,6 +79,9 @@ class FieldCipher:
         self._keys = dict(keys)
         self._aead = {key_id: AESGCM(key) for key_id, key in keys.items()}
         self.active_key_id = active_key_id
+        self._places: dict[tuple[str, str], tuple[bytes, str]] = {}
+        """(table, column) -> the associated data before the row id, and the token prefix
+        (active key): worked out once, since an import encrypts millions of values."""
 
     def with_active_key(self, key_id: str, key: bytes) -> FieldCipher:
         """A cipher that also holds ``key`` and encrypts with it (old keys still decrypt)."""
@@ -96,13 +103,16 @@ class FieldCipher:
             ``v1.<key id>.<base64url>``, ASCII, fit for a ``Text`` column.
         """
         key_id = self.active_key_id
-        nonce = secrets.token_bytes(NONCE_BYTES)
+        place = self._places.get((table, column))
+        if place is None:
+            stem = associated_data(key_id, table, column, "")
+            place = self._places[(table, column)] = (stem, f"{FORMAT_VERSION}.{key_id}.")
+        stem, prefix = place
+        nonce = os.urandom(NONCE_BYTES)  # what secrets.token_bytes returns, without the call
         sealed = self._aead[key_id].encrypt(
-            nonce,
-            plaintext.encode("utf-8"),
-            associated_data(key_id, table, column, row_id),
+            nonce, plaintext.encode("utf-8"), stem + str(row_id).encode()
         )
-        return f"{FORMAT_VERSION}.{key_id}.{_b64encode(nonce + sealed)}"
+        return prefix + _b64encode(nonce + sealed)
 
     def decrypt(self, table: str, column: str, row_id: int | str, token: str) -> str:
         """Decrypt one value, checking it belongs to this place and was not altered.
@@ -181,7 +191,7 @@ class BlindIndex:
         normalised = normalise_name(name)
         if not normalised:
             return None
-        return hmac.new(self._key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
+        return hmac.digest(self._key, normalised.encode("utf-8"), "sha256").hex()
 
     def payload_digest(self, canonical_json: str) -> str:
         """Keyed HMAC-SHA256 of a raw row's canonical JSON (64 hex characters).
@@ -191,4 +201,4 @@ class BlindIndex:
         the key. Domain-separated from the name index.
         """
         message = b"tipdata payload\x00" + canonical_json.encode("utf-8")
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+        return hmac.digest(self._key, message, "sha256").hex()
