@@ -179,3 +179,21 @@ def test_a_locked_database_is_a_503_that_hides_the_database(
     logged = [r.getMessage() for r in caplog.records if r.name == "tipdata.web.problems"]
     assert len(logged) == 2
     assert all("database is locked" in line and path in line for line in logged)
+
+
+def test_the_document_describes_problems_as_problem_json(
+    client: TestClient, users: dict[str, WebUser]
+) -> None:
+    """Error bodies are sent as application/problem+json: their schema must be there."""
+    document = client.get("/api/v1/openapi.json", headers=bearer(users["auditor"])).json()
+    problem_responses = 0
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status.startswith(("4", "5")):
+                    where = f"{method.upper()} {path} {status}"
+                    assert set(content) == {"application/problem+json"}, where
+                    assert "$ref" in content["application/problem+json"]["schema"], where
+                    problem_responses += 1
+    assert problem_responses > 100

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import WebUser, csrf_of, sign_in
+from tipdata.web.routes.imports import ImportRejected
 
 HEADER = (
     "Person Ref,Case No,Role,Name,Sex,Age,Event Date,Destination,Case Status,Exploitation,"
@@ -99,7 +100,21 @@ def test_api_dry_run_then_import(pwg_client: TestClient, pwg_users: dict[str, We
         headers=officer,
     )
     assert bad.status_code == 422
-    errors = [(i["row"], i["column"]) for i in bad.json()["issues"] if i["severity"] == "error"]
+    assert bad.headers["content-type"] == "application/problem+json"
+    problem = bad.json()
+    assert (problem["status"], problem["title"]) == (422, "The file was rejected")
+    assert problem["report"]["status"] == "rejected"
+    # the body is what the OpenAPI document promises for a 422
+    documented = pwg_client.get("/api/v1/openapi.json", headers=officer).json()["paths"][
+        "/api/v1/imports"
+    ]["post"]
+    schema = documented["responses"]["422"]["content"]["application/problem+json"]["schema"]
+    assert schema["$ref"].endswith("/ImportRejected")
+    ImportRejected.model_validate(problem)  # raises if a documented required field is missing
+    assert problem["report"]["rows_stored"] == 0
+    errors = [
+        (i["row"], i["column"]) for i in problem["report"]["issues"] if i["severity"] == "error"
+    ]
     assert errors == [(4, "Role"), (4, "Role")]  # the role and the event it implies
 
 

@@ -11,6 +11,7 @@ routes (pages, API docs, JSON API), static files; errors leave through
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -22,7 +23,7 @@ from tipdata.web import routes
 from tipdata.web.context import WebContext
 from tipdata.web.i18n import Catalogues
 from tipdata.web.options import WebOptions
-from tipdata.web.problems import install_error_handlers
+from tipdata.web.problems import document_problems_as_problem_json, install_error_handlers
 from tipdata.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from tipdata.web.services import AccessServices, AuthenticatorFactory
 
@@ -107,6 +108,14 @@ def create_app(
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems_as_problem_json(generate_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(
         BodyLimitMiddleware,

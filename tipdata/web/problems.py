@@ -87,6 +87,31 @@ UPLOAD_PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 """The extra error responses of the API routes that take a file."""
 
+
+def document_problems_as_problem_json(document: dict[str, Any]) -> dict[str, Any]:
+    """Document every error response as ``application/problem+json``, in place.
+
+    The API answers every 4xx and 5xx with a problem (see :func:`install_error_handlers`),
+    but FastAPI puts a response model's schema under the route's media type
+    (``application/json``): the document would promise a body type that never comes.
+    The schema of each error response moves to ``application/problem+json``.
+
+    Returns:
+        The same document.
+    """
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if str(status)[:1] in ("4", "5") and "schema" in content.get(
+                    "application/json", {}
+                ):
+                    content[PROBLEM_JSON] = content.pop("application/json")
+    return document
+
+
 STORAGE_BUSY = "The database is busy: try again in a moment."
 """What a person is told when the database fails; the details go only to the log."""
 

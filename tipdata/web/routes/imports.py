@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from tipdata.access.policy import Actor
@@ -28,7 +28,12 @@ from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
 from tipdata.web.errors import WebError
-from tipdata.web.problems import PROBLEM_RESPONSES, UPLOAD_PROBLEM_RESPONSES
+from tipdata.web.problems import (
+    PROBLEM_JSON,
+    PROBLEM_RESPONSES,
+    UPLOAD_PROBLEM_RESPONSES,
+    Problem,
+)
 from tipdata.web.templating import render
 from tipdata.web.timestamps import UtcDateTime
 from tipdata.web.uploads import CheckedUpload, Upload
@@ -222,11 +227,29 @@ def _result_out(result: ImportResult) -> ImportResultOut:
     )
 
 
+class ImportRejected(Problem):
+    """A 422 answer: invalid request fields, or (with ``report``) a file with errors.
+
+    Attributes:
+        report: the validation report of a rejected file (nothing was stored).
+    """
+
+    report: ImportResultOut | None = None
+
+
 @api_router.post(
     "/imports",
     summary="Import an agency file (or validate it with dry_run)",
     response_model=ImportResultOut,
-    responses=UPLOAD_PROBLEM_RESPONSES,
+    responses={
+        **UPLOAD_PROBLEM_RESPONSES,
+        422: {
+            "model": ImportRejected,
+            "content": {PROBLEM_JSON: {}},
+            "description": "Invalid parameters, or a file with errors: then ``report`` lists "
+            "each error with its row and column, and nothing was stored.",
+        },
+    },
 )
 def import_api(
     request: Request,
@@ -237,7 +260,8 @@ def import_api(
 ) -> Response | ImportResultOut:
     """Validate and (unless ``dry_run``) store the file, all or nothing; issues name row and column.
 
-    A file with row errors is answered 422 with the report; nothing is stored.
+    A file with row errors is answered 422, a problem whose ``report`` lists the errors;
+    nothing is stored.
     """
     chosen = _check_source(source)
     _token, path = _stage(request, actor, upload)
@@ -253,5 +277,14 @@ def import_api(
         shutil.rmtree(path.parent, ignore_errors=True)
     out = _result_out(result)
     if result.status == "rejected":
-        return Response(out.model_dump_json(), status_code=422, media_type="application/json")
+        problem = ImportRejected(
+            title="The file was rejected",
+            status=422,
+            detail=f"{result.error_count} errors were found and nothing was stored; the report "
+            "names the row and column of each. Correct the file and send it again.",
+            instance=request.url.path,
+            report=out,
+        )
+        body = {k: v for k, v in problem.model_dump(mode="json").items() if v is not None}
+        return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
     return out

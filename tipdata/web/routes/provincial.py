@@ -45,6 +45,7 @@ from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
 from tipdata.web.errors import WebError
 from tipdata.web.problems import (
+    PROBLEM_JSON,
     PROBLEM_RESPONSES,
     UPLOAD_PROBLEM_RESPONSES,
     FieldProblem,
@@ -60,8 +61,12 @@ api_router = APIRouter(
     tags=["provincial reports"],
     responses={
         **PROBLEM_RESPONSES,
-        404: {"model": Problem, "description": "No such report."},
-        409: {"model": Problem, "description": "Stale version or a status that forbids it."},
+        404: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "No such report."},
+        409: {
+            "model": Problem,
+            "content": {PROBLEM_JSON: {}},
+            "description": "Stale version or a status that forbids it.",
+        },
     },
 )
 
