@@ -60,18 +60,21 @@ def test_focal_point_saves_submits_and_ntf_accepts_over_the_api(
     assert saved.status_code == 200, saved.text
     body = saved.json()
     assert (body["status"], body["version"], body["province"], body["period"]) == (
-        "draft", 2, OWN, PERIOD,
-    )  # fmt: skip
+        "draft",
+        1,
+        OWN,
+        PERIOD,
+    )  # fmt: skip  (a new report starts at version 1)
     assert body["values"] == VALUES
     assert body["results"] == []
 
-    submitted = pwg_client.post(f"{URL}/submit", json={"version": 2}, headers=bearer(focal))
+    submitted = pwg_client.post(f"{URL}/submit", json={"version": 1}, headers=bearer(focal))
     assert submitted.status_code == 200, submitted.text
-    assert (submitted.json()["status"], submitted.json()["version"]) == ("submitted", 3)
+    assert (submitted.json()["status"], submitted.json()["version"]) == ("submitted", 2)
 
-    refused = pwg_client.post(f"{URL}/accept", json={"version": 3}, headers=bearer(focal))
+    refused = pwg_client.post(f"{URL}/accept", json={"version": 2}, headers=bearer(focal))
     assert refused.status_code == 403
-    accepted = pwg_client.post(f"{URL}/accept", json={"version": 3}, headers=bearer(officer))
+    accepted = pwg_client.post(f"{URL}/accept", json={"version": 2}, headers=bearer(officer))
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["status"] == "accepted"
 
@@ -90,22 +93,22 @@ def test_stale_version_is_409_problem_and_changes_nothing(
     pwg_client.put(URL, json={"values": VALUES}, headers=bearer(focal))
     pwg_client.put(
         URL,
-        json={"version": 2, "values": VALUES | {"cases_investigated": 2}},
+        json={"version": 1, "values": VALUES | {"cases_investigated": 2}},
         headers=bearer(focal),
     )
     stale = pwg_client.put(
         URL,
-        json={"version": 2, "values": VALUES | {"cases_investigated": 9}},
+        json={"version": 1, "values": VALUES | {"cases_investigated": 9}},
         headers=bearer(focal),
     )
     assert stale.status_code == 409
     assert stale.headers["content-type"] == "application/problem+json"
     assert stale.json()["detail"] == (
         f"the report of province {OWN} for {PERIOD} was changed by someone else since you "
-        "read version 2 (now version 3); reload it and try again"
+        "read version 1 (now version 2); reload it and try again"
     )
     current = pwg_client.get(URL, headers=bearer(focal)).json()
-    assert (current["version"], current["values"]["cases_investigated"]) == (3, 2)
+    assert (current["version"], current["values"]["cases_investigated"]) == (2, 2)
 
 
 def test_rule_error_refuses_submission_with_the_field_and_keeps_the_draft(
@@ -160,18 +163,18 @@ def test_reopen_needs_a_reason_and_allows_correction(
 ) -> None:
     focal, officer = pwg_users["focal"], pwg_users["officer"]
     pwg_client.post(f"{URL}/submit", json={"values": VALUES}, headers=bearer(focal))
-    blank = pwg_client.post(f"{URL}/reopen", json={"version": 3}, headers=bearer(officer))
+    blank = pwg_client.post(f"{URL}/reopen", json={"version": 2}, headers=bearer(officer))
     assert blank.status_code == 400
     assert blank.json()["detail"] == "a reason is required to reopen a report"
     reopened = pwg_client.post(
-        f"{URL}/reopen", json={"version": 3, "reason": "arrests double counted"},
+        f"{URL}/reopen", json={"version": 2, "reason": "arrests double counted"},
         headers=bearer(officer),
     )  # fmt: skip
     assert reopened.json()["status"] == "reopened"
     corrected = pwg_client.put(
-        URL, json={"version": 4, "values": VALUES | {"suspects_arrested": 1}}, headers=bearer(focal)
+        URL, json={"version": 3, "values": VALUES | {"suspects_arrested": 1}}, headers=bearer(focal)
     )
-    assert (corrected.json()["status"], corrected.json()["version"]) == ("reopened", 5)
+    assert (corrected.json()["status"], corrected.json()["version"]) == ("reopened", 4)
 
 
 def test_bulk_import_of_json_is_all_or_nothing_with_rows(
@@ -256,10 +259,12 @@ def test_form_shows_an_error_inline_keeps_the_entries_then_submits_once_correcte
     assert 'aria-invalid="true" aria-describedby="e-victims_identified"' in response.text
     assert form_of(response.text)["victims_identified"] == "5"
 
+    assert 'name="version" value="1"' in response.text  # the refused submission kept a draft
+
     typed["victims_identified"] = "3"
     fixed = pwg_client.post(
         f"/provincial/{OWN}/{PERIOD}",
-        data={"csrf_token": csrf_of(response.text), "version": "2", "action": "submit", **typed},
+        data={"csrf_token": csrf_of(response.text), "version": "1", "action": "submit", **typed},
     )
     assert fixed.status_code == 303
     assert fixed.headers["location"] == f"/provincial/{OWN}/{PERIOD}?done=submitted"
@@ -276,18 +281,18 @@ def test_form_with_a_stale_version_shows_the_conflict_and_keeps_the_entries(
     pwg_client.put(URL, json={"values": VALUES}, headers=bearer(focal))
     sign_in(pwg_client, focal)
     page = pwg_client.get(f"/provincial/{OWN}/{PERIOD}")
-    pwg_client.put(URL, json={"version": 2, "values": VALUES}, headers=bearer(focal))  # someone
+    pwg_client.put(URL, json={"version": 1, "values": VALUES}, headers=bearer(focal))  # someone
     typed = {k: str(v) for k, v in VALUES.items()} | {"suspects_arrested": "7"}
     response = pwg_client.post(
         f"/provincial/{OWN}/{PERIOD}",
-        data={"csrf_token": csrf_of(page.text), "version": "2", "action": "save", **typed},
+        data={"csrf_token": csrf_of(page.text), "version": "1", "action": "save", **typed},
     )
     assert response.status_code == 409
     assert "Someone else changed this report since you opened it." in response.text
     assert form_of(response.text)["suspects_arrested"] == "7"
-    assert 'name="version" value="3"' in response.text  # saving again now applies on top
+    assert 'name="version" value="2"' in response.text  # saving again now applies on top
     current = pwg_client.get(URL, headers=bearer(focal)).json()
-    assert (current["version"], current["values"]["suspects_arrested"]) == (3, 2)
+    assert (current["version"], current["values"]["suspects_arrested"]) == (2, 2)
 
 
 def test_ntf_officer_accepts_and_reopens_from_the_page(
@@ -299,13 +304,13 @@ def test_ntf_officer_accepts_and_reopens_from_the_page(
     assert f'action="/provincial/{OWN}/{PERIOD}/accept"' in page.text
     accepted = pwg_client.post(
         f"/provincial/{OWN}/{PERIOD}/accept",
-        data={"csrf_token": csrf_of(page.text), "version": "3"},
+        data={"csrf_token": csrf_of(page.text), "version": "2"},
     )
     assert accepted.headers["location"] == f"/provincial/{OWN}/{PERIOD}?done=accepted"
     page = pwg_client.get(accepted.headers["location"])
     reopened = pwg_client.post(
         f"/provincial/{OWN}/{PERIOD}/reopen",
-        data={"csrf_token": csrf_of(page.text), "version": "4", "reason": "typo in arrests"},
+        data={"csrf_token": csrf_of(page.text), "version": "3", "reason": "typo in arrests"},
     )
     assert reopened.status_code == 303
     history = pwg_client.get(f"{URL}/history", headers=bearer(pwg_users["officer"])).json()

@@ -349,11 +349,13 @@ def _save(
     save_results = flow.rules.check(clean, stage="save")
     if any(r.blocking for r in save_results):
         raise ReportValidationError(code, period.code, save_results)
+    created = report is None
     if report is None:
         report = _create(session, flow, code, period, actor_label, moment)
     _replace_values(report, clean)
     report.status = new_status
-    flag_modified(report, "status")  # a change of values alone must bump the version too
+    if not created:  # a new report is version 1 with its first values
+        flag_modified(report, "status")  # a change of values alone must bump the version too
     _flush(session, report, code, period, expected_version)
     return report
 
