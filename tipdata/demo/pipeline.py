@@ -51,25 +51,13 @@ class DemoSummary:
 def completeness_grid(
     system: System, year: int, as_of: date
 ) -> tuple[dict[str, dict[str, str]], tuple[int, int, int]]:
-    """The provincial status grid (province → period → on_time/late/missing/not_due) and totals."""
-    from tipdata.reporting.provincial import completeness_report
+    """The provincial status grid (province → period → status) and the national totals."""
+    from tipdata.reporting.provincial import completeness_report, status_grid
 
     with system.db.session() as session:
         result = completeness_report(session, year=year, as_of=as_of)
-    late = {(r.org_unit, r.period.code): "late" for r in result.late}
-    overdue = {(r.org_unit, r.period.code): "missing" for r in result.overdue}
-    grid: dict[str, dict[str, str]] = {}
-    for province in result.provinces:
-        row = grid.setdefault(province.code, {})
-        for period in result.periods:
-            key = (province.code, period.code)
-            if key in late or key in overdue:
-                row[period.code] = late.get(key) or overdue[key]
-            elif period.end >= as_of:
-                row[period.code] = "not_due"
-            else:
-                row[period.code] = "on_time"
     national = result.report.national
+    grid: dict[str, dict[str, str]] = {p: dict(row) for p, row in status_grid(result).items()}
     return grid, (national.expected, national.received, national.on_time)
 
 
