@@ -27,20 +27,21 @@ from tipdata.store import (
 # Y = allowed, . = denied. Columns in this order:
 PERMISSIONS = [
     "persons:read", "persons:read_identity", "shelter:read_location", "case_notes:read",
-    "cases:read", "charges:read", "referrals:read", "referrals:create", "consent:override",
-    "imports:run", "linkage:run", "linkage:review", "reports:read_province", "reports:submit",
-    "reports:publish", "reports:read_published", "audit:read", "users:manage", "keys:rotate",
+    "cases:read", "charges:read", "referrals:read", "referrals:create", "screenings:read",
+    "screenings:create", "consent:override", "imports:run", "linkage:run", "linkage:review",
+    "reports:read_province", "reports:submit", "reports:accept", "reports:publish",
+    "reports:read_published", "audit:read", "users:manage", "keys:rotate",
 ]  # fmt: skip
 MATRIX = """
-ntf_data_officer        Y Y Y . Y Y Y Y Y Y Y Y Y Y Y Y . . .
-provincial_focal_point  . . . . . . . . . . . . Y Y . Y . . .
-police_analyst          Y Y . . Y Y . . . . . . . . . Y . . .
-social_worker           Y Y Y Y . . Y Y Y . . . . . . Y . . .
-ngo_case_worker         Y Y Y Y . . Y Y . . . . . . . Y . . .
-court_clerk             Y . . . Y Y . . . . . . . . . Y . . .
-statistics_reader       . . . . . . . . . . . . . . . Y . . .
-auditor                 . . . . . . . . . . . . . . . . Y . .
-administrator           . . . . . . . . . . . . . . . . . Y Y
+ntf_data_officer        Y Y Y . Y Y Y Y Y Y Y Y Y Y Y Y Y Y Y . . .
+provincial_focal_point  . . . . . . . . . . . . . . Y Y . . Y . . .
+police_analyst          Y Y . . Y Y . . . . . . . . . . . . Y . . .
+social_worker           Y Y Y Y . . Y Y Y Y Y . . . . . . . Y . . .
+ngo_case_worker         Y Y Y Y . . Y Y Y Y . . . . . . . . Y . . .
+court_clerk             Y . . . Y Y . . . . . . . . . . . . Y . . .
+statistics_reader       . . . . . . . . . . . . . . . . . . Y . . .
+auditor                 . . . . . . . . . . . . . . . . . . . Y . .
+administrator           . . . . . . . . . . . . . . . . . . . . Y Y
 """
 
 

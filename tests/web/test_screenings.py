@@ -115,7 +115,7 @@ def test_who_may_screen_whom(client: TestClient, users: dict[str, WebUser], worl
         f"/api/v1/persons/{world.victim}/screenings", json=body, headers=bearer(users["police"])
     )
     assert police.status_code == 403
-    assert police.json()["detail"] == "Your role does not have the permission 'referrals:create'."
+    assert police.json()["detail"] == "Your role does not have the permission 'screenings:create'."
     outside = client.post(
         f"/api/v1/persons/{world.suspect}/screenings", json=body, headers=bearer(users["ngo"])
     )

@@ -8,7 +8,7 @@ in-scope records:
 * the pathway timeline — events of every source and screening determinations, ordered as
   :func:`tipdata.pathways.group_steps` orders them (date, then stage order);
 * referrals, for roles with ``referrals:read`` (scope filter on ``Referral`` in the SQL);
-* screenings, for the same roles (:data:`SCREENING_READ_PERMISSION`);
+* screenings, for roles with ``screenings:read`` (:data:`SCREENING_READ_PERMISSION`);
 * charges where the person is the suspect, for roles with ``charges:read``, in cases
   inside the actor's case scope.
 
@@ -63,7 +63,7 @@ from tipdata.store import (
 )
 from tipdata.store.database import Database
 
-SCREENING_READ_PERMISSION = "referrals:read"
+SCREENING_READ_PERMISSION = "screenings:read"
 """Screenings (indicator answers and determinations) are victim-services data: the roles
 that read referrals read them. roles.yaml has no screening permission of its own yet."""
 

@@ -8,7 +8,7 @@ determination, when given, is made by the same user. Audited as ``screening_reco
 (object: the screening; the answers stay out of the log).
 
 Only roles that do victim identification may record one: those holding
-:data:`SCREENING_ENTRY_PERMISSION` (roles.yaml has no screening permission of its own yet).
+:data:`SCREENING_ENTRY_PERMISSION` (``screenings:create``).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from tipdata.screening import (
 from tipdata.store import Agency
 from tipdata.store.database import Database
 
-SCREENING_ENTRY_PERMISSION = "referrals:create"
+SCREENING_ENTRY_PERMISSION = "screenings:create"
 """Who may record a screening: the roles that act on a victim's case (NTF, social workers,
 NGO case workers)."""
 

@@ -23,7 +23,7 @@ reopening does not make an on-time report late.
 Who acts: every service takes an ``actor`` (see :data:`Acting`). A signed-in
 :class:`~tipdata.access.policy.Actor` is checked: saving and submitting need
 ``reports:submit`` and a provincial user may only touch their own province;
-accepting and reopening need ``reports:submit`` with national scope (the NTF);
+accepting and reopening need ``reports:accept`` with national scope (the NTF);
 reading needs ``reports:read_province`` within the same scope. The local
 operator (the CLI, a trusted batch import) passes a label instead, which is
 recorded in the history as it is.
@@ -99,6 +99,7 @@ LOCAL_OPERATOR = "operator"
 """The name recorded in the history when the local operator gives no label."""
 
 EDIT_PERMISSION = "reports:submit"
+REVIEW_PERMISSION = "reports:accept"
 """Save, submit, and (with national scope) accept and reopen provincial reports."""
 
 READ_PERMISSION = "reports:read_province"
@@ -433,7 +434,7 @@ def accept(
         ReportNotFoundError: there is no such report.
         TransitionError: the report is not submitted.
         ConflictError: ``expected_version`` is stale, or someone saved meanwhile.
-        AccessDenied: the actor is not a national user with ``reports:submit``.
+        AccessDenied: the actor is not a national user with ``reports:accept``.
     """
     flow = _workflow(workflow)
     check_may_review(actor)
@@ -570,13 +571,13 @@ def check_may_edit(actor: Acting, province_code: str, policy: Policy | None = No
 
 
 def check_may_review(actor: Acting, policy: Policy | None = None) -> None:
-    """Raise unless the actor may accept and reopen reports (national ``reports:submit``).
+    """Raise unless the actor may accept and reopen reports (national ``reports:accept``).
 
     Raises:
-        AccessDenied: the actor is not a national user with ``reports:submit``.
+        AccessDenied: the actor is not a national user with ``reports:accept``.
     """
     if isinstance(actor, Actor):
-        require_national(actor, EDIT_PERMISSION, policy)
+        require_national(actor, REVIEW_PERMISSION, policy)
 
 
 def check_may_read(actor: Acting, province_code: str, policy: Policy | None = None) -> None:

@@ -158,10 +158,10 @@ class AccessOut(BaseModel):
 class PersonOut(OmitAbsent):
     """A person as the token's role may see them (fields without a value are left out).
 
-    ``referrals`` and ``screenings`` are absent for roles without ``referrals:read``,
-    ``charges`` for roles without ``charges:read``; ``name`` of a record is absent for
-    roles without ``persons:read_identity``; ``accesses`` (who accessed the person) is
-    present only when your agency owns one of the person's records.
+    ``referrals`` is absent for roles without ``referrals:read``, ``screenings`` for roles
+    without ``screenings:read``, ``charges`` for roles without ``charges:read``; ``name``
+    of a record is absent for roles without ``persons:read_identity``; ``accesses`` (who
+    accessed the person) is present only when your agency owns one of the person's records.
     """
 
     public_id: str
@@ -232,7 +232,7 @@ def person_page(
         {
             "person": profile,
             "label": label,
-            "may_screen": can(actor, "referrals:create", web.access.policy),
+            "may_screen": can(actor, "screenings:create", web.access.policy),
         },
     )
 

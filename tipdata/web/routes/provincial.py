@@ -252,7 +252,7 @@ def _render_report(
             shown[name] = state.typed.get(name, "" if value is None else str(value))
     status = state.report.status.value if state.report is not None else None
     may_edit = can(actor, "reports:submit", policy) and status in (None, "draft", "reopened")
-    may_review = can(actor, "reports:submit", policy) and _is_national(request, actor)
+    may_review = can(actor, "reports:accept", policy) and _is_national(request, actor)
     return render(
         request,
         "provincial_report.html",
@@ -336,7 +336,7 @@ async def save_report_form(
 @router.post("/provincial/{province}/{period}/accept", response_class=HTMLResponse)
 def accept_report_form(
     request: Request,
-    actor: Annotated[Actor, Require("reports:submit")],
+    actor: Annotated[Actor, Require("reports:accept")],
     _csrf: CsrfChecked,
     province: ProvinceCode,
     period: PeriodCode,
@@ -349,7 +349,7 @@ def accept_report_form(
 @router.post("/provincial/{province}/{period}/reopen", response_class=HTMLResponse)
 def reopen_report_form(
     request: Request,
-    actor: Annotated[Actor, Require("reports:submit")],
+    actor: Annotated[Actor, Require("reports:accept")],
     _csrf: CsrfChecked,
     province: ProvinceCode,
     period: PeriodCode,
@@ -608,7 +608,7 @@ def submit_submission(
 )
 def accept_submission(
     request: Request,
-    actor: Annotated[Actor, Require("reports:submit")],
+    actor: Annotated[Actor, Require("reports:accept")],
     province: ProvinceCode,
     period: PeriodCode,
     body: ReviewIn,
@@ -626,7 +626,7 @@ def accept_submission(
 )
 def reopen_submission(
     request: Request,
-    actor: Annotated[Actor, Require("reports:submit")],
+    actor: Annotated[Actor, Require("reports:accept")],
     province: ProvinceCode,
     period: PeriodCode,
     body: ReviewIn,
