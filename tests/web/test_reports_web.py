@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -210,3 +211,31 @@ def test_officer_sees_every_indicator_with_naive_sums_and_readers_are_refused(
 
     signed_in(demo_client, demo_web, "reader")
     assert demo_client.get(f"/reports/indicators?{YEAR}").status_code == 403
+
+
+def test_an_indicator_breaks_down_by_an_allowed_disaggregation(
+    demo_client: TestClient, demo_web: DemoWeb
+) -> None:
+    from tipdata.reporting.engine import evaluate
+    from tipdata.reporting.indicators import default_catalogue
+
+    _app, _users, database = demo_web
+    signed_in(demo_client, demo_web, "officer")
+    page = demo_client.get(f"/reports/indicators?{YEAR}&indicator=victims_identified&by=sex")
+    assert page.status_code == 200
+    table = page.text.split('id="breakdown-table"')[1].split("</table>")[0]
+    indicator = default_catalogue()["victims_identified"]
+    cells = evaluate(database, indicator, date(2008, 1, 1), date(2008, 12, 31), by=["sex"])
+    shown = re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td><td>(\d+)</td>', table)
+    expected = {
+        ("unknown" if key[0] is None else str(key[0]), str(c.value), str(c.naive))
+        for key, c in cells.items()
+        if key
+    }
+    assert set(shown) == expected and len(shown) >= 2
+    total = evaluate(database, indicator, date(2008, 1, 1), date(2008, 12, 31))[()]
+    assert sum(int(value) for _c, value, _n in shown) == total.value  # one sex per person
+
+    refused = demo_client.get(f"/reports/indicators?{YEAR}&indicator=victims_identified&by=colour")
+    assert refused.status_code == 422
+    assert "cannot be broken down by" in refused.text and "colour" in refused.text

@@ -26,7 +26,12 @@ from pydantic import BaseModel
 
 from tipdata.access import audit
 from tipdata.access.policy import Actor, can
-from tipdata.reporting.indicator_values import INTERNAL_PERMISSION, indicator_values
+from tipdata.reporting.engine import EngineError
+from tipdata.reporting.indicator_values import (
+    INTERNAL_PERMISSION,
+    indicator_breakdown,
+    indicator_values,
+)
 from tipdata.reporting.publish import PublishedReport
 from tipdata.reporting.releases import release_report
 from tipdata.reporting.render.spreadsheet import write_csv, write_xlsx
@@ -62,6 +67,13 @@ MEDIA_TYPES = {
 
 class BadPeriod(WebError):
     """The period asked for is missing or inverted."""
+
+    status = 422
+    title = "Unprocessable Content"
+
+
+class BadBreakdown(WebError):
+    """No such indicator, or a disaggregation it does not allow."""
 
     status = 422
     title = "Unprocessable Content"
@@ -122,11 +134,27 @@ def indicators_page(
     year: YearQuery = None,
     start: StartQuery = None,
     end: EndQuery = None,
+    indicator: Annotated[str | None, Query(max_length=60)] = None,
+    by: Annotated[str | None, Query(max_length=60)] = None,
 ) -> HTMLResponse:
-    """Every indicator of the catalogue for a period (internal figures, beside naive sums)."""
+    """Every indicator of the catalogue for a period (internal figures, beside naive sums);
+    with ``indicator`` and ``by``, that indicator broken down by that disaggregation."""
     first, last = _period(year, start, end)
-    values = indicator_values(web_context(request).system.db, first, last, actor=actor)
-    context = {"start": first, "end": last, "query": _query(first, last), "values": values}
+    db = web_context(request).system.db
+    values = indicator_values(db, first, last, actor=actor)
+    breakdown = None
+    if indicator is not None and by is not None:
+        try:
+            breakdown = indicator_breakdown(db, indicator, by, first, last, actor=actor)
+        except EngineError as error:
+            raise BadBreakdown(str(error)) from None
+    context = {
+        "start": first,
+        "end": last,
+        "query": _query(first, last),
+        "values": values,
+        "breakdown": breakdown,
+    }
     return render(request, "indicators.html", context)
 
 
