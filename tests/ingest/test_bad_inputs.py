@@ -322,3 +322,38 @@ def test_row_errors_report_every_bad_row(
     ]
     assert result.rows_rejected == 2
     assert result.error_count == 2
+
+
+@pytest.mark.parametrize("accept_valid_rows", [False, True])
+def test_duplicate_ids_are_found_across_chunks(
+    ref_db: Database,
+    lookups: Lookups,
+    tmp_path: Path,
+    test_mapping: Mapping,
+    monkeypatch: pytest.MonkeyPatch,
+    accept_valid_rows: bool,
+) -> None:
+    """Ids are remembered on disk batch by batch: a repeat many chunks later is still caught,
+    naming the row that first had it, whether rows are being written or only checked."""
+    from tipdata.ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 2)  # 5 batches for 9 data rows
+    template = GOOD_ROWS[1]
+    rows = [[f"R{n}", *template[1:]] for n in range(1, 8)]
+    rows.append(["R2", *template[1:]])  # row 9 repeats row 3, three batches later
+    rows.append(["R7", *template[1:]])  # row 10 repeats row 8, of the batch before
+    path = write_csv(tmp_path / "test_register_long.csv", rows)
+    before = table_fingerprints(ref_db)
+    result = import_file(
+        ref_db, path, mapping=test_mapping, lookups=lookups, accept_valid_rows=accept_valid_rows
+    )
+    duplicates = [(i.row, i.message) for i in result.issues]
+    assert duplicates == [
+        (9, "duplicate record id 'R2': already on row 3"),
+        (10, "duplicate record id 'R7': already on row 8"),
+    ]
+    if accept_valid_rows:
+        assert (result.status, result.rows_stored, result.rows_rejected) == ("committed", 7, 2)
+    else:
+        assert (result.status, result.rows_rejected) == ("rejected", 2)
+        assert table_fingerprints(ref_db) == before

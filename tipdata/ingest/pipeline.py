@@ -54,6 +54,7 @@ from tipdata.ingest.mapping import (
     load_mapping,
 )
 from tipdata.ingest.readers import ImportFileError, check_required_columns, open_table
+from tipdata.ingest.seen import SeenKeys
 from tipdata.ingest.validate import ImportIssue, RowOutcome, RowValidator, StagedRecord
 from tipdata.model.enums import ImportStatus
 
@@ -866,7 +867,6 @@ def _stream(
     total_estimate: int,
 ) -> None:
     """Validate every row and write valid ones chunk by chunk."""
-    seen: dict[str, int] = {}
     pending: list[RowOutcome] = []
     writing = True
 
@@ -894,46 +894,69 @@ def _stream(
         if progress is not None:
             progress("importing", result.rows_read, max(total_estimate, result.rows_read))
 
-    for row_number, raw in rows:
-        result.rows_read += 1
-        outcome = validator.validate(row_number, raw)
-        if outcome.issues:
-            warnings = [i for i in outcome.issues if i.severity == "warning"]
-            result.warning_count += len(warnings)
-            room = MAX_ISSUES_KEPT - len(result.warnings)
-            if warnings and room > 0:
-                result.warnings.extend(warnings[:room])
+    def settle(batch: list[RowOutcome]) -> None:
+        """Mark duplicate ids of a batch of validated rows, then keep or reject each."""
+        nonlocal writing
+        _mark_duplicates(batch, seen, validator)
+        for outcome in batch:
+            if not outcome.valid:
+                errors = [i for i in outcome.issues if i.severity == "error"]
+                result.rows_rejected += 1
+                result.error_count += len(errors)
+                room = MAX_ISSUES_KEPT - len(result.issues)
+                if room > 0:
+                    result.issues.extend(errors[:room])
+                if quarantine is not None:
+                    quarantine.add(outcome, errors)
+                if not accept_valid_rows:
+                    writing = False  # the file will be rejected: validate only from here on
+                continue
+            pending.append(outcome)
+        flush()
+        batch.clear()
+
+    batch: list[RowOutcome] = []
+    with SeenKeys() as seen:
+        for row_number, raw in rows:
+            result.rows_read += 1
+            outcome = validator.validate(row_number, raw)
+            if outcome.issues:
+                warnings = [i for i in outcome.issues if i.severity == "warning"]
+                result.warning_count += len(warnings)
+                room = MAX_ISSUES_KEPT - len(result.warnings)
+                if warnings and room > 0:
+                    result.warnings.extend(warnings[:room])
+            batch.append(outcome)
+            if len(batch) >= CHUNK_ROWS:
+                settle(batch)
+        settle(batch)
+
+
+def _mark_duplicates(batch: list[RowOutcome], seen: SeenKeys, validator: RowValidator) -> None:
+    """Add an error to each row whose record id an earlier row of the file had."""
+    keys = [o.source_key for o in batch if o.source_key is not None]
+    earlier = seen.first_rows(keys)
+    here: dict[str, int] = {}
+    for outcome in batch:
         key = outcome.source_key
-        if key is not None:
-            first = seen.get(key)
-            if first is not None:
-                outcome.issues.append(
-                    ImportIssue(
-                        validator.file,
-                        row_number,
-                        validator._record_id_column,
-                        key,
-                        f"duplicate record id {key!r}: already on row {first}",
-                    )
-                )
-            else:
-                seen[key] = row_number
-        if not outcome.valid:
-            errors = [i for i in outcome.issues if i.severity == "error"]
-            result.rows_rejected += 1
-            result.error_count += len(errors)
-            room = MAX_ISSUES_KEPT - len(result.issues)
-            if room > 0:
-                result.issues.extend(errors[:room])
-            if quarantine is not None:
-                quarantine.add(outcome, errors)
-            if not accept_valid_rows:
-                writing = False  # the file will be rejected: validate only from here on
+        if key is None:
             continue
-        pending.append(outcome)
-        if len(pending) >= CHUNK_ROWS:
-            flush()
-    flush()
+        first = earlier.get(key)
+        if first is None:
+            first = here.get(key)
+        if first is not None:
+            outcome.issues.append(
+                ImportIssue(
+                    validator.file,
+                    outcome.row_number,
+                    validator._record_id_column,
+                    key,
+                    f"duplicate record id {key!r}: already on row {first}",
+                )
+            )
+        else:
+            here[key] = outcome.row_number
+    seen.add(here)
 
 
 def recognise(path: Path, mappings: Iterable[Mapping]) -> Mapping:
