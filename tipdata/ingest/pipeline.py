@@ -239,7 +239,7 @@ class _Writer:
         self.case_ids: dict[str, tuple[int, int | None]] = {}
         """case number -> (case id, source record that created it)."""
         self._cases_made: set[tuple[int, int]] = set()
-        """(case id, source record id): the cases each row written so far makes."""
+        """(case id, source record id): the cases each row of the chunk being written makes."""
 
     def writer(self, table: str) -> TableWriter:
         """The bulk writer of one table (made once per import)."""
@@ -291,6 +291,9 @@ class _Writer:
         """Store new rows and replace updated ones, with all their derived records."""
         if not self.write or (not new and not updated):
             return
+        # Only this chunk's pairs are ever asked about (a row is in one chunk of a file):
+        # cleared per chunk, so memory does not grow with the file.
+        self._cases_made.clear()
         source_record = self.tables["source_record"]
         owned: list[tuple[RowOutcome, int]] = []
         if updated:
