@@ -12,7 +12,6 @@ normalised name under a separate key, stored in ``*_bidx`` columns.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hmac
 import os
@@ -48,8 +47,13 @@ def _b64encode(data: bytes) -> str:
     return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=").decode()
 
 
+_STANDARD = bytes.maketrans(b"-_", b"+/")
+
+
 def _b64decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """base64url, padding optional (``binascii`` directly: this runs per decrypted value)."""
+    data = text.encode("ascii").translate(_STANDARD) + b"=" * (-len(text) % 4)
+    return binascii.a2b_base64(data, strict_mode=True)
 
 
 def associated_data(key_id: str, table: str, column: str, row_id: int | str) -> bytes:
