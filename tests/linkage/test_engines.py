@@ -86,3 +86,23 @@ def test_a_model_of_other_comparisons_is_refused() -> None:
     model["comparisons"] = model["comparisons"][:2]
     with pytest.raises(ValueError, match="not those of"):
         model_for_dialect(model, "spark")
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # the engine is under test
+def test_an_incremental_run_on_spark_finds_candidates_on_the_stored_keys(
+    linkage_db: Database, add_records: AddRecords
+) -> None:
+    rows = fifty_records()
+    add_records(rows[:40])
+    link(linkage_db, engine="duckdb", mode="full", actor=None)
+    add_records(rows[40:])
+
+    spark = link(linkage_db, engine="spark", mode="incremental", actor=None)
+    by_spark = persons_by_key(linkage_db)
+    full = link(linkage_db, engine="duckdb", mode="full", actor=None)
+
+    assert (spark.mode, spark.records, spark.new_records) == ("incremental", 50, 10)
+    assert persons_by_key(linkage_db) == by_spark  # what a full run over all records gives
+    assert (full.persons_created, full.persons_merged, full.persons_split) == (0, 0, 0)

@@ -54,6 +54,10 @@ class LinkageEngine(ABC):
     def _prepare(self, table: pd.DataFrame) -> Any:
         return table
 
+    @abstractmethod
+    def query(self, sql: str) -> pd.DataFrame:
+        """Run a SELECT on the engine's tables (registered by :meth:`register`) as pandas."""
+
     @staticmethod
     def to_pandas(splink_df: Any) -> pd.DataFrame:
         """Read a Splink result as pandas."""
@@ -91,6 +95,10 @@ class DuckDBEngine(LinkageEngine):
                 connection.execute(f"SET memory_limit = '{self.memory_limit}'")
             self._api = DuckDBAPI(connection=connection)
         return self._api
+
+    def query(self, sql: str) -> pd.DataFrame:
+        frame: pd.DataFrame = self.db_api().duckdb_con.sql(sql).df()
+        return frame
 
     def close(self) -> None:
         if self._api is not None:
@@ -159,6 +167,10 @@ class SparkEngine(LinkageEngine):
 
             self._api = SparkAPI(spark_session=self.session(), num_partitions_on_repartition=8)
         return self._api
+
+    def query(self, sql: str) -> pd.DataFrame:
+        frame: pd.DataFrame = self.session().sql(sql).toPandas()
+        return frame
 
     def _prepare(self, table: pd.DataFrame) -> Any:
         # Spark cannot infer types from pandas' nullable extension dtypes: convert to

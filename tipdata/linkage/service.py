@@ -20,12 +20,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from splink import Linker
 
 from tipdata.access import audit
 from tipdata.access.crypto import FieldCipher
+from tipdata.access.keys import Keyring
+from tipdata.access.linkage_keys import LinkageKeyHasher, linkage_key_hasher
 from tipdata.access.policy import Actor, can, require, scope_filter
 from tipdata.access.protected import (
     keyring_for,
@@ -37,6 +40,20 @@ from tipdata.access.protected import (
 )
 from tipdata.access.schemas import PersonRecordForCaseWork, present_person_record
 from tipdata.errors import TipdataError
+from tipdata.linkage.blocking import (
+    BLOCKING_COLUMNS,
+    KEY_FORMAT,
+    blocking_rule_sqls,
+    candidate_ids,
+    fill_index,
+    has_persons,
+    hashed_keys,
+    load_link_index,
+    record_ids_by_key,
+    rule_columns,
+    store_link_keys,
+    term_frequency_tables,
+)
 from tipdata.linkage.clusters import assign_person_ids, cluster_records, records_to_recluster
 from tipdata.linkage.engines import LinkageEngine, make_engine
 from tipdata.linkage.features import linkage_table, load_person_records
@@ -51,6 +68,7 @@ from tipdata.linkage.settings import (
 )
 from tipdata.model.enums import PersonStatus
 from tipdata.store.base import utc_now
+from tipdata.store.bulk import executemany
 from tipdata.store.database import Database
 from tipdata.store.linkage import (
     Decision,
@@ -64,7 +82,12 @@ from tipdata.store.linkage import (
     ReviewStatus,
     RunStatus,
 )
-from tipdata.store.people import Person, PersonRecord, new_person_public_id
+from tipdata.store.people import (
+    Person,
+    PersonRecord,
+    new_person_public_id,
+    new_person_public_ids,
+)
 from tipdata.store.provenance import Source, SourceRecord
 from tipdata.store.reference import Agency
 
@@ -258,11 +281,11 @@ def link(
     chosen: LinkageEngine = make_engine(engine) if isinstance(engine, str) else engine
     report("load records", 0, 1)
     keyring = keyring_for(db)
-    records = load_person_records(db, keyring=keyring)
+    hasher = linkage_key_hasher(db)
+    key_version = hasher.fingerprint(KEY_FORMAT)
     previous_model = _latest_model(db)
-    has_persons = bool(records["person_id"].notna().any()) if len(records) else False
     if mode == "auto":
-        mode = "incremental" if previous_model is not None and has_persons else "full"
+        mode = "incremental" if previous_model is not None and has_persons(db) else "full"
     if mode == "incremental" and previous_model is None:
         raise LinkageError("no trained model yet: run a full linkage first (--mode full)")
     with db.session() as session:
@@ -282,20 +305,34 @@ def link(
         run_id = run.id
     result = LinkRun(run_id=run_id, engine=chosen.name, mode=mode, threshold=threshold)
     try:
-        since = lap("load", started)
-        report("load records", 1, 1)
-        table = linkage_table(records)
-        since = lap("features", since)
-        new_mask = records["person_id"].isna().to_numpy()
-        result.records = len(table)
-        result.new_records = int(new_mask.sum())
-        pairs, model = _score(
-            chosen, table, new_mask, mode, previous_model, review_lower, seed, report
-        )
+        if mode == "full":
+            records = load_person_records(db, keyring=keyring)
+            since = lap("load", started)
+            report("load records", 1, 1)
+            table = linkage_table(records)
+            since = lap("features", since)
+            store_link_keys(db, hashed_keys(table, hasher), key_version)
+            since = lap("link keys", since)
+            people = records[["record_id", "person_id"]].rename(columns={"record_id": "unique_id"})
+            new_mask = records["person_id"].isna().to_numpy()
+            result.records = len(table)
+            result.new_records = int(new_mask.sum())
+            pairs, model = _score(chosen, table, review_lower, seed, report)
+            model = model or previous_model or {}
+        else:
+            assert previous_model is not None
+            model = _incremental_model(previous_model, db)
+            people, table, since = _incremental_records(
+                db, chosen, model, keyring, hasher, key_version, lap, started
+            )
+            report("load records", 1, 1)
+            result.records = len(people)
+            result.new_records = int(people["person_id"].isna().sum())
+            pairs = _score_incremental(chosen, table, people, model, review_lower, report)
         since = lap("score", since)
         result.pairs_scored = len(pairs)
         report("cluster", 0, 1)
-        _cluster_and_store(db, run_id, owner, records, table, pairs, model, result, keyring.cipher)
+        _cluster_and_store(db, run_id, owner, people, table, pairs, model, result, keyring.cipher)
         lap("cluster and store", since)
         report("cluster", 1, 1)
     except Exception as exc:
@@ -334,48 +371,128 @@ def link(
 
 
 def _score(
+    engine: LinkageEngine, table: pd.DataFrame, review_lower: float, seed: int, report: Progress
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A full run: train on every record, then score pairs at or above ``review_lower``."""
+    if len(table) < 2:
+        return _no_pairs(), {}
+    all_records = engine.register(table, f"records_{id(table)}")
+    report("train", 0, 1)
+    if len(table) >= MIN_TRAINING_RECORDS:
+        linker = Linker(all_records, linkage_settings(), log_level=logging.WARNING)
+        train(linker, seed=seed)
+    else:
+        small = _in_dialect(default_model(term_frequencies=False), engine)
+        linker = Linker(all_records, small, log_level=logging.WARNING)
+    report("train", 1, 1)
+    model: dict[str, Any] = linker.misc.save_model_to_json()
+    report("predict", 0, 1)
+    predictions = linker.inference.predict(threshold_match_probability=review_lower)
+    pairs = engine.to_pandas(predictions)
+    report("predict", 1, 1)
+    return pairs, model
+
+
+def _no_pairs() -> pd.DataFrame:
+    return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"])
+
+
+def _incremental_model(previous_model: dict[str, Any], db: Database) -> dict[str, Any]:
+    """The last run's model; a small database keeps the default model without term frequencies."""
+    if _is_default(previous_model):
+        with db.connect() as connection:
+            records = connection.execute(sa.select(sa.func.count(PersonRecord.id))).scalar_one()
+        if records < MIN_TRAINING_RECORDS:
+            return default_model(term_frequencies=False)
+    return previous_model
+
+
+def _incremental_records(
+    db: Database,
+    engine: LinkageEngine,
+    model: dict[str, Any],
+    keyring: Keyring,
+    hasher: LinkageKeyHasher,
+    key_version: int,
+    lap: Callable[[str, float], float],
+    since: float,
+) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """Every record's index, and the linkage table of the records an incremental run scores.
+
+    Only the new records (no person yet), the records without stored keys (whose keys
+    are stored now) and the existing records that a blocking rule pairs with a new
+    record, found on the stored hashes (:func:`blocking.candidate_ids`), are decrypted.
+
+    Returns:
+        The index (:func:`blocking.load_link_index`, keys filled), the table ordered by
+        id, and the time of the last lap.
+    """
+    rules = blocking_rule_sqls(_in_dialect(model, engine))
+    needed = rule_columns(rules) | set(_tf_columns(model))
+    if not needed <= BLOCKING_COLUMNS:
+        raise LinkageError(
+            f"the last model uses {sorted(needed - BLOCKING_COLUMNS)}, which stored linkage "
+            "keys do not hold: run a full linkage first (--mode full)"
+        )
+    index = load_link_index(db, key_version)
+    new = index["person_id"].isna().to_numpy()
+    since = lap("load index", since)
+    first = index["unique_id"][new | ~index["has_keys"].to_numpy()]
+    table = linkage_table(load_person_records(db, record_ids=first, keyring=keyring))
+    lacking = table[~table["unique_id"].isin(index["unique_id"][index["has_keys"]])]
+    keys = hashed_keys(lacking, hasher)
+    store_link_keys(db, keys, key_version, skip_stored=False)
+    fill_index(index, keys)
+    since = lap("load new", since)
+    candidates = candidate_ids(engine, index, new, rules)
+    since = lap("candidates", since)
+    more = np.setdiff1d(candidates, table["unique_id"].to_numpy())
+    if len(more):
+        table = pd.concat(
+            [table, linkage_table(load_person_records(db, record_ids=more, keyring=keyring))],
+            ignore_index=True,
+        )
+    scored = table["unique_id"].isin(index["unique_id"][new]) | table["unique_id"].isin(candidates)
+    table = table[scored].sort_values("unique_id", ignore_index=True)
+    since = lap("load candidates", since)
+    log.info(
+        "incremental linkage: %d new records, %d existing candidates of %d records",
+        int(new.sum()),
+        len(candidates),
+        len(index),
+    )
+    return index, table, since
+
+
+def _score_incremental(
     engine: LinkageEngine,
     table: pd.DataFrame,
-    new_mask: Any,
-    mode: str,
-    previous_model: dict[str, Any] | None,
+    index: pd.DataFrame,
+    model: dict[str, Any],
     review_lower: float,
-    seed: int,
     report: Progress,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Scored pairs at or above ``review_lower`` and the model that scored them."""
-    if len(table) < 2:
-        return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"]), (
-            previous_model or {}
-        )
-    all_records = engine.register(table, f"records_{id(table)}")
-    if mode == "full":
-        report("train", 0, 1)
-        if len(table) >= MIN_TRAINING_RECORDS:
-            linker = Linker(all_records, linkage_settings(), log_level=logging.WARNING)
-            train(linker, seed=seed)
-        else:
-            small = _in_dialect(default_model(term_frequencies=False), engine)
-            linker = Linker(all_records, small, log_level=logging.WARNING)
-        report("train", 1, 1)
-        model: dict[str, Any] = linker.misc.save_model_to_json()
-        report("predict", 0, 1)
-        predictions = linker.inference.predict(threshold_match_probability=review_lower)
-        pairs = engine.to_pandas(predictions)
-        report("predict", 1, 1)
-        return pairs, model
-    assert previous_model is not None
-    model = previous_model
-    if len(table) < MIN_TRAINING_RECORDS and _is_default(model):
-        model = default_model(term_frequencies=False)
-    linker = Linker(all_records, _in_dialect(model, engine), log_level=logging.WARNING)
-    for column in _tf_columns(model):
-        linker.table_management.compute_tf_table(column)
+) -> pd.DataFrame:
+    """Score new records against the candidates and each other with the last run's model.
+
+    ``table`` holds the new records and the existing candidates; the term frequencies
+    are counted on every record's keys in ``index`` and registered with Splink, so
+    ``predict_between`` and ``predict_within`` give the pairs and scores of a run over
+    every record.
+    """
+    new_mask = table["unique_id"].isin(index["unique_id"][index["person_id"].isna()]).to_numpy()
     new_table = table[new_mask]
     if new_table.empty:
-        return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"]), model
-    report("predict", 0, 2)
+        return _no_pairs()
     new_records = engine.register(new_table, f"new_{id(table)}")
+    # The linker's own input only gives it the columns: the records to score are passed
+    # to predict_between and predict_within.
+    linker = Linker(new_records, _in_dialect(model, engine), log_level=logging.WARNING)
+    lookups = term_frequency_tables(table, index, _tf_columns(model))
+    for column, lookup in lookups.items():
+        linker.table_management.register_term_frequency_lookup(
+            engine.register(lookup, f"tf_{column}_{id(table)}"), column
+        )
+    report("predict", 0, 2)
     existing_table = table[~new_mask]
     frames = []
     if not existing_table.empty:
@@ -399,7 +516,7 @@ def _score(
         )
     )
     report("predict", 2, 2)
-    return pd.concat(frames, ignore_index=True), model
+    return pd.concat(frames, ignore_index=True)
 
 
 def _in_dialect(model: dict[str, Any], engine: LinkageEngine) -> dict[str, Any]:
@@ -434,17 +551,22 @@ def _cluster_and_store(
     result: LinkRun,
     cipher: FieldCipher,
 ) -> None:
-    """Cluster, keep ids, write persons, record assignments, events and review pairs."""
+    """Cluster, keep ids, write persons, record assignments, events and review pairs.
+
+    ``records`` holds every person record (``unique_id``, ``person_id``); ``table`` the
+    linkage table of the scored ones.
+    """
     must_keys, cannot_keys = _decided_pairs(db)
-    decided_keys = {key for pair in (*must_keys, *cannot_keys) for key in pair}
-    decided = table[table["record_key"].isin(decided_keys)]
-    by_key = dict(zip(decided["record_key"], decided["unique_id"].astype(int), strict=True))
+    by_key = {
+        f"{source_record}:{role}": record_id
+        for (source_record, role), record_id in record_ids_by_key(
+            db, (_split_key(key) for pair in (*must_keys, *cannot_keys) for key in pair)
+        ).items()
+    }
     must = [(by_key[a], by_key[b]) for a, b in must_keys if a in by_key and b in by_key]
     cannot = [(by_key[a], by_key[b]) for a, b in cannot_keys if a in by_key and b in by_key]
-    previous: dict[int, int | None] = {
-        int(r): (None if pd.isna(p) else int(p))
-        for r, p in zip(records["record_id"], records["person_id"], strict=True)
-    }
+    ids = records["unique_id"].to_numpy(dtype="int64")
+    persons = records["person_id"].astype("Int64")
     links = [
         (int(a), int(b), float(p))
         for a, b, p in zip(
@@ -457,14 +579,29 @@ def _cluster_and_store(
         # Only new records and the persons an edge joins to something else can change
         # (clusters.records_to_recluster); the rest keep their person as it is.
         edges = [(a, b) for a, b, p in links if p >= result.threshold] + must
-        scope = records_to_recluster(previous, edges)
-        untouched_persons = len(
-            {p for r, p in previous.items() if p is not None and r not in scope}
-        )
-        previous = {r: p for r, p in previous.items() if r in scope}
+        ends = np.unique(np.array([r for edge in edges for r in edge] or [0], dtype="int64"))
+        ends = ends[np.isin(ends, ids)]
+        person_at = persons.to_numpy(dtype="float64", na_value=np.nan)
+        ends_person = person_at[np.searchsorted(ids, ends)] if ids.size else person_at[:0]
+        at_ends: dict[int, int | None] = {
+            int(r): (None if np.isnan(p) else int(p))
+            for r, p in zip(ends, ends_person, strict=True)
+        }
+        touched = {at_ends[r] for r in records_to_recluster(at_ends, edges)} - {None}
+        in_scope = (persons.isna() | persons.isin(touched)).to_numpy()
+        untouched_persons = int(persons[~in_scope].nunique())
+        previous: dict[int, int | None] = {
+            int(r): (None if pd.isna(p) else int(p))
+            for r, p in zip(ids[in_scope], persons[in_scope], strict=True)
+        }
+        scope = previous.keys()
         must = [(a, b) for a, b in must if a in scope and b in scope]
         cannot = [(a, b) for a, b in cannot if a in scope and b in scope]
         links = [(a, b, p) for a, b, p in links if a in scope and b in scope]
+    else:
+        previous = {
+            int(r): (None if pd.isna(p) else int(p)) for r, p in zip(ids, persons, strict=True)
+        }
     record_ids = list(previous)
     if result.mode == "incremental":
         # Existing persons stay whole: their records are must-linked to each other.
@@ -482,9 +619,16 @@ def _cluster_and_store(
     with db.session() as session:
         new_clusters = [c for c, p in assignment.person_of_cluster.items() if p is None]
         sizes = pd.Series(list(clusters.values())).value_counts().to_dict()
+        created_at = utc_now()
         person_rows = [
-            {"public_id": new_person_public_id(), "owner_agency_id": owner, "created_at": utc_now()}
-            for _ in new_clusters
+            {
+                "public_id": public_id,
+                "owner_agency_id": owner,
+                "status": PersonStatus.ACTIVE.value,
+                "merged_into_id": None,
+                "created_at": created_at,
+            }
+            for public_id in new_person_public_ids(len(new_clusters))
         ]
         created_ids = _insert_returning_ids(session, _table(Person), person_rows)
         for cluster, person_id in zip(new_clusters, created_ids, strict=True):
@@ -511,12 +655,13 @@ def _cluster_and_store(
             .values(person_id=sa.bindparam("new_person"))
         )
         for start in range(0, len(moves), WRITE_CHUNK):
-            session.execute(move, moves[start : start + WRITE_CHUNK])
+            executemany(session.connection(), move, moves[start : start + WRITE_CHUNK])
         del moves
         now = utc_now()
         creations = zip(new_clusters, created_ids, strict=True)
         for _chunk in range(0, len(created_ids), WRITE_CHUNK):
-            session.execute(
+            executemany(
+                session.connection(),
                 _table(PersonEvent).insert(),
                 [
                     _event(run_id, owner, PersonEventKind.CREATE, person, None, sizes[c], now)
@@ -540,7 +685,11 @@ def _cluster_and_store(
                 )
         # In chunks: at scale 10 one list of 1.5 M event dicts held about 1 GB at once.
         for start in range(0, len(events), WRITE_CHUNK):
-            session.execute(_table(PersonEvent).insert(), events[start : start + WRITE_CHUNK])
+            executemany(
+                session.connection(),
+                _table(PersonEvent).insert(),
+                events[start : start + WRITE_CHUNK],
+            )
         result.persons_merged = len(assignment.merged)
         result.persons_split = len(assignment.split)
         result.review_pairs_added = _queue_for_review(
@@ -580,14 +729,21 @@ def _table(entity: Any) -> sa.Table:
 
 
 def _insert_returning_ids(session: Any, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert rows and return their ids, in order (one round trip per 1,000 rows)."""
-    ids: list[int] = []
-    for start in range(0, len(rows), 1000):
-        batch = rows[start : start + 1000]
-        returned = session.execute(table.insert().returning(table.c.id, table.c.public_id), batch)
-        by_public = {public: row_id for row_id, public in returned}
-        ids.extend(by_public[row["public_id"]] for row in batch)
-    return ids
+    """Insert rows with unique ``public_id`` values and return their ids, in order.
+
+    One executemany, then one query for the ids above the largest id before it (rows
+    other writers add meanwhile are told apart by their public ids): ``RETURNING`` in
+    batches of 1,000 took about 4 s for 130,000 persons.
+    """
+    if not rows:
+        return []
+    before = session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
+    for start in range(0, len(rows), WRITE_CHUNK):
+        executemany(session.connection(), table.insert(), rows[start : start + WRITE_CHUNK])
+    by_public = dict(
+        session.execute(sa.select(table.c.public_id, table.c.id).where(table.c.id > before)).all()
+    )
+    return [by_public[row["public_id"]] for row in rows]
 
 
 def _split_key(key: str) -> tuple[int, str]:
@@ -617,17 +773,23 @@ def _queue_for_review(
         | table["unique_id"].isin(uncertain["unique_id_r"])
     ]
     key_of = dict(zip(involved["unique_id"].astype(int), involved["record_key"], strict=True))
-    existing = {
-        (f"{a}:{b}", f"{c}:{d}")
-        for a, b, c, d in session.execute(
-            sa.select(
-                ReviewPair.left_source_record_id,
-                ReviewPair.left_role,
-                ReviewPair.right_source_record_id,
-                ReviewPair.right_role,
+    # Queued pairs that could be these: their left record is one of the involved ones
+    # (the unique constraint's index starts with it), not the whole queue.
+    sources = sorted({_split_key(key)[0] for key in key_of.values()})
+    existing: set[tuple[str, str]] = set()
+    for start in range(0, len(sources), 10_000):
+        listed = ",".join(str(source) for source in sources[start : start + 10_000])
+        existing.update(
+            (f"{a}:{b}", f"{c}:{d}")
+            for a, b, c, d in session.execute(
+                sa.select(
+                    ReviewPair.left_source_record_id,
+                    ReviewPair.left_role,
+                    ReviewPair.right_source_record_id,
+                    ReviewPair.right_role,
+                ).where(sa.text(f"review_pair.left_source_record_id IN ({listed})"))
             )
         )
-    }
     rows: list[dict[str, Any]] = []
     now = utc_now()
     for row in uncertain.to_dict("records"):

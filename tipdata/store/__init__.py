@@ -22,6 +22,7 @@ from tipdata.store.findings import CheckRun, Finding
 from tipdata.store.linkage import (
     LinkageRun,
     PersonEvent,
+    PersonRecordLinkKey,
     ReviewDecision,
     ReviewPair,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "Person",
     "PersonEvent",
     "PersonRecord",
+    "PersonRecordLinkKey",
     "ProviderService",
     "Province",
     "ProvincialReport",

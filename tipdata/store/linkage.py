@@ -173,3 +173,30 @@ class PersonEvent(IdMixin, OwnedMixin, Base):
     reason: Mapped[str | None] = mapped_column(sa.Text)
     actor: Mapped[str | None] = mapped_column(sa.String(100))
     occurred_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class PersonRecordLinkKey(Base):
+    """Keyed hashes of one person record's linkage keys, kept beside its encrypted names.
+
+    Written by linkage (``tipdata.linkage.blocking``) for every record it decrypts; an
+    incremental run then finds the existing records that share a blocking key with a
+    new record, and how common each name is, in these hashes, and decrypts only those
+    records. The hashes are keyed HMACs (``tipdata.access.linkage_keys``): like the
+    ``*_bidx`` blind indexes they reveal which records share a key, not the key. Rows
+    go with their person record (``ON DELETE CASCADE``: ingestion replaces the person
+    records of a changed source row, so a changed name never keeps stale hashes).
+    """
+
+    __tablename__ = "person_record_link_key"
+
+    person_record_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person_record.id", ondelete="CASCADE"), primary_key=True
+    )
+    key_version: Mapped[int]
+    """Fingerprint of the hashing key and of the key format; other values are stale."""
+    keys: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    """The keys packed little-endian (``tipdata.linkage.blocking.KEY_LAYOUT``): keyed hashes
+    of the sorted, compact, first-word and last-word name keys (signed 64-bit), then the
+    earliest and latest birth year (16-bit); 0 means no value. Packed, because an
+    incremental run reads every row, and one value per row reads several times faster
+    than six."""

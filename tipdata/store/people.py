@@ -40,6 +40,17 @@ def new_person_public_id() -> str:
     return PUBLIC_ID_PREFIX + random_chars
 
 
+def new_person_public_ids(count: int) -> list[str]:
+    """``count`` fresh public ids, like :func:`new_person_public_id` but made in bulk.
+
+    Ten random bytes are exactly sixteen base32 characters, so encoding all the bytes
+    at once gives each id the characters it would get alone (a linkage run creating
+    100,000 persons spent a second on one call per id).
+    """
+    text = base64.b32encode(secrets.token_bytes(10 * count)).decode("ascii")
+    return [PUBLIC_ID_PREFIX + text[start : start + 12] for start in range(0, 16 * count, 16)]
+
+
 class Person(IdMixin, OwnedMixin, Base):
     """A canonical person: a cluster of person records made by linkage."""
 
