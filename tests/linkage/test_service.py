@@ -256,3 +256,61 @@ def test_manual_merge_and_split_hold_on_the_next_run(
         ("read_protected", "person"),
         ("read", "person"),
     ]
+
+
+def test_two_reviewers_deciding_a_pair_at_once_store_one_decision(
+    linkage_db: Database, add_records: AddRecords
+) -> None:
+    """The status is checked and changed in one conditional UPDATE: the second reviewer,
+    who also saw "pending", is refused instead of being recorded beside the first."""
+    import threading
+
+    from tipdata.errors import StorageError
+    from tipdata.linkage.service import StaleDecisionError
+    from tipdata.store import ReviewDecision
+
+    add_records(PEOPLE)
+    link(linkage_db, mode="full", actor=None)
+    pair = _manual_pair_between(linkage_db, "P-1", "S-1")
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def reviewer(decision: str) -> None:
+        start.wait()
+        try:
+            decide_pair(
+                linkage_db,
+                pair,
+                decision,
+                actor=None,
+                reviewer=decision,
+                expected_status="pending",
+            )
+            outcomes.append("stored")
+        except StaleDecisionError:
+            outcomes.append("stale")
+        except StorageError:  # SQLite: the write lock was not free within its timeout
+            outcomes.append("busy")
+
+    threads = [threading.Thread(target=reviewer, args=(d,)) for d in ("same", "different")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(outcomes) == 2 and outcomes.count("stored") == 1
+    with linkage_db.session() as session:
+        decisions = session.scalars(
+            sa.select(ReviewDecision.reviewer).where(ReviewDecision.pair_id == pair)
+        ).all()
+    assert len(decisions) == 1
+
+    # a reviewer who saw the old status is refused; one who saw the new one may change it
+    try:
+        decide_pair(linkage_db, pair, "same", actor=None, expected_status="pending")
+    except StaleDecisionError as error:
+        assert "another reviewer decided it" in str(error)
+    else:
+        raise AssertionError("a stale decision was stored")
+    winner = decisions[0]  # each reviewer was named after their decision: the status now
+    decide_pair(linkage_db, pair, "same", actor=None, expected_status=winner)

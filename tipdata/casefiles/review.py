@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from tipdata.access import audit
 from tipdata.access.policy import Actor, require
 from tipdata.casefiles.errors import CaseFileError, ConflictError, NotFoundError
-from tipdata.linkage.service import ReviewItem, decide_pair, review_queue
+from tipdata.linkage.service import ReviewItem, StaleDecisionError, decide_pair, review_queue
 from tipdata.store import Agency, ReviewPair, Source, SourceRecord
 from tipdata.store.database import Database
 from tipdata.store.linkage import ReviewStatus
@@ -188,12 +188,17 @@ def decide_review_pair(
         status = pair.status.value
     if decision == "skip":
         return DecisionResult(pair_id=pair_id, status=status, decided_by=None)
-    if expected_status is not None and status != expected_status:
-        raise ConflictError(
-            f"Review pair {pair_id} is now {status!r}, not {expected_status!r}: another reviewer "
-            "decided it. Reload it, and send the status you saw to change the decision."
+    try:
+        decide_pair(
+            db,
+            pair_id,
+            decision,
+            actor=actor,
+            reason=reason or None,
+            expected_status=expected_status,
         )
-    decide_pair(db, pair_id, decision, actor=actor, reason=reason or None)
+    except StaleDecisionError as error:
+        raise ConflictError(str(error)) from None
     return DecisionResult(pair_id=pair_id, status=decision, decided_by=actor.username)
 
 

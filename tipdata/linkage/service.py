@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -121,6 +121,10 @@ EVIDENCE_VALUES = {
 
 class LinkageError(TipdataError):
     """Linkage cannot run or a review action is invalid (says what to do instead)."""
+
+
+class StaleDecisionError(LinkageError):
+    """The pair's status changed since the reviewer saw it: another reviewer decided it."""
 
 
 @dataclass
@@ -920,6 +924,7 @@ def decide_pair(
     actor: Actor | None,
     reviewer: str | None = None,
     reason: str | None = None,
+    expected_status: str | None = None,
 ) -> None:
     """Record a reviewer's decision; it overrides the model on every later run.
 
@@ -934,10 +939,15 @@ def decide_pair(
         reviewer: the name kept in ``review_decision`` for the local operator; a signed-in
             actor is always recorded under their username.
         reason: why.
+        expected_status: the status the reviewer saw; the decision is stored only if the
+            pair still has it, checked and changed in one conditional UPDATE, so two
+            reviewers deciding at the same instant cannot both be recorded. None: decide
+            whatever the status is now.
 
     Raises:
         AccessDenied: the actor lacks ``linkage:review``.
         LinkageError: no such pair, or the decision is not same/different.
+        StaleDecisionError: the pair no longer has ``expected_status``.
     """
     _require(actor, "linkage:review")
     try:
@@ -948,6 +958,28 @@ def decide_pair(
         pair = session.get(ReviewPair, pair_id)
         if pair is None:
             raise LinkageError(f"no review pair {pair_id}")
+        if expected_status is not None:
+            try:
+                seen = ReviewStatus(expected_status)
+            except ValueError:
+                raise LinkageError(f"no review status {expected_status!r}") from None
+            update = (
+                sa.update(ReviewPair)
+                .where(ReviewPair.id == pair_id, ReviewPair.status == seen)
+                .values(status=ReviewStatus(chosen.value))
+                .execution_options(synchronize_session=False)
+            )
+            claimed = cast("sa.CursorResult[Any]", session.execute(update)).rowcount
+            if claimed != 1:
+                session.rollback()
+                now = session.get(ReviewPair, pair_id, populate_existing=True)
+                status = now.status.value if now is not None else "gone"
+                raise StaleDecisionError(
+                    f"Review pair {pair_id} is now {status!r}, not {expected_status!r}: "
+                    "another reviewer decided it. Reload it, and send the status you saw to "
+                    "change the decision."
+                )
+            session.refresh(pair)
         session.add(
             ReviewDecision(
                 owner_agency_id=pair.owner_agency_id,
