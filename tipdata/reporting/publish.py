@@ -223,18 +223,7 @@ def _blocks(table: ReportTable) -> list[Block]:
         return table.cell(r, c).value
 
     if not rows:  # nothing but totals (e.g. no LMIS departures at all): each on its own
-        return [
-            Block(
-                f"{table.name}/{r}/{c}",
-                table.name,
-                (r,),
-                (VALUE,),
-                {r: r, BLOCK_TOTAL: r},
-                _to_total(VALUE, c),
-            )
-            for r in table.rows
-            for c in table.columns
-        ]
+        return _cell_blocks(table)
     if not columns:  # one figure per row
         if has_total_row and sum(value(r, TOTAL) for r in rows) == value(TOTAL, TOTAL):
             row_of = {**{r: r for r in rows}, BLOCK_TOTAL: TOTAL}
@@ -270,6 +259,11 @@ def _blocks(table: ReportTable) -> list[Block]:
             )
             for r in table.rows
         ]
+    return _cell_blocks(table)
+
+
+def _cell_blocks(table: ReportTable) -> list[Block]:
+    """Every cell of a table a block of its own (nothing in it adds up)."""
     return [
         Block(
             f"{table.name}/{r}/{c}",
