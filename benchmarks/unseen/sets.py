@@ -105,7 +105,7 @@ THAI = Register(
 )  # fmt: skip
 
 SHELTERS = ["Hope House", "Lotus Shelter", "Sunrise Centre"]
-VIETNAMESE_HOMES = {"12": 6, "08": 3, "04": 2, "20": 1}
+VIETNAMESE_HOMES: dict[str, float] = {"12": 6, "08": 3, "04": 2, "20": 1}
 """Where Vietnamese victims in the set live (Phnom Penh, Kandal, floating villages)."""
 
 
@@ -411,11 +411,11 @@ def migration_malaysia(seed: int, scale: float) -> list[Draft]:
         written = hotline_clerk.full_name(person.name, female=person.female)
         if who.random() < 0.08 and " " in written:  # the caller gives the given name only
             written = written.split(" ", 1)[1]
-        age = str(hotline_clerk.age(person.age_on(day))) if who.random() < 0.7 else ""
+        told = str(hotline_clerk.age(person.age_on(day))) if who.random() < 0.7 else ""
         sex = ("F" if person.female else "M") if who.random() < 0.8 else ""
         hotline.add(call_id, person, [
             call_id, day.strftime("%d/%m/%Y"),
-            who.choice(["mother", "sister", "husband", "self", "neighbour"]), written, sex, age,
+            who.choice(["mother", "sister", "husband", "self", "neighbour"]), written, sex, told,
             _province_text(who, person.province), "Malaysia",
             who.choice(["", "the company", "a broker"]),
             who.choice(["no contact", "not paid", "passport kept", "wants to come home"]),
