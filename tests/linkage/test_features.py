@@ -136,3 +136,38 @@ def test_blocking_pairs_victims_with_anyone_but_never_two_returnees() -> None:
     # The victim pairs with each of the three others; returnee and worker pairs never;
     # the two suspects through their shared given name.
     assert counted[-1]["cumulative"] == 4
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "key"),
+    [
+        # Vietnamese middle names and their initials say little: left out of 3+ words.
+        ("Bui Thi Lan", "Bui Lan", "name_sorted_key"),
+        ("Dang T. Hoa", "Dang Thi Hoa", "name_sorted_key"),
+        ("Tran Van Minh", "Tran V. Minh", "name_sorted_key"),
+        # Joined or split words, in any order: the same letters.
+        ("Prum Srei Leak", "Prum Sreyleak", "name_letters_key"),
+        ("Tep Sam Nang", "Samnang Tep", "name_letters_key"),
+        ("SimSokny", "Sim Sokny", "name_compact_key"),
+        # Vowels, a lengthening `r`, aspiration and b/p differ between romanisations.
+        ("Pech Srei Neang", "Sreyneang Pich", "name_skeleton_key"),
+        ("Lorng Srey Pov", "Loung Sreipov", "name_skeleton_key"),
+        ("Korng Bopha", "Kong Popha", "name_skeleton_key"),
+    ],
+)
+def test_name_keys_absorb_how_clerks_write_one_name(left: str, right: str, key: str) -> None:
+    table = linkage_table(records([{"full_name": left}, {"full_name": right}]))
+
+    assert table[key][0] == table[key][1]
+
+
+def test_a_two_word_name_keeps_van_as_a_given_name() -> None:
+    table = linkage_table(records([{"full_name": "Sok Van"}, {"full_name": "Sok Vanna"}]))
+
+    assert list(table["name_sorted_key"]) == ["suk van", "suk vana"]
+
+
+def test_the_record_date_is_the_first_event_of_the_record() -> None:
+    table = linkage_table(records([{"full_name": "Sok Dara", "record_date": date(2008, 3, 9)}]))
+
+    assert table["record_date"][0] == pd.Timestamp("2008-03-09")

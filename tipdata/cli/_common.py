@@ -30,12 +30,18 @@ class _TipdataGroup(TyperGroup):
             raise typer.Exit(code=2) from None
 
 
-def group(help_text: str) -> typer.Typer:
-    """A command group whose `TipdataError`s become one clear line and exit code 2."""
+def group(help_text: str, *, no_args_is_help: bool = True) -> typer.Typer:
+    """A command group whose `TipdataError`s become one clear line and exit code 2.
+
+    Args:
+        help_text: the group's help.
+        no_args_is_help: print the help when no sub-command is given; False for a group
+            whose callback does the main work (``tipdata link`` links).
+    """
     return typer.Typer(
         cls=_TipdataGroup,
         help=help_text,
-        no_args_is_help=True,
+        no_args_is_help=no_args_is_help,
         pretty_exceptions_enable=False,
         add_completion=False,
     )

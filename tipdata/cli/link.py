@@ -5,7 +5,6 @@ The command line acts as the local operator (``actor=None``): full access, still
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -13,7 +12,10 @@ from rich.table import Table
 
 from tipdata.cli._common import HomeOption, console, group, progress_bars, system_for
 
-app = group("Link person records from every agency into persons; review uncertain pairs.")
+app = group(
+    "Link person records from every agency into persons; review uncertain pairs.",
+    no_args_is_help=False,
+)
 persons_app = group("Persons made by linkage.")
 
 
@@ -64,6 +66,7 @@ def run(
         )
     )
     console.print(table)
+    console.print(f"{result.mode} run: {result.mode_reason}")
 
 
 @app.command("review")
@@ -73,6 +76,13 @@ def review(
     decision: Annotated[str | None, typer.Option(help="same or different.")] = None,
     reviewer: Annotated[str, typer.Option(help="Who decides.")] = "officer",
     reason: Annotated[str | None, typer.Option(help="Why.")] = None,
+    seen: Annotated[
+        str,
+        typer.Option(
+            help="The pair's status when you looked (pending, same or different): the "
+            "decision is refused if another reviewer changed it since."
+        ),
+    ] = "pending",
     status: Annotated[str, typer.Option(help="List pairs with this status.")] = "pending",
     limit: Annotated[int, typer.Option(help="Pairs to list.")] = 20,
 ) -> None:
@@ -83,22 +93,55 @@ def review(
     if pair is not None:
         if decision is None:
             raise typer.BadParameter("--decision same|different is needed with --pair")
-        decide_pair(system.db, pair, decision, actor=None, reviewer=reviewer, reason=reason)
+        decide_pair(
+            system.db,
+            pair,
+            decision,
+            actor=None,
+            reviewer=reviewer,
+            reason=reason,
+            expected_status=seen,
+        )
         console.print(f"pair {pair}: {decision} (applied on every later run)")
         return
-    table = Table("pair", "probability", "left", "right", "evidence")
+    table = Table("pair", "probability", "records", "comparison", "level", "values", "bits")
     for item in review_queue(system.db, actor=None, status=status, limit=limit):
-        evidence = {
-            name: f"{part.get('level')} ({part.get('match_weight')})"
-            for name, part in (item.evidence or {}).items()
-        }
-        table.add_row(
-            str(item.pair_id),
-            f"{item.match_probability:.3f}" if item.match_probability is not None else "",
-            item.left,
-            item.right,
-            json.dumps(evidence, ensure_ascii=False),
-        )
+        probability = f"{item.match_probability:.3f}" if item.match_probability is not None else ""
+        head = [str(item.pair_id), probability, f"{item.left} / {item.right}"]
+        for name, part in (item.evidence or {}).items():
+            values = "; ".join(
+                f"{column}: {_shown(value[0])} / {_shown(value[1])}"
+                for column, value in part.items()
+                if column not in ("gamma", "level", "match_weight") and isinstance(value, list)
+            )
+            weight = part.get("match_weight")
+            bits = "" if weight is None else f"{weight:+.2f}"
+            table.add_row(*head, name, str(part.get("level")), values, bits)
+            head = ["", "", ""]
+        if head[0]:  # a manual pair has no evidence
+            table.add_row(*head, "", "", "", "")
+    console.print(table)
+
+
+def _shown(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+@app.command("explain")
+def explain(
+    home: HomeOption = None,
+    pair: Annotated[int | None, typer.Option(help="A pair of the review queue.")] = None,
+    records: Annotated[
+        tuple[int, int] | None, typer.Option(help="Two person-record ids instead of a pair.")
+    ] = None,
+) -> None:
+    """Why two records scored as they did: each comparison's weight, prior to total."""
+    from tipdata.linkage.explain import explain_pair, waterfall_rows
+
+    explanation = explain_pair(system_for(home).db, pair_id=pair, record_ids=records, actor=None)
+    table = Table("step", "level", "values", "bits")
+    for row in waterfall_rows(explanation):
+        table.add_row(*row)
     console.print(table)
 
 

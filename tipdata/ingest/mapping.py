@@ -368,6 +368,10 @@ class Mapping(_Strict):
     value_maps: dict[str, dict[str, Scalar]] = Field(default_factory=dict)
     records: list[RecordSpec] = Field(default_factory=list)
     """Records made from each row; none keeps only the raw source records (aggregates)."""
+    repeats_people: bool = False
+    """The register may list one person in several rows (a border log where people return
+    twice, a court register with one row per victim and defendant). By default two rows
+    are two people: linkage never joins them unless a reviewer decides they are one."""
     protected_columns: list[str] = Field(default_factory=list)
     """Source columns no field reads that still identify a person (free-text notes, phone
     numbers): encrypted in the stored raw rows, like the columns of protected fields."""

@@ -772,9 +772,16 @@ def _run(
                             agency_id=agency_id,
                             name=mapping.name,
                             file_format=mapping.file.type,
+                            repeats_people=mapping.repeats_people,
                         )
                         .returning(source_table.c.id)
                     ).scalar_one()
+                else:  # the mapping says so now (it may have been corrected)
+                    connection.execute(
+                        source_table.update()
+                        .where(source_table.c.id == source_id)
+                        .values(repeats_people=mapping.repeats_people)
+                    )
                 run_id = connection.execute(
                     run_table.insert()
                     .values(

@@ -40,15 +40,16 @@ from tipdata.store.people import PersonRecord
 
 log = logging.getLogger(__name__)
 
-KEY_FORMAT = "tipdata-link-keys-1"
+KEY_FORMAT = "tipdata-link-keys-2"
 """Version of the stored keys: change it when the name keys of ``features`` change, and
 every stored row is recomputed by the next run (see :meth:`LinkageKeyHasher.fingerprint`)."""
 
 HASHED_COLUMNS: tuple[str, ...] = (
     "name_sorted_key",
-    "name_compact_key",
+    "name_letters_key",
     "name_first_key",
     "name_last_key",
+    "name_skeleton_key",
 )
 """Name keys of the linkage table stored as keyed hashes."""
 
@@ -73,14 +74,15 @@ BLOCKING_COLUMNS = frozenset(INDEX_COLUMNS) - {"person_id", "has_keys"}
 KEY_LAYOUT = np.dtype(
     [
         ("name_sorted_key", "<i8"),
-        ("name_compact_key", "<i8"),
+        ("name_letters_key", "<i8"),
         ("name_first_key", "<i8"),
         ("name_last_key", "<i8"),
+        ("name_skeleton_key", "<i8"),
         ("birth_year_low", "<i2"),
         ("birth_year_high", "<i2"),
     ]
 )
-"""How ``person_record_link_key.keys`` packs a record's keys (36 bytes); 0 is no value
+"""How ``person_record_link_key.keys`` packs a record's keys (44 bytes); 0 is no value
 (a hash that happens to be 0 is stored as 1: one more candidate, nothing lost)."""
 
 WRITE_CHUNK = 50_000

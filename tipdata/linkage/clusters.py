@@ -25,12 +25,13 @@ Record = TypeVar("Record", bound=Hashable)
 
 
 class _UnionFind:
-    """Disjoint sets with, per set, the cannot-link partners of its members."""
+    """Disjoint sets with, per set, the cannot-link partners and the registers of its members."""
 
     def __init__(self, items: Iterable[Hashable]) -> None:
         self.parent: dict[Hashable, Hashable] = {item: item for item in items}
         self.size: dict[Hashable, int] = dict.fromkeys(self.parent, 1)
         self.forbidden: dict[Hashable, set[Hashable]] = {}
+        self.registers: dict[Hashable, set[Hashable]] = {}
 
     def find(self, item: Hashable) -> Hashable:
         root = item
@@ -48,6 +49,8 @@ class _UnionFind:
         root_a, root_b = self.find(a), self.find(b)
         if root_a == root_b:
             return True
+        if not self.registers.get(root_a, set()).isdisjoint(self.registers.get(root_b, ())):
+            return False
         return all(self.find(partner) != root_b for partner in self.forbidden.get(root_a, ()))
 
     def union(self, a: Hashable, b: Hashable) -> None:
@@ -61,6 +64,9 @@ class _UnionFind:
         moved = self.forbidden.pop(root_b, None)
         if moved:
             self.forbidden.setdefault(root_a, set()).update(moved)
+        registers = self.registers.pop(root_b, None)
+        if registers:
+            self.registers.setdefault(root_a, set()).update(registers)
 
 
 def cluster_records(
@@ -70,6 +76,7 @@ def cluster_records(
     threshold: float,
     must_link: Iterable[tuple[Record, Record]] = (),
     cannot_link: Iterable[tuple[Record, Record]] = (),
+    register_of: Mapping[Record, Hashable] | None = None,
 ) -> dict[Record, Record]:
     """Cluster records by links at or above a threshold, honouring must- and cannot-links.
 
@@ -80,6 +87,11 @@ def cluster_records(
         must_link: pairs always in one cluster (they win over cannot-links, which a
             reviewer should not have given for the same pair).
         cannot_link: pairs never in one cluster, whatever the links say.
+        register_of: record -> its register, for records of registers that list each
+            person once: a scored link never joins two clusters holding records of the
+            same such register (one ministry register's two rows are two people, however
+            alike: this is what stops `Bui Thi ...` chaining different women into one
+            person). Must-links still join them (a reviewer saw both rows).
 
     Returns:
         record -> cluster representative (a record of the cluster).
@@ -89,12 +101,19 @@ def cluster_records(
         ...     threshold=0.9, cannot_link=[(1, 3)])
         >>> clusters[1] == clusters[2], clusters[3] == clusters[2]
         (True, False)
+        >>> clusters = cluster_records([1, 2, 3], [(1, 2, 0.99), (2, 3, 0.95)],
+        ...     threshold=0.9, register_of={1: "mosavy", 3: "mosavy"})
+        >>> clusters[1] == clusters[2], clusters[3] == clusters[2]
+        (True, False)
     """
     records = list(records)
     sets = _UnionFind(records)
     for a, b in cannot_link:
         if a in sets.parent and b in sets.parent:
             sets.forbid(a, b)
+    for record, register in (register_of or {}).items():
+        if record in sets.parent:
+            sets.registers[record] = {register}
     for a, b in must_link:
         if a in sets.parent and b in sets.parent:
             sets.union(a, b)

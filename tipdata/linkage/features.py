@@ -27,7 +27,8 @@ from tipdata.access.keys import PERSON_RECORD_PROTECTED, Keyring
 from tipdata.access.protected import keyring_for, reveal_person_record
 from tipdata.linkage.ages import InvalidAgeError
 from tipdata.linkage.names import clean
-from tipdata.linkage.romanise import romanisation_key
+from tipdata.linkage.romanise import consonant_skeleton, romanisation_key
+from tipdata.store.cases import Event
 from tipdata.store.database import Database
 from tipdata.store.people import PersonRecord
 from tipdata.store.provenance import Source, SourceRecord
@@ -52,8 +53,10 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "age_reference_date",
     "nationality",
     "province_code",
+    "record_date",
 )
-"""Columns of the table :func:`load_person_records` returns."""
+"""Columns of the table :func:`load_person_records` returns (``record_date``: the
+earliest dated event of the record, when the agency saw the person)."""
 
 LINKAGE_COLUMNS: tuple[str, ...] = (
     "unique_id",
@@ -66,7 +69,8 @@ LINKAGE_COLUMNS: tuple[str, ...] = (
     "name_compact_key",
     "name_first_key",
     "name_last_key",
-    "name_initials",
+    "name_letters_key",
+    "name_skeleton_key",
     "birth_year_low",
     "birth_year_high",
     "birth_year",
@@ -74,6 +78,7 @@ LINKAGE_COLUMNS: tuple[str, ...] = (
     "sex",
     "nationality",
     "province_code",
+    "record_date",
 )
 """Columns of the linkage table (the input of the Splink model)."""
 
@@ -125,6 +130,14 @@ def load_person_records(
     pr = _untyped(PersonRecord.__table__)
     sr = _untyped(SourceRecord.__table__)
     src = _untyped(Source.__table__)
+    ev = _untyped(Event.__table__)
+    # The earliest dated event of the record: when this agency saw the person (an index
+    # on event (person_record_id, event_date) makes it one lookup per record).
+    first_event = (
+        sa.select(sa.func.min(ev.c.event_date))
+        .where(ev.c.person_record_id == pr.c.id)
+        .scalar_subquery()
+    )
     query = (
         sa.select(
             pr.c.id.label("record_id"),
@@ -144,6 +157,7 @@ def load_person_records(
             pr.c.age_reference_date,
             pr.c.nationality,
             pr.c.province_code,
+            first_event.label("record_date"),
         )
         .join(sr, sr.c.id == pr.c.source_record_id)
         .join(src, src.c.id == sr.c.source_id)
@@ -231,7 +245,7 @@ def _written_name(family: Any, given: Any, full: Any, khmer: Any) -> str:
     return ""
 
 
-NameKeyValues = tuple[str, str, str, str, str, str, str]
+NameKeyValues = tuple[str, str, str, str, str, str, str, str]
 
 
 class _NameKeys:
@@ -249,14 +263,49 @@ class _NameKeys:
     @staticmethod
     def _compute(name: str) -> NameKeyValues:
         cleaned = clean(name)
-        key = romanisation_key(name)
-        words = sorted(key.split())
+        written = key_words(romanisation_key(name))
+        key = " ".join(written)
+        words = sorted(written)
         sorted_key = " ".join(words)
-        compact = "".join(words)
+        # Written order without spaces: `Srey Mom` / `Sreymom`, `Prum Srei Leak` /
+        # `Prum Sreyleak` (sorting first would part the joined word from its pieces).
+        compact = "".join(written)
         first = words[0] if words else ""
         last = words[-1] if words else ""
-        initials = "".join(word[0] for word in words)
-        return cleaned, key, sorted_key, compact, first, last, initials
+        # The letters of the name, sorted: the same for any spacing and any word order
+        # (`Tep Sam Nang` / `Samnang Tep`); blocking and the "other spacing" level use it.
+        letters = "".join(sorted(compact))
+        return cleaned, key, sorted_key, compact, first, last, letters, consonant_skeleton(key)
+
+
+MIDDLE_NAME_PARTICLES = frozenset({"ti", "van", "t", "v"})
+"""Romanised Vietnamese middle names `Thi` / `Thị` / `Thy` and `Van` / `Văn`, and their
+initials `T.` / `V.`: half of Vietnamese women are `... Thi ...`, so the word says
+little about who someone is, and clerks drop it or write its initial."""
+
+
+def key_words(key: str) -> list[str]:
+    """The words of a romanisation key that tell people apart.
+
+    Vietnamese middle-name particles (:data:`MIDDLE_NAME_PARTICLES`) are left out of a
+    name of three words or more (`Bui Thi Lan` / `Bui T. Lan` / `Bui Lan` all become
+    `bui lan`); in a two-word name (`Sok Van`) they are a given name and kept.
+
+    Args:
+        key: a romanisation key (:func:`tipdata.linkage.romanise.romanisation_key`).
+
+    Returns:
+        The words to compare, in written order.
+
+    Examples:
+        >>> key_words("bui ti lan"), key_words("tang t hua"), key_words("suk van")
+        (['bui', 'lan'], ['tang', 'hua'], ['suk', 'van'])
+    """
+    words = key.split()
+    if len(words) < 3:
+        return words
+    kept = [word for word in words if word not in MIDDLE_NAME_PARTICLES]
+    return kept if len(kept) >= 2 else words
 
 
 def _birth_year_ranges(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -338,7 +387,8 @@ def linkage_table(records: pd.DataFrame) -> pd.DataFrame:
             "name_compact_key",
             "name_first_key",
             "name_last_key",
-            "name_initials",
+            "name_letters_key",
+            "name_skeleton_key",
         )
     ):
         out[column] = pd.array([v[index] or None for v in name_values], dtype="string")
@@ -351,9 +401,48 @@ def linkage_table(records: pd.DataFrame) -> pd.DataFrame:
     out["sex"] = sex.where(sex.isin(["female", "male"]), None).astype("string")
     out["nationality"] = _blank_to_null(frame["nationality"])
     out["province_code"] = _blank_to_null(frame["province_code"])
+    out["record_date"] = pd.to_datetime(frame["record_date"], errors="coerce").astype(
+        "datetime64[s]"
+    )
     return out[list(LINKAGE_COLUMNS)]
 
 
 def _blank_to_null(column: pd.Series) -> pd.Series:
     values = column.astype("string").str.strip()
     return values.where(values != "", None).astype("string")
+
+
+def registers_of_records(db: Database, record_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """The register of each person record whose source lists every person once.
+
+    Two records of such a register are two people (the source's mapping says whether
+    its register repeats people, ``source.repeats_people``); records of registers that
+    may repeat people are left out.
+
+    Args:
+        db: the database.
+        record_ids: only these person records (default: all).
+
+    Returns:
+        person-record id -> source id, for records of registers that do not repeat people.
+    """
+    pr = _untyped(PersonRecord.__table__)
+    sr = _untyped(SourceRecord.__table__)
+    src = _untyped(Source.__table__)
+    query = (
+        sa.select(pr.c.id, sr.c.source_id)
+        .join(sr, sr.c.id == pr.c.source_record_id)
+        .join(src, src.c.id == sr.c.source_id)
+        .where(src.c.repeats_people == sa.false())
+    )
+    found: dict[int, int] = {}
+    with db.connect() as connection:
+        if record_ids is None:
+            found.update((int(r), int(s)) for r, s in connection.execute(query))
+            return found
+        wanted = sorted({int(i) for i in record_ids})
+        for start in range(0, len(wanted), ID_CHUNK):
+            listed = ",".join(str(i) for i in wanted[start : start + ID_CHUNK])
+            part = query.where(sa.text(f"person_record.id IN ({listed})"))
+            found.update((int(r), int(s)) for r, s in connection.execute(part))
+    return found

@@ -567,3 +567,52 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise RomanisationRulesError(path, "expected a mapping at the top level")
     return document
+
+
+# --------------------------------------------------------------------------------------
+# The consonant skeleton (a coarse key for blocking and one comparison level)
+# --------------------------------------------------------------------------------------
+
+_SKELETON_FOLDS = (
+    (re.compile(r"([aeiouy])r(?=[^aeiouy]|$)"), r"\1"),  # `Lorng` / `Long`, `Sorn` / `Son`
+    (re.compile(r"ng$"), "n"),  # `Linh` / `Lin`, `Dang` / `Dan`: finals clerks drop
+    (re.compile(r"h"), ""),  # `Pheakdey` / `Peakdey`, `Nguyenh`
+    (re.compile(r"[aeiouy]"), ""),  # vowels: every romanisation writes them differently
+    (re.compile(r"b"), "p"),  # `Bopha` / `Popha`
+    (re.compile(r"d"), "t"),
+    (re.compile(r"[gq]"), "k"),
+    (re.compile(r"[jz]"), "c"),
+    (re.compile(r"(.)\1+"), r"\1"),  # doubled letters
+)
+
+
+def consonant_skeleton(key: str) -> str:
+    """The consonants of a romanisation key, folded and sorted: a coarse, order-free key.
+
+    Khmer names reach Latin script through several systems and no system at all: the
+    vowels differ most (`Kunthia` / `Kanthea`, `Pech` / `Pich`), a written `r` after a
+    vowel only lengthens it (`Lorng` / `Long`), aspiration `h` comes and goes, and
+    `b`/`p`, `d`/`t`, `g`/`k` stand for one Khmer letter. The skeleton keeps what
+    survives all of these and sorts the letters, so word order and spacing do not
+    matter (`Pech Srei Neang` / `Sreyneang Pich` -> ``cnnprs``). It is coarse on
+    purpose: blocking pairs records on it only together with a birth year or province,
+    and the model weighs the level by how often unrelated records share it.
+
+    Args:
+        key: a romanisation key (words of ``romanisation_key``).
+
+    Returns:
+        The sorted consonant letters ('' for a name with none).
+
+    Examples:
+        >>> consonant_skeleton("purm kuntia") == consonant_skeleton("kantia prum")
+        True
+        >>> consonant_skeleton("lurng pu sri") == consonant_skeleton("lung sripu")
+        True
+    """
+    letters: list[str] = []
+    for word in key.split():
+        for pattern, replacement in _SKELETON_FOLDS:
+            word = pattern.sub(replacement, word)
+        letters.extend(word)
+    return "".join(sorted(letters))

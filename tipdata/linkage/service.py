@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from splink import Linker
+from sqlalchemy.orm import aliased
 
 from tipdata.access import audit
 from tipdata.access.crypto import FieldCipher
@@ -56,7 +57,7 @@ from tipdata.linkage.blocking import (
 )
 from tipdata.linkage.clusters import assign_person_ids, cluster_records, records_to_recluster
 from tipdata.linkage.engines import LinkageEngine, make_engine
-from tipdata.linkage.features import linkage_table, load_person_records
+from tipdata.linkage.features import linkage_table, load_person_records, registers_of_records
 from tipdata.linkage.settings import (
     DEFAULT_SEED,
     MIN_TRAINING_RECORDS,
@@ -65,6 +66,7 @@ from tipdata.linkage.settings import (
     linkage_settings,
     model_for_dialect,
     train,
+    train_small,
 )
 from tipdata.model.enums import PersonStatus
 from tipdata.store.base import utc_now
@@ -106,7 +108,7 @@ LOCAL_OPERATOR = "operator"
 """The name kept on decisions made at the command line when no reviewer is given."""
 LINKAGE_OWNER = "NTF"
 """The agency that owns linkage rows: the National Task Force links for everyone."""
-COMPARISONS = ("name", "birth_year", "sex", "province_code", "role")
+COMPARISONS = ("name", "birth_year", "sex", "province_code", "record_date", "role")
 PROTECTED_EVIDENCE = {"name": ("name_clean", "name_sorted_key")}
 """Evidence values that identify a person: stored encrypted (see ``access.protected``)."""
 
@@ -115,6 +117,7 @@ EVIDENCE_VALUES = {
     "birth_year": ("birth_year_low", "birth_year_high"),
     "sex": ("sex",),
     "province_code": ("province_code",),
+    "record_date": ("record_date",),
     "role": ("role",),
 }
 
@@ -144,8 +147,12 @@ class LinkRun:
     persons_merged: int = 0
     persons_split: int = 0
     review_pairs_added: int = 0
+    review_pairs_retired: int = 0
+    """Pending pairs of earlier runs dropped by a full run (it queues its own band anew)."""
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    mode_reason: str = ""
+    """Why the run was full or incremental (``auto`` chooses; see ``_reasons_for_full``)."""
 
 
 def _noop(_step: str, _done: int, _total: int) -> None:
@@ -171,6 +178,71 @@ def _latest_model(db: Database) -> dict[str, Any] | None:
             .limit(1)
         )
     return dict(model) if model else None
+
+
+def _reasons_for_full(
+    db: Database, previous_model: dict[str, Any] | None, threshold: float, review_lower: float
+) -> list[str]:
+    """Why the next run must train and cluster everything again (empty: incremental will do).
+
+    An incremental run keeps every existing person whole and scores only new records
+    with the last model, so it cannot apply a new threshold, a new model version, or a
+    reviewer's "different" for two records that one person already holds.
+    """
+    if previous_model is None:
+        return ["no trained model yet"]
+    if not has_persons(db):
+        return ["no persons yet"]
+    with db.session() as session:
+        last = session.execute(
+            sa.select(LinkageRun.threshold, LinkageRun.review_lower, LinkageRun.model_version)
+            .where(LinkageRun.status == RunStatus.FINISHED, LinkageRun.model.is_not(None))
+            .order_by(LinkageRun.id.desc())
+            .limit(1)
+        ).one()
+    reasons = []
+    if last.model_version != MODEL_VERSION:
+        reasons.append(f"the model changed ({last.model_version} -> {MODEL_VERSION})")
+    if abs(last.threshold - threshold) > 1e-9:
+        reasons.append(f"the threshold changed ({last.threshold:g} -> {threshold:g})")
+    if abs(last.review_lower - review_lower) > 1e-9:
+        reasons.append(f"the review floor changed ({last.review_lower:g} -> {review_lower:g})")
+    apart = _different_pairs_in_one_person(db)
+    if apart:
+        reasons.append(f"{apart} pair(s) decided different are in one person")
+    return reasons
+
+
+def _different_pairs_in_one_person(db: Database) -> int:
+    """Pairs reviewers decided are different people whose records one person holds."""
+    left, right = aliased(PersonRecord), aliased(PersonRecord)
+    with db.session() as session:
+        return int(
+            session.scalar(
+                sa.select(sa.func.count())
+                .select_from(ReviewPair)
+                .join(
+                    left,
+                    sa.and_(
+                        left.source_record_id == ReviewPair.left_source_record_id,
+                        left.role == ReviewPair.left_role,
+                    ),
+                )
+                .join(
+                    right,
+                    sa.and_(
+                        right.source_record_id == ReviewPair.right_source_record_id,
+                        right.role == ReviewPair.right_role,
+                    ),
+                )
+                .where(
+                    ReviewPair.status == ReviewStatus.DIFFERENT,
+                    left.person_id.is_not(None),
+                    left.person_id == right.person_id,
+                )
+            )
+            or 0
+        )
 
 
 def _decided_pairs(db: Database) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -219,6 +291,8 @@ def _evidence(row: Any, model: dict[str, Any]) -> dict[str, Any]:
 def _plain(value: Any) -> Any:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
+    if isinstance(value, pd.Timestamp | np.datetime64):
+        return pd.Timestamp(value).date().isoformat()
     if hasattr(value, "item"):
         return value.item()
     return value
@@ -288,10 +362,15 @@ def link(
     hasher = linkage_key_hasher(db)
     key_version = hasher.fingerprint(KEY_FORMAT)
     previous_model = _latest_model(db)
+    full_because = _reasons_for_full(db, previous_model, threshold, review_lower)
     if mode == "auto":
-        mode = "incremental" if previous_model is not None and has_persons(db) else "full"
-    if mode == "incremental" and previous_model is None:
-        raise LinkageError("no trained model yet: run a full linkage first (--mode full)")
+        mode = "full" if full_because else "incremental"
+    elif mode == "incremental" and full_because:
+        raise LinkageError(
+            f"an incremental run cannot honour this: {'; '.join(full_because)}; "
+            "run a full linkage (--mode full, or leave --mode out)"
+        )
+    mode_reason = "; ".join(full_because) if mode == "full" else "a model and persons exist"
     with db.session() as session:
         owner = _owner_id(session)
         run = LinkageRun(
@@ -307,7 +386,9 @@ def link(
         session.add(run)
         session.flush()
         run_id = run.id
-    result = LinkRun(run_id=run_id, engine=chosen.name, mode=mode, threshold=threshold)
+    result = LinkRun(
+        run_id=run_id, engine=chosen.name, mode=mode, threshold=threshold, mode_reason=mode_reason
+    )
     try:
         if mode == "full":
             records = load_person_records(db, keyring=keyring)
@@ -358,6 +439,7 @@ def link(
         done.status = RunStatus.FINISHED
         done.finished_at = utc_now()
         done.model = model
+        done.message = f"{mode}: {mode_reason}"[:2000]
         for name in (
             "records",
             "new_records",
@@ -386,8 +468,7 @@ def _score(
         linker = Linker(all_records, linkage_settings(), log_level=logging.WARNING)
         train(linker, seed=seed)
     else:
-        small = _in_dialect(default_model(term_frequencies=False), engine)
-        linker = Linker(all_records, small, log_level=logging.WARNING)
+        linker = train_small(all_records, count=len(table), dialect=_dialect(engine), seed=seed)
     report("train", 1, 1)
     model: dict[str, Any] = linker.misc.save_model_to_json()
     report("predict", 0, 1)
@@ -523,9 +604,13 @@ def _score_incremental(
     return pd.concat(frames, ignore_index=True)
 
 
+def _dialect(engine: LinkageEngine) -> str:
+    return str(engine.db_api().sql_dialect.sql_dialect_str)
+
+
 def _in_dialect(model: dict[str, Any], engine: LinkageEngine) -> dict[str, Any]:
     """The model with its SQL in the engine's dialect (a stored model may come from another)."""
-    return model_for_dialect(model, engine.db_api().sql_dialect.sql_dialect_str)
+    return model_for_dialect(model, _dialect(engine))
 
 
 def _tf_columns(model: dict[str, Any]) -> list[str]:
@@ -615,8 +700,14 @@ def _cluster_and_store(
                 anchor = first_of.setdefault(person, record)
                 if anchor != record:
                     must.append((anchor, record))
+    register_of = registers_of_records(db, None if result.mode == "full" else record_ids)
     clusters = cluster_records(
-        record_ids, links, threshold=result.threshold, must_link=must, cannot_link=cannot
+        record_ids,
+        links,
+        threshold=result.threshold,
+        must_link=must,
+        cannot_link=cannot,
+        register_of=register_of,
     )
     assignment = assign_person_ids(clusters, previous)
     result.persons = len(assignment.person_of_cluster) + untouched_persons
@@ -696,8 +787,10 @@ def _cluster_and_store(
             )
         result.persons_merged = len(assignment.merged)
         result.persons_split = len(assignment.split)
+        if result.mode == "full":
+            result.review_pairs_retired = _retire_pending_pairs(session)
         result.review_pairs_added = _queue_for_review(
-            session, run_id, owner, table, pairs, model, result.threshold, cipher
+            session, run_id, owner, table, pairs, model, result.threshold, cipher, register_of
         )
 
 
@@ -755,6 +848,28 @@ def _split_key(key: str) -> tuple[int, str]:
     return int(source_record), role
 
 
+def _retire_pending_pairs(session: Any) -> int:
+    """Drop the model's pending pairs before a full run queues its own band.
+
+    A full run scores every pair again, maybe with another model or threshold: a pair
+    queued by an earlier run that is no longer uncertain would stay first in the queue
+    for ever. Pending pairs carry no decision, so nothing a reviewer said is lost; pairs
+    still uncertain are queued again with this run's scores. Manual pairs and decided
+    pairs stay.
+    """
+    decided = sa.select(ReviewDecision.pair_id).where(ReviewDecision.pair_id == ReviewPair.id)
+    retired = session.execute(
+        sa.delete(ReviewPair)
+        .where(
+            ReviewPair.status == ReviewStatus.PENDING,
+            ReviewPair.origin == PairOrigin.MODEL,
+            ~decided.exists(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(retired.rowcount or 0)
+
+
 def _queue_for_review(
     session: Any,
     run_id: int,
@@ -764,12 +879,19 @@ def _queue_for_review(
     model: dict[str, Any],
     threshold: float,
     cipher: FieldCipher,
+    register_of: dict[int, int],
 ) -> int:
     """Add pairs below the threshold (and at or above the review floor) not yet queued.
 
+    Pairs at or above the threshold whose records come from one register that lists
+    each person once are queued too: clustering keeps them apart (two rows of one
+    register are two people) unless a reviewer says they are one person entered twice.
     The names in the evidence are stored encrypted (``cipher``), bound to the pair.
     """
-    uncertain = pairs[pairs["match_probability"] < threshold]
+    left_register = pairs["unique_id_l"].astype("int64").map(register_of)
+    right_register = pairs["unique_id_r"].astype("int64").map(register_of)
+    one_register = (left_register.notna() & (left_register == right_register)).to_numpy()
+    uncertain = pairs[(pairs["match_probability"] < threshold).to_numpy() | one_register]
     if uncertain.empty:
         return 0
     involved = table[

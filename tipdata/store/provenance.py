@@ -28,6 +28,10 @@ class Source(IdMixin, Base):
     agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agency.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     file_format: Mapped[str] = mapped_column(sa.String(20))
+    repeats_people: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    """The register may list one person in several rows (a returnee screened twice, one
+    court row per victim and defendant); else two of its records are two people unless a
+    reviewer says otherwise (see ``linkage.clusters``)."""
 
 
 class ImportRun(IdMixin, OwnedMixin, Base):
