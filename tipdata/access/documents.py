@@ -171,7 +171,7 @@ def read_documents(
         actor: the reader; None for the local operator (full access, still audited).
 
     Returns:
-        Record id → its documents, ordered by kind and id; records without any are absent.
+        Record id → its documents, in the order stored; records without any are absent.
     """
     if not record_ids or not may_read_documents(actor):
         return {}
@@ -179,7 +179,7 @@ def read_documents(
         sa.select(IdentityDocument)
         .join(PersonRecord, PersonRecord.id == IdentityDocument.person_record_id)
         .where(IdentityDocument.person_record_id.in_(sorted(set(record_ids))))
-        .order_by(IdentityDocument.person_record_id, IdentityDocument.kind, IdentityDocument.id)
+        .order_by(IdentityDocument.person_record_id, IdentityDocument.id)
     )
     if actor is not None:
         query = query.where(scope_filter(actor, PersonRecord))
