@@ -10,6 +10,8 @@ departures, deportations and hotline reports feed the LMIS tables.
 from __future__ import annotations
 
 import csv
+import re
+import shlex
 from datetime import date
 from pathlib import Path
 
@@ -287,3 +289,46 @@ def test_a_corrected_row_replaces_its_documents(
             sa.select(sa.func.count()).select_from(metadata.tables["identity_document"])
         )
         assert count.scalar_one() == 2  # the new passport and the national id
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def _doc_blocks(name: str, language: str) -> list[str]:
+    text = (DOCS / name).read_text(encoding="utf-8")
+    return re.findall(rf"```{language}\n(.*?)```", text, re.S)
+
+
+def test_the_documented_departures_mapping_and_document_search_command_work(
+    tmp_path: Path,
+) -> None:
+    """docs/mappings.md's departure list imports; docs/access-control.md's command finds it."""
+    from typer.testing import CliRunner
+
+    from tipdata.cli import app
+
+    [mapping_text] = [b for b in _doc_blocks("mappings.md", "yaml") if "passport_number" in b]
+    assert parse_mapping(mapping_text, "doc.yaml").source == "kanhchana_departures"
+    [command] = [
+        line
+        for block in _doc_blocks("access-control.md", "sh")
+        for line in block.splitlines()
+        if "--document" in line
+    ]
+    mapping_file = tmp_path / "kanhchana.yaml"
+    mapping_file.write_text(mapping_text, encoding="utf-8")
+    data = _write(tmp_path / "kanhchana_2008.csv", DEPARTURE_HEADER, DEPARTURE_ROWS, ";")
+    home = ["--home", str(tmp_path / "home")]
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade", *home]).exit_code == 0
+    assert runner.invoke(app, ["codelists", "load", *home]).exit_code == 0
+    imported = runner.invoke(app, ["import", str(data), "--mapping", str(mapping_file), *home])
+    assert imported.exit_code == 0, imported.output
+
+    found = runner.invoke(app, [*shlex.split(command)[1:], *home])
+
+    assert found.exit_code == 0, found.output
+    assert "Sok Dara" in found.output and "1 records" in found.output
+    assert "Chan Thida" not in found.output
+    neither = runner.invoke(app, ["persons", "find", *home])
+    assert neither.exit_code == 2 and "exactly one of --document or --name" in neither.output
