@@ -1,7 +1,7 @@
 """Planted canary identities never reach the disk in clear: database files, dumps or logs.
 
 A small export with unique canary names (Latin and Khmer script), contact, village,
-date of birth and a free-text note is imported and linked, on SQLite and on
+date of birth, a passport number and a free-text note is imported and linked, on SQLite and on
 PostgreSQL. Then the SQLite file with its ``-wal`` and ``-shm``, a ``pg_dump`` of the
 PostgreSQL database, every file written under the test's folder and the captured
 log records are searched, byte for byte, for each canary: none may be found. The
@@ -21,12 +21,13 @@ import sqlalchemy as sa
 
 from tests.ingest.conftest import load_reference_data
 from tipdata.access import sync_roles
+from tipdata.access.documents import find_person_records_by_document, read_documents
 from tipdata.access.policy import Actor
 from tipdata.access.protected import MASKED
 from tipdata.access.search import find_person_records_by_name
 from tipdata.ingest import import_file, parse_mapping, provenance
 from tipdata.linkage.service import link, person_details, review_queue
-from tipdata.store import Agency, AppUser, Database, Person, PersonRecord, Role, metadata
+from tipdata.store import Agency, AppUser, Database, Person, PersonRecord, Role, backup, metadata
 
 LATIN = "Zzcanaryqx Vutheary"
 KHMER = "ហ្សកាណារីគ្យូ វុធារី"
@@ -34,8 +35,12 @@ PHONE = "+855 12 938 471"
 VILLAGE = "Zzvillageqx"
 NOTE = "Zznoteqx met her at the border"
 BIRTH = "1993-07-14"
-CANARIES = [LATIN, KHMER, PHONE, VILLAGE, NOTE, "Zzcanaryqx", "Vutheary", "zzcanaryqx"]
-"""Every planted value, and the name's parts and case-folded form."""
+PASSPORT = "ZQ 987-6543"
+PASSPORT_NUMBER = "ZQ9876543"
+CANARIES = [LATIN, KHMER, PHONE, VILLAGE, NOTE, "Zzcanaryqx", "Vutheary", "zzcanaryqx",
+            PASSPORT, PASSPORT_NUMBER, "9876543", "zq9876543"]  # fmt: skip
+"""Every planted value, and the name's parts and case-folded form; the passport number as
+written and normalised."""
 
 MAPPING = """\
 source: canary_register
@@ -45,7 +50,7 @@ file:
   type: csv
 recognise:
   pattern: "canary*.csv"
-  required_columns: [ID, Name, Khmer Name, Sex, DOB, Phone, Village, Province, Notes]
+  required_columns: [ID, Name, Khmer Name, Sex, DOB, Phone, Village, Province, Notes, Passport]
 record_id: ID
 protected_columns: [Notes]
 value_maps:
@@ -61,14 +66,17 @@ records:
       contact: Phone
       village: Village
       province_code: Province
+      passport_number: Passport
+      passport_country: {const: KHM}
 """
 
-HEADER = ["ID", "Name", "Khmer Name", "Sex", "DOB", "Phone", "Village", "Province", "Notes"]
+HEADER = ["ID", "Name", "Khmer Name", "Sex", "DOB", "Phone", "Village", "Province", "Notes",
+          "Passport"]  # fmt: skip
 ROWS = [
-    ["C-1", LATIN, KHMER, "F", BIRTH, PHONE, VILLAGE, "Battambang", NOTE],
-    ["C-2", LATIN, KHMER, "F", BIRTH, PHONE, VILLAGE, "Battambang", ""],
-    ["C-3", "Sok Dara", "", "F", "1990", "", "", "Kandal", "no note"],
-    ["C-4", "Chan Vuthy", "", "M", "1985", "", "", "Takeo", ""],
+    ["C-1", LATIN, KHMER, "F", BIRTH, PHONE, VILLAGE, "Battambang", NOTE, PASSPORT],
+    ["C-2", LATIN, KHMER, "F", BIRTH, PHONE, VILLAGE, "Battambang", "", PASSPORT_NUMBER],
+    ["C-3", "Sok Dara", "", "F", "1990", "", "", "Kandal", "no note", ""],
+    ["C-4", "Chan Vuthy", "", "M", "1985", "", "", "Takeo", "", ""],
 ]
 
 
@@ -134,6 +142,16 @@ def test_canaries_are_nowhere_in_clear_but_readable_by_the_service(
     assert result.status == "committed", [str(issue) for issue in result.issues]
     assert (result.rows_stored, run.records) == (4, 4)
     assert run.review_pairs_added >= 1
+
+    # documents are read back (audited) and searched before the disk is searched, so
+    # that the audit log and a backup file are searched too
+    found_by_passport = find_person_records_by_document(db, PASSPORT.lower(), None)
+    assert [r.full_name for r in found_by_passport] == [LATIN, LATIN]  # type: ignore[attr-defined]
+    documents = read_documents(db, [r.id for r in found_by_passport], actor=None)  # type: ignore[attr-defined]
+    assert [d.number for views in documents.values() for d in views] == [PASSPORT_NUMBER] * 2
+    if db.dialect == "sqlite":  # (a PostgreSQL backup is a compressed archive)
+        (tmp_path / "backups").mkdir()
+        backup(db, tmp_path / "backups" / "canary.backup")
 
     # -- nothing in clear on disk or in the logs (the SQLite connections are still open,
     #    so the newest pages are in the -wal file, which is searched too)

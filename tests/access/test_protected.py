@@ -48,15 +48,16 @@ def test_rotating_the_data_key_re_encrypts_person_records_and_raw_rows(
     load_reference_data(db)
     _import(db, tmp_path, ROWS, "canary_1.csv")
     changed = [list(row) for row in ROWS]
-    changed[2][-1] = "second note"  # C-3 changes: its first version is kept
+    changed[2][HEADER.index("Notes")] = "second note"  # C-3 changes: its first version is kept
     _import(db, tmp_path, changed, "canary_2.csv")
     old_key = keyring_for(db).cipher.active_key_id
 
     rotation = rotate_data_key(db, db.master_key())
 
-    # person records: 5 values for each canary row, a name for C-3 and C-4 (12); raw
-    # rows: 6 + 5 + 3 + 2 protected cells (16), and C-3's first version (3)
-    assert rotation.values_reencrypted == 12 + 16 + 3
+    # person records: 5 values for each canary row, a name for C-3 and C-4 (12); the two
+    # canary passports (2); raw rows: 7 + 6 + 3 + 2 protected cells (18), and C-3's first
+    # version (3)
+    assert rotation.values_reencrypted == 12 + 2 + 18 + 3
     assert rotation.retired_key_ids == [old_key]
     assert {token.split(".")[1] for token in _tokens(db)} == {rotation.new_key_id}
     cipher = keyring_for(db).cipher

@@ -16,6 +16,7 @@ import binascii
 import hmac
 import os
 import secrets
+import unicodedata
 from collections.abc import Mapping
 
 from cryptography.exceptions import InvalidTag
@@ -169,6 +170,33 @@ def normalise_name(name: str) -> str:
     return normalise(name, ascii_latin=False)
 
 
+_DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d")
+
+
+def normalise_document_number(number: str) -> str:
+    """A document number in the form stored and indexed: NFKC, upper case, ASCII digits,
+    no spaces or hyphens.
+
+    Sources write the same passport as ``n 0123-456``, ``N0123456`` or with Khmer
+    digits; all become ``N0123456``. Other characters are kept (validation rejects them).
+
+    Examples:
+        >>> normalise_document_number(" n 0123-456 ")
+        'N0123456'
+        >>> normalise_document_number("N\u17e0\u17e1\u17e2")
+        'N012'
+    """
+    text = unicodedata.normalize("NFKC", number)
+    kept: list[str] = []
+    for char in text:
+        if char.isspace() or char in _DASHES:
+            continue
+        if char.isdecimal() and not char.isascii():
+            char = str(unicodedata.decimal(char))
+        kept.append(char.upper())
+    return "".join(kept)
+
+
 class BlindIndex:
     """Keyed HMAC-SHA256 of normalised names, for exact-match search on encrypted names.
 
@@ -196,6 +224,21 @@ class BlindIndex:
         if not normalised:
             return None
         return hmac.digest(self._key, normalised.encode("utf-8"), "sha256").hex()
+
+    def document_index(self, number: str | None) -> str | None:
+        """The 64-hex-character index of an identity-document number, or None if empty.
+
+        The number is normalised first (:func:`normalise_document_number`: upper case, no
+        spaces or hyphens), and domain-separated from the name index, so a number never
+        shares an index with a name.
+        """
+        if number is None:
+            return None
+        normalised = normalise_document_number(number)
+        if not normalised:
+            return None
+        message = b"tipdata document\x00" + normalised.encode("utf-8")
+        return hmac.digest(self._key, message, "sha256").hex()
 
     def payload_digest(self, canonical_json: str) -> str:
         """Keyed HMAC-SHA256 of a raw row's canonical JSON (64 hex characters).

@@ -94,11 +94,17 @@ the exact date now use the year.
 PROTECTED_COLUMNS: tuple[ProtectedColumn, ...] = (
     ProtectedColumn("app_user", "totp_secret"),
     *(ProtectedColumn("person_record", column) for column in PERSON_RECORD_PROTECTED),
+    *(
+        ProtectedColumn("identity_document", column)
+        for column in ("number", "issue_date", "expiry_date")
+    ),
 )
 """Every column encrypted at rest, in one place; :func:`rotate_data_key` re-encrypts them all.
 
-No other table holds victims' identities: ``service_provider`` holds organisations
-(no victim's shelter address) and ``event.place`` names agencies, sites and countries.
+``identity_document`` holds passport, national-id and worker-id numbers and their dates
+(see :mod:`tipdata.access.documents`). No other table holds victims' identities:
+``service_provider`` holds organisations (no victim's shelter address) and ``event.place``
+names agencies, sites and countries.
 """
 
 PROTECTED_PAYLOADS: tuple[ProtectedPayload, ...] = (

@@ -10,6 +10,7 @@ Public surface::
     list_persons(db, actor=..., limit=..., before_id=None) -> list[PersonSummary]
     person_profile(db, public_id, actor=...) -> PersonProfile
     search_persons_by_name(db, name, actor=...) -> list[NameMatch]   # blind index, POST only
+    search_persons_by_document(db, number, actor=...) -> list[NameMatch]   # likewise
     list_cases(db, actor=..., limit=..., before_id=None) -> list[CaseSummary]
     case_details(db, case_id, actor=...) -> CaseFile
     review_pairs(db, actor=..., limit=..., offset=0) -> ReviewPage
@@ -37,6 +38,7 @@ from tipdata.casefiles.persons import (
     TimelineStep,
     list_persons,
     person_profile,
+    search_persons_by_document,
     search_persons_by_name,
 )
 from tipdata.casefiles.review import (
@@ -83,5 +85,6 @@ __all__ = [
     "record_person_screening",
     "review_pairs",
     "screening_form",
+    "search_persons_by_document",
     "search_persons_by_name",
 ]

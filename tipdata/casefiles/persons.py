@@ -21,7 +21,7 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -29,6 +29,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from tipdata.access import audit
+from tipdata.access.documents import (
+    DocumentView,
+    find_person_records_by_document,
+    may_read_documents,
+    read_documents,
+)
 from tipdata.access.policy import Actor, can, default_policy, require, scope_filter
 from tipdata.access.schemas import PersonRecordForStatistics
 from tipdata.access.search import find_person_records_by_name
@@ -184,6 +190,9 @@ class PersonProfile:
     may_see_screenings: bool
     may_see_charges: bool
     accesses: list[AccessView] | None = None
+    documents: list[DocumentView] = field(default_factory=list)
+    """Identity documents of the records (only for readers with ``persons:read_identity``)."""
+    may_see_documents: bool = False
 
 
 @audit.audits_denials("person")
@@ -274,7 +283,7 @@ MAX_NAME = 200
 """The longest name a search accepts."""
 
 
-def search_persons_by_name(db: Database, name: str, *, actor: Actor) -> list[NameMatch]:
+def search_persons_by_name(db: Database, name: str, *, actor: Actor | None) -> list[NameMatch]:
     """Person records in the actor's scope whose name is exactly ``name`` (blind index).
 
     Case, spacing and Unicode form do not matter; spelling does. The search is
@@ -304,6 +313,49 @@ def search_persons_by_name(db: Database, name: str, *, actor: Actor) -> list[Nam
         for record in find_person_records_by_name(db, name, actor)
         if isinstance(record, PersonRecordForStatistics)  # every role's schema is one
     ]
+    return _matches(db, found)
+
+
+MAX_DOCUMENT_NUMBER = 60
+"""The longest document number a search accepts (spaces and hyphens included)."""
+
+
+def search_persons_by_document(
+    db: Database, number: str, *, actor: Actor | None
+) -> list[NameMatch]:
+    """Person records in the actor's scope holding a document with this number (blind index).
+
+    Spaces, hyphens and case do not matter. The search is
+    :func:`tipdata.access.documents.find_person_records_by_document` (scoped in SQL,
+    audited with the record ids, never the number); callers keep the number out of URLs
+    and logs, as for names.
+
+    Args:
+        db: the database.
+        number: the passport, national-id or worker-id number searched.
+        actor: the reader; needs ``persons:read_identity``; None for the local operator.
+
+    Returns:
+        The matching records, by record id.
+
+    Raises:
+        AccessDenied: the actor lacks ``persons:read_identity`` (audited).
+        CaseFileError: an empty number or one longer than :data:`MAX_DOCUMENT_NUMBER`.
+    """
+    if not number.strip():
+        raise CaseFileError("document: type the document number to search for")
+    if len(number) > MAX_DOCUMENT_NUMBER:
+        raise CaseFileError(f"document: at most {MAX_DOCUMENT_NUMBER} characters")
+    found = [
+        record
+        for record in find_person_records_by_document(db, number, actor)
+        if isinstance(record, PersonRecordForStatistics)
+    ]
+    return _matches(db, found)
+
+
+def _matches(db: Database, found: list[PersonRecordForStatistics]) -> list[NameMatch]:
+    """The search results with their person's public id and agency code."""
     person_ids = {record.person_id for record in found if record.person_id is not None}
     agency_ids = {record.owner_agency_id for record in found}
     with db.session() as session:
@@ -403,6 +455,12 @@ def person_profile(db: Database, public_id: str, *, actor: Actor) -> PersonProfi
         may_see_screenings=may_see_screenings,
         may_see_charges=may_see_charges,
         accesses=accesses,
+        documents=[
+            document
+            for documents in read_documents(db, record_ids, actor=actor).values()
+            for document in documents
+        ],
+        may_see_documents=may_read_documents(actor),
     )
 
 

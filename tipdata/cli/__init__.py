@@ -15,6 +15,7 @@ import typer
 from tipdata.cli import check as check_commands
 from tipdata.cli import codelists, db, demo, imports, provincial, report, serve, users
 from tipdata.cli import link as link_commands
+from tipdata.cli import persons as persons_commands  # noqa: F401 - adds `persons find`
 from tipdata.cli._common import group
 
 app = group("tipdata — the consolidated national counter-trafficking data system.")

@@ -29,10 +29,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 
+from tipdata.access.documents import protect_document
 from tipdata.access.keys import PERSON_RECORD_PROTECTED, Keyring
 from tipdata.access.protected import keyring_in, protect_payload, protect_person_record
 from tipdata.errors import DataFileError
@@ -43,6 +44,7 @@ from tipdata.ingest.dialect import (
     chunked,
     import_session,
 )
+from tipdata.ingest.documents import PROTECTED_DOCUMENT_FIELDS, take_documents
 from tipdata.ingest.lookups import Lookups, lookups_for
 from tipdata.ingest.mapping import (
     BirthExpr,
@@ -202,7 +204,11 @@ def _protected_columns_of(spec: RecordSpec) -> set[str]:
         return set()
     found: set[str] = set()
     for name, expr in spec.fields.items():
-        if name in PERSON_RECORD_PROTECTED or isinstance(expr, BirthExpr):
+        if (
+            name in PERSON_RECORD_PROTECTED
+            or name in PROTECTED_DOCUMENT_FIELDS
+            or isinstance(expr, BirthExpr)
+        ):
             found.update(expression_columns(expr))
     return found
 
@@ -476,6 +482,7 @@ class _Writer:
         case_people: list[tuple[int, int, str]] = []
         answers: list[tuple[int, str, str]] = []
         created_here: set[int] = set()
+        documents: list[tuple[int, dict[str, Any]]] = []
         for outcome, source_record_id in owned:
             ids: dict[str, int] = {}
             for record in outcome.records:
@@ -523,6 +530,7 @@ class _Writer:
                 values["source_record_id"] = source_record_id
                 if record.kind == "person_record":
                     keep_age_at_first_event(record, outcome.records)
+                    documents.extend((record_id, d) for d in take_documents(values))
                     protect_person_record(self.keyring, record_id, values)
                 self.writer(record.kind).add(values)
                 if record.case_ref is not None and record.case_ref.name in ids:
@@ -539,6 +547,8 @@ class _Writer:
         for kind in ("person_record", "screening", "charge", "event", "referral"):
             if kind in counts:
                 self.writer(kind).flush()
+        if documents:
+            self._write_documents(documents)
         for name, rows, columns in (
             (
                 "case_exploitation",
@@ -556,6 +566,22 @@ class _Writer:
                     [(row_id, *row) for row_id, row in zip(row_ids, rows, strict=True)],
                 )
                 writer.flush()
+
+    def _write_documents(self, documents: list[tuple[int, dict[str, Any]]]) -> None:
+        """Write identity documents (person record id, values): encrypted, blind-indexed."""
+        writer = self.writer("identity_document")
+        for row_id, (person_record_id, values) in zip(
+            self._take("identity_document", len(documents)), documents, strict=True
+        ):
+            row = {
+                **values,
+                "id": row_id,
+                "person_record_id": person_record_id,
+                "owner_agency_id": self.agency_id,
+            }
+            protect_document(self.keyring, row_id, row)
+            writer.add(row)
+        writer.flush()
 
 
 def keep_age_at_first_event(person: StagedRecord, records: Iterable[StagedRecord]) -> None:

@@ -4,7 +4,8 @@ The field names a mapping uses are the column names of the store's tables, so th
 mapping format never drifts from the schema. Columns the importer fills itself
 (ids, the owning agency, the source record) cannot be mapped; a few *pseudo-fields*
 fill more than one column or a child table (``birth``, ``case``,
-``exploitation_types``, ``answers``).
+``exploitation_types``, ``answers``, the identity documents ``passport_number``,
+``national_id``, ``worker_id`` and their details).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ FieldType = Literal[
     "ref",
     "birth",
     "list",
+    "document_number",
 ]
 
 AUTOMATIC_COLUMNS = frozenset({"id", "owner_agency_id", "source_record_id", "person_id"})
@@ -104,6 +106,16 @@ _PSEUDO_FIELDS: dict[RecordKind, list[TargetField]] = {
 }
 
 
+def _document_fields() -> dict[str, TargetField]:
+    """The identity-document fields of a person record (see ``tipdata.ingest.documents``)."""
+    from tipdata.ingest.documents import DETAIL_FIELDS, DOCUMENT_NUMBER_FIELDS
+
+    found = {name: TargetField(name, "document_number") for name in DOCUMENT_NUMBER_FIELDS}
+    for name, (_kind, _column, field_type) in DETAIL_FIELDS.items():
+        found[name] = TargetField(name, field_type)  # type: ignore[arg-type]
+    return found
+
+
 def _field_of(column: sa.Column[object]) -> TargetField:
     foreign = next(iter(column.foreign_keys), None)
     required = not column.nullable and column.default is None and column.server_default is None
@@ -141,6 +153,8 @@ def targets() -> dict[RecordKind, Target]:
         }
         for pseudo in _PSEUDO_FIELDS.get(kind, []):
             fields[pseudo.name] = pseudo
+        if kind == "person_record":
+            fields.update(_document_fields())
         if kind == "person_record":
             from tipdata.model.enums import PersonRole
 

@@ -999,6 +999,10 @@ class RowValidator:
                 return resolve(value)
 
             return lookup
+        if kind == "document_number":
+            from tipdata.ingest.documents import number_converter
+
+            return number_converter(column, CellError)
         if kind == "ref":
 
             def ref(value: Any) -> Ref | None:

@@ -1,12 +1,14 @@
 """Domain types and enums shared by storage, ingestion, linkage and reporting."""
 
 from tipdata.model.enums import (
+    MIGRATION_EVENTS,
     PROSECUTION_PATHWAY_EVENTS,
     VICTIM_PATHWAY_EVENTS,
     AgencyKind,
     CaseKind,
     ChargeOutcome,
     Determination,
+    DocumentKind,
     EventType,
     ImportStatus,
     IndicatorAnswer,
@@ -19,12 +21,14 @@ from tipdata.model.enums import (
 )
 
 __all__ = [
+    "MIGRATION_EVENTS",
     "PROSECUTION_PATHWAY_EVENTS",
     "VICTIM_PATHWAY_EVENTS",
     "AgencyKind",
     "CaseKind",
     "ChargeOutcome",
     "Determination",
+    "DocumentKind",
     "EventType",
     "ImportStatus",
     "IndicatorAnswer",

@@ -67,7 +67,18 @@ class EventType(StrEnum):
     RELEASED = "released"
     ESCAPED = "escaped"
     DISMISSED = "dismissed"
+    # labour migration (neither pathway): any source may record them
+    DEPARTED = "departed"
+    DEPORTED = "deported"
+    HOTLINE_REPORT = "hotline_report"
 
+
+MIGRATION_EVENTS: frozenset[EventType] = frozenset(
+    {EventType.DEPARTED, EventType.DEPORTED, EventType.HOTLINE_REPORT}
+)
+"""Labour-migration events: a departure through a recruitment company, a deportation from
+the destination country, a hotline report about a worker abroad. They belong to neither
+pathway; the LMIS tables of the TIP report count them, whatever source declared them."""
 
 VICTIM_PATHWAY_EVENTS: frozenset[EventType] = frozenset(
     {
@@ -89,8 +100,19 @@ VICTIM_PATHWAY_EVENTS: frozenset[EventType] = frozenset(
 )
 """Event types of the victim pathway; every other event type is a prosecution step."""
 
-PROSECUTION_PATHWAY_EVENTS: frozenset[EventType] = frozenset(EventType) - VICTIM_PATHWAY_EVENTS
+PROSECUTION_PATHWAY_EVENTS: frozenset[EventType] = (
+    frozenset(EventType) - VICTIM_PATHWAY_EVENTS - MIGRATION_EVENTS
+)
 """Event types of the prosecution pathway."""
+
+
+class DocumentKind(StrEnum):
+    """The kind of an identity document a source recorded for a person."""
+
+    PASSPORT = "passport"
+    NATIONAL_ID = "national_id"
+    WORKER_ID = "worker_id"
+    """A labour-migration worker id (e.g. the MOLVT LMIS id) or a work-permit number."""
 
 
 class ChargeOutcome(StrEnum):

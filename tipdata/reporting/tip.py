@@ -34,9 +34,6 @@ from tipdata.store import Database, metadata
 
 logger = logging.getLogger(__name__)
 
-LMIS_SOURCE = "molvt_lmis_departures"
-"""The source whose raw rows hold labour-migration departures (destination, licensed agency)."""
-
 EXPLOITATION_COLUMNS = ("sexual_exploitation", "forced_labour")
 
 TIP_TABLES: tuple[TableSpec, ...] = (
@@ -288,65 +285,131 @@ def _linkage_note(db: Database) -> str:
     return f"All {total} person records are linked to canonical persons."
 
 
-def lmis_tables(db: Database, start: date, end: date) -> list[ReportTable]:
-    """Labour-migration departures (LMIS) by destination and licensed agency.
+MIGRATION_COLUMNS: dict[str, str] = {
+    "returned": "workers_returned",
+    "deported": "workers_deported",
+    "hotline_report": "hotline_reports",
+}
+"""Labour-migration event type → its column in ``lmis_by_destination`` (persons counted)."""
 
-    Departures come from the raw rows of the MOLVT LMIS source (the person model
-    has no destination or agency field); beside each destination, the victims
-    returned from it in the period (returned and repatriated events whose place
-    names the country), counted once per canonical person.
+
+def _migration_events(
+    connection: sa.Connection, start: date, end: date
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], tuple[set[int], set[int]]]]:
+    """Departures by (destination, company); other migration events by (destination, column).
+
+    Every source's events count: a mapping declares a departure as an ``event`` of type
+    ``departed`` with ``destination_country``, ``company`` and ``contract``. Returns count
+    only when they name a country (a labour-migration return; the border screening log's
+    returns without a country belong to the victim pathway); deportations and hotline
+    reports count always (``unknown`` destination when none is named).
+    """
+    t = metadata.tables
+    event, record, person, country = t["event"], t["person_record"], t["person"], t["country"]
+    event_type = sa.type_coerce(event.c.event_type, sa.String)
+    destination = sa.func.coalesce(country.c.name, event.c.destination_country)
+    in_period = event.c.event_date.between(start, end)
+    departures: dict[tuple[str, str], int] = defaultdict(int)
+    rows = connection.execute(
+        sa.select(destination, event.c.company, sa.func.count())
+        .select_from(event.outerjoin(country, country.c.iso3 == event.c.destination_country))
+        .where(event_type == "departed", in_period)
+        .group_by(destination, event.c.company)
+    )
+    for dest, company, count in rows:
+        departures[(dest or "unknown", company or "unknown")] += count
+    others: dict[tuple[str, str], tuple[set[int], set[int]]] = {}
+    query = (
+        sa.select(event_type, destination, person_key(record, person), record.c.id)
+        .select_from(
+            event.join(record, record.c.id == event.c.person_record_id)
+            .outerjoin(person, person.c.id == record.c.person_id)
+            .outerjoin(country, country.c.iso3 == event.c.destination_country)
+        )
+        .where(
+            in_period,
+            event_type.in_(sorted(MIGRATION_COLUMNS)),
+            sa.or_(event_type != "returned", event.c.destination_country.is_not(None)),
+        )
+    )
+    for kind, dest, key, record_id in connection.execute(query):
+        keys, records = others.setdefault(
+            (dest or "unknown", MIGRATION_COLUMNS[kind]), (set(), set())
+        )
+        keys.add(key)
+        records.add(record_id)
+    return departures, others
+
+
+def lmis_tables(db: Database, start: date, end: date) -> list[ReportTable]:
+    """Labour-migration departures by destination and recruitment company, beside returns.
+
+    Departures are ``departed`` events of any source (the MOLVT LMIS export, a company's
+    own departure list, ...), counted one per departure; beside each destination, the
+    workers returned and deported from it and the hotline reports about workers there
+    (events of any source, counted once per canonical person), and the victims returned
+    from it (returned and repatriated events of victims whose place or destination
+    names the country, counted once per canonical person).
 
     Returns:
         ``lmis_by_destination`` and ``lmis_by_agency``.
     """
-    t = metadata.tables
-    source, raw = t["source"], t["source_record"]
-    destination = raw.c.payload["Destination"].as_string()
-    licence = raw.c.payload["Agency Licence No"].as_string()
-    departed = raw.c.payload["Departure Date"].as_string()
-    query = (
-        sa.select(destination, licence, departed)
-        .select_from(raw.join(source, source.c.id == raw.c.source_id))
-        .where(source.c.code == LMIS_SOURCE)
-    )
-    departures: dict[tuple[str, str], int] = defaultdict(int)
     with db.connect() as connection:
-        for dest, agency, day in connection.execute(query):
-            if not day or not (start.isoformat() <= str(day)[:10] <= end.isoformat()):
-                continue
-            departures[(dest or "unknown", agency or "unknown")] += 1
+        departures, others = _migration_events(connection, start, end)
         returned = _victims_returned_by_country(connection, start, end)
-    destinations = sorted({d for d, _ in departures} | set(returned))
-    agencies = sorted({a for _, a in departures})
+    destinations = sorted(
+        {d for d, _ in departures} | {d for d, _ in others} | set(returned),
+        key=lambda name: (name == "unknown", name),
+    )
+    agencies = sorted({a for _, a in departures}, key=lambda name: (name == "unknown", name))
+    migration_columns = tuple(MIGRATION_COLUMNS.values())
     cells: dict[tuple[str, str], Cell] = {}
     for dest in destinations:
         count = sum(n for (d, _), n in departures.items() if d == dest)
         cells[(dest, "departures")] = Cell(count, count)
+        for column in migration_columns:
+            keys, records = others.get((dest, column), (set(), set()))
+            cells[(dest, column)] = Cell(len(keys), len(records))
         keys, records = returned.get(dest, (set(), set()))
         cells[(dest, "victims_returned")] = Cell(len(keys), len(records))
     total_departures = sum(departures.values())
     cells[(TOTAL, "departures")] = Cell(total_departures, total_departures)
+    for column in migration_columns:
+        parts = [pair for (_d, c), pair in others.items() if c == column]
+        cells[(TOTAL, column)] = Cell(
+            len(set().union(*(k for k, _ in parts))), len(set().union(*(r for _, r in parts)))
+        )
     all_keys = set().union(*(k for k, _ in returned.values())) if returned else set()
     all_records = set().union(*(r for _, r in returned.values())) if returned else set()
     cells[(TOTAL, "victims_returned")] = Cell(len(all_keys), len(all_records))
     by_destination = ReportTable(
         name="lmis_by_destination",
-        title="Labour migration departures (LMIS) and victims returned, by destination",
+        title="Labour migration departures (LMIS) and returns, by destination",
         definitions=(
-            "Departures: workers leaving through a licensed recruitment agency, as recorded "
-            "in MOLVT's Labour Migration Information System (one row per departure).",
+            "Departures: workers leaving through a licensed recruitment company, as recorded "
+            "by MOLVT's Labour Migration Information System or any other source declaring "
+            "departures (one per departure).",
+            "Workers returned, deported; hotline reports: labour-migration events of any "
+            "source naming the country (returns only when they name it), counted once per "
+            "person.",
             "Victims returned: victims with a return or repatriation event whose place names "
             "the destination country, counted once per person.",
         ),
         row_header="Destination",
         rows=(*destinations, TOTAL),
-        columns=("departures", "victims_returned"),
+        columns=("departures", *migration_columns, "victims_returned"),
         cells=cells,
-        labels={"departures": "Departures (LMIS)", "victims_returned": "Victims returned"},
+        labels={
+            "departures": "Departures (LMIS)",
+            "workers_returned": "Workers returned",
+            "workers_deported": "Workers deported",
+            "hotline_reports": "Hotline reports",
+            "victims_returned": "Victims returned",
+        },
         unit="records",
     )
     agency_cells: dict[tuple[str, str], Cell] = {}
-    lmis_destinations = sorted({d for d, _ in departures})
+    lmis_destinations = sorted({d for d, _ in departures}, key=lambda n: (n == "unknown", n))
     for (dest, agency), count in departures.items():
         agency_cells[(agency, dest)] = Cell(count, count)
     for agency in agencies:
@@ -359,7 +422,10 @@ def lmis_tables(db: Database, start: date, end: date) -> list[ReportTable]:
     by_agency = ReportTable(
         name="lmis_by_agency",
         title="Labour migration departures (LMIS) by licensed recruitment agency and destination",
-        definitions=("Departures as recorded in LMIS, by the recruitment agency's licence.",),
+        definitions=(
+            "Departures of every source declaring them, by the recruitment company as the "
+            "source names it (licence number or name).",
+        ),
         row_header="Licensed agency",
         rows=(*agencies, TOTAL),
         columns=(*lmis_destinations, TOTAL),
@@ -380,11 +446,11 @@ def _victims_returned_by_country(
         for (name,) in connection.execute(sa.select(country.c.name))
     }
     query = (
-        sa.select(event.c.place, person_key(record, person), record.c.id)
+        sa.select(event.c.place, country.c.name, person_key(record, person), record.c.id)
         .select_from(
-            event.join(record, record.c.id == event.c.person_record_id).outerjoin(
-                person, person.c.id == record.c.person_id
-            )
+            event.join(record, record.c.id == event.c.person_record_id)
+            .outerjoin(person, person.c.id == record.c.person_id)
+            .outerjoin(country, country.c.iso3 == event.c.destination_country)
         )
         .where(
             sa.cast(event.c.event_type, sa.String).in_(["returned", "repatriated"]),
@@ -393,9 +459,9 @@ def _victims_returned_by_country(
         )
     )
     found: dict[str, tuple[set[int], set[int]]] = {}
-    for place, key, record_id in connection.execute(query):
+    for place, named, key, record_id in connection.execute(query):
         text = (place or "").casefold().replace(" ", "")
-        match = next((name for key, name in names.items() if key in text), None)
+        match = named or next((name for key, name in names.items() if key in text), None)
         keys, records = found.setdefault(match or "unknown", (set(), set()))
         keys.add(key)
         records.add(record_id)

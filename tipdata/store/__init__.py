@@ -18,6 +18,7 @@ from tipdata.store.backup import backup, restore, table_fingerprints
 from tipdata.store.base import NAMING_CONVENTION, Base, metadata, utc_now
 from tipdata.store.cases import Case, CaseExploitation, CasePerson, Charge, Event
 from tipdata.store.database import Database
+from tipdata.store.documents import IdentityDocument
 from tipdata.store.findings import CheckRun, Finding
 from tipdata.store.linkage import (
     LinkageRun,
@@ -67,6 +68,7 @@ __all__ = [
     "Event",
     "ExploitationType",
     "Finding",
+    "IdentityDocument",
     "ImportRun",
     "Law",
     "LawArticle",

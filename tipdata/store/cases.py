@@ -135,6 +135,14 @@ class Event(IdMixin, OwnedMixin, Base):
     province_code: Mapped[str | None] = mapped_column(sa.ForeignKey("province.code"))
     place: Mapped[str | None] = mapped_column(sa.Text)
     source_record_id: Mapped[int] = mapped_column(sa.ForeignKey("source_record.id"), index=True)
+    company: Mapped[str | None] = mapped_column(sa.String(200))
+    """Labour migration: the recruitment company (licence number or name) of a departure,
+    or the one a return, deportation or hotline report names."""
+    destination_country: Mapped[str | None] = mapped_column(sa.ForeignKey("country.iso3"))
+    """Labour migration: the country of destination (departures) or the country the worker
+    came back or was deported from."""
+    contract: Mapped[str | None] = mapped_column(sa.String(200))
+    """Labour migration: the contract (reference, sector or employer) as the source wrote it."""
 
     __table_args__ = (
         sa.Index(None, "person_record_id", "event_date"),

@@ -117,6 +117,14 @@ LABELS: dict[str, str] = {
     "escaped": N_("Escaped"),
     "dismissed": N_("Dismissed"),
     "pending": N_("Pending"),
+    # labour-migration events
+    "departed": N_("Departed"),
+    "deported": N_("Deported"),
+    "hotline_report": N_("Hotline report"),
+    # identity documents
+    "passport": N_("Passport"),
+    "national_id": N_("National ID card"),
+    "worker_id": N_("Worker ID"),
     # person roles
     "victim": N_("Victim"),
     "suspect": N_("Suspect"),

@@ -4,7 +4,8 @@ Routes parse input, call one :mod:`tipdata.casefiles` service and render; the se
 filters by scope in SQL, applies the role's output schema and audits the view. A
 person is addressed by the opaque public id only, never by a name; the exact-name
 search (blind index) takes the name in a POST body — page form or
-``POST /api/v1/persons/search`` — so that a name never lands in a URL or an access log.
+``POST /api/v1/persons/search`` — so that a name never lands in a URL or an access log;
+likewise the identity-document search (``POST /api/v1/persons/search-by-document``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, field_validator
 
 from tipdata.access.policy import Actor, can
-from tipdata.casefiles import list_persons, person_profile, search_persons_by_name
-from tipdata.casefiles.persons import MAX_NAME
+from tipdata.casefiles import (
+    list_persons,
+    person_profile,
+    search_persons_by_document,
+    search_persons_by_name,
+)
+from tipdata.casefiles.persons import MAX_DOCUMENT_NUMBER, MAX_NAME
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
@@ -57,6 +63,23 @@ class NameSearchIn(BaseModel):
     """An exact-name search (case, spacing and Unicode form do not matter; spelling does)."""
 
     name: str = Field(min_length=1, max_length=MAX_NAME)
+
+
+class DocumentSearchIn(BaseModel):
+    """An exact document-number search (spaces, hyphens and case do not matter)."""
+
+    number: str = Field(min_length=1, max_length=MAX_DOCUMENT_NUMBER)
+
+
+class DocumentOut(BaseModel):
+    """An identity document of one of the person's records (for roles reading identities)."""
+
+    person_record_id: int
+    kind: str
+    number: str
+    issuing_country: str | None
+    issue_date: date | None
+    expiry_date: date | None
 
 
 class NameMatchOut(BaseModel):
@@ -160,8 +183,9 @@ class PersonOut(OmitAbsent):
 
     ``referrals`` is absent for roles without ``referrals:read``, ``screenings`` for roles
     without ``screenings:read``, ``charges`` for roles without ``charges:read``; ``name``
-    of a record is absent for roles without ``persons:read_identity``; ``accesses`` (who
-    accessed the person) is present only when your agency owns one of the person's records.
+    of a record and ``documents`` are absent for roles without ``persons:read_identity``;
+    ``accesses`` (who accessed the person) is present only when your agency owns one of the
+    person's records.
     """
 
     public_id: str
@@ -174,6 +198,9 @@ class PersonOut(OmitAbsent):
     charges: list[ChargeOut] | None = None
     accesses: list[AccessOut] | None = None
     """Who accessed the person: present only when your agency owns one of its records."""
+    documents: list[DocumentOut] | None = None
+    """Identity documents (passport, national id, worker id) of the records: present only
+    for roles with ``persons:read_identity``."""
 
 
 @router.get("/persons", response_class=HTMLResponse)
@@ -215,6 +242,27 @@ def persons_search_page(
         context = {"matches": [], "error": str(exc), "name": name, "label": label}
         return render(request, "persons_search.html", context, status_code=422)
     context = {"matches": matches, "error": None, "name": name, "label": label}
+    return render(request, "persons_search.html", context)
+
+
+@router.post("/persons/search-by-document", response_class=HTMLResponse)
+def persons_document_search_page(
+    request: Request,
+    actor: Annotated[Actor, Require("persons:read_identity")],
+    _csrf: CsrfChecked,
+    number: Annotated[str, Form(max_length=MAX_DOCUMENT_NUMBER)] = "",
+) -> HTMLResponse:
+    """The records holding a document with exactly this number (kept in the POST body)."""
+    context: dict[str, object] = {"number": number, "label": label, "by_document": True}
+    try:
+        with service_answers():
+            matches = search_persons_by_document(
+                web_context(request).system.db, number, actor=actor
+            )
+    except Unprocessable as exc:
+        context.update(matches=[], error=str(exc))
+        return render(request, "persons_search.html", context, status_code=422)
+    context.update(matches=matches, error=None)
     return render(request, "persons_search.html", context)
 
 
@@ -270,6 +318,28 @@ def search_persons_api(
     return [NameMatchOut.model_validate(match, from_attributes=True) for match in matches]
 
 
+@api_router.post(
+    "/persons/search-by-document",
+    summary="Find person records by identity-document number",
+    responses=problems(422),
+)
+def search_persons_by_document_api(
+    request: Request,
+    actor: Annotated[Actor, Require("persons:read_identity")],
+    body: DocumentSearchIn,
+) -> list[NameMatchOut]:
+    """Records in your scope holding a passport, national id or worker id with this number.
+
+    Spaces, hyphens and case do not matter; the number goes in the body, never in the URL.
+    Audited with the record ids, never the number.
+    """
+    with service_answers():
+        matches = search_persons_by_document(
+            web_context(request).system.db, body.number, actor=actor
+        )
+    return [NameMatchOut.model_validate(match, from_attributes=True) for match in matches]
+
+
 @api_router.get(
     "/persons/{public_id}",
     summary="One person: records, pathway, referrals, screenings, charges",
@@ -287,5 +357,6 @@ def get_person_api(
             "referrals": out.referrals if profile.may_see_referrals else None,
             "screenings": out.screenings if profile.may_see_screenings else None,
             "charges": out.charges if profile.may_see_charges else None,
+            "documents": out.documents if profile.may_see_documents else None,
         }
     )
