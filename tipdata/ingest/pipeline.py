@@ -854,9 +854,9 @@ def _run(
                 progress("committing", result.rows_read, result.rows_read)
     except _Abort:
         pass
-    except sa.exc.IntegrityError as exc:
+    except (sa.exc.IntegrityError, _driver_integrity_error(db)) as exc:
         # a constraint no row check knows, or another import of the same source that
-        # committed the same record ids meanwhile
+        # committed the same record ids meanwhile (bulk writes go through the driver)
         raise _refused(result, exc, writer, validator) from None
     finally:
         result.date_ranges = {
@@ -864,12 +864,21 @@ def _run(
         }
 
 
+def _driver_integrity_error(db: Database) -> type[Exception]:
+    """The DBAPI driver's IntegrityError (``sqlite3``, ``psycopg``): bulk writes raise it."""
+    dbapi = getattr(db.engine.dialect, "dbapi", None)
+    found = getattr(dbapi, "IntegrityError", None)
+    return (
+        found if isinstance(found, type) and issubclass(found, Exception) else sa.exc.IntegrityError
+    )
+
+
 _CONSTRAINT_NAME = re.compile(r"(?:constraint failed: |constraint \")(?P<name>[a-z0-9_]+)")
 
 
 def _refused(
     result: ImportResult,
-    exc: sa.exc.IntegrityError,
+    exc: Exception,
     writer: _Writer | None,
     validator: RowValidator,
 ) -> ImportConflictError:

@@ -38,7 +38,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from tipdata.ingest.dates import DIGITS
 
@@ -98,25 +105,55 @@ class NicknameStep(_Step):
     nickname: Literal["name", "alias"]
 
 
-SimpleStep = Literal[
-    "trim", "upper", "lower", "title", "nfc", "nfkc", "fold_diacritics", "digits", "strip_titles"
-]
+_SIMPLE_STEPS = (
+    "trim",
+    "upper",
+    "lower",
+    "title",
+    "nfc",
+    "nfkc",
+    "fold_diacritics",
+    "digits",
+    "strip_titles",
+)
 
 
-def _one_step(value: Any) -> Any:
-    if isinstance(value, dict) and len(value) != 1:
+_STEP_MODELS: dict[str, type[_Step]] = {}
+
+
+def _parse_step(value: Any) -> Any:
+    """A step as written in YAML, validated, with a message naming what is wrong."""
+    if isinstance(value, _Step) or value in _SIMPLE_STEPS:
+        return value
+    if isinstance(value, str):
+        raise ValueError(f"unknown step {value!r}; steps: {', '.join(_ALL_STEPS)}")
+    if not isinstance(value, dict) or len(value) != 1:
         raise ValueError(
             "a step is a name (trim, upper, ...) or a mapping with one key "
-            f"(replace, extract, strip_titles, nickname); found {sorted(value)}"
+            f"({', '.join(_STEP_MODELS)}); found {value!r}"
         )
-    return value
+    key = next(iter(value))
+    model = _STEP_MODELS.get(key)
+    if model is None:
+        raise ValueError(f"unknown step {key!r}; steps: {', '.join(_ALL_STEPS)}")
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ValueError(
+            f"step {key!r}: {where}: {first['msg'].removeprefix('Value error, ')}"
+        ) from None
 
 
-Step = Annotated[
-    SimpleStep | ReplaceStep | ExtractStep | StripTitlesStep | NicknameStep,
-    BeforeValidator(_one_step),
-]
+Step = Annotated[Any, BeforeValidator(_parse_step)]
 """One cleaning step of a ``{text: ..., steps: [...]}`` expression."""
+
+
+_STEP_MODELS.update(
+    replace=ReplaceStep, extract=ExtractStep, strip_titles=StripTitlesStep, nickname=NicknameStep
+)
+_ALL_STEPS = (*_SIMPLE_STEPS, "replace", "extract", "nickname")
 
 
 def _check_regex(pattern: str) -> None:
@@ -214,11 +251,11 @@ def strip_titles(text: str, languages: tuple[str, ...] = ("en", "km", "th", "vi"
         current = rest
 
 
-_NICKNAME = re.compile(
+_BRACKETED = re.compile(
     r"^(?P<name>.*?)\s*(?:\((?P<p>[^()]*)\)|\[(?P<b>[^\[\]]*)\]|\"(?P<q>[^\"]*)\"|"
-    r"“(?P<c>[^”]*)”|\s(?:alias|aka|a\.k\.a\.|a/k/a)\s+(?P<a>.+?))\s*(?P<rest>[^()\"]*)$",
-    re.IGNORECASE,
+    r"“(?P<c>[^”]*)”)\s*(?P<rest>.*)$"
 )
+_ALIAS = re.compile(r"^(?P<name>.+?)\s+(?:alias|aka|a\.k\.a\.?|a/k/a)\s+(?P<a>.+)$", re.I)
 
 
 def split_nickname(text: str) -> tuple[str, str | None]:
@@ -227,17 +264,24 @@ def split_nickname(text: str) -> tuple[str, str | None]:
     Examples:
         >>> split_nickname("Sreymom (A Mom)")
         ('Sreymom', 'A Mom')
+        >>> split_nickname("Sok Dara alias Mao")
+        ('Sok Dara', 'Mao')
         >>> split_nickname("Sok Dara")
         ('Sok Dara', None)
     """
-    match = _NICKNAME.match(text.strip())
-    if match is None:
-        return text.strip(), None
-    alias = next((match[g] for g in ("p", "b", "q", "c", "a") if match[g] is not None), None)
-    name = " ".join(f"{match['name']} {match['rest']}".split())
-    alias = " ".join((alias or "").split()) or None
-    if not name:
-        return text.strip(), None
+    written = text.strip()
+    match = _BRACKETED.match(written)
+    if match is not None:
+        alias = next(match[g] for g in ("p", "b", "q", "c") if match[g] is not None)
+        name = " ".join(f"{match['name']} {match['rest']}".split())
+    else:
+        match = _ALIAS.match(written)
+        if match is None:
+            return written, None
+        alias, name = match["a"], " ".join(match["name"].split())
+    alias = " ".join(alias.split())
+    if not name or not alias:
+        return written, None
     return name, alias
 
 

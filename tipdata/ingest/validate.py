@@ -1004,9 +1004,11 @@ class RowValidator:
                 value = convert(evaluate(row))
                 if self._cell_warnings:
                     for column, shown, message in self._cell_warnings:
-                        issues.append(
-                            ImportIssue(self.file, row_number, column, shown, message, "warning")
+                        warning = ImportIssue(
+                            self.file, row_number, column, shown, message, "warning"
                         )
+                        if warning not in issues:  # one cell read by several fields
+                            issues.append(warning)
                     self._cell_warnings.clear()
             except CellError as error:
                 issue = self._issue(row_number, error.column, error.value, error.message)
