@@ -67,17 +67,19 @@ def import_command(
                 )
             ]
     for result in results:
-        console.print(result.summary(), soft_wrap=True, highlight=False)
+        console.print(result.summary(), soft_wrap=True, highlight=False, markup=False)
         for issue in result.issues[:MAX_ISSUES_SHOWN]:
-            err_console.print(f"  {issue}", soft_wrap=True, highlight=False)
+            err_console.print(f"  {issue}", soft_wrap=True, highlight=False, markup=False)
         if len(result.issues) > MAX_ISSUES_SHOWN:
             err_console.print(f"  ... and {len(result.issues) - MAX_ISSUES_SHOWN} more")
         for warning in result.warnings[:MAX_ISSUES_SHOWN]:
-            err_console.print(f"  warning: {warning}", soft_wrap=True, highlight=False)
+            err_console.print(
+                f"  warning: {warning}", soft_wrap=True, highlight=False, markup=False
+            )
         if len(result.warnings) > MAX_ISSUES_SHOWN:
             err_console.print(f"  ... and {len(result.warnings) - MAX_ISSUES_SHOWN} more warnings")
         for line in result.date_summary():
-            console.print(f"  {line}", soft_wrap=True, highlight=False)
+            console.print(f"  {line}", soft_wrap=True, highlight=False, markup=False)
         if result.quarantine_file:
             console.print(f"  rejected rows with their reasons: {result.quarantine_file}")
     if not all(result.ok for result in results):
