@@ -20,7 +20,11 @@ def import_command(
         str | None, typer.Option(help="Built-in source layout of FILE (see `tipdata imports`).")
     ] = None,
     mapping: Annotated[
-        Path | None, typer.Option(help="A mapping YAML for a layout not built in.")
+        list[Path] | None,
+        typer.Option(
+            help="Your own mapping YAML (or a folder of them) for a layout not built in; "
+            "repeat for several. A folder import uses their recognise: blocks first."
+        ),
     ] = None,
     dry_run: Annotated[bool, typer.Option(help="Validate and report; store nothing.")] = False,
     accept_valid_rows: Annotated[
@@ -34,12 +38,17 @@ def import_command(
 ) -> None:
     """Import an agency export, or every file of a delivery folder, all-or-nothing per file."""
     from tipdata.ingest import import_directory, import_file
+    from tipdata.ingest.pipeline import load_mappings, recognise
 
     system = system_for(home)
+    own = load_mappings(mapping or [])
+    chosen = None
+    if own and not path.is_dir():
+        chosen = next(iter(own.values())) if len(own) == 1 else recognise(path, own.values())
     with progress_bars() as progress:
         if path.is_dir():
             results = import_directory(
-                system.db, path, mappings=[mapping] if mapping else (), dry_run=dry_run,
+                system.db, path, mappings=list(own.values()), dry_run=dry_run,
                 accept_valid_rows=accept_valid_rows, quarantine_dir=quarantine_dir,
                 progress=progress, imported_by="cli",
             )  # fmt: skip
@@ -49,7 +58,7 @@ def import_command(
                     system.db,
                     path,
                     source=source,
-                    mapping=mapping,
+                    mapping=chosen,
                     dry_run=dry_run,
                     accept_valid_rows=accept_valid_rows,
                     quarantine_dir=quarantine_dir,
@@ -58,11 +67,19 @@ def import_command(
                 )
             ]
     for result in results:
-        console.print(result.summary(), soft_wrap=True, highlight=False)
+        console.print(result.summary(), soft_wrap=True, highlight=False, markup=False)
         for issue in result.issues[:MAX_ISSUES_SHOWN]:
-            err_console.print(f"  {issue}", soft_wrap=True, highlight=False)
+            err_console.print(f"  {issue}", soft_wrap=True, highlight=False, markup=False)
         if len(result.issues) > MAX_ISSUES_SHOWN:
             err_console.print(f"  ... and {len(result.issues) - MAX_ISSUES_SHOWN} more")
+        for warning in result.warnings[:MAX_ISSUES_SHOWN]:
+            err_console.print(
+                f"  warning: {warning}", soft_wrap=True, highlight=False, markup=False
+            )
+        if len(result.warnings) > MAX_ISSUES_SHOWN:
+            err_console.print(f"  ... and {len(result.warnings) - MAX_ISSUES_SHOWN} more warnings")
+        for line in result.date_summary():
+            console.print(f"  {line}", soft_wrap=True, highlight=False, markup=False)
         if result.quarantine_file:
             console.print(f"  rejected rows with their reasons: {result.quarantine_file}")
     if not all(result.ok for result in results):

@@ -13,7 +13,14 @@ from tipdata.cli._common import HomeOption, console, group, system_for
 
 app = group("National statistics: TIP-report tables, UNODC/SDG aggregates, explain a figure.")
 
-YearOption = Annotated[int | None, typer.Option("--year", help="Calendar year of the figures.")]
+YearOption = Annotated[
+    int | None,
+    typer.Option(
+        "--year",
+        help="Calendar year of the figures: 1 January - 31 December "
+        "(for a TIP year such as 2009TIP give --from 2008-04-01 --to 2009-03-31).",
+    ),
+]
 FromOption = Annotated[
     datetime | None,
     typer.Option("--from", formats=["%Y-%m-%d"], help="First day (e.g. 2008-04-01)."),

@@ -48,6 +48,8 @@ class Agency(CodelistModel):
         created: when it came into existence, if known and relevant (provincial units
             of a province created later).
         variants: other names written in agency files.
+        partner_country: for a foreign partner (a counterpart authority of a bilateral
+            MOU), its country's ISO 3166 alpha-3 code (``THA``, ``VNM``, ``MYS``).
         source: citation, "S0:N" being line N of the 2009 report.
     """
 
@@ -60,7 +62,17 @@ class Agency(CodelistModel):
     province: str | None = Field(default=None, pattern=r"^\d{2}$")
     created: date | None = None
     variants: tuple[str, ...] = ()
+    partner_country: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     source: str = Field(min_length=1)
+
+    @property
+    def foreign_partner(self) -> bool:
+        """A partner outside the national system: a foreign authority or an international body.
+
+        Such an agency can own a source (a hand-over list, a return list) for provenance;
+        access rules do not depend on it.
+        """
+        return self.partner_country is not None or self.kind == "international"
 
     def names(self) -> tuple[str, ...]:
         """Every way of writing the agency: code, names and variants."""

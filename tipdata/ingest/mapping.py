@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -31,6 +32,8 @@ from pydantic import (
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from tipdata.errors import DataFileError
+from tipdata.ingest.dates import Calendar
+from tipdata.ingest.transforms import Step
 
 BUILTIN_DIR = Path(__file__).parent / "sources"
 """Folder of the built-in mappings (one ``*.yaml`` per demo/agency layout)."""
@@ -105,22 +108,35 @@ class MapExpr(_Strict):
     value: Expr
 
 
+class TextExpr(_Strict):
+    """Text cleaned by a list of steps: ``{text: Client, steps: [trim, strip_titles]}``."""
+
+    text: Expr
+    steps: list[Step] = Field(min_length=1)
+
+
 class DateExpr(_Strict):
     """A date parsed with the given strftime formats (default: the mapping's ``date_formats``)."""
 
     date: Expr
     formats: list[str] | None = None
+    calendar: Calendar | None = None
+    """``gregorian`` or ``buddhist``; default: the mapping's ``calendar``."""
+    century_pivot: int | None = Field(default=None, ge=1800, le=2100)
+    """First year of the 100 years two-digit years are read as; default: the mapping's."""
 
 
 class YearExpr(_Strict):
-    """A year: a 4-digit year, or the year of a date parsed with the formats."""
+    """A year: 4 digits, an approximate year (``c. 1995``) or the year of a date."""
 
     year: Expr
     formats: list[str] | None = None
+    calendar: Calendar | None = None
+    century_pivot: int | None = Field(default=None, ge=1800, le=2100)
 
 
 class AgeExpr(_Strict):
-    """An age in whole years, checked to be between 0 and 110."""
+    """An age in whole years (``14``, ``14 yrs``, ``28y``, ``១២ ឆ្នាំ``), between 0 and 110."""
 
     age: Expr
 
@@ -135,6 +151,8 @@ class BirthExpr(_Strict):
     birth: Expr
     at: Expr | None = None
     formats: list[str] | None = None
+    calendar: Calendar | None = None
+    century_pivot: int | None = Field(default=None, ge=1800, le=2100)
 
 
 class NumberExpr(_Strict):
@@ -179,6 +197,7 @@ _EXPR_KEYS: tuple[str, ...] = (
     "column",
     "const",
     "template",
+    "text",
     "first_of",
     "date",
     "year",
@@ -224,6 +243,7 @@ Expr = Annotated[
     Annotated[ColumnExpr, Tag("column")]
     | Annotated[ConstExpr, Tag("const")]
     | Annotated[TemplateExpr, Tag("template")]
+    | Annotated[TextExpr, Tag("text")]
     | Annotated[FirstOfExpr, Tag("first_of")]
     | Annotated[DateExpr, Tag("date")]
     | Annotated[YearExpr, Tag("year")]
@@ -365,6 +385,16 @@ class Mapping(_Strict):
     record_id: Expr
     """The source's own record id: a column, or a template combining columns."""
     date_formats: list[str] = Field(default_factory=lambda: ["%Y-%m-%d"], min_length=1)
+    calendar: Calendar = "gregorian"
+    """How the file counts years: ``gregorian``, or ``buddhist`` (Thai: year + 543)."""
+    century_pivot: int | None = Field(default=None, ge=1800, le=2100)
+    """Two-digit years are read as this year and the 99 after it (default: the 100 years
+    ending with the current year)."""
+    earliest_date: date = date(1990, 1, 1)
+    """Event dates before this one are errors (not plausible for the delivery)."""
+    null_tokens: list[str] = Field(default_factory=list)
+    """Cell values meaning "no value" in every column (``?``, ``-``, ``n/a``, ``unknown``,
+    ``មិនដឹង``); compared ignoring case and spaces."""
     value_maps: dict[str, dict[str, Scalar]] = Field(default_factory=dict)
     records: list[RecordSpec] = Field(default_factory=list)
     """Records made from each row; none keeps only the raw source records (aggregates)."""

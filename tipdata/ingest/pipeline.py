@@ -25,6 +25,7 @@ import fnmatch
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -117,6 +118,8 @@ class ImportResult:
     quarantine_file: Path | None = None
     warning_count: int = 0
     warnings: list[ImportIssue] = field(default_factory=list)
+    date_ranges: dict[str, tuple[date, date]] = field(default_factory=dict)
+    """Earliest and latest date read from each date column (dates of birth left out)."""
 
     @property
     def ok(self) -> bool:
@@ -140,6 +143,13 @@ class ImportResult:
         if self.warning_count:
             counts += f"; {self.warning_count} warnings"
         return f"{self.file.name} [{self.source}]: {verdict}; {counts}"
+
+    def date_summary(self) -> list[str]:
+        """One line per date column: the range of the dates read (to spot a wrong year)."""
+        return [
+            f"dates in {column!r}: {first} to {last}"
+            for column, (first, last) in sorted(self.date_ranges.items())
+        ]
 
 
 class UnrecognisedFileError(ImportFileError):
@@ -246,6 +256,8 @@ class _Writer:
         """case number -> (case id, source record that created it)."""
         self._cases_made: set[tuple[int, int]] = set()
         """(case id, source record id): the cases each row of the chunk being written makes."""
+        self.chunk_rows: list[RowOutcome] = []
+        """The rows being written (named when the database refuses one)."""
 
     def writer(self, table: str) -> TableWriter:
         """The bulk writer of one table (made once per import)."""
@@ -297,6 +309,7 @@ class _Writer:
         """Store new rows and replace updated ones, with all their derived records."""
         if not self.write or (not new and not updated):
             return
+        self.chunk_rows = [*new, *(outcome for outcome, _existing in updated)]
         # Only this chunk's pairs are ever asked about (a row is in one chunk of a file):
         # cleared per chunk, so memory does not grow with the file.
         self._cases_made.clear()
@@ -770,8 +783,11 @@ def _run(
     tables = _tables()
     source_table = tables["source"]
     run_table = tables["import_run"]
-    write = not result.dry_run
+    # A dry run writes exactly what the import would, in the same transaction, and rolls it
+    # back: the database checks every constraint (foreign keys, uniqueness, CHECKs) the same.
+    write = True
     master = db.master_key()
+    writer: _Writer | None = None
     try:
         with db.connect() as connection:
             # in the import's transaction: a rejected import creates no data keys either
@@ -871,15 +887,59 @@ def _run(
                 progress("committing", result.rows_read, result.rows_read)
     except _Abort:
         pass
-    except sa.exc.IntegrityError as exc:
-        # e.g. another import of the same source committed the same record ids meanwhile
-        raise ImportConflictError(
-            result.file,
-            "the database refused the import (nothing was stored): "
-            f"{str(getattr(exc, 'orig', exc)).strip().splitlines()[0][:200]}; "
-            "a value the database does not accept, or another import of this source "
-            "at the same time (then import this file again)",
-        ) from None
+    except (sa.exc.IntegrityError, _driver_integrity_error(db)) as exc:
+        # a constraint no row check knows, or another import of the same source that
+        # committed the same record ids meanwhile (bulk writes go through the driver)
+        raise _refused(result, exc, writer, validator) from None
+    finally:
+        result.date_ranges = {
+            column: (first, last) for column, (first, last) in validator.plausibility.ranges.items()
+        }
+
+
+def _driver_integrity_error(db: Database) -> type[Exception]:
+    """The DBAPI driver's IntegrityError (``sqlite3``, ``psycopg``): bulk writes raise it."""
+    dbapi = getattr(db.engine.dialect, "dbapi", None)
+    found = getattr(dbapi, "IntegrityError", None)
+    return (
+        found if isinstance(found, type) and issubclass(found, Exception) else sa.exc.IntegrityError
+    )
+
+
+_CONSTRAINT_NAME = re.compile(r"(?:constraint failed: |constraint \")(?P<name>[a-z0-9_]+)")
+
+
+def _refused(
+    result: ImportResult,
+    exc: Exception,
+    writer: _Writer | None,
+    validator: RowValidator,
+) -> ImportConflictError:
+    """One line for a write the database refused: the row and field when they can be found."""
+    text = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
+    match = _CONSTRAINT_NAME.search(text)
+    rows = writer.chunk_rows if writer is not None else []
+    check = validator.constraints.explain(match["name"]) if match else None
+    if check is not None:
+        for outcome in rows:
+            for record in outcome.records:
+                if record.kind == check.table and not check.ok(
+                    record.values, {name for name, _ref in record.refs}
+                ):
+                    return ImportConflictError(
+                        result.file,
+                        f"{check.message} (the database refused it: {check.constraint}); "
+                        "nothing was stored",
+                        line=outcome.row_number,
+                        field=check.field,
+                    )
+    where = f"rows {rows[0].row_number}–{rows[-1].row_number}: " if rows else ""
+    return ImportConflictError(
+        result.file,
+        f"{where}the database refused the import (nothing was stored): {text}; "
+        "a value the database does not accept, or another import of this source "
+        "at the same time (then import this file again)",
+    )
 
 
 def _run_message(result: ImportResult) -> str | None:
@@ -1036,6 +1096,53 @@ def recognise(path: Path, mappings: Iterable[Mapping]) -> Mapping:
     )
 
 
+def load_mappings(mappings: Iterable[str | Path | Mapping]) -> dict[str, Mapping]:
+    """The user's own mappings by source code: files, folders of ``*.yaml`` files, or mappings.
+
+    Raises:
+        MappingError: a mapping is invalid, or two share a source code.
+    """
+    from tipdata.ingest.mapping import MappingError
+
+    found: dict[str, Mapping] = {}
+    for item in mappings:
+        if isinstance(item, Mapping):
+            loaded = [item]
+        elif Path(item).is_dir():
+            loaded = [load_mapping(path) for path in sorted(Path(item).glob("*.yaml"))]
+        else:
+            loaded = [load_mapping(item)]
+        for mapping in loaded:
+            if mapping.source in found:
+                raise MappingError(
+                    mapping.path or mapping.source,
+                    f"source {mapping.source!r} is already defined by another mapping given",
+                )
+            found[mapping.source] = mapping
+    return found
+
+
+def _recognise_own_first(
+    path: Path, own: dict[str, Mapping], builtin: dict[str, Mapping]
+) -> Mapping:
+    """The user's mapping that recognises a file; the built-in ones only if none of them does.
+
+    A user's mapping replaces a built-in one with the same source code, and a file that
+    one of the user's mappings recognises is never matched against the built-in ones
+    (which may fit it too: the user's ``recognise:`` block decides).
+    """
+    if own:
+        try:
+            return recognise(path, own.values())
+        except UnrecognisedFileError as exc:
+            if "more than one" in exc.message:
+                raise
+    try:
+        return recognise(path, builtin.values())
+    except UnrecognisedFileError:
+        return recognise(path, [*own.values(), *builtin.values()])
+
+
 def import_directory(
     db: Database,
     directory: str | Path,
@@ -1055,7 +1162,9 @@ def import_directory(
     Args:
         db: the database.
         directory: the folder (files directly in it; hidden files and sub-folders ignored).
-        mappings: extra mapping files, tried along with the built-in ones.
+        mappings: the user's own mappings (files, folders of ``*.yaml`` or loaded
+            mappings): a file one of them recognises (``recognise:`` block) is imported
+            with it; the built-in mappings are tried only for the other files.
         dry_run: validate only.
         accept_valid_rows: store the valid rows of files with errors.
         quarantine_dir: folder of quarantine CSVs (default ``<directory>/quarantine``).
@@ -1073,10 +1182,10 @@ def import_directory(
     folder = Path(directory)
     if not folder.is_dir():
         raise ImportFileError(folder, "no such folder")
-    known = dict(builtin_mappings())
-    for extra in mappings:
-        loaded = extra if isinstance(extra, Mapping) else load_mapping(extra)
-        known[loaded.source] = loaded
+    own = load_mappings(mappings)
+    builtin = {
+        source: mapping for source, mapping in builtin_mappings().items() if source not in own
+    }
     files = sorted(
         p
         for p in folder.iterdir()
@@ -1084,7 +1193,7 @@ def import_directory(
     )
     if not files:
         raise ImportFileError(folder, "the folder holds no .csv or .xlsx file")
-    plan = [(file, recognise(file, known.values())) for file in files]
+    plan = [(file, _recognise_own_first(file, own, builtin)) for file in files]
     lookups = lookups_for(db)
     results: list[ImportResult] = []
     for file, mapping in plan:

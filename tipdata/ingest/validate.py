@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tipdata.errors import DataFileError
-from tipdata.ingest.dates import DateParser
+from tipdata.ingest.constraints import RecordConstraints
+from tipdata.ingest.dates import BUDDHIST_ERA_OFFSET, DIGITS, DateParser
 from tipdata.ingest.lookups import HINTS, Lookups
 from tipdata.ingest.mapping import (
     AgeExpr,
@@ -42,9 +43,17 @@ from tipdata.ingest.mapping import (
     SplitExpr,
     SumExpr,
     TemplateExpr,
+    TextExpr,
     YearExpr,
+    expression_columns,
 )
 from tipdata.ingest.targets import Target, TargetField, targets
+from tipdata.ingest.transforms import (
+    compile_steps,
+    fold_null,
+    parse_age,
+    parse_approximate_year,
+)
 
 MAX_AGE = 110
 """Ages above this are errors (a typo such as 240 for 24, or a year in the age column)."""
@@ -124,6 +133,8 @@ class Birth:
     birth_year: int | None = None
     age_years: int | None = None
     age_reference_date: date | None = None
+    approximate: bool = False
+    """The birth year was written as approximate (``c. 1995``, ``1995?``)."""
 
 
 @dataclass
@@ -241,7 +252,7 @@ def _source_column(expr: Any) -> str | None:
         return next((c for c in map(_source_column, expr.first_of) if c), None)
     if isinstance(expr, SumExpr):
         return next((c for c in map(_source_column, expr.sum) if c), None)
-    for attribute in ("value", "date", "year", "age", "birth", "number", "split"):
+    for attribute in ("value", "text", "date", "year", "age", "birth", "number", "split"):
         inner = getattr(expr, attribute, None)
         if inner is not None and not isinstance(inner, str | int | float | bool):
             return _source_column(inner)
@@ -252,7 +263,7 @@ _INT = re.compile(r"^[+-]?\d+$")
 
 
 def _to_int(text: str) -> int | None:
-    cleaned = text.replace(",", "").replace(" ", "").replace("\u00a0", "")
+    cleaned = text.translate(DIGITS).replace(",", "").replace(" ", "").replace("\u00a0", "")
     if cleaned.endswith(".0"):
         cleaned = cleaned[:-2]
     return int(cleaned) if _INT.match(cleaned) else None
@@ -264,15 +275,23 @@ class _Compiler:
     def __init__(self, mapping: Mapping, lookups: Lookups) -> None:
         self.mapping = mapping
         self.lookups = lookups
-        self.default_dates = DateParser(mapping.date_formats)
+        self.default_dates = DateParser(
+            mapping.date_formats, calendar=mapping.calendar, century_pivot=mapping.century_pivot
+        )
         self._resolvers: dict[tuple[str, str | None], Callable[[Any], Any]] = {}
         self.value_maps: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             name: (dict(values), {_fold(k): v for k, v in values.items()})
             for name, values in mapping.value_maps.items()
         }
 
-    def dates(self, formats: list[str] | None) -> DateParser:
-        return DateParser(formats) if formats else self.default_dates
+    def dates(self, expr: DateExpr | YearExpr | BirthExpr) -> DateParser:
+        if expr.formats is None and expr.calendar is None and expr.century_pivot is None:
+            return self.default_dates
+        return DateParser(
+            expr.formats or self.mapping.date_formats,
+            calendar=expr.calendar or self.mapping.calendar,
+            century_pivot=expr.century_pivot or self.mapping.century_pivot,
+        )
 
     def mapper(self, name: str, column: str | None) -> Callable[[Any], Any]:
         exact, folded = self.value_maps[name]
@@ -354,6 +373,18 @@ class _Compiler:
 
         return first
 
+    def _TextExpr(self, expr: TextExpr) -> Evaluator:
+        inner = self.compile(expr.text)
+        apply = compile_steps(list(expr.steps))
+
+        def clean(row: Row) -> str | None:
+            value = inner(row)
+            if value is None or value == "":
+                return None
+            return apply(value if isinstance(value, str) else str(value))
+
+        return clean
+
     def _MapExpr(self, expr: MapExpr) -> Evaluator:
         inner = self.compile(expr.value)
         translate = self.mapper(expr.map, _source_column(expr.value))
@@ -361,7 +392,7 @@ class _Compiler:
 
     def _DateExpr(self, expr: DateExpr) -> Evaluator:
         inner = self.compile(expr.date)
-        parser = self.dates(expr.formats)
+        parser = self.dates(expr)
         column = _source_column(expr.date)
 
         parsed_before = parser.cached
@@ -390,7 +421,7 @@ class _Compiler:
 
     def _YearExpr(self, expr: YearExpr) -> Evaluator:
         inner = self.compile(expr.year)
-        parser = self.dates(expr.formats)
+        parser = self.dates(expr)
         column = _source_column(expr.year)
 
         def year(row: Row) -> int | None:
@@ -398,14 +429,22 @@ class _Compiler:
             if value is None:
                 return None
             if isinstance(value, date):
-                return value.year
+                return check_year(value.year, str(value), column, parser)
             text = str(value)
             number = _to_int(text)
             if number is None:
-                number = self.parse_date(parser, text, column).year
-            if not MIN_YEAR <= number <= date.today().year:
-                raise CellError(column, text, f"year {number} is not a plausible year")
-            return number
+                number = parse_approximate_year(text)
+            if number is not None:
+                return check_year(parser.year(number), text, column, parser)
+            parsed = parser.parse(text)
+            if parsed is None:
+                raise CellError(
+                    column,
+                    text,
+                    f"year {shorten(text)!r} not understood; expected a 4-digit year, an "
+                    f"approximate year (c. 1995) or a date ({parser.describe()})",
+                )
+            return check_year(parsed.year, text, column, parser)
 
         return year
 
@@ -417,7 +456,7 @@ class _Compiler:
     def _BirthExpr(self, expr: BirthExpr) -> Evaluator:
         inner = self.compile(expr.birth)
         at = self.compile(DateExpr(date=expr.at)) if expr.at is not None else None
-        parser = self.dates(expr.formats)
+        parser = self.dates(expr)
         column = _source_column(expr.birth)
 
         known: dict[str, Birth | int] = {}
@@ -426,9 +465,14 @@ class _Compiler:
         def read(text: str) -> Birth | int:
             number = _to_int(text)
             if number is not None and len(text.strip()) == 4 and number >= MIN_YEAR:
-                if number > date.today().year:
-                    raise CellError(column, text, f"birth year {number} is in the future")
-                return Birth(birth_year=number)
+                year = check_year(parser.year(number), text, column, parser, "birth year")
+                return Birth(birth_year=year)
+            approximate = parse_approximate_year(text)
+            if approximate is not None:
+                year = check_year(parser.year(approximate), text, column, parser, "birth year")
+                return Birth(birth_year=year, approximate=True)
+            if number is None:
+                number = parse_age(text)
             if number is not None:
                 checked = _check_age(number, column)
                 assert checked is not None
@@ -439,10 +483,12 @@ class _Compiler:
                     column,
                     text,
                     f"{shorten(text)!r} is neither a date of birth ({parser.describe()}), "
-                    "a birth year nor an age",
+                    "a birth year (1995, c. 1995) nor an age (14, 14 yrs)",
                 )
             if parsed > date.today():
-                raise CellError(column, text, f"date of birth {parsed} is in the future")
+                raise CellError(
+                    column, text, f"date of birth {parsed} is in the future{_era_hint(parsed)}"
+                )
             return Birth(birth_date=parsed)
 
         def birth(row: Row) -> Birth | None:
@@ -483,11 +529,16 @@ class _Compiler:
 
     def _SumExpr(self, expr: SumExpr) -> Evaluator:
         parts = [self.compile(e) for e in expr.sum]
+        read = [bool(expression_columns(e)) for e in expr.sum]
         column = _source_column(expr)
 
         def total(row: Row) -> int | float | None:
             values = [part(row) for part in parts]
             present = [v for v in values if v is not None and v != ""]
+            if not any(
+                reads and v is not None and v != "" for reads, v in zip(read, values, strict=True)
+            ) and any(read):
+                return None  # every cell empty: no value (constants alone do not count)
             if not present:
                 return None
             numbers = [
@@ -579,6 +630,28 @@ class _Compiler:
         return lambda row: _fold_or_none(subject(row)) not in excluded
 
 
+def check_year(
+    year: int, text: str, column: str | None, parser: DateParser, label: str = "year"
+) -> int:
+    """``year`` if it is plausible (from 1880 to this year), else a :class:`CellError`."""
+    if year > date.today().year:
+        hint = _era_hint(date(year, 1, 1))
+        raise CellError(column, text, f"{label} {year} is in the future{hint}")
+    if year < MIN_YEAR:
+        raise CellError(column, text, f"{label} {year} is before {MIN_YEAR}: not plausible")
+    return year
+
+
+def _era_hint(day: date) -> str:
+    """A hint when a date in the future reads right in the Buddhist Era."""
+    if day.year - BUDDHIST_ERA_OFFSET <= date.today().year and day.year > 2400:
+        return (
+            f"; if the file dates in the Buddhist Era ({day.year} BE = "
+            f"{day.year - BUDDHIST_ERA_OFFSET}), add calendar: buddhist to the mapping"
+        )
+    return ""
+
+
 def _fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
@@ -591,8 +664,14 @@ def _check_age(value: Any, column: str | None) -> int | None:
     if value is None:
         return None
     number = value if isinstance(value, int) else _to_int(str(value))
+    if number is None and not isinstance(value, int):
+        number = parse_age(str(value))
     if number is None:
-        raise CellError(column, value, f"age {shorten(value)!r} is not a whole number of years")
+        raise CellError(
+            column,
+            value,
+            f"age {shorten(value)!r} is not a whole number of years (14, 14 yrs, 28y, 6 months)",
+        )
     if not 0 <= number <= MAX_AGE:
         raise CellError(column, value, f"age {number} is out of range 0–{MAX_AGE}")
     return number
@@ -647,6 +726,83 @@ class _CompiledRecord:
         ]
 
 
+FILE_PERIOD = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
+"""A year in a file name (``moi_police_register_2008.csv``): the period the file covers."""
+
+
+class Plausibility:
+    """Checks every date stored against the plausible window of the delivery.
+
+    * An event date (any date field but ``birth_date``) after today or before the
+      mapping's ``earliest_date`` (1 January 1990 by default) is an error: the hint
+      names the Buddhist Era when the year minus 543 would be plausible.
+    * A date of birth after today or before 1880 is an error.
+    * An event date more than a year after the file's period (the year in its name,
+      ``..._2009.csv``) is a warning.
+
+    The range of each date column is kept for the import summary (``ranges``).
+    """
+
+    def __init__(
+        self,
+        mapping: Mapping,
+        file: str,
+        warnings: list[tuple[str | None, str | None, str]],
+    ) -> None:
+        """Work out the window of the delivery."""
+        self.earliest = mapping.earliest_date
+        self.today = date.today()
+        years = FILE_PERIOD.findall(Path(file).name)
+        self.period_year = int(years[-1]) if years else None
+        self.warnings = warnings
+        self.ranges: dict[str, list[date]] = {}
+        """Column (or field) -> [earliest, latest] event date seen."""
+
+    def checker(self, name: str, column: str | None) -> Callable[[date], date]:
+        """The check of one date field read from ``column``."""
+        birth = name == "birth_date"
+        earliest = date(MIN_YEAR, 1, 1) if birth else self.earliest
+        today = self.today
+        label = "date of birth" if birth else "date"
+        late = None if birth or self.period_year is None else self.period_year + 1
+        ranges = self.ranges
+        key = column or name
+        warnings = self.warnings
+
+        def check(day: date) -> date:
+            if day > today:
+                raise CellError(
+                    column, day.isoformat(), f"{label} {day} is in the future{_era_hint(day)}"
+                )
+            if day < earliest:
+                raise CellError(
+                    column,
+                    day.isoformat(),
+                    f"{label} {day} is before {earliest}: not plausible for this delivery"
+                    + ("" if birth else " (the mapping's earliest_date)"),
+                )
+            if not birth:
+                seen = ranges.get(key)
+                if seen is None:
+                    ranges[key] = [day, day]
+                elif day < seen[0]:
+                    seen[0] = day
+                elif day > seen[1]:
+                    seen[1] = day
+                if late is not None and day.year > late:
+                    warnings.append(
+                        (
+                            column,
+                            day.isoformat(),
+                            f"date {day} is more than a year after the file's period "
+                            f"({late - 1}, from its name)",
+                        )
+                    )
+            return day
+
+        return check
+
+
 class RowValidator:
     """A mapping compiled for one file: call :meth:`validate` on each raw row.
 
@@ -668,6 +824,9 @@ class RowValidator:
         self.mapping = mapping
         self.file = file
         self.lookups = lookups
+        self._cell_warnings: list[tuple[str | None, str | None, str]] = []
+        """Warnings raised while converting the current field (drained by ``_record``)."""
+        self.plausibility = Plausibility(mapping, file, self._cell_warnings)
         self._compiler = _Compiler(mapping, lookups)
         self._record_id = self._compiler.compile(mapping.record_id)
         self._record_id_column = _source_column(mapping.record_id)
@@ -742,6 +901,8 @@ class RowValidator:
         used = mapping.columns_used()
         self._used_columns: list[str] | None = sorted(used) if used else None
         self._canonical = CanonicalJson()
+        self._null_tokens = frozenset(fold_null(token) for token in mapping.null_tokens)
+        self.constraints = RecordConstraints()
 
     def validate(self, row_number: int, raw: dict[str, str]) -> RowOutcome:
         """Validate one row and stage its records.
@@ -754,6 +915,9 @@ class RowValidator:
             The outcome; ``outcome.valid`` is False when any error was found.
         """
         row = self._row_of(raw)
+        if self._null_tokens:
+            tokens = self._null_tokens
+            row = {c: "" if v and fold_null(v) in tokens else v for c, v in row.items()}
         issues: list[ImportIssue] = []
         source_key: str | None = None
         try:
@@ -838,6 +1002,14 @@ class RowValidator:
         for name, evaluate, convert, slot, lenient in compiled.steps:
             try:
                 value = convert(evaluate(row))
+                if self._cell_warnings:
+                    for column, shown, message in self._cell_warnings:
+                        warning = ImportIssue(
+                            self.file, row_number, column, shown, message, "warning"
+                        )
+                        if warning not in issues:  # one cell read by several fields
+                            issues.append(warning)
+                    self._cell_warnings.clear()
             except CellError as error:
                 issue = self._issue(row_number, error.column, error.value, error.message)
                 if lenient:
@@ -911,6 +1083,13 @@ class RowValidator:
                     )
                 )
                 ok = False
+        if ok:
+            for column_name, problem in self.constraints.check(spec.kind, values, record.refs):
+                column = next(
+                    (f.column for f in compiled.fields if f.target.name == column_name), None
+                )
+                issues.append(self._issue(row_number, column, None, problem))
+                ok = False
         return record if ok else None
 
     def _converter(self, target: TargetField, column: str | None) -> Callable[[Any], Any]:
@@ -949,11 +1128,14 @@ class RowValidator:
             return enum
         if kind == "date":
             parser = self._compiler.default_dates
+            check = self.plausibility.checker(name, column)
 
             def to_date(value: Any) -> date | None:
-                if value is None or value == "" or isinstance(value, date):
-                    return value or None
-                return _Compiler.parse_date(parser, str(value), column)
+                if value is None or value == "":
+                    return None
+                if not isinstance(value, date):
+                    value = _Compiler.parse_date(parser, str(value), column)
+                return check(value)
 
             return to_date
         if kind == "int":
