@@ -171,7 +171,15 @@ def test_explain_shows_each_comparison_from_the_prior_to_the_total(
     explanation = explain_pair(linkage_db, record_ids=(ids[0], ids[1]), actor=None)
 
     steps = {step.comparison: step for step in explanation.steps}
-    assert list(steps) == ["name", "birth_year", "sex", "province_code", "record_date", "role"]
+    assert list(steps) == [
+        "name",
+        "birth_year",
+        "sex",
+        "province_code",
+        "record_date",
+        "document",
+        "role",
+    ]
     assert steps["sex"].level == "same sex"
     assert steps["name"].values["name_clean"] == ["sok chanthy", "sok chantey"]
     total = explanation.prior_weight + sum(s.match_weight or 0.0 for s in explanation.steps)

@@ -40,7 +40,7 @@ from tipdata.store.people import PersonRecord
 
 log = logging.getLogger(__name__)
 
-KEY_FORMAT = "tipdata-link-keys-2"
+KEY_FORMAT = "tipdata-link-keys-3"
 """Version of the stored keys: change it when the name keys of ``features`` change, and
 every stored row is recomputed by the next run (see :meth:`LinkageKeyHasher.fingerprint`)."""
 
@@ -50,14 +50,16 @@ HASHED_COLUMNS: tuple[str, ...] = (
     "name_first_key",
     "name_last_key",
     "name_skeleton_key",
+    "document_key",
 )
-"""Name keys of the linkage table stored as keyed hashes."""
+"""Name keys (and the document's blind index) of the linkage table stored as keyed hashes."""
 
 INDEX_COLUMNS: tuple[str, ...] = (
     "unique_id",
     "person_id",
     "role",
     "province_code",
+    "sex",
     *HASHED_COLUMNS,
     "birth_year_low",
     "birth_year_high",
@@ -78,11 +80,12 @@ KEY_LAYOUT = np.dtype(
         ("name_first_key", "<i8"),
         ("name_last_key", "<i8"),
         ("name_skeleton_key", "<i8"),
+        ("document_key", "<i8"),
         ("birth_year_low", "<i2"),
         ("birth_year_high", "<i2"),
     ]
 )
-"""How ``person_record_link_key.keys`` packs a record's keys (44 bytes); 0 is no value
+"""How ``person_record_link_key.keys`` packs a record's keys (52 bytes); 0 is no value
 (a hash that happens to be 0 is stored as 1: one more candidate, nothing lost)."""
 
 WRITE_CHUNK = 50_000
@@ -193,13 +196,16 @@ def load_link_index(db: Database, key_version: int) -> pd.DataFrame:
         are null and ``has_keys`` False where none are stored.
     """
     pr = sa.table(
-        "person_record", *(sa.column(c) for c in ("id", "person_id", "role", "province_code"))
+        "person_record",
+        *(sa.column(c) for c in ("id", "person_id", "role", "province_code", "sex")),
     )
     key = sa.table(
         PersonRecordLinkKey.__tablename__,
         *(sa.column(c) for c in ("person_record_id", "key_version", "keys")),
     )
-    query = sa.select(pr.c.id, pr.c.person_id, pr.c.role, pr.c.province_code, key.c["keys"])
+    query = sa.select(
+        pr.c.id, pr.c.person_id, pr.c.role, pr.c.province_code, pr.c.sex, key.c["keys"]
+    )
     query = query.select_from(
         pr.outerjoin(
             key, sa.and_(key.c.person_record_id == pr.c.id, key.c.key_version == key_version)
@@ -229,13 +235,13 @@ def load_link_index(db: Database, key_version: int) -> pd.DataFrame:
             with ThreadPoolExecutor(max_workers=1) as reader:
                 parts = [
                     # One 2-D object array per part: several times faster than zip(*rows).
-                    np.array(rows, dtype=object).reshape(-1, 5)
+                    np.array(rows, dtype=object).reshape(-1, 6)
                     for rows in reader.map(fetch, sqls)
                 ]
         finally:
             cursor.close()
-    table = np.concatenate(parts) if parts else np.empty((0, 5), dtype=object)
-    keys, stored = unpack_keys(table[:, 4])
+    table = np.concatenate(parts) if parts else np.empty((0, 6), dtype=object)
+    keys, stored = unpack_keys(table[:, 5])
     index = pd.DataFrame(
         {
             "unique_id": table[:, 0].astype("int64"),
@@ -244,6 +250,9 @@ def load_link_index(db: Database, key_version: int) -> pd.DataFrame:
             "province_code": _strings(table[:, 3]),
         }
     )
+    # As linkage_table has it: female or male, anything else unknown.
+    sex = pd.Series(_strings(table[:, 4])).str.lower()
+    index["sex"] = sex.where(sex.isin(["female", "male"]), None).astype("string").array
     for column in KEY_LAYOUT.names or ():
         values = keys[column].astype("int64")
         index[column] = pd.arrays.IntegerArray(values, values == 0)

@@ -30,6 +30,7 @@ from tipdata.linkage.names import clean
 from tipdata.linkage.romanise import consonant_skeleton, romanisation_key
 from tipdata.store.cases import Event
 from tipdata.store.database import Database
+from tipdata.store.documents import IdentityDocument
 from tipdata.store.people import PersonRecord
 from tipdata.store.provenance import Source, SourceRecord
 
@@ -54,9 +55,11 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "nationality",
     "province_code",
     "record_date",
+    "document_key",
 )
 """Columns of the table :func:`load_person_records` returns (``record_date``: the
-earliest dated event of the record, when the agency saw the person)."""
+earliest dated event of the record, when the agency saw the person; ``document_key``:
+the blind index of one of its identity documents, never the number)."""
 
 LINKAGE_COLUMNS: tuple[str, ...] = (
     "unique_id",
@@ -79,6 +82,7 @@ LINKAGE_COLUMNS: tuple[str, ...] = (
     "nationality",
     "province_code",
     "record_date",
+    "document_key",
 )
 """Columns of the linkage table (the input of the Splink model)."""
 
@@ -131,6 +135,15 @@ def load_person_records(
     sr = _untyped(SourceRecord.__table__)
     src = _untyped(Source.__table__)
     ev = _untyped(Event.__table__)
+    doc = _untyped(IdentityDocument.__table__)
+    # One document of the record, as its blind index (equal index = same number): the
+    # smallest, so the same record always gives the same one. A second document (an old
+    # and a re-issued passport on one row) is not compared.
+    document = (
+        sa.select(sa.func.min(doc.c.number_bidx))
+        .where(doc.c.person_record_id == pr.c.id)
+        .scalar_subquery()
+    )
     # The earliest dated event of the record: when this agency saw the person (an index
     # on event (person_record_id, event_date) makes it one lookup per record).
     first_event = (
@@ -158,6 +171,7 @@ def load_person_records(
             pr.c.nationality,
             pr.c.province_code,
             first_event.label("record_date"),
+            document.label("document_key"),
         )
         .join(sr, sr.c.id == pr.c.source_record_id)
         .join(src, src.c.id == sr.c.source_id)
@@ -404,6 +418,7 @@ def linkage_table(records: pd.DataFrame) -> pd.DataFrame:
     out["record_date"] = pd.to_datetime(frame["record_date"], errors="coerce").astype(
         "datetime64[s]"
     )
+    out["document_key"] = _blank_to_null(frame["document_key"])
     return out[list(LINKAGE_COLUMNS)]
 
 

@@ -108,7 +108,15 @@ LOCAL_OPERATOR = "operator"
 """The name kept on decisions made at the command line when no reviewer is given."""
 LINKAGE_OWNER = "NTF"
 """The agency that owns linkage rows: the National Task Force links for everyone."""
-COMPARISONS = ("name", "birth_year", "sex", "province_code", "record_date", "role")
+COMPARISONS = (
+    "name",
+    "birth_year",
+    "sex",
+    "province_code",
+    "record_date",
+    "document",
+    "role",
+)
 PROTECTED_EVIDENCE = {"name": ("name_clean", "name_sorted_key")}
 """Evidence values that identify a person: stored encrypted (see ``access.protected``)."""
 
@@ -118,6 +126,7 @@ EVIDENCE_VALUES = {
     "sex": ("sex",),
     "province_code": ("province_code",),
     "record_date": ("record_date",),
+    "document": (),  # a blind index says nothing to a reviewer: the level says it
     "role": ("role",),
 }
 

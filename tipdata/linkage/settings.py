@@ -81,15 +81,43 @@ BLOCKING_RULES: tuple[Any, ...] = (
     _rule("name_last_key", "birth_decade", where=BOTH_VICTIMS),
     _rule("name_first_key", where=BOTH_SUSPECTS),
     _rule("name_last_key", where=BOTH_SUSPECTS),
+    # The same identity document, whoever holds it: the worker who departed is the
+    # returnee who came back, the victim, the later defendant.
+    CustomRule("l.document_key = r.document_key"),
+    # Returnees and workers with each other, on strict keys only (they are most records).
+    _rule(
+        "name_sorted_key",
+        "birth_year",
+        "sex",
+        "province_code",
+        where=f"l.role IN {OTHER_ROLES} AND r.role IN {OTHER_ROLES}",
+    ),
+    _rule(
+        "name_sorted_key",
+        "birth_year",
+        "sex",
+        where="l.role = 'migrant_worker' AND r.role = 'returnee'",
+    ),
+    _rule(
+        "name_sorted_key",
+        "birth_year",
+        "sex",
+        where="l.role = 'returnee' AND r.role = 'migrant_worker'",
+    ),
 )
-"""Candidate pairs, never two returnees or migrant workers (no such pair is a match in
-the demo's ground truth and the model gives that role level m ~ 0, so they could never
-link; they were 9 in 10 candidate pairs). Then: the same order-insensitive or compact
-key (``Srey Mom`` / ``Sreymom``) with province or birth year (either end of an age's
-two-year range); one word key with province and birth year (a typo in the other word).
-Victims and suspects, few and recorded by several agencies (courts record no province
-and often no sex), are also paired on one word key with province or birth decade
-(victims) or alone (suspects); both sides are filtered first, so these stay small."""
+"""Candidate pairs. No pair of roles is excluded: the worker who departs is the person
+who comes back, is identified as a victim, or later recruits others. But returnees and
+workers are nine records in ten, rarely recorded twice, so most rules pair them only
+with victims and suspects (each written as three rules, one per side mix, so the
+database filters both sides before the join), and they meet each other on strict keys
+only: the same identity document (any roles), or the same order-insensitive name, birth
+year and sex (with the province, unless one is a worker and the other a returnee). The
+others: the same order-insensitive key, letters key (``Srey Mom`` / ``Sreymom``) or
+consonant skeleton with province or birth year (either end of an age's two-year range);
+one word key with province and birth year (a typo in the other word). Victims and
+suspects, few and recorded by several agencies (courts record no province and often no
+sex), are also paired on one word key with province or birth decade (victims) or alone
+(suspects)."""
 
 EM_BLOCKING_RULES: tuple[str, ...] = (
     "l.name_first_key = r.name_first_key AND l.role = 'victim' AND r.role = 'victim'",
@@ -135,12 +163,17 @@ ROLE_M: dict[str, float] = {
     "victims": 0.711,
     "suspects": 0.085,
     "victim_other": 0.204,
+    "worker_returnee": 0.02,
     "others": 0.0025,
     "else": 0.0025,
 }
 """Fixed m probabilities of the role levels, estimated like :data:`NAME_M` (EM cannot:
-its sessions pair victims only). "Both returnees or workers" and "else" were never
-seen among labelled matches; they keep a small m (0.0025)."""
+its sessions pair victims only). "Worker and returnee" is not estimated: the demo
+generator has no worker who comes back (issue 21 adds them); 0.02 is a stated guess that
+keeps name, birth year, sex and province alone from linking a departure to a return
+(about -5.6 bits) while a shared identity document (about +19 bits) does. "Both
+returnees or both workers" and "else" were never seen among labelled matches; they keep
+a small m (0.0025)."""
 
 
 def _similar_words(threshold: float, *, or_contained: bool = False) -> ComparisonLevelCreator:
@@ -284,6 +317,35 @@ def _record_date_comparison() -> cl.CustomComparison:
     )
 
 
+DOCUMENT_M = {"same": 0.6, "else": 0.4}
+"""Fixed m of the document levels: of one person's two records that both carry a
+document, the numbers often differ (passports are re-issued, agents keep them, a worker
+id and a passport are two numbers), so "different numbers" is weak evidence against."""
+
+
+def _document_comparison() -> cl.CustomComparison:
+    """Identity documents: the same number (as blind index), or two different numbers.
+
+    Random pairs almost never share a number: the starting u (1e-6) stands when random
+    sampling meets no such pair.
+    """
+    return cl.CustomComparison(
+        output_column_name="document",
+        comparison_description="identity document number (blind index)",
+        comparison_levels=[
+            cll.NullLevel("document_key"),
+            cll.ExactMatchLevel("document_key").configure(
+                label_for_charts="same document number",
+                u_probability=1e-6,
+                **_name_m(DOCUMENT_M["same"]),
+            ),
+            cll.ElseLevel().configure(
+                label_for_charts="different document numbers", **_name_m(DOCUMENT_M["else"])
+            ),
+        ],
+    )
+
+
 def _role_comparison() -> cl.CustomComparison:
     """Roles: victims and suspects are recorded by many agencies, returnees rarely twice.
 
@@ -312,8 +374,14 @@ def _role_comparison() -> cl.CustomComparison:
             ).configure(
                 label_for_charts="victim and returnee or worker", **_name_m(ROLE_M["victim_other"])
             ),
+            cll.CustomLevel(
+                "(role_l = 'migrant_worker' AND role_r = 'returnee') "
+                "OR (role_l = 'returnee' AND role_r = 'migrant_worker')"
+            ).configure(
+                label_for_charts="worker and returnee", **_name_m(ROLE_M["worker_returnee"])
+            ),
             cll.CustomLevel(f"role_l IN {other_side} AND role_r IN {other_side}").configure(
-                label_for_charts="both returnees or workers", **_name_m(ROLE_M["others"])
+                label_for_charts="both returnees or both workers", **_name_m(ROLE_M["others"])
             ),
             cll.ElseLevel().configure(**_name_m(ROLE_M["else"])),
         ],
@@ -352,6 +420,7 @@ def linkage_settings(
                 term_frequency_adjustments=True, m_probabilities=[0.7, 0.3]
             ),
             _record_date_comparison(),
+            _document_comparison(),
             _role_comparison(),
         ],
         blocking_rules_to_generate_predictions=list(blocking_rules),
