@@ -7,14 +7,16 @@ figures themselves are the benchmark's (``benchmarks/bench_linkage.py unseen``).
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from benchmarks.unseen import SET_NAMES, drafts, generate, read_truth
+from benchmarks.unseen import SET_NAMES, GeneratedSet, drafts, generate, read_truth
 from benchmarks.unseen.clerk import Clerk, Habits, TrueName
 from benchmarks.unseen.evaluate import (
     fresh_system,
@@ -25,7 +27,9 @@ from benchmarks.unseen.evaluate import (
     plain_rule,
     truth_of,
 )
+from tipdata.access.documents import read_documents
 from tipdata.linkage.evaluation import clustering_accuracy
+from tipdata.system import System
 
 TINY = 0.05
 
@@ -40,15 +44,16 @@ def test_the_generator_is_deterministic_and_seeds_differ(name: str) -> None:
     assert first != other
 
 
-def _file_rows(path: Path) -> list[list[str]]:
+def _file_rows(path: Path, *, header: bool = False) -> list[list[str]]:
+    skip = 0 if header else 1
     if path.suffix == ".xlsx":
         sheet = load_workbook(path, read_only=True).worksheets[0]
         return [
             ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
-        ][1:]
+        ][skip:]
     delimiter = ";" if "shelter" in path.name else ","
     with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.reader(handle, delimiter=delimiter))[1:]
+        return list(csv.reader(handle, delimiter=delimiter))[skip:]
 
 
 @pytest.mark.parametrize("name", SET_NAMES)
@@ -103,7 +108,91 @@ def test_the_user_mappings_import_through_the_real_pipeline(tmp_path: Path) -> N
         assert len(summaries) == len(made.files)
         assert len(records) == made.records == len(truth)
         assert set(truth.values()) == set(read_truth(made.folder).values())
+        _the_new_mapped_fields_are_stored(system, made, records)
         system.db.dispose()
+
+
+def _the_new_mapped_fields_are_stored(
+    system: System, made: GeneratedSet, records: pd.DataFrame
+) -> None:
+    """Buddhist-Era dates, ages with units, passports and events land where they belong."""
+    rows = {file: {key: row for key, row in _keyed_rows(made, file)} for file in made.files}
+    with system.db.connect() as connection:
+        events = {
+            int(pr): (kind, str(day), country)
+            for pr, kind, day, country in connection.execute(
+                sa.text(
+                    "select person_record_id, event_type, event_date, destination_country"
+                    " from event"
+                )
+            )
+        }
+    by_source = {source: group for source, group in records.groupby("source")}
+    if made.name == "trafficking-2009":
+        thai = by_source["thai_handover_list"]
+        for record_id, key, at in zip(
+            thai.record_id, thai.source_key, thai.age_reference_date, strict=True
+        ):
+            day, month, be_year = rows["thai_handover_2552.csv"][key]["Date of hand-over"].split(
+                "/"
+            )
+            handed = f"{int(be_year) - 543}-{month}-{day}"
+            # 2552 BE is 2009: the age is at the hand-over date, which is the event's date
+            assert str(at) == handed and handed.startswith("2009-")
+            assert events[int(record_id)] == ("repatriated", handed, "THA")
+        shelter = by_source["joint_shelter_file"]
+        with_units = 0
+        for key, year, age in zip(
+            shelter.source_key, shelter.birth_year, shelter.age_years, strict=True
+        ):
+            row = rows["joint_shelter_file_2009.csv"][key]
+            if not row["Year of birth"]:  # the age, as typed ("14 yrs", "approx 15"), is read
+                assert int(age) == int(re.sub(r"\D", "", row["Age"]))
+                with_units += not row["Age"].isdigit()
+            else:
+                assert int(year) == int(row["Year of birth"])
+        assert with_units > 0
+        assert not shelter.full_name.str.contains(
+            r"\(|^(?:Ms|Mr|Miss|Mrs|Master|Lok|Neang)\b"
+        ).any()
+        return
+    passports = {
+        record_id: [(view.kind, view.number, view.issuing_country) for view in views]
+        for record_id, views in read_documents(
+            system.db, list(records.record_id), actor=None
+        ).items()
+    }
+    for source, file, column, event in (
+        ("company_departure_list", "departures_malaysia_2009.csv", "Passport No.", "departed"),
+        ("malaysia_deportation_list", "senarai_hantar_pulang_2010.xlsx", "No. Pasport", "deported"),
+        ("migrant_hotline_log", "hotline_log_2010.csv", None, "hotline_report"),
+    ):
+        group = by_source[source]
+        for record_id, key in zip(group.record_id, group.source_key, strict=True):
+            if column is not None:
+                cell = rows[file][key][column]
+                assert passports.get(int(record_id), []) == (
+                    [("passport", cell, "KHM")] if cell else []
+                )
+            assert events[int(record_id)][0] == event and events[int(record_id)][2] == "MYS"
+    assert sum(len(numbers) for numbers in passports.values()) > len(
+        by_source["company_departure_list"]
+    )
+
+
+def _keyed_rows(made: GeneratedSet, file: str) -> list[tuple[str, dict[str, str]]]:
+    """(record id as the truth names it, row by column) for every row of one export file."""
+    header, *body = _file_rows(made.exports / file, header=True)
+    truth_keys = [
+        key
+        for draft in drafts(made.name, seed=1, scale=TINY)
+        if draft.register.file == file
+        for _, key, _ in draft.truth
+    ]
+    return [
+        (key, dict(zip(header, row, strict=True)))
+        for key, row in zip(truth_keys, body, strict=True)
+    ]
 
 
 def test_the_clerk_writes_the_habits_it_is_given() -> None:
