@@ -51,6 +51,7 @@ from tipdata.linkage.evaluation import clustering_accuracy, pairwise_accuracy
 from tipdata.linkage.features import linkage_table, load_person_records, registers_of_records
 from tipdata.linkage.settings import (
     DEFAULT_MODEL_FILE,
+    apply_m_floors,
     count_pairs_by_rule,
     linkage_settings,
     train,
@@ -210,8 +211,10 @@ def demo(
     for row in count_pairs_by_rule(sdf):
         print(f"  blocking {row['pairs']:>12,} (cum {row['cumulative']:>12,})  {row['rule']}")
     t = time.perf_counter()
-    linker = Linker(sdf, linkage_settings(), log_level=logging.ERROR)
-    train(linker)
+    trainer = Linker(sdf, linkage_settings(), log_level=logging.ERROR)
+    train(trainer)
+    # As link does: the trained model with its m floors.
+    linker = Linker(sdf, apply_m_floors(trainer.misc.save_model_to_json()), log_level=logging.ERROR)
     t_train = time.perf_counter() - t
     if save_default_model:
         model = linker.misc.save_model_to_json()

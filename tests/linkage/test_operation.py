@@ -217,3 +217,35 @@ def test_the_documented_link_commands_run(
 class _System:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+
+def _documented_link_commands() -> list[str]:
+    """The `tipdata link ...` lines of the first code block of docs/linkage.md."""
+    text = (Path(__file__).parents[2] / "docs" / "linkage.md").read_text(encoding="utf-8")
+    block = text.split("```", 2)[1]
+    return [
+        line.split("#", 1)[0].strip()
+        for line in block.splitlines()
+        if line.startswith("tipdata link")
+    ]
+
+
+@pytest.mark.spark
+def test_every_link_command_of_the_docs_runs_as_written(
+    linkage_db: Database, add_records: AddRecords, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/linkage.md's commands, in their order, exactly as written (Spark included)."""
+    import shlex
+
+    add_records(PEOPLE)
+    monkeypatch.setattr("tipdata.cli.link.system_for", lambda _home: _System(linkage_db))
+    commands = _documented_link_commands()
+    assert commands[0] == "tipdata link" and "tipdata link explain --pair 1" in commands
+    runner = CliRunner()
+    for command in commands:
+        if command.startswith("tipdata link explain"):
+            with linkage_db.session() as session:
+                if session.get(ReviewPair, 1) is None:  # the model queued nothing here
+                    _manual_pair_between(linkage_db, "P-1", "S-1")
+        outcome = runner.invoke(app, shlex.split(command)[1:])
+        assert outcome.exit_code == 0, f"{command}: {outcome.output}"

@@ -62,6 +62,7 @@ from tipdata.linkage.settings import (
     DEFAULT_SEED,
     MIN_TRAINING_RECORDS,
     MODEL_VERSION,
+    apply_m_floors,
     default_model,
     linkage_settings,
     model_for_dialect,
@@ -474,8 +475,10 @@ def _score(
     all_records = engine.register(table, f"records_{id(table)}")
     report("train", 0, 1)
     if len(table) >= MIN_TRAINING_RECORDS:
-        linker = Linker(all_records, linkage_settings(), log_level=logging.WARNING)
-        train(linker, seed=seed)
+        trainer = Linker(all_records, linkage_settings(), log_level=logging.WARNING)
+        train(trainer, seed=seed)
+        floored = apply_m_floors(trainer.misc.save_model_to_json())
+        linker = Linker(all_records, floored, log_level=logging.WARNING)
     else:
         linker = train_small(all_records, count=len(table), dialect=_dialect(engine), seed=seed)
     report("train", 1, 1)

@@ -86,7 +86,7 @@ BLOCKING_RULES: tuple[Any, ...] = (
     CustomRule("l.document_key = r.document_key"),
     # Returnees and workers with each other, on strict keys only (they are most records).
     _rule(
-        "name_sorted_key",
+        "name_skeleton_key",
         "birth_year",
         "sex",
         "province_code",
@@ -160,20 +160,23 @@ differ"). The demo generator's name variants stand for how clerks write one name
 with real deliveries, re-estimate from reviewers' "same" decisions (pairwise labels)."""
 
 ROLE_M: dict[str, float] = {
-    "victims": 0.711,
-    "suspects": 0.085,
-    "victim_other": 0.204,
-    "worker_returnee": 0.02,
-    "others": 0.0025,
-    "else": 0.0025,
+    "victims": 0.59,
+    "suspects": 0.07,
+    "victim_other": 0.17,
+    "worker_returnee": 0.10,
+    "others": 0.05,
+    "else": 0.02,
 }
-"""Fixed m probabilities of the role levels, estimated like :data:`NAME_M` (EM cannot:
-its sessions pair victims only). "Worker and returnee" is not estimated: the demo
-generator has no worker who comes back (issue 21 adds them); 0.02 is a stated guess that
-keeps name, birth year, sex and province alone from linking a departure to a return
-(about -5.6 bits) while a shared identity document (about +19 bits) does. "Both
-returnees or both workers" and "else" were never seen among labelled matches; they keep
-a small m (0.0025)."""
+"""Fixed m probabilities of the role levels. Labels on the demo (seed 2, as
+:data:`NAME_M`) gave both victims 0.711, both suspects 0.085, victim and returnee or
+worker 0.204, and nothing else: the demo has no worker who comes back, no family calling
+a hotline about a worker, no recruiter who was a worker first. The world has them (a
+departure list and a deportation list name one man, a hotline log and a departure list
+one woman), so 17 % of the mass is given to those levels as a stated guess (worker and
+returnee 0.10, both returnees or both workers 0.05, other mixes 0.02) and the labelled
+shares are scaled to the rest. Returnees and workers meet each other only on strict
+blocking keys, and on the national database two returnees with one name, birth year,
+sex and province still score far below the threshold (the prior is 20 bits down)."""
 
 
 def _similar_words(threshold: float, *, or_contained: bool = False) -> ComparisonLevelCreator:
@@ -292,24 +295,34 @@ def _sex_comparison() -> cl.CustomComparison:
     )
 
 
+RECORD_DATE_M: dict[int, float] = {7: 0.40, 31: 0.15, 183: 0.25, 730: 0.15, 0: 0.05}
+"""Fixed m of the record-date levels (days apart -> m; 0: more than two years). EM on
+the demo put "within 183 days" at m 0.06 and "within 730 days" at 0.009 (-6 and -10
+bits), because the demo's agencies record one episode within days; but a court
+judges months after the rescue, a shelter records a follow-up a year later, and on
+exports the model had never seen those values cost most police-court pairs. Within a
+week stays strong evidence (+3.3 bits); months apart is mild evidence against."""
+
+
 def _record_date_comparison() -> cl.CustomComparison:
     """Days between the two records' first events: one episode is recorded within days.
 
     A returnee screened at Poipet and received by MOSAVY, a girl rescued by police and
     admitted to a shelter: each agency dates its record of the same episode a few days
     apart. Two people with one common name and birth year, recorded months apart, are
-    usually two people. Starting m values; EM estimates them.
+    usually two people; months apart proves little (a trial, a follow-up), so the m
+    values are fixed (:data:`RECORD_DATE_M`).
     """
     levels: list[ComparisonLevelCreator | dict[str, Any]] = [cll.NullLevel("record_date")]
-    for days, m in ((7, 0.45), (31, 0.2), (183, 0.15), (730, 0.1)):
+    for days in (7, 31, 183, 730):
         levels.append(
             cll.AbsoluteDateDifferenceLevel(
                 "record_date", input_is_string=False, threshold=days, metric="day"
-            ).configure(label_for_charts=f"within {days} days", m_probability=m)
+            ).configure(label_for_charts=f"within {days} days", **_name_m(RECORD_DATE_M[days]))
         )
     # Records more than two years apart never occur within one year's deliveries: the
     # starting u stands until a database holds several years.
-    levels.append(cll.ElseLevel().configure(m_probability=0.1, u_probability=0.01))
+    levels.append(cll.ElseLevel().configure(u_probability=0.01, **_name_m(RECORD_DATE_M[0])))
     return cl.CustomComparison(
         output_column_name="record_date",
         comparison_description="days between the records' first events",
@@ -484,7 +497,10 @@ def train_small(records: Any, *, count: int, dialect: str, seed: int = DEFAULT_S
     while in the national one it is 12 bits), and its share of matching pairs is far
     above that of 158,000 records. Each u is the database's own estimate weighed
     against the default model's by how many pairs the database has
-    (:data:`U_PRIOR_PAIRS`): a handful of records cannot estimate anything.
+    (:data:`U_PRIOR_PAIRS`): a handful of records cannot estimate anything. The prior
+    starts from deterministic rules, then is re-estimated as the expected number of
+    matches over the pairs the model scores (the EM update of the prior with m and u
+    held), with u corrected for the matches random sampling drew; a few steps settle it.
 
     Args:
         records: the registered linkage table.
@@ -508,7 +524,7 @@ def train_small(records: Any, *, count: int, dialect: str, seed: int = DEFAULT_S
         except (SplinkException, ValueError) as exc:
             log.warning("prior at recall %s: %s", recall, str(exc).splitlines()[0])
     linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=seed)
-    model = linker.misc.save_model_to_json()
+    model = apply_m_floors(linker.misc.save_model_to_json())
     # Two records that agree by the rules make a prior of 1 (infinite odds): no real
     # register is half duplicates.
     model["probability_two_random_records_match"] = min(
@@ -527,7 +543,80 @@ def train_small(records: Any, *, count: int, dialect: str, seed: int = DEFAULT_S
             blended = share * measured + (1 - share) * prior_u
             if blended > 0:
                 level["u_probability"] = blended
+    sampled_u = _u_values(model)
+    total_pairs = max(count * (count - 1) // 2, 1)
+    for _ in range(PRIOR_ITERATIONS):
+        linker = Linker(records, model, log_level=logging.WARNING)
+        scored = linker.inference.predict(threshold_match_probability=1e-4)
+        expected = float(scored.as_pandas_dataframe()["match_probability"].sum())
+        scored.drop_table_from_database_and_remove_from_cache()
+        prior = min(max(expected / total_pairs, 1e-9), 0.5)
+        model["probability_two_random_records_match"] = prior
+        _remove_matches_from_u(model, sampled_u, prior)
     return Linker(records, model, log_level=logging.WARNING)
+
+
+PRIOR_ITERATIONS = 4
+"""Fixed-point steps of the small database's prior (see :func:`train_small`)."""
+
+
+def _u_values(model: dict[str, Any]) -> dict[tuple[int, int], float]:
+    """Each level's u as sampled: (comparison index, level index) -> u."""
+    return {
+        (c, at): float(level["u_probability"])
+        for c, comparison in enumerate(model["comparisons"])
+        for at, level in enumerate(comparison["comparison_levels"])
+        if level.get("u_probability")
+    }
+
+
+def _remove_matches_from_u(
+    model: dict[str, Any], sampled: dict[tuple[int, int], float], prior: float
+) -> None:
+    """u without the matching pairs that random sampling drew too.
+
+    Random sampling estimates u from all pairs, matches included. In a national database
+    matches are one pair in ten million and change nothing; in a small, dense one (2,000
+    records of 1,000 people) they are one pair in 1,400 and make a shared name look
+    commoner among different people than it is. A level's share among all pairs is
+    ``prior * m + (1 - prior) * u``; solved for u, kept at least a tenth of the sampled
+    value.
+    """
+    for (c, at), u_all in sampled.items():
+        level = model["comparisons"][c]["comparison_levels"][at]
+        m = float(level.get("m_probability") or 0.0)
+        level["u_probability"] = max((u_all - prior * m) / (1 - prior), u_all / 10)
+
+
+M_FLOORS: dict[tuple[str, str], float] = {
+    ("birth_year", "within 3 year(s)"): 0.04,
+    ("birth_year", "within 6 year(s)"): 0.02,
+    ("birth_year", "All other comparisons"): 0.01,
+    ("province_code", "All other comparisons"): 0.05,
+}
+"""Least m of the levels EM drives towards zero on the demo, whose ages and provinces
+are recorded consistently: EM gave "within 6 years" m 2e-7 (-20 bits, a veto), but ages
+are estimated by police and shelters (`about 15`), and one agency records the province
+of origin, another the province of rescue."""
+
+
+def apply_m_floors(model: dict[str, Any]) -> dict[str, Any]:
+    """The model with every m of :data:`M_FLOORS` raised to its floor (in place).
+
+    Args:
+        model: a Splink settings dict with m probabilities.
+
+    Returns:
+        The same dict.
+    """
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            floor = M_FLOORS.get(
+                (comparison["output_column_name"], level.get("label_for_charts", ""))
+            )
+            if floor is not None and float(level.get("m_probability") or 0.0) < floor:
+                level["m_probability"] = floor
+    return model
 
 
 DEFAULT_MODEL_FILE = Path(__file__).with_name("default_model.json")
