@@ -32,13 +32,13 @@ def test_auto_mode_is_incremental_only_when_nothing_forbids_it(
 
     assert (first.mode, first.mode_reason) == ("full", "no trained model yet")
     assert (second.mode, second.mode_reason) == ("incremental", "a model and persons exist")
-    assert (third.mode, third.mode_reason) == ("full", "the threshold changed (0.8 -> 0.9)")
+    assert (third.mode, third.mode_reason) == ("full", "the threshold changed (0.5 -> 0.9)")
     with linkage_db.session() as session:
         messages = session.scalars(sa.select(LinkageRun.message).order_by(LinkageRun.id)).all()
     assert messages == [
         "full: no trained model yet",
         "incremental: a model and persons exist",
-        "full: the threshold changed (0.8 -> 0.9)",
+        "full: the threshold changed (0.5 -> 0.9)",
     ]
 
 
@@ -48,7 +48,7 @@ def test_an_explicit_incremental_run_refuses_a_new_threshold(
     add_records(PEOPLE)
     link(linkage_db, actor=None)
 
-    with pytest.raises(LinkageError, match=r"threshold changed \(0.8 -> 0.95\)"):
+    with pytest.raises(LinkageError, match=r"threshold changed \(0.5 -> 0.95\)"):
         link(linkage_db, mode="incremental", threshold=0.95, actor=None)
 
 

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from tipdata.cli._common import HomeOption, console, group, progress_bars, system_for
+from tipdata.linkage.defaults import DEFAULT_REVIEW_LOWER, DEFAULT_THRESHOLD
 
 app = group(
     "Link person records from every agency into persons; review uncertain pairs.",
@@ -25,8 +26,12 @@ def run(
     home: HomeOption = None,
     engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
     mode: Annotated[str, typer.Option(help="auto, full or incremental.")] = "auto",
-    threshold: Annotated[float, typer.Option(help="Match probability that links.")] = 0.8,
-    review_lower: Annotated[float, typer.Option(help="Lowest probability queued.")] = 0.3,
+    threshold: Annotated[
+        float, typer.Option(help="Match probability that links.")
+    ] = DEFAULT_THRESHOLD,
+    review_lower: Annotated[
+        float, typer.Option(help="Lowest probability queued.")
+    ] = DEFAULT_REVIEW_LOWER,
 ) -> None:
     """Run linkage (when no sub-command is given)."""
     if ctx.invoked_subcommand is not None:

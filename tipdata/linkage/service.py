@@ -56,6 +56,7 @@ from tipdata.linkage.blocking import (
     term_frequency_tables,
 )
 from tipdata.linkage.clusters import assign_person_ids, cluster_records, records_to_recluster
+from tipdata.linkage.defaults import DEFAULT_REVIEW_LOWER, DEFAULT_THRESHOLD
 from tipdata.linkage.engines import LinkageEngine, make_engine
 from tipdata.linkage.features import linkage_table, load_person_records, registers_of_records
 from tipdata.linkage.settings import (
@@ -99,12 +100,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 Mode = Literal["auto", "full", "incremental"]
 
-DEFAULT_THRESHOLD = 0.8
-"""Match probability at or above which two records are one person."""
 WRITE_CHUNK = 50_000
 """Rows per executemany when storing persons, record moves and events (bounds memory)."""
-DEFAULT_REVIEW_LOWER = 0.3
-"""Pairs between this and the threshold go to the review queue."""
 LOCAL_OPERATOR = "operator"
 """The name kept on decisions made at the command line when no reviewer is given."""
 LINKAGE_OWNER = "NTF"
