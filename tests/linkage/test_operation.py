@@ -42,6 +42,27 @@ def test_auto_mode_is_incremental_only_when_nothing_forbids_it(
     ]
 
 
+def test_a_run_keeps_and_prints_its_calibration(
+    linkage_db: Database, add_records: AddRecords
+) -> None:
+    add_records(PEOPLE)
+
+    run = link(linkage_db, actor=None)
+
+    cal = run.calibration
+    assert 0 < cal["prior"] < 0.5 and cal["prior_bits"] < 0
+    assert cal["pairs_scored"] == run.pairs_scored
+    assert 0 < cal["expected_precision"] <= 1 and 0 < cal["expected_recall"] <= 1
+    # The links the run made are about as many as the matches it expects.
+    assert cal["expected_matches"] >= run.links * cal["expected_precision"] - 1e-6
+    with linkage_db.session() as session:
+        stored = session.get(LinkageRun, run.run_id)
+        assert stored is not None and stored.model is not None
+        assert stored.model["tipdata_calibration"] == cal
+    # The stored model still loads into Splink for the next, incremental run.
+    assert link(linkage_db, actor=None).mode == "incremental"
+
+
 def test_an_explicit_incremental_run_refuses_a_new_threshold(
     linkage_db: Database, add_records: AddRecords
 ) -> None:
@@ -207,6 +228,7 @@ def test_the_documented_link_commands_run(
 
     assert linked.exit_code == 0, linked.output
     assert "full run: no trained model yet" in linked.output
+    assert "calibration: prior" in linked.output
     assert queue.exit_code == 0, queue.output
     assert explained.exit_code == 0, explained.output
     assert "prior" in explained.output and "total" in explained.output

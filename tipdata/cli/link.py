@@ -72,6 +72,14 @@ def run(
     )
     console.print(table)
     console.print(f"{result.mode} run: {result.mode_reason}")
+    cal = result.calibration
+    if cal:
+        console.print(
+            f"calibration: prior {cal['prior']:.3g} ({cal['prior_bits']:+.1f} bits); "
+            f"{cal['expected_matches']:,.0f} matching pairs expected among the scored; "
+            f"expected precision {cal['expected_precision']:.3f}, "
+            f"recall {cal['expected_recall']:.3f} (of the scored matches)"
+        )
 
 
 @app.command("review")

@@ -160,6 +160,8 @@ class LinkRun:
     timings: dict[str, float] = field(default_factory=dict)
     mode_reason: str = ""
     """Why the run was full or incremental (``auto`` chooses; see ``_reasons_for_full``)."""
+    calibration: dict[str, float] = field(default_factory=dict)
+    """The model's prior and what it expects of its own links (see :func:`calibration`)."""
 
 
 def _noop(_step: str, _done: int, _total: int) -> None:
@@ -184,7 +186,54 @@ def _latest_model(db: Database) -> dict[str, Any] | None:
             .order_by(LinkageRun.id.desc())
             .limit(1)
         )
-    return dict(model) if model else None
+    if not model:
+        return None
+    found = dict(model)
+    found.pop(CALIBRATION_KEY, None)  # tipdata's own, Splink refuses unknown keys
+    return found
+
+
+CALIBRATION_KEY = "tipdata_calibration"
+"""Key of the run's calibration in the stored model (removed before Splink reads it)."""
+
+
+def calibration(
+    model: dict[str, Any], pairs: pd.DataFrame, threshold: float, review_lower: float
+) -> dict[str, float]:
+    """What the model itself expects of this run: its prior and its own precision and recall.
+
+    The scored pairs (those at or above the review floor) carry match probabilities: their
+    sum is the number of matching pairs the model expects among them, the mean of those
+    at or above the threshold its expected precision, and their share of the sum its
+    expected recall (of the matches it scored; pairs never blocked are not counted).
+
+    Args:
+        model: the run's model.
+        pairs: the scored pairs.
+        threshold: the run's threshold.
+        review_lower: the review floor (the pairs' lowest probability).
+
+    Returns:
+        ``prior``, ``prior_bits``, ``expected_matches``, ``expected_precision``,
+        ``expected_recall``, ``pairs_scored``.
+    """
+    prior = float(model.get("probability_two_random_records_match") or 0.0)
+    probabilities = (
+        pairs["match_probability"].astype("float64")
+        if len(pairs)
+        else pd.Series([], dtype="float64")
+    )
+    linked = probabilities[probabilities >= threshold]
+    expected = float(probabilities.sum())
+    return {
+        "prior": prior,
+        "prior_bits": round(float(np.log2(prior / (1 - prior))), 2) if 0 < prior < 1 else 0.0,
+        "expected_matches": round(expected, 1),
+        "expected_precision": round(float(linked.mean()), 4) if len(linked) else 1.0,
+        "expected_recall": round(float(linked.sum()) / expected, 4) if expected else 1.0,
+        "pairs_scored": float(len(probabilities)),
+        "review_lower": review_lower,
+    }
 
 
 def _reasons_for_full(
@@ -423,6 +472,7 @@ def link(
             pairs = _score_incremental(chosen, table, people, model, review_lower, report)
         since = lap("score", since)
         result.pairs_scored = len(pairs)
+        result.calibration = calibration(model, pairs, threshold, review_lower)
         report("cluster", 0, 1)
         _cluster_and_store(db, run_id, owner, people, table, pairs, model, result, keyring.cipher)
         lap("cluster and store", since)
@@ -445,7 +495,7 @@ def link(
         assert done is not None
         done.status = RunStatus.FINISHED
         done.finished_at = utc_now()
-        done.model = model
+        done.model = {**model, CALIBRATION_KEY: result.calibration}
         done.message = f"{mode}: {mode_reason}"[:2000]
         for name in (
             "records",
