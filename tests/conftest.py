@@ -189,3 +189,7 @@ def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
     yield database
     database.dispose()
     server.drop_database(name)
+
+
+pytest_plugins = ["tests.shared_demo"]
+"""Session-wide demo fixtures (a demo delivery, imported demo databases to copy)."""
