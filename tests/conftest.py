@@ -216,6 +216,7 @@ pytest_plugins = ["tests.shared_demo"]
 
 
 SLOW_MARKERS = ("spark", "slow", "browser")
+"""Markers of slow tests, slowest kind first (a Spark session takes the longest)."""
 
 
 @pytest.hookimpl(trylast=True)
@@ -224,13 +225,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     ``--dist loadscope`` gives whole modules to the workers in collection order, so a
     slow module collected last would run alone at the end. Whole modules move (the order
-    inside a module is kept), and only in workers: a run without ``-n`` keeps its order.
+    inside a module is kept): modules with a ``spark`` test first, then ``slow``, then
+    ``browser``, then the rest. Only in workers: a run without ``-n`` keeps its order.
     """
     if not hasattr(config, "workerinput"):
         return
-    slow_files = {
-        item.nodeid.split("::")[0]
-        for item in items
-        if any(item.get_closest_marker(marker) for marker in SLOW_MARKERS)
-    }
-    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow_files)
+    rank: dict[str, int] = {}
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        kinds = [i for i, marker in enumerate(SLOW_MARKERS) if item.get_closest_marker(marker)]
+        rank[path] = min([rank.get(path, len(SLOW_MARKERS)), *kinds])
+    items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])
