@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SERVE  ?= 1
 HOME_DIR ?= var
+# pytest-xdist workers of `make test` (0: one process); whole modules go to a worker.
+TEST_WORKERS ?= 2
 export TIPDATA_HOME ?= $(HOME_DIR)
 
 .PHONY: demo test lint typecheck install install-test browser benchmark clean
@@ -41,7 +43,7 @@ typecheck: install-test
 	$(BIN)/mypy
 
 test: install-test lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadscope
 
 benchmark: install-test
 	$(BIN)/python -m benchmarks
