@@ -10,7 +10,7 @@ def test_every_list_loads_with_the_expected_sizes(codelists: Codelists) -> None:
     assert sizes["provinces (today)"] == 25
     assert sizes["provinces (2008)"] == 24
     assert sizes["countries"] >= 249
-    assert sizes["pathway stages"] == 24
+    assert sizes["pathway stages"] == 27
     assert sizes["person roles"] == 6
     assert all(count > 0 for count in sizes.values())
 
@@ -40,17 +40,25 @@ EXPECTED_STAGES = [
     "followed_up", "repatriated", "re_trafficked", "case_closed",
     "arrested", "charged", "tried", "convicted", "acquitted", "sentenced", "appealed",
     "released", "escaped", "dismissed",
+    "departed", "hotline_report", "deported",
 ]  # fmt: skip
 
 
 def test_stage_codes_are_the_event_types(codelists: Codelists) -> None:
-    from tipdata.model.enums import PROSECUTION_PATHWAY_EVENTS, VICTIM_PATHWAY_EVENTS, EventType
+    from tipdata.model.enums import (
+        MIGRATION_EVENTS,
+        PROSECUTION_PATHWAY_EVENTS,
+        VICTIM_PATHWAY_EVENTS,
+        EventType,
+    )
 
     assert set(codelists.stages.codes()) == {e.value for e in EventType} == set(EXPECTED_STAGES)
     victim = {s.code for s in codelists.stages if s.pathway == "victim"}
     assert victim == {e.value for e in VICTIM_PATHWAY_EVENTS}
     prosecution = {s.code for s in codelists.stages if s.pathway == "prosecution"}
     assert prosecution == {e.value for e in PROSECUTION_PATHWAY_EVENTS}
+    migration = {s.code for s in codelists.stages if s.pathway == "migration"}
+    assert migration == {e.value for e in MIGRATION_EVENTS}
 
 
 def test_role_codes_are_the_person_roles(codelists: Codelists) -> None:

@@ -72,11 +72,12 @@ class Stage(Term):
     """A step of the victim or the prosecution pathway (an ``EventType``).
 
     Attributes:
-        pathway: ``victim`` or ``prosecution``.
+        pathway: ``victim``, ``prosecution`` or ``migration`` (labour migration:
+            departures, deportations, hotline reports).
         order: usual position in the pathway; alternatives share a position.
     """
 
-    pathway: Literal["victim", "prosecution"]
+    pathway: Literal["victim", "prosecution", "migration"]
     order: int = Field(ge=0)
 
 
