@@ -324,6 +324,14 @@ def _search_api(call: Call) -> dict[str, Any]:
     return {"json": {"name": _search_name(call)}}
 
 
+def _document_form(call: Call) -> dict[str, Any]:
+    return {"data": {"csrf_token": call.csrf, "number": "N0123456"}}
+
+
+def _document_api(call: Call) -> dict[str, Any]:
+    return {"json": {"number": "N0123456"}}
+
+
 def _screening_form(call: Call) -> dict[str, Any]:
     data = {"csrf_token": call.csrf, "action": "save", "screening_date": call.screening_date}
     return {"data": data}
@@ -392,6 +400,13 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/api/v1/persons/search"): Rule(
         IDENTITY_READERS, "person", hidden="200", body=_search_api
+    ),
+    # document search: the same readers as the name search (the number in the body)
+    ("POST", "/persons/search-by-document"): Rule(
+        IDENTITY_READERS, "person", hidden="200", form=True, body=_document_form
+    ),
+    ("POST", "/api/v1/persons/search-by-document"): Rule(
+        IDENTITY_READERS, "person", hidden="200", body=_document_api
     ),
     ("GET", "/api/v1/persons/{public_id}"): Rule(PERSON_READERS, "person"),
     ("GET", "/cases"): Rule(CASE_READERS),

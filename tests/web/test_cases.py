@@ -152,6 +152,9 @@ def test_openapi_documents_every_case_file_endpoint_with_its_problems(
         ("GET", "/api/v1/persons"): ["200", "400", "401", "403", "422", "503"],
         ("GET", "/api/v1/persons/{public_id}"): ["200", "400", "401", "403", "404", "422", "503"],
         ("POST", "/api/v1/persons/search"): ["200", "400", "401", "403", "422", "503"],
+        ("POST", "/api/v1/persons/search-by-document"): [
+            "200", "400", "401", "403", "422", "503"
+        ],
         ("POST", "/api/v1/persons/{public_id}/screenings"): [
             "201", "400", "401", "403", "404", "409", "422", "503"
         ],

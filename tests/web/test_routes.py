@@ -24,6 +24,7 @@ CSRF_ROUTES |= {
     ("POST", "/review/{pair_id}"),
     ("POST", "/persons/{public_id}/screenings"),
     ("POST", "/persons/search"),
+    ("POST", "/persons/search-by-document"),
 }
 CSRF_ROUTES |= {
     ("POST", "/provincial/{province}/{period}"),

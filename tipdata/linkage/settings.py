@@ -527,9 +527,10 @@ def train_small(records: Any, *, count: int, dialect: str, seed: int = DEFAULT_S
     model = apply_m_floors(linker.misc.save_model_to_json())
     # Two records that agree by the rules make a prior of 1 (infinite odds): no real
     # register is half duplicates.
-    model["probability_two_random_records_match"] = min(
-        float(model["probability_two_random_records_match"]), 0.5
-    )
+    estimated = float(model.get("probability_two_random_records_match") or 0.0)
+    if estimated <= 0:  # no two records agree by the rules: start from the default's
+        estimated = float(base["probability_two_random_records_match"])
+    model["probability_two_random_records_match"] = min(estimated, 0.5)
     sampled = min(count * (count - 1) // 2, U_SAMPLE_PAIRS)
     share = sampled / (sampled + U_PRIOR_PAIRS)
     for comparison, default in zip(model["comparisons"], base["comparisons"], strict=True):
@@ -545,12 +546,17 @@ def train_small(records: Any, *, count: int, dialect: str, seed: int = DEFAULT_S
                 level["u_probability"] = blended
     sampled_u = _u_values(model)
     total_pairs = max(count * (count - 1) // 2, 1)
+    default_prior = float(base["probability_two_random_records_match"])
+    # As with u: ten records cannot say how many of their pairs match (a fixed point on
+    # 15 pairs runs away to "half of them"); the default's prior weighs U_PRIOR_PAIRS.
+    weight = total_pairs / (total_pairs + U_PRIOR_PAIRS)
     for _ in range(PRIOR_ITERATIONS):
         linker = Linker(records, model, log_level=logging.WARNING)
         scored = linker.inference.predict(threshold_match_probability=1e-4)
         expected = float(scored.as_pandas_dataframe()["match_probability"].sum())
         scored.drop_table_from_database_and_remove_from_cache()
-        prior = min(max(expected / total_pairs, 1e-9), 0.5)
+        measured = expected / total_pairs
+        prior = min(max(weight * measured + (1 - weight) * default_prior, 1e-9), 0.5)
         model["probability_two_random_records_match"] = prior
         _remove_matches_from_u(model, sampled_u, prior)
     return Linker(records, model, log_level=logging.WARNING)
