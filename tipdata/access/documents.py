@@ -32,8 +32,8 @@ from tipdata.access import audit
 from tipdata.access.crypto import FieldCipher, normalise_document_number
 from tipdata.access.keys import Keyring
 from tipdata.access.policy import Actor, can, require, scope_filter
-from tipdata.access.protected import keyring_for, person_record_values, reveal_person_record
-from tipdata.access.schemas import PersonRecordForCaseWork, present_person_record
+from tipdata.access.protected import keyring_for
+from tipdata.access.search import find_person_records
 from tipdata.store.database import Database
 from tipdata.store.documents import IdentityDocument
 from tipdata.store.people import PersonRecord
@@ -226,47 +226,23 @@ def find_person_records_by_document(
     Raises:
         AccessDenied: the actor lacks ``persons:read_identity`` (the refusal is audited).
     """
-    if actor is not None:
-        require(actor, "persons:read")
-        require(actor, "persons:read_identity")
-    keyring = keyring_for(db)
-    digest = keyring.blind_index.document_index(number)
+    digest = keyring_for(db).blind_index.document_index(number)
     if digest is None:
+        if actor is not None:
+            require(actor, "persons:read")
+            require(actor, "persons:read_identity")
         return []
-    query = (
-        sa.select(PersonRecord)
-        .where(
-            PersonRecord.id.in_(
-                sa.select(IdentityDocument.person_record_id).where(
-                    IdentityDocument.number_bidx == digest
-                )
-            )
-        )
-        .order_by(PersonRecord.id)
-        .limit(limit)
+    matches = PersonRecord.id.in_(
+        sa.select(IdentityDocument.person_record_id).where(IdentityDocument.number_bidx == digest)
     )
-    if actor is not None:
-        query = query.where(scope_filter(actor, PersonRecord))
-    with db.session() as session:
-        records = session.scalars(query).all()
-        shown: list[BaseModel] = []
-        for record in records:
-            values = reveal_person_record(keyring.cipher, record.id, person_record_values(record))
-            shown.append(
-                PersonRecordForCaseWork.model_validate(values)
-                if actor is None
-                else present_person_record(actor, values)
-            )
-        audit.record(
-            session,
-            actor,
-            "read_protected",
-            "person_record",
-            [record.id for record in records],
-            {"search": "document", "found": len(records)},
-            forbidden_values=[number, normalise_document_number(number)],
-        )
-    return shown
+    return find_person_records(
+        db,
+        matches,
+        actor,
+        what="document",
+        forbidden=[number, normalise_document_number(number)],
+        limit=limit,
+    )
 
 
 class DocumentKey(NamedTuple):

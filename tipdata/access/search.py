@@ -44,25 +44,56 @@ def find_person_records_by_name(
     Raises:
         AccessDenied: the actor lacks ``persons:read_identity`` (the refusal is audited).
     """
+    keyring = keyring_for(db)
+    digest = keyring.blind_index.index(name)
+    if digest is None:
+        if actor is not None:
+            require(actor, "persons:read")
+            require(actor, "persons:read_identity")
+        return []
+    matches = sa.or_(
+        PersonRecord.family_name_bidx == digest,
+        PersonRecord.given_name_bidx == digest,
+        PersonRecord.full_name_bidx == digest,
+    )
+    return find_person_records(db, matches, actor, what="name", forbidden=[name], limit=limit)
+
+
+def find_person_records(
+    db: Database,
+    matches: sa.ColumnElement[bool],
+    actor: Actor | None,
+    *,
+    what: str,
+    forbidden: list[str],
+    limit: int = SEARCH_LIMIT,
+) -> list[BaseModel]:
+    """The person records a blind-index condition finds, in scope, shown by role, audited.
+
+    The one step of every search on protected values (names, identity documents): needs
+    ``persons:read`` and ``persons:read_identity``; only records in the actor's scope;
+    each shown through the role's output schema; audited as ``read_protected`` with the
+    record ids, never the value searched.
+
+    Args:
+        db: the database.
+        matches: the condition on ``person_record`` (compares blind indexes only).
+        actor: the reader; None for the local operator (full access, still audited).
+        what: what was searched, kept in the audit detail (``name``, ``document``).
+        forbidden: the searched values as typed and normalised: never in the audit log.
+        limit: most records returned.
+
+    Returns:
+        The records, by id, decrypted in memory.
+
+    Raises:
+        AccessDenied: the actor lacks a permission (the caller's decorator audits it).
+    """
     if actor is not None:
         require(actor, "persons:read")
         require(actor, "persons:read_identity")
     keyring = keyring_for(db)
-    digest = keyring.blind_index.index(name)
-    if digest is None:
-        return []
-    query = (
-        sa.select(PersonRecord)
-        .where(
-            sa.or_(
-                PersonRecord.family_name_bidx == digest,
-                PersonRecord.given_name_bidx == digest,
-                PersonRecord.full_name_bidx == digest,
-            )
-        )
-        .order_by(PersonRecord.id)
-        .limit(limit)
-    )
+    query = sa.select(PersonRecord).where(matches).order_by(PersonRecord.id).limit(limit)
     if actor is not None:
         query = query.where(scope_filter(actor, PersonRecord))
     with db.session() as session:
@@ -81,7 +112,7 @@ def find_person_records_by_name(
             "read_protected",
             "person_record",
             [record.id for record in records],
-            {"search": "name", "found": len(records)},
-            forbidden_values=[name],
+            {"search": what, "found": len(records)},
+            forbidden_values=forbidden,
         )
     return shown
