@@ -8,6 +8,7 @@ Usage (one command each; the demo databases are built once and cached under
     .venv/bin/python benchmarks/bench_linkage.py unseen          # sets from another generator
     .venv/bin/python benchmarks/bench_linkage.py speed --scale 10  # full + incremental month
     .venv/bin/python benchmarks/bench_linkage.py m-from-labels --seed 2  # NAME_M, ROLE_M
+    .venv/bin/python benchmarks/bench_linkage.py oracle --seed 7  # bound: m from the truth
 
 ``unseen`` generates the evaluation sets of :mod:`benchmarks.unseen` (written
 independently of the demo generator, in layouts no built-in mapping covers, imported
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -46,11 +48,13 @@ import sqlalchemy as sa
 from splink import Linker, SettingsCreator, block_on
 
 from tipdata.linkage.clusters import cluster_records
+from tipdata.linkage.defaults import CHAIN_VETO, SCORE_FLOOR
 from tipdata.linkage.engines import DuckDBEngine, make_engine
 from tipdata.linkage.evaluation import clustering_accuracy, pairwise_accuracy
 from tipdata.linkage.features import linkage_table, load_person_records, registers_of_records
 from tipdata.linkage.settings import (
     DEFAULT_MODEL_FILE,
+    U_SAMPLE_PAIRS,
     apply_m_floors,
     count_pairs_by_rule,
     linkage_settings,
@@ -160,11 +164,14 @@ def clusters_at(
     ids: list[Any],
     threshold: float,
     register_of: dict[Any, Any] | None = None,
+    veto_below: float | None = None,
 ) -> dict[Any, Any]:
     """Records clustered by the scored pairs at or above ``threshold`` (ids as given).
 
     ``register_of``: the registers that list each person once, as ``link`` passes them
     (two of their records are never one person); None for the public sets.
+    ``veto_below``: as ``link`` passes its review floor (a pair scored below it keeps
+    its records apart); None for the bare models and the public sets.
     """
     links = zip(pairs["unique_id_l"], pairs["unique_id_r"], pairs["match_probability"], strict=True)
     cast = int if ids and isinstance(ids[0], int) else str
@@ -173,6 +180,7 @@ def clusters_at(
         ((cast(a), cast(b), float(p)) for a, b, p in links),
         threshold=threshold,
         register_of=register_of,
+        veto_below=veto_below,
     )
 
 
@@ -222,7 +230,7 @@ def demo(
         DEFAULT_MODEL_FILE.write_text(text, encoding="utf-8")
         print(f"saved {DEFAULT_MODEL_FILE}")
     t = time.perf_counter()
-    pairs = engine.to_pandas(linker.inference.predict(threshold_match_probability=0.05))
+    pairs = engine.to_pandas(linker.inference.predict(threshold_match_probability=SCORE_FLOOR))
     t_predict = time.perf_counter() - t
     blocked = sum(r["pairs"] for r in count_pairs_by_rule(sdf))
     print(f"ours: train {t_train:.1f}s predict {t_predict:.1f}s "
@@ -265,7 +273,8 @@ def demo(
             # Ours as `link` clusters (registers kept apart); the bare models as Splink's
             # users would, with connected components.
             registers = register_of if name == "ours" else None
-            acc = clustering_accuracy(clusters_at(found, ids, threshold, registers), truth)
+            veto = min(CHAIN_VETO, threshold) if name == "ours" else None
+            acc = clustering_accuracy(clusters_at(found, ids, threshold, registers, veto), truth)
             print(f"{name:6} {threshold:5.2f} {acc.pairwise_precision:6.3f} "
                   f"{acc.pairwise_recall:6.3f} {acc.pairwise_f1:6.3f} {acc.bcubed_f1:6.4f} "
                   f"{acc.predicted_entities:8,} {acc.true_entities:8,}")  # fmt: skip
@@ -327,6 +336,53 @@ def m_from_labels(system: System, truth_dir: Path) -> dict[str, dict[str, float]
             levels[label] = float(level.get("m_probability") or 0.0)
             print(f"  {comparison['output_column_name']:5} {label:45} m {levels[label]:.4f}")
     return found
+
+
+def oracle(db: Database, truth_dir: Path, thresholds: list[float]) -> None:
+    """The best any model with these comparisons and blocking rules can do on a database.
+
+    A Fellegi-Sunter model told the answers: m of every level from every true pair of
+    the database itself (Splink's ``estimate_m_from_pairwise_labels``), u by random
+    sampling, the prior the true share of matching pairs; clustered as ``link`` does.
+    No model fitted without the truth can expect to beat it, so its F1 bounds what
+    better estimation alone can gain; only new evidence (comparisons) can go beyond.
+    """
+    records = load_person_records(db)
+    table = linkage_table(records)
+    truth = true_person_of_records(records, truth_dir)
+    ids = [int(i) for i in table["unique_id"]]
+    register_of = registers_of_records(db)
+    members: dict[str, list[int]] = {}
+    for record, person in truth.items():
+        members.setdefault(person, []).append(record)
+    labels = pd.DataFrame(
+        [(a, b) for group in members.values() for a, b in itertools.combinations(sorted(group), 2)],
+        columns=["unique_id_l", "unique_id_r"],
+    )
+    labels["source_dataset_l"] = labels["source_dataset_r"] = "records"
+    engine = make_engine("duckdb")
+    try:
+        settings = linkage_settings().create_settings_dict("duckdb")
+        for comparison in settings["comparisons"]:
+            for level in comparison["comparison_levels"]:
+                level["fix_m_probability"] = False
+        count = len(table)
+        settings["probability_two_random_records_match"] = len(labels) / (count * (count - 1) / 2)
+        linker = Linker(engine.register(table, "records"), settings, log_level=logging.ERROR)
+        linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=1)
+        linker.training.estimate_m_from_pairwise_labels(engine.register(labels, "labels"))
+        pairs = engine.to_pandas(linker.inference.predict(threshold_match_probability=SCORE_FLOOR))
+    finally:
+        engine.close()
+    print(f"oracle: {len(labels):,} true pairs; m from all of them, prior {len(labels):,} "
+          f"/ {count * (count - 1) // 2:,} pairs")  # fmt: skip
+    print(f"{'model':6} {'thr':>5} {'P':>6} {'R':>6} {'F1':>6} {'found':>8} {'true':>8}")
+    for threshold in thresholds:
+        veto = min(CHAIN_VETO, threshold)
+        acc = clustering_accuracy(clusters_at(pairs, ids, threshold, register_of, veto), truth)
+        print(f"oracle {threshold:5.2f} {acc.pairwise_precision:6.3f} "
+              f"{acc.pairwise_recall:6.3f} {acc.pairwise_f1:6.3f} "
+              f"{acc.predicted_entities:8,} {acc.true_entities:8,}")  # fmt: skip
 
 
 class _CountingEngine(DuckDBEngine):
@@ -747,7 +803,7 @@ def main() -> None:
         "what",
         nargs="?",
         default="public",
-        choices=["demo", "public", "unseen", "speed", "m-from-labels"],
+        choices=["demo", "public", "unseen", "speed", "m-from-labels", "oracle"],
     )
     parser.add_argument("--seed", type=int, default=SEED, help="demo, m-from-labels: seed")
     parser.add_argument("--seeds", default="1", help="unseen: generator seeds, e.g. 1,2,3")
@@ -774,7 +830,7 @@ def main() -> None:
             thresholds=thresholds,
             sets=args.sets.split(",") if args.sets else None,
         )
-    elif args.what == "demo":
+    elif args.what in ("demo", "oracle"):
         if args.db is not None:
             db_url, truth = f"sqlite:///{args.db.resolve()}", args.truth
             home = args.db.resolve().parent
@@ -786,7 +842,11 @@ def main() -> None:
         system = System.from_settings(
             load_settings(home=home, database_url=db_url, environment="development")
         )
-        demo(system.db, truth, thresholds, args.save_default_model)
+        if args.what == "oracle":
+            chosen = args.thresholds or "0.3,0.5,0.7"
+            oracle(system.db, truth, [float(t) for t in chosen.split(",")])
+        else:
+            demo(system.db, truth, thresholds, args.save_default_model)
     elif args.what == "m-from-labels":
         system = demo_system(args.scale or 1.0, seed=args.seed)
         m_from_labels(system, system.settings.home / "delivery" / "ground_truth")

@@ -33,6 +33,7 @@ def _persons(
         threshold=0.8,
         must_link=must,
         cannot_link=cannot,
+        veto_below=0.3,
     )
     assignment = assign_person_ids(clusters, {r: p for r, p in previous.items() if r in scope})
     kept = {r: assignment.person_of_cluster[c] for r, c in clusters.items()}
@@ -52,7 +53,7 @@ def test_reclustering_the_affected_persons_equals_reclustering_all(seed: int) ->
     records = list(previous)
     new = [r for r in records if previous[r] is None]
     links = [
-        (rng.choice(new), rng.choice(records), rng.choice([0.5, 0.85, 0.9, 0.99]))
+        (rng.choice(new), rng.choice(records), rng.choice([0.1, 0.5, 0.85, 0.9, 0.99]))
         for _ in range(25)
     ]
     must = [(rng.choice(records), rng.choice(records)) for _ in range(3)]
@@ -76,3 +77,33 @@ def test_a_must_link_between_two_existing_persons_puts_both_in_scope() -> None:
     previous: dict[int, int | None] = {1: 7, 2: 8, 3: 9}
 
     assert records_to_recluster(previous, [(1, 2)]) == {1, 2}
+
+
+def test_a_pair_scored_below_the_veto_keeps_a_chain_apart() -> None:
+    # A-B and B-C are strong; A-C itself scored 0.05: A and C are not one person, and
+    # B goes with its stronger link.
+    links = [(1, 2, 0.95), (2, 3, 0.9), (1, 3, 0.05)]
+
+    chained = cluster_records([1, 2, 3], links, threshold=0.5)
+    kept = cluster_records([1, 2, 3], links, threshold=0.5, veto_below=0.2)
+
+    assert len(set(chained.values())) == 1
+    assert kept[1] == kept[2] != kept[3]
+
+
+def test_unscored_pairs_say_nothing_and_reviewers_win_over_the_veto() -> None:
+    # 1-3 never scored (not blocked together): the chain stands.
+    unscored = cluster_records(
+        [1, 2, 3], [(1, 2, 0.95), (2, 3, 0.9)], threshold=0.5, veto_below=0.2
+    )
+    # A reviewer's "same" joins 1 and 3 although their pair scored 0.05.
+    decided = cluster_records(
+        [1, 2, 3],
+        [(1, 2, 0.95), (2, 3, 0.9), (1, 3, 0.05)],
+        threshold=0.5,
+        must_link=[(1, 3)],
+        veto_below=0.2,
+    )
+
+    assert len(set(unscored.values())) == 1
+    assert decided[1] == decided[3]

@@ -5,7 +5,9 @@ Two pure steps, no database:
 * :func:`cluster_records` — union records joined by a scored link at or above the
   threshold, strongest links first, after the must-links (reviewers' "same" decisions,
   manual merges, and in incremental runs the existing persons); a link is skipped when
-  it would put two records of a cannot-link ("different") into one cluster.
+  it would put two records of a cannot-link ("different") into one cluster, two records
+  of a register that lists people once, or (``veto_below``) two records whose own pair
+  the model scored far below the threshold: clusters do not chain.
 * :func:`assign_person_ids` — give each new cluster the previous person it overlaps
   most (each previous person goes to at most one cluster; ties to the older person),
   new persons to the rest, and report merges (a previous person whose records all went
@@ -32,6 +34,7 @@ class _UnionFind:
         self.size: dict[Hashable, int] = dict.fromkeys(self.parent, 1)
         self.forbidden: dict[Hashable, set[Hashable]] = {}
         self.registers: dict[Hashable, set[Hashable]] = {}
+        self.members: dict[Hashable, list[Hashable]] | None = None
 
     def find(self, item: Hashable) -> Hashable:
         root = item
@@ -67,6 +70,19 @@ class _UnionFind:
         registers = self.registers.pop(root_b, None)
         if registers:
             self.registers.setdefault(root_a, set()).update(registers)
+        if self.members is not None:
+            self.members[root_a].extend(self.members.pop(root_b))
+
+    def contradicted(
+        self, a: Hashable, b: Hashable, weak: Mapping[Hashable, Mapping[Hashable, float]]
+    ) -> bool:
+        """Whether some record of ``a``'s cluster and one of ``b``'s form a ``weak`` pair."""
+        assert self.members is not None
+        left, right = self.members[self.find(a)], self.members[self.find(b)]
+        if len(left) > len(right):
+            left, right = right, left
+        others = set(right)
+        return any(not others.isdisjoint(weak.get(record, ())) for record in left)
 
 
 def cluster_records(
@@ -77,6 +93,7 @@ def cluster_records(
     must_link: Iterable[tuple[Record, Record]] = (),
     cannot_link: Iterable[tuple[Record, Record]] = (),
     register_of: Mapping[Record, Hashable] | None = None,
+    veto_below: float | None = None,
 ) -> dict[Record, Record]:
     """Cluster records by links at or above a threshold, honouring must- and cannot-links.
 
@@ -105,6 +122,10 @@ def cluster_records(
         ...     threshold=0.9, register_of={1: "mosavy", 3: "mosavy"})
         >>> clusters[1] == clusters[2], clusters[3] == clusters[2]
         (True, False)
+        >>> clusters = cluster_records([1, 2, 3], [(1, 2, 0.99), (2, 3, 0.95), (1, 3, 0.01)],
+        ...     threshold=0.9, veto_below=0.2)
+        >>> clusters[1] == clusters[2], clusters[3] == clusters[2]
+        (True, False)
     """
     records = list(records)
     sets = _UnionFind(records)
@@ -114,19 +135,20 @@ def cluster_records(
     for record, register in (register_of or {}).items():
         if record in sets.parent:
             sets.registers[record] = {register}
+    links = [(a, b, p) for a, b, p in links if a in sets.parent and b in sets.parent]
+    weak: dict[Hashable, set[Hashable]] = defaultdict(set)
+    if veto_below is not None:
+        sets.members = {record: [record] for record in records}
+        for a, b, p in links:
+            if p < veto_below:
+                weak[a].add(b)
+                weak[b].add(a)
     for a, b in must_link:
         if a in sets.parent and b in sets.parent:
             sets.union(a, b)
-    strong = sorted(
-        (
-            (p, a, b)
-            for a, b, p in links
-            if p >= threshold and a in sets.parent and b in sets.parent
-        ),
-        key=lambda item: -item[0],
-    )
+    strong = sorted(((p, a, b) for a, b, p in links if p >= threshold), key=lambda item: -item[0])
     for _probability, a, b in strong:
-        if sets.can_union(a, b):
+        if sets.can_union(a, b) and not (weak and sets.contradicted(a, b, weak)):
             sets.union(a, b)
     # The union-find holds only the records given, so each root is one of them.
     return {record: sets.find(record) for record in records}  # type: ignore[misc]

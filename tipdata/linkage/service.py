@@ -56,7 +56,12 @@ from tipdata.linkage.blocking import (
     term_frequency_tables,
 )
 from tipdata.linkage.clusters import assign_person_ids, cluster_records, records_to_recluster
-from tipdata.linkage.defaults import DEFAULT_REVIEW_LOWER, DEFAULT_THRESHOLD
+from tipdata.linkage.defaults import (
+    CHAIN_VETO,
+    DEFAULT_REVIEW_LOWER,
+    DEFAULT_THRESHOLD,
+    SCORE_FLOOR,
+)
 from tipdata.linkage.engines import LinkageEngine, make_engine
 from tipdata.linkage.features import linkage_table, load_person_records, registers_of_records
 from tipdata.linkage.settings import (
@@ -162,6 +167,9 @@ class LinkRun:
     """Why the run was full or incremental (``auto`` chooses; see ``_reasons_for_full``)."""
     calibration: dict[str, float] = field(default_factory=dict)
     """The model's prior and what it expects of its own links (see :func:`calibration`)."""
+    review_lower: float = DEFAULT_REVIEW_LOWER
+    """Pairs from here to the threshold are queued (those scored below are kept only as
+    evidence against, see :data:`~tipdata.linkage.defaults.CHAIN_VETO`)."""
 
 
 def _noop(_step: str, _done: int, _total: int) -> None:
@@ -443,7 +451,12 @@ def link(
         session.flush()
         run_id = run.id
     result = LinkRun(
-        run_id=run_id, engine=chosen.name, mode=mode, threshold=threshold, mode_reason=mode_reason
+        run_id=run_id,
+        engine=chosen.name,
+        mode=mode,
+        threshold=threshold,
+        mode_reason=mode_reason,
+        review_lower=review_lower,
     )
     try:
         if mode == "full":
@@ -471,8 +484,9 @@ def link(
             result.new_records = int(people["person_id"].isna().sum())
             pairs = _score_incremental(chosen, table, people, model, review_lower, report)
         since = lap("score", since)
-        result.pairs_scored = len(pairs)
-        result.calibration = calibration(model, pairs, threshold, review_lower)
+        kept = pairs[pairs["match_probability"] >= review_lower]
+        result.pairs_scored = len(kept)
+        result.calibration = calibration(model, kept, threshold, review_lower)
         report("cluster", 0, 1)
         _cluster_and_store(db, run_id, owner, people, table, pairs, model, result, keyring.cipher)
         lap("cluster and store", since)
@@ -531,7 +545,9 @@ def _score(
     report("train", 1, 1)
     model: dict[str, Any] = linker.misc.save_model_to_json()
     report("predict", 0, 1)
-    predictions = linker.inference.predict(threshold_match_probability=review_lower)
+    predictions = linker.inference.predict(
+        threshold_match_probability=min(review_lower, SCORE_FLOOR)
+    )
     pairs = engine.to_pandas(predictions)
     report("predict", 1, 1)
     return pairs, model
@@ -646,7 +662,7 @@ def _score_incremental(
                 linker.inference.predict_between(
                     new_records,
                     existing,
-                    threshold_match_probability=review_lower,
+                    threshold_match_probability=min(review_lower, SCORE_FLOOR),
                     warning_mode="never",
                 )
             )
@@ -655,7 +671,9 @@ def _score_incremental(
     frames.append(
         engine.to_pandas(
             linker.inference.predict_within(
-                new_records, threshold_match_probability=review_lower, warning_mode="never"
+                new_records,
+                threshold_match_probability=min(review_lower, SCORE_FLOOR),
+                warning_mode="never",
             )
         )
     )
@@ -767,6 +785,7 @@ def _cluster_and_store(
         must_link=must,
         cannot_link=cannot,
         register_of=register_of,
+        veto_below=min(CHAIN_VETO, result.review_lower),
     )
     assignment = assign_person_ids(clusters, previous)
     result.persons = len(assignment.person_of_cluster) + untouched_persons
@@ -848,8 +867,9 @@ def _cluster_and_store(
         result.persons_split = len(assignment.split)
         if result.mode == "full":
             result.review_pairs_retired = _retire_pending_pairs(session)
+        kept = pairs[(pairs["match_probability"] >= result.review_lower).to_numpy()]
         result.review_pairs_added = _queue_for_review(
-            session, run_id, owner, table, pairs, model, result.threshold, cipher, register_of
+            session, run_id, owner, table, kept, model, result.threshold, cipher, register_of
         )
 
 
