@@ -256,3 +256,15 @@ def test_a_figure_a_source_cannot_produce_is_not_recorded_naming_the_field(
     assert ("convictions", "child") not in by_age.not_recorded
     assert ("suspects_arrested", "child") in by_age.not_recorded
     assert ("suspects_arrested", TOTAL) not in by_age.not_recorded
+
+
+def test_not_recorded_is_written_in_every_format(report, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tipdata.reporting.render import write_report
+
+    paths = write_report(report, tmp_path)
+    html = paths["html"].read_text(encoding="utf-8")
+    assert ">not recorded</td>" in html and "does not record victim age" in html
+    with paths["csv"].open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["table"] == "foreign_child_sex_offenders"]
+    arrested = next(r for r in rows if r["row"] == "foreign_child_sex_offenders_arrested")
+    assert (arrested["value"], arrested["status"]) == ("", "not_recorded")
