@@ -163,6 +163,15 @@ def write_provincial(ctx: Context) -> FileResult:
                 ]
             )
             ctx.truth.record(name, row, ref, PROVINCIAL_AGENCY, person.person_id, case.case_id)
+            if role == "victim":  # the children are in no referral or shelter register
+                ctx.truth.anomaly(
+                    "identified_not_referred",
+                    name,
+                    row,
+                    ref,
+                    person.person_id,
+                    "child rescued by the Siem Reap police, never referred to MOSAVY or a shelter",
+                )
     out.close()
     ctx.tick(out.rows, out.rows)
     return FileResult(name, PROVINCIAL_AGENCY, out.rows)
