@@ -267,6 +267,15 @@ class Indicator(_Model):
             )
         if self.counting.once_per and self.unit != "charges":
             raise ValueError("counting.once_per applies to indicators of unit charges")
+        if self.needs:
+            from tipdata.reporting.coverage import coverage_rules  # it imports this module
+
+            unknown = sorted(set(self.needs) - set(coverage_rules()))
+            if unknown:
+                raise ValueError(
+                    f"unknown coverage rule(s) in needs: {', '.join(unknown)}; "
+                    f"expected one of {', '.join(sorted(coverage_rules()))}"
+                )
         for name in self.disaggregations:
             for source in sources:
                 if name not in available_dimensions(self.unit, source):
