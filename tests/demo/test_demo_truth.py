@@ -23,6 +23,8 @@ ID_COLUMN = {
     "iom_poipet_screening": "Screening No",
     "molvt_lmis_departures": "LMIS ID",
     "pwg_biweekly": "Report ID",
+    "police_srp_arrests": "Log No",
+    "ngo_network_intake": "Intake Ref",
 }
 NAME_COLUMNS = {
     "moi_police_register": ("Name",),
@@ -33,6 +35,8 @@ NAME_COLUMNS = {
     "ngo_whi_intake": ("Client name",),
     "ngo_hcc_intake": ("Name",),
     "iom_poipet_screening": ("Name",),
+    "police_srp_arrests": ("Name",),
+    "ngo_network_intake": ("Name",),
 }
 
 

@@ -235,3 +235,39 @@ def test_a_layout_never_seen_imports_from_the_docs_alone(
         "17-1",
         2,
     )
+
+
+def test_the_network_example_credits_each_row_to_the_shelter_it_names(
+    db: Database, tmp_path: Path
+) -> None:
+    from datetime import date
+
+    from tests.ingest.conftest import load_reference_data
+    from tests.ingest.test_transforms import _example
+
+    load_reference_data(db)
+    mapping = parse_mapping(_example("example: network_intake.yaml"), tmp_path / "n.yaml")
+    path = tmp_path / "network_intake_2010.csv"
+    path.write_text(_example("example: network_intake_2010.csv"), encoding="utf-8")
+
+    result = import_file(db, path, mapping=mapping)
+
+    assert result.status == "committed", [str(i) for i in result.issues]
+    t = metadata.tables
+    event, agency = t["event"], t["agency"]
+    owner, credited = agency.alias("owner"), agency.alias("credited")
+    with db.connect() as connection:
+        rows = connection.execute(
+            sa.select(owner.c.code, credited.c.code, event.c.event_date)
+            .select_from(
+                event.join(owner, owner.c.id == event.c.owner_agency_id).join(
+                    credited, credited.c.id == event.c.agency_id
+                )
+            )
+            .order_by(event.c.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("COSECAM", "HAGAR", date(2010, 2, 3)),
+        ("COSECAM", "FI", date(2010, 2, 17)),
+        ("COSECAM", "HAGAR", None),
+    ]

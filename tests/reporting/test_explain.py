@@ -57,6 +57,8 @@ def test_cell_to_source_rows(sqlite_demo_db) -> None:  # noqa: F811
         "ngo_hcc_intake",
         "iom_poipet_screening",
         "court_outcomes",
+        "ngo_network_intake",
+        "police_srp_arrests",
     }
 
 

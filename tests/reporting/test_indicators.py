@@ -77,3 +77,39 @@ def test_duplicate_code(tmp_path: Path) -> None:
     second.write_text(GOOD, encoding="utf-8")
     with pytest.raises(IndicatorError, match="also defined"):
         load_catalogue([first, second])
+
+
+def test_counting_rules_and_needs_are_checked_on_load(tmp_path: Path) -> None:
+
+    base = """\
+indicators:
+  - code: x
+    name: X
+    definition: x
+    unit: {unit}
+    numerator:
+      any_of:
+        - source: charges
+    {extra}
+"""
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        base.format(
+            unit="charges",
+            extra="counting: {once_per: [defendant, article, judgment]}\n    needs: [law_article]",
+        ),
+        encoding="utf-8",
+    )
+    [indicator] = load_indicator_file(good)
+    assert indicator.counting.once_per == ["defendant", "article", "judgment"]
+    assert indicator.counting.dated_by == "each"
+    for unit, extra, message in (
+        ("persons", "counting: {once_per: [defendant]}", "unit charges"),
+        ("charges", "counting: {once_per: [victim]}", "once_per"),
+        ("charges", "counting: {dated_by: latest}", "dated_by"),
+        ("charges", "needs: [court]", "unknown coverage rule"),
+    ):
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(base.format(unit=unit, extra=extra), encoding="utf-8")
+        with pytest.raises(IndicatorError, match=message):
+            load_indicator_file(bad)

@@ -30,13 +30,16 @@ def test_internal_and_published_renders(sqlite_demo_db, tmp_path: Path) -> None:
     with paths["csv"].open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert {row["table"] for row in rows} == {t.name for t in report.tables}
-    assert all(row["naive_sum"] != "" for row in rows)
+    # internal figures carry their naive sum; a figure no source can produce has neither
+    assert all((row["naive_sum"] != "") == (row["status"] != "not_recorded") for row in rows)
+    assert any(row["status"] == "not_recorded" for row in rows)
 
     published = publish(report)
     public = write_report(report, tmp_path / "public", published=published)
     with public["csv"].open(encoding="utf-8") as handle:
         public_rows = list(csv.DictReader(handle))
     assert all(row["naive_sum"] == "" for row in public_rows)
-    assert {row["status"] for row in public_rows} == {"free", "primary", "secondary"}
+    statuses = {"free", "primary", "secondary", "not_recorded"}
+    assert {row["status"] for row in public_rows} == statuses
     assert all((row["value"] == "") == (row["status"] != "free") for row in public_rows)
     assert 'data-status="primary"' in public["html"].read_text(encoding="utf-8")

@@ -34,6 +34,8 @@ def test_every_figure_equals_the_ground_truth(demo_db: DemoDb, report) -> None: 
             indicator = catalogue[source.indicator]
             cell = table.cell(row, column)
             found = members(database, indicator, START, END, dict(source.where))
+            if (row, column) in table.not_recorded:
+                assert "not recorded" in table.not_recorded[(row, column)]
             records = {m.record_id for m in found}
             if indicator.unit == "persons":
                 expected = len({truth[r] for r in records})

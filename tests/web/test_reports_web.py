@@ -38,6 +38,16 @@ def test_officer_sees_internal_tables_with_naive_sums(
         for r in expected.rows
         for c in expected.columns
     }
+    # a figure a source cannot produce: no value, its status and the note naming the field
+    offenders = next(t for t in body["tables"] if t["name"] == "foreign_child_sex_offenders")
+    arrested = next(
+        c for c in offenders["cells"] if c["row"] == "foreign_child_sex_offenders_arrested"
+    )
+    assert (arrested["value"], arrested["status"]) == (None, "not_recorded")
+    assert "victim age" in arrested["note"]
+    signed_in(demo_client, demo_web, "officer")
+    page = demo_client.get(f"/reports?{YEAR}").text
+    assert "not recorded" in page and "does not record victim age" in page
 
 
 def test_fiscal_year_period_and_inverted_period(demo_client: TestClient, demo_web: DemoWeb) -> None:

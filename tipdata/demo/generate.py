@@ -39,6 +39,8 @@ _WRITERS: tuple[tuple[str, Callable[[Context], FileResult]], ...] = (
     ("ngo_hcc_intake", shelters.write_hcc),
     ("iom_poipet_screening", iom.write),
     ("molvt_lmis_departures", molvt.write),
+    ("police_srp_arrests", police.write_provincial),
+    ("ngo_network_intake", shelters.write_network),
     ("pwg_biweekly", pwg.write),
 )
 
@@ -218,7 +220,15 @@ def _write_manifest(
             "sha256": sha256_of(path),
         }
     truth_dir = out / GROUND_TRUTH_DIR
-    for name in ("persons.csv", "records.csv", "cases.csv", "anomalies.csv", "pwg_true_values.csv"):
+    for name in (
+        "persons.csv",
+        "records.csv",
+        "cases.csv",
+        "anomalies.csv",
+        "pwg_true_values.csv",
+        "court_charges.csv",
+        "network_intakes.csv",
+    ):
         path = truth_dir / name
         files[f"{GROUND_TRUTH_DIR}/{name}"] = {
             "agency": "TRUTH",

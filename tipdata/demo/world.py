@@ -257,7 +257,13 @@ BASE_COUNTS: dict[str, float] = {
     "molvt_malaysia": 13_000,
     "molvt_thailand": 6_000,
     "molvt_south_korea": 3_000,
+    # Habits added for issue 14 (drawn from a random stream of their own, after the rest):
+    "srp_foreign_child_sex_arrests": 7,
+    "network_shelter_intakes": 160,
 }
+
+NETWORK_SHELTERS: tuple[str, ...] = ("HAGAR", "SSC", "FI", "WVC")
+"""Shelters of the NGO network whose joint intake file names the shelter on each row."""
 
 DOMESTIC_DESTINATIONS: tuple[tuple[str, str, float], ...] = (
     ("12", "Phnom Penh", 45.0),
@@ -312,6 +318,7 @@ class WorldBuilder:
         self.scale = scale
         self.n = Counts(scale)
         self.rng = random.Random(f"tipdata-demo:{seed}:world")
+        self.seed = seed
         self._person_seq = 0
         self._case_seq = 0
         self.persons: list[TruePerson] = []
@@ -431,6 +438,10 @@ class WorldBuilder:
         malaysia = self._malaysia_migrant_victims()
         self._court_cases(police_sex, thai + [p for p in vietnam if p.is_victim])
         non_tip = self._shelters(police_sex, moi_labour, thai, malaysia)
+        # Later habits draw from their own stream, so the people above stay as they were.
+        self.rng = random.Random(f"tipdata-demo:{self.seed}:world-habits")
+        self._foreign_child_sex_arrests()
+        self._network_shelter_intakes()
         return World(
             year=self.year,
             scale=self.scale,
@@ -865,6 +876,55 @@ class WorldBuilder:
         verdicts += ["acquitted"] * (cb_total - len(verdicts))
         codes = {case.case_id: case.province.code for case, _ in cb_pairs}
         attach(cb_pairs, codes, "cross_border_transfer", verdicts, 11)
+
+    # -- habits of issue 14 ------------------------------------------------------
+
+    def _foreign_child_sex_arrests(self) -> None:
+        """Foreign men arrested by the Siem Reap provincial police with child victims.
+
+        Their arrest log (``tipdata.demo.agencies.police.write_provincial``) records no
+        victim ages: "foreign child sex offenders arrested" cannot be told from it.
+        """
+        rng = self.rng
+        siem_reap = province_by_code("17", self.year)
+        for _ in range(self.n.at_least_one(BASE_COUNTS["srp_foreign_child_sex_arrests"])):
+            arrest = random_date(rng, date(self.year, 2, 1), date(self.year, 11, 30))
+            case = self.new_case("sexual_exploitation", siem_reap, "Siem Reap")
+            case.arrest_date = arrest
+            suspect = self.person(
+                "srp_foreign_suspect", sex="M", age_range=(35, 65), at=arrest, ethnicity="foreign"
+            )
+            suspect.is_suspect = True
+            suspect.arrest_date = arrest
+            suspect.case_id = case.case_id
+            case.suspects.append(suspect)
+            for _ in range(rng.choice((1, 1, 2))):
+                victim = self.victim("srp_child_victim", "sexual_exploitation", arrest)
+                victim.birth_date = arrest - timedelta(days=365 * rng.randint(11, 16) + 30)
+                victim.case_id = case.case_id
+                victim.rescue_date = arrest
+                victim.rescue_province = siem_reap
+                victim.destination = "Siem Reap"
+                case.victims.append(victim)
+
+    def _network_shelter_intakes(self) -> None:
+        """Victims taken in by the shelters of one NGO network (one joint intake file)."""
+        rng = self.rng
+        for _ in range(self.n.at_least_one(BASE_COUNTS["network_shelter_intakes"])):
+            intake = random_date(rng, self.year_start, date(self.year, 12, 15))
+            exploitation: Exploitation = rng.choice(
+                ("sexual_exploitation", "sexual_exploitation", "forced_labour", "begging")
+            )
+            victim = self.victim("network_shelter", exploitation, intake)
+            province, label = self.domestic_place()
+            case = self.new_case(exploitation, province, label)
+            victim.case_id = case.case_id
+            victim.destination = label
+            case.victims.append(victim)
+            stay = Shelter(rng.choice(NETWORK_SHELTERS), intake, rng.choice(("commune", "self")))
+            if rng.random() < 0.5:
+                stay.exit_date = min(self.year_end, intake + timedelta(days=rng.randint(30, 200)))
+            victim.shelters.append(stay)
 
     # -- shelters ---------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -39,6 +39,9 @@ from tipdata.reporting.kanonymity import AGE_BANDS
 from tipdata.store import Database, metadata
 
 UNKNOWN = "unknown"
+UNDATED_WHERE = ("date", "not recorded")
+"""The (key, value) a cell's ``where`` holds when it counts the facts with no date: the
+"date not recorded" line of a report (:func:`members` reads it)."""
 ADULT_AGE = 18
 
 _FACT_COLUMNS: tuple[tuple[str, type[sa.types.TypeEngine[Any]]], ...] = (
@@ -127,6 +130,8 @@ def evaluate(
     start: date,
     end: date,
     by: Sequence[str] = (),
+    *,
+    undated: bool = False,
 ) -> dict[tuple[str, ...], Cell]:
     """Compute an indicator for a period, broken down by some disaggregations.
 
@@ -136,6 +141,8 @@ def evaluate(
         start: first day of the period.
         end: last day of the period (inclusive).
         by: disaggregations (each must be allowed by the indicator); empty for the total.
+        undated: count the facts with no date instead (the "date not recorded" line;
+            ``start`` and ``end`` are then not used).
 
     Returns:
         One cell per combination of values found, keyed by the values in ``by``
@@ -145,7 +152,7 @@ def evaluate(
         EngineError: a disaggregation the indicator does not allow.
     """
     _check_by(indicator, by)
-    rows = _rows(indicator, indicator.numerator.any_of, start, end, by)
+    rows = _rows(indicator, indicator.numerator.any_of, start, end, by, undated=undated)
     dims = [rows.c[f"d_{name}"] for name in by]
     query = sa.select(
         *dims,
@@ -170,6 +177,8 @@ def evaluate_margins(
     start: date,
     end: date,
     by: Sequence[str],
+    *,
+    undated: bool = False,
 ) -> dict[tuple[str, ...], dict[tuple[str, ...], Cell]]:
     """Compute an indicator broken down by ``by`` and by every subset of it, in two queries.
 
@@ -187,6 +196,7 @@ def evaluate_margins(
         start: first day of the period.
         end: last day of the period (inclusive).
         by: the disaggregations of the fullest breakdown.
+        undated: count the facts with no date instead (see :func:`evaluate`).
 
     Returns:
         For each subset of ``by`` (as a tuple in ``by`` order, ``()`` for the total),
@@ -196,7 +206,9 @@ def evaluate_margins(
         EngineError: a disaggregation the indicator does not allow.
     """
     _check_by(indicator, by)
-    facts, wanted, dimension_filters = _facts(indicator, indicator.numerator.any_of, start, end, by)
+    facts, wanted, dimension_filters = _facts(
+        indicator, indicator.numerator.any_of, start, end, by, undated=undated
+    )
     person_wanted = wanted & PERSON_DIMENSIONS
     fact_names = sorted(wanted - PERSON_DIMENSIONS)
     fact_columns = [
@@ -283,6 +295,8 @@ def members(
     start: date,
     end: date,
     where: Mapping[str, str] | None = None,
+    *,
+    undated: bool = False,
 ) -> list[Member]:
     """List the units behind one figure, with every fact that makes each count.
 
@@ -292,15 +306,18 @@ def members(
         start: first day of the period.
         end: last day of the period (inclusive).
         where: the cell: disaggregation -> value (as :func:`evaluate` labels them).
+        undated: the members of the "date not recorded" line instead.
 
     Returns:
         Members ordered by key and fact; ``len({m.key for m in ...})`` is the
         figure's value and ``len({m.record_id ...})`` its naive sum.
     """
     where = dict(where or {})
+    if where.pop(UNDATED_WHERE[0], None) == UNDATED_WHERE[1]:
+        undated = True
     by = list(where)
     _check_by(indicator, by)
-    rows = _rows(indicator, indicator.numerator.any_of, start, end, by)
+    rows = _rows(indicator, indicator.numerator.any_of, start, end, by, undated=undated)
     conditions = [_dimension_equals(rows.c[f"d_{name}"], name, where[name]) for name in by]
     query = (
         sa.select(
@@ -312,6 +329,34 @@ def members(
     )
     with db.connect() as connection:
         return [Member(*row) for row in connection.execute(query)]
+
+
+def fact_sources(
+    db: Database, indicator: Indicator, start: date, end: date, *, undated: bool = False
+) -> list[str]:
+    """The codes of the sources whose facts count towards an indicator in a period.
+
+    The facts are those the numerator selects before any breakdown or filter on a
+    resolved value (a source whose arrests cannot be told child or adult still has
+    arrests that would count), so coverage can ask whether each records what is needed.
+    """
+    facts, _wanted, _filters = _facts(
+        indicator, indicator.numerator.any_of, start, end, (), undated=undated
+    )
+    t = metadata.tables
+    raw, run, source = t["source_record"], t["import_run"], t["source"]
+    query = (
+        sa.select(source.c.code)
+        .select_from(
+            facts.join(raw, raw.c.id == facts.c.source_record_id)
+            .join(run, run.c.id == raw.c.import_run_id)
+            .join(source, source.c.id == run.c.source_id)
+        )
+        .distinct()
+        .order_by(source.c.code)
+    )
+    with db.connect() as connection:
+        return [code for (code,) in connection.execute(query)]
 
 
 # --- query building -------------------------------------------------------------------
@@ -332,9 +377,11 @@ def _rows(
     start: date,
     end: date,
     by: Sequence[str],
+    *,
+    undated: bool = False,
 ) -> sa.Subquery:
     """Facts joined with resolved dimensions: columns k, record_id, fact ids, d_<dimension>."""
-    facts, wanted, dimension_filters = _facts(indicator, parts, start, end, by)
+    facts, wanted, dimension_filters = _facts(indicator, parts, start, end, by, undated=undated)
     person_wanted = wanted & PERSON_DIMENSIONS
     expressions: dict[str, sa.ColumnElement[Any]] = {}
     from_clause: sa.FromClause = facts
@@ -384,8 +431,17 @@ def _facts(
     start: date,
     end: date,
     by: Sequence[str],
+    *,
+    undated: bool = False,
 ) -> tuple[sa.CTE, set[str], dict[str, Any]]:
-    """The facts CTE of the parts, the dimensions it must resolve and the dimension filters."""
+    """The facts CTE of the parts, the dimensions it must resolve and the dimension filters.
+
+    The counting rules of the indicator (:class:`~tipdata.reporting.indicators.Counting`)
+    apply here: ``dated_by: earliest`` keeps the units whose earliest fact over all time
+    falls in the period (their facts in the period, the month of that earliest fact);
+    ``undated`` selects the facts with no date (with ``earliest``: the units none of
+    whose facts has a date).
+    """
     wanted = set(by)
     dimension_filters: dict[str, Any] = {}
     for part in parts:
@@ -394,9 +450,37 @@ def _facts(
     wanted |= set(dimension_filters)
     if wanted & PERSON_DIMENSIONS and indicator.unit != "persons":
         raise EngineError(f"{sorted(wanted & PERSON_DIMENSIONS)} are breakdowns of persons")
-    selects = [_part_facts(indicator.unit, part, start, end, wanted) for part in parts]
+    earliest = indicator.counting.dated_by == "earliest"
+    period: Period = "all" if earliest else ("undated" if undated else (start, end))
+    selects = [_part_facts(indicator, part, period, wanted) for part in parts]
     # a CTE used several times is computed once (SQLite 3.35+, PostgreSQL 12+)
-    facts = (selects[0] if len(selects) == 1 else sa.union_all(*selects)).cte("facts")
+    union = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+    if not earliest:
+        return union.cte("facts"), wanted, dimension_filters
+    every = union.cte("every_fact")
+    first = (
+        sa.select(every.c.k, sa.func.min(every.c.fact_date).label("first_date"))
+        .group_by(every.c.k)
+        .subquery("first_fact")
+    )
+    month = _year(first.c.first_date) * 100 + sa.cast(
+        sa.extract("month", first.c.first_date), sa.Integer
+    )
+    columns = [
+        (month if name == "month" else every.c[name]).label(name) for name, _ in _FACT_COLUMNS
+    ]
+    if undated:
+        condition: sa.ColumnElement[bool] = first.c.first_date.is_(None)
+    else:
+        condition = sa.and_(
+            first.c.first_date.between(start, end), every.c.fact_date.between(start, end)
+        )
+    facts = (
+        sa.select(*columns)
+        .select_from(every.join(first, first.c.k == every.c.k))
+        .where(condition)
+        .cte("facts")
+    )
     return facts, wanted, dimension_filters
 
 
@@ -514,8 +598,12 @@ def _text(column: Any) -> Any:
     return sa.type_coerce(column, sa.String)
 
 
+Period = tuple[date, date] | Literal["all", "undated"]
+"""The facts a part selects: dated in (start, end), all of them, or those with no date."""
+
+
 def _part_facts(
-    unit: str, part: FactQuery, start: date, end: date, wanted: set[str]
+    indicator: Indicator, part: FactQuery, period: Period, wanted: set[str]
 ) -> sa.Select[Any]:
     """The facts of one part of a count, in the period, with the common fact columns.
 
@@ -523,6 +611,7 @@ def _part_facts(
     breakdown or filter in ``wanted`` needs them; the others are NULL.
     """
     t = metadata.tables
+    unit = indicator.unit
     agency = t["agency"].alias("fact_agency")
     values: dict[str, Any]
     fact_date: Any
@@ -543,7 +632,9 @@ def _part_facts(
         from_clause: sa.FromClause = (
             event.join(record, record.c.id == event.c.person_record_id)
             .outerjoin(person, person.c.id == record.c.person_id)
-            .join(agency, agency.c.id == event.c.owner_agency_id)
+            # the agency credited with the event: the row's own agency where the mapping
+            # reads one (a network's joint file naming the shelter), else the file's owner
+            .join(agency, agency.c.id == event.c.agency_id)
         )
         conditions = _event_filters(part.source_filters(), event, record, agency)
     elif part.source == "charges":
@@ -552,7 +643,9 @@ def _part_facts(
         fact_date = charge.c.verdict_date
         by_person = unit == "persons"
         values = {
-            "k": person_key(record, person) if by_person else charge.c.id,
+            "k": person_key(record, person)
+            if by_person
+            else _charge_key(indicator.counting.once_per, charge, record, person),
             "record_id": record.c.id if by_person else charge.c.id,
             "person_id": record.c.person_id if by_person else _null(sa.Integer),
             "fact_kind": sa.literal("charge", sa.String),
@@ -613,16 +706,49 @@ def _part_facts(
         agency_kind=_text(agency.c.kind),
         month=_year(fact_date) * 100 + sa.cast(sa.extract("month", fact_date), sa.Integer),
     )
-    in_period: sa.ColumnElement[bool] = fact_date.between(start, end)
-    if part.include_undated:
-        in_period = sa.or_(in_period, fact_date.is_(None))
+    in_period: list[sa.ColumnElement[bool]] = []
+    if period == "undated":
+        in_period.append(fact_date.is_(None))
+    elif period != "all":
+        in_period.append(fact_date.between(*period))
     costly = {"age": bool(wanted & {"age_group", "age_band"}), "victim_age_group": False}
     costly["victim_age_group"] = "victim_age_group" in wanted
     columns = [
         (values[name] if name in values and costly.get(name, True) else _null(type_)).label(name)
         for name, type_ in _FACT_COLUMNS
     ]
-    return sa.select(*columns).select_from(from_clause).where(in_period, *conditions)
+    return sa.select(*columns).select_from(from_clause).where(*in_period, *conditions)
+
+
+def _charge_key(
+    once_per: Sequence[str], charge: sa.Table, record: sa.FromClause, person: sa.FromClause
+) -> sa.ColumnElement[int]:
+    """The unit key of a charge: its id, or the smallest id of the charges it is one with.
+
+    ``once_per`` names what makes two charge rows one charge (see
+    :class:`~tipdata.reporting.indicators.Counting`): the canonical defendant, the article
+    (resolved, else as written, ignoring case and spaces), the judgment (court case and
+    verdict date). A court register with one row per victim repeats a defendant's charge
+    once per victim; those rows become one.
+    """
+    if not once_per:
+        return charge.c.id
+    partition: list[Any] = []
+    if "defendant" in once_per:
+        partition.append(person_key(record, person))
+    if "article" in once_per:
+        written = sa.func.lower(
+            sa.func.replace(sa.func.coalesce(charge.c.article_text, ""), " ", "")
+        )
+        partition.append(
+            sa.case(
+                (charge.c.law_article_id.is_not(None), sa.cast(charge.c.law_article_id, sa.String)),
+                else_=sa.literal("as written: ") + written,
+            )
+        )
+    if "judgment" in once_per:
+        partition += [charge.c.case_id, charge.c.verdict_date]
+    return sa.func.min(charge.c.id).over(partition_by=partition)
 
 
 def _agency_codes(column: Any, codes: Iterable[str]) -> sa.ColumnElement[bool]:
@@ -791,6 +917,7 @@ def _attributes_of(counted_ids: sa.Subquery) -> sa.Subquery:
 __all__ = [
     "FACT_DIMENSIONS",
     "SENTENCE_RANGES",
+    "UNDATED_WHERE",
     "UNKNOWN",
     "Cell",
     "EngineError",
@@ -798,6 +925,7 @@ __all__ = [
     "age_at",
     "evaluate",
     "evaluate_rate",
+    "fact_sources",
     "members",
     "person_key",
 ]

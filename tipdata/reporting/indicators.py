@@ -133,13 +133,10 @@ class FactQuery(_Model):
         filters: source filters (see :data:`SOURCE_FILTERS`) and filters on
             disaggregations (``{nationality: {not: [KHM]}}``): a list of accepted
             values, ``{not: [...]}`` for rejected ones, or true/false for flags.
-        include_undated: also count facts without a date (they cannot be placed
-            in a period, so they are left out by default).
     """
 
     source: Source
     filters: dict[str, Any] = Field(default_factory=dict)
-    include_undated: bool = False
 
     @model_validator(mode="after")
     def _check_filters(self) -> FactQuery:
@@ -183,6 +180,29 @@ class Count(_Model):
     any_of: list[FactQuery] = Field(min_length=1)
 
 
+ONCE_PER_KEYS = ("defendant", "article", "judgment")
+"""What a charge is counted once per: the canonical defendant, the article (resolved in
+the law catalogue, else as written), the judgment (the court case and its verdict date)."""
+
+
+class Counting(_Model):
+    """The counting rules of an indicator, as data (see docs/statistics.md, "Counting rules").
+
+    Attributes:
+        once_per: charges only: count one charge per combination of these keys
+            (``[defendant, article, judgment]``: a conviction is one defendant x one
+            charge x one judgment, however many register rows repeat it, e.g. one row
+            per victim). Empty: every charge row counts.
+        dated_by: ``each``: a unit counts in a period when any of its facts is dated in
+            it; ``earliest``: a unit counts once, in the period of its earliest fact
+            over all time (a victim is identified once, by the earliest identifying
+            event; later events of other agencies do not identify them again).
+    """
+
+    once_per: list[Literal["defendant", "article", "judgment"]] = Field(default_factory=list)
+    dated_by: Literal["each", "earliest"] = "each"
+
+
 class Indicator(_Model):
     """One indicator of the catalogue.
 
@@ -197,6 +217,11 @@ class Indicator(_Model):
         factor: the ratio is multiplied by this (100 for a percentage).
         disaggregations: the breakdowns allowed.
         period_type: the natural period (the engine accepts any date range).
+        counting: the counting rules (once per what; dated by which fact). Facts with
+            no date never count in a period: they are counted on the report's
+            "date not recorded" line.
+        needs: fields the figure needs from every source of its facts, beyond
+            those its breakdowns need (see :mod:`tipdata.reporting.coverage`).
     """
 
     code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -209,6 +234,8 @@ class Indicator(_Model):
     factor: float = 1
     disaggregations: list[str] = Field(default_factory=list)
     period_type: PeriodType = "year"
+    counting: Counting = Field(default_factory=Counting)
+    needs: list[str] = Field(default_factory=list)
 
     @field_validator("period_type", mode="before")
     @classmethod
@@ -238,6 +265,17 @@ class Indicator(_Model):
                 f"a {self.unit} indicator counts facts of {', '.join(sorted(allowed_sources))}, "
                 f"not {', '.join(sorted(sources - allowed_sources))}"
             )
+        if self.counting.once_per and self.unit != "charges":
+            raise ValueError("counting.once_per applies to indicators of unit charges")
+        if self.needs:
+            from tipdata.reporting.coverage import coverage_rules  # it imports this module
+
+            unknown = sorted(set(self.needs) - set(coverage_rules()))
+            if unknown:
+                raise ValueError(
+                    f"unknown coverage rule(s) in needs: {', '.join(unknown)}; "
+                    f"expected one of {', '.join(sorted(coverage_rules()))}"
+                )
         for name in self.disaggregations:
             for source in sources:
                 if name not in available_dimensions(self.unit, source):

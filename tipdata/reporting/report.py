@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from tipdata.reporting.engine import ZERO, Cell, evaluate, evaluate_margins
+from tipdata.reporting.engine import UNDATED_WHERE, ZERO, Cell, evaluate, evaluate_margins
 from tipdata.reporting.indicators import Catalogue
 from tipdata.store import Database
 
@@ -74,6 +74,7 @@ class ReportTable:
         sources: origin per (row, column), for explanation.
         labels: readable label per code (codes are shown where missing).
         unit: what a figure counts (persons, cases, charges, records).
+        not_recorded: cells shown as "not recorded", with the note why.
     """
 
     name: str
@@ -86,6 +87,9 @@ class ReportTable:
     sources: Mapping[tuple[str, str], CellSource] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
     unit: str = "persons"
+    not_recorded: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """Cells no imported source can produce, each with its note naming the source and
+    the missing field (:mod:`tipdata.reporting.coverage`): shown as "not recorded"."""
 
     def cell(self, row: str, column: str) -> Cell:
         """The cell at (row, column); zero where nothing was counted."""
@@ -304,6 +308,55 @@ class IndicatorRows:
             row_header="Indicator",
             rows=tuple(self.indicators),
             columns=(*column_codes, TOTAL),
+            cells=cells,
+            sources=sources,
+            labels=labels,
+            unit=catalogue[self.indicators[0]].unit,
+        )
+
+
+@dataclass(frozen=True)
+class UndatedRows:
+    """The "date not recorded" line: per indicator, the units whose facts have no date.
+
+    A fact with no date belongs to no period, so no period's figure counts it (it would
+    otherwise appear in every year); this table counts it once, on its own line. For an
+    indicator dated by its earliest fact, a unit counts here only when none of its
+    facts has a date.
+
+    Attributes:
+        name: table name.
+        title: heading.
+        indicators: indicator codes, one row each.
+        definitions: extra sentences.
+    """
+
+    name: str
+    title: str
+    indicators: tuple[str, ...]
+    definitions: tuple[str, ...] = ()
+
+    def build(self, db: Database, catalogue: Catalogue, start: date, end: date) -> ReportTable:
+        """Count each indicator's undated facts (the period is not used)."""
+        cells: dict[tuple[str, str], Cell] = {}
+        sources: dict[tuple[str, str], CellSource] = {}
+        labels: dict[str, str] = {}
+        for code in self.indicators:
+            indicator = catalogue[code]
+            labels[code] = indicator.name
+            cells[(code, TOTAL)] = evaluate(db, indicator, start, end, undated=True).get((), ZERO)
+            sources[(code, TOTAL)] = CellSource(code, (UNDATED_WHERE,))
+        return ReportTable(
+            name=self.name,
+            title=self.title,
+            definitions=(
+                "Facts with no date recorded: they belong to no period and are counted "
+                "in no period's figures; all years together.",
+                *self.definitions,
+            ),
+            row_header="Indicator",
+            rows=tuple(self.indicators),
+            columns=(TOTAL,),
             cells=cells,
             sources=sources,
             labels=labels,

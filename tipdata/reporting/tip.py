@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 
 from tipdata.errors import TipdataError
+from tipdata.reporting.coverage import apply_coverage, coverage_table
 from tipdata.reporting.engine import Cell, person_key
 from tipdata.reporting.indicators import Catalogue, default_catalogue
 from tipdata.reporting.report import (
@@ -27,6 +28,7 @@ from tipdata.reporting.report import (
     Report,
     ReportTable,
     TableSpec,
+    UndatedRows,
     build_tables,
     sex_by_age_group,
 )
@@ -164,7 +166,7 @@ TIP_TABLES: tuple[TableSpec, ...] = (
         "Victims identified by month",
         "victims_identified",
         rows="month",
-        definitions=("A person with events in several months counts in each month.",),
+        definitions=("A person counts once, in the month of their earliest identifying event.",),
     ),
     IndicatorRows(
         "victims_referred",
@@ -202,6 +204,18 @@ TIP_TABLES: tuple[TableSpec, ...] = (
         "Victim pathway: identified, referred, sheltered, reintegrated",
         ("victims_identified", "victims_referred", "victims_sheltered", "victims_reintegrated"),
         definitions=("Each stage counts persons with that step in the period.",),
+    ),
+    UndatedRows(
+        "date_not_recorded",
+        "Date not recorded: persons whose step has no date (counted in no period)",
+        (
+            "victims_identified",
+            "victims_referred",
+            "victims_sheltered",
+            "victims_reintegrated",
+            "victims_assisted",
+            "suspects_arrested",
+        ),
     ),
 )
 """The TIP tables, in report order (the LMIS tables are built by :func:`lmis_tables`)."""
@@ -256,10 +270,20 @@ def tip_report(
         The report: the indicator tables and the LMIS tables.
     """
     catalogue = catalogue or default_catalogue()
-    tables = build_tables(db, catalogue, specs, start, end)
+    tables = apply_coverage(
+        db, build_tables(db, catalogue, specs, start, end), catalogue, start, end
+    )
     if specs is TIP_TABLES:
         tables.extend(lmis_tables(db, start, end))
+        tables.append(coverage_table(db))
     notes = [_linkage_note(db)]
+    notes += [
+        f"{table.title}: {table.label(row)}, {table.label(column)}: {note}"
+        for table in tables
+        if table.name != "coverage_by_source"
+        for (row, column), note in table.not_recorded.items()
+        if row == TOTAL or column == TOTAL
+    ]
     return Report(
         title=title
         or f"Trafficking in persons: figures for {start.isoformat()} to {end.isoformat()}",

@@ -1,6 +1,8 @@
 """Court outcomes: Phnom Penh Municipal Court and provincial courts.
 
-One row per defendant per charge per victim. Habits: the article as the clerk wrote
+One row per defendant per charge per victim: a defendant's one conviction appears once
+per victim of the case (``ground_truth/court_charges.csv`` lists each true charge once,
+the figure the "convictions" indicator must give). Habits: the article as the clerk wrote
 it ("Art. 15", "15", "Article 15", "ម15", "មាត្រា ១៥"); the verdict in several
 words; the sentence split into years and months columns; money in riel; the
 victim's name given-first and age.
@@ -8,11 +10,12 @@ victim's name given-first and age.
 
 from __future__ import annotations
 
+import csv
 import random
 
 from tipdata.demo.agencies.common import Context, FileResult, written_age
 from tipdata.demo.names import write_name
-from tipdata.demo.output import CsvFile, dmy
+from tipdata.demo.output import GROUND_TRUTH_DIR, CsvFile, dmy
 from tipdata.demo.world import CourtCase, TrueCase, TrueCharge, TruePerson
 
 STEM = "court_outcomes"
@@ -129,8 +132,45 @@ def write(ctx: Context) -> FileResult:
                         ANOMALY_DETAILS[charge.anomaly],
                     )
     out.close()
+    _write_charges_truth(ctx, decided)
     ctx.tick(out.rows, out.rows)
     return FileResult(name, "PPMC", out.rows)
+
+
+def _write_charges_truth(ctx: Context, decided: list[tuple[TrueCase, CourtCase]]) -> None:
+    """``ground_truth/court_charges.csv``: each true charge once (defendant, article, judgment)."""
+    with (ctx.out / GROUND_TRUTH_DIR / "court_charges.csv").open(
+        "w", encoding="utf-8", newline=""
+    ) as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(
+            (
+                "court",
+                "case_no",
+                "verdict_date",
+                "true_defendant_id",
+                "article_charged",
+                "article_convicted",
+                "verdict",
+                "sentence_months",
+                "victims",
+            )
+        )
+        for case, court in decided:
+            for charge in court.charges:
+                writer.writerow(
+                    (
+                        court.court_code,
+                        court.case_no,
+                        court.verdict_date.isoformat(),
+                        charge.defendant.person_id,
+                        charge.article_charged,
+                        charge.article_convicted or "",
+                        charge.verdict,
+                        charge.sentence_months,
+                        len(case.victims),
+                    )
+                )
 
 
 def _row(

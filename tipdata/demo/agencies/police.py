@@ -103,3 +103,75 @@ def _row(
         case.destination,
         status,
     ]
+
+
+PROVINCIAL_AGENCY = "POLICE-17"
+PROVINCIAL_STEM = "police_srp_arrests"
+PROVINCIAL_HEADER = (
+    "Log No",
+    "Case",
+    "Date",
+    "Role",
+    "Name",
+    "Sex",
+    "Nationality",
+    "Offence",
+)
+NATIONALITY_ADJECTIVES = {"FRA": "French", "DEU": "German", "USA": "American", "GBR": "British"}
+OFFENCE_WORDS = ("child prostitution", "sexual exploitation of a minor", "debauchery")
+
+
+def write_provincial(ctx: Context) -> FileResult:
+    """Write ``police_srp_arrests_<year>.csv``: the Siem Reap provincial police arrest log.
+
+    One row per person per case (the arrested foreigner, then the children rescued), in a
+    layout that records **no ages**: which victims were children is not in the file, so
+    "foreign child sex offenders arrested" cannot be produced from it (the report says
+    "not recorded", naming the missing field).
+
+    Args:
+        ctx: the run context.
+
+    Returns:
+        The file written and its row count.
+    """
+    rng = ctx.rng("police-srp")
+    name = ctx.file_name(PROVINCIAL_STEM, "csv")
+    out = CsvFile(ctx.out / name, PROVINCIAL_HEADER)
+    cases = [
+        c for c in ctx.world.cases if any(s.group == "srp_foreign_suspect" for s in c.suspects)
+    ]
+    cases.sort(key=lambda c: (c.arrest_date, c.case_id))
+    for number, case in enumerate(cases, start=1):
+        assert case.arrest_date is not None
+        case_no = f"SRP/{ctx.year}/{number:03d}"
+        people = [("suspect", s) for s in case.suspects] + [("victim", v) for v in case.victims]
+        for index, (role, person) in enumerate(people, start=1):
+            ref = f"{case_no}-{index}"
+            written = write_name(person.name, rng, variant_rate=0.3, typo_rate=0.04)
+            row = out.write(
+                [
+                    ref,
+                    case_no,
+                    dmy(case.arrest_date),
+                    {"suspect": "arrested", "victim": "rescued"}[role],
+                    written.family_first() if role == "suspect" else written.given_first(),
+                    person.sex,
+                    NATIONALITY_ADJECTIVES.get(person.nationality)
+                    or NATIONALITY_WORDS.get(person.nationality, person.nationality),
+                    rng.choice(OFFENCE_WORDS),
+                ]
+            )
+            ctx.truth.record(name, row, ref, PROVINCIAL_AGENCY, person.person_id, case.case_id)
+            if role == "victim":  # the children are in no referral or shelter register
+                ctx.truth.anomaly(
+                    "identified_not_referred",
+                    name,
+                    row,
+                    ref,
+                    person.person_id,
+                    "child rescued by the Siem Reap police, never referred to MOSAVY or a shelter",
+                )
+    out.close()
+    ctx.tick(out.rows, out.rows)
+    return FileResult(name, PROVINCIAL_AGENCY, out.rows)

@@ -6,10 +6,13 @@
 * World Hope (CSV): semicolon-delimited, UTF-8 with BOM, CRLF, dates dd.mm.yyyy,
   birth year only, "TIP (Y/N)".
 * HCC (CSV): Koh Kong shelter, one name column, age, date in as "07 Mar 2008".
+* An NGO network's joint file (CSV, owned by COSECAM): its member shelters' intakes, a
+  ``Shelter`` column naming the shelter, some intake dates left blank.
 """
 
 from __future__ import annotations
 
+import csv
 import random
 from collections.abc import Iterator
 from datetime import date
@@ -17,7 +20,7 @@ from datetime import date
 from tipdata.demo.agencies.common import Context, FileResult, blank, written_age
 from tipdata.demo.geography import write_province
 from tipdata.demo.names import write_name
-from tipdata.demo.output import CsvFile, dmy, write_xlsx
+from tipdata.demo.output import GROUND_TRUTH_DIR, CsvFile, dmy, write_xlsx
 from tipdata.demo.world import Shelter, TruePerson
 
 FOREIGN = ("Thailand", "Malaysia", "Vietnam")
@@ -267,3 +270,70 @@ def write_hcc(ctx: Context) -> FileResult:
     out.close()
     ctx.tick(out.rows, out.rows)
     return FileResult(name, "HCC", out.rows)
+
+
+NETWORK_AGENCY = "COSECAM"
+NETWORK_STEM = "ngo_network_intake"
+SHELTER_FORMS: dict[str, tuple[str, ...]] = {
+    "HAGAR": ("Hagar", "Hagar Cambodia", "HAGAR shelter"),
+    "SSC": ("SSC", "Social Services of Cambodia"),
+    "FI": ("Friends International", "Mith Samlanh"),
+    "WVC": ("World Vision", "World Vision Cambodia"),
+}
+"""How the network's clerks name each member shelter in the ``Shelter`` column."""
+UNDATED_EVERY = 8
+"""Every 8th row of the network's file (the 2nd, 10th, ...) has its intake date left blank
+(an event with no date)."""
+
+
+def write_network(ctx: Context) -> FileResult:
+    """Write ``ngo_network_intake_<year>.csv``: one NGO network's joint intake file.
+
+    The network (COSECAM) sends one file for its member shelters; a ``Shelter`` column
+    names the shelter of each intake, as its clerks write it. The file is the network's
+    (owner, access, provenance); each intake is the shelter's (the agency credited).
+    Some intake dates are blank. ``ground_truth/network_intakes.csv`` lists every row's
+    true person, shelter and intake date, and whether the date was written.
+    """
+    rng = ctx.rng("network")
+    name = ctx.file_name(NETWORK_STEM, "csv")
+    out = CsvFile(
+        ctx.out / name,
+        ("Intake Ref", "Shelter", "Name", "Sex", "Age", "Province", "Date of Intake", "Type"),
+    )
+    stays = [
+        (person, stay)
+        for person in ctx.world.persons
+        for stay in person.shelters
+        if stay.agency in SHELTER_FORMS
+    ]
+    stays.sort(key=lambda pair: (pair[1].intake_date, pair[0].person_id))
+    truth_path = ctx.out / GROUND_TRUTH_DIR / "network_intakes.csv"
+    with truth_path.open("w", encoding="utf-8", newline="") as handle:
+        truth = csv.writer(handle, lineterminator="\n")
+        truth.writerow(
+            ("source_record_id", "true_person_id", "shelter", "intake_date", "date_recorded")
+        )
+        for person, stay in stays:
+            ref = f"NET-{ctx.year}-{out.rows + 1:04d}"
+            written = write_name(person.name, rng, variant_rate=0.35, typo_rate=0.05)
+            dated = out.rows % UNDATED_EVERY != 1
+            row = out.write(
+                [
+                    ref,
+                    rng.choice(SHELTER_FORMS[stay.agency]),
+                    written.given_first(),
+                    person.sex,
+                    written_age(person, stay.intake_date, rng, 0.1),
+                    write_province(person.home, rng, variant_rate=0.3),
+                    dmy(stay.intake_date) if dated else "",
+                    "sex" if person.exploitation == "sexual_exploitation" else "labour",
+                ]
+            )
+            ctx.truth.record(name, row, ref, stay.agency, person.person_id, person.case_id)
+            truth.writerow(
+                (ref, person.person_id, stay.agency, stay.intake_date.isoformat(), int(dated))
+            )
+    out.close()
+    ctx.tick(out.rows, out.rows)
+    return FileResult(name, NETWORK_AGENCY, out.rows)

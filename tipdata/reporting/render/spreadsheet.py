@@ -29,7 +29,9 @@ def _cells(report: Report, published: PublishedReport | None):  # type: ignore[n
         for row in table.rows:
             for column in table.columns:
                 cell = table.cell(row, column)
-                if published is None:
+                if (row, column) in table.not_recorded:
+                    yield table, row, column, None, None, "not_recorded"
+                elif published is None:
                     yield table, row, column, cell.value, cell.naive, "internal"
                 else:
                     shown = published.table(table.name).cell(row, column)
@@ -90,7 +92,9 @@ def write_xlsx(report: Report, path: Path, *, published: PublishedReport | None 
             line: list[object] = [table.label(row)]
             fills: list[int] = []
             for column in table.columns:
-                if published is None:
+                if (row, column) in table.not_recorded:
+                    line += ["not recorded"] * (2 if published is None else 1)
+                elif published is None:
                     cell = table.cell(row, column)
                     line += [cell.value, cell.naive]
                 else:
@@ -107,5 +111,7 @@ def write_xlsx(report: Report, path: Path, *, published: PublishedReport | None 
         sheet.append([])
         for definition in table.definitions:
             sheet.append([definition])
+        for note in dict.fromkeys(table.not_recorded.values()):
+            sheet.append([note])
     workbook.save(path)
     return path

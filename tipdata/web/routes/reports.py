@@ -279,13 +279,15 @@ def download_page(
 
 
 class CellOut(BaseModel):
-    """One figure of a table: value (None when suppressed), naive sum (internal only), status."""
+    """One figure of a table: value (None when suppressed or not recorded), naive sum
+    (internal only), status (``not_recorded`` with the note naming the missing field)."""
 
     row: str
     column: str
     value: int | None
     naive: int | None = None
     status: str = "free"
+    note: str | None = None
 
 
 class TableOut(BaseModel):
@@ -325,7 +327,17 @@ def _report_out(report: Report, published: PublishedReport | None) -> ReportOut:
         cells = []
         for row in table.rows:
             for column in table.columns:
-                if published is None:
+                if (row, column) in table.not_recorded:
+                    cells.append(
+                        CellOut(
+                            row=row,
+                            column=column,
+                            value=None,
+                            status="not_recorded",
+                            note=table.not_recorded[(row, column)],
+                        )
+                    )
+                elif published is None:
                     cell = table.cell(row, column)
                     cells.append(
                         CellOut(row=row, column=column, value=cell.value, naive=cell.naive)
