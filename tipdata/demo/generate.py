@@ -13,6 +13,8 @@ from tipdata.demo.agencies import (
     FileResult,
     courts,
     iom,
+    labour,
+    migration_files,
     molvt,
     mosavy,
     police,
@@ -40,6 +42,10 @@ _WRITERS: tuple[tuple[str, Callable[[Context], FileResult]], ...] = (
     ("iom_poipet_screening", iom.write),
     ("molvt_lmis_departures", molvt.write),
     ("pwg_biweekly", pwg.write),
+    ("company_worker_status", migration_files.write_company_status),
+    ("malaysia_deportation_list", migration_files.write_deportations),
+    ("migrant_hotline_log", migration_files.write_hotline),
+    ("lscw_migrant_cases", migration_files.write_screenings),
 )
 
 
@@ -118,6 +124,7 @@ def generate(
     out.mkdir(parents=True, exist_ok=True)
     report("world", 0, 1)
     world = build_world(year, scale, seed)
+    labour.build_labour(world, seed, molvt.LICENCES)
     report("world", 1, 1)
     truth = GroundTruth(out)
     for person in world.persons:
@@ -146,6 +153,9 @@ def generate(
     finally:
         truth.close()
     _write_cases(out / GROUND_TRUTH_DIR / "cases.csv", world)
+    assert world.labour is not None
+    departures = labour.lmis_departures(out / f"{molvt.STEM}_{year}.csv")
+    labour.write_truth(out, labour.truth_figures(world.labour, world, departures))
     manifest = _write_manifest(out, year, scale, seed, results)
     report("manifest", 1, 1)
     return GenerationSummary(
@@ -218,7 +228,14 @@ def _write_manifest(
             "sha256": sha256_of(path),
         }
     truth_dir = out / GROUND_TRUTH_DIR
-    for name in ("persons.csv", "records.csv", "cases.csv", "anomalies.csv", "pwg_true_values.csv"):
+    for name in (
+        "persons.csv",
+        "records.csv",
+        "cases.csv",
+        "anomalies.csv",
+        "pwg_true_values.csv",
+        labour.TRUTH_FILE,
+    ):
         path = truth_dir / name
         files[f"{GROUND_TRUTH_DIR}/{name}"] = {
             "agency": "TRUTH",
