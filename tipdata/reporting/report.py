@@ -18,6 +18,7 @@ from typing import Protocol
 
 from tipdata.reporting.engine import ZERO, Cell, evaluate, evaluate_margins
 from tipdata.reporting.indicators import Catalogue
+from tipdata.reporting.uncertainty import FigureRange
 from tipdata.store import Database
 
 TOTAL = "Total"
@@ -74,6 +75,8 @@ class ReportTable:
         sources: origin per (row, column), for explanation.
         labels: readable label per code (codes are shown where missing).
         unit: what a figure counts (persons, cases, charges, records).
+        ranges: per (row, column), the figure's range over the linkage review queue
+            (:mod:`tipdata.reporting.uncertainty`), where computed.
     """
 
     name: str
@@ -86,6 +89,7 @@ class ReportTable:
     sources: Mapping[tuple[str, str], CellSource] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
     unit: str = "persons"
+    ranges: Mapping[tuple[str, str], FigureRange] = field(default_factory=dict)
 
     def cell(self, row: str, column: str) -> Cell:
         """The cell at (row, column); zero where nothing was counted."""
