@@ -41,6 +41,7 @@ from tipdata.store import Database, metadata
 from tipdata.system import System
 
 CACHE = Path("var/bench/migration")
+HOTLINE = "migrant_hotline_log"
 FOLLOWED_SOURCES = frozenset(
     {
         "company_worker_status",
@@ -89,6 +90,14 @@ def _pairs(person_of: dict[int, object], ids: list[int]) -> set[tuple[int, int]]
     }
 
 
+def _print_scores(label: str, true: set[tuple[int, int]], found: set[tuple[int, int]]) -> None:
+    tp, fp, fn = len(true & found), len(found - true), len(true - found)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    print(f"{label}: true {len(true):,} P {precision:.3f} R {recall:.3f} F1 {f1:.3f}")
+
+
 def migration_accuracy(
     found: dict[int, int], truth: dict[int, str], source: dict[int, str]
 ) -> None:
@@ -100,15 +109,19 @@ def migration_accuracy(
     found_pairs = _pairs(dict(found), subset)
     # a record of the subset put with a record outside it is a false pair too
     leaked = {p for p in _pairs(dict(found), list(truth)) if (p[0] in inside) != (p[1] in inside)}
-    tp = len(true_pairs & found_pairs)
-    fp = len(found_pairs - true_pairs) + len(leaked)
-    fn = len(true_pairs - found_pairs)
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    print(
-        f"migration pairs ({len(subset):,} records of {len(followed):,} followed persons): "
-        f"true {len(true_pairs):,} P {precision:.3f} R {recall:.3f} F1 {f1:.3f}"
+    _print_scores(
+        f"migration pairs ({len(subset):,} records of {len(followed):,} followed persons)",
+        true_pairs,
+        found_pairs | leaked,
+    )
+
+    def no_hotline(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+        return {p for p in pairs if HOTLINE not in (source[p[0]], source[p[1]])}
+
+    _print_scores(
+        "departure <-> return <-> victim pairs (the same, hotline records left out)",
+        no_hotline(true_pairs),
+        no_hotline(found_pairs | leaked),
     )
     by_kind: Counter[tuple[str, str]] = Counter()
     missed: Counter[tuple[str, str]] = Counter()
