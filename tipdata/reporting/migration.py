@@ -227,7 +227,7 @@ def compute(facts: MigrationFacts, key_of: KeyMap = int) -> dict[tuple[str, str]
                 days.append((min(found) - left).days)
         accused: set[int] = set()
         for defendants, victims in cases:
-            if not victims.isdisjoint(cohort):
+            if any(victim in cohort for victim in victims):
                 accused |= defendants
         counts["agents_prosecuted"] = len(accused)
         result[(company, dest)] = CompanyFigures(
@@ -270,12 +270,13 @@ def migration_tables(
     naive = _naive_counts(facts)
     for key, row in zip(keys, rows, strict=True):
         for column in COLUMNS:
-            cells[(row, column)] = Cell(figures[key].counts[column], naive.get((key, column), 0))
+            value = figures[key].counts[column]
+            cells[(row, column)] = Cell(value, naive.get((key, column), value))
         median = figures[key].median_days
         if median is not None:
             victims = figures[key].counts["victims_identified"]
             days[(row, "median_days")] = Cell(round(median), victims)
-    ranges = _ranges(facts, alternatives, keys, rows)
+    ranges = _ranges(facts, alternatives, keys, rows, figures)
     labels = {**LABELS, **{row_code(*k): f"{k[0]} → {k[1]}" for k in keys}}
     counts_table = ReportTable(
         name=COUNT_TABLE,
@@ -311,7 +312,8 @@ def migration_tables(
 
 
 def _naive_counts(facts: MigrationFacts) -> dict[tuple[tuple[str, str], str], int]:
-    """Records (not persons) behind each figure: departures and the events of the cohort."""
+    """Records (not persons) behind the departures; the other figures show no naive sum
+    (a cohort's events are counted per person only)."""
     naive: dict[tuple[tuple[str, str], str], int] = defaultdict(int)
     for _, company, dest, _ in facts.departures:
         naive[((company, dest), "workers_departed")] += 1
@@ -323,17 +325,62 @@ def _ranges(
     alternatives: Alternatives,
     keys: list[tuple[str, str]],
     rows: tuple[str, ...],
+    full: dict[tuple[str, str], CompanyFigures] | None = None,
 ) -> dict[tuple[str, str], FigureRange]:
-    """Each count's range: the whole table computed once per alternative."""
+    """Each count's range: the table under each alternative, recomputed only where it moves.
+
+    Only the persons of a pending pair (``touched``) change under an alternative: a person
+    count is the untouched persons' part (as it stands) plus the touched persons' part
+    recomputed; the agents prosecuted (a union over court cases) are recomputed from the
+    untouched cohort and the touched departures. A national table thus costs one pass over
+    the events plus one small pass per draw.
+    """
     row_of = dict(zip(keys, rows, strict=True))
+    touched = {k for a, b, _ in alternatives.pairs for k in (a, b)}
+    full = full if full is not None else compute(facts)
+    part = MigrationFacts(
+        tuple(d for d in facts.departures if d[0] in touched),
+        tuple(r for r in facts.returns if r[0] in touched),
+        tuple(h for h in facts.hotline if h[0] in touched),
+        tuple(i for i in facts.identified if i[0] in touched),
+        facts.court_cases,
+    )
+    part_now = compute(part)
+    untouched_cohort: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for k, company, dest, _day in facts.departures:
+        if k not in touched:
+            untouched_cohort[(company, dest)].add(k)
+    touched_departures: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for k, company, dest, _day in part.departures:
+        touched_departures[(company, dest)].append(k)
+    additive = [c for c in COLUMNS if c != "agents_prosecuted"]
 
     def table(key_of: KeyMap) -> dict[tuple[str, str], float]:
-        return {
-            (row_of[key], column): figures.counts[column]
-            for key, figures in compute(facts, key_of).items()
-            if key in row_of
-            for column in COLUMNS
-        }
+        moved = compute(part, key_of)
+        cases = [
+            ({key_of(k) for k in accused}, {key_of(k) for k in victims})
+            for accused, victims in facts.court_cases
+        ]
+        out: dict[tuple[str, str], float] = {}
+        for key, row in row_of.items():
+            before, now = part_now.get(key), moved.get(key)
+            for column in additive:
+                out[(row, column)] = (
+                    full[key].counts[column]
+                    - (before.counts[column] if before else 0)
+                    + (now.counts[column] if now else 0)
+                )
+            if not cases:
+                out[(row, "agents_prosecuted")] = 0
+                continue
+            untouched = untouched_cohort.get(key, set())
+            moved_in = {key_of(k) for k in touched_departures.get(key, ())}
+            accused: set[int] = set()
+            for defendants, victims in cases:
+                if not untouched.isdisjoint(victims) or not moved_in.isdisjoint(victims):
+                    accused |= defendants
+            out[(row, "agents_prosecuted")] = len(accused)
+        return out
 
     return ranges_of(alternatives, table)
 

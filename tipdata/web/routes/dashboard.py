@@ -321,7 +321,7 @@ def build_dashboard(web: WebContext, actor: Actor, year: int) -> Dashboard:
 
 def _migration_section(web: WebContext, actor: Actor, board: Dashboard) -> None:
     """Per company and destination: internal with ranges, or as published."""
-    report = migration.migration_report(web.system.db, board.start, board.end)
+    report = web.figures.migration(web.system.db, board.start, board.end)
     counts = report.table(migration.COUNT_TABLE)
     days = report.table(migration.DAYS_TABLE)
     rows: list[MigrationRowOut] = []
