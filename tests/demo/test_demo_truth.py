@@ -23,6 +23,10 @@ ID_COLUMN = {
     "iom_poipet_screening": "Screening No",
     "molvt_lmis_departures": "LMIS ID",
     "pwg_biweekly": "Report ID",
+    "company_worker_status": "Report No",
+    "malaysia_deportation_list": "No Rujukan",
+    "migrant_hotline_log": "Call ID",
+    "lscw_migrant_cases": "Case No",
 }
 NAME_COLUMNS = {
     "moi_police_register": ("Name",),
