@@ -31,17 +31,19 @@ PERMISSIONS = [
     "screenings:create", "consent:override", "imports:run", "linkage:run", "linkage:review",
     "reports:read_province", "reports:submit", "reports:accept", "reports:publish",
     "reports:read_published", "audit:read", "users:manage", "keys:rotate",
+    "reports:read_migration",
 ]  # fmt: skip
 MATRIX = """
-ntf_data_officer        Y Y Y . Y Y Y Y Y Y Y Y Y Y Y Y Y Y Y . . .
-provincial_focal_point  . . . . . . . . . . . . . . Y Y . . Y . . .
-police_analyst          Y Y . . Y Y . . . . . . . . . . . . Y . . .
-social_worker           Y Y Y Y . . Y Y Y Y Y . . . . . . . Y . . .
-ngo_case_worker         Y Y Y Y . . Y Y Y Y . . . . . . . . Y . . .
-court_clerk             Y . . . Y Y . . . . . . . . . . . . Y . . .
-statistics_reader       . . . . . . . . . . . . . . . . . . Y . . .
-auditor                 . . . . . . . . . . . . . . . . . . . Y . .
-administrator           . . . . . . . . . . . . . . . . . . . . Y Y
+ntf_data_officer        Y Y Y . Y Y Y Y Y Y Y Y Y Y Y Y Y Y Y . . . Y
+provincial_focal_point  . . . . . . . . . . . . . . Y Y . . Y . . . .
+police_analyst          Y Y . . Y Y . . . . . . . . . . . . Y . . . .
+social_worker           Y Y Y Y . . Y Y Y Y Y . . . . . . . Y . . . .
+ngo_case_worker         Y Y Y Y . . Y Y Y Y . . . . . . . . Y . . . .
+court_clerk             Y . . . Y Y . . . . . . . . . . . . Y . . . .
+statistics_reader       . . . . . . . . . . . . . . . . . . Y . . . .
+molvt_officer           . . . . . . . . . . . . . . . . . . Y . . . Y
+auditor                 . . . . . . . . . . . . . . . . . . . Y . . .
+administrator           . . . . . . . . . . . . . . . . . . . . Y Y .
 """
 
 

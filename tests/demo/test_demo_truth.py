@@ -25,6 +25,10 @@ ID_COLUMN = {
     "pwg_biweekly": "Report ID",
     "police_srp_arrests": "Log No",
     "ngo_network_intake": "Intake Ref",
+    "company_worker_status": "Report No",
+    "malaysia_deportation_list": "No Rujukan",
+    "migrant_hotline_log": "Call ID",
+    "lscw_migrant_cases": "Case No",
 }
 NAME_COLUMNS = {
     "moi_police_register": ("Name",),

@@ -142,6 +142,7 @@ ROLE_HOMES: dict[str, RoleHome] = {
     "ngo_case_worker": RoleHome("AFESIP", None),
     "court_clerk": RoleHome("PPMC", None),
     "statistics_reader": RoleHome("NTF", None),
+    "molvt_officer": RoleHome("MOLVT", None),
     "auditor": RoleHome("NTF", None),
     "administrator": RoleHome("NTF", None),
 }

@@ -59,6 +59,7 @@ USERS = {
     "reader": "statistics_reader",
     "focal": "provincial_focal_point",
     "admin": "administrator",
+    "molvt": "molvt_officer",
 }
 
 

@@ -67,9 +67,10 @@ SOCIAL = "social_worker"
 NGO = "ngo_case_worker"
 CLERK = "court_clerk"
 READER = "statistics_reader"
+MOLVT = "molvt_officer"
 AUDITOR = "auditor"
 ADMIN = "administrator"
-ROLES = (NTF, FOCAL, POLICE, SOCIAL, NGO, CLERK, READER, AUDITOR, ADMIN)
+ROLES = (NTF, FOCAL, POLICE, SOCIAL, NGO, CLERK, READER, MOLVT, AUDITOR, ADMIN)
 ANONYMOUS = None
 EVERYONE = frozenset(ROLES)
 
@@ -111,7 +112,7 @@ REPORT_REACH: dict[str, frozenset[str]] = {
 REVIEW_REACH: dict[str, frozenset[str]] = {NTF: frozenset(REPORT_PROVINCES)}
 """Provincial reports a role may accept and reopen (national users only)."""
 
-PUBLISHED_READERS = frozenset({NTF, FOCAL, POLICE, SOCIAL, NGO, CLERK, READER})
+PUBLISHED_READERS = frozenset({NTF, FOCAL, POLICE, SOCIAL, NGO, CLERK, READER, MOLVT})
 PUBLISHERS = frozenset({NTF})
 FILE_FORMATS = ("csv", "xlsx")
 CHARTS = ("trend", "exploitation", "destination", "funnel", "completeness")

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from tests.web import demo_web as shared
 from tests.web.demo_web import DemoWeb, bearer, signed_in
+from tipdata.reporting import migration
 from tipdata.reporting.report import TOTAL
 from tipdata.reporting.tip import tip_report
 from tipdata.web.figures import DASHBOARD_TABLES, publish_report
@@ -107,6 +108,72 @@ def test_dashboard_page_for_the_officer_and_for_a_reader(
     assert demo_client.get("/dashboard/charts/completeness.svg?year=2008").status_code == 403
 
 
+def test_ntf_and_molvt_see_migration_figures_by_company(
+    demo_client: TestClient, demo_web: DemoWeb
+) -> None:
+    app, users, database = demo_web
+    report = migration.migration_report(database, START, END)
+    counts = report.table(migration.COUNT_TABLE)
+    officer = demo_client.get(
+        "/api/v1/dashboard?year=2008", headers=bearer(users["officer"])
+    ).json()
+    assert officer["migration_kind"] == "internal"
+    assert {
+        (row["company"], row["destination"], f["code"]): (f["value"], f["low"], f["high"])
+        for row in officer["migration"]
+        for f in row["figures"]
+    } == {
+        (*row.split(" | "), column): (
+            counts.cell(row, column).value,
+            counts.ranges[(row, column)].low,
+            counts.ranges[(row, column)].high,
+        )
+        for row in counts.rows
+        for column in counts.columns
+    }
+    # the regulator gets the figures through the publication gate: small counts suppressed
+    threshold = app.state.web.system.settings.disclosure_threshold
+    published, medians = migration.publish_migration(report, threshold)
+    shown = published.table(migration.COUNT_TABLE)
+    molvt = demo_client.get("/api/v1/dashboard?year=2008", headers=bearer(users["molvt"])).json()
+    assert molvt["migration_kind"] == "published"
+    by_row = {f"{row['company']} | {row['destination']}": row for row in molvt["migration"]}
+    assert {
+        (row, f["code"]): (f["value"], f["status"], f["low"])
+        for row, entry in by_row.items()
+        for f in entry["figures"]
+    } == {
+        (row, column): (shown.cell(row, column).value, shown.cell(row, column).status, None)
+        for row in counts.rows
+        for column in counts.columns
+    }
+    assert {row: entry["median_days"] for row, entry in by_row.items()} == {
+        row: medians.get(row) for row in counts.rows
+    }
+    small = [
+        (row, f["code"])
+        for row in officer["migration"]
+        for f in row["figures"]
+        if f["value"] is not None and 1 <= f["value"] < threshold
+    ]
+    assert small
+    assert all(
+        f["value"] is None
+        for row, code in small
+        for f in by_row[f"{row['company']} | {row['destination']}"]["figures"]
+        if f["code"] == code
+    )
+    assert molvt["figures_kind"] == "published" and molvt["import_quality"] is None
+    reader = demo_client.get("/api/v1/dashboard?year=2008", headers=bearer(users["reader"])).json()
+    assert (reader["migration"], reader["migration_kind"]) == (None, None)
+    signed_in(demo_client, demo_web, "molvt")
+    html = demo_client.get("/dashboard?year=2008").text
+    assert "Labour migration by licensed company" in html
+    signed_in(demo_client, demo_web, "officer")
+    html = demo_client.get("/dashboard?year=2008").text
+    assert "Labour migration by licensed company" in html and "range over the linkage" in html
+
+
 def test_figures_are_computed_once_per_period(demo_client: TestClient, demo_web: DemoWeb) -> None:
     app, users, _db = demo_web
     cache = app.state.web.figures
@@ -114,7 +181,8 @@ def test_figures_are_computed_once_per_period(demo_client: TestClient, demo_web:
     before = cache.computed
     for _ in range(3):
         demo_client.get("/api/v1/dashboard?year=2008", headers=bearer(users["officer"]))
-    assert cache.computed == before + 1
+    # the TIP tables and the migration tables (the officer reads both), each once
+    assert cache.computed == before + 2
 
 
 def test_year_out_of_range_is_422(demo_client: TestClient, demo_web: DemoWeb) -> None:

@@ -13,6 +13,8 @@ from tipdata.demo.agencies import (
     FileResult,
     courts,
     iom,
+    labour,
+    migration_files,
     molvt,
     mosavy,
     police,
@@ -42,6 +44,10 @@ _WRITERS: tuple[tuple[str, Callable[[Context], FileResult]], ...] = (
     ("police_srp_arrests", police.write_provincial),
     ("ngo_network_intake", shelters.write_network),
     ("pwg_biweekly", pwg.write),
+    ("company_worker_status", migration_files.write_company_status),
+    ("malaysia_deportation_list", migration_files.write_deportations),
+    ("migrant_hotline_log", migration_files.write_hotline),
+    ("lscw_migrant_cases", migration_files.write_screenings),
 )
 
 
@@ -120,6 +126,7 @@ def generate(
     out.mkdir(parents=True, exist_ok=True)
     report("world", 0, 1)
     world = build_world(year, scale, seed)
+    labour.build_labour(world, seed, molvt.LICENCES)
     report("world", 1, 1)
     truth = GroundTruth(out)
     for person in world.persons:
@@ -148,6 +155,9 @@ def generate(
     finally:
         truth.close()
     _write_cases(out / GROUND_TRUTH_DIR / "cases.csv", world)
+    assert world.labour is not None
+    departures = labour.lmis_departures(out / f"{molvt.STEM}_{year}.csv")
+    labour.write_truth(out, labour.truth_figures(world.labour, world, departures))
     manifest = _write_manifest(out, year, scale, seed, results)
     report("manifest", 1, 1)
     return GenerationSummary(
@@ -228,6 +238,7 @@ def _write_manifest(
         "pwg_true_values.csv",
         "court_charges.csv",
         "network_intakes.csv",
+        labour.TRUTH_FILE,
     ):
         path = truth_dir / name
         files[f"{GROUND_TRUTH_DIR}/{name}"] = {

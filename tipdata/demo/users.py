@@ -29,6 +29,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, str | None], ...] = (
     ("afesip.caseworker", "ngo_case_worker", "AFESIP", None),
     ("court.clerk", "court_clerk", "PPMC", None),
     ("stats.reader", "statistics_reader", "NTF", None),
+    ("molvt.officer", "molvt_officer", "MOLVT", None),
     ("auditor", "auditor", "NTF", None),
     ("admin", "administrator", "NTF", None),
 )

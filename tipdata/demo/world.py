@@ -16,11 +16,14 @@ import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from tipdata.codelists import load_law_catalogue
 from tipdata.demo.geography import Province, draw_home_province, province_by_code
 from tipdata.demo.names import Ethnicity, Sex, TrueName, draw_name
+
+if TYPE_CHECKING:
+    from tipdata.demo.agencies.labour import LabourMigration
 
 Exploitation = Literal[
     "sexual_exploitation", "forced_labour", "begging", "domestic_servitude", "forced_marriage"
@@ -150,6 +153,8 @@ class TruePerson:
     moi_case_no: str = ""
     arrest_date: date | None = None
     departure: tuple[str, str, date] | None = None
+    """(company licence, destination, departure date) of a licensed migrant worker."""
+    passport: str = ""
     anomalies: list[str] = field(default_factory=list)
 
     @property
@@ -218,6 +223,8 @@ class World:
     vietnam_returnees: list[TruePerson]
     malaysia_migrant_victims: list[TruePerson]
     non_tip_shelter_clients: dict[str, list[TruePerson]]
+    labour: LabourMigration | None = None
+    """Licensed workers followed past their departure (:mod:`tipdata.demo.agencies.labour`)."""
 
 
 # The counts the world is built from, at scale 1.0 (see targets.yaml for sources).

@@ -74,7 +74,7 @@ class _UnionFind:
             self.members[root_a].extend(self.members.pop(root_b))
 
     def contradicted(
-        self, a: Hashable, b: Hashable, weak: Mapping[Hashable, Mapping[Hashable, float]]
+        self, a: Hashable, b: Hashable, weak: Mapping[Hashable, set[Hashable]]
     ) -> bool:
         """Whether some record of ``a``'s cluster and one of ``b``'s form a ``weak`` pair."""
         assert self.members is not None

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from tipdata.reporting.engine import UNDATED_WHERE, ZERO, Cell, evaluate, evaluate_margins
 from tipdata.reporting.indicators import Catalogue
+from tipdata.reporting.uncertainty import FigureRange
 from tipdata.store import Database
 
 TOTAL = "Total"
@@ -75,6 +76,8 @@ class ReportTable:
         labels: readable label per code (codes are shown where missing).
         unit: what a figure counts (persons, cases, charges, records).
         not_recorded: cells shown as "not recorded", with the note why.
+        ranges: per (row, column), the figure's range over the linkage review queue
+            (:mod:`tipdata.reporting.uncertainty`), where computed.
     """
 
     name: str
@@ -90,6 +93,7 @@ class ReportTable:
     not_recorded: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """Cells no imported source can produce, each with its note naming the source and
     the missing field (:mod:`tipdata.reporting.coverage`): shown as "not recorded"."""
+    ranges: Mapping[tuple[str, str], FigureRange] = field(default_factory=dict)
 
     def cell(self, row: str, column: str) -> Cell:
         """The cell at (row, column); zero where nothing was counted."""

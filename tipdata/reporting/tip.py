@@ -21,6 +21,7 @@ from tipdata.errors import TipdataError
 from tipdata.reporting.coverage import apply_coverage, coverage_table
 from tipdata.reporting.engine import Cell, person_key
 from tipdata.reporting.indicators import Catalogue, default_catalogue
+from tipdata.reporting.migration import COUNT_TABLE, migration_tables
 from tipdata.reporting.report import (
     TOTAL,
     Crosstab,
@@ -267,7 +268,8 @@ def tip_report(
         title: report title.
 
     Returns:
-        The report: the indicator tables and the LMIS tables.
+        The report: the indicator tables, the LMIS tables and the migration
+        accountability table (:mod:`tipdata.reporting.migration`).
     """
     catalogue = catalogue or default_catalogue()
     tables = apply_coverage(
@@ -276,6 +278,9 @@ def tip_report(
     if specs is TIP_TABLES:
         tables.extend(lmis_tables(db, start, end))
         tables.append(coverage_table(db))
+        # the per-company counts (each with its range over the review queue); the median
+        # days are in :func:`tipdata.reporting.migration.migration_report` (not a count)
+        tables.extend(t for t in migration_tables(db, start, end) if t.name == COUNT_TABLE)
     notes = [_linkage_note(db)]
     notes += [
         f"{table.title}: {table.label(row)}, {table.label(column)}: {note}"

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from tipdata.reporting.migration import migration_report
 from tipdata.reporting.publish import PublishedReport, publish
 from tipdata.reporting.report import TOTAL, Report, TableSpec
 from tipdata.reporting.suppression import DisclosureError
@@ -89,6 +90,20 @@ class FigureCache:
                 [spec for spec in TIP_TABLES if spec.name in names] if names else TIP_TABLES
             )
             report = tip_report(db, start, end, specs=specs)
+            with self._lock:
+                self._entries[key] = _Entry(report, self.clock())
+                self.computed += 1
+            return report
+
+    def migration(self, db: Database, start: date, end: date) -> Report:
+        """The migration accountability report of a period (with its ranges), from cache."""
+        key = (start, end, ("__migration__",))
+        with self._lock_for(key):
+            with self._lock:
+                entry = self._entries.get(key)
+            if entry is not None and self.clock() - entry.made_at < self.seconds:
+                return entry.report
+            report = migration_report(db, start, end)
             with self._lock:
                 self._entries[key] = _Entry(report, self.clock())
                 self.computed += 1

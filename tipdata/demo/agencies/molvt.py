@@ -96,14 +96,18 @@ def write(ctx: Context) -> FileResult:
     name = ctx.file_name(STEM, "csv")
     out = CsvFile(ctx.out / name, HEADER)
     known: dict[date, list[TruePerson]] = defaultdict(list)
-    for person in ctx.world.malaysia_migrant_victims:
+    labour = ctx.world.labour
+    followed = ctx.world.malaysia_migrant_victims + (
+        [w.person for w in labour.workers] if labour else []
+    )
+    for person in followed:
         assert person.departure is not None
         known[person.departure[2]].append(person)
     totals = {
         dest: max(0, int(BASE_COUNTS[key] * ctx.world.scale + 0.5))
         for dest, key in DESTINATION_KEYS
     }
-    totals["Malaysia"] = max(0, totals["Malaysia"] - len(ctx.world.malaysia_migrant_victims))
+    totals["Malaysia"] = max(0, totals["Malaysia"] - len(followed))
     per_destination = {dest: daily_counts(total, ctx.year) for dest, total in totals.items()}
     agency_weights = [rng.uniform(0.3, 3.0) for _ in LICENCES]
     passport_seq = 0
@@ -134,6 +138,8 @@ def write(ctx: Context) -> FileResult:
             else:
                 person = slot
             licence_index = rng.choices(range(len(LICENCES)), weights=agency_weights, k=1)[0]
+            if person.departure is not None and person.departure[0] in LICENCES:
+                licence_index = LICENCES.index(person.departure[0])
             passport_seq += 1
             ref = f"LMIS-{ctx.year}-{out.rows + 1:06d}"
             written = write_name(person.name, rng, variant_rate=0.15, typo_rate=0.02)
@@ -143,7 +149,8 @@ def write(ctx: Context) -> FileResult:
                     written.family_first().upper(),
                     person.sex,
                     person.birth_date.isoformat(),
-                    f"N{(passport_seq * 7919 + ctx.seed * 104729) % 10_000_000:07d}",
+                    person.passport
+                    or f"N{(passport_seq * 7919 + ctx.seed * 104729) % 10_000_000:07d}",
                     LICENCES[licence_index],
                     AGENCY_NAMES[licence_index],
                     destination,

@@ -7,7 +7,11 @@ Each section appears only for roles that may see it:
   figures gets the disclosure-controlled values only, or nothing if the release is unsafe;
 * provincial reporting completeness, who is late and by how long (``reports:read_province``);
 * legal findings by rule and severity (``charges:read`` with national scope);
-* data quality of imports: rows rejected per source (``imports:run``).
+* data quality of imports: rows rejected per source (``imports:run``);
+* labour migration and recruiter accountability per licensed company and destination
+  (``reports:read_migration``: the NTF and MOLVT): internal figures with their ranges over
+  the linkage review queue for those who see internal figures, the published
+  (disclosure-controlled) figures for the others (:mod:`tipdata.reporting.migration`).
 
 The figures come from the reporting services (:mod:`tipdata.reporting.tip`,
 :mod:`tipdata.reporting.publish`, :mod:`tipdata.reporting.provincial`,
@@ -28,7 +32,7 @@ from pydantic import BaseModel
 
 from tipdata.access.policy import Actor, can, require
 from tipdata.legal.findings import list_findings
-from tipdata.reporting import provincial
+from tipdata.reporting import migration, provincial
 from tipdata.reporting.publish import PublishedReport
 from tipdata.reporting.render import charts
 from tipdata.reporting.report import TOTAL, Report
@@ -73,6 +77,28 @@ class FigureOut(BaseModel):
     value: int | None
     naive: int | None = None
     status: str = "free"
+    low: int | None = None
+    high: int | None = None
+    expected: float | None = None
+
+
+class MigrationRowOut(BaseModel):
+    """One licensed company and destination: its figures (see ``reporting.migration``).
+
+    Attributes:
+        company: the company as the departures name it (licence number or name).
+        destination: the country.
+        figures: workers departed, returned early, deported, identified as victims,
+            complaints, agents prosecuted; for internal figures each with ``low``/``high``
+            (no pending review pair a match / every one) and ``expected``.
+        median_days: median days from departure to identification (None when no victim,
+            or, published, fewer victims than the disclosure threshold).
+    """
+
+    company: str
+    destination: str
+    figures: list[FigureOut]
+    median_days: int | None
 
 
 class LateOut(BaseModel):
@@ -129,6 +155,8 @@ class DashboardOut(BaseModel):
     completeness: CompletenessOut | None
     findings: list[FindingCountOut] | None
     import_quality: list[ImportQualityOut] | None
+    migration: list[MigrationRowOut] | None = None
+    migration_kind: Literal["internal", "published", "withheld"] | None = None
 
 
 @dataclass
@@ -148,6 +176,8 @@ class Dashboard:
     completeness: CompletenessOut | None = None
     findings: list[FindingCountOut] | None = None
     import_quality: list[ImportQualityOut] | None = None
+    migration: list[MigrationRowOut] | None = None
+    migration_kind: Literal["internal", "published", "withheld"] | None = None
 
     def out(self) -> DashboardOut:
         """The API model."""
@@ -164,6 +194,8 @@ class Dashboard:
             completeness=self.completeness,
             findings=self.findings,
             import_quality=self.import_quality,
+            migration=self.migration,
+            migration_kind=self.migration_kind,
         )
 
 
@@ -282,7 +314,66 @@ def build_dashboard(web: WebContext, actor: Actor, year: int) -> Dashboard:
             seen.rows_read += run.rows_read
             seen.rows_rejected += run.rows_rejected
         board.import_quality = sorted(runs.values(), key=lambda q: q.source)
+    if can(actor, "reports:read_migration", policy):
+        _migration_section(web, actor, board)
     return board
+
+
+def _migration_section(web: WebContext, actor: Actor, board: Dashboard) -> None:
+    """Per company and destination: internal with ranges, or as published."""
+    report = web.figures.migration(web.system.db, board.start, board.end)
+    counts = report.table(migration.COUNT_TABLE)
+    days = report.table(migration.DAYS_TABLE)
+    rows: list[MigrationRowOut] = []
+    if sees_internal_figures(web, actor):
+        board.migration_kind = "internal"
+        for row in counts.rows:
+            figures = []
+            for column in counts.columns:
+                cell, found = counts.cell(row, column), counts.ranges.get((row, column))
+                figures.append(
+                    FigureOut(
+                        code=column,
+                        label=counts.label(column),
+                        value=cell.value,
+                        naive=cell.naive,
+                        low=found.low if found else None,
+                        high=found.high if found else None,
+                        expected=found.expected if found else None,
+                    )
+                )
+            median = days.cell(row, "median_days").value if row in days.rows else None
+            rows.append(_migration_row(row, figures, median))
+    else:
+        try:
+            threshold = web.system.settings.disclosure_threshold
+            published, medians = migration.publish_migration(report, threshold)
+        except DisclosureError as error:
+            board.migration_kind = "withheld"
+            board.withheld_reason = board.withheld_reason or str(error)
+            return
+        board.migration_kind = "published"
+        if counts.rows:
+            shown = published.table(migration.COUNT_TABLE)
+            for row in counts.rows:
+                figures = [
+                    FigureOut(
+                        code=column,
+                        label=counts.label(column),
+                        value=shown.cell(row, column).value,
+                        status=shown.cell(row, column).status,
+                    )
+                    for column in counts.columns
+                ]
+                rows.append(_migration_row(row, figures, medians.get(row)))
+    board.migration = rows
+
+
+def _migration_row(row: str, figures: list[FigureOut], median: int | None) -> MigrationRowOut:
+    company, _, destination = row.partition(" | ")
+    return MigrationRowOut(
+        company=company, destination=destination, figures=figures, median_days=median
+    )
 
 
 def _year(year: int | None) -> int:

@@ -1,0 +1,67 @@
+"""Ranges over the review queue: exact values on tiny inline examples and on a real database."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tipdata.reporting.uncertainty import (
+    FigureRange,
+    alternatives_from_pairs,
+    count_range,
+    figure_range,
+    ranges_of,
+)
+
+
+def test_no_pending_pair_gives_the_figure_itself() -> None:
+    none = alternatives_from_pairs(())
+    assert count_range(none, [1, 2, 2, 3]) == FigureRange(3, 3, 3.0)
+
+
+def test_a_count_falls_when_pending_pairs_merge_its_persons() -> None:
+    # persons 1, 2, 3, 4; pending: 1~2 (0.4) and 3~4 (0.3); 2~5 joins a person outside
+    pairs = [(1, 2, 0.4), (3, 4, 0.3), (2, 5, 0.25)]
+    found = count_range(alternatives_from_pairs(pairs, draws=2000, seed=1), [1, 2, 3, 4])
+    assert (found.low, found.high) == (2, 4)
+    assert found.expected == pytest.approx(4 - 0.4 - 0.3, abs=0.05)
+    assert str(found) == "2–4"
+
+
+def test_a_derived_figure_can_rise_when_persons_merge() -> None:
+    # workers of a company (keys 1, 2) identified as victims (key 7): merging 2 and 7
+    # makes one more of the company's workers a victim
+    workers, victims = {1, 2}, {7}
+    alternatives = alternatives_from_pairs([(2, 7, 0.3)], draws=1000, seed=2)
+
+    def victims_among_workers(key_of):  # type: ignore[no-untyped-def]
+        return len({key_of(k) for k in workers} & {key_of(k) for k in victims})
+
+    found = figure_range(alternatives, victims_among_workers)
+    assert (found.low, found.high) == (0, 1)
+    assert found.expected == pytest.approx(0.3, abs=0.05)
+
+
+def test_a_table_is_computed_once_per_alternative() -> None:
+    calls = []
+
+    def table(key_of):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return {"a": len({key_of(1), key_of(2)}), "b": 1}
+
+    ranges = ranges_of(alternatives_from_pairs([(1, 2, 0.5)], draws=5), table)
+    assert len(calls) == 1 + 1 + 5
+    assert (ranges["a"].low, ranges["a"].high, ranges["b"].low, ranges["b"].high) == (1, 2, 1, 1)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12), st.floats(0.2, 0.5)), max_size=15),
+    st.lists(st.integers(0, 12), max_size=20),
+)
+def test_the_range_holds_the_figure_and_its_expectation(
+    pairs: list[tuple[int, int, float]], keys: list[int]
+) -> None:
+    found = count_range(alternatives_from_pairs(pairs, draws=10), keys)
+    assert found.low <= len(set(keys)) <= found.high
+    assert found.low <= found.expected <= found.high

@@ -1,0 +1,217 @@
+"""How much a de-duplicated figure still depends on the linkage: its range over the review queue.
+
+A figure counts persons; which records are one person is the linkage's answer, and the
+pairs it was unsure about wait in the review queue (``review_pair``, status pending).
+Each figure then has a range: its value if **none** of the pending pairs were a match
+(the persons as they are: pending pairs are pairs the clustering kept apart) and if
+**every** one were (the persons their records would make once merged), and the model's
+expected value (the mean over draws in which each pending pair is a match with its
+match probability). The reader sees how much the linkage still matters.
+
+Implemented once, for any person-count figure: :func:`load_alternatives` reads the
+pending pairs as pairs of person keys (:func:`tipdata.reporting.engine.person_key`: the
+person id, or minus the record id of an unlinked record); a figure is a function of a
+key map (``key -> person key``), evaluated by :func:`figure_range` under the current
+persons, all pairs merged, and each draw. :func:`count_range` is the common case: the
+distinct persons among some records' keys.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import sqlalchemy as sa
+
+from tipdata.store import Database, metadata
+
+DRAWS = 40
+"""Draws of the pending pairs for the expected value (seeded: the same figures every time)."""
+
+
+@dataclass(frozen=True)
+class FigureRange:
+    """A figure's range over the review queue.
+
+    Attributes:
+        low: the smaller of the values with no pending pair a match and with all of them.
+        high: the larger of the two.
+        expected: the model's expected value (mean over draws).
+    """
+
+    low: int
+    high: int
+    expected: float
+
+    @property
+    def width(self) -> int:
+        """``high - low``: 0 when the review queue cannot change the figure."""
+        return self.high - self.low
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies in ``[low, high]``."""
+        return self.low <= value <= self.high
+
+    def __str__(self) -> str:
+        return f"{self.low}–{self.high}" if self.width else str(self.low)
+
+
+@dataclass
+class _Roots:
+    """Union-find over person keys."""
+
+    parent: dict[int, int] = field(default_factory=dict)
+
+    def find(self, key: int) -> int:
+        parent = self.parent
+        root = key
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(key, key) != root:
+            parent[key], key = root, parent[key]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a != root_b:
+            low, high = sorted((root_a, root_b))
+            self.parent[high] = low
+
+    def mapping(self) -> dict[int, int]:
+        return {key: self.find(key) for key in list(self.parent)}
+
+
+@dataclass(frozen=True)
+class Alternatives:
+    """The persons under each alternative answer for the pending pairs.
+
+    Attributes:
+        pairs: pending pairs as (person key, person key, match probability), keys differing.
+        merged: key -> key of its merged person when every pending pair is a match.
+        draws: one such map per draw (pairs a match with their probability).
+    """
+
+    pairs: tuple[tuple[int, int, float], ...]
+    merged: Mapping[int, int]
+    draws: tuple[Mapping[int, int], ...]
+
+    @property
+    def pending(self) -> int:
+        """Pending pairs joining two different persons."""
+        return len(self.pairs)
+
+
+def alternatives_from_pairs(
+    pairs: Iterable[tuple[int, int, float]], *, draws: int = DRAWS, seed: int = 0
+) -> Alternatives:
+    """Alternatives from pending pairs given as person keys (see :func:`load_alternatives`)."""
+    kept = tuple(sorted((a, b, p) for a, b, p in pairs if a != b))
+    merged = _Roots()
+    for a, b, _ in kept:
+        merged.union(a, b)
+    rng = random.Random(seed)
+    drawn = []
+    for _ in range(draws):
+        roots = _Roots()
+        for a, b, probability in kept:
+            if rng.random() < probability:
+                roots.union(a, b)
+        drawn.append(roots.mapping())
+    return Alternatives(kept, merged.mapping(), tuple(drawn))
+
+
+def load_alternatives(db: Database, *, draws: int = DRAWS, seed: int = 0) -> Alternatives:
+    """The pending review pairs of the database as pairs of person keys.
+
+    A pair names two records by (source record, role); its person key is the person of
+    that record (or minus the record id while unlinked), as the reporting engine counts.
+    """
+    t = metadata.tables
+    pair, left, right = t["review_pair"], t["person_record"].alias(), t["person_record"].alias()
+    query = (
+        sa.select(
+            sa.func.coalesce(left.c.person_id, -left.c.id),
+            sa.func.coalesce(right.c.person_id, -right.c.id),
+            pair.c.match_probability,
+        )
+        .select_from(
+            pair.join(
+                left,
+                sa.and_(
+                    left.c.source_record_id == pair.c.left_source_record_id,
+                    sa.cast(left.c.role, sa.String) == pair.c.left_role,
+                ),
+            ).join(
+                right,
+                sa.and_(
+                    right.c.source_record_id == pair.c.right_source_record_id,
+                    sa.cast(right.c.role, sa.String) == pair.c.right_role,
+                ),
+            )
+        )
+        .where(sa.cast(pair.c.status, sa.String) == "pending")
+    )
+    with db.connect() as connection:
+        rows = [
+            (int(a), int(b), 0.5 if p is None else float(p))
+            for a, b, p in connection.execute(query)
+        ]
+    return alternatives_from_pairs(rows, draws=draws, seed=seed)
+
+
+KeyMap = Callable[[int], int]
+"""A person key -> the person key under one alternative."""
+Key = TypeVar("Key", bound=Hashable)
+
+
+def ranges_of(
+    alternatives: Alternatives, figures: Callable[[KeyMap], Mapping[Key, float]]
+) -> dict[Key, FigureRange]:
+    """The range of every figure of a table computed from person keys, the table once per case.
+
+    Args:
+        alternatives: the pending pairs (:func:`load_alternatives`).
+        figures: computes the figures (by any key: a cell, a row) with every person key
+            passed through the given map; a figure missing under one case counts 0.
+
+    Returns:
+        Per figure: the values with no pending pair a match and with all, and the
+        expected value.
+    """
+    current = figures(_identity)
+    if not alternatives.pairs:
+        return {key: FigureRange(int(v), int(v), float(v)) for key, v in current.items()}
+    every = figures(_through(alternatives.merged))
+    drawn = [figures(_through(draw)) for draw in alternatives.draws]
+    result: dict[Key, FigureRange] = {}
+    for key in {**current, **every}:
+        now, merged = int(current.get(key, 0)), int(every.get(key, 0))
+        values = [d.get(key, 0) for d in drawn]
+        expected = sum(values) / len(values) if values else float(now)
+        low, high = sorted((now, merged))
+        result[key] = FigureRange(low, high, round(expected, 2))
+    return result
+
+
+def figure_range(alternatives: Alternatives, figure: Callable[[KeyMap], float]) -> FigureRange:
+    """The range of one figure computed from person keys (see :func:`ranges_of`)."""
+    return ranges_of(alternatives, lambda key_of: {0: figure(key_of)})[0]
+
+
+def count_range(alternatives: Alternatives, keys: Iterable[int]) -> FigureRange:
+    """The range of a count of distinct persons among some records' person keys."""
+    chosen = list(keys)
+    return figure_range(alternatives, lambda key_of: len({key_of(k) for k in chosen}))
+
+
+def _identity(key: int) -> int:
+    return key
+
+
+def _through(mapping: Mapping[int, int]) -> KeyMap:
+    def key_of(key: int) -> int:
+        return mapping.get(key, key)
+
+    return key_of
