@@ -1,7 +1,7 @@
 """Published figures served from stored releases, and internal figures computed per period.
 
 Run: ``.venv/bin/python benchmarks/bench_releases.py [--scale 10] [--readers 50]
-[--seconds 30] [--workers 1]`` (also ``python -m benchmarks releases``).
+[--seconds 30] [--workers 1] [--think 0.5:1.5]`` (also ``python -m benchmarks releases``).
 
 Uses the shared cached demo database at the scale (:func:`tipdata.demo.benchdb.bench_database`,
 ``var/bench/scale-<n>-sqlite``; built on first use) *copied* to
@@ -16,8 +16,9 @@ events written here never touch the shared copy. Prints, in one run:
    and the floor (the child process with tipdata imported, nothing computed).
 2. **Publication**: the year 2008 released, then 2008Q1 audited against it (the
    cross-release gate), each timed.
-3. **Serving**: ``--readers`` statistics readers (API tokens), each in a closed loop,
-   asking ``GET /api/v1/reports/tip?period=2008`` from a real uvicorn for ``--seconds``:
+3. **Serving**: ``--readers`` statistics readers (API tokens), each asking
+   ``GET /api/v1/reports/tip?period=2008`` from a real uvicorn, a think time drawn from
+   ``--think`` (default 0.5–1.5 s, as ``bench_web``) between requests, for ``--seconds``:
    p50 / p95 / p99 (target: p95 < 100 ms, no error), beside the baseline measured in the
    same run under the same load: ``GET /api/v1/me`` (authentication and the framework,
    no figures).
@@ -29,6 +30,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -68,6 +70,15 @@ elif mode == "old-reader":
     from tipdata.reporting.releases import releasable
     from tipdata.reporting.tip import tip_report
     publish(releasable(tip_report(db, start, end)), threshold=10)
+elif mode == "tables":
+    from tipdata.reporting.indicators import default_catalogue
+    from tipdata.reporting.tip import TIP_TABLES
+    catalogue, each = default_catalogue(), {}
+    for spec in TIP_TABLES:
+        began = time.perf_counter()
+        spec.build(db, catalogue, start, end)
+        each[spec.name] = round(time.perf_counter() - began, 2)
+    print(json.dumps(each))
 seconds = time.perf_counter() - started
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"seconds": seconds, "peak_mb": peak}))
@@ -104,6 +115,16 @@ def _child(mode: str, folder: Path) -> dict[str, float]:
         capture_output=True, text=True, check=True, env=os.environ,
     )  # fmt: skip
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def _slowest_tables(folder: Path, shown: int = 5) -> list[tuple[str, float]]:
+    """Each TIP table built on its own (what dominates the computation), slowest first."""
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, "tables", _url(folder), str(folder / "master.key")],
+        capture_output=True, text=True, check=True, env=os.environ,
+    )  # fmt: skip
+    each: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-2])
+    return sorted(each.items(), key=lambda item: -item[1])[:shown]
 
 
 def _prepare(folder: Path, readers: int) -> list[str]:
@@ -187,9 +208,18 @@ class Load:
     sizes: set[int] = field(default_factory=set)
 
 
-async def _reader(client: httpx.AsyncClient, token: str, load: Load, stop_at: float) -> None:
+async def _reader(
+    client: httpx.AsyncClient,
+    token: str,
+    load: Load,
+    stop_at: float,
+    think: tuple[float, float],
+    seed: int,
+) -> None:
     headers = {"Authorization": f"Bearer {token}"}
+    pause = random.Random(seed)
     while time.monotonic() < stop_at:
+        await asyncio.sleep(pause.uniform(*think))
         started = time.perf_counter()
         try:
             response = await client.get(load.path, headers=headers)
@@ -201,7 +231,9 @@ async def _reader(client: httpx.AsyncClient, token: str, load: Load, stop_at: fl
         load.errors += not ok
 
 
-async def _run(port: int, tokens: list[str], path: str, seconds: float) -> Load:
+async def _run(
+    port: int, tokens: list[str], path: str, seconds: float, think: tuple[float, float]
+) -> Load:
     load = Load(path)
     limits = httpx.Limits(max_connections=len(tokens) + 5)
     async with httpx.AsyncClient(
@@ -232,7 +264,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--readers", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--think", default="0.5:1.5", help="seconds between a reader's requests, min:max"
+    )
     args = parser.parse_args(argv)
+    low, high = (float(x) for x in args.think.split(":"))
+    think = (low, high)
     load_average = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"scale {args.scale:g}, {args.readers} readers, load average {load_average}")
     folder = _copy(args.scale)
@@ -249,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         ("baseline: reader request before (+publish)", old),
     ):
         print(f"{name:<44}{step['seconds']:>9.1f}{step['peak_mb']:>9.0f}")
+    slowest = _slowest_tables(folder)
+    print("slowest tables: " + ", ".join(f"{name} {sec:.1f} s" for name, sec in slowest))
     internal_met = internal["seconds"] < TARGET_SECONDS and internal["peak_mb"] < TARGET_RSS_MB
     print(
         f"target < {TARGET_SECONDS:.0f} s and < {TARGET_RSS_MB:.0f} MB peak RSS: "
@@ -262,8 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     port = _free_port()
     server = _start_server(folder, port, args.workers)
     try:
-        release = asyncio.run(_run(port, tokens, "/api/v1/reports/tip?period=2008", args.seconds))
-        baseline = asyncio.run(_run(port, tokens, "/api/v1/me", args.seconds))
+        path = "/api/v1/reports/tip?period=2008"
+        release = asyncio.run(_run(port, tokens, path, args.seconds, think))
+        baseline = asyncio.run(_run(port, tokens, "/api/v1/me", args.seconds, think))
     finally:
         _stop(server)
     header = ("requests", "p50 ms", "p95 ms", "p99 ms", "errors")
