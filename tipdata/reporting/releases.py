@@ -22,6 +22,8 @@ is what a reader may list.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 
 from tipdata.access import audit
 from tipdata.access.errors import AccessDenied
@@ -409,8 +412,8 @@ def published_release(
     """
     if actor is not None:
         require(actor, READER_PERMISSION)
-    query = (
-        sa.select(ReportRelease)
+    newest = (
+        sa.select(ReportRelease.id, ReportRelease.digest)
         .where(
             ReportRelease.report_kind == report_kind,
             ReportRelease.period_start == start,
@@ -421,10 +424,33 @@ def published_release(
         .limit(1)
     )
     with db.session() as session:
-        row = session.scalars(query).first()
-        if row is None or row.figures is None:
+        found = session.execute(newest).first()
+        if found is None:
             raise NotPublished(start, end, report_kind)
-        return StoredRelease(_info(row), row.figures)
+        # a stored release never changes: keep it, keyed by database, id and digest
+        key = (str(db.url), found.id, found.digest)
+        with _STORED_LOCK:
+            stored = _STORED.get(key)
+            if stored is not None:
+                _STORED.move_to_end(key)
+                return stored
+        row = session.scalars(
+            sa.select(ReportRelease)
+            .options(defer(ReportRelease.relations))
+            .where(ReportRelease.id == found.id)
+        ).one()
+        stored = StoredRelease(_info(row), row.figures or "")
+    with _STORED_LOCK:
+        _STORED[key] = stored
+        while len(_STORED) > STORED_KEPT:
+            _STORED.popitem(last=False)
+    return stored
+
+
+STORED_KEPT = 64
+"""How many stored releases :func:`published_release` keeps in memory (they never change)."""
+_STORED: OrderedDict[tuple[str, int, str], StoredRelease] = OrderedDict()
+_STORED_LOCK = threading.Lock()
 
 
 def release_file(
