@@ -5,10 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tipdata.errors import ConfigError
+
+ReleasePeriod = Literal["year", "quarter", "month", "tip_year", "bi_week"]
+"""Period types a release may cover (those of :mod:`tipdata.reporting.periods`)."""
+RELEASE_PERIOD_TYPES: tuple[ReleasePeriod, ...] = (
+    "year",
+    "quarter",
+    "month",
+    "tip_year",
+    "bi_week",
+)
 
 
 class Settings(BaseSettings):
@@ -37,6 +47,14 @@ class Settings(BaseSettings):
         description=(
             "Published tables suppress counts from 1 to this value minus one (primary "
             "suppression), then enough other cells that none can be recovered from totals."
+        ),
+    )
+    release_periods: str = Field(
+        default="year,quarter,month",
+        description=(
+            "The fixed periods the NTF releases figures for, comma-separated: year, "
+            "quarter, month, tip_year (April-March), bi_week. Readers outside the NTF see "
+            "only released periods."
         ),
     )
     master_key: SecretStr | None = Field(
@@ -79,6 +97,24 @@ class Settings(BaseSettings):
     login_backoff_max_seconds: float = Field(
         default=900.0, gt=0, description="Longest backoff delay between sign-in attempts."
     )
+
+    @field_validator("release_periods")
+    @classmethod
+    def _known_periods(cls, value: str) -> str:
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        unknown = [name for name in names if name not in RELEASE_PERIOD_TYPES]
+        if not names or unknown:
+            raise ValueError(
+                f"release periods must be some of {', '.join(RELEASE_PERIOD_TYPES)}; "
+                f"found {value!r}"
+            )
+        return ",".join(names)
+
+    @property
+    def release_period_types(self) -> tuple[ReleasePeriod, ...]:
+        """:attr:`release_periods` as a tuple of period types."""
+        chosen = self.release_periods.split(",")
+        return tuple(name for name in RELEASE_PERIOD_TYPES if name in chosen)
 
     @property
     def effective_database_url(self) -> str:

@@ -293,6 +293,15 @@ def seed_reports(db: Database) -> None:
             submissions.submit(session, f"pwg-{province}", province, PERIOD)
 
 
+def seed_release(db: Database, folder: Path) -> None:
+    """The year 2008 released (by the local operator): readers are served it."""
+    from tipdata.reporting.releases import release_report
+    from tipdata.reporting.tip import tip_report
+
+    report = tip_report(db, date(2008, 1, 1), date(2008, 12, 31))
+    release_report(db, report, folder / "releases", actor=None, threshold=10)
+
+
 def _record_ids(session: sa.orm.Session) -> dict[str, int]:
     rows = session.execute(
         sa.select(SourceRecord.source_key, PersonRecord.id).join(
@@ -320,6 +329,7 @@ def build_world(system: System, folder: Path, passwords: Passwords) -> AccessWor
     seed_records(db, folder)
     seed_referral(db)
     seed_reports(db)
+    seed_release(db, folder)
     with db.session() as session:
         record_ids = _record_ids(session)
         person_of = dict(

@@ -374,6 +374,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/reports/indicators"): Rule(PUBLISHERS, query="year=2008"),
     ("GET", "/reports/tip.{file_format}"): Rule(PUBLISHED_READERS, "format", query="year=2008"),
     ("GET", "/api/v1/reports/tip"): Rule(PUBLISHED_READERS, query="year=2008"),
+    ("GET", "/api/v1/reports/tip/releases"): Rule(PUBLISHED_READERS),
     ("GET", "/api/v1/reports/tip.{file_format}"): Rule(
         PUBLISHED_READERS, "format", query="year=2008"
     ),

@@ -1,14 +1,18 @@
 """The national dashboard over a small demo database (SQLite and PostgreSQL), as real users.
 
 The figures must be exactly what the reporting services compute: internal
-(de-duplicated beside the naive agency sums) for the NTF, disclosure-controlled for
-readers of published figures; each section only for the roles that may see it.
+(de-duplicated beside the naive agency sums) for the NTF, the stored release of the year
+for readers of published figures (never a computation); each section only for the roles
+that may see it.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
+import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from tests.web import demo_web as shared
@@ -16,7 +20,7 @@ from tests.web.demo_web import DemoWeb, bearer, signed_in
 from tipdata.reporting import migration
 from tipdata.reporting.report import TOTAL
 from tipdata.reporting.tip import tip_report
-from tipdata.web.figures import DASHBOARD_TABLES, publish_report
+from tipdata.store import ReportRelease
 
 START, END = date(2008, 1, 1), date(2008, 12, 31)
 demo_delivery, demo_db = shared.demo_delivery, shared.demo_db  # the fixtures used here
@@ -56,24 +60,41 @@ def test_ntf_sees_deduplicated_figures_beside_naive_sums_exactly_as_the_service(
     assert board["import_quality"] and board["findings"] is not None
 
 
-def test_statistics_reader_gets_published_figures_only(
-    demo_client: TestClient, demo_web: DemoWeb
-) -> None:
+@pytest.fixture(scope="module")
+def released_2008(demo_web: DemoWeb) -> dict:  # type: ignore[type-arg]
+    """The NTF releases 2008 (readers see releases only); its stored figures document."""
     app, users, database = demo_web
+    with TestClient(app, base_url=shared.BASE_URL) as client:
+        response = client.post(
+            "/api/v1/reports/tip/publish?year=2008", headers=bearer(users["officer"])
+        )
+        assert response.status_code == 200, response.text
+    with database.session() as session:
+        figures = session.scalars(
+            sa.select(ReportRelease.figures).where(ReportRelease.period_code == "2008")
+        ).one()
+    return json.loads(figures or "{}")
+
+
+@pytest.mark.usefixtures("released_2008")
+def test_statistics_reader_gets_published_figures_only(
+    demo_client: TestClient,
+    demo_web: DemoWeb,
+    released_2008: dict,  # type: ignore[type-arg]
+) -> None:
+    _app, users, _database = demo_web
     board = demo_client.get("/api/v1/dashboard?year=2008", headers=bearer(users["reader"])).json()
     assert board["figures_kind"] == "published"
-    report = tip_report(database, START, END, specs=_dashboard_specs())
-    published = publish_report(report, app.state.web.system.settings.disclosure_threshold)
-    funnel = published.table("pathway_funnel")
+    funnel = next(t for t in released_2008["tables"] if t["name"] == "pathway_funnel")
+    stored = {(c["row"], c["column"]): (c["value"], c["status"]) for c in funnel["cells"]}
     assert [(f["code"], f["value"], f["status"]) for f in board["funnel"]] == [
-        (row, funnel.cell(row, TOTAL).value, funnel.cell(row, TOTAL).status)
-        for row in report.table("pathway_funnel").rows
-        if row != TOTAL
+        (row, *stored[(row, TOTAL)]) for row in funnel["rows"] if row != TOTAL
     ]
     assert all(f["naive"] is None for f in board["headline"])
     assert (board["completeness"], board["findings"], board["import_quality"]) == (None,) * 3
 
 
+@pytest.mark.usefixtures("released_2008")
 def test_sections_follow_the_role(demo_client: TestClient, demo_web: DemoWeb) -> None:
     _app, users, _db = demo_web
     auditor = demo_client.get(
@@ -86,6 +107,7 @@ def test_sections_follow_the_role(demo_client: TestClient, demo_web: DemoWeb) ->
     assert (focal["findings"], focal["import_quality"]) == (None, None)
 
 
+@pytest.mark.usefixtures("released_2008")
 def test_dashboard_page_for_the_officer_and_for_a_reader(
     demo_client: TestClient, demo_web: DemoWeb
 ) -> None:
@@ -190,9 +212,3 @@ def test_year_out_of_range_is_422(demo_client: TestClient, demo_web: DemoWeb) ->
         "/api/v1/dashboard?year=1900", headers=bearer(demo_web[1]["officer"])
     )
     assert response.status_code == 422
-
-
-def _dashboard_specs() -> list:  # type: ignore[type-arg]
-    from tipdata.reporting.tip import TIP_TABLES
-
-    return [spec for spec in TIP_TABLES if spec.name in DASHBOARD_TABLES]

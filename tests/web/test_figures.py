@@ -1,4 +1,5 @@
-"""The web's figure cache: one computation per period, however many users arrive at once."""
+"""The web's figure cache: one computation per period, however many users arrive at once;
+an LRU bounded in entries and time, keyed on the data version (imports, linkage runs)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ class _Clock:
         return self.now
 
 
+def _same(_db: object) -> int:
+    return 0
+
+
 @pytest.fixture
 def computations(monkeypatch: pytest.MonkeyPatch) -> list[tuple[date, date]]:
     """Replace the TIP computation by a slow one that records each call."""
@@ -38,7 +43,7 @@ def computations(monkeypatch: pytest.MonkeyPatch) -> list[tuple[date, date]]:
 def test_many_users_on_a_cold_cache_cost_one_computation(
     computations: list[tuple[date, date]],
 ) -> None:
-    cache = FigureCache(clock=_Clock())
+    cache = FigureCache(clock=_Clock(), version=_same)
     results: list[object] = []
     threads = [
         threading.Thread(
@@ -58,7 +63,7 @@ def test_an_expired_entry_is_computed_again_and_other_periods_apart(
     computations: list[tuple[date, date]],
 ) -> None:
     clock = _Clock()
-    cache = FigureCache(seconds=300, clock=clock)
+    cache = FigureCache(seconds=300, clock=clock, version=_same)
     first = cache.report(None, date(2008, 1, 1), date(2008, 12, 31))  # type: ignore[arg-type]
     clock.now = 299
     assert cache.report(None, date(2008, 1, 1), date(2008, 12, 31)) is first  # type: ignore[arg-type]
@@ -70,3 +75,28 @@ def test_an_expired_entry_is_computed_again_and_other_periods_apart(
         (date(2007, 1, 1), date(2007, 12, 31)),
         (date(2008, 1, 1), date(2008, 12, 31)),
     ]
+
+
+def test_the_cache_keeps_at_most_its_bound_dropping_the_least_recently_used(
+    computations: list[tuple[date, date]],
+) -> None:
+    cache = FigureCache(clock=_Clock(), version=_same, max_entries=2)
+    years = [(date(y, 1, 1), date(y, 12, 31)) for y in (2006, 2007, 2008)]
+    cache.report(None, *years[0])  # type: ignore[arg-type]
+    cache.report(None, *years[1])  # type: ignore[arg-type]
+    cache.report(None, *years[0])  # type: ignore[arg-type]  # 2006 used again: 2007 is oldest
+    cache.report(None, *years[2])  # type: ignore[arg-type]  # drops 2007
+    assert len(cache) == 2
+    cache.report(None, *years[0])  # type: ignore[arg-type]  # still there
+    cache.report(None, *years[1])  # type: ignore[arg-type]  # computed again
+    assert computations == [years[0], years[1], years[2], years[1]]
+
+
+def test_a_new_data_version_computes_afresh(computations: list[tuple[date, date]]) -> None:
+    version = [1]
+    cache = FigureCache(clock=_Clock(), version=lambda _db: version[0])
+    first = cache.report(None, date(2008, 1, 1), date(2008, 12, 31))  # type: ignore[arg-type]
+    assert cache.report(None, date(2008, 1, 1), date(2008, 12, 31)) is first  # type: ignore[arg-type]
+    version[0] = 2  # an import or a linkage run
+    assert cache.report(None, date(2008, 1, 1), date(2008, 12, 31)) is not first  # type: ignore[arg-type]
+    assert len(computations) == 2

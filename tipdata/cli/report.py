@@ -70,10 +70,13 @@ def tip(
         released = release_report(
             system.db, report, out, actor=None, threshold=limit, rounding_base=rounding,
             stem=f"tip-{first.isoformat()}-{last.isoformat()}-published",
+            period_types=system.settings.release_period_types,
         )  # fmt: skip
         console.print(
             f"release {released.release.release_id} stored; digest {released.published.digest}"
         )
+        for cell in released.release.overlap_suppressed:
+            console.print(f"suppressed because an earlier release overlaps: {cell}")
         console.print(str(released.paths["html"].resolve()))
         return
     published = publish_report(report, threshold=limit, rounding_base=rounding) if publish else None

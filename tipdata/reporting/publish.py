@@ -22,7 +22,7 @@ import hashlib
 import itertools
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from tipdata.reporting.report import TOTAL, Report, ReportTable
@@ -157,7 +157,11 @@ def release_tables(report: Report) -> tuple[Release, dict[str, Block]]:
 
 
 def publish(
-    report: Report, *, threshold: int = DEFAULT_THRESHOLD, rounding_base: int | None = None
+    report: Report,
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    rounding_base: int | None = None,
+    also_suppress: Iterable[tuple[str, str, str]] = (),
 ) -> PublishedReport:
     """Apply disclosure control to every table of a report and check the release.
 
@@ -165,6 +169,8 @@ def publish(
         report: the internal report.
         threshold: counts ``1 <= n < threshold`` are suppressed (primary).
         rounding_base: round published values to this base after the audit (e.g. 5).
+        also_suppress: (table, row, column) cells to suppress from the start (secondary),
+            e.g. those an earlier overlapping release would give away.
 
     Returns:
         The published report.
@@ -174,7 +180,15 @@ def publish(
             suppressed cell (lists the unsafe cells).
     """
     release, blocks = release_tables(report)
-    protected = protect_release(release, threshold=threshold)
+    wanted = set(also_suppress)
+    forced = [
+        CellRef(block.name, row, column)
+        for block in blocks.values()
+        for row in (*block.rows, BLOCK_TOTAL)
+        for column in (*block.columns, BLOCK_TOTAL)
+        if (block.table, block.row_of[row], block.column_of[column]) in wanted
+    ]
+    protected = protect_release(release, threshold=threshold, also_suppress=forced)
     check_release(protected)
     return assemble(report, protected, blocks, threshold, rounding_base)
 
@@ -211,6 +225,44 @@ def assemble(
         ).encode()
     ).hexdigest()
     return PublishedReport(report, tables, threshold, rounding_base, digest)
+
+
+CellKey = tuple[str, str]
+"""(row, column) of a report table."""
+
+
+def table_relations(report: Report) -> dict[str, list[tuple[CellKey, list[CellKey]]]]:
+    """The additive relations the published tables of ``report`` state, per table.
+
+    Each is (total cell, cells adding up to it), as (row, column) of the report table: the
+    rows and columns of every block cut by :func:`release_tables`. The cross-release audit
+    (:mod:`tipdata.reporting.overlap`) reads them from the stored release.
+    """
+    relations: dict[str, list[tuple[CellKey, list[CellKey]]]] = {}
+    seen: set[tuple[str, CellKey, tuple[CellKey, ...]]] = set()
+    for table in report.tables:
+        for block in _blocks(table):
+            lines = [
+                (
+                    (block.row_of[r], block.column_of[BLOCK_TOTAL]),
+                    [(block.row_of[r], block.column_of[c]) for c in block.columns],
+                )
+                for r in (*block.rows, BLOCK_TOTAL)
+            ] + [
+                (
+                    (block.row_of[BLOCK_TOTAL], block.column_of[c]),
+                    [(block.row_of[r], block.column_of[c]) for r in block.rows],
+                )
+                for c in (*block.columns, BLOCK_TOTAL)
+            ]
+            for total, members in lines:
+                if members == [total]:
+                    continue  # a one-cell block states nothing
+                key = (table.name, total, tuple(sorted(members)))
+                if key not in seen:
+                    seen.add(key)
+                    relations.setdefault(table.name, []).append((total, members))
+    return relations
 
 
 def _blocks(table: ReportTable) -> list[Block]:

@@ -1,36 +1,105 @@
 """Releases: publish a report, write its files, and store what was released.
 
-:func:`release_report` is the one service behind every release: it runs the
-publication gate (:func:`~tipdata.reporting.publish.publish`), writes the published
-files, and stores a :class:`~tipdata.store.ReportRelease` (tables, threshold, rounding,
-digest of the figures, SHA-256 of each file, who and when) with an audit event, in one
-transaction. :func:`list_releases` is what the publisher and the auditor read
-(``tipdata report releases``).
+Releases are the public figures. :func:`release_report` is the one service behind every
+release: the period must be a fixed one (a year, quarter or month, as configured: see
+:func:`fixed_period`); it runs the publication gate
+(:func:`~tipdata.reporting.publish.publish`) and then audits the new release against every
+earlier release whose period overlaps or nests in it
+(:func:`~tipdata.reporting.overlap.audit_overlaps`), suppressing in the new release the
+cells subtraction would give away, or refusing when that cannot help; it writes the
+published files and stores a :class:`~tipdata.store.ReportRelease` (tables, threshold,
+rounding, digest, the published figures as the JSON document readers are served, the
+tables' additive relations, each file's bytes and SHA-256, who and when) with an audit
+event, in one transaction.
+
+Readers outside the NTF are served from the stored release only
+(:func:`published_release`, :func:`release_file`), never a computation; a period
+nobody released raises :class:`NotPublished`. :func:`list_releases` is what the
+publisher and the auditor read (``tipdata report releases``); :func:`published_periods`
+is what a reader may list.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 
 from tipdata.access import audit
 from tipdata.access.errors import AccessDenied
 from tipdata.access.policy import Actor, can, require
-from tipdata.reporting.publish import PublishedReport, publish
+from tipdata.errors import TipdataError
+from tipdata.reporting.overlap import (
+    ReleasedFigures,
+    audit_overlaps,
+    overlaps,
+)
+from tipdata.reporting.periods import Period, PeriodType, period_of
+from tipdata.reporting.publish import (
+    PublishedReport,
+    publish,
+    table_relations,
+)
+from tipdata.reporting.release_figures import (
+    figures_document,
+    published_from_document,
+    released_figures,
+)
 from tipdata.reporting.render import FORMATS, Format, write_report
-from tipdata.reporting.report import Report
-from tipdata.store import Database, ReportRelease
+from tipdata.reporting.report import TOTAL, Report
+from tipdata.reporting.suppression import DisclosureError
+from tipdata.store import Database, ReportRelease, ReportReleaseFile
+from tipdata.store.base import utc_now
 
 LOCAL_OPERATOR = "local operator"
 """``released_by`` of a release made from the CLI on the server (no signed-in user)."""
 
 READ_PERMISSIONS = ("reports:publish", "audit:read")
 """Either lets a user list releases: the publisher and the auditor."""
+
+READER_PERMISSION = "reports:read_published"
+"""Reading the released figures themselves."""
+
+DEFAULT_RELEASE_PERIODS: tuple[PeriodType, ...] = ("year", "quarter", "month")
+"""The fixed periods a release may cover unless configured (``TIPDATA_RELEASE_PERIODS``)."""
+
+OVERLAP_ROUNDS = 6
+"""How many times the gate suppresses more cells before it refuses a release."""
+
+MEDIA_TYPES: dict[str, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8",
+}
+
+
+class NotPublished(TipdataError):
+    """Nobody released figures for this period: readers get no computation instead.
+
+    Attributes:
+        start: first day asked for.
+        end: last day asked for.
+    """
+
+    def __init__(self, start: date, end: date, report_kind: str = "tip_report") -> None:
+        self.start, self.end, self.report_kind = start, end, report_kind
+        super().__init__(
+            f"Not published: no release of the {report_kind.replace('_', ' ')} covers "
+            f"{start.isoformat()} to {end.isoformat()}. Published figures exist only for "
+            "the periods the NTF released."
+        )
+
+
+class NotAFixedPeriod(TipdataError, ValueError):
+    """A release must cover one of the fixed periods the NTF publishes."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +118,8 @@ class ReleaseInfo:
         files: file name -> SHA-256 of the published file.
         released_by: username, or ``local operator``.
         released_at: when.
+        period_code: the fixed period (``2008``, ``2008Q1``, ``200803``), None before 0016.
+        overlap_suppressed: cells suppressed because an earlier release overlaps the period.
     """
 
     release_id: int
@@ -62,6 +133,25 @@ class ReleaseInfo:
     files: Mapping[str, str]
     released_by: str
     released_at: datetime
+    period_code: str | None = None
+    overlap_suppressed: tuple[str, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class StoredRelease:
+    """A release as readers are served it.
+
+    Attributes:
+        info: the release.
+        figures: the published figures, the exact JSON document stored at publication.
+    """
+
+    info: ReleaseInfo
+    figures: str
+
+    def published(self) -> PublishedReport:
+        """The stored figures as a :class:`PublishedReport` (for pages; no recomputation)."""
+        return published_from_document(self.figures)
 
 
 @dataclass(frozen=True)
@@ -82,6 +172,25 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def fixed_period(
+    start: date, end: date, period_types: Sequence[PeriodType] = DEFAULT_RELEASE_PERIODS
+) -> Period:
+    """The fixed period (of one of ``period_types``) that runs exactly from start to end.
+
+    Raises:
+        NotAFixedPeriod: no period of those types is exactly start to end.
+    """
+    for period_type in period_types:
+        period = period_of(start, period_type)
+        if (period.start, period.end) == (start, end):
+            return period
+    kinds = ", ".join(t.replace("_", " ") for t in period_types)
+    raise NotAFixedPeriod(
+        f"a release covers one whole fixed period ({kinds}); {start.isoformat()} to "
+        f"{end.isoformat()} is none of these (TIPDATA_RELEASE_PERIODS)"
+    )
+
+
 def release_report(
     db: Database,
     report: Report,
@@ -93,8 +202,9 @@ def release_report(
     report_kind: str = "tip_report",
     stem: str | None = None,
     formats: tuple[Format, ...] = FORMATS,
+    period_types: Sequence[PeriodType] = DEFAULT_RELEASE_PERIODS,
 ) -> Released:
-    """Publish a report, write the published files and store the release.
+    """Publish a report, audit it against the earlier releases, write its files, store it.
 
     Args:
         db: the database the release is recorded in.
@@ -106,25 +216,37 @@ def release_report(
         report_kind: what kind of report this is (``tip_report``, ``unodc``, ...).
         stem: file name without extension (default ``<kind>-<start>-<end>-published``).
         formats: which files to write.
+        period_types: the fixed periods a release may cover.
 
     Returns:
         The published report, the paths written and the stored release.
 
     Raises:
         AccessDenied: the actor may not publish.
-        DisclosureError: the release is unsafe; nothing is written or recorded.
+        NotAFixedPeriod: the report's period is not one of the fixed periods.
+        DisclosureError: the release is unsafe on its own, or together with the earlier
+            releases it overlaps and suppressing more cells does not help; nothing is
+            written or recorded.
     """
     if actor is not None:
         require(actor, "reports:publish")
-    published = publish(report, threshold=threshold, rounding_base=rounding_base)
+    period = fixed_period(report.start, report.end, period_types)
+    report = releasable(report)
+    earlier = _overlapping_releases(db, report_kind, report.start, report.end)
+    published, suppressed_for_overlap = _publish_against(
+        report, earlier, threshold=threshold, rounding_base=rounding_base
+    )
     stem = stem or f"{report_kind}-{report.start.isoformat()}-{report.end.isoformat()}-published"
     paths = write_report(report, out, published=published, formats=formats, stem=stem)
     files = {path.name: file_sha256(path) for path in paths.values()}
+    relations = table_relations(report)
+    overlap_note = _overlap_note(suppressed_for_overlap, earlier)
     with db.session() as session:
         row = ReportRelease(
             report_kind=report_kind,
             period_start=report.start,
             period_end=report.end,
+            period_code=period.code,
             tables=[table.name for table in report.tables],
             threshold=threshold,
             rounding_base=rounding_base,
@@ -132,17 +254,268 @@ def release_report(
             files=files,
             released_by=actor.username if actor else LOCAL_OPERATOR,
             released_by_user_id=actor.user_id if actor else None,
+            released_at=utc_now(),
+            relations={
+                name: [[list(total), [list(m) for m in members]] for total, members in lines]
+                for name, lines in relations.items()
+            },
         )
         session.add(row)
         session.flush()
+        row.figures = figures_document(
+            published,
+            release_id=row.id,
+            report_kind=report_kind,
+            period_code=period.code,
+            released_at=row.released_at,
+            notes=(overlap_note,) if overlap_note else (),
+        )
+        for file_format, path in paths.items():
+            session.add(
+                ReportReleaseFile(
+                    release_id=row.id,
+                    name=path.name,
+                    media_type=MEDIA_TYPES[file_format],
+                    content=path.read_bytes(),
+                )
+            )
         audit.record(
             session, actor, "report_release", "report_release", [row.id],
             {"kind": report_kind, "start": report.start.isoformat(),
-             "end": report.end.isoformat(), "threshold": threshold, "digest": published.digest},
+             "end": report.end.isoformat(), "threshold": threshold, "digest": published.digest,
+             "overlap_suppressed": len(suppressed_for_overlap)},
         )  # fmt: skip
         info = _info(row)
         session.commit()
+    info = replace(info, overlap_suppressed=tuple(suppressed_for_overlap))
     return Released(published, paths, info)
+
+
+def releasable(report: Report) -> Report:
+    """The report without its tables that have no row at all (they disclose nothing).
+
+    :func:`~tipdata.reporting.publish.publish` refuses a table with no row besides the
+    total (e.g. the LMIS tables when no LMIS export was imported).
+    """
+    kept = tuple(t for t in report.tables if any(row != TOTAL for row in t.rows) and t.columns)
+    return replace(report, tables=kept)
+
+
+def _publish_against(
+    report: Report,
+    earlier: Sequence[tuple[ReportRelease, ReleasedFigures]],
+    *,
+    threshold: int,
+    rounding_base: int | None,
+) -> tuple[PublishedReport, list[str]]:
+    """Publish, then suppress what the earlier overlapping releases would give away.
+
+    Returns:
+        The published report and the cells suppressed because of the earlier releases.
+
+    Raises:
+        DisclosureError: unsafe alone, or across releases after :data:`OVERLAP_ROUNDS`.
+    """
+    forced: set[tuple[str, str, str]] = set()
+    for _ in range(OVERLAP_ROUNDS):
+        published = publish(
+            report, threshold=threshold, rounding_base=rounding_base, also_suppress=forced
+        )
+        if not earlier:
+            return published, []
+        this = released_figures("this release", published, table_relations(report), rounding_base)
+        unsafe = audit_overlaps([*(figures for _, figures in earlier), this], threshold)
+        if not unsafe:
+            return published, [
+                f"{table} [{row} × {column}]" for table, row, column in sorted(forced)
+            ]
+        extra = {
+            (cell.table, cell.row, cell.column)
+            for cell in unsafe
+            if cell.table in this.cells
+            and this.cells[cell.table].get((cell.row, cell.column), (0, "free"))[1] == "free"
+        }
+        if not extra - forced:
+            raise DisclosureError(unsafe)
+        forced |= extra
+    raise DisclosureError(unsafe)
+
+
+def _overlap_note(cells: Sequence[str], earlier: Sequence[tuple[ReportRelease, Any]]) -> str:
+    if not cells:
+        return ""
+    names = ", ".join(f"release {row.id} ({row.period_code})" for row, _ in earlier)
+    return (
+        f"{len(cells)} cell(s) suppressed because earlier releases overlap this period "
+        f"({names}): {'; '.join(cells)}."
+    )
+
+
+def _overlapping_releases(
+    db: Database, report_kind: str, start: date, end: date
+) -> list[tuple[ReportRelease, ReleasedFigures]]:
+    """The newest release of each other period of this kind that overlaps start..end.
+
+    An earlier release of exactly this period is replaced by the new one (a revision)
+    and is not audited against it; releases made before figures were stored (0016)
+    cannot be read and are left out.
+    """
+    query = (
+        sa.select(ReportRelease)
+        .where(
+            ReportRelease.report_kind == report_kind,
+            ReportRelease.period_start <= end,
+            ReportRelease.period_end >= start,
+            ReportRelease.figures.is_not(None),
+        )
+        .order_by(ReportRelease.id.desc())
+    )
+    found: dict[tuple[date, date], tuple[ReportRelease, ReleasedFigures]] = {}
+    with db.session() as session:
+        for row in session.scalars(query):
+            period = (row.period_start, row.period_end)
+            if period == (start, end) or period in found:
+                continue
+            assert overlaps(period, (start, end)) and row.figures is not None
+            published = published_from_document(row.figures)
+            label = f"release {row.id} ({row.period_code or row.period_start})"
+            found[period] = (
+                row,
+                released_figures(label, published, row.relations or {}, row.rounding_base),
+            )
+    return list(found.values())
+
+
+def published_release(
+    db: Database,
+    start: date,
+    end: date,
+    *,
+    actor: Actor | None,
+    report_kind: str = "tip_report",
+) -> StoredRelease:
+    """The newest release of exactly this period, as stored at publication.
+
+    Args:
+        db: the database.
+        start: first day of the period.
+        end: last day.
+        actor: the reader (``reports:read_published``); None for the local operator.
+        report_kind: the kind of report.
+
+    Returns:
+        The stored release and its figures document.
+
+    Raises:
+        AccessDenied: the actor may not read published figures.
+        NotPublished: no release covers exactly this period.
+    """
+    if actor is not None:
+        require(actor, READER_PERMISSION)
+    newest = (
+        sa.select(ReportRelease.id, ReportRelease.digest)
+        .where(
+            ReportRelease.report_kind == report_kind,
+            ReportRelease.period_start == start,
+            ReportRelease.period_end == end,
+            ReportRelease.figures.is_not(None),
+        )
+        .order_by(ReportRelease.id.desc())
+        .limit(1)
+    )
+    with db.session() as session:
+        found = session.execute(newest).first()
+        if found is None:
+            raise NotPublished(start, end, report_kind)
+        # a stored release never changes: keep it, keyed by database, id and digest
+        key = (str(db.url), found.id, found.digest)
+        with _STORED_LOCK:
+            stored = _STORED.get(key)
+            if stored is not None:
+                _STORED.move_to_end(key)
+                return stored
+        row = session.scalars(
+            sa.select(ReportRelease)
+            .options(defer(ReportRelease.relations))
+            .where(ReportRelease.id == found.id)
+        ).one()
+        stored = StoredRelease(_info(row), row.figures or "")
+    with _STORED_LOCK:
+        _STORED[key] = stored
+        while len(_STORED) > STORED_KEPT:
+            _STORED.popitem(last=False)
+    return stored
+
+
+STORED_KEPT = 64
+"""How many stored releases :func:`published_release` keeps in memory (they never change)."""
+_STORED: OrderedDict[tuple[str, int, str], StoredRelease] = OrderedDict()
+_STORED_LOCK = threading.Lock()
+
+
+def release_file(
+    db: Database, release_id: int, suffix: str, *, actor: Actor | None
+) -> tuple[str, str, bytes]:
+    """A published file of a release (name, media type, bytes), as it was released.
+
+    Raises:
+        AccessDenied: the actor may not read published figures.
+        NotPublished: the release kept no such file.
+    """
+    if actor is not None:
+        require(actor, READER_PERMISSION)
+    with db.session() as session:
+        row = session.scalars(
+            sa.select(ReportReleaseFile).where(
+                ReportReleaseFile.release_id == release_id,
+                ReportReleaseFile.name.endswith(f".{suffix}"),
+            )
+        ).first()
+        release = session.get(ReportRelease, release_id)
+        if row is None or release is None:
+            start = release.period_start if release else date.min
+            end = release.period_end if release else date.min
+            raise NotPublished(start, end)
+        return row.name, row.media_type, row.content
+
+
+@dataclass(frozen=True)
+class PublishedPeriod:
+    """A period readers can open: its code, days and the release serving it."""
+
+    code: str
+    start: date
+    end: date
+    release_id: int
+
+
+def published_periods(
+    db: Database, *, actor: Actor | None, report_kind: str = "tip_report"
+) -> list[PublishedPeriod]:
+    """Every released period (its newest release), newest period first.
+
+    Raises:
+        AccessDenied: the actor may not read published figures.
+    """
+    if actor is not None:
+        require(actor, READER_PERMISSION)
+    query = (
+        sa.select(
+            ReportRelease.period_code,
+            ReportRelease.period_start,
+            ReportRelease.period_end,
+            sa.func.max(ReportRelease.id),
+        )
+        .where(ReportRelease.report_kind == report_kind, ReportRelease.figures.is_not(None))
+        .group_by(ReportRelease.period_code, ReportRelease.period_start, ReportRelease.period_end)
+    )
+    with db.session() as session:
+        rows = session.execute(query).all()
+    periods = [
+        PublishedPeriod(code or start.isoformat(), start, end, release_id)
+        for code, start, end, release_id in rows
+    ]
+    return sorted(periods, key=lambda p: (p.end, -(p.end - p.start).days), reverse=True)
 
 
 def list_releases(
@@ -186,4 +559,5 @@ def _info(row: ReportRelease) -> ReleaseInfo:
         released_by=row.released_by,
         # SQLite returns the stored UTC time without its zone
         released_at=row.released_at.replace(tzinfo=row.released_at.tzinfo or UTC),
+        period_code=row.period_code,
     )

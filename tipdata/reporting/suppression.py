@@ -308,7 +308,11 @@ def protect_table(
 
 
 def protect_release(
-    release: Release, *, threshold: int = DEFAULT_THRESHOLD, suppress_zeros: bool = False
+    release: Release,
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    suppress_zeros: bool = False,
+    also_suppress: Iterable[CellRef] = (),
 ) -> ProtectedRelease:
     """Apply primary and secondary suppression to every table of a release together.
 
@@ -316,6 +320,8 @@ def protect_release(
         release: the tables and their shared figures.
         threshold: counts ``1 <= n < threshold`` are suppressed.
         suppress_zeros: also suppress zeros (primary).
+        also_suppress: cells suppressed as secondary from the start (e.g. the cells an
+            earlier, overlapping release would give away: :mod:`tipdata.reporting.overlap`).
 
     Returns:
         The release with a status per cell; :func:`audit` finds nothing unsafe in it.
@@ -332,7 +338,7 @@ def protect_release(
         for cell, value in enumerate(grid.values)
         if (1 <= value < threshold) or (suppress_zeros and value == 0)
     }
-    suppressed = set(primary)
+    suppressed = set(primary) | {grid.resolve(ref) for ref in also_suppress}
     grid.close_relations(suppressed)
     rounds = 0
     while unsafe := grid.audit(suppressed, primary, threshold):
@@ -471,7 +477,7 @@ class _Grid:
                 line = [(self.cell_id(t, i, j), 1) for i in range(rows - 1)]
                 self.relations.append([*line, (self.cell_id(t, rows - 1, j), -1)])
         for link in release.links:
-            first, second = self._resolve(link.first), self._resolve(link.second)
+            first, second = self.resolve(link.first), self.resolve(link.second)
             if self.values[first] != self.values[second]:
                 raise TableError(f"linked cells {link.first} and {link.second} differ")
             self.relations.append([(first, 1), (second, -1)])
@@ -489,7 +495,7 @@ class _Grid:
         i, j = divmod(cell - self.offsets[self.table_of[cell]], len(table.column_labels) + 1)
         return table.name, table.all_row_labels[i], table.all_column_labels[j]
 
-    def _resolve(self, ref: CellRef) -> int:
+    def resolve(self, ref: CellRef) -> int:
         for t, table in enumerate(self.tables):
             if table.name != ref.table:
                 continue

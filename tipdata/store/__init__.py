@@ -39,7 +39,7 @@ from tipdata.store.reference import (
     PenaltyRange,
     Province,
 )
-from tipdata.store.releases import ReportRelease
+from tipdata.store.releases import ReportRelease, ReportReleaseFile
 from tipdata.store.reports import TOTAL, ProvincialReport, ProvincialReportValue
 from tipdata.store.services import (
     ProviderService,
@@ -85,6 +85,7 @@ __all__ = [
     "ProvincialReportValue",
     "Referral",
     "ReportRelease",
+    "ReportReleaseFile",
     "ReportStatusChange",
     "ReportValidationResult",
     "ReviewDecision",

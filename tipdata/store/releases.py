@@ -33,8 +33,24 @@ class ReportRelease(IdMixin, Base):
     released_by: Mapped[str] = mapped_column(sa.String(200))
     released_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
     released_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+    period_code: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    figures: Mapped[str | None] = mapped_column(sa.Text)
+    relations: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
 
     __table_args__ = (
         sa.CheckConstraint("period_start <= period_end", name="period_ordered"),
         sa.CheckConstraint("threshold >= 1", name="threshold_positive"),
     )
+
+
+class ReportReleaseFile(IdMixin, Base):
+    """One published file of a release (CSV, XLSX, HTML), as it was released."""
+
+    __tablename__ = "report_release_file"
+
+    release_id: Mapped[int] = mapped_column(sa.ForeignKey("report_release.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    media_type: Mapped[str] = mapped_column(sa.String(120))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+    __table_args__ = (sa.UniqueConstraint("release_id", "name"),)

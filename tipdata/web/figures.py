@@ -1,28 +1,44 @@
-"""Report figures as the web pages use them: computed by the reporting services, cached per period.
+"""Internal report figures as the web pages use them: computed once per period, cached, bounded.
 
-The TIP tables take seconds on a national database (:func:`tipdata.reporting.tip.tip_report`),
-while the dashboard is opened many times a day: :class:`FigureCache` keeps each computed
-report for a few minutes per (period, table set), so a busy morning costs one computation.
-Nothing here computes a figure; it calls the services and keeps what they return.
+Only the NTF (who may publish, ``reports:publish``) sees computed figures; every other
+role is served stored releases (:mod:`tipdata.reporting.releases`), never a computation.
+The NTF may ask for any period. The TIP tables take seconds on a national database
+(:func:`tipdata.reporting.tip.tip_report`), so :class:`FigureCache` keeps each computed
+report per (period, table set, data version):
+
+* **once per period**: concurrent requests for the same period wait for one computation;
+* **bounded in memory**: at most ``max_entries`` reports, least recently used dropped
+  first, and at most ``concurrent`` computations at a time (each holds its working set);
+* **bounded in time**: an entry lives ``seconds`` at most;
+* **invalidated by new data**: the key holds :func:`data_version` (the newest import run,
+  linkage run and review decision), so an import or a linkage run makes the next request
+  compute afresh, and the stale entries age out of the LRU.
+
+Nothing here counts: it calls the reporting services and keeps what they return.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
+
 from tipdata.reporting.migration import migration_report
-from tipdata.reporting.publish import PublishedReport, publish
-from tipdata.reporting.report import TOTAL, Report, TableSpec
-from tipdata.reporting.suppression import DisclosureError
+from tipdata.reporting.report import Report, TableSpec
 from tipdata.reporting.tip import TIP_TABLES, tip_report
-from tipdata.store import Database
+from tipdata.store import Database, Event, ImportRun, LinkageRun, ReviewDecision
 
 CACHE_SECONDS = 300.0
-"""How long a computed report is reused; new imports show after at most this long."""
+"""How long a computed report is reused at most (new data shows at once: see the key)."""
+CACHE_ENTRIES = 32
+"""How many computed reports are kept (least recently used dropped first)."""
+CONCURRENT_COMPUTATIONS = 1
+"""How many reports are computed at the same time (each holds its own working memory)."""
 
 DASHBOARD_TABLES: tuple[str, ...] = (
     "law_enforcement",
@@ -33,6 +49,23 @@ DASHBOARD_TABLES: tuple[str, ...] = (
 )
 """The TIP tables the national dashboard shows."""
 
+DataVersion = tuple[int, int, int]
+
+
+def data_version(db: Database) -> DataVersion:
+    """What the figures were computed from: newest import run, linkage run, review decision.
+
+    Any import, linkage run or reviewer's decision changes it; one cheap query.
+    """
+    query = sa.select(
+        sa.select(sa.func.coalesce(sa.func.max(ImportRun.id), 0)).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.max(LinkageRun.id), 0)).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.max(ReviewDecision.id), 0)).scalar_subquery(),
+    )
+    with db.session() as session:
+        row = session.execute(query).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
 
 @dataclass(frozen=True)
 class _Entry:
@@ -40,30 +73,39 @@ class _Entry:
     made_at: float
 
 
-@dataclass(frozen=True)
-class _Published:
-    source: Report
-    release: PublishedReport | None
-    error: DisclosureError | None
+_Key = tuple[date, date, tuple[str, ...], object]
 
 
 class FigureCache:
-    """Computed reports by (start, end, tables), reused for :data:`CACHE_SECONDS`.
+    """Computed reports by (start, end, tables, data version): an LRU with a time limit.
 
     Args:
-        seconds: how long an entry lives.
+        seconds: how long an entry lives at most.
+        max_entries: how many reports are kept.
+        concurrent: how many computations run at once.
         clock: monotonic seconds (tests pass a fake one).
+        version: the data version of a database (tests pass a constant).
     """
 
     def __init__(
-        self, seconds: float = CACHE_SECONDS, clock: Callable[[], float] = time.monotonic
+        self,
+        seconds: float = CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        max_entries: int = CACHE_ENTRIES,
+        concurrent: int = CONCURRENT_COMPUTATIONS,
+        version: Callable[[Database], object] = data_version,
     ) -> None:
+        if max_entries < 1 or concurrent < 1:
+            raise ValueError("the figure cache needs at least one entry and one computation")
         self.seconds = seconds
         self.clock = clock
-        self._entries: dict[tuple[date, date, tuple[str, ...]], _Entry] = {}
-        self._published: dict[tuple[date, date, tuple[str, ...], int], _Published] = {}
+        self.max_entries = max_entries
+        self.version = version
+        self._entries: OrderedDict[_Key, _Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._key_locks: dict[object, threading.Lock] = {}
+        self._computing = threading.BoundedSemaphore(concurrent)
         self.computed = 0
 
     def _lock_for(self, key: object) -> threading.Lock:
@@ -75,89 +117,68 @@ class FigureCache:
         with self._lock:
             return self._key_locks.setdefault(key, threading.Lock())
 
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
     def report(
         self, db: Database, start: date, end: date, tables: Sequence[str] | None = None
     ) -> Report:
         """The TIP report of a period (only ``tables`` if given), from cache when fresh."""
         names = tuple(tables) if tables is not None else ()
-        key = (start, end, names)
+        key: _Key = (start, end, names, self.version(db))
         with self._lock_for(key):
             with self._lock:
                 entry = self._entries.get(key)
-            if entry is not None and self.clock() - entry.made_at < self.seconds:
-                return entry.report
+                if entry is not None and self.clock() - entry.made_at < self.seconds:
+                    self._entries.move_to_end(key)
+                    return entry.report
             specs: Sequence[TableSpec] = (
                 [spec for spec in TIP_TABLES if spec.name in names] if names else TIP_TABLES
             )
-            report = tip_report(db, start, end, specs=specs)
+            with self._computing:
+                report = tip_report(db, start, end, specs=specs)
             with self._lock:
                 self._entries[key] = _Entry(report, self.clock())
+                self._entries.move_to_end(key)
+                while len(self._entries) > self.max_entries:
+                    old, _ = self._entries.popitem(last=False)
+                    self._key_locks.pop(old, None)
                 self.computed += 1
             return report
 
     def migration(self, db: Database, start: date, end: date) -> Report:
         """The migration accountability report of a period (with its ranges), from cache."""
-        key = (start, end, ("__migration__",))
+        key: _Key = (start, end, ("__migration__",), self.version(db))
         with self._lock_for(key):
             with self._lock:
                 entry = self._entries.get(key)
-            if entry is not None and self.clock() - entry.made_at < self.seconds:
-                return entry.report
-            report = migration_report(db, start, end)
+                if entry is not None and self.clock() - entry.made_at < self.seconds:
+                    self._entries.move_to_end(key)
+                    return entry.report
+            with self._computing:
+                report = migration_report(db, start, end)
             with self._lock:
                 self._entries[key] = _Entry(report, self.clock())
+                while len(self._entries) > self.max_entries:
+                    old, _ = self._entries.popitem(last=False)
+                    self._key_locks.pop(old, None)
                 self.computed += 1
             return report
 
-    def published(
-        self,
-        db: Database,
-        start: date,
-        end: date,
-        threshold: int,
-        tables: Sequence[str] | None = None,
-    ) -> PublishedReport:
-        """The report as published with disclosure control, from cache when fresh.
-
-        Disclosure control costs more than the figures; its outcome (a release or the
-        refusal) is kept with the report it was computed from.
-
-        Raises:
-            DisclosureError: the release is unsafe (lists the cells).
-        """
-        report = self.report(db, start, end, tables)
-        key = (start, end, tuple(tables) if tables is not None else (), threshold)
-        with self._lock_for(("published", key)):
-            with self._lock:
-                entry = self._published.get(key)
-            if entry is None or entry.source is not report:
-                try:
-                    entry = _Published(report, publish_report(report, threshold), None)
-                except DisclosureError as error:
-                    entry = _Published(report, None, error)
-                with self._lock:
-                    self._published[key] = entry
-        if entry.error is not None:
-            raise entry.error
-        assert entry.release is not None
-        return entry.release
-
     def clear(self) -> None:
-        """Forget every entry (after an import, say)."""
+        """Forget every entry."""
         with self._lock:
             self._entries.clear()
-            self._published.clear()
+            self._key_locks.clear()
 
 
-def publish_report(report: Report, threshold: int) -> PublishedReport:
-    """Publish a report with disclosure control, leaving out tables with no row at all.
+def latest_year_with_data(db: Database, default: int) -> int:
+    """The year of the newest dated event (where the figures are), else ``default``.
 
-    :func:`tipdata.reporting.publish.publish` refuses a table with no row besides the
-    total (e.g. the LMIS tables when no LMIS export was imported) although such a
-    table discloses nothing; until it skips them itself, they are left out here.
-
-    Raises:
-        DisclosureError: the release is unsafe (lists the cells).
+    Pages open on it rather than on the current year, which is all zero until the
+    year's exports arrive.
     """
-    kept = tuple(t for t in report.tables if any(row != TOTAL for row in t.rows) and t.columns)
-    return publish(replace(report, tables=kept), threshold=threshold)
+    with db.session() as session:
+        newest = session.scalar(sa.select(sa.func.max(Event.event_date)))
+    return newest.year if newest is not None else default

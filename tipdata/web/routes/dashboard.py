@@ -4,7 +4,8 @@ Each section appears only for roles that may see it:
 
 * national figures, de-duplicated beside the naive sum of agency records (users who may
   publish, i.e. see unpublished figures: the NTF); everyone else who reads published
-  figures gets the disclosure-controlled values only, or nothing if the release is unsafe;
+  figures gets the year's stored release (never a computation), or "not published" when
+  nobody released that year;
 * provincial reporting completeness, who is late and by how long (``reports:read_province``);
 * legal findings by rule and severity (``charges:read`` with national scope);
 * data quality of imports: rows rejected per source (``imports:run``);
@@ -13,14 +14,18 @@ Each section appears only for roles that may see it:
   the linkage review queue for those who see internal figures, the published
   (disclosure-controlled) figures for the others (:mod:`tipdata.reporting.migration`).
 
-The figures come from the reporting services (:mod:`tipdata.reporting.tip`,
-:mod:`tipdata.reporting.publish`, :mod:`tipdata.reporting.provincial`,
-:mod:`tipdata.legal.findings`), cached per period by :class:`~tipdata.web.figures.FigureCache`;
-the route only picks which sections to fetch and lays them out.
+Without ``?year=`` the dashboard opens on the newest year with data (the NTF) or the
+newest released year (readers), not on the current year, which is all zero until its
+exports arrive. The figures come from the reporting services (:mod:`tipdata.reporting.tip`,
+:mod:`tipdata.reporting.releases`, :mod:`tipdata.reporting.provincial`,
+:mod:`tipdata.legal.findings`), internal ones cached per period by
+:class:`~tipdata.web.figures.FigureCache`; the route only picks which sections to fetch
+and lays them out.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,14 +39,17 @@ from tipdata.access.policy import Actor, can, require
 from tipdata.legal.findings import list_findings
 from tipdata.reporting import migration, provincial
 from tipdata.reporting.publish import PublishedReport
+from tipdata.reporting.releases import NotPublished, published_periods, published_release
 from tipdata.reporting.render import charts
 from tipdata.reporting.report import TOTAL, Report
 from tipdata.reporting.suppression import DisclosureError
 from tipdata.web.auth import CurrentUser, Require
 from tipdata.web.context import WebContext, web_context
-from tipdata.web.figures import DASHBOARD_TABLES
+from tipdata.web.figures import DASHBOARD_TABLES, latest_year_with_data
 from tipdata.web.problems import PROBLEM_RESPONSES
 from tipdata.web.templating import render
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["dashboard"], responses=PROBLEM_RESPONSES)
@@ -146,7 +154,7 @@ class DashboardOut(BaseModel):
     year: int
     start: date
     end: date
-    figures_kind: Literal["internal", "published", "withheld"] | None
+    figures_kind: Literal["internal", "published", "not_published"] | None
     headline: list[FigureOut] | None
     by_exploitation: list[FigureOut] | None
     by_destination: list[FigureOut] | None
@@ -166,13 +174,13 @@ class Dashboard:
     year: int
     start: date
     end: date
-    figures_kind: Literal["internal", "published", "withheld"] | None = None
+    figures_kind: Literal["internal", "published", "not_published"] | None = None
     headline: list[FigureOut] | None = None
     by_exploitation: list[FigureOut] | None = None
     by_destination: list[FigureOut] | None = None
     funnel: list[FigureOut] | None = None
     notes: list[str] = field(default_factory=list)
-    withheld_reason: str | None = None
+    not_published: str | None = None
     completeness: CompletenessOut | None = None
     findings: list[FindingCountOut] | None = None
     import_quality: list[ImportQualityOut] | None = None
@@ -238,19 +246,19 @@ def _figures(
 
 def _report_figures(
     web: WebContext, actor: Actor, start: date, end: date
-) -> tuple[Report, PublishedReport | None] | DisclosureError | None:
-    """The dashboard's report for the actor: internal, published, refused, or not allowed."""
+) -> tuple[Report, PublishedReport | None] | NotPublished | None:
+    """The dashboard's report for the actor: internal, released, not released, or not allowed."""
     internal = sees_internal_figures(web, actor)
     if not internal and not can(actor, "reports:read_published", web.access.policy):
         return None
     if internal:
         return web.figures.report(web.system.db, start, end, DASHBOARD_TABLES), None
     try:
-        threshold = web.system.settings.disclosure_threshold
-        published = web.figures.published(web.system.db, start, end, threshold, DASHBOARD_TABLES)
-        return published.report, published
-    except DisclosureError as error:
+        stored = published_release(web.system.db, start, end, actor=actor)
+    except NotPublished as error:
         return error
+    published = stored.published()
+    return published.report, published
 
 
 def build_dashboard(web: WebContext, actor: Actor, year: int) -> Dashboard:
@@ -259,9 +267,9 @@ def build_dashboard(web: WebContext, actor: Actor, year: int) -> Dashboard:
     board = Dashboard(year=year, start=start, end=end)
     policy = web.access.policy
     figures = _report_figures(web, actor, start, end)
-    if isinstance(figures, DisclosureError):
-        board.figures_kind = "withheld"
-        board.withheld_reason = str(figures)
+    if isinstance(figures, NotPublished):
+        board.figures_kind = "not_published"
+        board.not_published = str(figures)
     elif figures is not None:
         report, published = figures
         board.figures_kind = "internal" if published is None else "published"
@@ -350,7 +358,7 @@ def _migration_section(web: WebContext, actor: Actor, board: Dashboard) -> None:
             published, medians = migration.publish_migration(report, threshold)
         except DisclosureError as error:
             board.migration_kind = "withheld"
-            board.withheld_reason = board.withheld_reason or str(error)
+            log.info("migration figures withheld: %s", error)
             return
         board.migration_kind = "published"
         if counts.rows:
@@ -376,15 +384,29 @@ def _migration_row(row: str, figures: list[FigureOut], median: int | None) -> Mi
     )
 
 
-def _year(year: int | None) -> int:
-    return year if year is not None else date.today().year
+def _year(web: WebContext, actor: Actor, year: int | None) -> int:
+    """The year asked for, else the newest with data (NTF) or the newest released (readers)."""
+    if year is not None:
+        return year
+    this_year = date.today().year
+    if not sees_internal_figures(web, actor) and can(
+        actor, "reports:read_published", web.access.policy
+    ):
+        years = [
+            p.start.year
+            for p in published_periods(web.system.db, actor=actor)
+            if (p.start, p.end) == (date(p.start.year, 1, 1), date(p.start.year, 12, 31))
+        ]
+        if years:
+            return max(years)
+    return latest_year_with_data(web.system.db, this_year)
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, actor: CurrentUser, year: YearQuery = None) -> HTMLResponse:
     """The national dashboard: the sections the actor's role may see, for a year."""
     web = web_context(request)
-    chosen = _year(year)
+    chosen = _year(web, actor, year)
     board = build_dashboard(web, actor, chosen)
     may_import = can(actor, "imports:run", web.access.policy)
     return render(
@@ -408,7 +430,7 @@ def dashboard_chart(
 ) -> Response:
     """One chart of the dashboard as an SVG image, drawn on the server (matplotlib)."""
     web = web_context(request)
-    chosen = _year(year)
+    chosen = _year(web, actor, year)
     if name == "completeness":
         require(actor, "reports:read_province", web.access.policy)
         with web.system.db.session() as session:
@@ -451,7 +473,7 @@ def dashboard_chart(
 def _trend(web: WebContext, actor: Actor, year: int) -> list[FigureOut]:
     """Victims identified by month, as the actor may see them."""
     figures = _report_figures(web, actor, date(year, 1, 1), date(year, 12, 31))
-    if figures is None or isinstance(figures, DisclosureError):
+    if figures is None or isinstance(figures, NotPublished):
         return []
     report, published = figures
     return _figures(report, published, "victims_by_month")
@@ -460,4 +482,5 @@ def _trend(web: WebContext, actor: Actor, year: int) -> list[FigureOut]:
 @api_router.get("/dashboard", summary="The dashboard of a year")
 def dashboard_api(request: Request, actor: CurrentUser, year: YearQuery = None) -> DashboardOut:
     """Every section the token's role may see; the others are null."""
-    return build_dashboard(web_context(request), actor, _year(year)).out()
+    web = web_context(request)
+    return build_dashboard(web, actor, _year(web, actor, year)).out()

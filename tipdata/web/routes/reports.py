@@ -1,16 +1,19 @@
 """TIP-report tables: view, download (XLSX, CSV) and publish with disclosure control; pages and API.
 
-A period is a calendar year (``?year=2008``) or any range such as the US fiscal
-April–March (``?start=2008-04-01&end=2009-03-31``). Users who may publish
-(``reports:publish``, the NTF) see the internal figures, each de-duplicated value
-beside the naive sum of agency records, and may release them; everyone else with
-``reports:read_published`` sees and downloads only the disclosure-controlled
-figures. Publishing runs :func:`tipdata.reporting.publish.publish`: if the release
-would let a reader recover a suppressed cell it fails and lists the unsafe cells.
-Downloads and releases are written to the audit log.
+Releases are the public figures. Users who may publish (``reports:publish``, the NTF)
+see internal figures for any period — a calendar year (``?year=2008``), a fixed period
+(``?period=2008Q1``) or any range such as the US fiscal April–March
+(``?start=2008-04-01&end=2009-03-31``) — each de-duplicated value beside the naive sum
+of agency records, computed once per period (:mod:`tipdata.web.figures`), and may
+release a fixed period. Everyone else with ``reports:read_published`` is served the
+stored releases only: the figures document and files stored at publication, byte for
+byte (:func:`tipdata.reporting.releases.published_release`); a period nobody released
+answers 404 "not published" and is never computed for them.
 
-Figures come from :func:`tipdata.reporting.tip.tip_report` (cached per period, see
-:mod:`tipdata.web.figures`); files from :mod:`tipdata.reporting.render`.
+Publishing runs :func:`tipdata.reporting.releases.release_report`: the gate refuses a
+release a reader could recover a suppressed cell from, alone or together with the
+earlier releases it overlaps (listing the cells), or suppresses the cells subtraction
+would give away (listing them). Downloads and releases are written to the audit log.
 """
 
 from __future__ import annotations
@@ -32,8 +35,19 @@ from tipdata.reporting.indicator_values import (
     indicator_breakdown,
     indicator_values,
 )
+from tipdata.reporting.periods import PeriodError, parse_period
 from tipdata.reporting.publish import PublishedReport
-from tipdata.reporting.releases import release_report
+from tipdata.reporting.releases import (
+    NotAFixedPeriod,
+    NotPublished,
+    PublishedPeriod,
+    Released,
+    StoredRelease,
+    published_periods,
+    published_release,
+    release_file,
+    release_report,
+)
 from tipdata.reporting.render.spreadsheet import write_csv, write_xlsx
 from tipdata.reporting.report import Report
 from tipdata.reporting.suppression import DisclosureError
@@ -42,6 +56,7 @@ from tipdata.web.auth import Require, client_address
 from tipdata.web.context import WebContext, web_context
 from tipdata.web.csrf import CsrfChecked
 from tipdata.web.errors import WebError
+from tipdata.web.figures import latest_year_with_data
 from tipdata.web.problems import PROBLEM_RESPONSES, FieldProblem, Problem, problem_response
 from tipdata.web.templating import render
 
@@ -56,6 +71,10 @@ api_router = APIRouter(
 )
 
 YearQuery = Annotated[int | None, Query(ge=2000, le=2100, description="Calendar year.")]
+PeriodQuery = Annotated[
+    str | None,
+    Query(max_length=12, description="A period code: 2008, 2008Q1, 200803, 2009TIP."),
+]
 StartQuery = Annotated[date | None, Query(description="First day (with end), e.g. 2008-04-01.")]
 EndQuery = Annotated[date | None, Query(description="Last day (with start), e.g. 2009-03-31.")]
 FileFormat = Literal["xlsx", "csv"]
@@ -72,6 +91,13 @@ class BadPeriod(WebError):
     title = "Unprocessable Content"
 
 
+class NotPublishedError(WebError):
+    """Readers asked for a period nobody released: nothing is computed for them."""
+
+    status = 404
+    title = "Not Found"
+
+
 class BadBreakdown(WebError):
     """No such indicator, or a disaggregation it does not allow."""
 
@@ -79,9 +105,22 @@ class BadBreakdown(WebError):
     title = "Unprocessable Content"
 
 
-def _period(year: int | None, start: date | None, end: date | None) -> tuple[date, date]:
+def _period(
+    year: int | None,
+    start: date | None,
+    end: date | None,
+    period: str | None = None,
+    default_year: int | None = None,
+) -> tuple[date, date]:
+    if period is not None:
+        try:
+            found = parse_period(period)
+        except PeriodError as error:
+            raise BadPeriod(str(error)) from None
+        return found.start, found.end
     if year is None and (start is None or end is None):
-        year = date.today().year
+        year = default_year if start is None and end is None and default_year else None
+        year = year or date.today().year
     if start is not None and end is not None and (end - start).days > 731:
         raise BadPeriod("A report covers at most two years.")
     try:
@@ -90,19 +129,49 @@ def _period(year: int | None, start: date | None, end: date | None) -> tuple[dat
         raise BadPeriod(str(error)) from None
 
 
-def _figures(
-    web: WebContext, actor: Actor, start: date, end: date
-) -> tuple[Report, PublishedReport | None]:
-    """The report, and its published form for users who may not see internal figures.
+def _internal(web: WebContext, actor: Actor) -> bool:
+    return can(actor, "reports:publish", web.access.policy)
+
+
+def _release_for(web: WebContext, actor: Actor, start: date, end: date) -> StoredRelease:
+    """The stored release of exactly this period, for a reader.
 
     Raises:
-        DisclosureError: a reader of published figures asked for an unsafe release.
+        NotPublishedError: nobody released this period.
     """
-    if can(actor, "reports:publish", web.access.policy):
-        return web.figures.report(web.system.db, start, end), None
-    threshold = web.system.settings.disclosure_threshold
-    published = web.figures.published(web.system.db, start, end, threshold)
-    return published.report, published
+    try:
+        return published_release(web.system.db, start, end, actor=actor)
+    except NotPublished as error:
+        raise NotPublishedError(str(error)) from None
+
+
+def _reader_period(
+    web: WebContext,
+    actor: Actor,
+    year: int | None,
+    start: date | None,
+    end: date | None,
+    period: str | None,
+) -> tuple[date, date]:
+    """The period a reader asked for; by default the newest released one.
+
+    Raises:
+        NotPublishedError: nothing was asked for and nothing has been released.
+    """
+    if year is None and period is None and start is None and end is None:
+        released = published_periods(web.system.db, actor=actor)
+        if not released:
+            raise NotPublishedError("Not published: no figures have been released yet.")
+        return released[0].start, released[0].end
+    return _period(year, start, end, period)
+
+
+def _internal_period(
+    web: WebContext, year: int | None, start: date | None, end: date | None, period: str | None
+) -> tuple[date, date]:
+    """The period the NTF asked for; by default the newest year with data."""
+    default = latest_year_with_data(web.system.db, date.today().year)
+    return _period(year, start, end, period, default_year=default)
 
 
 def _query(start: date, end: date) -> str:
@@ -116,15 +185,28 @@ def reports_page(
     year: YearQuery = None,
     start: StartQuery = None,
     end: EndQuery = None,
+    period: PeriodQuery = None,
 ) -> HTMLResponse:
-    """The TIP tables of a period, with downloads and (for the NTF) the publish form."""
+    """The TIP tables of a period: internal for the NTF (with the publish form), the stored
+    release for everyone else (a "not published" message for a period nobody released)."""
     web = web_context(request)
-    first, last = _period(year, start, end)
+    if _internal(web, actor):
+        first, last = _internal_period(web, year, start, end, period)
+        return _page(request, actor, first, last, web.figures.report(web.system.db, first, last))
+    periods = published_periods(web.system.db, actor=actor)
     try:
-        report, published = _figures(web, actor, first, last)
-    except DisclosureError as error:
-        return _page(request, actor, first, last, None, None, unsafe=error)
-    return _page(request, actor, first, last, report, published)
+        first, last = _reader_period(web, actor, year, start, end, period)
+        stored = _release_for(web, actor, first, last)
+    except NotPublishedError as error:
+        return _page(
+            request, actor, date.today(), date.today(), None, periods=periods,
+            not_published=str(error), status_code=404,
+        )  # fmt: skip
+    published = stored.published()
+    return _page(
+        request, actor, first, last, published.report, published, periods=periods,
+        release=stored,
+    )  # fmt: skip
 
 
 @router.get("/reports/indicators", response_class=HTMLResponse)
@@ -134,13 +216,15 @@ def indicators_page(
     year: YearQuery = None,
     start: StartQuery = None,
     end: EndQuery = None,
+    period: PeriodQuery = None,
     indicator: Annotated[str | None, Query(max_length=60)] = None,
     by: Annotated[str | None, Query(max_length=60)] = None,
 ) -> HTMLResponse:
     """Every indicator of the catalogue for a period (internal figures, beside naive sums);
     with ``indicator`` and ``by``, that indicator broken down by that disaggregation."""
-    first, last = _period(year, start, end)
-    db = web_context(request).system.db
+    web = web_context(request)
+    first, last = _internal_period(web, year, start, end, period)
+    db = web.system.db
     values = indicator_values(db, first, last, actor=actor)
     breakdown = None
     if indicator is not None and by is not None:
@@ -164,10 +248,14 @@ def _page(
     start: date,
     end: date,
     report: Report | None,
-    published: PublishedReport | None,
+    published: PublishedReport | None = None,
     *,
     unsafe: DisclosureError | None = None,
-    released: PublishedReport | None = None,
+    released: Released | None = None,
+    periods: list[PublishedPeriod] | None = None,
+    release: StoredRelease | None = None,
+    not_published: str | None = None,
+    refused: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     web = web_context(request)
@@ -184,7 +272,11 @@ def _page(
             "may_publish": can(actor, "reports:publish", web.access.policy),
             "threshold": web.system.settings.disclosure_threshold,
             "unsafe": unsafe.unsafe if unsafe else [],
-            "released": released,
+            "released": released.release if released else None,
+            "periods": periods,
+            "release": release.info if release else None,
+            "not_published": not_published,
+            "refused": refused,
         },
         status_code=status_code,
     )
@@ -205,47 +297,85 @@ def publish_form(
     try:
         released = _release(request, actor, report)
     except DisclosureError as error:
-        return _page(request, actor, first, last, report, None, unsafe=error, status_code=422)
-    return _page(request, actor, first, last, report, None, released=released)
+        return _page(request, actor, first, last, report, unsafe=error, status_code=422)
+    except NotAFixedPeriod as error:
+        return _page(request, actor, first, last, report, refused=str(error), status_code=422)
+    return _page(request, actor, first, last, report, released=released)
 
 
-def _release(request: Request, actor: Actor, report: Report) -> PublishedReport:
-    """Publish with the configured threshold, write the files and store the release.
+def _release(request: Request, actor: Actor, report: Report) -> Released:
+    """Publish with the configured threshold and periods, write the files, store the release.
 
-    The release (tables, threshold, digest, a SHA-256 per file, who, when) is listed by
-    ``tipdata report releases``; its files go under ``<home>/reports/releases``.
+    The release (tables, threshold, digest, the figures, each file, who, when) is listed
+    by ``tipdata report releases``; its files also go under ``<home>/reports/releases``.
 
     Raises:
+        NotAFixedPeriod: the period is not one of the fixed periods released.
         DisclosureError: the release is unsafe; nothing is written or recorded.
     """
     web = web_context(request)
-    released = release_report(
+    settings = web.system.settings
+    return release_report(
         web.system.db,
         report,
-        web.system.settings.home / "reports" / "releases",
+        settings.home / "reports" / "releases",
         actor=actor,
-        threshold=web.system.settings.disclosure_threshold,
+        threshold=settings.disclosure_threshold,
+        period_types=settings.release_period_types,
     )
-    return released.published
 
 
-def _download(
+def _internal_download(
     request: Request, actor: Actor, start: date, end: date, file_format: FileFormat
 ) -> Response:
-    """The tables as a file: internal for the NTF, published for everyone else (audited)."""
+    """The NTF's internal tables as a file (audited)."""
     web = web_context(request)
-    report, published = _figures(web, actor, start, end)
-    kind = "internal" if published is None else "published"
-    stem = f"tip-{start.isoformat()}-{end.isoformat()}-{kind}"
+    report = web.figures.report(web.system.db, start, end)
+    stem = f"tip-{start.isoformat()}-{end.isoformat()}-internal"
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{stem}.{file_format}"
         writer = write_xlsx if file_format == "xlsx" else write_csv
-        content = writer(report, path, published=published).read_bytes()
+        content = writer(report, path).read_bytes()
+    return _file(request, actor, start, end, file_format, stem, content, {"kind": "internal"})
+
+
+def _published_download(
+    request: Request, actor: Actor, start: date, end: date, file_format: FileFormat
+) -> Response:
+    """The file stored with the period's release, byte for byte (audited).
+
+    Raises:
+        NotPublishedError: nobody released this period.
+    """
+    web = web_context(request)
+    stored = _release_for(web, actor, start, end)
+    try:
+        _name, _media, content = release_file(
+            web.system.db, stored.info.release_id, file_format, actor=actor
+        )
+    except NotPublished as error:
+        raise NotPublishedError(str(error)) from None
+    stem = f"tip-{start.isoformat()}-{end.isoformat()}-published"
+    detail: dict[str, str | int] = {"kind": "published", "release": stored.info.release_id}
+    return _file(request, actor, start, end, file_format, stem, content, detail)
+
+
+def _file(
+    request: Request,
+    actor: Actor,
+    start: date,
+    end: date,
+    file_format: FileFormat,
+    stem: str,
+    content: bytes,
+    detail: dict[str, str | int],
+) -> Response:
+    web = web_context(request)
     with web.system.db.session() as session:
         audit.record(
             session, actor, "export", "tip_report", [],
             {"start": start.isoformat(), "end": end.isoformat(), "format": file_format,
-             "kind": kind},
+             **detail},
             client_address(request),
         )  # fmt: skip
     return Response(
@@ -253,6 +383,23 @@ def _download(
         media_type=MEDIA_TYPES[file_format],
         headers={"Content-Disposition": f'attachment; filename="{stem}.{file_format}"'},
     )
+
+
+def _download(
+    request: Request,
+    actor: Actor,
+    file_format: FileFormat,
+    year: int | None,
+    start: date | None,
+    end: date | None,
+    period: str | None,
+) -> Response:
+    web = web_context(request)
+    if _internal(web, actor):
+        first, last = _internal_period(web, year, start, end, period)
+        return _internal_download(request, actor, first, last, file_format)
+    first, last = _reader_period(web, actor, year, start, end, period)
+    return _published_download(request, actor, first, last, file_format)
 
 
 @router.get("/reports/tip.{file_format}")
@@ -263,16 +410,11 @@ def download_page(
     year: YearQuery = None,
     start: StartQuery = None,
     end: EndQuery = None,
+    period: PeriodQuery = None,
 ) -> Response:
-    """Download the TIP tables of a period as XLSX or CSV; an unsafe release is refused.
-
-    The refusal is the reports page (422) listing the cells a reader could recover.
-    """
-    first, last = _period(year, start, end)
-    try:
-        return _download(request, actor, first, last, file_format)
-    except DisclosureError as error:
-        return _page(request, actor, first, last, None, None, unsafe=error, status_code=422)
+    """Download the TIP tables of a period as XLSX or CSV: internal for the NTF, the
+    released file for everyone else (404 "not published" for a period nobody released)."""
+    return _download(request, actor, file_format, year, start, end, period)
 
 
 # --- API ---------------------------------------------------------------------------------
@@ -303,22 +445,44 @@ class TableOut(BaseModel):
 
 
 class ReportOut(BaseModel):
-    """The TIP tables of a period: internal (with naive sums) or published."""
+    """The TIP tables of a period: internal (with naive sums) or a stored release.
+
+    A release is served as the JSON document stored when it was published, byte for byte;
+    it also carries ``period``, ``release_id``, ``released_at``, ``threshold``,
+    ``rounding_base``, ``digest`` and per table ``row_header`` and ``labels``.
+    """
 
     start: date
     end: date
     kind: Literal["internal", "published"]
     notes: list[str]
     tables: list[TableOut]
+    period: str | None = None
+    release_id: int | None = None
+    released_at: str | None = None
+    digest: str | None = None
+
+
+class PublishedPeriodOut(BaseModel):
+    """A released period readers can ask for."""
+
+    period: str
+    start: date
+    end: date
+    release_id: int
 
 
 class ReleaseOut(BaseModel):
-    """A release that passed disclosure control."""
+    """A release that passed disclosure control (alone and against earlier releases)."""
 
+    release_id: int
+    period: str | None
     start: date
     end: date
     threshold: int
     digest: str
+    overlap_suppressed: list[str]
+    """Cells suppressed because an earlier release overlaps this period."""
 
 
 def _report_out(report: Report, published: PublishedReport | None) -> ReportOut:
@@ -376,28 +540,51 @@ def _unsafe_problem(request: Request, error: DisclosureError) -> JSONResponse:
     return problem_response(request, 422, detail, errors=errors)
 
 
-@api_router.get("/tip", summary="TIP tables of a period", response_model=ReportOut)
+@api_router.get(
+    "/tip",
+    summary="TIP tables of a period",
+    response_model=ReportOut,
+    responses={404: {"model": Problem, "description": "Not published (readers)."}},
+)
 def tip_api(
     request: Request,
     actor: Annotated[Actor, Require("reports:read_published")],
     year: YearQuery = None,
     start: StartQuery = None,
     end: EndQuery = None,
+    period: PeriodQuery = None,
 ) -> Response | ReportOut:
-    """Every table; internal figures with naive sums for the NTF, published ones otherwise."""
-    first, last = _period(year, start, end)
-    try:
-        report, published = _figures(web_context(request), actor, first, last)
-    except DisclosureError as error:
-        return _unsafe_problem(request, error)
-    return _report_out(report, published)
+    """Every table: internal figures with naive sums for the NTF (any period); for everyone
+    else the stored release of exactly that period, byte for byte, or 404 not published."""
+    web = web_context(request)
+    if _internal(web, actor):
+        first, last = _internal_period(web, year, start, end, period)
+        return _report_out(web.figures.report(web.system.db, first, last), None)
+    first, last = _reader_period(web, actor, year, start, end, period)
+    stored = _release_for(web, actor, first, last)
+    return Response(stored.figures.encode("utf-8"), media_type="application/json")
+
+
+@api_router.get("/tip/releases", summary="The released periods")
+def releases_api(
+    request: Request, actor: Annotated[Actor, Require("reports:read_published")]
+) -> list[PublishedPeriodOut]:
+    """Every period with a release, newest first: the periods readers can ask for."""
+    periods = published_periods(web_context(request).system.db, actor=actor)
+    return [
+        PublishedPeriodOut(period=p.code, start=p.start, end=p.end, release_id=p.release_id)
+        for p in periods
+    ]
 
 
 @api_router.get(
     "/tip.{file_format}",
     summary="Download the TIP tables (XLSX or CSV)",
     response_class=Response,
-    responses={200: {"content": {MEDIA_TYPES["xlsx"]: {}, "text/csv": {}}}},
+    responses={
+        200: {"content": {MEDIA_TYPES["xlsx"]: {}, "text/csv": {}}},
+        404: {"model": Problem, "description": "Not published (readers)."},
+    },
 )
 def tip_download_api(
     request: Request,
@@ -406,13 +593,10 @@ def tip_download_api(
     year: YearQuery = None,
     start: StartQuery = None,
     end: EndQuery = None,
+    period: PeriodQuery = None,
 ) -> Response:
-    """The file as the page's download gives it."""
-    first, last = _period(year, start, end)
-    try:
-        return _download(request, actor, first, last, file_format)
-    except DisclosureError as error:
-        return _unsafe_problem(request, error)
+    """The file as the page's download gives it (the released file for readers)."""
+    return _download(request, actor, file_format, year, start, end, period)
 
 
 @api_router.post("/tip/publish", summary="Publish a period's figures", response_model=ReleaseOut)
@@ -422,13 +606,27 @@ def publish_api(
     year: YearQuery = None,
     start: StartQuery = None,
     end: EndQuery = None,
+    period: PeriodQuery = None,
 ) -> Response | ReleaseOut:
-    """Release with disclosure control; 422 listing the unsafe cells if it is not safe."""
+    """Release a fixed period with disclosure control, audited against the earlier releases
+    it overlaps; 422 listing the unsafe cells if it is not safe, or if the period is not
+    one of the fixed periods released."""
     web = web_context(request)
-    first, last = _period(year, start, end)
+    first, last = _period(year, start, end, period)
     report = web.figures.report(web.system.db, first, last)
     try:
         released = _release(request, actor, report)
     except DisclosureError as error:
         return _unsafe_problem(request, error)
-    return ReleaseOut(start=first, end=last, threshold=released.threshold, digest=released.digest)
+    except NotAFixedPeriod as error:
+        return problem_response(request, 422, str(error))
+    info = released.release
+    return ReleaseOut(
+        release_id=info.release_id,
+        period=info.period_code,
+        start=first,
+        end=last,
+        threshold=info.threshold,
+        digest=info.digest,
+        overlap_suppressed=list(info.overlap_suppressed),
+    )

@@ -1,0 +1,147 @@
+"""The figures document of a release: what readers are served, and what the gate reads back.
+
+:func:`figures_document` turns a :class:`~tipdata.reporting.publish.PublishedReport` into
+the JSON document stored with the release (``report_release.figures``) and served to
+readers byte for byte; :func:`published_from_document` reads it back into a
+``PublishedReport`` for pages and the dashboard (no counting), and
+:func:`released_figures` into what the cross-release audit
+(:mod:`tipdata.reporting.overlap`) reads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+
+from tipdata.reporting.overlap import Relation, ReleasedFigures
+from tipdata.reporting.publish import PublishedCell, PublishedReport, PublishedTable
+from tipdata.reporting.report import Report, ReportTable
+from tipdata.reporting.suppression import CellStatus
+
+
+def figures_document(
+    published: PublishedReport,
+    *,
+    release_id: int,
+    report_kind: str,
+    period_code: str,
+    released_at: datetime,
+    notes: Sequence[str] = (),
+) -> str:
+    """The JSON document of a release's figures, as stored and served byte for byte."""
+    report = published.report
+    tables = []
+    for published_table in published.tables:
+        table = published_table.table
+        cells = []
+        for row in table.rows:
+            for column in table.columns:
+                shown = published_table.cell(row, column)
+                cells.append(
+                    {"row": row, "column": column, "value": shown.value, "naive": None,
+                     "status": shown.status}
+                )  # fmt: skip
+        tables.append(
+            {
+                "name": table.name,
+                "title": table.title,
+                "unit": table.unit,
+                "row_header": table.row_header,
+                "rows": list(table.rows),
+                "columns": list(table.columns),
+                "labels": {code: table.label(code) for code in (*table.rows, *table.columns)},
+                "definitions": list(table.definitions),
+                "cells": cells,
+            }
+        )
+    document = {
+        "start": report.start.isoformat(),
+        "end": report.end.isoformat(),
+        "kind": "published",
+        "period": period_code,
+        "release_id": release_id,
+        "report_kind": report_kind,
+        "title": report.title,
+        "released_at": released_at.replace(tzinfo=released_at.tzinfo or UTC).isoformat(),
+        "threshold": published.threshold,
+        "rounding_base": published.rounding_base,
+        "digest": published.digest,
+        "notes": [*report.notes, *notes],
+        "tables": tables,
+    }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def published_from_document(figures: str) -> PublishedReport:
+    """Rebuild a :class:`PublishedReport` from a stored figures document (no counting)."""
+    document = json.loads(figures)
+    tables: list[ReportTable] = []
+    published: list[PublishedTable] = []
+    for item in document["tables"]:
+        table = ReportTable(
+            name=item["name"],
+            title=item["title"],
+            definitions=tuple(item["definitions"]),
+            row_header=item.get("row_header", ""),
+            rows=tuple(item["rows"]),
+            columns=tuple(item["columns"]),
+            cells={},
+            labels=dict(item.get("labels", {})),
+            unit=item["unit"],
+        )
+        status: dict[tuple[str, str], PublishedCell] = {
+            (cell["row"], cell["column"]): PublishedCell(cell["value"], _status(cell["status"]))
+            for cell in item["cells"]
+        }
+        tables.append(table)
+        published.append(PublishedTable(table, status))
+    released_at = datetime.fromisoformat(document["released_at"])
+    report = Report(
+        document.get("title", "TIP report"),
+        date.fromisoformat(document["start"]),
+        date.fromisoformat(document["end"]),
+        tuple(tables),
+        released_at,
+        tuple(document["notes"]),
+    )
+    return PublishedReport(
+        report, tuple(published), document["threshold"], document["rounding_base"],
+        document["digest"],
+    )  # fmt: skip
+
+
+def _status(value: str) -> CellStatus:
+    if value not in ("free", "primary", "secondary"):
+        raise ValueError(f"unknown cell status {value!r} in a stored release")
+    return value  # type: ignore[return-value]
+
+
+def released_figures(
+    label: str,
+    published: PublishedReport,
+    relations: Mapping[str, Sequence[tuple[Sequence[str], Sequence[Sequence[str]]]]],
+    rounding_base: int | None,
+) -> ReleasedFigures:
+    """A published report as the cross-release audit reads it."""
+    return ReleasedFigures(
+        label,
+        published.report.start,
+        published.report.end,
+        {
+            t.table.name: {key: (cell.value, cell.status) for key, cell in t.cells.items()}
+            for t in published.tables
+        },
+        {
+            name: [
+                Relation(_key(total), tuple(_key(m) for m in members)) for total, members in lines
+            ]
+            for name, lines in relations.items()
+        },
+        rounding_base,
+    )
+
+
+def _key(cell: Sequence[str]) -> tuple[str, str]:
+    row, column = cell
+    return row, column
