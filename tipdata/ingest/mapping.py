@@ -358,11 +358,20 @@ class RecordSpec(_Strict):
     fields: dict[str, Expr] = Field(min_length=1)
     answers: dict[str, Expr] | None = None
     """Screening only: indicator code -> its answer (yes / no / unknown)."""
+    required: list[str] = Field(default_factory=list)
+    """Fields of this record a row must fill (besides those the table needs): a row whose
+    value for one is empty is an error naming the row and column."""
 
     @model_validator(mode="after")
     def _answers_on_screening(self) -> RecordSpec:
         if self.answers is not None and self.kind != "screening":
             raise ValueError("answers: is only allowed on a record of kind screening")
+        unknown = [name for name in self.required if name not in self.fields]
+        if unknown:
+            raise ValueError(
+                f"required: names {', '.join(repr(n) for n in unknown)}, not a field of this "
+                f"record (fields: {', '.join(self.fields)})"
+            )
         return self
 
     @property

@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import fnmatch
 import hashlib
+import json
 import logging
 import os
 import re
@@ -280,6 +281,17 @@ class _Writer:
             )
             for key, record_id, digest, version in rows:
                 found[key] = (record_id, digest, version)
+        return found
+
+    def stored_payloads(self, record_ids: list[int]) -> dict[int, dict[str, Any]]:
+        """The stored raw rows of source records (protected cells still encrypted)."""
+        table = self.tables["source_record"]
+        found: dict[int, dict[str, Any]] = {}
+        for batch in chunked(record_ids):
+            for record_id, payload in self.connection.execute(
+                sa.select(table.c.id, table.c.payload).where(table.c.id.in_(batch))
+            ):
+                found[record_id] = payload if isinstance(payload, dict) else json.loads(payload)
         return found
 
     def payload_digest(self, outcome: RowOutcome) -> str:
@@ -692,6 +704,7 @@ def import_file(
     progress: Progress | None = None,
     imported_by: str | None = None,
     lookups: Lookups | None = None,
+    allow_clearing: bool = False,
 ) -> ImportResult:
     """Import one export file: validate every row, then store it all in one transaction.
 
@@ -707,6 +720,8 @@ def import_file(
         progress: ``progress(step, done, total)`` callback.
         imported_by: who runs the import (kept on the import run).
         lookups: code-list look-ups (default: from the code lists and ``db``).
+        allow_clearing: the source really emptied cells it had filled: let updated rows
+            blank them (each is reported as a warning). Without it such a row is an error.
 
     Returns:
         What happened; ``result.status == "rejected"`` when row errors were found.
@@ -730,6 +745,7 @@ def import_file(
             "load the reference data first (tipdata codelists load)",
         )
     validator = RowValidator(chosen, lookups, file=file.name, agency_id=agency_id)
+    validator.allow_clearing = allow_clearing
     result = ImportResult(file, chosen.source, "validated", dry_run, digest)
     quarantine: _Quarantine | None = None
     total_estimate = _estimate_rows(file)
@@ -966,6 +982,18 @@ def _stream(
     pending: list[RowOutcome] = []
     writing = True
 
+    def reject(outcome: RowOutcome, errors: list[ImportIssue]) -> None:
+        nonlocal writing
+        result.rows_rejected += 1
+        result.error_count += len(errors)
+        room = MAX_ISSUES_KEPT - len(result.issues)
+        if room > 0:
+            result.issues.extend(errors[:room])
+        if quarantine is not None:
+            quarantine.add(outcome, errors)
+        if not accept_valid_rows:
+            writing = False  # the file will be rejected: validate only from here on
+
     def flush() -> None:
         if not pending:
             return
@@ -982,6 +1010,8 @@ def _stream(
                 result.rows_unchanged += 1
             else:
                 updated.append((outcome, stored))
+        if updated:
+            updated = _refuse_clearing(updated, writer, validator, result, reject)
         result.rows_stored += len(new)
         result.rows_updated += len(updated)
         if writing:
@@ -992,20 +1022,10 @@ def _stream(
 
     def settle(batch: list[RowOutcome]) -> None:
         """Mark duplicate ids of a batch of validated rows, then keep or reject each."""
-        nonlocal writing
         _mark_duplicates(batch, seen, validator)
         for outcome in batch:
             if not outcome.valid:
-                errors = [i for i in outcome.issues if i.severity == "error"]
-                result.rows_rejected += 1
-                result.error_count += len(errors)
-                room = MAX_ISSUES_KEPT - len(result.issues)
-                if room > 0:
-                    result.issues.extend(errors[:room])
-                if quarantine is not None:
-                    quarantine.add(outcome, errors)
-                if not accept_valid_rows:
-                    writing = False  # the file will be rejected: validate only from here on
+                reject(outcome, [i for i in outcome.issues if i.severity == "error"])
                 continue
             pending.append(outcome)
         flush()
@@ -1026,6 +1046,58 @@ def _stream(
             if len(batch) >= CHUNK_ROWS:
                 settle(batch)
         settle(batch)
+
+
+def _refuse_clearing(
+    updated: list[tuple[RowOutcome, tuple[int, str, int]]],
+    writer: _Writer,
+    validator: RowValidator,
+    result: ImportResult,
+    reject: Callable[[RowOutcome, list[ImportIssue]], None],
+) -> list[tuple[RowOutcome, tuple[int, str, int]]]:
+    """Updated rows that would blank a cell the stored row had filled: errors (or warnings).
+
+    A correction replaces what a row made; a row that lost values by accident (a broken
+    quote, a column left out of an export) would silently erase a victim's sex, age or
+    case. Unless the import says the source really cleared them (``allow_clearing``),
+    such a row is an error naming each column; with it, each is a warning.
+    """
+    stored = writer.stored_payloads([existing[0] for _outcome, existing in updated])
+    kept: list[tuple[RowOutcome, tuple[int, str, int]]] = []
+    for outcome, existing in updated:
+        before = stored.get(existing[0], {})
+        cleared = [
+            column
+            for column, value in before.items()
+            if value not in (None, "") and not str(outcome.payload.get(column) or "").strip()
+        ]
+        if not cleared:
+            kept.append((outcome, existing))
+            continue
+        issues = [
+            ImportIssue(
+                validator.file,
+                outcome.row_number,
+                column,
+                None,
+                f"this update would clear {column!r}, which the stored row {outcome.source_key!r} "
+                "had filled"
+                + (
+                    " (allowed: the source cleared it)"
+                    if validator.allow_clearing
+                    else "; if the source really cleared it, import with --allow-clearing"
+                ),
+                "warning" if validator.allow_clearing else "error",
+            )
+            for column in cleared
+        ]
+        if validator.allow_clearing:
+            result.warning_count += len(issues)
+            result.warnings.extend(issues[: max(MAX_ISSUES_KEPT - len(result.warnings), 0)])
+            kept.append((outcome, existing))
+        else:
+            reject(outcome, issues)
+    return kept
 
 
 def _mark_duplicates(batch: list[RowOutcome], seen: SeenKeys, validator: RowValidator) -> None:
@@ -1153,6 +1225,7 @@ def import_directory(
     quarantine_dir: str | Path | None = None,
     progress: Progress | None = None,
     imported_by: str | None = None,
+    allow_clearing: bool = False,
 ) -> list[ImportResult]:
     """Import every file of a delivery folder, each with the mapping that recognises it.
 
@@ -1209,6 +1282,7 @@ def import_directory(
                     progress=progress,
                     imported_by=imported_by,
                     lookups=lookups,
+                    allow_clearing=allow_clearing,
                 )
             )
         except ImportFileError as exc:

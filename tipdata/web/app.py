@@ -26,6 +26,7 @@ from tipdata.web.options import WebOptions
 from tipdata.web.problems import document_problems_as_problem_json, install_error_handlers
 from tipdata.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from tipdata.web.services import AccessServices, AuthenticatorFactory
+from tipdata.web.uploads import sweep_staged
 
 STATIC_DIR = Path(__file__).with_name("static")
 API_DESCRIPTION = """\
@@ -86,6 +87,8 @@ def create_app(
         200
     """
     options = options or WebOptions()
+    # uploads left by an earlier run (abandoned, or the server crashed) are not kept
+    sweep_staged(system.settings.home, system.settings.upload_max_age_hours * 3600)
     app = FastAPI(
         title="tipdata",
         version="1",

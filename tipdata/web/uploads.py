@@ -11,14 +11,19 @@ Routes declare ``file: CheckedUpload``.
 
 from __future__ import annotations
 
+import logging
+import shutil
+import time
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Annotated
 
 from fastapi import Depends, File, Request, UploadFile
 
 from tipdata.web.context import web_context
 from tipdata.web.errors import UploadRejected
+
+log = logging.getLogger(__name__)
 
 ZIP_MAGIC = b"PK\x03\x04"
 SNIFF_BYTES = 8192
@@ -80,6 +85,52 @@ async def checked_upload(request: Request, file: Annotated[UploadFile, File()]) 
     if not sniff_matches(suffix, content[:SNIFF_BYTES]):
         raise UploadRejected(f"The file's content is not {suffix[1:].upper()}.")
     return Upload(suffix=suffix, display_name=display_name, content=content)
+
+
+def staging_root(home: Path) -> Path:
+    """The folder of uploads waiting for confirmation: ``HOME/uploads/<user id>/<token>/``."""
+    return home / "uploads"
+
+
+def sweep_staged(home: Path, max_age_seconds: float, *, now: float | None = None) -> int:
+    """Delete staged uploads older than ``max_age_seconds`` (abandoned, or a crashed server's).
+
+    Every entry of ``HOME/uploads/<user>/`` is a token folder made by one upload; one whose
+    newest file is older than the limit is removed with its file, and so is anything
+    else found there that the app did not make (a stray file, a folder of another shape).
+
+    Args:
+        home: the data folder (``TIPDATA_HOME``).
+        max_age_seconds: the age limit.
+        now: the current time (tests).
+
+    Returns:
+        How many staged uploads were removed.
+    """
+    root = staging_root(home)
+    if not root.is_dir():
+        return 0
+    limit = (time.time() if now is None else now) - max_age_seconds
+    removed = 0
+    for owner in list(root.iterdir()):
+        if not owner.is_dir() or owner.is_symlink():
+            owner.unlink(missing_ok=True)
+            removed += 1
+            continue
+        for entry in list(owner.iterdir()):
+            if entry.is_dir() and not entry.is_symlink():
+                stamps = [entry.lstat().st_mtime, *(f.lstat().st_mtime for f in entry.iterdir())]
+                if max(stamps) >= limit:
+                    continue
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed += 1
+        if not any(owner.iterdir()):
+            owner.rmdir()
+    if removed:
+        log.info("removed %d staged upload(s) older than %.0f s", removed, max_age_seconds)
+    return removed
 
 
 CheckedUpload = Annotated[Upload, Depends(checked_upload)]
