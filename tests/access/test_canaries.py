@@ -34,11 +34,14 @@ KHMER = "ហ្សកាណារីគ្យូ វុធារី"
 PHONE = "+855 12 938 471"
 VILLAGE = "Zzvillageqx"
 NOTE = "Zznoteqx met her at the border"
+REFERRED = "Zzreferrerqx Bopha"
+EXIT = "Zzexitqx transferred"
 BIRTH = "1993-07-14"
 PASSPORT = "ZQ 987-6543"
 PASSPORT_NUMBER = "ZQ9876543"
 CANARIES = [LATIN, KHMER, PHONE, VILLAGE, NOTE, "Zzcanaryqx", "Vutheary", "zzcanaryqx",
-            PASSPORT, PASSPORT_NUMBER, "9876543", "zq9876543"]  # fmt: skip
+            PASSPORT, PASSPORT_NUMBER, "9876543", "zq9876543", REFERRED, EXIT,
+            "Zzreferrerqx", "Zzexitqx"]  # fmt: skip
 """Every planted value, and the name's parts and case-folded form; the passport number as
 written and normalised."""
 
@@ -52,7 +55,6 @@ recognise:
   pattern: "canary*.csv"
   required_columns: [ID, Name, Khmer Name, Sex, DOB, Phone, Village, Province, Notes, Passport]
 record_id: ID
-protected_columns: [Notes]
 value_maps:
   sex: {F: female, M: male}
 records:
@@ -68,16 +70,25 @@ records:
       province_code: Province
       passport_number: Passport
       passport_country: {const: KHM}
+  - kind: event
+    when: {column: Exit Reason, empty: false}
+    fields:
+      person_record_id: {ref: person_record}
+      event_type: {const: referred}
+      event_date: {const: "2026-01-02"}
 """
 
 HEADER = ["ID", "Name", "Khmer Name", "Sex", "DOB", "Phone", "Village", "Province", "Notes",
-          "Passport"]  # fmt: skip
+          "Passport", "Referred By", "Exit Reason"]  # fmt: skip
 ROWS = [
-    ["C-1", LATIN, KHMER, "F", BIRTH, PHONE, VILLAGE, "Battambang", NOTE, PASSPORT],
-    ["C-2", LATIN, KHMER, "F", BIRTH, PHONE, VILLAGE, "Battambang", "", PASSPORT_NUMBER],
-    ["C-3", "Sok Dara", "", "F", "1990", "", "", "Kandal", "no note", ""],
-    ["C-4", "Chan Vuthy", "", "M", "1985", "", "", "Takeo", "", ""],
-]
+    ["C-1", LATIN, KHMER, "F", BIRTH, PHONE, VILLAGE, "Battambang", NOTE, PASSPORT, REFERRED,
+     EXIT],
+    ["C-2", LATIN, KHMER, "F", BIRTH, PHONE, VILLAGE, "Battambang", "", PASSPORT_NUMBER, "", ""],
+    ["C-3", "Sok Dara", "", "F", "1990", "", "", "Kandal", "no note", "", "", ""],
+    ["C-4", "Chan Vuthy", "", "M", "1985", "", "", "Takeo", "", "", "", ""],
+]  # fmt: skip
+"""No mapping line protects Notes, Referred By or Exit Reason: they are free text, so they
+are encrypted by default (issue 15, item 6)."""
 
 
 def _export(folder: Path) -> Path:
@@ -198,6 +209,7 @@ def test_canaries_are_nowhere_in_clear_but_readable_by_the_service(
         NOTE,
         BIRTH,
     )
+    assert (trace.payload["Referred By"], trace.payload["Exit Reason"]) == (REFERRED, EXIT)
     assert trace.payload["Province"] == "Battambang"  # not protected: readable in SQL
 
     clerk = _user(db, "clerk", "court_clerk", police)
@@ -220,3 +232,24 @@ def test_payload_cells_not_protected_stay_queryable_in_sql(db: Database, tmp_pat
             sa.select(source_record.c.payload["Province"].as_string()).order_by(source_record.c.id)
         ).scalars()
         assert list(provinces) == ["Battambang", "Battambang", "Kandal", "Takeo"]
+
+
+def test_a_record_id_built_from_a_name_is_stored_as_a_keyed_hash(
+    db: Database, tmp_path: Path
+) -> None:
+    """A layout without a row id whose key is ``{ID}/{Name}``: no name in the key column."""
+    load_reference_data(db)
+    export = _export(tmp_path)
+    keyed = MAPPING.replace("record_id: ID\n", 'record_id: {template: "{ID}/{Name}"}\n')
+    mapping = parse_mapping(keyed, tmp_path / "input" / "canary.yaml")
+
+    first = import_file(db, export, mapping=mapping, imported_by="test")
+    again = import_file(db, export, mapping=mapping, imported_by="test")
+
+    assert (first.status, first.rows_stored, again.status) == ("committed", 4, "unchanged")
+    source_record = metadata.tables["source_record"]
+    with db.connect() as connection:
+        keys = list(connection.execute(sa.select(source_record.c.source_key)).scalars())
+    assert len(keys) == 4 and all(k.startswith("k:") and len(k) == 42 for k in keys)
+    leaks = {name: _found(data) for name, data in _stored_bytes(db, tmp_path, export).items()}
+    assert {name: found for name, found in leaks.items() if found} == {}

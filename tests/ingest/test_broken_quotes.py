@@ -118,9 +118,9 @@ def test_a_row_spanning_many_lines_is_refused(tmp_path: Path) -> None:
     from tipdata.ingest.readers import open_csv
 
     path = _write(tmp_path, "x.csv", HEADER + 'R1,"Sok' + "\nmore" * 60 + '",F\n')
-    with pytest.raises(ImportFileError, match="spans 61 lines"):
-        with open_csv(path, _mapping(tmp_path).file) as table:  # type: ignore[arg-type]
-            list(table.rows)
+    fmt = _mapping(tmp_path).file
+    with pytest.raises(ImportFileError, match="spans 61 lines"), open_csv(path, fmt) as table:  # type: ignore[arg-type]
+        list(table.rows)
 
 
 def test_a_multi_line_note_is_still_read(tmp_path: Path) -> None:

@@ -415,6 +415,12 @@ class Mapping(_Strict):
     """Source columns no field reads that still identify a person (free-text notes, phone
     numbers): encrypted in the stored raw rows, like the columns of protected fields."""
 
+    open_columns: list[str] = Field(default_factory=list)
+    """Source columns declared non-identifying (codes, counts, article numbers): kept in
+    clear in the stored raw rows. Every column that is neither declared here nor read only
+    by fields of closed types (numbers, dates, code lists) is encrypted (deny by default;
+    see :mod:`tipdata.ingest.privacy`)."""
+
     # Where the mapping came from; not part of the YAML.
     path: Path | None = Field(default=None, exclude=True)
 

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import sqlalchemy as sa
 
 from tipdata.access.documents import protect_document
-from tipdata.access.keys import PERSON_RECORD_PROTECTED, Keyring
+from tipdata.access.keys import Keyring
 from tipdata.access.protected import keyring_in, protect_payload, protect_person_record
 from tipdata.errors import DataFileError
 from tipdata.ingest.dialect import (
@@ -46,17 +46,15 @@ from tipdata.ingest.dialect import (
     chunked,
     import_session,
 )
-from tipdata.ingest.documents import PROTECTED_DOCUMENT_FIELDS, take_documents
+from tipdata.ingest.documents import take_documents
 from tipdata.ingest.lookups import Lookups, lookups_for
 from tipdata.ingest.mapping import (
-    BirthExpr,
     Mapping,
-    RecordSpec,
     builtin_mappings,
-    expression_columns,
     get_mapping,
     load_mapping,
 )
+from tipdata.ingest.privacy import key_is_identifying, keyed_source_key, protected_columns_of
 from tipdata.ingest.readers import ImportFileError, check_required_columns, open_table
 from tipdata.ingest.seen import SeenKeys
 from tipdata.ingest.validate import ImportIssue, RowOutcome, RowValidator, StagedRecord
@@ -190,38 +188,21 @@ def _tables() -> dict[str, sa.Table]:
     return dict(metadata.tables)
 
 
-def protected_source_columns(mapping: Mapping) -> frozenset[str]:
-    """The source columns whose cells are encrypted in stored raw rows.
+def protected_source_columns(mapping: Mapping, header: Iterable[str]) -> frozenset[str]:
+    """The columns of a file whose cells are encrypted in stored raw rows (deny by default).
 
-    Every column read by an expression that fills a protected person-record field
-    (:data:`~tipdata.access.keys.PERSON_RECORD_PROTECTED`, or the ``birth`` pseudo-field,
-    which may hold a date of birth), plus the mapping's ``protected_columns`` (free-text
-    notes, phone numbers, ... that no field reads).
+    Every column except those the mapping declares in ``open_columns``, those read only
+    by fields of closed types, and a record id that names no one; see
+    :mod:`tipdata.ingest.privacy`.
 
     Args:
         mapping: the source mapping.
+        header: the file's column names.
 
     Returns:
         Column names as they appear in the file's header.
     """
-    found: set[str] = set(mapping.protected_columns)
-    for spec in mapping.records:
-        found.update(_protected_columns_of(spec))
-    return frozenset(found)
-
-
-def _protected_columns_of(spec: RecordSpec) -> set[str]:
-    if spec.kind != "person_record":
-        return set()
-    found: set[str] = set()
-    for name, expr in spec.fields.items():
-        if (
-            name in PERSON_RECORD_PROTECTED
-            or name in PROTECTED_DOCUMENT_FIELDS
-            or isinstance(expr, BirthExpr)
-        ):
-            found.update(expression_columns(expr))
-    return found
+    return protected_columns_of(mapping, header)
 
 
 class _Writer:
@@ -250,6 +231,8 @@ class _Writer:
         self.write = write
         self.keyring = keyring
         self.protected_columns = protected_columns
+        self.hash_keys = False
+        """The record id holds a name: store it as a keyed hash (see ``ingest.privacy``)."""
         self.tables = _tables()
         self.ids = IdAllocator(connection) if write else None
         self._writers: dict[str, TableWriter] = {}
@@ -754,6 +737,7 @@ def import_file(
             dict.fromkeys([*chosen.recognise.required_columns, *sorted(chosen.columns_used())])
         )
         check_required_columns(file, table.header, required)
+        validator.header = table.header
         if accept_valid_rows and not dry_run:
             folder = Path(quarantine_dir) if quarantine_dir else file.parent / "quarantine"
             quarantine = _Quarantine(folder / f"{file.stem}.rejected.csv", table.header)
@@ -860,8 +844,9 @@ def _run(
                 agency_id=agency_id,
                 write=write,
                 keyring=keyring,
-                protected_columns=protected_source_columns(mapping),
+                protected_columns=protected_source_columns(mapping, validator.header),
             )
+            writer.hash_keys = key_is_identifying(mapping)
             with import_session(connection):
                 _stream(
                     rows,
@@ -999,6 +984,8 @@ def _stream(
             return
         for outcome in pending:
             outcome.payload_sha256 = writer.payload_digest(outcome)
+            if writer.hash_keys and outcome.source_key is not None:
+                outcome.source_key = keyed_source_key(writer.keyring, outcome.source_key)
         existing = writer.existing([o.source_key for o in pending if o.source_key])
         new: list[RowOutcome] = []
         updated: list[tuple[RowOutcome, tuple[int, str, int]]] = []

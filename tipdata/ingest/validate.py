@@ -840,6 +840,8 @@ class RowValidator:
         self.file = file
         self.lookups = lookups
         self.allow_clearing = False
+        self.header: list[str] = []
+        """The file's column names (set by the importer once the header is read)."""
         """Updates may blank cells the stored rows had filled (see ``import_file``)."""
         self._cell_warnings: list[tuple[str | None, str | None, str]] = []
         """Warnings raised while converting the current field (drained by ``_record``)."""
