@@ -26,6 +26,7 @@ from tipdata.access.policy import Actor
 from tipdata.access.protected import MASKED
 from tipdata.access.search import find_person_records_by_name
 from tipdata.ingest import import_file, parse_mapping, provenance
+from tipdata.ingest.mapping import MappingError
 from tipdata.linkage.service import link, person_details, review_queue
 from tipdata.store import Agency, AppUser, Database, Person, PersonRecord, Role, backup, metadata
 
@@ -253,3 +254,58 @@ def test_a_record_id_built_from_a_name_is_stored_as_a_keyed_hash(
     assert len(keys) == 4 and all(k.startswith("k:") and len(k) == 42 for k in keys)
     leaks = {name: _found(data) for name, data in _stored_bytes(db, tmp_path, export).items()}
     assert {name: found for name, found in leaks.items() if found} == {}
+
+
+def test_free_text_copied_into_a_clear_column_must_be_declared(tmp_path: Path) -> None:
+    """Deny by default for derived columns too: `place: Exit Reason` needs `open_columns`."""
+    copying = MAPPING + (
+        "  - kind: event\n"
+        "    name: transferred\n"
+        "    fields:\n"
+        "      person_record_id: {ref: person_record}\n"
+        "      event_type: {const: referred}\n"
+        '      event_date: {const: "2026-01-02"}\n'
+        "      place: Exit Reason\n"
+    )
+    with pytest.raises(MappingError, match=r"copies the free text of column\(s\) 'Exit Reason'"):
+        parse_mapping(copying, tmp_path / "canary.yaml")
+    declared = copying.replace("record_id: ID\n", "record_id: ID\nopen_columns: [Exit Reason]\n")
+    assert parse_mapping(declared, tmp_path / "canary.yaml").open_columns == ["Exit Reason"]
+
+
+CWCC_HEADER = ["Case No", "Full Name", "Sex", "DOB", "Age", "Home Province", "Admission Date",
+               "Case Type", "Cross-border", "Referred By", "Exit Date", "Exit Reason"]  # fmt: skip
+
+
+def test_the_cwcc_register_keeps_referred_by_and_exit_reason_out_of_clear(
+    db: Database, tmp_path: Path
+) -> None:
+    """The built-in shelter mapping: the reviewer's canaries are encrypted or refused."""
+    if db.dialect != "sqlite":
+        pytest.skip("the database file is searched on SQLite")
+    load_reference_data(db)
+    export = tmp_path / "input" / "ngo_cwcc_intake_2026.csv"
+    export.parent.mkdir()
+    rows = [
+        ["CWCC/26/001", LATIN, "F", BIRTH, "", "Kandal", "2026-01-05", "Trafficking - sex", "Y",
+         REFERRED, "2026-02-01", "transferred to AFESIP"],
+    ]  # fmt: skip
+    with export.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([CWCC_HEADER, *rows])
+
+    result = import_file(db, export, source="ngo_cwcc_intake", imported_by="test")
+
+    assert result.status == "committed", [str(i) for i in result.issues]
+    leaks = {name: _found(data) for name, data in _stored_bytes(db, tmp_path, export).items()}
+    assert {name: found for name, found in leaks.items() if found} == {}
+    event = metadata.tables["event"]
+    with db.connect() as connection:
+        places = set(connection.execute(sa.select(event.c.place)).scalars())
+    assert places == {"CWCC", "AFESIP"}
+
+    rows[0][-1] = EXIT  # free text where a transfer is expected: refused, nothing stored
+    with export.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([CWCC_HEADER, *rows])
+    refused = import_file(db, export, source="ngo_cwcc_intake", imported_by="test")
+    assert refused.status == "rejected"
+    assert [(i.row, i.column) for i in refused.issues] == [(2, "Exit Reason")]

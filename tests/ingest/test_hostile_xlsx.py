@@ -24,7 +24,6 @@ from openpyxl import Workbook
 
 from tests.ingest.conftest import TEST_HEADER, TEST_MAPPING, seed_reference_data
 from tipdata.ingest.readers import ImportFileError
-from tipdata.ingest.xlsxguard import XlsxLimits, check_workbook
 from tipdata.store import Database
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,10 +35,11 @@ ADDRESS_SPACE = 3 << 30
 """The child's address space cap (3 GiB): the old reader asks for 512 GiB."""
 
 
-def _workbook(cells: dict[str, object]) -> bytes:
+def _workbook(cells: dict[str, object], title: str = "Sheet") -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
+    sheet.title = title
     sheet.append(TEST_HEADER)
     for ref, value in cells.items():
         sheet[ref] = value
@@ -58,9 +58,9 @@ def _replace_member(data: bytes, name: str, content: bytes) -> bytes:
     return out.getvalue()
 
 
-def sparse_corners(path: Path, *, honest_dimension: bool = True) -> Path:
+def sparse_corners(path: Path, *, honest_dimension: bool = True, title: str = "Sheet") -> Path:
     """A1 and XFD1048576 only (the header row too); optionally a dimension that lies."""
-    data = _workbook({"XFD1048576": "x"})
+    data = _workbook({"XFD1048576": "x"}, title)
     if not honest_dimension:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             xml = archive.read(SHEET)
@@ -70,9 +70,9 @@ def sparse_corners(path: Path, *, honest_dimension: bool = True) -> Path:
     return path
 
 
-def zip_bomb(path: Path, rows: int = 6_000) -> Path:
+def zip_bomb(path: Path, rows: int = 6_000, title: str = "Sheet") -> Path:
     """A header and ``rows`` rows of 4,000-letter cells: ~24 MB of XML packed in ~100 KB."""
-    data = _workbook({})
+    data = _workbook({}, title)
     header = "".join(
         f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{name}</t></is></c>'
         for i, name in enumerate(TEST_HEADER)
@@ -161,6 +161,8 @@ def test_cli_refuses_a_zip_bomb_over_the_configured_limit(tmp_path: Path, cli_ho
 
 def test_the_limits_are_what_refuses(tmp_path: Path) -> None:
     """The same bomb passes under a higher limit: the check, not the file, refuses it."""
+    from tipdata.ingest.xlsxguard import XlsxLimits, check_workbook
+
     bomb = zip_bomb(tmp_path / "bomb.xlsx", rows=1_500)
     check_workbook(bomb, XlsxLimits(max_uncompressed_bytes=64 << 20, max_ratio=10_000))
     with pytest.raises(ImportFileError, match="would unpack to 6 MB, more than the 4 MB"):

@@ -52,8 +52,11 @@ def test_hostile_workbooks_are_refused_on_the_page_and_the_api(
     monkeypatch.setenv("TIPDATA_XLSX_MAX_UNCOMPRESSED_MB", "8")
     folder = tmp_path / "attack"
     folder.mkdir()
+    # the sheet the mapping reads (a workbook without it is refused before any cell is read)
     hostile = (
-        sparse_corners(folder / "x.xlsx") if attack == "corners" else zip_bomb(folder / "x.xlsx")
+        sparse_corners(folder / "x.xlsx", title="Intake")
+        if attack == "corners"
+        else zip_bomb(folder / "x.xlsx", title="Intake")
     )
     content = hostile.read_bytes()
     name = "ngo_afesip_intake_2008.xlsx"

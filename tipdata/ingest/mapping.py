@@ -597,6 +597,7 @@ def parse_mapping(text: str, file: str | Path) -> Mapping:
         message = message.removeprefix("Value error, ")
         raise MappingError(path, f"{message}{extra}", line=line, field=dotted or None) from exc
     _check_references(mapping, data, lines, path)
+    _check_clear_free_text(mapping, lines, path)
     return mapping.model_copy(update={"path": path})
 
 
@@ -641,6 +642,60 @@ def _check_references(
                 walk(value, (*where, index))
 
     walk(data.get("records"), ("records",))
+
+
+CLEAR_FREE_TEXT: frozenset[tuple[str, str]] = frozenset(
+    {("event", "place"), ("event", "company"), ("event", "contract"),
+     ("case", "description"), ("screening", "determined_by")}
+)  # fmt: skip
+"""Free-text fields stored in clear (statistics read them): what they copy from a source
+column must be declared non-identifying (``open_columns``)."""
+
+
+def _check_clear_free_text(mapping: Mapping, lines: dict[_Path, int], path: Path) -> None:
+    """Refuse a free-text field stored in clear that copies an undeclared column verbatim.
+
+    Deny by default: a column whose text reaches a clear column (a place, a description)
+    must be listed in ``open_columns``, a reviewed statement that it names no one; or be
+    read through a value map into fixed texts.
+    """
+    declared = set(mapping.open_columns) - set(mapping.protected_columns)
+    for position, spec in enumerate(mapping.records):
+        for name, expr in spec.fields.items():
+            if (spec.kind, name) not in CLEAR_FREE_TEXT:
+                continue
+            verbatim = [c for c in _verbatim_columns(expr) if c not in declared]
+            if verbatim:
+                raise MappingError(
+                    path,
+                    f"{spec.kind} field {name!r} is stored in clear but copies the free text of "
+                    f"column(s) {', '.join(repr(c) for c in verbatim)}; list them in "
+                    "open_columns if they name no one (places, organisations), or read them "
+                    "through a value map",
+                    line=lines.get(("records", position, "fields", name)),
+                    field=f"records[{position}].fields.{name}",
+                )
+
+
+def _verbatim_columns(expr: Any) -> list[str]:
+    """The columns whose own text an expression may return (not those behind a value map)."""
+    if isinstance(expr, MapExpr):
+        return []
+    if isinstance(expr, ColumnExpr):
+        return [] if expr.map else [expr.column]
+    if isinstance(expr, TemplateExpr):
+        return list(expr.columns)
+    if isinstance(expr, BaseModel):
+        return [
+            column
+            for name in type(expr).model_fields
+            for column in _verbatim_columns(getattr(expr, name))
+        ]
+    if isinstance(expr, list | tuple):
+        return [column for item in expr for column in _verbatim_columns(item)]
+    if isinstance(expr, dict):
+        return [column for item in expr.values() for column in _verbatim_columns(item)]
+    return []
 
 
 def _dotted(path: _Path) -> str:
