@@ -309,3 +309,30 @@ def test_the_cwcc_register_keeps_referred_by_and_exit_reason_out_of_clear(
     refused = import_file(db, export, source="ngo_cwcc_intake", imported_by="test")
     assert refused.status == "rejected"
     assert [(i.row, i.column) for i in refused.issues] == [(2, "Exit Reason")]
+
+
+def test_rows_stored_under_a_plain_name_key_are_re_keyed_not_duplicated(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database that stored ``{ID}/{Name}`` keys in clear (before keys were hashed)."""
+    import tipdata.ingest.pipeline as pipeline
+
+    load_reference_data(db)
+    export = _export(tmp_path)
+    keyed = MAPPING.replace("record_id: ID\n", 'record_id: {template: "{ID}/{Name}"}\n')
+    mapping = parse_mapping(keyed, tmp_path / "input" / "canary.yaml")
+    with monkeypatch.context() as old_code:
+        old_code.setattr(pipeline, "key_is_identifying", lambda _mapping: False)
+        assert import_file(db, export, mapping=mapping).rows_stored == 4
+    rows = [list(row) for row in ROWS]
+    rows[2][3] = "M"  # a corrected row
+    with export.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *rows])
+
+    again = import_file(db, export, mapping=mapping)
+
+    assert (again.status, again.rows_stored, again.rows_updated) == ("committed", 0, 1)
+    source_record = metadata.tables["source_record"]
+    with db.connect() as connection:
+        keys = list(connection.execute(sa.select(source_record.c.source_key)).scalars())
+    assert len(keys) == 4 and all(key.startswith("k:") for key in keys)

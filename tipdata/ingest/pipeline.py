@@ -266,6 +266,30 @@ class _Writer:
                 found[key] = (record_id, digest, version)
         return found
 
+    def adopt_plain_keys(
+        self, plain: dict[str, str], found: dict[str, tuple[int, str, int]]
+    ) -> dict[str, tuple[int, str, int]]:
+        """Rows stored before their name-bearing keys were hashed: re-keyed, then found.
+
+        Args:
+            plain: hashed key -> the record id as read.
+            found: the hashed keys already stored.
+
+        Returns:
+            Hashed key -> (id, payload hash, version) of each row stored under its plain key,
+            whose key is now replaced by the hash (in the import's transaction).
+        """
+        wanted = {key: hashed for hashed, key in plain.items() if hashed not in found}
+        legacy = self.existing(list(wanted))
+        table = self.tables["source_record"]
+        adopted: dict[str, tuple[int, str, int]] = {}
+        for key, stored in legacy.items():
+            self.connection.execute(
+                table.update().where(table.c.id == stored[0]).values(source_key=wanted[key])
+            )
+            adopted[wanted[key]] = stored
+        return adopted
+
     def stored_payloads(self, record_ids: list[int]) -> dict[int, dict[str, Any]]:
         """The stored raw rows of source records (protected cells still encrypted)."""
         table = self.tables["source_record"]
@@ -982,11 +1006,15 @@ def _stream(
     def flush() -> None:
         if not pending:
             return
+        plain: dict[str, str] = {}
         for outcome in pending:
             outcome.payload_sha256 = writer.payload_digest(outcome)
             if writer.hash_keys and outcome.source_key is not None:
-                outcome.source_key = keyed_source_key(writer.keyring, outcome.source_key)
+                hashed = keyed_source_key(writer.keyring, outcome.source_key)
+                plain[hashed], outcome.source_key = outcome.source_key, hashed
         existing = writer.existing([o.source_key for o in pending if o.source_key])
+        if plain:
+            existing.update(writer.adopt_plain_keys(plain, existing))
         new: list[RowOutcome] = []
         updated: list[tuple[RowOutcome, tuple[int, str, int]]] = []
         for outcome in pending:
