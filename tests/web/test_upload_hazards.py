@@ -10,6 +10,7 @@ limit (abandoned, or left by a crashed server) are swept when the app starts.
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from tests.ingest.test_hostile_xlsx import sparse_corners, zip_bomb
 from tests.web.conftest import BASE_URL, WebUser, csrf_of, sign_in
-from tests.web.test_imports_web import BAD, SOURCE, bearer
+from tests.web.test_imports_web import BAD, GOOD, SOURCE, bearer
 from tipdata.access.passwords import Passwords
 from tipdata.system import System
 from tipdata.web import create_app
@@ -120,3 +121,42 @@ def test_stale_uploads_are_swept_when_the_app_starts(pwg_system: System) -> None
         pass
 
     assert _staged_files(home) == [fresh]
+
+
+def test_an_upload_waiting_for_confirmation_is_sealed_not_plaintext(
+    pwg_client: TestClient, pwg_users: dict[str, WebUser], pwg_system: System
+) -> None:
+    sign_in(pwg_client, pwg_users["officer"])
+    checked = _page_upload(pwg_client, "moi_police_register_2008.csv", GOOD.encode(), SOURCE)
+    assert checked.status_code == 200  # type: ignore[attr-defined]
+
+    staged = _staged_files(pwg_system.settings.home)
+    assert [p.name for p in staged] == ["moi_police_register_2008.csv.sealed"]
+    assert b"Sok Test" not in staged[0].read_bytes() and b"Person Ref" not in staged[0].read_bytes()
+
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', checked.text)  # type: ignore[attr-defined]
+    assert token
+    done = pwg_client.post(
+        "/imports/confirm",
+        data={"csrf_token": csrf_of(checked.text), "token": token.group(1), "source": SOURCE},  # type: ignore[attr-defined]
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/imports?done=committed"
+    assert _staged_files(pwg_system.settings.home) == []
+
+
+def test_a_sealed_upload_of_an_earlier_run_cannot_be_confirmed(
+    pwg_client: TestClient, pwg_users: dict[str, WebUser], pwg_system: System
+) -> None:
+    sign_in(pwg_client, pwg_users["officer"])
+    checked = _page_upload(pwg_client, "moi_police_register_2008.csv", GOOD.encode(), SOURCE)
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', checked.text)  # type: ignore[attr-defined]
+    assert token
+    pwg_client.app.state.upload_key = os.urandom(32)  # type: ignore[attr-defined]  # a restart
+
+    done = pwg_client.post(
+        "/imports/confirm",
+        data={"csrf_token": csrf_of(checked.text), "token": token.group(1), "source": SOURCE},  # type: ignore[attr-defined]
+    )
+
+    assert done.status_code == 404
+    assert _staged_files(pwg_system.settings.home) == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -108,6 +109,8 @@ def create_app(
             SessionTimeouts.from_settings(system.settings),
         ),
     )
+    # uploads waiting for confirmation are sealed with a key that never leaves memory
+    app.state.upload_key = AESGCM.generate_key(bit_length=256)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

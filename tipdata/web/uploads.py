@@ -12,6 +12,7 @@ Routes declare ``file: CheckedUpload``.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -85,6 +86,50 @@ async def checked_upload(request: Request, file: Annotated[UploadFile, File()]) 
     if not sniff_matches(suffix, content[:SNIFF_BYTES]):
         raise UploadRejected(f"The file's content is not {suffix[1:].upper()}.")
     return Upload(suffix=suffix, display_name=display_name, content=content)
+
+
+SEALED_SUFFIX = ".sealed"
+"""A staged upload waiting for confirmation, encrypted with the app's in-memory key."""
+
+
+def seal_staged(path: Path, key: bytes, token: str) -> Path:
+    """Encrypt a staged file beside itself (AES-GCM, the token as associated data); remove it.
+
+    The key lives only in the app's memory: a file left by a crashed server cannot be
+    read by anyone, and is swept at the next start.
+
+    Returns:
+        The sealed file.
+    """
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    sealed = path.with_name(path.name + SEALED_SUFFIX)
+    try:
+        nonce = os.urandom(12)
+        data = nonce + AESGCM(key).encrypt(nonce, path.read_bytes(), token.encode("ascii"))
+        descriptor = os.open(sealed, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+    finally:
+        path.unlink(missing_ok=True)
+    return sealed
+
+
+def unseal_staged(sealed: Path, key: bytes, token: str) -> Path | None:
+    """Decrypt a sealed upload back to its file name (for the import only); None if unreadable."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    data = sealed.read_bytes()
+    try:
+        plain = AESGCM(key).decrypt(data[:12], data[12:], token.encode("ascii"))
+    except (InvalidTag, ValueError):
+        return None  # sealed by an earlier run of the server: its key is gone
+    path = sealed.with_name(sealed.name.removesuffix(SEALED_SUFFIX))
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(plain)
+    return path
 
 
 def staging_root(home: Path) -> Path:

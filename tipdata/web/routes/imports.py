@@ -37,7 +37,15 @@ from tipdata.web.problems import (
 )
 from tipdata.web.templating import render
 from tipdata.web.timestamps import UtcDateTime
-from tipdata.web.uploads import CheckedUpload, Upload, staging_root, sweep_staged
+from tipdata.web.uploads import (
+    SEALED_SUFFIX,
+    CheckedUpload,
+    Upload,
+    seal_staged,
+    staging_root,
+    sweep_staged,
+    unseal_staged,
+)
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["imports"], responses=PROBLEM_RESPONSES)
@@ -107,18 +115,22 @@ def _stage(request: Request, actor: Actor, upload: Upload) -> tuple[str, Path]:
 
 
 def _staged(request: Request, actor: Actor, token: str) -> Path:
-    """The staged file of the token, only if this user staged it.
+    """The staged file of the token, decrypted for the import, only if this user staged it.
 
     Raises:
-        StagedFileMissing: no such staged file for this user.
+        StagedFileMissing: no such staged file for this user (or sealed by an earlier run).
     """
     if not TOKEN.match(token):
         raise StagedFileMissing()
     folder = _staging_root(request, actor) / token
     files = sorted(folder.glob("*")) if folder.is_dir() else []
-    if len(files) != 1:
+    if len(files) != 1 or not files[0].name.endswith(SEALED_SUFFIX):
         raise StagedFileMissing()
-    return files[0]
+    path = unseal_staged(files[0], request.app.state.upload_key, token)
+    if path is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise StagedFileMissing()
+    return path
 
 
 def _checked_import(
@@ -170,8 +182,12 @@ def validate_upload(
         )
         keep = result.status != "rejected"
     finally:
-        if not keep:  # rejected, unreadable or failed: nothing to confirm, nothing kept
-            shutil.rmtree(path.parent, ignore_errors=True)
+        try:
+            if keep:  # waits for confirmation sealed: no plaintext stays on disk
+                seal_staged(path, request.app.state.upload_key, token)
+        finally:
+            if not keep:  # rejected, unreadable or failed: nothing to confirm, nothing kept
+                shutil.rmtree(path.parent, ignore_errors=True)
     return render(
         request,
         "import_new.html",
