@@ -98,6 +98,31 @@ class Settings(BaseSettings):
         default=900.0, gt=0, description="Longest backoff delay between sign-in attempts."
     )
 
+    xlsx_max_uncompressed_mb: int = Field(
+        default=512,
+        ge=1,
+        description=(
+            "An XLSX file to import may unpack to at most this many MB (all its parts); "
+            "larger is refused before it is read (a zip bomb)."
+        ),
+    )
+    xlsx_max_cells: int = Field(
+        default=20_000_000,
+        ge=1,
+        description=(
+            "A sheet to import may span at most this many cells (rows × columns from A1 to "
+            "its last cell); larger is refused before it is read."
+        ),
+    )
+    upload_max_age_hours: int = Field(
+        default=24,
+        ge=1,
+        description=(
+            "Uploads waiting for confirmation older than this are deleted (at start-up "
+            "and on every upload)."
+        ),
+    )
+
     @field_validator("release_periods")
     @classmethod
     def _known_periods(cls, value: str) -> str:

@@ -26,6 +26,7 @@ from tipdata.access.policy import Actor
 from tipdata.access.protected import MASKED
 from tipdata.access.search import find_person_records_by_name
 from tipdata.ingest import import_file, parse_mapping, provenance
+from tipdata.ingest.mapping import MappingError
 from tipdata.linkage.service import link, person_details, review_queue
 from tipdata.store import Agency, AppUser, Database, Person, PersonRecord, Role, backup, metadata
 
@@ -34,11 +35,14 @@ KHMER = "ហ្សកាណារីគ្យូ វុធារី"
 PHONE = "+855 12 938 471"
 VILLAGE = "Zzvillageqx"
 NOTE = "Zznoteqx met her at the border"
+REFERRED = "Zzreferrerqx Bopha"
+EXIT = "Zzexitqx transferred"
 BIRTH = "1993-07-14"
 PASSPORT = "ZQ 987-6543"
 PASSPORT_NUMBER = "ZQ9876543"
 CANARIES = [LATIN, KHMER, PHONE, VILLAGE, NOTE, "Zzcanaryqx", "Vutheary", "zzcanaryqx",
-            PASSPORT, PASSPORT_NUMBER, "9876543", "zq9876543"]  # fmt: skip
+            PASSPORT, PASSPORT_NUMBER, "9876543", "zq9876543", REFERRED, EXIT,
+            "Zzreferrerqx", "Zzexitqx"]  # fmt: skip
 """Every planted value, and the name's parts and case-folded form; the passport number as
 written and normalised."""
 
@@ -52,7 +56,6 @@ recognise:
   pattern: "canary*.csv"
   required_columns: [ID, Name, Khmer Name, Sex, DOB, Phone, Village, Province, Notes, Passport]
 record_id: ID
-protected_columns: [Notes]
 value_maps:
   sex: {F: female, M: male}
 records:
@@ -68,16 +71,25 @@ records:
       province_code: Province
       passport_number: Passport
       passport_country: {const: KHM}
+  - kind: event
+    when: {column: Exit Reason, empty: false}
+    fields:
+      person_record_id: {ref: person_record}
+      event_type: {const: referred}
+      event_date: {const: "2026-01-02"}
 """
 
 HEADER = ["ID", "Name", "Khmer Name", "Sex", "DOB", "Phone", "Village", "Province", "Notes",
-          "Passport"]  # fmt: skip
+          "Passport", "Referred By", "Exit Reason"]  # fmt: skip
 ROWS = [
-    ["C-1", LATIN, KHMER, "F", BIRTH, PHONE, VILLAGE, "Battambang", NOTE, PASSPORT],
-    ["C-2", LATIN, KHMER, "F", BIRTH, PHONE, VILLAGE, "Battambang", "", PASSPORT_NUMBER],
-    ["C-3", "Sok Dara", "", "F", "1990", "", "", "Kandal", "no note", ""],
-    ["C-4", "Chan Vuthy", "", "M", "1985", "", "", "Takeo", "", ""],
-]
+    ["C-1", LATIN, KHMER, "F", BIRTH, PHONE, VILLAGE, "Battambang", NOTE, PASSPORT, REFERRED,
+     EXIT],
+    ["C-2", LATIN, KHMER, "F", BIRTH, PHONE, VILLAGE, "Battambang", "", PASSPORT_NUMBER, "", ""],
+    ["C-3", "Sok Dara", "", "F", "1990", "", "", "Kandal", "no note", "", "", ""],
+    ["C-4", "Chan Vuthy", "", "M", "1985", "", "", "Takeo", "", "", "", ""],
+]  # fmt: skip
+"""No mapping line protects Notes, Referred By or Exit Reason: they are free text, so they
+are encrypted by default (issue 15, item 6)."""
 
 
 def _export(folder: Path) -> Path:
@@ -198,6 +210,7 @@ def test_canaries_are_nowhere_in_clear_but_readable_by_the_service(
         NOTE,
         BIRTH,
     )
+    assert (trace.payload["Referred By"], trace.payload["Exit Reason"]) == (REFERRED, EXIT)
     assert trace.payload["Province"] == "Battambang"  # not protected: readable in SQL
 
     clerk = _user(db, "clerk", "court_clerk", police)
@@ -220,3 +233,106 @@ def test_payload_cells_not_protected_stay_queryable_in_sql(db: Database, tmp_pat
             sa.select(source_record.c.payload["Province"].as_string()).order_by(source_record.c.id)
         ).scalars()
         assert list(provinces) == ["Battambang", "Battambang", "Kandal", "Takeo"]
+
+
+def test_a_record_id_built_from_a_name_is_stored_as_a_keyed_hash(
+    db: Database, tmp_path: Path
+) -> None:
+    """A layout without a row id whose key is ``{ID}/{Name}``: no name in the key column."""
+    load_reference_data(db)
+    export = _export(tmp_path)
+    keyed = MAPPING.replace("record_id: ID\n", 'record_id: {template: "{ID}/{Name}"}\n')
+    mapping = parse_mapping(keyed, tmp_path / "input" / "canary.yaml")
+
+    first = import_file(db, export, mapping=mapping, imported_by="test")
+    again = import_file(db, export, mapping=mapping, imported_by="test")
+
+    assert (first.status, first.rows_stored, again.status) == ("committed", 4, "unchanged")
+    source_record = metadata.tables["source_record"]
+    with db.connect() as connection:
+        keys = list(connection.execute(sa.select(source_record.c.source_key)).scalars())
+    assert len(keys) == 4 and all(k.startswith("k:") and len(k) == 42 for k in keys)
+    leaks = {name: _found(data) for name, data in _stored_bytes(db, tmp_path, export).items()}
+    assert {name: found for name, found in leaks.items() if found} == {}
+
+
+def test_free_text_copied_into_a_clear_column_must_be_declared(tmp_path: Path) -> None:
+    """Deny by default for derived columns too: `place: Exit Reason` needs `open_columns`."""
+    copying = MAPPING + (
+        "  - kind: event\n"
+        "    name: transferred\n"
+        "    fields:\n"
+        "      person_record_id: {ref: person_record}\n"
+        "      event_type: {const: referred}\n"
+        '      event_date: {const: "2026-01-02"}\n'
+        "      place: Exit Reason\n"
+    )
+    with pytest.raises(MappingError, match=r"copies the free text of column\(s\) 'Exit Reason'"):
+        parse_mapping(copying, tmp_path / "canary.yaml")
+    declared = copying.replace("record_id: ID\n", "record_id: ID\nopen_columns: [Exit Reason]\n")
+    assert parse_mapping(declared, tmp_path / "canary.yaml").open_columns == ["Exit Reason"]
+
+
+CWCC_HEADER = ["Case No", "Full Name", "Sex", "DOB", "Age", "Home Province", "Admission Date",
+               "Case Type", "Cross-border", "Referred By", "Exit Date", "Exit Reason"]  # fmt: skip
+
+
+def test_the_cwcc_register_keeps_referred_by_and_exit_reason_out_of_clear(
+    db: Database, tmp_path: Path
+) -> None:
+    """The built-in shelter mapping: the reviewer's canaries are encrypted or refused."""
+    if db.dialect != "sqlite":
+        pytest.skip("the database file is searched on SQLite")
+    load_reference_data(db)
+    export = tmp_path / "input" / "ngo_cwcc_intake_2026.csv"
+    export.parent.mkdir()
+    rows = [
+        ["CWCC/26/001", LATIN, "F", BIRTH, "", "Kandal", "2026-01-05", "Trafficking - sex", "Y",
+         REFERRED, "2026-02-01", "transferred to AFESIP"],
+    ]  # fmt: skip
+    with export.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([CWCC_HEADER, *rows])
+
+    result = import_file(db, export, source="ngo_cwcc_intake", imported_by="test")
+
+    assert result.status == "committed", [str(i) for i in result.issues]
+    leaks = {name: _found(data) for name, data in _stored_bytes(db, tmp_path, export).items()}
+    assert {name: found for name, found in leaks.items() if found} == {}
+    event = metadata.tables["event"]
+    with db.connect() as connection:
+        places = set(connection.execute(sa.select(event.c.place)).scalars())
+    assert places == {"CWCC", "AFESIP"}
+
+    rows[0][-1] = EXIT  # free text where a transfer is expected: refused, nothing stored
+    with export.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([CWCC_HEADER, *rows])
+    refused = import_file(db, export, source="ngo_cwcc_intake", imported_by="test")
+    assert refused.status == "rejected"
+    assert [(i.row, i.column) for i in refused.issues] == [(2, "Exit Reason")]
+
+
+def test_rows_stored_under_a_plain_name_key_are_re_keyed_not_duplicated(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database that stored ``{ID}/{Name}`` keys in clear (before keys were hashed)."""
+    import tipdata.ingest.pipeline as pipeline
+
+    load_reference_data(db)
+    export = _export(tmp_path)
+    keyed = MAPPING.replace("record_id: ID\n", 'record_id: {template: "{ID}/{Name}"}\n')
+    mapping = parse_mapping(keyed, tmp_path / "input" / "canary.yaml")
+    with monkeypatch.context() as old_code:
+        old_code.setattr(pipeline, "key_is_identifying", lambda _mapping: False)
+        assert import_file(db, export, mapping=mapping).rows_stored == 4
+    rows = [list(row) for row in ROWS]
+    rows[2][3] = "M"  # a corrected row
+    with export.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *rows])
+
+    again = import_file(db, export, mapping=mapping)
+
+    assert (again.status, again.rows_stored, again.rows_updated) == ("committed", 0, 1)
+    source_record = metadata.tables["source_record"]
+    with db.connect() as connection:
+        keys = list(connection.execute(sa.select(source_record.c.source_key)).scalars())
+    assert len(keys) == 4 and all(key.startswith("k:") for key in keys)

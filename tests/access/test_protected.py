@@ -55,9 +55,9 @@ def test_rotating_the_data_key_re_encrypts_person_records_and_raw_rows(
     rotation = rotate_data_key(db, db.master_key())
 
     # person records: 5 values for each canary row, a name for C-3 and C-4 (12); the two
-    # canary passports (2); raw rows: 7 + 6 + 3 + 2 protected cells (18), and C-3's first
-    # version (3)
-    assert rotation.values_reencrypted == 12 + 2 + 18 + 3
+    # canary passports (2); raw rows: 9 + 6 + 3 + 2 protected cells (20: every column but
+    # the id, sex and province, which are in clear by default), and C-3's first version (3)
+    assert rotation.values_reencrypted == 12 + 2 + 20 + 3
     assert rotation.retired_key_ids == [old_key]
     assert {token.split(".")[1] for token in _tokens(db)} == {rotation.new_key_id}
     cipher = keyring_for(db).cipher

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from tests.ingest.conftest import count, people
@@ -271,3 +272,31 @@ def test_the_network_example_credits_each_row_to_the_shelter_it_names(
         ("COSECAM", "FI", date(2010, 2, 17)),
         ("COSECAM", "HAGAR", None),
     ]
+
+
+def test_the_required_fields_example_runs_as_the_docs_say(
+    ref_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The `required:` example of docs/mappings.md, run with the command it names."""
+    import shlex
+
+    from typer.testing import CliRunner
+
+    from tipdata.cli import app
+
+    text = DOCS.read_text(encoding="utf-8")
+    mapping_text = next(b for b in _blocks("yaml") if "source: shelter_intake" in b)
+    data_text = next(b for b in _blocks("text") if b.startswith("Ref,Name,Sex,Age"))
+    command = re.search(r"`(tipdata import shelter_intake[^`]*)`", text.replace("\n", " "))
+    said = re.search(r"rejects the file: `([^`]*)`", " ".join(text.split()))
+    assert command and said
+    (tmp_path / "shelter_intake.yaml").write_text(mapping_text, encoding="utf-8")
+    (tmp_path / "shelter_intake_2019.csv").write_text(data_text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TIPDATA_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TIPDATA_DATABASE_URL", ref_db.url.render_as_string(hide_password=False))
+
+    result = CliRunner().invoke(app, shlex.split(command.group(1))[1:])
+
+    assert result.exit_code == 1, result.output
+    assert said.group(1) in " ".join(result.output.split())

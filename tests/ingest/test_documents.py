@@ -42,6 +42,7 @@ recognise:
   pattern: "kanhchana_*.csv"
   required_columns: [No, Worker, Gender, Passport, Issued, Expires, ID card, Country, Flight]
 record_id: No
+open_columns: [Employer]
 date_formats: ["%d/%m/%Y"]
 value_maps:
   sex: {F: female, M: male}
@@ -102,6 +103,7 @@ recognise:
   pattern: "hotline_*.csv"
   required_columns: [Call, Caller about, Country, Company, Date]
 record_id: Call
+open_columns: [Company]
 records:
   - kind: person_record
     name: worker

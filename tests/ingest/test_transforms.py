@@ -51,6 +51,7 @@ agency: MOI
 file: {type: csv}
 recognise: {pattern: "x*.csv", required_columns: [X]}
 record_id: X
+open_columns: [X]
 records: []
 """
 

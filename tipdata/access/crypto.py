@@ -240,6 +240,11 @@ class BlindIndex:
         message = b"tipdata document\x00" + normalised.encode("utf-8")
         return hmac.digest(self._key, message, "sha256").hex()
 
+    def source_key_digest(self, key: str) -> str:
+        """Keyed HMAC-SHA256 of a record id that holds a name (64 hex characters)."""
+        message = b"tipdata source key\x00" + key.encode("utf-8")
+        return hmac.digest(self._key, message, "sha256").hex()
+
     def payload_digest(self, canonical_json: str) -> str:
         """Keyed HMAC-SHA256 of a raw row's canonical JSON (64 hex characters).
 

@@ -34,6 +34,13 @@ def import_command(
     quarantine_dir: Annotated[
         Path | None, typer.Option(help="Folder for quarantine CSVs (default: beside the file).")
     ] = None,
+    allow_clearing: Annotated[
+        bool,
+        typer.Option(
+            help="The source really emptied cells it had filled: let updated rows clear them "
+            "(reported as warnings). Without it such rows are errors."
+        ),
+    ] = False,
     home: HomeOption = None,
 ) -> None:
     """Import an agency export, or every file of a delivery folder, all-or-nothing per file."""
@@ -50,7 +57,7 @@ def import_command(
             results = import_directory(
                 system.db, path, mappings=list(own.values()), dry_run=dry_run,
                 accept_valid_rows=accept_valid_rows, quarantine_dir=quarantine_dir,
-                progress=progress, imported_by="cli",
+                progress=progress, imported_by="cli", allow_clearing=allow_clearing,
             )  # fmt: skip
         else:
             results = [
@@ -64,6 +71,7 @@ def import_command(
                     quarantine_dir=quarantine_dir,
                     progress=progress,
                     imported_by="cli",
+                    allow_clearing=allow_clearing,
                 )
             ]
     for result in results:

@@ -358,11 +358,20 @@ class RecordSpec(_Strict):
     fields: dict[str, Expr] = Field(min_length=1)
     answers: dict[str, Expr] | None = None
     """Screening only: indicator code -> its answer (yes / no / unknown)."""
+    required: list[str] = Field(default_factory=list)
+    """Fields of this record a row must fill (besides those the table needs): a row whose
+    value for one is empty is an error naming the row and column."""
 
     @model_validator(mode="after")
     def _answers_on_screening(self) -> RecordSpec:
         if self.answers is not None and self.kind != "screening":
             raise ValueError("answers: is only allowed on a record of kind screening")
+        unknown = [name for name in self.required if name not in self.fields]
+        if unknown:
+            raise ValueError(
+                f"required: names {', '.join(repr(n) for n in unknown)}, not a field of this "
+                f"record (fields: {', '.join(self.fields)})"
+            )
         return self
 
     @property
@@ -405,6 +414,12 @@ class Mapping(_Strict):
     protected_columns: list[str] = Field(default_factory=list)
     """Source columns no field reads that still identify a person (free-text notes, phone
     numbers): encrypted in the stored raw rows, like the columns of protected fields."""
+
+    open_columns: list[str] = Field(default_factory=list)
+    """Source columns declared non-identifying (codes, counts, article numbers): kept in
+    clear in the stored raw rows. Every column that is neither declared here nor read only
+    by fields of closed types (numbers, dates, code lists) is encrypted (deny by default;
+    see :mod:`tipdata.ingest.privacy`)."""
 
     # Where the mapping came from; not part of the YAML.
     path: Path | None = Field(default=None, exclude=True)
@@ -582,6 +597,7 @@ def parse_mapping(text: str, file: str | Path) -> Mapping:
         message = message.removeprefix("Value error, ")
         raise MappingError(path, f"{message}{extra}", line=line, field=dotted or None) from exc
     _check_references(mapping, data, lines, path)
+    _check_clear_free_text(mapping, lines, path)
     return mapping.model_copy(update={"path": path})
 
 
@@ -626,6 +642,60 @@ def _check_references(
                 walk(value, (*where, index))
 
     walk(data.get("records"), ("records",))
+
+
+CLEAR_FREE_TEXT: frozenset[tuple[str, str]] = frozenset(
+    {("event", "place"), ("event", "company"), ("event", "contract"),
+     ("case", "description"), ("screening", "determined_by")}
+)  # fmt: skip
+"""Free-text fields stored in clear (statistics read them): what they copy from a source
+column must be declared non-identifying (``open_columns``)."""
+
+
+def _check_clear_free_text(mapping: Mapping, lines: dict[_Path, int], path: Path) -> None:
+    """Refuse a free-text field stored in clear that copies an undeclared column verbatim.
+
+    Deny by default: a column whose text reaches a clear column (a place, a description)
+    must be listed in ``open_columns``, a reviewed statement that it names no one; or be
+    read through a value map into fixed texts.
+    """
+    declared = set(mapping.open_columns) - set(mapping.protected_columns)
+    for position, spec in enumerate(mapping.records):
+        for name, expr in spec.fields.items():
+            if (spec.kind, name) not in CLEAR_FREE_TEXT:
+                continue
+            verbatim = [c for c in _verbatim_columns(expr) if c not in declared]
+            if verbatim:
+                raise MappingError(
+                    path,
+                    f"{spec.kind} field {name!r} is stored in clear but copies the free text of "
+                    f"column(s) {', '.join(repr(c) for c in verbatim)}; list them in "
+                    "open_columns if they name no one (places, organisations), or read them "
+                    "through a value map",
+                    line=lines.get(("records", position, "fields", name)),
+                    field=f"records[{position}].fields.{name}",
+                )
+
+
+def _verbatim_columns(expr: Any) -> list[str]:
+    """The columns whose own text an expression may return (not those behind a value map)."""
+    if isinstance(expr, MapExpr):
+        return []
+    if isinstance(expr, ColumnExpr):
+        return [] if expr.map else [expr.column]
+    if isinstance(expr, TemplateExpr):
+        return list(expr.columns)
+    if isinstance(expr, BaseModel):
+        return [
+            column
+            for name in type(expr).model_fields
+            for column in _verbatim_columns(getattr(expr, name))
+        ]
+    if isinstance(expr, list | tuple):
+        return [column for item in expr for column in _verbatim_columns(item)]
+    if isinstance(expr, dict):
+        return [column for item in expr.values() for column in _verbatim_columns(item)]
+    return []
 
 
 def _dotted(path: _Path) -> str:

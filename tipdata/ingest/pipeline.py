@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import fnmatch
 import hashlib
+import json
 import logging
 import os
 import re
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import sqlalchemy as sa
 
 from tipdata.access.documents import protect_document
-from tipdata.access.keys import PERSON_RECORD_PROTECTED, Keyring
+from tipdata.access.keys import Keyring
 from tipdata.access.protected import keyring_in, protect_payload, protect_person_record
 from tipdata.errors import DataFileError
 from tipdata.ingest.dialect import (
@@ -45,17 +46,15 @@ from tipdata.ingest.dialect import (
     chunked,
     import_session,
 )
-from tipdata.ingest.documents import PROTECTED_DOCUMENT_FIELDS, take_documents
+from tipdata.ingest.documents import take_documents
 from tipdata.ingest.lookups import Lookups, lookups_for
 from tipdata.ingest.mapping import (
-    BirthExpr,
     Mapping,
-    RecordSpec,
     builtin_mappings,
-    expression_columns,
     get_mapping,
     load_mapping,
 )
+from tipdata.ingest.privacy import key_is_identifying, keyed_source_key, protected_columns_of
 from tipdata.ingest.readers import ImportFileError, check_required_columns, open_table
 from tipdata.ingest.seen import SeenKeys
 from tipdata.ingest.validate import ImportIssue, RowOutcome, RowValidator, StagedRecord
@@ -189,38 +188,21 @@ def _tables() -> dict[str, sa.Table]:
     return dict(metadata.tables)
 
 
-def protected_source_columns(mapping: Mapping) -> frozenset[str]:
-    """The source columns whose cells are encrypted in stored raw rows.
+def protected_source_columns(mapping: Mapping, header: Iterable[str]) -> frozenset[str]:
+    """The columns of a file whose cells are encrypted in stored raw rows (deny by default).
 
-    Every column read by an expression that fills a protected person-record field
-    (:data:`~tipdata.access.keys.PERSON_RECORD_PROTECTED`, or the ``birth`` pseudo-field,
-    which may hold a date of birth), plus the mapping's ``protected_columns`` (free-text
-    notes, phone numbers, ... that no field reads).
+    Every column except those the mapping declares in ``open_columns``, those read only
+    by fields of closed types, and a record id that names no one; see
+    :mod:`tipdata.ingest.privacy`.
 
     Args:
         mapping: the source mapping.
+        header: the file's column names.
 
     Returns:
         Column names as they appear in the file's header.
     """
-    found: set[str] = set(mapping.protected_columns)
-    for spec in mapping.records:
-        found.update(_protected_columns_of(spec))
-    return frozenset(found)
-
-
-def _protected_columns_of(spec: RecordSpec) -> set[str]:
-    if spec.kind != "person_record":
-        return set()
-    found: set[str] = set()
-    for name, expr in spec.fields.items():
-        if (
-            name in PERSON_RECORD_PROTECTED
-            or name in PROTECTED_DOCUMENT_FIELDS
-            or isinstance(expr, BirthExpr)
-        ):
-            found.update(expression_columns(expr))
-    return found
+    return protected_columns_of(mapping, header)
 
 
 class _Writer:
@@ -249,6 +231,8 @@ class _Writer:
         self.write = write
         self.keyring = keyring
         self.protected_columns = protected_columns
+        self.hash_keys = False
+        """The record id holds a name: store it as a keyed hash (see ``ingest.privacy``)."""
         self.tables = _tables()
         self.ids = IdAllocator(connection) if write else None
         self._writers: dict[str, TableWriter] = {}
@@ -280,6 +264,41 @@ class _Writer:
             )
             for key, record_id, digest, version in rows:
                 found[key] = (record_id, digest, version)
+        return found
+
+    def adopt_plain_keys(
+        self, plain: dict[str, str], found: dict[str, tuple[int, str, int]]
+    ) -> dict[str, tuple[int, str, int]]:
+        """Rows stored before their name-bearing keys were hashed: re-keyed, then found.
+
+        Args:
+            plain: hashed key -> the record id as read.
+            found: the hashed keys already stored.
+
+        Returns:
+            Hashed key -> (id, payload hash, version) of each row stored under its plain key,
+            whose key is now replaced by the hash (in the import's transaction).
+        """
+        wanted = {key: hashed for hashed, key in plain.items() if hashed not in found}
+        legacy = self.existing(list(wanted))
+        table = self.tables["source_record"]
+        adopted: dict[str, tuple[int, str, int]] = {}
+        for key, stored in legacy.items():
+            self.connection.execute(
+                table.update().where(table.c.id == stored[0]).values(source_key=wanted[key])
+            )
+            adopted[wanted[key]] = stored
+        return adopted
+
+    def stored_payloads(self, record_ids: list[int]) -> dict[int, dict[str, Any]]:
+        """The stored raw rows of source records (protected cells still encrypted)."""
+        table = self.tables["source_record"]
+        found: dict[int, dict[str, Any]] = {}
+        for batch in chunked(record_ids):
+            for record_id, payload in self.connection.execute(
+                sa.select(table.c.id, table.c.payload).where(table.c.id.in_(batch))
+            ):
+                found[record_id] = payload if isinstance(payload, dict) else json.loads(payload)
         return found
 
     def payload_digest(self, outcome: RowOutcome) -> str:
@@ -692,6 +711,7 @@ def import_file(
     progress: Progress | None = None,
     imported_by: str | None = None,
     lookups: Lookups | None = None,
+    allow_clearing: bool = False,
 ) -> ImportResult:
     """Import one export file: validate every row, then store it all in one transaction.
 
@@ -707,6 +727,8 @@ def import_file(
         progress: ``progress(step, done, total)`` callback.
         imported_by: who runs the import (kept on the import run).
         lookups: code-list look-ups (default: from the code lists and ``db``).
+        allow_clearing: the source really emptied cells it had filled: let updated rows
+            blank them (each is reported as a warning). Without it such a row is an error.
 
     Returns:
         What happened; ``result.status == "rejected"`` when row errors were found.
@@ -730,6 +752,7 @@ def import_file(
             "load the reference data first (tipdata codelists load)",
         )
     validator = RowValidator(chosen, lookups, file=file.name, agency_id=agency_id)
+    validator.allow_clearing = allow_clearing
     result = ImportResult(file, chosen.source, "validated", dry_run, digest)
     quarantine: _Quarantine | None = None
     total_estimate = _estimate_rows(file)
@@ -738,6 +761,7 @@ def import_file(
             dict.fromkeys([*chosen.recognise.required_columns, *sorted(chosen.columns_used())])
         )
         check_required_columns(file, table.header, required)
+        validator.header = table.header
         if accept_valid_rows and not dry_run:
             folder = Path(quarantine_dir) if quarantine_dir else file.parent / "quarantine"
             quarantine = _Quarantine(folder / f"{file.stem}.rejected.csv", table.header)
@@ -844,8 +868,9 @@ def _run(
                 agency_id=agency_id,
                 write=write,
                 keyring=keyring,
-                protected_columns=protected_source_columns(mapping),
+                protected_columns=protected_source_columns(mapping, validator.header),
             )
+            writer.hash_keys = key_is_identifying(mapping)
             with import_session(connection):
                 _stream(
                     rows,
@@ -966,12 +991,30 @@ def _stream(
     pending: list[RowOutcome] = []
     writing = True
 
+    def reject(outcome: RowOutcome, errors: list[ImportIssue]) -> None:
+        nonlocal writing
+        result.rows_rejected += 1
+        result.error_count += len(errors)
+        room = MAX_ISSUES_KEPT - len(result.issues)
+        if room > 0:
+            result.issues.extend(errors[:room])
+        if quarantine is not None:
+            quarantine.add(outcome, errors)
+        if not accept_valid_rows:
+            writing = False  # the file will be rejected: validate only from here on
+
     def flush() -> None:
         if not pending:
             return
+        plain: dict[str, str] = {}
         for outcome in pending:
             outcome.payload_sha256 = writer.payload_digest(outcome)
+            if writer.hash_keys and outcome.source_key is not None:
+                hashed = keyed_source_key(writer.keyring, outcome.source_key)
+                plain[hashed], outcome.source_key = outcome.source_key, hashed
         existing = writer.existing([o.source_key for o in pending if o.source_key])
+        if plain:
+            existing.update(writer.adopt_plain_keys(plain, existing))
         new: list[RowOutcome] = []
         updated: list[tuple[RowOutcome, tuple[int, str, int]]] = []
         for outcome in pending:
@@ -982,6 +1025,8 @@ def _stream(
                 result.rows_unchanged += 1
             else:
                 updated.append((outcome, stored))
+        if updated:
+            updated = _refuse_clearing(updated, writer, validator, result, reject)
         result.rows_stored += len(new)
         result.rows_updated += len(updated)
         if writing:
@@ -992,20 +1037,10 @@ def _stream(
 
     def settle(batch: list[RowOutcome]) -> None:
         """Mark duplicate ids of a batch of validated rows, then keep or reject each."""
-        nonlocal writing
         _mark_duplicates(batch, seen, validator)
         for outcome in batch:
             if not outcome.valid:
-                errors = [i for i in outcome.issues if i.severity == "error"]
-                result.rows_rejected += 1
-                result.error_count += len(errors)
-                room = MAX_ISSUES_KEPT - len(result.issues)
-                if room > 0:
-                    result.issues.extend(errors[:room])
-                if quarantine is not None:
-                    quarantine.add(outcome, errors)
-                if not accept_valid_rows:
-                    writing = False  # the file will be rejected: validate only from here on
+                reject(outcome, [i for i in outcome.issues if i.severity == "error"])
                 continue
             pending.append(outcome)
         flush()
@@ -1026,6 +1061,58 @@ def _stream(
             if len(batch) >= CHUNK_ROWS:
                 settle(batch)
         settle(batch)
+
+
+def _refuse_clearing(
+    updated: list[tuple[RowOutcome, tuple[int, str, int]]],
+    writer: _Writer,
+    validator: RowValidator,
+    result: ImportResult,
+    reject: Callable[[RowOutcome, list[ImportIssue]], None],
+) -> list[tuple[RowOutcome, tuple[int, str, int]]]:
+    """Updated rows that would blank a cell the stored row had filled: errors (or warnings).
+
+    A correction replaces what a row made; a row that lost values by accident (a broken
+    quote, a column left out of an export) would silently erase a victim's sex, age or
+    case. Unless the import says the source really cleared them (``allow_clearing``),
+    such a row is an error naming each column; with it, each is a warning.
+    """
+    stored = writer.stored_payloads([existing[0] for _outcome, existing in updated])
+    kept: list[tuple[RowOutcome, tuple[int, str, int]]] = []
+    for outcome, existing in updated:
+        before = stored.get(existing[0], {})
+        cleared = [
+            column
+            for column, value in before.items()
+            if value not in (None, "") and not str(outcome.payload.get(column) or "").strip()
+        ]
+        if not cleared:
+            kept.append((outcome, existing))
+            continue
+        issues = [
+            ImportIssue(
+                validator.file,
+                outcome.row_number,
+                column,
+                None,
+                f"this update would clear {column!r}, which the stored row {outcome.source_key!r} "
+                "had filled"
+                + (
+                    " (allowed: the source cleared it)"
+                    if validator.allow_clearing
+                    else "; if the source really cleared it, import with --allow-clearing"
+                ),
+                "warning" if validator.allow_clearing else "error",
+            )
+            for column in cleared
+        ]
+        if validator.allow_clearing:
+            result.warning_count += len(issues)
+            result.warnings.extend(issues[: max(MAX_ISSUES_KEPT - len(result.warnings), 0)])
+            kept.append((outcome, existing))
+        else:
+            reject(outcome, issues)
+    return kept
 
 
 def _mark_duplicates(batch: list[RowOutcome], seen: SeenKeys, validator: RowValidator) -> None:
@@ -1153,6 +1240,7 @@ def import_directory(
     quarantine_dir: str | Path | None = None,
     progress: Progress | None = None,
     imported_by: str | None = None,
+    allow_clearing: bool = False,
 ) -> list[ImportResult]:
     """Import every file of a delivery folder, each with the mapping that recognises it.
 
@@ -1209,6 +1297,7 @@ def import_directory(
                     progress=progress,
                     imported_by=imported_by,
                     lookups=lookups,
+                    allow_clearing=allow_clearing,
                 )
             )
         except ImportFileError as exc:

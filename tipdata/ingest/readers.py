@@ -18,10 +18,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from tipdata.errors import DataFileError
 from tipdata.ingest.mapping import CsvFormat, XlsxFormat
+from tipdata.ingest.xlsxguard import check_workbook
 
 MAX_COLUMNS = 500
 """More header columns than this is a malformed (or hostile) file."""
@@ -192,7 +193,7 @@ def open_csv(path: Path, fmt: CsvFormat) -> Iterator[TableFile]:
                 strict=False,
             )
             header = _check_header(path, next(reader), 1)
-            yield TableFile(path, header, _csv_rows(path, reader, header, encoding))
+            yield TableFile(path, header, _csv_rows(path, reader, header, fmt.delimiter))
         except UnicodeDecodeError as exc:
             byte, line = _decode_error_position(path, encoding)
             raise ImportFileError(
@@ -208,13 +209,59 @@ def open_csv(path: Path, fmt: CsvFormat) -> Iterator[TableFile]:
         raw.close()
 
 
+MAX_LINES_PER_ROW = 50
+"""A row spanning more physical lines than this is a broken quote, not a long note."""
+
+
+def _row_shaped(text: str, delimiter: str, width: int) -> bool:
+    """Whether a line inside a cell looks like a whole row of the file (its delimiters)."""
+    return text.count(delimiter) >= max(width - 1, 1)
+
+
+def _check_line_breaks(
+    path: Path, cells: list[str], header: list[str], row_number: int, delimiter: str, lines: int
+) -> None:
+    """Refuse a row whose cells swallowed later rows (an unterminated quote).
+
+    The csv reader keeps reading a quoted cell until its closing quote: one stray quote
+    turns the rest of the file into one cell, and the next rows vanish. A cell whose text
+    holds a line break followed by a line shaped like a row of this file (as many
+    delimiters as the header), or a row spanning more than ``MAX_LINES_PER_ROW`` physical
+    lines, is refused with the file, the row and the column.
+    """
+    width = len(header)
+    for position, cell in enumerate(cells):
+        if "\n" not in cell and "\r" not in cell:
+            continue
+        column = header[position] if position < width else f"column {position + 1}"
+        after = cell.splitlines()[1:]
+        shaped = next((line for line in after if _row_shaped(line, delimiter, width)), None)
+        if shaped is not None or lines > MAX_LINES_PER_ROW:
+            why = (
+                f"holds a line break followed by what looks like another row ({shaped[:60]!r})"
+                if shaped is not None
+                else f"spans {lines} lines"
+            )
+            raise ImportFileError(
+                path,
+                f'the cell {why}: an unterminated quote (") swallows the rows after it; '
+                "correct the quote and import the file again (nothing was stored)",
+                line=row_number,
+                field=column,
+            )
+
+
 def _csv_rows(
-    path: Path, reader: Iterator[list[str]], header: list[str], encoding: str
+    path: Path, reader: Any, header: list[str], delimiter: str
 ) -> Iterator[tuple[int, dict[str, str]]]:
     width = len(header)
     row_number = 1
+    last_line = reader.line_num
     for cells in reader:
         row_number += 1
+        lines, last_line = reader.line_num - last_line, reader.line_num
+        if lines > 1:
+            _check_line_breaks(path, cells, header, row_number, delimiter, lines)
         if not cells or not any(cells):
             continue
         if len(cells) > MAX_COLUMNS:
@@ -283,6 +330,8 @@ def open_xlsx(path: Path, fmt: XlsxFormat) -> Iterator[TableFile]:
         raise ImportFileError(
             path, "not an XLSX workbook (it does not start like one); the mapping says xlsx"
         )
+    # sizes, ratios, declared and actual sheet areas: before the reader allocates anything
+    check_workbook(path)
     try:
         workbook = calamine.CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several unrelated types for broken zips

@@ -220,6 +220,21 @@ def payload_hash(payload: dict[str, str]) -> str:
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
+def _pseudo_filled(name: str, record: StagedRecord) -> bool:
+    """Whether a pseudo-field a mapping marks ``required`` was filled (its columns differ)."""
+    if name == "birth":
+        return any(
+            record.values.get(c) is not None for c in ("birth_date", "birth_year", "age_years")
+        )
+    if name == "case":
+        return record.case_ref is not None
+    if name == "exploitation_types":
+        return bool(record.exploitation_types)
+    if name == "case_role":
+        return record.case_role is not None
+    return False
+
+
 class CellError(Exception):
     """Raised inside an expression: this cell's value is wrong."""
 
@@ -824,6 +839,10 @@ class RowValidator:
         self.mapping = mapping
         self.file = file
         self.lookups = lookups
+        self.allow_clearing = False
+        self.header: list[str] = []
+        """The file's column names (set by the importer once the header is read)."""
+        """Updates may blank cells the stored rows had filled (see ``import_file``)."""
         self._cell_warnings: list[tuple[str | None, str | None, str]] = []
         """Warnings raised while converting the current field (drained by ``_record``)."""
         self.plausibility = Plausibility(mapping, file, self._cell_warnings)
@@ -880,7 +899,7 @@ class RowValidator:
             required = [
                 (f.name, next((c.column for c in compiled_fields if c.target is f), None))
                 for f in target.fields.values()
-                if f.required
+                if f.required or f.name in spec.required
             ]
             self._records.append(
                 _CompiledRecord(
@@ -1068,7 +1087,11 @@ class RowValidator:
                 answers[code] = answer
         if not ok:
             return None
-        missing = [(name, column) for name, column in compiled.required if name not in values]
+        missing = [
+            (name, column)
+            for name, column in compiled.required
+            if name not in values and not _pseudo_filled(name, record)
+        ]
         if missing:
             referred = {field_name for field_name, _n in record.refs}
             for name, column in missing:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -26,6 +27,7 @@ from tipdata.web.options import WebOptions
 from tipdata.web.problems import document_problems_as_problem_json, install_error_handlers
 from tipdata.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from tipdata.web.services import AccessServices, AuthenticatorFactory
+from tipdata.web.uploads import sweep_staged
 
 STATIC_DIR = Path(__file__).with_name("static")
 API_DESCRIPTION = """\
@@ -86,6 +88,8 @@ def create_app(
         200
     """
     options = options or WebOptions()
+    # uploads left by an earlier run (abandoned, or the server crashed) are not kept
+    sweep_staged(system.settings.home, system.settings.upload_max_age_hours * 3600)
     app = FastAPI(
         title="tipdata",
         version="1",
@@ -105,6 +109,8 @@ def create_app(
             SessionTimeouts.from_settings(system.settings),
         ),
     )
+    # uploads waiting for confirmation are sealed with a key that never leaves memory
+    app.state.upload_key = AESGCM.generate_key(bit_length=256)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -11,14 +11,20 @@ Routes declare ``file: CheckedUpload``.
 
 from __future__ import annotations
 
+import logging
+import os
+import shutil
+import time
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Annotated
 
 from fastapi import Depends, File, Request, UploadFile
 
 from tipdata.web.context import web_context
 from tipdata.web.errors import UploadRejected
+
+log = logging.getLogger(__name__)
 
 ZIP_MAGIC = b"PK\x03\x04"
 SNIFF_BYTES = 8192
@@ -80,6 +86,96 @@ async def checked_upload(request: Request, file: Annotated[UploadFile, File()]) 
     if not sniff_matches(suffix, content[:SNIFF_BYTES]):
         raise UploadRejected(f"The file's content is not {suffix[1:].upper()}.")
     return Upload(suffix=suffix, display_name=display_name, content=content)
+
+
+SEALED_SUFFIX = ".sealed"
+"""A staged upload waiting for confirmation, encrypted with the app's in-memory key."""
+
+
+def seal_staged(path: Path, key: bytes, token: str) -> Path:
+    """Encrypt a staged file beside itself (AES-GCM, the token as associated data); remove it.
+
+    The key lives only in the app's memory: a file left by a crashed server cannot be
+    read by anyone, and is swept at the next start.
+
+    Returns:
+        The sealed file.
+    """
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    sealed = path.with_name(path.name + SEALED_SUFFIX)
+    try:
+        nonce = os.urandom(12)
+        data = nonce + AESGCM(key).encrypt(nonce, path.read_bytes(), token.encode("ascii"))
+        descriptor = os.open(sealed, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+    finally:
+        path.unlink(missing_ok=True)
+    return sealed
+
+
+def unseal_staged(sealed: Path, key: bytes, token: str) -> Path | None:
+    """Decrypt a sealed upload back to its file name (for the import only); None if unreadable."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    data = sealed.read_bytes()
+    try:
+        plain = AESGCM(key).decrypt(data[:12], data[12:], token.encode("ascii"))
+    except (InvalidTag, ValueError):
+        return None  # sealed by an earlier run of the server: its key is gone
+    path = sealed.with_name(sealed.name.removesuffix(SEALED_SUFFIX))
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(plain)
+    return path
+
+
+def staging_root(home: Path) -> Path:
+    """The folder of uploads waiting for confirmation: ``HOME/uploads/<user id>/<token>/``."""
+    return home / "uploads"
+
+
+def sweep_staged(home: Path, max_age_seconds: float, *, now: float | None = None) -> int:
+    """Delete staged uploads older than ``max_age_seconds`` (abandoned, or a crashed server's).
+
+    Every entry of ``HOME/uploads/<user>/`` is a token folder made by one upload; one whose
+    newest file is older than the limit is removed with its file, and so is anything
+    else found there that the app did not make (a stray file, a folder of another shape).
+
+    Args:
+        home: the data folder (``TIPDATA_HOME``).
+        max_age_seconds: the age limit.
+        now: the current time (tests).
+
+    Returns:
+        How many staged uploads were removed.
+    """
+    root = staging_root(home)
+    if not root.is_dir():
+        return 0
+    limit = (time.time() if now is None else now) - max_age_seconds
+    removed = 0
+    for owner in list(root.iterdir()):
+        if not owner.is_dir() or owner.is_symlink():
+            owner.unlink(missing_ok=True)
+            removed += 1
+            continue
+        for entry in list(owner.iterdir()):
+            if entry.is_dir() and not entry.is_symlink():
+                stamps = [entry.lstat().st_mtime, *(f.lstat().st_mtime for f in entry.iterdir())]
+                if max(stamps) >= limit:
+                    continue
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed += 1
+        if not any(owner.iterdir()):
+            owner.rmdir()
+    if removed:
+        log.info("removed %d staged upload(s) older than %.0f s", removed, max_age_seconds)
+    return removed
 
 
 CheckedUpload = Annotated[Upload, Depends(checked_upload)]

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from tipdata.access.policy import Actor
 from tipdata.ingest import builtin_mappings
 from tipdata.ingest.pipeline import ImportResult, import_file
+from tipdata.ingest.readers import ImportFileError
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
@@ -36,7 +37,15 @@ from tipdata.web.problems import (
 )
 from tipdata.web.templating import render
 from tipdata.web.timestamps import UtcDateTime
-from tipdata.web.uploads import CheckedUpload, Upload
+from tipdata.web.uploads import (
+    SEALED_SUFFIX,
+    CheckedUpload,
+    Upload,
+    seal_staged,
+    staging_root,
+    sweep_staged,
+    unseal_staged,
+)
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["imports"], responses=PROBLEM_RESPONSES)
@@ -47,6 +56,13 @@ ISSUES_SHOWN = 200
 
 class UnknownSource(WebError):
     """The source mapping chosen is not one of the built-in ones."""
+
+    status = 422
+    title = "Unprocessable Content"
+
+
+class UploadUnreadable(WebError):
+    """The uploaded file cannot be read as its layout says (malformed or hostile)."""
 
     status = 422
     title = "Unprocessable Content"
@@ -80,11 +96,16 @@ def _safe_name(display_name: str, suffix: str) -> str:
 
 
 def _staging_root(request: Request, actor: Actor) -> Path:
-    return web_context(request).system.settings.home / "uploads" / str(actor.user_id)
+    return staging_root(web_context(request).system.settings.home) / str(actor.user_id)
 
 
 def _stage(request: Request, actor: Actor, upload: Upload) -> tuple[str, Path]:
-    """Write the upload under a fresh random token of the user; return token and path."""
+    """Write the upload under a fresh random token of the user; return token and path.
+
+    Uploads older than ``TIPDATA_UPLOAD_MAX_AGE_HOURS`` (never confirmed) are swept first.
+    """
+    settings = web_context(request).system.settings
+    sweep_staged(settings.home, settings.upload_max_age_hours * 3600)
     token = secrets.token_hex(16)
     folder = _staging_root(request, actor) / token
     folder.mkdir(parents=True, mode=0o700)
@@ -94,18 +115,45 @@ def _stage(request: Request, actor: Actor, upload: Upload) -> tuple[str, Path]:
 
 
 def _staged(request: Request, actor: Actor, token: str) -> Path:
-    """The staged file of the token, only if this user staged it.
+    """The staged file of the token, decrypted for the import, only if this user staged it.
 
     Raises:
-        StagedFileMissing: no such staged file for this user.
+        StagedFileMissing: no such staged file for this user (or sealed by an earlier run).
     """
     if not TOKEN.match(token):
         raise StagedFileMissing()
     folder = _staging_root(request, actor) / token
     files = sorted(folder.glob("*")) if folder.is_dir() else []
-    if len(files) != 1:
+    if len(files) != 1 or not files[0].name.endswith(SEALED_SUFFIX):
         raise StagedFileMissing()
-    return files[0]
+    path = unseal_staged(files[0], request.app.state.upload_key, token)
+    if path is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise StagedFileMissing()
+    return path
+
+
+def _checked_import(
+    request: Request,
+    path: Path,
+    source: str,
+    display_name: str,
+    *,
+    dry_run: bool = False,
+    imported_by: str,
+) -> ImportResult:
+    """:func:`import_file` on a staged upload; an unreadable file is named as its sender named it.
+
+    Raises:
+        UploadUnreadable: the file is malformed or hostile (one line, no server path).
+    """
+    try:
+        return import_file(
+            web_context(request).system.db, path, source, dry_run=dry_run, imported_by=imported_by
+        )
+    except ImportFileError as exc:
+        where = f", line {exc.line}" if exc.line is not None else ""
+        raise UploadUnreadable(f"{display_name}{where}: {exc.message}") from None
 
 
 @router.get("/imports/new", response_class=HTMLResponse)
@@ -127,11 +175,19 @@ def validate_upload(
     """Stage the file and show its validation report (a dry run: nothing is stored)."""
     chosen = _check_source(source)
     token, path = _stage(request, actor, upload)
-    result = import_file(
-        web_context(request).system.db, path, chosen, dry_run=True, imported_by=actor.username
-    )
-    if result.status == "rejected":
-        shutil.rmtree(path.parent, ignore_errors=True)  # nothing to confirm
+    keep = False
+    try:
+        result = _checked_import(
+            request, path, chosen, upload.display_name, dry_run=True, imported_by=actor.username
+        )
+        keep = result.status != "rejected"
+    finally:
+        try:
+            if keep:  # waits for confirmation sealed: no plaintext stays on disk
+                seal_staged(path, request.app.state.upload_key, token)
+        finally:
+            if not keep:  # rejected, unreadable or failed: nothing to confirm, nothing kept
+                shutil.rmtree(path.parent, ignore_errors=True)
     return render(
         request,
         "import_new.html",
@@ -159,9 +215,7 @@ def confirm_import(
     chosen = _check_source(source)
     path = _staged(request, actor, token)
     try:
-        result = import_file(
-            web_context(request).system.db, path, chosen, imported_by=actor.username
-        )
+        result = _checked_import(request, path, chosen, path.name, imported_by=actor.username)
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
     if result.status == "rejected":
@@ -266,12 +320,8 @@ def import_api(
     chosen = _check_source(source)
     _token, path = _stage(request, actor, upload)
     try:
-        result = import_file(
-            web_context(request).system.db,
-            path,
-            chosen,
-            dry_run=dry_run,
-            imported_by=actor.username,
+        result = _checked_import(
+            request, path, chosen, upload.display_name, dry_run=dry_run, imported_by=actor.username
         )
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
