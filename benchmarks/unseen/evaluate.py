@@ -97,9 +97,18 @@ def load_records(system: System) -> pd.DataFrame:
     return load_person_records(system.db)
 
 
-def truth_of(records: pd.DataFrame, generated: GeneratedSet) -> dict[int, str]:
-    """Person-record id -> true person id (every imported record must be in the truth)."""
+def truth_of(records: pd.DataFrame, generated: GeneratedSet, keyring: Any = None) -> dict[int, str]:
+    """Person-record id -> true person id (every imported record must be in the truth).
+
+    ``keyring``: the database's keys, for record ids built from a name, which tipdata
+    stores as a keyed hash (:func:`tipdata.ingest.privacy.keyed_source_key`).
+    """
     truth = read_truth(generated.folder)
+    if keyring is not None:
+        from tipdata.ingest.privacy import keyed_source_key
+
+        hashed = {(s, keyed_source_key(keyring, k)): p for (s, k), p in truth.items()}
+        truth.update(hashed)
     found: dict[int, str] = {}
     for record_id, source, key in zip(
         records["record_id"], records["source"], records["source_key"], strict=True
@@ -282,7 +291,7 @@ def evaluate(
         say(f"  {line}")
     result.seconds["import"] = time.perf_counter() - started
     records = load_records(system)
-    truth = truth_of(records, generated)
+    truth = truth_of(records, generated, system.keyring())
     source_of = {
         int(r): str(s) for r, s in zip(records["record_id"], records["source"], strict=True)
     }

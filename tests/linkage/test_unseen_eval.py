@@ -104,7 +104,7 @@ def test_the_user_mappings_import_through_the_real_pipeline(tmp_path: Path) -> N
         summaries = import_set(system, made)
 
         records = load_records(system)
-        truth = truth_of(records, made)
+        truth = truth_of(records, made, system.keyring())
         assert len(summaries) == len(made.files)
         assert len(records) == made.records == len(truth)
         assert set(truth.values()) == set(read_truth(made.folder).values())
