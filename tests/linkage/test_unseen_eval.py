@@ -116,7 +116,18 @@ def _the_new_mapped_fields_are_stored(
     system: System, made: GeneratedSet, records: pd.DataFrame
 ) -> None:
     """Buddhist-Era dates, ages with units, passports and events land where they belong."""
-    rows = {file: {key: row for key, row in _keyed_rows(made, file)} for file in made.files}
+    from tipdata.ingest.privacy import keyed_source_key
+
+    keyring = system.keyring()
+    # A record id built from a name is stored as a keyed hash: index the rows both ways.
+    rows = {
+        file: {
+            stored: row
+            for key, row in _keyed_rows(made, file)
+            for stored in (key, keyed_source_key(keyring, key))
+        }
+        for file in made.files
+    }
     with system.db.connect() as connection:
         events = {
             int(pr): (kind, str(day), country)
