@@ -23,7 +23,11 @@ from tipdata.web import routes
 from tipdata.web.context import WebContext
 from tipdata.web.i18n import Catalogues
 from tipdata.web.options import WebOptions
-from tipdata.web.problems import document_problems_as_problem_json, install_error_handlers
+from tipdata.web.problems import (
+    RefusalTrackingMiddleware,
+    document_problems_as_problem_json,
+    install_error_handlers,
+)
 from tipdata.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from tipdata.web.services import AccessServices, AuthenticatorFactory
 
@@ -117,6 +121,7 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(RefusalTrackingMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         max_body_bytes=options.max_body_bytes,

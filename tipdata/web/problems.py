@@ -18,12 +18,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tipdata.access import audit
 from tipdata.access.errors import AccessDenied, AuthenticationError, LoginThrottled
+from tipdata.access.policy import can
 from tipdata.errors import StorageError, TipdataError
-from tipdata.web.auth import is_api_request
-from tipdata.web.errors import NotAuthenticated, WebError
+from tipdata.web.auth import is_api_request, required_permissions
+from tipdata.web.context import web_context
+from tipdata.web.errors import NotAuthenticated, NotInScope, WebError
 from tipdata.web.security import NO_STORE, SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
@@ -200,6 +205,60 @@ def _page(
     )
 
 
+class RefusalTrackingMiddleware:
+    """Runs each request inside :func:`tipdata.access.audit.tracking_denials`.
+
+    So :func:`audit_refusal` knows whether a service audited the refusal already.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Call the app with a fresh list of the request's recorded denials."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with audit.tracking_denials():
+            await self.app(scope, receive, send)
+
+
+async def audit_refusal(
+    request: Request, permission: str | None, object_type: str, object_id: str | int
+) -> None:
+    """Audit a refused request (``access.denied``) unless a service audited it already.
+
+    This is the one place where the web app audits refusals: a route's missing
+    permission (403 from ``Require``), a service's refusal (403, e.g. another province's
+    report) and an object outside the user's scope (404, not told apart from an absent
+    one). Services that audit their own refusals with the object's id
+    (:func:`tipdata.access.audit.audits_denials`) are not audited twice: the request
+    runs inside :func:`tipdata.access.audit.tracking_denials`.
+
+    Args:
+        request: the refused request (its signed-in actor is who was refused).
+        permission: the permission that was needed; None: the route's own.
+        object_type: the kind of object asked for (``route`` for a refused page).
+        object_id: its id, or the path of a refused page.
+    """
+    actor = getattr(request.state, "actor", None)
+    if actor is None or audit.denial_recorded():
+        return
+    web = web_context(request)
+    route = request.scope.get("route")
+    needed = permission or ",".join(
+        sorted(required_permissions(route.dependant)) if route is not None else []
+    )
+    if permission is None:
+        reason = "not_found"
+    else:
+        reason = "scope" if can(actor, permission, web.access.policy) else "permission"
+    await run_in_threadpool(
+        audit.record_denial, web.system.db, actor, needed or "unknown", object_type,
+        [object_id], reason,
+    )  # fmt: skip
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem or an error page."""
 
@@ -214,6 +273,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AccessDenied)
     async def access_denied(request: Request, exc: AccessDenied) -> Response:
+        await audit_refusal(request, exc.permission, "route", request.url.path)
         if is_api_request(request):
             return problem_response(
                 request, 403, f"Your role does not have the permission {exc.permission!r}."
@@ -240,6 +300,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(WebError)
     async def web_error(request: Request, exc: WebError) -> Response:
+        if isinstance(exc, NotInScope):
+            await audit_refusal(request, None, exc.object_type, exc.object_id)
         if is_api_request(request):
             return problem_response(request, exc.status, str(exc), title=exc.title)
         return _page(request, exc.status, str(exc))
