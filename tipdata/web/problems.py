@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from pathlib import PurePath
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -25,11 +27,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tipdata.access import audit
 from tipdata.access.errors import AccessDenied, AuthenticationError, LoginThrottled
 from tipdata.access.policy import can
-from tipdata.errors import StorageError, TipdataError
+from tipdata.errors import DatabaseBusy, DataFileError, StorageError, TipdataError
 from tipdata.web.auth import is_api_request, required_permissions
 from tipdata.web.context import web_context
 from tipdata.web.errors import NotAuthenticated, NotInScope, WebError
-from tipdata.web.security import NO_STORE, SECURITY_HEADERS
+from tipdata.web.retry import BUSY_MARK
+from tipdata.web.security import HSTS, NO_STORE, SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +262,22 @@ async def audit_refusal(
     )  # fmt: skip
 
 
+def public_message(exc: TipdataError) -> str:
+    """The message of an error as a user may see it: a data file by its name, not its path.
+
+    An upload is staged under the server's home folder; the folder is nobody's business
+    (review finding 15), so only the file's own name is shown.
+
+    Examples:
+        >>> public_message(DataFileError("/srv/tipdata/staging/7/moi.csv", "bad", line=3))
+        'moi.csv, line 3: bad'
+    """
+    text = str(exc)
+    if isinstance(exc, DataFileError) and exc.file:
+        text = text.replace(exc.file, PurePath(exc.file).name)
+    return text
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem or an error page."""
 
@@ -335,7 +354,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StorageError)
     async def storage_error(request: Request, exc: StorageError) -> Response:
         # The message names the database (a file path or host): log it, never show it.
-        log.error("storage failure on %s %s: %s", request.method, request.url.path, exc)
+        if isinstance(exc, DatabaseBusy):
+            setattr(request.state, BUSY_MARK, True)  # BusyRetryMiddleware tries again
+            log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+        else:
+            log.error("storage failure on %s %s: %s", request.method, request.url.path, exc)
         headers = {"Retry-After": STORAGE_RETRY_AFTER}
         if is_api_request(request):
             return problem_response(
@@ -350,9 +373,26 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(TipdataError)
     async def tipdata_error(request: Request, exc: TipdataError) -> Response:
+        message = public_message(exc)
         if is_api_request(request):
-            return problem_response(request, 400, str(exc))
-        return _page(request, 400, str(exc))
+            return problem_response(request, 400, message)
+        return _page(request, 400, message)
+
+    @app.exception_handler(sa.exc.DataError)
+    async def unstorable_value(request: Request, exc: sa.exc.DataError) -> Response:
+        # e.g. a NUL character or a number out of range on PostgreSQL; the engine hides
+        # the bound values (hide_parameters), and only the error's class is logged here.
+        log.warning(
+            "the database refused a value on %s %s: %s",
+            request.method, request.url.path, type(exc.orig).__name__,
+        )  # fmt: skip
+        message = (
+            "A value cannot be stored (a number too large, or a control character such as "
+            "NUL): correct it and try again."
+        )
+        if is_api_request(request):
+            return problem_response(request, 422, message)
+        return _page(request, 422, message)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -366,4 +406,6 @@ def install_error_handlers(app: FastAPI) -> None:
         # This handler answers outside the middleware stack: add its headers here.
         response.headers.update(SECURITY_HEADERS)
         response.headers["Cache-Control"] = NO_STORE
+        if web_context(request).system.settings.https:
+            response.headers["Strict-Transport-Security"] = HSTS
         return response
