@@ -11,8 +11,10 @@ no network). Each answer must:
   province) in the path, and where the access matrix expects a refusal for that role
   and record (403, 404 out of scope), the answer must not be a success.
 
-Examples are few per operation and role (``EXAMPLES``) and derandomised, so the run is
-reproducible and stays within about a minute; the figures are printed (``-s``).
+Examples per operation and role (``EXAMPLES``, ``REFUSED_EXAMPLES``) are derandomised,
+so the run is reproducible; they were raised from 6 and 2 after the security review
+found a 500 in 72 s of Schemathesis (issue 15), as far as the suite's time allows (see
+docs/testing.md); the figures are printed (``-s``).
 """
 
 from __future__ import annotations
@@ -45,9 +47,9 @@ from tipdata.store import Database
 from tipdata.system import System
 from tipdata.web import create_app
 
-EXAMPLES = 6
+EXAMPLES = 25
 """Generated examples per operation for a role that may use it (the run must stay short)."""
-REFUSED_EXAMPLES = 2
+REFUSED_EXAMPLES = 4
 """Examples per operation for a role without its permission (each is a quick 403)."""
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]

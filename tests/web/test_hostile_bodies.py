@@ -66,6 +66,27 @@ def test_the_error_page_of_a_bad_upload_shows_the_file_name_not_the_server_path(
     assert home not in page.text and "/uploads/" not in page.text and "Users" not in page.text
 
 
+def test_a_file_level_refusal_names_the_file_not_the_server_path(
+    pwg_client: TestClient, pwg_users: dict[str, WebUser], pwg_system: System
+) -> None:
+    """A header without rows is refused for the whole file: the page named the staged path."""
+    header_only = GOOD.splitlines(keepends=True)[0].encode()
+    sign_in(pwg_client, pwg_users["officer"])
+    form = pwg_client.get("/imports/new")
+    page = pwg_client.post(
+        "/imports/new", data={"csrf_token": csrf_of(form.text), "source": SOURCE},
+        files={"file": (NAME, header_only, "text/csv")},
+    )  # fmt: skip
+    assert page.status_code == 400
+    assert f"{NAME}, line 2: the file has a header but no data rows" in page.text
+    assert str(pwg_system.settings.home) not in page.text and "/uploads/" not in page.text
+    api = pwg_client.post(
+        "/api/v1/imports", data={"source": SOURCE}, files={"file": (NAME, header_only, "text/csv")},
+        headers=bearer(pwg_users["officer"]),
+    )  # fmt: skip
+    assert api.json()["detail"] == f"{NAME}, line 2: the file has a header but no data rows"
+
+
 def test_the_database_refusing_a_value_is_a_4xx_that_logs_no_bound_value(
     pwg_client: TestClient,
     pwg_users: dict[str, WebUser],
