@@ -51,6 +51,18 @@ EXAMPLES = 25
 """Generated examples per operation for a role that may use it (the run must stay short)."""
 REFUSED_EXAMPLES = 4
 """Examples per operation for a role without its permission (each is a quick 403)."""
+REPORT_EXAMPLES = 6
+"""Examples for the operations that compute a whole report (seconds each under load)."""
+REPORT_OPERATIONS = frozenset(
+    {
+        ("GET", "/api/v1/dashboard"),
+        ("GET", "/api/v1/reports/tip"),
+        ("GET", "/api/v1/reports/tip.{file_format}"),
+        ("POST", "/api/v1/reports/tip/publish"),
+    }
+)
+CALL_TIMEOUT = 120
+"""Seconds an answer may take (a report on a busy 2-core machine can take more than 10)."""
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
@@ -112,7 +124,13 @@ def _fuzz_operation(
     refused = rule is not None and rule.public is None and role not in rule.allowed
 
     @settings(
-        max_examples=REFUSED_EXAMPLES if refused else EXAMPLES,
+        max_examples=(
+            REFUSED_EXAMPLES
+            if refused
+            else REPORT_EXAMPLES
+            if (operation.method.upper(), operation.path) in REPORT_OPERATIONS
+            else EXAMPLES
+        ),
         deadline=None,
         derandomize=True,
         database=None,
@@ -126,7 +144,7 @@ def _fuzz_operation(
         where = f"{operation.method.upper()} {operation.path} as {role}"
         tally.examples += 1
         try:
-            response = case.call(headers={"Authorization": f"Bearer {token}"})
+            response = case.call(headers={"Authorization": f"Bearer {token}"}, timeout=CALL_TIMEOUT)
         except Exception as crash:  # the in-process transport re-raises the app's errors
             tally.statuses[500] += 1
             tally.failures.append(f"{where}: server error {type(crash).__name__}: {crash}")
