@@ -108,3 +108,23 @@ def test_a_rejected_file_exits_non_zero_and_names_row_and_column(tmp_path: Path)
     assert "rejected, nothing stored" in result.output
     assert "row 2" in result.stderr
     assert "Sex" in result.stderr
+
+
+def test_adding_a_user_of_an_unknown_province_or_agency_is_one_line(tmp_path: Path) -> None:
+    """Review finding 10: an unknown province was an IntegrityError with the password hash."""
+    home = ["--home", str(tmp_path)]
+    assert runner.invoke(app, ["db", "upgrade", *home]).exit_code == 0
+    assert runner.invoke(app, ["codelists", "load", *home]).exit_code == 0
+    password = "a long enough pass phrase 7"
+    for agency, province in (("MOI", "99"), ("NO-SUCH", "12")):
+        result = runner.invoke(
+            app,
+            ["users", "add", "kanha", "--role", "provincial_focal_point", "--agency", agency,
+             "--province", province, "--password", password, *home],
+        )  # fmt: skip
+        assert result.exit_code == 2, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error:"), result.output
+        assert "'99'" in lines[0] or "NO-SUCH" in lines[0]
+        assert "argon2" not in result.output and password not in result.output

@@ -59,3 +59,12 @@ class CodelistError(DataFileError):
 
 class StorageError(TipdataError):
     """The database cannot be reached, migrated, backed up or restored."""
+
+
+class DatabaseBusy(StorageError):
+    """Another writer held the database longer than the wait allows (nothing was written).
+
+    SQLite has one writer at a time; PostgreSQL reports lock timeouts, deadlocks and
+    serialisation failures. The transaction was rolled back, so the whole unit of work
+    may be tried again.
+    """

@@ -41,6 +41,15 @@ class Settings(BaseSettings):
         default="development",
         description="`production` refuses unsafe defaults (missing keys, debug).",
     )
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/?#\s]+/?$",
+        description=(
+            "The address people open, e.g. https://tipdata.ntf.gov.kh (the reverse proxy's). "
+            "An https address makes cookies Secure and sends HSTS; never decided from the "
+            "request's Host header. Empty: Secure and HSTS in production, not in development."
+        ),
+    )
     disclosure_threshold: int = Field(
         default=10,
         ge=2,
@@ -69,6 +78,14 @@ class Settings(BaseSettings):
         description=(
             "File holding the base64 master key. Empty: TIPDATA_HOME/keys/master.key "
             "(created with mode 0600 in development only)."
+        ),
+    )
+    allow_key_beside_database: bool = Field(
+        default=False,
+        description=(
+            "Accept a master key file in the SQLite database's folder (or below it) in "
+            "production. Off: production refuses it (one stolen folder or backup would "
+            "hold both the ciphertexts and their key); development warns."
         ),
     )
     session_idle_minutes: int = Field(
@@ -142,6 +159,13 @@ class Settings(BaseSettings):
         return tuple(name for name in RELEASE_PERIOD_TYPES if name in chosen)
 
     @property
+    def https(self) -> bool:
+        """Whether people reach the app over HTTPS (Secure cookies, HSTS), from configuration."""
+        if self.public_url:
+            return self.public_url.startswith("https://")
+        return self.environment == "production"
+
+    @property
     def effective_database_url(self) -> str:
         """The database URL in force: the configured one or the SQLite file under home."""
         if self.database_url:
@@ -151,7 +175,8 @@ class Settings(BaseSettings):
     def ensure_home(self) -> Path:
         """Create the home folder if needed and return it."""
         try:
-            self.home.mkdir(parents=True, exist_ok=True)
+            # owner-only: the home holds the SQLite database, uploads and reports
+            self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise ConfigError(f"TIPDATA_HOME {self.home}: cannot create it ({exc})") from exc
         return self.home

@@ -130,3 +130,15 @@ def test_a_provincial_report_saved_by_someone_else_meanwhile_is_not_overwritten(
     with db.session() as session:
         report = session.scalars(sa.select(ProvincialReport)).one()
     assert (report.data_set_code, report.version) == ("victims-v2", 2)
+
+
+def test_a_failed_statement_never_shows_its_bound_values(db: Database) -> None:
+    """Review finding 11: a failed insert logged every bound parameter (a password hash)."""
+    db.upgrade()
+    secret = "$argon2id$v=19$m=65536,t=3,p=4$c2VjcmV0$c2VjcmV0"
+    with db.session() as session:
+        session.add(Agency(code="MOI", name="Ministry", kind=AgencyKind.GOVERNMENT))
+    with pytest.raises(sa.exc.IntegrityError) as failed, db.session() as session:
+        session.add(Agency(code="MOI", name=secret, kind=AgencyKind.GOVERNMENT))
+    assert secret not in str(failed.value)
+    assert "parameters hidden" in str(failed.value)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import BASE_URL, WebUser, csrf_of, sign_in
+from tests.web.conftest import BASE_URL, FAST, WebUser, csrf_of, sign_in
+from tipdata.access.passwords import Passwords
+from tipdata.system import System
+from tipdata.web import create_app
 from tipdata.web.security import CONTENT_SECURITY_POLICY
 
 
@@ -67,21 +70,53 @@ def test_sign_in_with_totp_sets_a_strict_session_cookie(
     assert page.headers["cache-control"] == "no-store"
 
 
-def test_session_cookie_is_secure_off_loopback(app: object, users: dict[str, WebUser]) -> None:
-    with TestClient(app, base_url="https://tipdata.example.gov.kh") as remote:  # type: ignore[arg-type]
-        token = csrf_of(remote.get("/login").text)
-        response = remote.post(
-            "/login",
-            data={
-                "csrf_token": token,
-                "username": "auditor",
-                "password": users["auditor"].password,
-            },
-            follow_redirects=False,
-        )
-    assert response.status_code == 303
-    assert "Secure" in response.headers["set-cookie"]
-    assert response.headers["strict-transport-security"].startswith("max-age=")
+def _sign_in_auditor(client: TestClient, users: dict[str, WebUser]) -> object:
+    token = csrf_of(client.get("/login").text)
+    return client.post(
+        "/login",
+        data={"csrf_token": token, "username": "auditor", "password": users["auditor"].password},
+        follow_redirects=False,
+    )
+
+
+def test_secure_cookies_and_hsts_follow_the_configured_public_url_not_the_host(
+    system: System, users: dict[str, WebUser]
+) -> None:
+    """Review finding 14: the flags were decided from the Host header a client sends."""
+    settings = system.settings.model_copy(update={"public_url": "https://tipdata.example.gov.kh"})
+    app = create_app(System(settings=settings, _db=system.db), passwords=Passwords(FAST))
+    # the TLS proxy forwards plain HTTP, and the client said "Host: localhost"
+    with TestClient(app, base_url="http://localhost") as spoofed:
+        form = spoofed.get("/login")
+    assert "Secure" in form.headers["set-cookie"]  # the pre-session cookie
+    assert form.headers["strict-transport-security"].startswith("max-age=")
+
+    # configured https: a real sign-in sets a Secure session cookie
+    with TestClient(app, base_url="https://tipdata.example.gov.kh") as remote:
+        signed_in = _sign_in_auditor(remote, users)
+    assert signed_in.status_code == 303  # type: ignore[attr-defined]
+    assert "Secure" in signed_in.headers["set-cookie"]  # type: ignore[attr-defined]
+
+    # no public URL, development: a remote-looking Host header does not switch them on
+    with TestClient(
+        create_app(system, passwords=Passwords(FAST)), base_url="http://tipdata.example.gov.kh"
+    ) as remote:
+        plain = remote.get("/login")
+    assert "Secure" not in plain.headers["set-cookie"]
+    assert "strict-transport-security" not in plain.headers
+
+    production = system.settings.model_copy(update={"environment": "production"})
+    assert production.https
+
+
+def test_a_redirect_never_follows_a_spoofed_host(client: TestClient) -> None:
+    """Starlette's trailing-slash redirect was built from the Host header."""
+    response = client.get("/login/", headers={"host": "evil.example"})
+    assert response.status_code in (301, 302, 307, 308)
+    assert response.headers["location"] == "/login"
+    api = client.get("/api/v1/persons/?limit=2", headers={"host": "evil.example:8443"})
+    assert api.headers.get("location", "/").startswith("/")
+    assert "evil" not in api.headers.get("location", "")
 
 
 def test_officer_without_totp_code_is_refused_with_one_message(

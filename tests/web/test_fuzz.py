@@ -11,8 +11,10 @@ no network). Each answer must:
   province) in the path, and where the access matrix expects a refusal for that role
   and record (403, 404 out of scope), the answer must not be a success.
 
-Examples are few per operation and role (``EXAMPLES``) and derandomised, so the run is
-reproducible and stays within about a minute; the figures are printed (``-s``).
+Examples per operation and role (``EXAMPLES``, ``REFUSED_EXAMPLES``) are derandomised,
+so the run is reproducible; they were raised from 6 and 2 after the security review
+found a 500 in 72 s of Schemathesis (issue 15), as far as the suite's time allows (see
+docs/testing.md); the figures are printed (``-s``).
 """
 
 from __future__ import annotations
@@ -45,10 +47,22 @@ from tipdata.store import Database
 from tipdata.system import System
 from tipdata.web import create_app
 
-EXAMPLES = 6
+EXAMPLES = 25
 """Generated examples per operation for a role that may use it (the run must stay short)."""
-REFUSED_EXAMPLES = 2
+REFUSED_EXAMPLES = 4
 """Examples per operation for a role without its permission (each is a quick 403)."""
+REPORT_EXAMPLES = 6
+"""Examples for the operations that compute a whole report (seconds each under load)."""
+REPORT_OPERATIONS = frozenset(
+    {
+        ("GET", "/api/v1/dashboard"),
+        ("GET", "/api/v1/reports/tip"),
+        ("GET", "/api/v1/reports/tip.{file_format}"),
+        ("POST", "/api/v1/reports/tip/publish"),
+    }
+)
+CALL_TIMEOUT = 120
+"""Seconds an answer may take (a report on a busy 2-core machine can take more than 10)."""
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
@@ -110,7 +124,13 @@ def _fuzz_operation(
     refused = rule is not None and rule.public is None and role not in rule.allowed
 
     @settings(
-        max_examples=REFUSED_EXAMPLES if refused else EXAMPLES,
+        max_examples=(
+            REFUSED_EXAMPLES
+            if refused
+            else REPORT_EXAMPLES
+            if (operation.method.upper(), operation.path) in REPORT_OPERATIONS
+            else EXAMPLES
+        ),
         deadline=None,
         derandomize=True,
         database=None,
@@ -124,7 +144,7 @@ def _fuzz_operation(
         where = f"{operation.method.upper()} {operation.path} as {role}"
         tally.examples += 1
         try:
-            response = case.call(headers={"Authorization": f"Bearer {token}"})
+            response = case.call(headers={"Authorization": f"Bearer {token}"}, timeout=CALL_TIMEOUT)
         except Exception as crash:  # the in-process transport re-raises the app's errors
             tally.statuses[500] += 1
             tally.failures.append(f"{where}: server error {type(crash).__name__}: {crash}")

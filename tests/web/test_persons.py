@@ -235,3 +235,24 @@ def test_an_owning_agency_sees_who_accessed_the_person_and_others_do_not(
     page = client.get(f"/persons/{world.victim}")
     assert page.status_code == 200
     assert "Who accessed this person" in page.text and "officer" in page.text
+
+
+def test_police_do_not_see_that_the_shelter_ngo_opened_the_person(
+    client: TestClient, users: dict[str, WebUser], world: World
+) -> None:
+    """Review finding 12: the NGO's reads would reveal the shelter; only own agency and NTF."""
+    assert client.get(f"/api/v1/persons/{world.victim}", headers=bearer(users["ngo"])).is_success
+    assert client.get(f"/api/v1/persons/{world.victim}", headers=bearer(users["clerk"])).is_success
+    client.get(f"/api/v1/persons/{world.victim}", headers=bearer(users["officer"]))
+
+    police = client.get(f"/api/v1/persons/{world.victim}", headers=bearer(users["police"]))
+    names = {a["username"] for a in police.json()["accesses"]}
+    assert names == {"police", "officer"}  # the court clerk and the NGO worker are left out
+
+    sign_in(client, users["police"])
+    page = client.get(f"/persons/{world.victim}")
+    accesses = page.text.split('id="accesses-heading"', 1)[1]
+    assert "officer" in accesses and ">ngo<" not in accesses and ">clerk<" not in accesses
+
+    ngo = client.get(f"/api/v1/persons/{world.victim}", headers=bearer(users["ngo"])).json()
+    assert {a["username"] for a in ngo["accesses"]} == {"ngo", "officer"}  # AFESIP owns one too

@@ -16,7 +16,9 @@ import hashlib
 import inspect
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -259,6 +261,35 @@ def accesses_to(session: Session, object_type: str, object_id: int) -> list[Audi
     )
 
 
+_denials_in_request: ContextVar[list[str] | None] = ContextVar("denials_in_request", default=None)
+"""The permissions refused so far in the current request (see :func:`tracking_denials`)."""
+
+
+@contextmanager
+def tracking_denials() -> Iterator[list[str]]:
+    """Note every denial :func:`record_denial` writes while the block runs (one request).
+
+    The web app wraps each request in it, so that its error handler audits a refusal
+    that no service audited already, and never audits one twice. The list is shared
+    with the worker threads that run the request's code (a context copy keeps the
+    same list).
+
+    Yields:
+        The permissions whose refusal was recorded, in order.
+    """
+    recorded: list[str] = []
+    token = _denials_in_request.set(recorded)
+    try:
+        yield recorded
+    finally:
+        _denials_in_request.reset(token)
+
+
+def denial_recorded() -> bool:
+    """Whether a denial was already audited in the current request."""
+    return bool(_denials_in_request.get())
+
+
 def record_denial(
     target: Database | Session,
     actor: Actor | None,
@@ -279,9 +310,13 @@ def record_denial(
         permission: the permission that was needed.
         object_type: the kind of object asked for, if any.
         object_ids: its ids (or public ids).
-        reason: ``permission`` (the role lacks it) or ``scope`` (the record is outside).
+        reason: ``permission`` (the role lacks it), ``scope`` (the record is outside) or
+            ``not_found`` (no such object in the actor's scope: absent or outside).
     """
     detail = {"permission": permission, "reason": reason}
+    recorded = _denials_in_request.get()
+    if recorded is not None:
+        recorded.append(permission)
     try:
         if isinstance(target, Database):
             with target.session() as session:

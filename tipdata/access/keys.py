@@ -229,6 +229,7 @@ def load_master_key(settings: Settings) -> MasterKey:
         return MasterKey.from_base64(settings.master_key.get_secret_value())
     path = master_key_path(settings)
     if path.exists():
+        _check_key_apart_from_database(settings, path)
         try:
             text = path.read_text(encoding="ascii")
         except (OSError, UnicodeDecodeError) as exc:
@@ -241,6 +242,7 @@ def load_master_key(settings: Settings) -> MasterKey:
             f"no master key: set TIPDATA_MASTER_KEY or create {path} "
             "(production refuses to generate one)"
         )
+    _check_key_apart_from_database(settings, path)
     key = MasterKey.generate()
     write_key_file(path, key)
     log.warning(
@@ -250,6 +252,32 @@ def load_master_key(settings: Settings) -> MasterKey:
         key.key_id,
     )
     return key
+
+
+def _check_key_apart_from_database(settings: Settings, path: Path) -> None:
+    """Refuse (production) or warn (development) about a key file in the database's folder.
+
+    Raises:
+        ConfigError: production, the key file is in (or below) the SQLite database's
+            folder, and ``TIPDATA_ALLOW_KEY_BESIDE_DATABASE`` is off.
+    """
+    url = sa.make_url(settings.effective_database_url)
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return
+    folder = Path(database).expanduser().resolve().parent
+    if not path.expanduser().resolve().is_relative_to(folder):
+        return
+    if settings.allow_key_beside_database:
+        return
+    message = (
+        f"master key file {path} is in the database's folder {folder}: a copy of that "
+        "folder (or its backup) would hold the encrypted data and its key. Set "
+        "TIPDATA_MASTER_KEY_FILE to a file elsewhere (see docs/settings.md)"
+    )
+    if settings.environment == "production":
+        raise ConfigError(message + ", or TIPDATA_ALLOW_KEY_BESIDE_DATABASE=true")
+    log.warning("%s", message)
 
 
 def write_key_file(path: Path, key: MasterKey) -> None:

@@ -23,6 +23,8 @@ from tipdata.access.sessions import revoke_api_tokens, revoke_user_sessions
 from tipdata.access.totp import new_totp_secret, provisioning_uri
 from tipdata.errors import TipdataError
 from tipdata.store.access import AppUser, Role
+from tipdata.store.base import MAX_INTEGER
+from tipdata.store.reference import Agency, Province
 
 
 class UserError(TipdataError):
@@ -105,6 +107,7 @@ def add_user(
     role_row = _role(session, role, policy)
     if policy.role(role).scope == "province" and province_code is None:
         raise UserError(f"role {role} needs a province")
+    _check_agency_and_province(session, agency_id, province_code)
     if session.scalar(sa.select(AppUser.id).where(AppUser.username == username)) is not None:
         raise UserError(f"user {username!r} exists already")
     user = AppUser(
@@ -157,6 +160,25 @@ def disable_user(
     return user
 
 
+def _check_agency_and_province(
+    session: Session, agency_id: int | None, province_code: str | None
+) -> None:
+    """Refuse an unknown agency or province before any row is written (review finding 10).
+
+    Raises:
+        UserError: no agency with this id, or no province with this code.
+    """
+    if agency_id is not None and (
+        not 1 <= agency_id <= MAX_INTEGER
+        or session.scalar(sa.select(Agency.id).where(Agency.id == agency_id)) is None
+    ):
+        raise UserError(f"there is no agency {agency_id}")
+    if province_code is not None and (
+        session.scalar(sa.select(Province.code).where(Province.code == province_code)) is None
+    ):
+        raise UserError(f"there is no province {province_code!r} (see `tipdata codelists check`)")
+
+
 def grant_role(
     session: Session,
     actor: Actor | None,
@@ -180,6 +202,7 @@ def grant_role(
         raise AccessDenied("users:manage", "nobody may change their own role")
     role_row = _role(session, role, policy)
     if province_code is not None:
+        _check_agency_and_province(session, None, province_code)
         user.province_code = province_code
     if policy.role(role).scope == "province" and user.province_code is None:
         raise UserError(f"role {role} needs a province")

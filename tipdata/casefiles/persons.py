@@ -35,7 +35,8 @@ from tipdata.access.documents import (
     may_read_documents,
     read_documents,
 )
-from tipdata.access.policy import Actor, can, default_policy, require, scope_filter
+from tipdata.access.errors import AccessDenied
+from tipdata.access.policy import Actor, Policy, can, default_policy, require, scope_filter
 from tipdata.access.schemas import PersonRecordForStatistics
 from tipdata.access.search import find_person_records_by_name
 from tipdata.casefiles.cases import (
@@ -64,6 +65,7 @@ from tipdata.store import (
     Person,
     PersonRecord,
     Referral,
+    Role,
     Screening,
     ServiceProvider,
 )
@@ -468,7 +470,11 @@ def _accesses_for_owner(session: Session, actor: Actor, public_id: str) -> list[
     """Who accessed the person, newest first, if the actor's agency owns one of its records.
 
     A record's owner may see who read it (the issue of access control asks for it);
-    the audit entries name users and actions, never a personal value.
+    the audit entries name users and actions, never a personal value. Only accesses by
+    users of the actor's own agency, by national users (the NTF, who see every record
+    anyway) and by the command line are listed: that a shelter's NGO worker or a social
+    worker opened the person would tell a police analyst where the victim is being
+    helped. Every access stays in the audit log for the auditors.
     """
     person_id = session.scalar(sa.select(Person.id).where(Person.public_id == public_id))
     owns = session.scalar(
@@ -479,19 +485,34 @@ def _accesses_for_owner(session: Session, actor: Actor, public_id: str) -> list[
     )
     if person_id is None or not owns:
         return None
-    users = {
+    policy = default_policy()
+    shown_users = {
         int(uid): str(name)
-        for uid, name in session.execute(sa.select(AppUser.id, AppUser.username))
+        for uid, name, agency_id, role in session.execute(
+            sa.select(AppUser.id, AppUser.username, AppUser.agency_id, Role.code).join(
+                Role, Role.id == AppUser.role_id
+            )
+        )
+        if agency_id == actor.agency_id or _is_national_role(policy, str(role))
     }
     events = audit.accesses_to(session, "person", person_id)
     return [
         AccessView(
             occurred_at=event.occurred_at,
-            username=users.get(event.user_id) if event.user_id is not None else None,
+            username=shown_users.get(event.user_id) if event.user_id is not None else None,
             action=event.action,
         )
         for event in reversed(events)
+        if event.user_id is None or event.user_id in shown_users
     ]
+
+
+def _is_national_role(policy: Policy, role: str) -> bool:
+    """Whether a role has national scope (an unknown, retired role has none)."""
+    try:
+        return policy.role(role).scope == "national"
+    except AccessDenied:
+        return False
 
 
 def _timeline(session: Session, record_ids: Sequence[int]) -> list[TimelineStep]:

@@ -31,7 +31,11 @@ def serve_system(system: Any, host: str = "127.0.0.1", port: int = 8000) -> None
             f"not {head}: run `tipdata db upgrade` first"
         )
     if not is_loopback_host(host):
-        log.warning("serving on %s: put it behind HTTPS (cookies are Secure off loopback)", host)
+        log.warning(
+            "serving on %s: put it behind an HTTPS reverse proxy and set TIPDATA_PUBLIC_URL "
+            "to its https address (Secure cookies, HSTS)",
+            host,
+        )
     console.print(f"tipdata at http://{host}:{port}/ (Ctrl+C stops)")
     uvicorn.run(
         create_app(system),

@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 from tipdata.errors import DataFileError
 from tipdata.ingest.mapping import CsvFormat, XlsxFormat
 from tipdata.ingest.xlsxguard import check_workbook
+from tipdata.text import BIDI_CONTROLS, without_bidi_controls
 
 MAX_COLUMNS = 500
 """More header columns than this is a malformed (or hostile) file."""
@@ -192,7 +193,9 @@ def open_csv(path: Path, fmt: CsvFormat) -> Iterator[TableFile]:
                 quotechar=fmt.quotechar,
                 strict=False,
             )
-            header = _check_header(path, next(reader), 1)
+            names = next(reader)
+            _refuse_nul(path, names, names, 1)
+            header = _check_header(path, names, 1)
             yield TableFile(path, header, _csv_rows(path, reader, header, fmt.delimiter))
         except UnicodeDecodeError as exc:
             byte, line = _decode_error_position(path, encoding)
@@ -268,6 +271,7 @@ def _csv_rows(
             raise ImportFileError(
                 path, f"the row has {len(cells)} cells, more than {MAX_COLUMNS}", line=row_number
             )
+        _refuse_nul(path, header, cells, row_number)
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
         elif len(cells) > width and any(cells[width:]):
@@ -390,6 +394,22 @@ def _xlsx_rows(
         yield row_number, dict(zip(header, texts, strict=True))
 
 
+def _refuse_nul(path: Path, header: list[str], cells: Sequence[str], row_number: int) -> None:
+    """Refuse a row with a NUL character anywhere (only the first bytes are sniffed).
+
+    A NUL is binary content, never text an agency typed; PostgreSQL cannot store it.
+    """
+    for index, cell in enumerate(cells):
+        if "\x00" in cell:
+            column = header[index] if index < len(header) else f"column {index + 1}"
+            raise ImportFileError(
+                path,
+                "a NUL character (binary content): re-export the file as text",
+                line=row_number,
+                field=column,
+            )
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
@@ -413,7 +433,26 @@ def open_table(path: Path, fmt: CsvFormat | XlsxFormat) -> Iterator[TableFile]:
         raise ImportFileError(path, "no such file")
     if isinstance(fmt, CsvFormat):
         with open_csv(path, fmt) as table:
-            yield table
+            yield _neutralised(table)
     else:
         with open_xlsx(path, fmt) as table:
-            yield table
+            yield _neutralised(table)
+
+
+def _neutralised(table: TableFile) -> TableFile:
+    """The table with bidi controls removed from every cell (review finding 19)."""
+    return TableFile(table.path, table.header, _without_bidi_controls(table.rows))
+
+
+def _without_bidi_controls(
+    rows: Iterator[tuple[int, dict[str, str]]],
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows with bidi controls removed from every cell (they only ever disguise text)."""
+    for row_number, row in rows:
+        yield (
+            row_number,
+            {
+                column: without_bidi_controls(text) if BIDI_CONTROLS.search(text) else text
+                for column, text in row.items()
+            },
+        )

@@ -484,6 +484,12 @@ def _read_json(path: Path, flow: Workflow) -> list[_Incoming]:
         raise ReportImportError(
             path, [DataFileError(path, f"not valid JSON: {error.msg}", line=error.lineno)]
         ) from error
+    except RecursionError:  # e.g. [[[[...]]]]: the parser recurses once per level
+        raise ReportImportError(
+            path, [DataFileError(path, "not valid JSON: nested too deeply")]
+        ) from None
+    except ValueError as error:  # e.g. a number of more than 4,300 digits
+        raise ReportImportError(path, [DataFileError(path, f"not valid JSON: {error}")]) from None
     if isinstance(document, dict):
         data_set = document.get("data_set", flow.data_set.code)
         if data_set != flow.data_set.code:

@@ -56,6 +56,7 @@ from tipdata.reporting.completeness import CAMBODIA_TIME
 from tipdata.reporting.datasets import TOTAL, DataSet, ValueKey, load_data_set
 from tipdata.reporting.periods import Period, parse_period
 from tipdata.reporting.validation_rules import RuleSet, ValidationResult, load_rules
+from tipdata.store.base import MAX_INTEGER
 from tipdata.store.provincial import ReportStatusChange, ReportValidationResult
 from tipdata.store.reference import Agency, Province
 from tipdata.store.reports import ProvincialReport, ProvincialReportValue
@@ -655,6 +656,8 @@ def _clean_values(data_set: DataSet, values: Values) -> dict[ValueKey, int | Non
             raise InvalidValueError(shown, f"not a value of data set {data_set.code}")
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise InvalidValueError(shown, "a count must be a whole number or blank", value)
+        if value is not None and abs(value) > MAX_INTEGER:
+            raise InvalidValueError(shown, f"a count cannot exceed {MAX_INTEGER:,}", None)
         if key in clean:
             raise InvalidValueError(shown, "given twice")
         clean[key] = value

@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tipdata.errors import StorageError
-from tipdata.store.database import Database, safe_message
+from tipdata.store.database import Database, make_private, safe_message
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,9 @@ def backup(db: Database, path: str | Path) -> Path:
 
     Args:
         db: the database to back up.
-        path: the backup file to write (replaced if it exists). SQLite writes a
-            SQLite database file; PostgreSQL a ``pg_dump`` custom-format archive.
+        path: the backup file to write (replaced if it exists), readable by its owner
+            only (mode 0600). SQLite writes a SQLite database file; PostgreSQL a
+            ``pg_dump`` custom-format archive.
 
     Returns:
         The path of the backup file.
@@ -50,6 +51,10 @@ def backup(db: Database, path: str | Path) -> Path:
     if not target.parent.is_dir():
         raise StorageError(f"backup folder {target.parent} does not exist")
     log.info("backup of %s to %s", db.display_url, target)
+    try:
+        make_private(target)  # before a byte is written: a backup holds every record
+    except OSError as exc:
+        raise StorageError(f"backup file {target}: {exc.strerror}") from None
     if db.dialect == "sqlite":
         _sqlite_copy(db, target, to_file=True)
     else:

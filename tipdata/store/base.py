@@ -74,6 +74,15 @@ def flag_type(name: str) -> sa.Boolean:
     return sa.Boolean(create_constraint=True, name=name)
 
 
+MAX_INTEGER = 2**31 - 1
+"""The largest value an ``INTEGER`` column holds on both engines (ids, counts, versions).
+
+Inputs that reach such a column, or are compared with one, are checked against it so that
+a too-large number is a clear refusal, not a driver overflow (SQLite binds at most 64 bits,
+PostgreSQL's ``integer`` is 32 bits).
+"""
+
+
 class IdMixin:
     """An integer surrogate primary key ``id``."""
 

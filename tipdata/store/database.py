@@ -8,6 +8,8 @@ never by ``create_all``.
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +23,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from tipdata.errors import ConfigError, StorageError
+from tipdata.errors import ConfigError, DatabaseBusy, StorageError
 from tipdata.settings import Settings
 
 if TYPE_CHECKING:
@@ -71,6 +73,52 @@ def safe_message(exc: BaseException, url: sa.URL) -> str:
     return text
 
 
+OWNER_ONLY = 0o600
+"""Mode of every file tipdata writes that holds data: the database, its WAL, backups, keys."""
+
+
+def make_private(path: Path) -> None:
+    """Create ``path`` empty and readable by its owner only, or take others' access away.
+
+    SQLite gives the ``-wal`` and ``-shm`` files the mode of the database file, so a
+    database created through here keeps all three private (the default umask would
+    leave them readable by every local user: review finding 17).
+
+    Args:
+        path: the file.
+    """
+    if os.name != "posix":  # pragma: no cover - the server runs on Linux
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY))
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            log.warning("%s was readable by other users: made it owner-only (0600)", path)
+            os.chmod(path, mode & 0o700)
+
+
+BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+"""PostgreSQL: serialisation failure, deadlock, lock not available (retrying may succeed)."""
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a database error means "another writer is in the way" (worth retrying).
+
+    Examples:
+        >>> import sqlite3
+        >>> is_busy(sqlite3.OperationalError("database is locked"))
+        True
+        >>> is_busy(sqlite3.OperationalError("no such table: person"))
+        False
+    """
+    original = getattr(exc, "orig", None) or exc
+    if getattr(original, "sqlstate", None) in BUSY_SQLSTATES:
+        return True
+    text = str(original).lower()
+    return "database is locked" in text or "database table is locked" in text or "busy" in text
+
+
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     """Enforce foreign keys, use WAL and wait for locks, on every new SQLite connection."""
     cursor = dbapi_connection.cursor()
@@ -115,8 +163,14 @@ class Database:
         if self.dialect == "postgresql":
             connect_args["connect_timeout"] = 10
         try:
+            # hide_parameters: an error's message and log never show the bound values
+            # (they hold password hashes, ciphertexts and whatever a client sent).
             self.engine: sa.Engine = sa.create_engine(
-                self.url, echo=echo, pool_pre_ping=True, connect_args=connect_args
+                self.url,
+                echo=echo,
+                pool_pre_ping=True,
+                connect_args=connect_args,
+                hide_parameters=True,
             )
         except (sa.exc.ArgumentError, ImportError) as exc:
             raise StorageError(f"cannot use database {self.display_url}: {exc}") from None
@@ -173,14 +227,23 @@ class Database:
         return self.url.render_as_string(hide_password=True)
 
     def _check_sqlite_folder(self) -> None:
+        """Refuse a missing folder; create the file private, tighten a readable one."""
         database = self.url.database
         if database and database != ":memory:" and not database.startswith("file:"):
-            folder = Path(database).expanduser().resolve().parent
-            if not folder.is_dir():
-                raise StorageError(f"SQLite database folder {folder} does not exist")
+            file = Path(database).expanduser().resolve()
+            if not file.parent.is_dir():
+                raise StorageError(f"SQLite database folder {file.parent} does not exist")
+            try:
+                make_private(file)
+                for companion in ("-wal", "-shm"):
+                    if file.with_name(file.name + companion).exists():
+                        make_private(file.with_name(file.name + companion))
+            except OSError as exc:
+                raise StorageError(f"SQLite database {file}: {exc.strerror}") from None
 
     def _storage_error(self, doing: str, exc: BaseException) -> StorageError:
-        return StorageError(f"{doing} {self.display_url} failed: {safe_message(exc, self.url)}")
+        kind = DatabaseBusy if is_busy(exc) else StorageError
+        return kind(f"{doing} {self.display_url} failed: {safe_message(exc, self.url)}")
 
     @contextmanager
     def connect(self) -> Iterator[sa.Connection]:

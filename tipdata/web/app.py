@@ -3,9 +3,9 @@
 No globals: each call builds a new app with its own state (``app.state.web``),
 so tests build one per database. ``tipdata serve`` runs it with uvicorn.
 
-Layers, outermost first: security headers and caching, request-size limit,
-routes (pages, API docs, JSON API), static files; errors leave through
-:mod:`tipdata.web.problems`.
+Layers, outermost first: security headers and caching, request-size limit, retry
+while the database is busy, refusal tracking (for the audit), routes (pages, API
+docs, JSON API), static files; errors leave through :mod:`tipdata.web.problems`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ from tipdata.web import routes
 from tipdata.web.context import WebContext
 from tipdata.web.i18n import Catalogues
 from tipdata.web.options import WebOptions
-from tipdata.web.problems import document_problems_as_problem_json, install_error_handlers
+from tipdata.web.problems import (
+    RefusalTrackingMiddleware,
+    document_problems_as_problem_json,
+    install_error_handlers,
+)
+from tipdata.web.retry import BusyRetryMiddleware
 from tipdata.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from tipdata.web.services import AccessServices, AuthenticatorFactory
 from tipdata.web.uploads import sweep_staged
@@ -123,10 +128,14 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(RefusalTrackingMiddleware)
+    app.add_middleware(BusyRetryMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         max_body_bytes=options.max_body_bytes,
         max_upload_bytes=options.max_upload_bytes,
     )
-    app.add_middleware(SecurityHeadersMiddleware, static_prefix="/static/")
+    app.add_middleware(
+        SecurityHeadersMiddleware, static_prefix="/static/", hsts=system.settings.https
+    )
     return app

@@ -20,8 +20,6 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from tipdata.access import audit
-from tipdata.access.errors import AccessDenied
 from tipdata.access.policy import Actor, require
 from tipdata.web.context import web_context
 from tipdata.web.errors import NotAuthenticated
@@ -105,13 +103,8 @@ class Requirement:
         Raises:
             AccessDenied: the actor lacks the permission (403).
         """
-        web = web_context(request)
-        try:
-            require(actor, self.permission, web.access.policy)
-        except AccessDenied:
-            # a refused page or endpoint is audited like a refused service call
-            audit.record_denial(web.system.db, actor, self.permission, "route", [request.url.path])
-            raise
+        # a refusal is audited by the app's handler of AccessDenied (tipdata.web.problems)
+        require(actor, self.permission, web_context(request).access.policy)
         return actor
 
     def __repr__(self) -> str:

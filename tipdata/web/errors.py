@@ -54,3 +54,24 @@ class UploadRejected(WebError):
 
     status = 415
     title = "Unsupported Media Type"
+
+
+class NotInScope(WebError):
+    """No such object in the user's scope: absent, or another agency's (never told apart).
+
+    The web app audits it as a refused access (``access.denied``, reason ``not_found``)
+    unless the service already recorded the refusal.
+
+    Args:
+        message: what to tell the user.
+        object_type: the kind of object asked for, e.g. ``"case"``.
+        object_id: its id as the user gave it (an opaque id or an integer, never a name).
+    """
+
+    status = 404
+    title = "Not Found"
+
+    def __init__(self, message: str, object_type: str, object_id: str | int) -> None:
+        super().__init__(message)
+        self.object_type = object_type
+        self.object_id = object_id

@@ -23,6 +23,7 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from tipdata.store.base import MAX_INTEGER
 from tipdata.web.context import web_context
 from tipdata.web.errors import BadCursor
 
@@ -47,9 +48,13 @@ def decode_cursor(cursor: str | None) -> int | None:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadCursor() from None
-    if not text.startswith(_PREFIX) or not text[len(_PREFIX) :].isdigit():
+    digits = text[len(_PREFIX) :]
+    if not text.startswith(_PREFIX) or not digits.isdigit() or len(digits) > 12:
         raise BadCursor()
-    return int(text[len(_PREFIX) :])
+    key = int(digits)
+    if key > MAX_INTEGER:  # no row has such a key; the database could not even compare it
+        raise BadCursor()
+    return key
 
 
 @dataclass(frozen=True)

@@ -12,19 +12,27 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from pathlib import PurePath
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tipdata.access import audit
 from tipdata.access.errors import AccessDenied, AuthenticationError, LoginThrottled
-from tipdata.errors import StorageError, TipdataError
-from tipdata.web.auth import is_api_request
-from tipdata.web.errors import NotAuthenticated, WebError
-from tipdata.web.security import NO_STORE, SECURITY_HEADERS
+from tipdata.access.policy import can
+from tipdata.errors import DatabaseBusy, DataFileError, StorageError, TipdataError
+from tipdata.web.auth import is_api_request, required_permissions
+from tipdata.web.context import web_context
+from tipdata.web.errors import NotAuthenticated, NotInScope, WebError
+from tipdata.web.retry import BUSY_MARK
+from tipdata.web.security import HSTS, NO_STORE, SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +208,76 @@ def _page(
     )
 
 
+class RefusalTrackingMiddleware:
+    """Runs each request inside :func:`tipdata.access.audit.tracking_denials`.
+
+    So :func:`audit_refusal` knows whether a service audited the refusal already.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Call the app with a fresh list of the request's recorded denials."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with audit.tracking_denials():
+            await self.app(scope, receive, send)
+
+
+async def audit_refusal(
+    request: Request, permission: str | None, object_type: str, object_id: str | int
+) -> None:
+    """Audit a refused request (``access.denied``) unless a service audited it already.
+
+    This is the one place where the web app audits refusals: a route's missing
+    permission (403 from ``Require``), a service's refusal (403, e.g. another province's
+    report) and an object outside the user's scope (404, not told apart from an absent
+    one). Services that audit their own refusals with the object's id
+    (:func:`tipdata.access.audit.audits_denials`) are not audited twice: the request
+    runs inside :func:`tipdata.access.audit.tracking_denials`.
+
+    Args:
+        request: the refused request (its signed-in actor is who was refused).
+        permission: the permission that was needed; None: the route's own.
+        object_type: the kind of object asked for (``route`` for a refused page).
+        object_id: its id, or the path of a refused page.
+    """
+    actor = getattr(request.state, "actor", None)
+    if actor is None or audit.denial_recorded():
+        return
+    web = web_context(request)
+    route = request.scope.get("route")
+    needed = permission or ",".join(
+        sorted(required_permissions(route.dependant)) if route is not None else []
+    )
+    if permission is None:
+        reason = "not_found"
+    else:
+        reason = "scope" if can(actor, permission, web.access.policy) else "permission"
+    await run_in_threadpool(
+        audit.record_denial, web.system.db, actor, needed or "unknown", object_type,
+        [object_id], reason,
+    )  # fmt: skip
+
+
+def public_message(exc: TipdataError) -> str:
+    """The message of an error as a user may see it: a data file by its name, not its path.
+
+    An upload is staged under the server's home folder; the folder is nobody's business
+    (review finding 15), so only the file's own name is shown.
+
+    Examples:
+        >>> public_message(DataFileError("/srv/tipdata/staging/7/moi.csv", "bad", line=3))
+        'moi.csv, line 3: bad'
+    """
+    text = str(exc)
+    if isinstance(exc, DataFileError) and exc.file:
+        text = text.replace(exc.file, PurePath(exc.file).name)
+    return text
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem or an error page."""
 
@@ -214,6 +292,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AccessDenied)
     async def access_denied(request: Request, exc: AccessDenied) -> Response:
+        await audit_refusal(request, exc.permission, "route", request.url.path)
         if is_api_request(request):
             return problem_response(
                 request, 403, f"Your role does not have the permission {exc.permission!r}."
@@ -240,6 +319,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(WebError)
     async def web_error(request: Request, exc: WebError) -> Response:
+        if isinstance(exc, NotInScope):
+            await audit_refusal(request, None, exc.object_type, exc.object_id)
         if is_api_request(request):
             return problem_response(request, exc.status, str(exc), title=exc.title)
         return _page(request, exc.status, str(exc))
@@ -273,7 +354,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StorageError)
     async def storage_error(request: Request, exc: StorageError) -> Response:
         # The message names the database (a file path or host): log it, never show it.
-        log.error("storage failure on %s %s: %s", request.method, request.url.path, exc)
+        if isinstance(exc, DatabaseBusy):
+            setattr(request.state, BUSY_MARK, True)  # BusyRetryMiddleware tries again
+            log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+        else:
+            log.error("storage failure on %s %s: %s", request.method, request.url.path, exc)
         headers = {"Retry-After": STORAGE_RETRY_AFTER}
         if is_api_request(request):
             return problem_response(
@@ -288,9 +373,26 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(TipdataError)
     async def tipdata_error(request: Request, exc: TipdataError) -> Response:
+        message = public_message(exc)
         if is_api_request(request):
-            return problem_response(request, 400, str(exc))
-        return _page(request, 400, str(exc))
+            return problem_response(request, 400, message)
+        return _page(request, 400, message)
+
+    @app.exception_handler(sa.exc.DataError)
+    async def unstorable_value(request: Request, exc: sa.exc.DataError) -> Response:
+        # e.g. a NUL character or a number out of range on PostgreSQL; the engine hides
+        # the bound values (hide_parameters), and only the error's class is logged here.
+        log.warning(
+            "the database refused a value on %s %s: %s",
+            request.method, request.url.path, type(exc.orig).__name__,
+        )  # fmt: skip
+        message = (
+            "A value cannot be stored (a number too large, or a control character such as "
+            "NUL): correct it and try again."
+        )
+        if is_api_request(request):
+            return problem_response(request, 422, message)
+        return _page(request, 422, message)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -304,4 +406,6 @@ def install_error_handlers(app: FastAPI) -> None:
         # This handler answers outside the middleware stack: add its headers here.
         response.headers.update(SECURITY_HEADERS)
         response.headers["Cache-Control"] = NO_STORE
+        if web_context(request).system.settings.https:
+            response.headers["Strict-Transport-Security"] = HSTS
         return response

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import json
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import HTTPConnection
@@ -67,8 +68,32 @@ def is_loopback_host(host: str | None) -> bool:
 
 
 def cookie_secure(connection: HTTPConnection) -> bool:
-    """Whether cookies for this request must be ``Secure``: always, except on loopback."""
-    return connection.url.scheme == "https" or not is_loopback_host(connection.url.hostname)
+    """Whether cookies must be ``Secure``: from configuration (``TIPDATA_PUBLIC_URL``).
+
+    Never from the request's ``Host`` header or scheme, which a client or a misconfigured
+    proxy chooses (review finding 14).
+    """
+    settings = connection.app.state.web.system.settings
+    return bool(settings.https)
+
+
+def relative_location(location: str) -> str:
+    """A redirect target without scheme and host, so a spoofed ``Host`` cannot steer it.
+
+    The app only ever redirects within itself; Starlette builds some redirects (a
+    trailing slash) from the request's ``Host`` header.
+
+    Examples:
+        >>> relative_location("http://evil.example/cases?page=2")
+        '/cases?page=2'
+        >>> relative_location("/login")
+        '/login'
+    """
+    parts = urlsplit(location)
+    if not parts.scheme and not parts.netloc:
+        return location
+    path = "/" + parts.path.lstrip("/")
+    return f"{path}?{parts.query}" if parts.query else path
 
 
 class SecurityHeadersMiddleware:
@@ -76,16 +101,19 @@ class SecurityHeadersMiddleware:
 
     Everything the app generates is ``Cache-Control: no-store`` (pages and API
     answers may hold personal data, and a shared provincial computer must not
-    keep them); only files under ``static_prefix`` may be cached.
+    keep them); only files under ``static_prefix`` may be cached. Redirects are
+    made relative (:func:`relative_location`).
 
     Args:
         app: the wrapped ASGI app.
         static_prefix: the path prefix of the static files.
+        hsts: send ``Strict-Transport-Security`` (configuration says people use HTTPS).
     """
 
-    def __init__(self, app: ASGIApp, static_prefix: str = "/static/") -> None:
+    def __init__(self, app: ASGIApp, static_prefix: str = "/static/", hsts: bool = False) -> None:
         self.app = app
         self.static_prefix = static_prefix
+        self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Wrap ``send`` to add the headers to the response start."""
@@ -93,7 +121,6 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         is_static = str(scope.get("path", "")).startswith(self.static_prefix)
-        is_https = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -103,8 +130,10 @@ class SecurityHeadersMiddleware:
                 headers["Cache-Control"] = STATIC_CACHE if is_static else NO_STORE
                 if not is_static:
                     headers["Pragma"] = "no-cache"
-                if is_https:
+                if self.hsts:
                     headers["Strict-Transport-Security"] = HSTS
+                if "location" in headers:
+                    headers["Location"] = relative_location(headers["location"])
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -123,7 +152,8 @@ class BodyLimitMiddleware:
 
     ``multipart/form-data`` (file uploads) has its own, larger limit. A declared
     ``Content-Length`` over the limit is refused before any byte is read; a
-    chunked body is cut off as soon as it passes the limit.
+    chunked body (no length declared) is cut off as soon as it passes the limit,
+    and answered 413 too, whatever the route's body parser made of the cut.
 
     Args:
         app: the wrapped ASGI app.
@@ -164,18 +194,28 @@ class BodyLimitMiddleware:
             return
         received = 0
         started = False
+        exceeded = False
+        refused = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    exceeded = True
                     raise BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
-            nonlocal started
+            # FastAPI turns any error while it parses a JSON or form body into its own
+            # 400; once the limit was passed, that answer is replaced by the 413.
+            nonlocal started, refused
+            if exceeded and (refused or not started):
+                if not refused and message["type"] == "http.response.start":
+                    started = refused = True
+                    await self._refuse(scope, send, limit)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
@@ -183,6 +223,8 @@ class BodyLimitMiddleware:
         try:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
+            if refused:
+                return
             if started:
                 raise
             await self._refuse(scope, send, limit)

@@ -14,7 +14,9 @@ from typing import Any
 import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
+from tipdata.text import without_bidi_controls
 from tipdata.web.context import web_context
 from tipdata.web.csrf import binding_of, new_presession, token_for
 from tipdata.web.i18n import LANGUAGE_NAMES
@@ -32,10 +34,20 @@ def environment() -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_neutral_direction,
     )
     env.filters["datetime"] = _format_datetime
     env.filters["number"] = _format_number
     return env
+
+
+def _neutral_direction(value: Any) -> Any:
+    """Every value a page shows, without bidi controls (a name cannot reorder the page)."""
+    if isinstance(value, Markup):
+        return Markup(without_bidi_controls(str(value)))
+    if isinstance(value, str):
+        return without_bidi_controls(value)
+    return value
 
 
 def _format_datetime(value: Any) -> str:

@@ -35,7 +35,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = sa.create_engine(config.get_main_option("sqlalchemy.url") or "")
+    engine = sa.create_engine(config.get_main_option("sqlalchemy.url") or "", hide_parameters=True)
     with engine.begin() as own_connection:
         _run(own_connection)
     engine.dispose()

@@ -5,7 +5,8 @@ object *or* one outside the actor's scope — the two are not told apart, so a 4
 reveals that a record of another agency exists), :class:`~tipdata.casefiles.ConflictError`
 (409) and :class:`~tipdata.casefiles.CaseFileError` (422); :func:`service_answers` turns
 them into web errors, which leave as problem details under ``/api/`` and as error pages
-elsewhere. A role that lacks the permission altogether gets 403 from ``Require``.
+elsewhere. A role that lacks the permission altogether gets 403 from ``Require``. Both
+refusals are audited (``access.denied``) by :mod:`tipdata.web.problems`.
 """
 
 from __future__ import annotations
@@ -17,16 +18,13 @@ from typing import Any
 from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
 
 from tipdata.casefiles import CaseFileError, ConflictError, NotFoundError
-from tipdata.web.errors import WebError
+from tipdata.web.errors import NotInScope, WebError
 from tipdata.web.navigation import N_
 from tipdata.web.problems import PROBLEM_JSON, Problem
 
 
-class NotFound(WebError):
-    """No such object in the user's scope."""
-
-    status = 404
-    title = "Not Found"
+class NotFound(NotInScope):
+    """No such object in the user's scope (audited as a refusal by the error handler)."""
 
 
 class Conflict(WebError):
@@ -49,7 +47,7 @@ def service_answers() -> Iterator[None]:
     try:
         yield
     except NotFoundError as exc:
-        raise NotFound(str(exc)) from None
+        raise NotFound(str(exc), exc.kind, exc.key) from None
     except ConflictError as exc:
         raise Conflict(str(exc)) from None
     except CaseFileError as exc:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, field_validator
 
 from tipdata.access.policy import Actor
 from tipdata.casefiles import case_details, list_cases
+from tipdata.store.base import MAX_INTEGER
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.pagination import Page, Pagination, page_of
@@ -28,7 +29,7 @@ from tipdata.web.templating import render
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix=API_V1, responses=PROBLEM_RESPONSES, tags=["cases"])
 
-CaseId = Annotated[int, Path(ge=1, description="The case id.")]
+CaseId = Annotated[int, Path(ge=1, le=MAX_INTEGER, description="The case id.")]
 
 
 class CaseSummaryOut(BaseModel):

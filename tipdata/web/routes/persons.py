@@ -185,7 +185,8 @@ class PersonOut(OmitAbsent):
     without ``screenings:read``, ``charges`` for roles without ``charges:read``; ``name``
     of a record and ``documents`` are absent for roles without ``persons:read_identity``;
     ``accesses`` (who accessed the person) is present only when your agency owns one of the
-    person's records.
+    person's records, and lists reads by your agency's users, national users and the
+    command line only (other agencies' reads are in the audit log).
     """
 
     public_id: str

@@ -40,6 +40,7 @@ from tipdata.reporting import provincial as reporting
 from tipdata.reporting.datasets import TOTAL, DataSet, ValueKey
 from tipdata.reporting.periods import PeriodError
 from tipdata.reporting.validation_rules import ValidationResult
+from tipdata.store.base import MAX_INTEGER
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
@@ -340,7 +341,7 @@ def accept_report_form(
     _csrf: CsrfChecked,
     province: ProvinceCode,
     period: PeriodCode,
-    version: Annotated[int, Form()],
+    version: Annotated[int, Form(ge=1, le=MAX_INTEGER)],
 ) -> Response:
     """Accept a submitted report (NTF)."""
     return _review_form(request, actor, province, period, version, None)
@@ -353,7 +354,7 @@ def reopen_report_form(
     _csrf: CsrfChecked,
     province: ProvinceCode,
     period: PeriodCode,
-    version: Annotated[int, Form()],
+    version: Annotated[int, Form(ge=1, le=MAX_INTEGER)],
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Reopen a submitted or accepted report with a reason (NTF)."""
@@ -434,21 +435,21 @@ class SubmissionOut(BaseModel):
 class SubmissionIn(BaseModel):
     """Values to save (the whole form) and the version read; omit it to create a report."""
 
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=MAX_INTEGER)
     values: dict[str, int | None] = Field(max_length=500)
 
 
 class SubmitIn(BaseModel):
     """Submit: optionally with values to save first, and the version read."""
 
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=MAX_INTEGER)
     values: dict[str, int | None] | None = Field(default=None, max_length=500)
 
 
 class ReviewIn(BaseModel):
     """Accept or reopen: the version read, and for reopening the reason."""
 
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_INTEGER)
     reason: str | None = Field(default=None, max_length=500)
 
 

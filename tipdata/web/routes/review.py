@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from tipdata.access.policy import Actor
 from tipdata.casefiles import ReviewPairView, decide_review_pair, review_pairs
+from tipdata.store.base import MAX_INTEGER
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
@@ -28,7 +29,7 @@ from tipdata.web.templating import render
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix=API_V1, responses=PROBLEM_RESPONSES, tags=["linkage review"])
 
-PairId = Annotated[int, Path(ge=1, description="The review pair id.")]
+PairId = Annotated[int, Path(ge=1, le=MAX_INTEGER, description="The review pair id.")]
 MAX_REASON = 500
 
 
@@ -165,7 +166,12 @@ def review_queue_api(
     actor: Annotated[Actor, Require("linkage:review")],
     limit: Annotated[int, Query(ge=1, le=200, description="How many pairs.")] = 20,
     offset: Annotated[
-        int, Query(ge=0, description="Pairs to pass over (the queue shrinks as pairs are decided).")
+        int,
+        Query(
+            ge=0,
+            le=MAX_INTEGER,
+            description="Pairs to pass over (the queue shrinks as pairs are decided).",
+        ),
     ] = 0,
     status: Annotated[
         Literal["pending", "same", "different"] | None,
