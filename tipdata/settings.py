@@ -80,6 +80,28 @@ class Settings(BaseSettings):
         default=900.0, gt=0, description="Longest backoff delay between sign-in attempts."
     )
 
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "HMAC key (base64, at least 16 bytes) signing the audit log's head checkpoint; "
+            "not a data key. Empty: read TIPDATA_AUDIT_KEY_FILE."
+        ),
+    )
+    audit_key_file: Path | None = Field(
+        default=None,
+        description=(
+            "File holding the audit key. Empty: TIPDATA_HOME/keys/audit.key "
+            "(created with mode 0600 in development only)."
+        ),
+    )
+    audit_checkpoint_file: Path | None = Field(
+        default=None,
+        description=(
+            "Where the signed head of the audit log is written after each commit. "
+            "Empty: TIPDATA_HOME/keys/audit-head.json."
+        ),
+    )
+
     @property
     def effective_database_url(self) -> str:
         """The database URL in force: the configured one or the SQLite file under home."""

@@ -153,14 +153,28 @@ def audit_verify(
     ] = None,
     home: HomeOption = None,
 ) -> None:
-    """Recompute the audit log's hash chain; exit 1 if an event was edited, deleted or moved."""
+    """Recompute the audit log's hash chain and check it against the signed head.
+
+    Every break is listed (exit 1): an event edited, deleted, inserted or moved, the newest
+    events removed or the tail rewritten since the last signed checkpoint.
+    """
     from tipdata.access import verify
 
     result = verify(system_for(home).db, expected_head)
     if not result.ok:
-        console.print(f"[bold red]audit log broken:[/] {result.problem}")
+        console.print(f"[bold red]audit log broken:[/] {len(result.problems)} problem(s)")
+        for problem in result.problems:
+            console.print(f"- {problem.problem}", soft_wrap=True)
         raise typer.Exit(code=1)
-    console.print(f"audit log intact: {result.events_checked} events; head {result.head_hash}")
+    signed = (
+        f"signed checkpoint at event {result.checkpoint.event_id}"
+        if result.checkpoint
+        else "no signed checkpoint yet"
+    )
+    console.print(
+        f"audit log intact: {result.events_checked} events; head {result.head_hash}; {signed}",
+        soft_wrap=True,
+    )
 
 
 @audit_app.command("show")
