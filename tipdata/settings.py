@@ -79,6 +79,21 @@ class Settings(BaseSettings):
     login_backoff_max_seconds: float = Field(
         default=900.0, gt=0, description="Longest backoff delay between sign-in attempts."
     )
+    login_account_max_failures: int = Field(
+        default=10,
+        ge=1,
+        description=(
+            "Failed sign-ins in a row for one account, from any address, after which the "
+            "account is locked until an administrator unlocks it."
+        ),
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For "
+            "header is believed. Empty: none; the peer address is the client."
+        ),
+    )
 
     audit_key: SecretStr | None = Field(
         default=None,

@@ -387,7 +387,11 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/users/{username}/role"): Rule(
         ADMINS, "user", ok="303", form=True, body=_grant_form
     ),
+    ("POST", "/admin/users/{username}/unlock"): Rule(
+        ADMINS, "user", ok="303", form=True, body=_csrf_only
+    ),
     ("GET", "/api/v1/users"): Rule(ADMINS),
+    ("POST", "/api/v1/users/{username}/unlock"): Rule(ADMINS, "user"),
     ("POST", "/api/v1/users/{username}/disable"): Rule(ADMINS, "user"),
     ("POST", "/api/v1/users/{username}/role"): Rule(ADMINS, "user", body=_grant_api),
     # --- persons, cases, screenings, review ------------------------------------------

@@ -8,45 +8,24 @@ app runs under uvicorn on a free loopback port and real threads send real HTTP r
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
-from tests.web.conftest import WebUser, csrf_of
+from tests.web.conftest import WebUser
+from tests.web.live import live_server, post_login
 from tipdata.access import verify
 from tipdata.system import System
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
-def live_url(pwg_app: FastAPI) -> Iterator[str]:
+def live_url(pwg_app: FastAPI, pwg_system: System) -> Iterator[str]:
     """The app served by uvicorn in a thread (its own worker threads run the requests)."""
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(pwg_app, host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(pwg_app, pwg_system) as url:
+        yield url
 
 
 def test_sixty_person_reads_twelve_at_a_time_keep_the_chain_whole(
@@ -71,13 +50,7 @@ def test_forty_parallel_failed_sign_ins_keep_the_chain_whole(
     live_url: str, pwg_users: dict[str, WebUser], pwg_system: System
 ) -> None:
     def fail_once(number: int) -> int:
-        with httpx.Client(base_url=live_url, timeout=60) as browser:
-            token = csrf_of(browser.get("/login").text)
-            answer = browser.post(
-                "/login",
-                data={"csrf_token": token, "username": f"nobody{number % 4}", "password": "x" * 12},
-            )
-            return answer.status_code
+        return post_login(live_url, f"nobody{number % 4}", "x" * 12).status_code
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(fail_once, range(40)))

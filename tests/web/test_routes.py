@@ -33,6 +33,7 @@ CSRF_ROUTES |= {
     ("POST", "/admin/users"),
     ("POST", "/admin/users/{username}/disable"),
     ("POST", "/admin/users/{username}/role"),
+    ("POST", "/admin/users/{username}/unlock"),
     ("POST", "/reports/publish"),
     ("POST", "/imports/new"),
     ("POST", "/imports/confirm"),

@@ -20,6 +20,7 @@ from tipdata.access.errors import AccessDenied, AuthenticationError
 from tipdata.access.passwords import Passwords
 from tipdata.access.policy import Actor, Policy, default_policy, require
 from tipdata.access.sessions import revoke_api_tokens, revoke_user_sessions
+from tipdata.access.throttle import Throttle
 from tipdata.access.totp import new_totp_secret, provisioning_uri
 from tipdata.errors import TipdataError
 from tipdata.store.access import AppUser, Role
@@ -41,6 +42,7 @@ class UserSummary:
     province_code: str | None
     active: bool
     totp_enrolled: bool
+    locked: bool = False
 
 
 def sync_roles(session: Session, policy: Policy | None = None) -> int:
@@ -195,13 +197,16 @@ def grant_role(
     return user
 
 
-def list_users(session: Session, actor: Actor | None) -> list[UserSummary]:
-    """Every user, by username.
+def list_users(
+    session: Session, actor: Actor | None, throttle: Throttle | None = None
+) -> list[UserSummary]:
+    """Every user, by username (``locked``: too many failed sign-ins, see :class:`Throttle`).
 
     Raises:
         AccessDenied: the actor lacks ``users:manage``.
     """
     _manage(actor)
+    throttle = throttle or Throttle()
     users = session.scalars(sa.select(AppUser).order_by(AppUser.username))
     return [
         UserSummary(
@@ -213,9 +218,37 @@ def list_users(session: Session, actor: Actor | None) -> list[UserSummary]:
             province_code=u.province_code,
             active=u.active,
             totp_enrolled=u.totp_secret is not None,
+            locked=throttle.locked(session, u.username),
         )
         for u in users
     ]
+
+
+def unlock_user(
+    session: Session,
+    actor: Actor | None,
+    username: str,
+    throttle: Throttle | None = None,
+    *,
+    remote_addr: str | None = None,
+) -> int:
+    """Unlock an account locked after too many failed sign-ins (audited).
+
+    Returns:
+        How many failure counters were cleared (0: it was not locked).
+
+    Raises:
+        AccessDenied: the actor lacks ``users:manage``.
+        UserError: no such user.
+    """
+    _manage(actor)
+    user = _user(session, username)
+    cleared = (throttle or Throttle()).unlock(session, username)
+    audit.record(
+        session, actor, "user_changed", "app_user", [user.id],
+        {"change": "unlocked", "counters_cleared": cleared}, remote_addr,
+    )  # fmt: skip
+    return cleared
 
 
 def set_password(

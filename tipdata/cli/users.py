@@ -62,14 +62,17 @@ def users_add(
 def users_list(home: HomeOption = None) -> None:
     """List users: role, agency, province, active, second factor enrolled."""
     from tipdata.access import list_users
+    from tipdata.access.throttle import Throttle
 
-    with system_for(home).db.session() as session:
-        rows = list_users(session, None)
-    table = Table("username", "role", "province", "active", "TOTP")
+    system = system_for(home)
+    with system.db.session() as session:
+        rows = list_users(session, None, Throttle.from_settings(system.settings))
+    table = Table("username", "role", "province", "active", "TOTP", "locked")
     for user in rows:
         table.add_row(
             user.username, user.role, user.province_code or "",
             "yes" if user.active else "no", "yes" if user.totp_enrolled else "no",
+            "yes" if user.locked else "no",
         )  # fmt: skip
     console.print(table)
 
@@ -82,6 +85,18 @@ def users_disable(username: str, home: HomeOption = None) -> None:
     with system_for(home).db.session() as session:
         disable_user(session, None, username)
     console.print(f"disabled {username}")
+
+
+@users_app.command("unlock")
+def users_unlock(username: str, home: HomeOption = None) -> None:
+    """Unlock an account locked after too many failed sign-ins."""
+    from tipdata.access.throttle import Throttle
+    from tipdata.access.users import unlock_user
+
+    system = system_for(home)
+    with system.db.session() as session:
+        unlock_user(session, None, username, Throttle.from_settings(system.settings))
+    console.print(f"unlocked {username}")
 
 
 @users_app.command("grant")

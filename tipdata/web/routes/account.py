@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tipdata.access.errors import AuthenticationError, LoginThrottled
+from tipdata.access.errors import AccountLocked, AuthenticationError, LoginThrottled
 from tipdata.access.sessions import SESSION_COOKIE
 from tipdata.web.auth import OptionalUser, client_address
 from tipdata.web.context import web_context
@@ -68,6 +68,14 @@ def login_submit(
             request, "login.html", {"error": message, "username": username},
             status_code=429, headers={"Retry-After": str(seconds)},
         )  # fmt: skip
+    except AccountLocked:
+        message = _(
+            "This account is locked after too many failed sign-ins: ask an administrator "
+            "to unlock it."
+        )
+        return render(
+            request, "login.html", {"error": message, "username": username}, status_code=429
+        )
     except AuthenticationError:
         message = _("Wrong username, password or code.")
         return render(

@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session
 from tipdata.access.audit import ACTIONS
 from tipdata.access.errors import WeakPasswordError
 from tipdata.access.policy import Actor
-from tipdata.access.users import UserError, add_user, disable_user, grant_role, list_users
+from tipdata.access.throttle import Throttle
+from tipdata.access.users import (
+    UserError,
+    add_user,
+    disable_user,
+    grant_role,
+    list_users,
+    unlock_user,
+)
 from tipdata.web.auth import Require, client_address
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
@@ -67,6 +75,7 @@ class UserOut(BaseModel):
     province_code: str | None
     active: bool
     totp_enrolled: bool
+    locked: bool
 
 
 class RoleIn(BaseModel):
@@ -77,10 +86,11 @@ class RoleIn(BaseModel):
 
 
 def _users(request: Request, actor: Actor) -> list[UserOut]:
-    with web_context(request).system.db.session() as session:
+    web = web_context(request)
+    with web.system.db.session() as session:
         return [
             UserOut.model_validate(user, from_attributes=True)
-            for user in list_users(session, actor)
+            for user in list_users(session, actor, web.access.authenticator.throttle)
         ]
 
 
@@ -175,6 +185,26 @@ def grant_role_form(
     return RedirectResponse(f"/admin/users?done=granted+{username}", status_code=303)
 
 
+@router.post("/admin/users/{username}/unlock", response_class=HTMLResponse)
+def unlock_user_form(
+    request: Request,
+    actor: Annotated[Actor, Require("users:manage")],
+    _csrf: CsrfChecked,
+    username: str,
+) -> Response:
+    """Unlock an account locked after too many failed sign-ins (audited)."""
+    web = web_context(request)
+    try:
+        with web.system.db.session() as session:
+            unlock_user(
+                session, actor, username, web.access.authenticator.throttle,
+                remote_addr=client_address(request),
+            )  # fmt: skip
+    except UserError as error:
+        return _users_page(request, actor, str(error), 404)
+    return RedirectResponse(f"/admin/users?done=unlocked+{username}", status_code=303)
+
+
 @api_router.get("/users", summary="Every user account")
 def users_api(request: Request, actor: Annotated[Actor, Require("users:manage")]) -> list[UserOut]:
     """Users by username, with role, agency, province and state."""
@@ -208,7 +238,23 @@ def grant_role_api(
         return _user_out(session, actor, username)
 
 
-def _user_out(session: Session, actor: Actor, username: str) -> UserOut:
+@api_router.post("/users/{username}/unlock", summary="Unlock a locked account")
+def unlock_user_api(
+    request: Request, actor: Annotated[Actor, Require("users:manage")], username: str
+) -> UserOut:
+    """Clear the failed sign-ins that locked the account (audited)."""
+    web = web_context(request)
+    with web.system.db.session() as session:
+        unlock_user(
+            session, actor, username, web.access.authenticator.throttle,
+            remote_addr=client_address(request),
+        )  # fmt: skip
+        return _user_out(session, actor, username, web.access.authenticator.throttle)
+
+
+def _user_out(
+    session: Session, actor: Actor, username: str, throttle: Throttle | None = None
+) -> UserOut:
     """The account as :func:`list_users` shows it (ORM rows stay in the service layer)."""
-    found = next(u for u in list_users(session, actor) if u.username == username)
+    found = next(u for u in list_users(session, actor, throttle) if u.username == username)
     return UserOut.model_validate(found, from_attributes=True)
