@@ -264,6 +264,20 @@ def _new_user_form(call: Call) -> dict[str, Any]:
     return {"data": data}
 
 
+def _password_form(call: Call) -> dict[str, Any]:
+    wrong = {"current_password": "not the password", "new_password": "x", "confirm_password": "x"}
+    return {"data": {"csrf_token": call.csrf, **wrong}}
+
+
+def _password_api(call: Call) -> dict[str, Any]:
+    return {"json": {"current_password": "not the password", "new_password": "tonle sap boats"}}
+
+
+def _setup_form(call: Call) -> dict[str, Any]:
+    new = {"new_password": "tonle sap river boats", "confirm_password": "tonle sap river boats"}
+    return {"data": {"csrf_token": call.csrf, "token": "tdp_unknown", **new}}
+
+
 def _grant_form(call: Call) -> dict[str, Any]:
     return {"data": {"csrf_token": call.csrf, "role": AUDITOR}}
 
@@ -359,6 +373,15 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/docs/api/openapi.json"): Rule(EVERYONE),
     ("GET", "/api/v1/openapi.json"): Rule(EVERYONE),
     ("GET", "/api/v1/me"): Rule(EVERYONE),
+    # own password: a wrong current password changes nothing (400), so the caller goes on
+    ("GET", "/account/password"): Rule(EVERYONE),
+    ("POST", "/account/password"): Rule(EVERYONE, ok="400", form=True, body=_password_form),
+    ("POST", "/api/v1/account/password"): Rule(EVERYONE, ok="400", body=_password_api),
+    # a set-password link: anyone may open one; an unknown token sets nothing
+    ("GET", "/account/setup/{token}"): Rule(frozenset(), public=("200", "200")),
+    ("POST", "/account/setup"): Rule(
+        frozenset(), public=("400", "400"), form=True, body=_setup_form
+    ),
     # --- imports and the audit log ---------------------------------------------------
     ("GET", "/imports"): Rule(IMPORTERS),
     ("GET", "/imports/new"): Rule(IMPORTERS),
@@ -387,6 +410,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/users/{username}/role"): Rule(
         ADMINS, "user", ok="303", form=True, body=_grant_form
     ),
+    ("POST", "/admin/users/{username}/approve"): Rule(
+        ADMINS, "user", ok="400", form=True, body=_csrf_only
+    ),
+    ("POST", "/api/v1/users/{username}/approve"): Rule(ADMINS, "user", ok="400"),
     ("POST", "/admin/users/{username}/unlock"): Rule(
         ADMINS, "user", ok="303", form=True, body=_csrf_only
     ),
@@ -620,6 +647,8 @@ def _targets(rule: Rule, world: AccessWorld) -> Iterator[tuple[str | None, str]]
 def _url(path: str, target_id: str, query: str) -> str:
     if path == "/static":
         return "/static/tipdata.css"
+    if path == "/account/setup/{token}":
+        return "/account/setup/tdp_unknown"
     url = path.replace("{period}", PERIOD)
     if path != "/api/v1/provincial/imports":
         url = PATH_PARAMETER.sub(target_id, url)

@@ -10,18 +10,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 
-from tipdata.access.errors import AccountLocked, AuthenticationError, LoginThrottled
+from tipdata.access.errors import (
+    AccountLocked,
+    AuthenticationError,
+    LoginThrottled,
+    WeakPasswordError,
+)
 from tipdata.access.sessions import SESSION_COOKIE
-from tipdata.web.auth import OptionalUser, client_address
+from tipdata.access.users import complete_setup, set_password
+from tipdata.web.auth import CurrentUser, OptionalUser, client_address
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
+from tipdata.web.errors import WebError
+from tipdata.web.problems import PROBLEM_RESPONSES
 from tipdata.web.security import cookie_secure
 from tipdata.web.templating import render, translator
 
 router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1", tags=["account"], responses=PROBLEM_RESPONSES)
 
 MAX_FIELD = 256
 
@@ -92,6 +102,125 @@ def login_submit(
     )
     response.delete_cookie(web.options.presession_cookie, path="/")
     return response
+
+
+# --- passwords: the user's own, never the administrator's -----------------------------
+
+
+def _password_page(
+    request: Request,
+    *,
+    ask_current: bool,
+    setup_token: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    _ = translator(request)
+    title = _("Change your password") if ask_current else _("Choose your password")
+    return render(
+        request, "set_password.html",
+        {"title": title, "action": "/account/password" if ask_current else "/account/setup",
+         "ask_current": ask_current, "setup_token": setup_token, "error": error},
+        status_code=status_code,
+    )  # fmt: skip
+
+
+@router.get("/account/password", response_class=HTMLResponse)
+def change_password_form(request: Request, actor: CurrentUser) -> HTMLResponse:
+    """The form to change your own password (the current one is asked)."""
+    return _password_page(request, ask_current=True)
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def change_password_submit(
+    request: Request,
+    actor: CurrentUser,
+    _csrf: CsrfChecked,
+    current_password: Annotated[str, Form(max_length=MAX_FIELD)],
+    new_password: Annotated[str, Form(max_length=MAX_FIELD)],
+    confirm_password: Annotated[str, Form(max_length=MAX_FIELD)],
+) -> Response:
+    """Change your own password; every session ends, so sign in again (audited)."""
+    _ = translator(request)
+    if new_password != confirm_password:
+        return _password_page(
+            request, ask_current=True, error=_("The two new passwords differ."), status_code=400
+        )
+    web = web_context(request)
+    try:
+        with web.system.db.session() as session:
+            set_password(
+                session, actor, actor.username, new_password,
+                web.access.authenticator.passwords, current_password=current_password,
+                remote_addr=client_address(request),
+            )  # fmt: skip
+    except (AuthenticationError, WeakPasswordError) as error:
+        return _password_page(request, ask_current=True, error=str(error), status_code=400)
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/account/setup/{token}", response_class=HTMLResponse)
+def setup_password_form(
+    request: Request, token: Annotated[str, Path(max_length=100)]
+) -> HTMLResponse:
+    """The page of a one-time set-password link: the user chooses a first password."""
+    return _password_page(request, ask_current=False, setup_token=token)
+
+
+@router.post("/account/setup", response_class=HTMLResponse)
+def setup_password_submit(
+    request: Request,
+    _csrf: CsrfChecked,
+    token: Annotated[str, Form(max_length=100)],
+    new_password: Annotated[str, Form(max_length=MAX_FIELD)],
+    confirm_password: Annotated[str, Form(max_length=MAX_FIELD)],
+) -> Response:
+    """Set the password of a set-password link (the link is spent), then sign in."""
+    _ = translator(request)
+    if new_password != confirm_password:
+        return _password_page(
+            request, ask_current=False, setup_token=token,
+            error=_("The two new passwords differ."), status_code=400,
+        )  # fmt: skip
+    web = web_context(request)
+    try:
+        with web.system.db.session() as session:
+            complete_setup(
+                session, token, new_password, web.access.authenticator.passwords,
+                remote_addr=client_address(request),
+            )  # fmt: skip
+    except AuthenticationError as error:
+        return _password_page(request, ask_current=False, error=str(error), status_code=400)
+    except WeakPasswordError as error:
+        return _password_page(
+            request, ask_current=False, setup_token=token, error=str(error), status_code=400
+        )
+    return RedirectResponse("/login", status_code=303)
+
+
+class PasswordChangeIn(BaseModel):
+    """Your current password and the new one."""
+
+    current_password: str = Field(min_length=1, max_length=MAX_FIELD)
+    new_password: str = Field(min_length=1, max_length=MAX_FIELD)
+
+
+@api_router.post("/account/password", status_code=204, summary="Change your own password")
+def change_password_api(request: Request, actor: CurrentUser, body: PasswordChangeIn) -> None:
+    """Change your own password; your sessions end (API tokens stay). Audited.
+
+    A wrong current password or a weak new one answers 400 with the reason.
+    """
+    web = web_context(request)
+    try:
+        with web.system.db.session() as session:
+            set_password(
+                session, actor, actor.username, body.new_password,
+                web.access.authenticator.passwords, current_password=body.current_password,
+                remote_addr=client_address(request),
+            )  # fmt: skip
+    except AuthenticationError as error:  # not 401: the token itself is fine
+        raise WebError(str(error)) from None
 
 
 @router.post("/logout")
