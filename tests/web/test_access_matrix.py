@@ -273,6 +273,10 @@ def _password_api(call: Call) -> dict[str, Any]:
     return {"json": {"current_password": "not the password", "new_password": "tonle sap boats"}}
 
 
+def _token_api(call: Call) -> dict[str, Any]:
+    return {"json": {"name": "access matrix", "days": 1}}
+
+
 def _setup_form(call: Call) -> dict[str, Any]:
     new = {"new_password": "tonle sap river boats", "confirm_password": "tonle sap river boats"}
     return {"data": {"csrf_token": call.csrf, "token": "tdp_unknown", **new}}
@@ -377,6 +381,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/account/password"): Rule(EVERYONE),
     ("POST", "/account/password"): Rule(EVERYONE, ok="400", form=True, body=_password_form),
     ("POST", "/api/v1/account/password"): Rule(EVERYONE, ok="400", body=_password_api),
+    # API tokens: each caller lists and issues its own; an unknown token id is refused
+    ("GET", "/api/v1/tokens"): Rule(EVERYONE),
+    ("POST", "/api/v1/tokens"): Rule(EVERYONE, body=_token_api),
+    ("POST", "/api/v1/tokens/{token_id}/revoke"): Rule(EVERYONE, ok="400"),
     # a set-password link: anyone may open one; an unknown token sets nothing
     ("GET", "/account/setup/{token}"): Rule(frozenset(), public=("200", "200")),
     ("POST", "/account/setup"): Rule(
@@ -649,6 +657,8 @@ def _url(path: str, target_id: str, query: str) -> str:
         return "/static/tipdata.css"
     if path == "/account/setup/{token}":
         return "/account/setup/tdp_unknown"
+    if path == "/api/v1/tokens/{token_id}/revoke":
+        return "/api/v1/tokens/999999/revoke"
     url = path.replace("{period}", PERIOD)
     if path != "/api/v1/provincial/imports":
         url = PATH_PARAMETER.sub(target_id, url)

@@ -114,6 +114,52 @@ def users_grant(
     console.print(f"{username} is now {role}")
 
 
+@users_app.command("token-issue")
+def users_token_issue(
+    username: str,
+    name: Annotated[str, typer.Option(help="What the token is for.")],
+    days: Annotated[int, typer.Option(help="Days until it expires (1-365).")] = 90,
+    home: HomeOption = None,
+) -> None:
+    """Issue an API token for a user; it is printed once (hand it over out of band)."""
+    from datetime import timedelta
+
+    from tipdata.access.tokens import issue_token
+
+    with system_for(home).db.session() as session:
+        token_id, token = issue_token(session, None, username, name, lifetime=timedelta(days=days))
+    console.print(
+        f"token {token_id} for {username}, expires in {days} days: {token}", soft_wrap=True
+    )
+
+
+@users_app.command("token-list")
+def users_token_list(home: HomeOption = None) -> None:
+    """List API tokens: id, user, name, issued, expires, last used, state."""
+    from tipdata.access.tokens import list_tokens
+
+    with system_for(home).db.session() as session:
+        tokens = list_tokens(session, None)
+    table = Table("id", "user", "name", "issued", "expires", "last used", "state")
+    for token in tokens:
+        table.add_row(
+            str(token.id), token.username, token.name, token.created_at.date().isoformat(),
+            token.expires_at.date().isoformat(),
+            token.last_used_at.date().isoformat() if token.last_used_at else "-", token.state,
+        )  # fmt: skip
+    console.print(table)
+
+
+@users_app.command("token-revoke")
+def users_token_revoke(token_id: int, home: HomeOption = None) -> None:
+    """Revoke an API token by its id (see token-list)."""
+    from tipdata.access.tokens import revoke_token
+
+    with system_for(home).db.session() as session:
+        revoke_token(session, None, token_id)
+    console.print(f"revoked token {token_id}")
+
+
 @users_app.command("enable-totp")
 def users_enable_totp(username: str, home: HomeOption = None) -> None:
     """Enrol a user in TOTP; prints the otpauth:// URI once, to hand over out of band."""

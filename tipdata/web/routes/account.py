@@ -8,6 +8,7 @@ so the page cannot tell anyone which part was wrong or whether a user exists.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
@@ -21,6 +22,7 @@ from tipdata.access.errors import (
     WeakPasswordError,
 )
 from tipdata.access.sessions import SESSION_COOKIE
+from tipdata.access.tokens import issue_token, list_tokens, revoke_token
 from tipdata.access.users import complete_setup, set_password
 from tipdata.web.auth import CurrentUser, OptionalUser, client_address
 from tipdata.web.context import web_context
@@ -221,6 +223,66 @@ def change_password_api(request: Request, actor: CurrentUser, body: PasswordChan
             )  # fmt: skip
     except AuthenticationError as error:  # not 401: the token itself is fine
         raise WebError(str(error)) from None
+
+
+# --- API tokens ------------------------------------------------------------------------
+
+
+class TokenOut(BaseModel):
+    """An API token as listed (never the token itself)."""
+
+    id: int
+    username: str
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    state: str
+
+
+class TokenIn(BaseModel):
+    """A new token for yourself: what it is for and how many days it lives (1 to 365)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    days: int = Field(default=90, ge=1, le=365)
+
+
+class NewTokenOut(BaseModel):
+    """A token just issued: ``token`` is shown this once."""
+
+    id: int
+    token: str
+    expires_in_days: int
+
+
+@api_router.get("/tokens", summary="API tokens: yours, or everyone's for administrators")
+def list_tokens_api(request: Request, actor: CurrentUser) -> list[TokenOut]:
+    """Tokens newest first, with expiry and state (``live``, ``expired``, ``revoked``)."""
+    with web_context(request).system.db.session() as session:
+        return [
+            TokenOut.model_validate(token, from_attributes=True)
+            for token in list_tokens(session, actor)
+        ]
+
+
+@api_router.post("/tokens", summary="Issue an API token for yourself")
+def issue_token_api(request: Request, actor: CurrentUser, body: TokenIn) -> NewTokenOut:
+    """A new token for your own account; it expires after ``days`` and at any role change."""
+    with web_context(request).system.db.session() as session:
+        token_id, token = issue_token(
+            session, actor, actor.username, body.name, lifetime=timedelta(days=body.days),
+            remote_addr=client_address(request),
+        )  # fmt: skip
+    return NewTokenOut(id=token_id, token=token, expires_in_days=body.days)
+
+
+@api_router.post("/tokens/{token_id}/revoke", status_code=204, summary="Revoke an API token")
+def revoke_token_api(
+    request: Request, actor: CurrentUser, token_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> None:
+    """Revoke one of your tokens (administrators: anyone's). Audited."""
+    with web_context(request).system.db.session() as session:
+        revoke_token(session, actor, token_id, remote_addr=client_address(request))
 
 
 @router.post("/logout")
