@@ -411,7 +411,8 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/reports/tip/publish"): Rule(PUBLISHERS, query="year=2008"),
     # --- user administration: the targets are fresh accounts made for each request ---
     ("GET", "/admin/users"): Rule(ADMINS),
-    ("POST", "/admin/users"): Rule(ADMINS, ok="303", form=True, body=_new_user_form),
+    # a reader has no data access: the page answers with its set-password link (200)
+    ("POST", "/admin/users"): Rule(ADMINS, ok="200", form=True, body=_new_user_form),
     ("POST", "/admin/users/{username}/disable"): Rule(
         ADMINS, "user", ok="303", form=True, body=_csrf_only
     ),
