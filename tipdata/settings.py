@@ -114,6 +114,43 @@ class Settings(BaseSettings):
     login_backoff_max_seconds: float = Field(
         default=900.0, gt=0, description="Longest backoff delay between sign-in attempts."
     )
+    login_account_max_failures: int = Field(
+        default=10,
+        ge=1,
+        description=(
+            "Failed sign-ins in a row for one account, from any address, after which the "
+            "account is locked until an administrator unlocks it."
+        ),
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For "
+            "header is believed. Empty: none; the peer address is the client."
+        ),
+    )
+
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "HMAC key (base64, at least 16 bytes) signing the audit log's head checkpoint; "
+            "not a data key. Empty: read TIPDATA_AUDIT_KEY_FILE."
+        ),
+    )
+    audit_key_file: Path | None = Field(
+        default=None,
+        description=(
+            "File holding the audit key. Empty: TIPDATA_HOME/keys/audit.key "
+            "(created with mode 0600 in development only)."
+        ),
+    )
+    audit_checkpoint_file: Path | None = Field(
+        default=None,
+        description=(
+            "Where the signed head of the audit log is written after each commit. "
+            "Empty: TIPDATA_HOME/keys/audit-head.json."
+        ),
+    )
 
     xlsx_max_uncompressed_mb: int = Field(
         default=512,

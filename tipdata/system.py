@@ -36,10 +36,14 @@ class System:
 
     @cached_property
     def db(self) -> Database:
-        """The database, connected lazily."""
-        return self._db or Database(
+        """The database, connected lazily; its audit appends keep the signed head up to date."""
+        from tipdata.access.checkpoint import HeadCheckpoint, attach_checkpoint
+
+        database = self._db or Database(
             self.settings.effective_database_url, master_key=lambda: self.master_key
         )
+        attach_checkpoint(database.engine, HeadCheckpoint.from_settings(self.settings))
+        return database
 
     @property
     def database_label(self) -> str:

@@ -26,6 +26,7 @@ from tipdata.access import (
     verify,
 )
 from tipdata.access.protected import keyring_for
+from tipdata.access.users import UserError
 from tipdata.model import PersonRole
 from tipdata.store import (
     Agency,
@@ -146,16 +147,22 @@ def test_users_are_added_granted_listed_and_every_change_audited(
         add_user(
             session, admin, username="fp", display_name="Focal point",
             role="provincial_focal_point", agency_id=world.dosavy, province_code="02",
-            password="another long passphrase 7", passwords=passwords,
+            password=None, passwords=passwords,
         )  # fmt: skip
         grant_role(session, admin, "fp", "social_worker")
         with pytest.raises(AccessDenied):
             grant_role(session, admin, "admin", "ntf_data_officer")
         with pytest.raises(AccessDenied):
             list_users(session, Actor.of(admin_row).__class__(9, "a", "auditor", 1))
+        with pytest.raises(UserError, match="does not choose passwords"):
+            add_user(
+                session, admin, username="chosen", display_name="C", role="auditor",
+                agency_id=world.police, province_code=None, password="mekong river at dusk",
+                passwords=passwords,
+            )  # fmt: skip
         with pytest.raises(WeakPasswordError):
             add_user(
-                session, admin, username="weak", display_name="W", role="auditor",
+                session, None, username="weak", display_name="W", role="auditor",
                 agency_id=world.police, province_code=None, password="password1234",
                 passwords=passwords,
             )  # fmt: skip

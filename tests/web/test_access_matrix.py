@@ -265,6 +265,24 @@ def _new_user_form(call: Call) -> dict[str, Any]:
     return {"data": data}
 
 
+def _password_form(call: Call) -> dict[str, Any]:
+    wrong = {"current_password": "not the password", "new_password": "x", "confirm_password": "x"}
+    return {"data": {"csrf_token": call.csrf, **wrong}}
+
+
+def _password_api(call: Call) -> dict[str, Any]:
+    return {"json": {"current_password": "not the password", "new_password": "tonle sap boats"}}
+
+
+def _token_api(call: Call) -> dict[str, Any]:
+    return {"json": {"name": "access matrix", "days": 1}}
+
+
+def _setup_form(call: Call) -> dict[str, Any]:
+    new = {"new_password": "tonle sap river boats", "confirm_password": "tonle sap river boats"}
+    return {"data": {"csrf_token": call.csrf, "token": "tdp_unknown", **new}}
+
+
 def _grant_form(call: Call) -> dict[str, Any]:
     return {"data": {"csrf_token": call.csrf, "role": AUDITOR}}
 
@@ -360,6 +378,19 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/docs/api/openapi.json"): Rule(EVERYONE),
     ("GET", "/api/v1/openapi.json"): Rule(EVERYONE),
     ("GET", "/api/v1/me"): Rule(EVERYONE),
+    # own password: a wrong current password changes nothing (400), so the caller goes on
+    ("GET", "/account/password"): Rule(EVERYONE),
+    ("POST", "/account/password"): Rule(EVERYONE, ok="400", form=True, body=_password_form),
+    ("POST", "/api/v1/account/password"): Rule(EVERYONE, ok="400", body=_password_api),
+    # API tokens: each caller lists and issues its own; an unknown token id is refused
+    ("GET", "/api/v1/tokens"): Rule(EVERYONE),
+    ("POST", "/api/v1/tokens"): Rule(EVERYONE, body=_token_api),
+    ("POST", "/api/v1/tokens/{token_id}/revoke"): Rule(EVERYONE, ok="400"),
+    # a set-password link: anyone may open one; an unknown token sets nothing
+    ("GET", "/account/setup/{token}"): Rule(frozenset(), public=("200", "200")),
+    ("POST", "/account/setup"): Rule(
+        frozenset(), public=("400", "400"), form=True, body=_setup_form
+    ),
     # --- imports and the audit log ---------------------------------------------------
     ("GET", "/imports"): Rule(IMPORTERS),
     ("GET", "/imports/new"): Rule(IMPORTERS),
@@ -382,14 +413,23 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/reports/tip/publish"): Rule(PUBLISHERS, query="year=2008"),
     # --- user administration: the targets are fresh accounts made for each request ---
     ("GET", "/admin/users"): Rule(ADMINS),
-    ("POST", "/admin/users"): Rule(ADMINS, ok="303", form=True, body=_new_user_form),
+    # a reader has no data access: the page answers with its set-password link (200)
+    ("POST", "/admin/users"): Rule(ADMINS, ok="200", form=True, body=_new_user_form),
     ("POST", "/admin/users/{username}/disable"): Rule(
         ADMINS, "user", ok="303", form=True, body=_csrf_only
     ),
     ("POST", "/admin/users/{username}/role"): Rule(
         ADMINS, "user", ok="303", form=True, body=_grant_form
     ),
+    ("POST", "/admin/users/{username}/approve"): Rule(
+        ADMINS, "user", ok="400", form=True, body=_csrf_only
+    ),
+    ("POST", "/api/v1/users/{username}/approve"): Rule(ADMINS, "user", ok="400"),
+    ("POST", "/admin/users/{username}/unlock"): Rule(
+        ADMINS, "user", ok="303", form=True, body=_csrf_only
+    ),
     ("GET", "/api/v1/users"): Rule(ADMINS),
+    ("POST", "/api/v1/users/{username}/unlock"): Rule(ADMINS, "user"),
     ("POST", "/api/v1/users/{username}/disable"): Rule(ADMINS, "user"),
     ("POST", "/api/v1/users/{username}/role"): Rule(ADMINS, "user", body=_grant_api),
     # --- persons, cases, screenings, review ------------------------------------------
@@ -618,6 +658,10 @@ def _targets(rule: Rule, world: AccessWorld) -> Iterator[tuple[str | None, str]]
 def _url(path: str, target_id: str, query: str) -> str:
     if path == "/static":
         return "/static/tipdata.css"
+    if path == "/account/setup/{token}":
+        return "/account/setup/tdp_unknown"
+    if path == "/api/v1/tokens/{token_id}/revoke":
+        return "/api/v1/tokens/999999/revoke"
     url = path.replace("{period}", PERIOD)
     if path != "/api/v1/provincial/imports":
         url = PATH_PARAMETER.sub(target_id, url)

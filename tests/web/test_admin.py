@@ -13,6 +13,29 @@ def bearer(user: WebUser) -> dict[str, str]:
     return {"Authorization": f"Bearer {user.api_token}"}
 
 
+def setup_link_of(html: str) -> str:
+    """The set-password link an administrator's page shows once."""
+    match = re.search(r"<code>(/account/setup/tdp_[A-Za-z0-9_-]+)</code>", html)
+    assert match, "no set-password link on the page"
+    return match.group(1)
+
+
+def set_password_with_link(client: TestClient, link: str, password: str) -> None:
+    """Open a set-password link and choose a password, as its owner would."""
+    page = client.get(link)
+    assert page.status_code == 200
+    response = client.post(
+        "/account/setup",
+        data={
+            "csrf_token": csrf_of(page.text), "token": link.rsplit("/", 1)[1],
+            "new_password": password, "confirm_password": password,
+        },
+    )  # fmt: skip
+    assert (response.status_code, response.headers.get("location")) == (303, "/login"), (
+        response.text
+    )
+
+
 def test_users_page_lists_every_account_for_administrators_only(
     client: TestClient, users: dict[str, WebUser]
 ) -> None:
@@ -27,7 +50,7 @@ def test_users_page_lists_every_account_for_administrators_only(
     assert client.get("/admin/users").status_code == 403
 
 
-def test_administrator_adds_a_user_who_can_sign_in(
+def test_administrator_adds_a_user_who_sets_a_password_with_the_link_and_signs_in(
     client: TestClient, users: dict[str, WebUser]
 ) -> None:
     sign_in(client, users["admin"])
@@ -36,16 +59,34 @@ def test_administrator_adds_a_user_who_can_sign_in(
         "/admin/users",
         data={
             "csrf_token": token, "username": "kanha", "display_name": "Kanha",
-            "role": "provincial_focal_point", "agency_id": "1", "province_code": "12",
-            "password": PASSWORD,
+            "role": "statistics_reader", "agency_id": "1",
         },
     )  # fmt: skip
-    assert response.status_code == 303, response.text
+    assert response.status_code == 200, response.text
+    link = setup_link_of(response.text)
     listed = client.get("/api/v1/users", headers=bearer(users["admin"])).json()
     kanha = next(u for u in listed if u["username"] == "kanha")
-    assert (kanha["role"], kanha["province_code"], kanha["active"]) == (
-        "provincial_focal_point", "12", True,
+    assert (kanha["role"], kanha["active"], kanha["awaiting_approval"]) == (
+        "statistics_reader", True, False,
     )  # fmt: skip
+
+    client.cookies.clear()
+    set_password_with_link(client, link, "tonle sap river boats at dawn")
+    kanha_user = WebUser("kanha", "statistics_reader", "tonle sap river boats at dawn", None, "")
+    sign_in(client, kanha_user)
+    # the link is spent
+    client.cookies.clear()
+    page = client.get(link)
+    spent = client.post(
+        "/account/setup",
+        data={
+            "csrf_token": csrf_of(page.text), "token": link.rsplit("/", 1)[1],
+            "new_password": "mekong river at dusk 1998",
+            "confirm_password": "mekong river at dusk 1998",
+        },
+    )  # fmt: skip
+    assert spent.status_code == 400
+    assert "unknown, used or expired" in spent.text
 
 
 def test_provincial_role_without_province_is_refused_with_the_reason(

@@ -16,6 +16,8 @@ PUBLIC = {
     ("POST", "/login"),
     ("POST", "/logout"),
     ("POST", "/language"),
+    ("GET", "/account/setup/{token}"),
+    ("POST", "/account/setup"),
 }
 """Routes anyone may reach: the sign-in flow and the language switch (forms: CSRF-checked)."""
 
@@ -33,6 +35,10 @@ CSRF_ROUTES |= {
     ("POST", "/admin/users"),
     ("POST", "/admin/users/{username}/disable"),
     ("POST", "/admin/users/{username}/role"),
+    ("POST", "/admin/users/{username}/unlock"),
+    ("POST", "/admin/users/{username}/approve"),
+    ("POST", "/account/password"),
+    ("POST", "/account/setup"),
     ("POST", "/reports/publish"),
     ("POST", "/imports/new"),
     ("POST", "/imports/confirm"),

@@ -16,6 +16,7 @@ import hashlib
 import inspect
 import json
 import logging
+import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -26,6 +27,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tipdata.access.checkpoint import Checkpoint, HeadCheckpoint, checkpoint_of
 from tipdata.access.clock import as_utc, now_utc
 from tipdata.access.errors import AccessDenied, AuditError
 from tipdata.access.policy import Actor, require
@@ -61,6 +63,12 @@ ACTIONS = frozenset(
 
 CHAIN_LOCK_ID = 727_011_001
 """PostgreSQL advisory lock serialising appends, so two writers never fork the chain."""
+
+PENDING_PREFIX = "pending:"
+"""The placeholder hash of a SQLite event between its insert and its hashing (same flush)."""
+
+HEAD_KEY = "tipdata_audit_head"
+"""``Session.info`` key of the newest event appended in the session's transaction."""
 
 Detail = str | Mapping[str, str | int | float | bool | None] | None
 
@@ -147,25 +155,73 @@ def record(
     if action not in ACTIONS:
         raise AuditError(f"unknown audit action {action!r}")
     text = _detail_text(detail, forbidden_values)
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK_ID)))
-    previous = session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    moment = as_utc(now or now_utc())
     event = AuditEvent(
-        occurred_at=moment,
+        occurred_at=as_utc(now or now_utc()),
         user_id=actor.user_id if actor is not None else user_id,
         action=action,
         object_type=object_type,
         object_ids=",".join(str(i) for i in object_ids) or None,
         detail=text,
         remote_addr=(remote_addr or "")[:64] or None,
-        prev_hash=previous,
     )
-    event.hash = event_hash(event)
-    session.add(event)
-    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        # the advisory lock is held to the end of the transaction: one appender at a time
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK_ID)))
+        event.prev_hash = _newest_hash(session)
+        event.hash = event_hash(event)
+        session.add(event)
+        session.flush()
+    else:
+        # SQLite: writing the row first takes the database's write lock, held to the
+        # commit, so the previous event read next is the newest committed one. Reading it
+        # before the write let concurrent appenders share one previous hash (issue 15).
+        event.hash = PENDING_PREFIX + secrets.token_hex(16)
+        session.add(event)
+        session.flush()
+        event.prev_hash = _newest_hash(session, before_id=event.id)
+        event.hash = event_hash(event)
+        session.flush()
+    session.info[HEAD_KEY] = (event.id, event.hash)
     return event
+
+
+def _newest_hash(session: Session, before_id: int | None = None) -> str | None:
+    query = sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    return session.scalar(query)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _checkpoint_after_commit(session: Session) -> None:
+    """Advance the signed head once the events of a transaction are committed."""
+    head = session.info.pop(HEAD_KEY, None)
+    if head is None:
+        return
+    try:
+        checkpoint = checkpoint_of(session.get_bind())
+        if checkpoint is not None:
+            checkpoint.advance(*head)
+    except Exception:  # the events are committed; verify will show the lagging checkpoint
+        log.exception("could not write the audit checkpoint for event %s", head[0])
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_head_after_rollback(session: Session) -> None:
+    session.info.pop(HEAD_KEY, None)
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """One place where the audit log is not what was written.
+
+    Attributes:
+        event_id: the event concerned (None: the end of the log).
+        problem: what is wrong, in words.
+    """
+
+    event_id: int | None
+    problem: str
 
 
 @dataclass(frozen=True)
@@ -173,38 +229,64 @@ class VerifyResult:
     """Outcome of :func:`verify`.
 
     Attributes:
-        ok: the chain is intact (and ends at ``expected_head`` if one was given).
+        ok: the chain is intact, ends at ``expected_head`` if one was given and still
+            holds the signed checkpoint's event if there is a checkpoint.
         events_checked: events read.
-        head_hash: the hash of the last event; keep it outside the database to detect
-            removal of the newest events later.
-        first_bad_id: id of the first event where the chain breaks.
-        problem: what is wrong, in words.
+        head_hash: the hash of the last event.
+        problems: every break found, in log order (the whole log is always read).
+        checkpoint: the signed head that was checked, if any.
     """
 
     ok: bool
     events_checked: int
     head_hash: str | None
-    first_bad_id: int | None = None
-    problem: str | None = None
+    problems: tuple[ChainBreak, ...] = ()
+    checkpoint: Checkpoint | None = None
+
+    @property
+    def first_bad_id(self) -> int | None:
+        """The id of the first event where the chain breaks."""
+        return next((p.event_id for p in self.problems if p.event_id is not None), None)
+
+    @property
+    def problem(self) -> str | None:
+        """The first problem, in words."""
+        return self.problems[0].problem if self.problems else None
 
 
-def verify(db: Database, expected_head: str | None = None) -> VerifyResult:
-    """Recompute the hash chain of the whole audit log.
+def verify(
+    db: Database,
+    expected_head: str | None = None,
+    checkpoint: HeadCheckpoint | None = None,
+) -> VerifyResult:
+    """Recompute the hash chain of the whole audit log and report every break.
 
-    Detects an edited event (its hash no longer matches its content), a deleted or
-    reordered event (the next event's ``prev_hash`` no longer matches) and, given
-    ``expected_head`` from an earlier run, events removed from the end.
+    Detects an edited event (its hash no longer matches its content), a deleted,
+    inserted or reordered event (the next event's ``prev_hash`` no longer matches), and,
+    against the signed checkpoint kept outside the database (or ``expected_head``),
+    events removed from the end or a tail rewritten with recomputed hashes. After a
+    break the check goes on from the stored hash, so later tampering shows as well.
 
     Args:
         db: the database.
         expected_head: a head hash recorded earlier; it must still be in the chain.
+        checkpoint: the signed head (default: the one attached to the database).
 
     Returns:
-        The result; ``ok`` is False at the first break.
+        The result, with every problem found.
     """
+    checkpoint = checkpoint or checkpoint_of(db.engine)
+    problems: list[ChainBreak] = []
+    signed: Checkpoint | None = None
+    if checkpoint is not None:
+        try:
+            signed = checkpoint.read()
+        except AuditError as exc:
+            problems.append(ChainBreak(None, str(exc)))
     previous: str | None = None
     checked = 0
     head_seen = expected_head is None
+    signed_seen = signed is None
     with db.session() as session:
         events = session.scalars(
             sa.select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
@@ -212,22 +294,38 @@ def verify(db: Database, expected_head: str | None = None) -> VerifyResult:
         for event in events:
             checked += 1
             if event.prev_hash != previous:
-                return VerifyResult(
-                    False, checked, previous, event.id,
-                    f"event {event.id} does not follow the event before it "
-                    "(an event was deleted, inserted or reordered)",
-                )  # fmt: skip
-            if event_hash(event) != event.hash:
-                return VerifyResult(
-                    False, checked, previous, event.id, f"event {event.id} was altered"
+                problems.append(
+                    ChainBreak(
+                        event.id,
+                        f"event {event.id} does not follow the event before it "
+                        "(an event was deleted, inserted or reordered)",
+                    )
                 )
+            if event_hash(event) != event.hash:
+                problems.append(ChainBreak(event.id, f"event {event.id} was altered"))
+            if signed is not None and event.id == signed.event_id:
+                signed_seen = True
+                if event.hash != signed.event_hash:
+                    problems.append(
+                        ChainBreak(
+                            event.id,
+                            f"event {event.id} differs from the signed checkpoint: the log "
+                            "was rewritten from there",
+                        )
+                    )
             previous = event.hash
             head_seen = head_seen or event.hash == expected_head
-    if not head_seen:
-        return VerifyResult(
-            False, checked, previous, None, "the recorded head is gone: newest events removed"
+    if not signed_seen and signed is not None:
+        problems.append(
+            ChainBreak(
+                None,
+                f"event {signed.event_id} of the signed checkpoint is gone: "
+                "the newest events were removed",
+            )
         )
-    return VerifyResult(True, checked, previous)
+    if not head_seen:
+        problems.append(ChainBreak(None, "the recorded head is gone: newest events removed"))
+    return VerifyResult(not problems, checked, previous, tuple(problems), signed)
 
 
 def show(

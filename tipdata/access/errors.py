@@ -44,6 +44,13 @@ class LoginThrottled(AuthenticationError):
         super().__init__(f"too many attempts: try again in {int(retry_after) + 1} seconds")
 
 
+class AccountLocked(AuthenticationError):
+    """Too many failed sign-ins for this account from any address: an administrator unlocks it."""
+
+    def __init__(self) -> None:
+        super().__init__("account locked after too many failed sign-ins: ask an administrator")
+
+
 class SessionInvalid(AuthenticationError):
     """The session or API token is unknown, expired or revoked: sign in again."""
 

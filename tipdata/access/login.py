@@ -2,8 +2,9 @@
 
 Every failure gives the same :class:`AuthenticationError` whether the user is
 unknown, the password wrong, the account disabled or the TOTP code wrong or
-replayed; the reason is only written to the audit log. Failures are committed
-(audit, throttle) before the error is raised.
+replayed; the reason is only written to the audit log. Each attempt is counted by
+the throttle and committed *before* the password is checked (parallel attempts
+cannot slip past the count); a success resets the count.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from tipdata.access import audit, totp
 from tipdata.access.clock import now_utc
 from tipdata.access.crypto import FieldCipher
-from tipdata.access.errors import AuthenticationError, LoginThrottled
+from tipdata.access.errors import AccountLocked, AuthenticationError, LoginThrottled
 from tipdata.access.passwords import Passwords
 from tipdata.access.policy import Actor, Policy, default_policy
 from tipdata.access.sessions import create_session
@@ -76,33 +77,34 @@ def login(
         The actor and a new session token.
 
     Raises:
+        AccountLocked: too many failures for this account from any address.
         LoginThrottled: too many failures for this username from this address.
         AuthenticationError: anything else wrong (one message for every cause).
     """
     now = now or now_utc()
-    throttled: LoginThrottled | None = None
-    with db.session() as session:
+    refused: AuthenticationError | None = None
+    with db.session() as session:  # counted and committed before the password is checked
         try:
-            auth.throttle.check(session, username, remote_addr, now)
-        except LoginThrottled as exc:
-            throttled = exc
+            auth.throttle.attempt(session, username, remote_addr, now)
+        except (LoginThrottled, AccountLocked) as exc:
+            refused = exc
+            refusal = "locked" if isinstance(exc, AccountLocked) else "throttled"
             audit.record(
-                session, None, "login_failure", detail={"reason": "throttled"},
+                session, None, "login_failure", detail={"reason": refusal},
                 remote_addr=remote_addr, now=now,
             )  # fmt: skip
-        else:
-            user = session.scalar(sa.select(AppUser).where(AppUser.username == username))
-            reason = _failure_reason(session, auth, user, password, totp_code, now)
-            if reason is None and user is not None:
-                return _succeed(session, auth, user, password, remote_addr, now)
-            auth.throttle.failed(session, username, remote_addr, now)
-            audit.record(
-                session, None, "login_failure", "app_user",
-                [user.id] if user else [], {"reason": reason}, remote_addr,
-                user_id=user.id if user else None, now=now,
-            )  # fmt: skip
-    if throttled is not None:
-        raise throttled
+    if refused is not None:
+        raise refused
+    with db.session() as session:
+        user = session.scalar(sa.select(AppUser).where(AppUser.username == username))
+        reason = _failure_reason(session, auth, user, password, totp_code, now)
+        if reason is None and user is not None:
+            return _succeed(session, auth, user, password, remote_addr, now)
+        audit.record(
+            session, None, "login_failure", "app_user",
+            [user.id] if user else [], {"reason": reason}, remote_addr,
+            user_id=user.id if user else None, now=now,
+        )  # fmt: skip
     raise AuthenticationError()
 
 

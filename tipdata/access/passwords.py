@@ -4,7 +4,11 @@ Policy: 12 to 128 characters (any script, Khmer too); not a common password,
 not a common password with digits or symbols around it or letters swapped for
 look-alike digits (``P@ssw0rd2024!``), not one short pattern repeated, and not
 containing the username. The common-password list ships with the package
-(``common_passwords.txt``, from SecLists, MIT licence).
+(``common_passwords.txt``, from SecLists, MIT licence). Then the zxcvbn strength
+estimator (Dropbox's, the ``zxcvbn`` package): a password mostly made of keyboard
+walks (``Qwertyuiop``), sequences (``abcdefghijkl``, ``123456789012``) or repeats
+(``Passw0rdPassw0rd``) is refused, and so is any password it estimates guessable in
+fewer than 10^8 tries (score below 3).
 """
 
 from __future__ import annotations
@@ -12,16 +16,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn import zxcvbn
 
 from tipdata.access.errors import WeakPasswordError
 from tipdata.settings import Settings
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
+MIN_SCORE = 3
+"""The lowest zxcvbn score accepted: 3 means about 10^8 guesses or more."""
+ESTIMATOR_MAX_LENGTH = 72
+"""zxcvbn refuses longer input; the first 72 characters are estimated."""
+PATTERNED = frozenset({"spatial", "sequence", "repeat"})
+"""zxcvbn patterns that are no secret: keyboard walks, runs like ``abcd`` or ``1234``, repeats."""
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 
 _LEET = str.maketrans(
@@ -38,10 +50,32 @@ def common_passwords() -> frozenset[str]:
 
 
 def _is_repetition(text: str) -> bool:
-    """Whether the text is one chunk of at most 4 characters repeated."""
+    """Whether the text is one chunk repeated (``abcabcabcabc``, ``passw0rdpassw0rd``)."""
     return any(
-        len(text) % size == 0 and text == text[:size] * (len(text) // size) for size in range(1, 5)
+        len(text) % size == 0 and text == text[:size] * (len(text) // size)
+        for size in range(1, len(text) // 2 + 1)
     )
+
+
+WALK_LINES = (
+    "1234567890",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "abcdefghijklmnopqrstuvwxyz",
+    *("1qaz", "2wsx", "3edc", "4rfv", "5tgb", "6yhn", "7ujm", "8ik,", "9ol.", "0p;/"),
+)
+"""Keyboard rows and columns (QWERTY), the alphabet and the digits: walking them is no secret."""
+
+_WALK_STEPS = frozenset(
+    pair for line in WALK_LINES for a, b in pairwise(line) for pair in (a + b, b + a)
+)
+
+
+def _is_walk(text: str) -> bool:
+    """Whether at least three steps in four go to a neighbour on the keyboard or in a sequence."""
+    steps = [text[i : i + 2] for i in range(len(text) - 1)]
+    return bool(steps) and sum(step in _WALK_STEPS for step in steps) * 4 >= len(steps) * 3
 
 
 def password_problem(password: str, username: str | None = None) -> str | None:
@@ -68,6 +102,24 @@ def password_problem(password: str, username: str | None = None) -> str | None:
         return "the password is too common: choose a passphrase of several unrelated words"
     if _is_repetition(lowered) or (core and _is_repetition(core)) or len(set(lowered)) < 5:
         return "the password is a repeated pattern: choose a passphrase"
+    if _is_walk(lowered):
+        return (
+            "the password is a keyboard walk or a sequence (qwerty, 1234, abcd): "
+            "choose a passphrase of several unrelated words"
+        )
+    estimate = zxcvbn(password[:ESTIMATOR_MAX_LENGTH], user_inputs=[username] if username else [])
+    patterned = sum(
+        len(match["token"])
+        for match in estimate["sequence"]
+        if match["pattern"] in PATTERNED or match.get("base_token", "") in common
+    )
+    if patterned * 2 >= min(len(password), ESTIMATOR_MAX_LENGTH):
+        return (
+            "the password is mostly a keyboard walk, a sequence or a repeated pattern: "
+            "choose a passphrase of several unrelated words"
+        )
+    if estimate["score"] < MIN_SCORE:
+        return "the password is too easy to guess: choose a passphrase of several unrelated words"
     return None
 
 

@@ -126,28 +126,49 @@ def revoke_user_sessions(session: Session, user_id: int, now: datetime) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def create_api_token(session: Session, user_id: int, name: str, now: datetime) -> str:
-    """Issue a named API token for a user.
+API_TOKEN_LIFETIME = timedelta(days=90)
+"""How long an API token lives unless issued for less (tokens of before 0014 count from issue)."""
+
+
+def create_api_token(
+    session: Session,
+    user_id: int,
+    name: str,
+    now: datetime,
+    lifetime: timedelta = API_TOKEN_LIFETIME,
+) -> str:
+    """Issue a named API token for a user; it expires after ``lifetime``.
 
     Returns:
         The token, shown once; only its hash is kept.
     """
     token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(
-        ApiToken(token_hash=hash_token(token), name=name[:100], user_id=user_id, created_at=now)
+        ApiToken(
+            token_hash=hash_token(token),
+            name=name[:100],
+            user_id=user_id,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
     )
     session.flush()
     return token
+
+
+def token_expiry(row: ApiToken) -> datetime:
+    """When a token expires (a token without an expiry counts from its issue)."""
+    return as_utc(row.expires_at or as_utc(row.created_at) + API_TOKEN_LIFETIME)
 
 
 def resolve_api_token(session: Session, token: str, now: datetime) -> AppUser:
     """The user of a live API token; records its last use.
 
     Raises:
-        SessionInvalid: unknown or revoked token, or disabled user.
+        SessionInvalid: unknown, revoked or expired token, or disabled user.
     """
     row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    if row is None or row.revoked_at is not None:
+    if row is None or row.revoked_at is not None or token_expiry(row) <= as_utc(now):
         raise SessionInvalid()
     user = session.get(AppUser, row.user_id)
     if user is None or not user.active:

@@ -7,24 +7,32 @@ or is changing their own password. Nobody changes their own role.
 
 from __future__ import annotations
 
+import re
+import secrets
+import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tipdata.access import audit
-from tipdata.access.clock import now_utc
+from tipdata.access.clock import as_utc, now_utc
 from tipdata.access.crypto import FieldCipher
 from tipdata.access.errors import AccessDenied, AuthenticationError
 from tipdata.access.passwords import Passwords
 from tipdata.access.policy import Actor, Policy, default_policy, require
-from tipdata.access.sessions import revoke_api_tokens, revoke_user_sessions
+from tipdata.access.sessions import hash_token, revoke_api_tokens, revoke_user_sessions
+from tipdata.access.throttle import Throttle
 from tipdata.access.totp import new_totp_secret, provisioning_uri
 from tipdata.errors import TipdataError
 from tipdata.store.access import AppUser, Role
 from tipdata.store.base import MAX_INTEGER
 from tipdata.store.reference import Agency, Province
+
+SETUP_LINK_LIFETIME = timedelta(hours=72)
+"""How long a set-password link works."""
+SETUP_TOKEN_PREFIX = "tdp_"
 
 
 class UserError(TipdataError):
@@ -43,6 +51,8 @@ class UserSummary:
     province_code: str | None
     active: bool
     totp_enrolled: bool
+    locked: bool = False
+    awaiting_approval: bool = False
 
 
 def sync_roles(session: Session, policy: Policy | None = None) -> int:
@@ -59,6 +69,34 @@ def sync_roles(session: Session, policy: Policy | None = None) -> int:
             row.name, row.description = definition.name, definition.description
     session.flush()
     return added
+
+
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")
+"""A username: 2 to 64 ASCII letters, digits, dots, underscores and hyphens."""
+
+
+def check_username(username: str) -> str:
+    """Refuse a username that could pass for another or break a log line.
+
+    Only ASCII letters, digits, ``.``, ``_`` and ``-`` (2 to 64, starting with a letter or
+    digit): no look-alike letters from other scripts (Cyrillic ``а`` in ``аdmin``), no
+    full-width or compatibility forms that NFKC folds into another name, no spaces,
+    control characters, CR or LF.
+
+    Returns:
+        The username, unchanged.
+
+    Raises:
+        UserError: the username breaks the rule (the message shows it escaped).
+    """
+    if unicodedata.normalize("NFKC", username) != username or not USERNAME_PATTERN.fullmatch(
+        username
+    ):
+        raise UserError(
+            f"username {username!a} refused: use 2 to 64 ASCII letters, digits, '.', '_' "
+            "or '-', starting with a letter or digit"
+        )
+    return username
 
 
 def _manage(actor: Actor | None) -> None:
@@ -90,45 +128,192 @@ def add_user(
     role: str,
     agency_id: int,
     province_code: str | None,
-    password: str,
+    password: str | None,
     passwords: Passwords,
     policy: Policy | None = None,
     remote_addr: str | None = None,
 ) -> AppUser:
     """Add a user with a role, an agency and (for provincial roles) a province.
 
+    The local operator (``actor=None``) may give a first password. An administrator
+    never does (it would know a usable password): the account gets none, and the user
+    sets one through a one-time link (:func:`issue_setup_link`). An account whose role
+    reaches victim data (any scope but ``none``) made by an administrator starts
+    disabled until a second administrator enables it (:func:`approve_user`), so nobody
+    gives themselves data access alone.
+
     Raises:
         AccessDenied: the actor lacks ``users:manage``; or the role is unknown.
-        UserError: the username is taken, or a provincial role has no province.
+        UserError: the username is refused or taken, a provincial role has no province,
+            or an administrator gave a password.
         WeakPasswordError: the password breaks the policy.
     """
     _manage(actor)
+    if actor is not None and password is not None:
+        raise UserError(
+            "an administrator does not choose passwords: the user sets one with a set-password link"
+        )
     policy = policy or default_policy()
     role_row = _role(session, role, policy)
     if policy.role(role).scope == "province" and province_code is None:
         raise UserError(f"role {role} needs a province")
     _check_agency_and_province(session, agency_id, province_code)
-    if session.scalar(sa.select(AppUser.id).where(AppUser.username == username)) is not None:
-        raise UserError(f"user {username!r} exists already")
+    check_username(username)
+    taken = sa.func.lower(AppUser.username) == username.lower()
+    if session.scalar(sa.select(AppUser.id).where(taken)) is not None:
+        raise UserError(f"user {username!r} exists already (usernames ignore case)")
     user = AppUser(
         username=username,
         display_name=display_name,
         role_id=role_row.id,
         agency_id=agency_id,
         province_code=province_code,
-        password_hash=passwords.hash(password, username),
-        password_changed_at=now_utc(),
-        active=True,
+        password_hash=passwords.hash(password, username) if password is not None else None,
+        password_changed_at=now_utc() if password is not None else None,
+        active=actor is None or not has_data_access(policy, role),
+        requested_by_id=actor.user_id if actor is not None else None,
     )
     session.add(user)
     session.flush()
     audit.record(
         session, actor, "user_created", "app_user", [user.id],
         {"username": username, "role": role, "agency_id": agency_id,
-         "province": province_code},
+         "province": province_code, "awaiting_approval": not user.active},
         remote_addr,
     )  # fmt: skip
     return user
+
+
+def has_data_access(policy: Policy, role: str) -> bool:
+    """Whether a role reaches records of victims or suspects (any scope but ``none``)."""
+    return policy.role(role).scope != "none"
+
+
+def issue_setup_link(
+    session: Session,
+    actor: Actor | None,
+    username: str,
+    *,
+    policy: Policy | None = None,
+    remote_addr: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Make a one-time set-password token for an account without data access (audited).
+
+    The account's password is cleared and its sessions and tokens end; the token is
+    valid for :data:`SETUP_LINK_LIFETIME` and only its SHA-256 is kept. Hand the link
+    (``/account/setup/<token>``) to the user out of band. For an account with data
+    access only :func:`approve_user` issues the link (to the second administrator).
+
+    Returns:
+        The token.
+
+    Raises:
+        AccessDenied: the actor lacks ``users:manage``, or the account has data access.
+        UserError: no such user.
+    """
+    _manage(actor)
+    policy = policy or default_policy()
+    now = now or now_utc()
+    user = _user(session, username)
+    if actor is not None and has_data_access(policy, user.role.code):
+        raise AccessDenied(
+            "users:manage",
+            "an account with data access gets its link only from the approving administrator",
+        )
+    token = _new_setup(session, user, now)
+    audit.record(
+        session, actor, "user_changed", "app_user", [user.id], {"change": "setup_link"},
+        remote_addr, now=now,
+    )  # fmt: skip
+    return token
+
+
+def approve_user(
+    session: Session,
+    actor: Actor | None,
+    username: str,
+    *,
+    remote_addr: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Enable an account awaiting approval and issue its set-password link (audited).
+
+    The approver is a second administrator: never the one who requested the account (or
+    its data-access role), never the account itself. The link goes to the approver, so
+    the requester never holds a way into the account.
+
+    Returns:
+        The set-password token.
+
+    Raises:
+        AccessDenied: the actor lacks ``users:manage`` or requested the account.
+        UserError: no such user, or it is not awaiting approval.
+    """
+    _manage(actor)
+    now = now or now_utc()
+    user = _user(session, username)
+    if user.active or user.requested_by_id is None or user.approved_by_id is not None:
+        raise UserError(f"user {username!r} is not awaiting approval")
+    if actor is not None and actor.user_id in (user.requested_by_id, user.id):
+        raise AccessDenied(
+            "users:manage", "a second administrator must approve the account you requested"
+        )
+    user.active = True
+    user.disabled_at = None
+    user.approved_by_id = actor.user_id if actor is not None else None
+    token = _new_setup(session, user, now)
+    audit.record(
+        session, actor, "user_changed", "app_user", [user.id],
+        {"change": "approved", "requested_by": user.requested_by_id}, remote_addr, now=now,
+    )  # fmt: skip
+    return token
+
+
+def complete_setup(
+    session: Session,
+    token: str,
+    new_password: str,
+    passwords: Passwords,
+    *,
+    remote_addr: str | None = None,
+    now: datetime | None = None,
+) -> AppUser:
+    """Set the password of the account a set-password link was made for; the link is spent.
+
+    Raises:
+        AuthenticationError: the link is unknown, used or expired.
+        WeakPasswordError: the password breaks the policy.
+    """
+    now = now or now_utc()
+    user = session.scalar(sa.select(AppUser).where(AppUser.setup_token_hash == hash_token(token)))
+    if (
+        user is None
+        or not user.active
+        or user.setup_expires_at is None
+        or as_utc(user.setup_expires_at) < as_utc(now)
+    ):
+        raise AuthenticationError("this set-password link is unknown, used or expired")
+    user.password_hash = passwords.hash(new_password, user.username)
+    user.password_changed_at = now
+    user.setup_token_hash = user.setup_expires_at = None
+    audit.record(
+        session, None, "user_changed", "app_user", [user.id], {"change": "password_set"},
+        remote_addr, user_id=user.id, now=now,
+    )  # fmt: skip
+    return user
+
+
+def _new_setup(session: Session, user: AppUser, now: datetime) -> str:
+    """Clear the password, end sessions and tokens, and store a new link's token hash."""
+    token = SETUP_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    user.password_hash = None
+    user.setup_token_hash = hash_token(token)
+    user.setup_expires_at = now + SETUP_LINK_LIFETIME
+    revoke_user_sessions(session, user.id, now)
+    revoke_api_tokens(session, user.id, now)
+    session.flush()
+    return token
 
 
 def disable_user(
@@ -189,7 +374,10 @@ def grant_role(
     policy: Policy | None = None,
     remote_addr: str | None = None,
 ) -> AppUser:
-    """Give a user another role (a user holds one role); their sessions end.
+    """Give a user another role (a user holds one role); their sessions and API tokens end.
+
+    An administrator granting a role with data access puts the account back to awaiting
+    approval by a second administrator, with no password (see :func:`approve_user`).
 
     Raises:
         AccessDenied: the actor lacks ``users:manage`` or changes their own role.
@@ -208,23 +396,35 @@ def grant_role(
         raise UserError(f"role {role} needs a province")
     previous = user.role.code
     user.role_id = role_row.id
+    now = now_utc()
+    awaiting = actor is not None and has_data_access(policy, role)
+    if awaiting:  # data access only through a second administrator, with a fresh password
+        user.active, user.disabled_at = False, now
+        user.requested_by_id, user.approved_by_id = actor.user_id if actor else None, None
+        user.password_hash = user.setup_token_hash = user.setup_expires_at = None
     session.flush()
     session.refresh(user)
-    revoke_user_sessions(session, user.id, now_utc())
+    revoke_user_sessions(session, user.id, now)
+    tokens = revoke_api_tokens(session, user.id, now)  # a token never outlives a role change
     audit.record(
         session, actor, "role_granted", "app_user", [user.id],
-        {"from": previous, "to": role, "province": user.province_code}, remote_addr,
+        {"from": previous, "to": role, "province": user.province_code,
+         "tokens_revoked": tokens, "awaiting_approval": awaiting},
+        remote_addr,
     )  # fmt: skip
     return user
 
 
-def list_users(session: Session, actor: Actor | None) -> list[UserSummary]:
-    """Every user, by username.
+def list_users(
+    session: Session, actor: Actor | None, throttle: Throttle | None = None
+) -> list[UserSummary]:
+    """Every user, by username (``locked``: too many failed sign-ins, see :class:`Throttle`).
 
     Raises:
         AccessDenied: the actor lacks ``users:manage``.
     """
     _manage(actor)
+    throttle = throttle or Throttle()
     users = session.scalars(sa.select(AppUser).order_by(AppUser.username))
     return [
         UserSummary(
@@ -236,9 +436,40 @@ def list_users(session: Session, actor: Actor | None) -> list[UserSummary]:
             province_code=u.province_code,
             active=u.active,
             totp_enrolled=u.totp_secret is not None,
+            locked=throttle.locked(session, u.username),
+            awaiting_approval=not u.active
+            and u.requested_by_id is not None
+            and u.approved_by_id is None,
         )
         for u in users
     ]
+
+
+def unlock_user(
+    session: Session,
+    actor: Actor | None,
+    username: str,
+    throttle: Throttle | None = None,
+    *,
+    remote_addr: str | None = None,
+) -> int:
+    """Unlock an account locked after too many failed sign-ins (audited).
+
+    Returns:
+        How many failure counters were cleared (0: it was not locked).
+
+    Raises:
+        AccessDenied: the actor lacks ``users:manage``.
+        UserError: no such user.
+    """
+    _manage(actor)
+    user = _user(session, username)
+    cleared = (throttle or Throttle()).unlock(session, username)
+    audit.record(
+        session, actor, "user_changed", "app_user", [user.id],
+        {"change": "unlocked", "counters_cleared": cleared}, remote_addr,
+    )  # fmt: skip
+    return cleared
 
 
 def set_password(
@@ -253,8 +484,9 @@ def set_password(
 ) -> None:
     """Set a user's password; every session of the user ends.
 
-    A user changing their own password must give the current one; anyone else
-    needs ``users:manage``.
+    A user changing their own password must give the current one; only the local
+    operator (``actor=None``) sets another user's password. An administrator issues a
+    set-password link instead (:func:`issue_setup_link`), so it never knows one.
 
     Raises:
         AccessDenied: not permitted.
@@ -264,9 +496,12 @@ def set_password(
     user = _user(session, username)
     if actor is not None and actor.user_id == user.id:
         if not passwords.verify(user.password_hash, current_password or ""):
-            raise AuthenticationError()
-    else:
-        _manage(actor)
+            raise AuthenticationError("the current password is wrong")
+    elif actor is not None:
+        raise AccessDenied(
+            "users:manage",
+            "nobody sets another user's password: issue a set-password link instead",
+        )
     now = now_utc()
     user.password_hash = passwords.hash(new_password, username)
     user.password_changed_at = now

@@ -37,11 +37,26 @@ def serve_system(system: Any, host: str = "127.0.0.1", port: int = 8000) -> None
             host,
         )
     console.print(f"tipdata at http://{host}:{port}/ (Ctrl+C stops)")
-    uvicorn.run(
-        create_app(system),
+    uvicorn.Server(server_config(create_app(system), system, host, port)).run()
+
+
+def server_config(app: Any, system: Any, host: str, port: int) -> Any:
+    """The uvicorn configuration of `tipdata serve`.
+
+    Forwarded headers are believed only from ``TIPDATA_TRUSTED_PROXIES`` (none by
+    default); uvicorn's own default would trust any request from 127.0.0.1.
+    """
+    import uvicorn
+
+    from tipdata.web.auth import trusted_networks
+
+    proxies = trusted_networks(system.settings.trusted_proxies)
+    return uvicorn.Config(
+        app,
         host=host,
         port=port,
-        proxy_headers=True,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=[str(network) for network in proxies] or "",
         server_header=False,
         log_level="info",
     )

@@ -62,14 +62,17 @@ def users_add(
 def users_list(home: HomeOption = None) -> None:
     """List users: role, agency, province, active, second factor enrolled."""
     from tipdata.access import list_users
+    from tipdata.access.throttle import Throttle
 
-    with system_for(home).db.session() as session:
-        rows = list_users(session, None)
-    table = Table("username", "role", "province", "active", "TOTP")
+    system = system_for(home)
+    with system.db.session() as session:
+        rows = list_users(session, None, Throttle.from_settings(system.settings))
+    table = Table("username", "role", "province", "active", "TOTP", "locked")
     for user in rows:
         table.add_row(
             user.username, user.role, user.province_code or "",
             "yes" if user.active else "no", "yes" if user.totp_enrolled else "no",
+            "yes" if user.locked else "no",
         )  # fmt: skip
     console.print(table)
 
@@ -82,6 +85,18 @@ def users_disable(username: str, home: HomeOption = None) -> None:
     with system_for(home).db.session() as session:
         disable_user(session, None, username)
     console.print(f"disabled {username}")
+
+
+@users_app.command("unlock")
+def users_unlock(username: str, home: HomeOption = None) -> None:
+    """Unlock an account locked after too many failed sign-ins."""
+    from tipdata.access.throttle import Throttle
+    from tipdata.access.users import unlock_user
+
+    system = system_for(home)
+    with system.db.session() as session:
+        unlock_user(session, None, username, Throttle.from_settings(system.settings))
+    console.print(f"unlocked {username}")
 
 
 @users_app.command("grant")
@@ -97,6 +112,52 @@ def users_grant(
     with system_for(home).db.session() as session:
         grant_role(session, None, username, role, province_code=province)
     console.print(f"{username} is now {role}")
+
+
+@users_app.command("token-issue")
+def users_token_issue(
+    username: str,
+    name: Annotated[str, typer.Option(help="What the token is for.")],
+    days: Annotated[int, typer.Option(help="Days until it expires (1-365).")] = 90,
+    home: HomeOption = None,
+) -> None:
+    """Issue an API token for a user; it is printed once (hand it over out of band)."""
+    from datetime import timedelta
+
+    from tipdata.access.tokens import issue_token
+
+    with system_for(home).db.session() as session:
+        token_id, token = issue_token(session, None, username, name, lifetime=timedelta(days=days))
+    console.print(
+        f"token {token_id} for {username}, expires in {days} days: {token}", soft_wrap=True
+    )
+
+
+@users_app.command("token-list")
+def users_token_list(home: HomeOption = None) -> None:
+    """List API tokens: id, user, name, issued, expires, last used, state."""
+    from tipdata.access.tokens import list_tokens
+
+    with system_for(home).db.session() as session:
+        tokens = list_tokens(session, None)
+    table = Table("id", "user", "name", "issued", "expires", "last used", "state")
+    for token in tokens:
+        table.add_row(
+            str(token.id), token.username, token.name, token.created_at.date().isoformat(),
+            token.expires_at.date().isoformat(),
+            token.last_used_at.date().isoformat() if token.last_used_at else "-", token.state,
+        )  # fmt: skip
+    console.print(table)
+
+
+@users_app.command("token-revoke")
+def users_token_revoke(token_id: int, home: HomeOption = None) -> None:
+    """Revoke an API token by its id (see token-list)."""
+    from tipdata.access.tokens import revoke_token
+
+    with system_for(home).db.session() as session:
+        revoke_token(session, None, token_id)
+    console.print(f"revoked token {token_id}")
 
 
 @users_app.command("enable-totp")
@@ -153,14 +214,28 @@ def audit_verify(
     ] = None,
     home: HomeOption = None,
 ) -> None:
-    """Recompute the audit log's hash chain; exit 1 if an event was edited, deleted or moved."""
+    """Recompute the audit log's hash chain and check it against the signed head.
+
+    Every break is listed (exit 1): an event edited, deleted, inserted or moved, the newest
+    events removed or the tail rewritten since the last signed checkpoint.
+    """
     from tipdata.access import verify
 
     result = verify(system_for(home).db, expected_head)
     if not result.ok:
-        console.print(f"[bold red]audit log broken:[/] {result.problem}")
+        console.print(f"[bold red]audit log broken:[/] {len(result.problems)} problem(s)")
+        for problem in result.problems:
+            console.print(f"- {problem.problem}", soft_wrap=True)
         raise typer.Exit(code=1)
-    console.print(f"audit log intact: {result.events_checked} events; head {result.head_hash}")
+    signed = (
+        f"signed checkpoint at event {result.checkpoint.event_id}"
+        if result.checkpoint
+        else "no signed checkpoint yet"
+    )
+    console.print(
+        f"audit log intact: {result.events_checked} events; head {result.head_hash}; {signed}",
+        soft_wrap=True,
+    )
 
 
 @audit_app.command("show")

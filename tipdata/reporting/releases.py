@@ -118,7 +118,7 @@ class ReleaseInfo:
         files: file name -> SHA-256 of the published file.
         released_by: username, or ``local operator``.
         released_at: when.
-        period_code: the fixed period (``2008``, ``2008Q1``, ``200803``), None before 0016.
+        period_code: the fixed period (``2008``, ``2008Q1``, ``200803``), None before 0015.
         overlap_suppressed: cells suppressed because an earlier release overlaps the period.
     """
 
@@ -357,7 +357,7 @@ def _overlapping_releases(
     """The newest release of each other period of this kind that overlaps start..end.
 
     An earlier release of exactly this period is replaced by the new one (a revision)
-    and is not audited against it; releases made before figures were stored (0016)
+    and is not audited against it; releases made before figures were stored (0015)
     cannot be read and are left out.
     """
     query = (

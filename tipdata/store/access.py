@@ -44,8 +44,15 @@ class AppUser(IdMixin, Base):
     """The TOTP secret, encrypted with ``FieldCipher`` (never stored in clear)."""
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     """The 30-second time step of the last TOTP code accepted: older or equal steps are replays."""
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
+    """The administrator who created the account or last gave it a role with data access."""
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
+    """The second administrator who enabled it (never the requester)."""
+    setup_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
+    """SHA-256 of the one-time set-password link's token."""
+    setup_expires_at: Mapped[datetime | None]
 
-    role: Mapped[Role] = relationship()
+    role: Mapped[Role] = relationship(foreign_keys=[role_id])
 
 
 class AuditEvent(IdMixin, Base):
@@ -107,6 +114,7 @@ class ApiToken(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
 
 
 class LoginThrottle(IdMixin, Base):

@@ -62,6 +62,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     routes.provincial.api_router,
     routes.dashboard.api_router,
     routes.admin.api_router,
+    routes.account.api_router,
     routes.reports.router,
     routes.reports.api_router,
     routes.imports.router,

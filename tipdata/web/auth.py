@@ -16,11 +16,14 @@ routes only declare what they need (STYLE.md rule 7)::
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from tipdata.access.policy import Actor, require
+from tipdata.errors import ConfigError
 from tipdata.web.context import web_context
 from tipdata.web.errors import NotAuthenticated
 
@@ -34,8 +37,51 @@ def is_api_request(request: Request) -> bool:
 
 
 def client_address(request: Request) -> str | None:
-    """The client's address, for throttling and the audit log."""
-    return request.client.host if request.client else None
+    """The client's address, for throttling and the audit log.
+
+    The connection's peer, unless the peer is one of ``TIPDATA_TRUSTED_PROXIES``: then
+    the nearest ``X-Forwarded-For`` hop that is not itself a trusted proxy. With no
+    proxy configured (the default) the header is ignored, so a client cannot forge
+    addresses to dodge the sign-in throttle or to fill the audit log with false ones.
+    """
+    peer = request.client.host if request.client else None
+    proxies = trusted_networks(web_context(request).system.settings.trusted_proxies)
+    if peer is None or not _is_trusted(peer, proxies):
+        return peer
+    hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",")]
+    for hop in reversed([hop for hop in hops if hop]):
+        if not _is_trusted(hop, proxies):
+            return hop[:64]
+    return peer
+
+
+@functools.cache
+def trusted_networks(setting: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The networks of ``TIPDATA_TRUSTED_PROXIES`` (comma-separated addresses or CIDR).
+
+    Raises:
+        ConfigError: an entry is not an address or a network.
+    """
+    networks = []
+    for entry in (part.strip() for part in setting.split(",")):
+        if entry:
+            try:
+                networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                raise ConfigError(
+                    f"TIPDATA_TRUSTED_PROXIES: {entry!r} is not an address or network"
+                ) from None
+    return tuple(networks)
+
+
+def _is_trusted(
+    address: str, proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in proxies)
 
 
 def bearer_token(request: Request) -> str | None:

@@ -16,7 +16,17 @@ from sqlalchemy.orm import Session
 from tipdata.access.audit import ACTIONS
 from tipdata.access.errors import WeakPasswordError
 from tipdata.access.policy import Actor
-from tipdata.access.users import UserError, add_user, disable_user, grant_role, list_users
+from tipdata.access.throttle import Throttle
+from tipdata.access.users import (
+    UserError,
+    add_user,
+    approve_user,
+    disable_user,
+    grant_role,
+    issue_setup_link,
+    list_users,
+    unlock_user,
+)
 from tipdata.web.auth import Require, client_address
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
@@ -28,6 +38,8 @@ router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["users"], responses=PROBLEM_RESPONSES)
 
 Username = Annotated[str, Form(min_length=1, max_length=80)]
+SETUP_PATH = "/account/setup/"
+"""Where a set-password link leads, followed by its token."""
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)
@@ -67,6 +79,8 @@ class UserOut(BaseModel):
     province_code: str | None
     active: bool
     totp_enrolled: bool
+    locked: bool
+    awaiting_approval: bool
 
 
 class RoleIn(BaseModel):
@@ -77,15 +91,20 @@ class RoleIn(BaseModel):
 
 
 def _users(request: Request, actor: Actor) -> list[UserOut]:
-    with web_context(request).system.db.session() as session:
+    web = web_context(request)
+    with web.system.db.session() as session:
         return [
             UserOut.model_validate(user, from_attributes=True)
-            for user in list_users(session, actor)
+            for user in list_users(session, actor, web.access.authenticator.throttle)
         ]
 
 
 def _users_page(
-    request: Request, actor: Actor, message: str | None = None, status_code: int = 200
+    request: Request,
+    actor: Actor,
+    message: str | None = None,
+    status_code: int = 200,
+    setup_link: tuple[str, str] | None = None,
 ) -> HTMLResponse:
     web = web_context(request)
     return render(
@@ -96,6 +115,7 @@ def _users_page(
             "roles": sorted(web.access.policy.roles.values(), key=lambda role: role.code),
             "message": message,
             "refused": status_code >= 400,
+            "setup_link": setup_link,
         },
         status_code=status_code,
     )
@@ -120,22 +140,52 @@ def add_user_form(
     display_name: Annotated[str, Form(min_length=1, max_length=120)],
     role: Annotated[str, Form(max_length=60)],
     agency_id: Annotated[int, Form()],
-    password: Annotated[str, Form(max_length=200)],
     province_code: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """Add a user (audited as ``user_created``); a refusal re-shows the page with why."""
+    """Add a user (audited as ``user_created``); a refusal re-shows the page with why.
+
+    The administrator sets no password. An account without data access is active and
+    the page shows its one-time set-password link, once; one with data access waits,
+    disabled, for a second administrator's approval.
+    """
     web = web_context(request)
     try:
         with web.system.db.session() as session:
-            add_user(
+            user = add_user(
                 session, actor, username=username, display_name=display_name, role=role,
-                agency_id=agency_id, province_code=province_code or None, password=password,
+                agency_id=agency_id, province_code=province_code or None, password=None,
                 passwords=web.access.authenticator.passwords, policy=web.access.policy,
                 remote_addr=client_address(request),
             )  # fmt: skip
+            token = None
+            if user.active:
+                token = issue_setup_link(
+                    session, actor, username, policy=web.access.policy,
+                    remote_addr=client_address(request),
+                )  # fmt: skip
     except (UserError, WeakPasswordError) as error:
         return _users_page(request, actor, str(error), 400)
-    return RedirectResponse(f"/admin/users?done=added+{username}", status_code=303)
+    if token is None:
+        return RedirectResponse(
+            f"/admin/users?done=added+{username}+awaiting+approval", status_code=303
+        )
+    return _users_page(request, actor, setup_link=(username, SETUP_PATH + token))
+
+
+@router.post("/admin/users/{username}/approve", response_class=HTMLResponse)
+def approve_user_form(
+    request: Request,
+    actor: Annotated[Actor, Require("users:manage")],
+    _csrf: CsrfChecked,
+    username: str,
+) -> Response:
+    """Enable an account awaiting approval (not your own request); show its link once."""
+    try:
+        with web_context(request).system.db.session() as session:
+            token = approve_user(session, actor, username, remote_addr=client_address(request))
+    except UserError as error:
+        return _users_page(request, actor, str(error), 400)
+    return _users_page(request, actor, setup_link=(username, SETUP_PATH + token))
 
 
 @router.post("/admin/users/{username}/disable", response_class=HTMLResponse)
@@ -175,6 +225,26 @@ def grant_role_form(
     return RedirectResponse(f"/admin/users?done=granted+{username}", status_code=303)
 
 
+@router.post("/admin/users/{username}/unlock", response_class=HTMLResponse)
+def unlock_user_form(
+    request: Request,
+    actor: Annotated[Actor, Require("users:manage")],
+    _csrf: CsrfChecked,
+    username: str,
+) -> Response:
+    """Unlock an account locked after too many failed sign-ins (audited)."""
+    web = web_context(request)
+    try:
+        with web.system.db.session() as session:
+            unlock_user(
+                session, actor, username, web.access.authenticator.throttle,
+                remote_addr=client_address(request),
+            )  # fmt: skip
+    except UserError as error:
+        return _users_page(request, actor, str(error), 404)
+    return RedirectResponse(f"/admin/users?done=unlocked+{username}", status_code=303)
+
+
 @api_router.get("/users", summary="Every user account")
 def users_api(request: Request, actor: Annotated[Actor, Require("users:manage")]) -> list[UserOut]:
     """Users by username, with role, agency, province and state."""
@@ -208,7 +278,40 @@ def grant_role_api(
         return _user_out(session, actor, username)
 
 
-def _user_out(session: Session, actor: Actor, username: str) -> UserOut:
+class SetupLinkOut(BaseModel):
+    """The one-time set-password link of an account, shown once: hand it to its owner."""
+
+    username: str
+    setup_link: str
+
+
+@api_router.post("/users/{username}/approve", summary="Approve an account (second admin)")
+def approve_user_api(
+    request: Request, actor: Annotated[Actor, Require("users:manage")], username: str
+) -> SetupLinkOut:
+    """Enable an account awaiting approval that another administrator requested (audited)."""
+    with web_context(request).system.db.session() as session:
+        token = approve_user(session, actor, username, remote_addr=client_address(request))
+    return SetupLinkOut(username=username, setup_link=SETUP_PATH + token)
+
+
+@api_router.post("/users/{username}/unlock", summary="Unlock a locked account")
+def unlock_user_api(
+    request: Request, actor: Annotated[Actor, Require("users:manage")], username: str
+) -> UserOut:
+    """Clear the failed sign-ins that locked the account (audited)."""
+    web = web_context(request)
+    with web.system.db.session() as session:
+        unlock_user(
+            session, actor, username, web.access.authenticator.throttle,
+            remote_addr=client_address(request),
+        )  # fmt: skip
+        return _user_out(session, actor, username, web.access.authenticator.throttle)
+
+
+def _user_out(
+    session: Session, actor: Actor, username: str, throttle: Throttle | None = None
+) -> UserOut:
     """The account as :func:`list_users` shows it (ORM rows stay in the service layer)."""
-    found = next(u for u in list_users(session, actor) if u.username == username)
+    found = next(u for u in list_users(session, actor, throttle) if u.username == username)
     return UserOut.model_validate(found, from_attributes=True)
