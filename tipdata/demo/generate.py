@@ -15,6 +15,7 @@ from tipdata.demo.agencies import (
     iom,
     molvt,
     mosavy,
+    partners,
     police,
     pwg,
     shelters,
@@ -40,6 +41,8 @@ _WRITERS: tuple[tuple[str, Callable[[Context], FileResult]], ...] = (
     ("iom_poipet_screening", iom.write),
     ("molvt_lmis_departures", molvt.write),
     ("pwg_biweekly", pwg.write),
+    ("th_msdhs_handover", partners.write_thai_handover),
+    ("ngo_cwcc_followup", partners.write_cwcc_followup),
 )
 
 
@@ -218,7 +221,15 @@ def _write_manifest(
             "sha256": sha256_of(path),
         }
     truth_dir = out / GROUND_TRUTH_DIR
-    for name in ("persons.csv", "records.csv", "cases.csv", "anomalies.csv", "pwg_true_values.csv"):
+    for name in (
+        "persons.csv",
+        "records.csv",
+        "cases.csv",
+        "anomalies.csv",
+        "pwg_true_values.csv",
+        "retrafficked.csv",
+        "followups.csv",
+    ):
         path = truth_dir / name
         files[f"{GROUND_TRUTH_DIR}/{name}"] = {
             "agency": "TRUTH",

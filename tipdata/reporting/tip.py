@@ -2,7 +2,8 @@
 
 :func:`tip_report` computes every table the annual TIP questionnaire asks for
 (law enforcement, sentences, victims identified, referred and assisted, foreign
-child sex offenders, repatriations, labour migration beside returned victims).
+child sex offenders, repatriations, labour migration beside returned victims,
+re-trafficking, follow-ups and victims known only to NGOs: :mod:`.followup`).
 Each figure counts canonical persons (or cases, or charges) once and shows beside
 it the naive sum of the agencies' own records, so the overlap the 2009 report
 warned of ("statistics may overlap") is visible.
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 
 from tipdata.errors import TipdataError
 from tipdata.reporting.engine import Cell, person_key
+from tipdata.reporting.followup import followup_tables
 from tipdata.reporting.indicators import Catalogue, default_catalogue
 from tipdata.reporting.report import (
     TOTAL,
@@ -259,6 +261,7 @@ def tip_report(
     tables = build_tables(db, catalogue, specs, start, end)
     if specs is TIP_TABLES:
         tables.extend(lmis_tables(db, start, end))
+        tables.extend(followup_tables(db, catalogue, start, end))
     notes = [_linkage_note(db)]
     return Report(
         title=title
