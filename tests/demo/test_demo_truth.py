@@ -23,6 +23,8 @@ ID_COLUMN = {
     "iom_poipet_screening": "Screening No",
     "molvt_lmis_departures": "LMIS ID",
     "pwg_biweekly": "Report ID",
+    "th_msdhs_handover": "No",
+    "ngo_cwcc_followup": "Case No",
 }
 NAME_COLUMNS = {
     "moi_police_register": ("Name",),
@@ -33,6 +35,8 @@ NAME_COLUMNS = {
     "ngo_whi_intake": ("Client name",),
     "ngo_hcc_intake": ("Name",),
     "iom_poipet_screening": ("Name",),
+    "th_msdhs_handover": ("Name",),
+    "ngo_cwcc_followup": ("Client",),
 }
 
 
