@@ -57,6 +57,8 @@ def test_cell_to_source_rows(sqlite_demo_db) -> None:  # noqa: F811
         "ngo_hcc_intake",
         "iom_poipet_screening",
         "court_outcomes",
+        "th_msdhs_handover",  # Thailand's hand-over list: repatriated victims
+        "ngo_cwcc_followup",
     }
 
 
