@@ -29,6 +29,8 @@ ID_COLUMN = {
     "malaysia_deportation_list": "No Rujukan",
     "migrant_hotline_log": "Call ID",
     "lscw_migrant_cases": "Case No",
+    "th_msdhs_handover": "No",
+    "ngo_cwcc_followup": "Case No",
 }
 NAME_COLUMNS = {
     "moi_police_register": ("Name",),
@@ -41,6 +43,8 @@ NAME_COLUMNS = {
     "iom_poipet_screening": ("Name",),
     "police_srp_arrests": ("Name",),
     "ngo_network_intake": ("Name",),
+    "th_msdhs_handover": ("Name",),
+    "ngo_cwcc_followup": ("Client",),
 }
 
 

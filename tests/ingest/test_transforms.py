@@ -98,6 +98,12 @@ def test_titles_are_stripped_only_at_the_start_and_never_to_nothing() -> None:
     assert strip_titles("លោកស្រីសុខ ដារា", ("km",)) == "សុខ ដារា"
     assert strip_titles("ด.ญ. สมใจ", ("th",)) == "สมใจ"
     assert strip_titles("Bà Lan", ("en",)) == "Bà Lan"  # only the languages asked for
+    # Given names that are also forms of address are not titles: Kanha (កញ្ញា, "Miss")
+    # is a girl's name, Nang the Thai lists' spelling of the Khmer given name Neang.
+    assert strip_titles("Kanha Sokha") == "Kanha Sokha"
+    assert strip_titles("កញ្ញា សុខា") == "កញ្ញា សុខា"
+    assert strip_titles("Nang Sophea") == "Nang Sophea"
+    assert strip_titles("Lok Srey Kanha Sokha") == "Kanha Sokha"
     assert {"en", "km", "th", "vi"} <= set(title_lists())
     assert all(entry.source for entry in title_lists().values())
 

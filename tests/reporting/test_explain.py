@@ -59,6 +59,8 @@ def test_cell_to_source_rows(sqlite_demo_db) -> None:  # noqa: F811
         "court_outcomes",
         "ngo_network_intake",
         "police_srp_arrests",
+        "th_msdhs_handover",  # Thailand's hand-over list: repatriated victims
+        "ngo_cwcc_followup",
     }
 
 

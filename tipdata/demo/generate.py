@@ -17,6 +17,7 @@ from tipdata.demo.agencies import (
     migration_files,
     molvt,
     mosavy,
+    partners,
     police,
     pwg,
     shelters,
@@ -48,6 +49,8 @@ _WRITERS: tuple[tuple[str, Callable[[Context], FileResult]], ...] = (
     ("malaysia_deportation_list", migration_files.write_deportations),
     ("migrant_hotline_log", migration_files.write_hotline),
     ("lscw_migrant_cases", migration_files.write_screenings),
+    ("th_msdhs_handover", partners.write_thai_handover),
+    ("ngo_cwcc_followup", partners.write_cwcc_followup),
 )
 
 
@@ -239,6 +242,8 @@ def _write_manifest(
         "court_charges.csv",
         "network_intakes.csv",
         labour.TRUTH_FILE,
+        "retrafficked.csv",
+        "followups.csv",
     ):
         path = truth_dir / name
         files[f"{GROUND_TRUTH_DIR}/{name}"] = {

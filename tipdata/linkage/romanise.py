@@ -161,8 +161,9 @@ def romanisation_key(name: str, *, compact: bool = False) -> str:
 
     Variant spellings of one Khmer name share a key: ``Sokha``, ``Sokhar``,
     ``Sokhaa`` and ``សុខា`` all give ``suka``. Words keep their order and are joined by
-    one space; with ``compact`` the spaces are dropped, so ``Srey Mom`` and
-    ``Sreymom`` compare equal.
+    one space; with ``compact`` the spaces are dropped (and a letter doubled across
+    words written once, as inside a word), so ``Srey Mom`` and ``Sreymom`` compare
+    equal, and so do ``Văn-na`` and ``Vanna``.
 
     Args:
         name: the name as written.
@@ -178,7 +179,14 @@ def romanisation_key(name: str, *, compact: bool = False) -> str:
         True
     """
     keys = [key_word(word) for word in latin_words(name)]
-    return ("" if compact else " ").join(key for key in keys if key)
+    if compact:
+        # A letter doubled across words is a syllable boundary, as inside one word:
+        # Vietnamese writes Văn-na for Vanna.
+        return _DOUBLED.sub(r"\1", "".join(keys))
+    return " ".join(key for key in keys if key)
+
+
+_DOUBLED = re.compile(r"([a-z])\1+")
 
 
 # --------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 :func:`tip_report` computes every table the annual TIP questionnaire asks for
 (law enforcement, sentences, victims identified, referred and assisted, foreign
-child sex offenders, repatriations, labour migration beside returned victims).
+child sex offenders, repatriations, labour migration beside returned victims,
+re-trafficking, follow-ups and victims known only to NGOs: :mod:`.followup`).
 Each figure counts canonical persons (or cases, or charges) once and shows beside
 it the naive sum of the agencies' own records, so the overlap the 2009 report
 warned of ("statistics may overlap") is visible.
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 from tipdata.errors import TipdataError
 from tipdata.reporting.coverage import apply_coverage, coverage_table
 from tipdata.reporting.engine import Cell, person_key
+from tipdata.reporting.followup import followup_tables
 from tipdata.reporting.indicators import Catalogue, default_catalogue
 from tipdata.reporting.migration import COUNT_TABLE, migration_tables
 from tipdata.reporting.report import (
@@ -281,6 +283,7 @@ def tip_report(
         # the per-company counts (each with its range over the review queue); the median
         # days are in :func:`tipdata.reporting.migration.migration_report` (not a count)
         tables.extend(t for t in migration_tables(db, start, end) if t.name == COUNT_TABLE)
+        tables.extend(followup_tables(db, catalogue, start, end))
     notes = [_linkage_note(db)]
     notes += [
         f"{table.title}: {table.label(row)}, {table.label(column)}: {note}"

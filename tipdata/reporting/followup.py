@@ -1,0 +1,246 @@
+"""TIP tables no indicator gives: re-trafficking, follow-up and reintegration, NGO-only victims.
+
+The NTF asked for three figures the indicator engine cannot express (each needs a
+person's whole history, not one fact in the period):
+
+* ``re_trafficked``: victims identified, rescued, returned or handed over in the
+  period at least :data:`SAME_RETURN_DAYS` days after an earlier return or
+  repatriation of the same person (any year), and victims a follow-up visit found
+  re-trafficked (``re_trafficked`` events);
+* ``follow_ups``: victims visited after going home (``followed_up`` events), by the
+  reintegration status found at their last visit in the period;
+* ``known_only_to_ngos``: victims identified in the period whose every record, in any
+  year, comes from an NGO's source: no government agency, court or international
+  organisation knows them.
+
+Every figure counts canonical persons once (the naive figure beside it counts the
+records behind it), like the indicator tables of :mod:`tipdata.reporting.tip`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from tipdata.reporting.engine import Cell, Member, members, person_key
+from tipdata.reporting.indicators import Catalogue
+from tipdata.reporting.report import TOTAL, ReportTable
+from tipdata.store import Database, metadata
+
+SAME_RETURN_DAYS = 30
+"""A return within this many days of an earlier one is the same return recorded by two
+agencies (a border screening, then the ministry receiving the victim), not a new one."""
+
+RETURNS = ("returned", "repatriated")
+AGAIN = ("identified", "rescued", "returned", "repatriated")
+STATUSES = ("reintegrated", "re_trafficked", "other")
+
+
+def followup_tables(
+    db: Database, catalogue: Catalogue, start: date, end: date
+) -> list[ReportTable]:
+    """The three tables, for a period.
+
+    Args:
+        db: the database.
+        catalogue: the indicator catalogue (``victims_identified`` defines who is a
+            victim identified in the period).
+        start: first day of the period.
+        end: last day (inclusive).
+
+    Returns:
+        ``re_trafficked``, ``follow_ups`` and ``known_only_to_ngos``.
+    """
+    with db.connect() as connection:
+        events = _victim_events(connection, end)
+        owners = _record_owners(connection)
+    identified = members(db, catalogue["victims_identified"], start, end)
+    return [
+        _re_trafficked_table(events, start, end),
+        _follow_up_table(events, start, end),
+        _ngo_only_table(identified, owners),
+    ]
+
+
+Event = tuple[int, int, str, date]
+"""(canonical person key, person record id, event type, date)."""
+
+
+def _victim_events(connection: sa.Connection, end: date) -> list[Event]:
+    t = metadata.tables
+    event, record, person = t["event"], t["person_record"], t["person"]
+    kinds = sorted({*RETURNS, *AGAIN, "re_trafficked", "followed_up", "reintegrated"})
+    query = (
+        sa.select(
+            person_key(record, person),
+            record.c.id,
+            sa.cast(event.c.event_type, sa.String),
+            event.c.event_date,
+        )
+        .select_from(
+            event.join(record, record.c.id == event.c.person_record_id).outerjoin(
+                person, person.c.id == record.c.person_id
+            )
+        )
+        .where(
+            sa.cast(record.c.role, sa.String) == "victim",
+            sa.cast(event.c.event_type, sa.String).in_(kinds),
+            event.c.event_date.is_not(None),
+            event.c.event_date <= end,
+        )
+    )
+    return [(key, rid, kind, when) for key, rid, kind, when in connection.execute(query)]
+
+
+def _re_trafficked_table(events: list[Event], start: date, end: date) -> ReportTable:
+    returns: dict[int, list[date]] = defaultdict(list)
+    for key, _rid, kind, when in events:
+        if kind in RETURNS:
+            returns[key].append(when)
+    found: dict[str, tuple[set[int], set[int]]] = {
+        "again": (set(), set()),
+        "reported": (set(), set()),
+    }
+    gap = timedelta(days=SAME_RETURN_DAYS)
+    for key, rid, kind, when in events:
+        if not start <= when <= end:
+            continue
+        if kind == "re_trafficked":
+            row = "reported"
+        elif kind in AGAIN and any(earlier <= when - gap for earlier in returns[key]):
+            row = "again"
+        else:
+            continue
+        found[row][0].add(key)
+        found[row][1].add(rid)
+    cells = {(row, "persons"): Cell(len(k), len(r)) for row, (k, r) in found.items()}
+    cells[(TOTAL, "persons")] = Cell(
+        len(found["again"][0] | found["reported"][0]),
+        len(found["again"][1] | found["reported"][1]),
+    )
+    return ReportTable(
+        name="re_trafficked",
+        title="Victims re-trafficked in the period",
+        definitions=(
+            "Handed over or returned again: a victim identified, rescued, returned or "
+            f"repatriated in the period at least {SAME_RETURN_DAYS} days after an earlier "
+            "return or repatriation of the same person (closer returns are one return "
+            "recorded by two agencies).",
+            "Found re-trafficked at a follow-up visit: a re-trafficked event in the period.",
+        ),
+        row_header="How it is known",
+        rows=("again", "reported", TOTAL),
+        columns=("persons",),
+        cells=cells,
+        labels={
+            "again": "Handed over or returned again after a repatriation",
+            "reported": "Found re-trafficked at a follow-up visit",
+            "persons": "Persons",
+        },
+        unit="persons",
+    )
+
+
+def _follow_up_table(events: list[Event], start: date, end: date) -> ReportTable:
+    visits: dict[int, set[tuple[int, date]]] = defaultdict(set)
+    found_on: dict[tuple[int, date], set[str]] = defaultdict(set)
+    for key, rid, kind, when in events:
+        if not start <= when <= end:
+            continue
+        if kind == "followed_up":
+            visits[key].add((rid, when))
+        elif kind in ("reintegrated", "re_trafficked"):
+            found_on[(rid, when)].add(kind)
+    by_status: dict[str, tuple[set[int], set[tuple[int, date]]]] = {
+        status: (set(), set()) for status in STATUSES
+    }
+    for key, seen in visits.items():
+        last = max(seen, key=lambda visit: (visit[1], visit[0]))
+        kinds = found_on.get(last, set())
+        status = next((s for s in ("re_trafficked", "reintegrated") if s in kinds), "other")
+        by_status[status][0].add(key)
+        by_status[status][1].update(seen)
+    cells: dict[tuple[str, str], Cell] = {}
+    for status, (keys, seen) in by_status.items():
+        cells[(status, "persons")] = Cell(len(keys), len({rid for rid, _ in seen}))
+        cells[(status, "visits")] = Cell(len(seen), len(seen))
+    all_visits = sum(len(seen) for seen in visits.values())
+    records = len({rid for seen in visits.values() for rid, _ in seen})
+    cells[(TOTAL, "persons")] = Cell(len(visits), records)
+    cells[(TOTAL, "visits")] = Cell(all_visits, all_visits)
+    return ReportTable(
+        name="follow_ups",
+        title="Victims followed up after going home, by reintegration status at the last visit",
+        definitions=(
+            "Persons with a follow-up visit in the period, by what their last visit in the "
+            "period found: reintegrated or re-trafficked (recorded on that visit), or "
+            "anything else (in progress, lost contact, not written).",
+            "Visits: follow-up visits in the period (one per record and date).",
+        ),
+        row_header="Status at the last visit",
+        rows=(*STATUSES, TOTAL),
+        columns=("persons", "visits"),
+        cells=cells,
+        labels={
+            "reintegrated": "Reintegrated",
+            "re_trafficked": "Re-trafficked",
+            "other": "Not (yet) reintegrated or not recorded",
+            "persons": "Persons",
+            "visits": "Visits",
+        },
+        unit="persons",
+    )
+
+
+def _record_owners(connection: sa.Connection) -> dict[int, dict[str, tuple[str, set[int]]]]:
+    """Per canonical person: each agency owning its records, with its kind and the records."""
+    t = metadata.tables
+    record, person, agency = t["person_record"], t["person"], t["agency"]
+    query = sa.select(
+        person_key(record, person), record.c.id, agency.c.code, sa.cast(agency.c.kind, sa.String)
+    ).select_from(
+        record.join(agency, agency.c.id == record.c.owner_agency_id).outerjoin(
+            person, person.c.id == record.c.person_id
+        )
+    )
+    owners: dict[int, dict[str, tuple[str, set[int]]]] = defaultdict(dict)
+    for key, rid, code, kind in connection.execute(query):
+        owners[key].setdefault(code, (kind, set()))[1].add(rid)
+    return owners
+
+
+def _ngo_only_table(
+    identified: list[Member], owners: dict[int, dict[str, tuple[str, set[int]]]]
+) -> ReportTable:
+    by_ngo: dict[str, tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
+    every: tuple[set[int], set[int]] = (set(), set())
+    for key in sorted({member.key for member in identified}):
+        known_by = owners.get(key, {})
+        if not known_by or any(kind != "ngo" for kind, _ in known_by.values()):
+            continue
+        for ngo, (_kind, records) in known_by.items():
+            for keys, found in (by_ngo[ngo], every):
+                keys.add(key)
+                found.update(records)
+    ngos = sorted(by_ngo)
+    cells = {(ngo, "victims"): Cell(len(k), len(r)) for ngo, (k, r) in by_ngo.items()}
+    cells[(TOTAL, "victims")] = Cell(len(every[0]), len(every[1]))
+    return ReportTable(
+        name="known_only_to_ngos",
+        title="Victims known only to NGOs",
+        definitions=(
+            "Victims identified in the period (as in victims_identified) whose every "
+            "record, in any year, comes from an NGO's source: no government agency, court "
+            "or international organisation recorded them.",
+            "A person known to several NGOs counts in each NGO's row and once in the total; "
+            "the naive figure counts their records of any year.",
+        ),
+        row_header="NGO",
+        rows=(*ngos, TOTAL),
+        columns=("victims",),
+        cells=cells,
+        labels={"victims": "Victims"},
+        unit="persons",
+    )
