@@ -42,7 +42,7 @@ def test_users_page_lists_every_account_for_administrators_only(
     sign_in(client, users["admin"])
     html = client.get("/admin/users").text
     assert re.findall(r'<tr id="user-([a-z]+)">', html) == [
-        "admin", "auditor", "focal", "officer", "reader",
+        "admin", "auditor", "focal", "molvt", "officer", "reader",
     ]  # fmt: skip
     assert 'href="/admin/users"' in html
     client.cookies.clear()

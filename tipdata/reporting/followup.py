@@ -195,15 +195,26 @@ def _follow_up_table(events: list[Event], start: date, end: date) -> ReportTable
 
 
 def _record_owners(connection: sa.Connection) -> dict[int, dict[str, tuple[str, set[int]]]]:
-    """Per canonical person: each agency owning its records, with its kind and the records."""
+    """Per canonical person: each agency credited with its records, with its kind and records.
+
+    The agency credited is the one the record's events name (a network's joint file
+    names the shelter on each row, see the counting rules), else the source's owner.
+    """
     t = metadata.tables
-    record, person, agency = t["person_record"], t["person"], t["agency"]
+    record, person, agency, event = t["person_record"], t["person"], t["agency"], t["event"]
+    credited = (
+        sa.select(event.c.person_record_id, event.c.agency_id)
+        .where(event.c.agency_id.is_not(None))
+        .distinct()
+        .subquery()
+    )
+    agency_id = sa.func.coalesce(credited.c.agency_id, record.c.owner_agency_id)
     query = sa.select(
         person_key(record, person), record.c.id, agency.c.code, sa.cast(agency.c.kind, sa.String)
     ).select_from(
-        record.join(agency, agency.c.id == record.c.owner_agency_id).outerjoin(
-            person, person.c.id == record.c.person_id
-        )
+        record.outerjoin(credited, credited.c.person_record_id == record.c.id)
+        .join(agency, agency.c.id == agency_id)
+        .outerjoin(person, person.c.id == record.c.person_id)
     )
     owners: dict[int, dict[str, tuple[str, set[int]]]] = defaultdict(dict)
     for key, rid, code, kind in connection.execute(query):

@@ -153,6 +153,7 @@ def _checked_import(
         )
     except ImportFileError as exc:
         where = f", line {exc.line}" if exc.line is not None else ""
+        where += f", field {exc.field!r}" if exc.field is not None else ""
         raise UploadUnreadable(f"{display_name}{where}: {exc.message}") from None
 
 
