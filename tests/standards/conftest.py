@@ -12,7 +12,8 @@ from tipdata.store import Database
 from tipdata.store.refdata import sync_reference_data
 
 # Province 01, 2008BW03: leaves only. Province 02, 2009BW27 (the 53rd week): a margin
-# with one of its parts (female_adult is implied) and totals. Province 03: a draft.
+# with one of its parts (female_adult is implied) and totals; totals without (all) their
+# parts travel as unallocated remainders. Province 03: a draft.
 REPORTS = {
     ("01", "2008BW03"): {
         "victims_identified.female_child": 1,
@@ -21,6 +22,7 @@ REPORTS = {
         "victims_identified.male_adult": 4,
         "victims_referred.female_child": 1,
         "victims_referred.female_adult": 2,
+        "victims_repatriated": 2,  # a total alone: sent as unallocated
         "cases_investigated": 1,
         "suspects_arrested": 2,
     },
@@ -30,6 +32,8 @@ REPORTS = {
         "victims_identified.female_child": 3,
         "victims_identified.male_child": 1,
         "victims_identified.male_adult": 3,
+        "victims_referred": 4,  # one part known: 3 unallocated
+        "victims_referred.female_child": 1,
         "cases_investigated": 0,
     },
 }

@@ -65,7 +65,7 @@ def test_export_then_import_gives_identical_values(
 ) -> None:
     with reports_db.session() as session:
         result = export_reports(session, file_format=file_format, id_scheme=id_scheme)  # type: ignore[arg-type]
-    assert (result.reports, result.values) == (2, 8 + 5)  # drafts are not sent
+    assert (result.reports, result.values) == (2, 9 + 7)  # drafts are not sent
     before = {k: v for k, v in _figures(reports_db).items() if v[0] == "submitted"}
     entered = _entered(reports_db)
     file = tmp_path / f"out.{'xml' if file_format == 'adx' else file_format}"
@@ -121,6 +121,8 @@ def test_every_exported_value_has_a_leaf_combo_and_the_implied_leaf_is_sent(
         ("TIP_VICTIMS_IDENTIFIED", "FEMALE_ADULT"): "2",  # female 5 - female_child 3
         ("TIP_VICTIMS_IDENTIFIED", "MALE_CHILD"): "1",
         ("TIP_VICTIMS_IDENTIFIED", "MALE_ADULT"): "3",
+        ("TIP_VICTIMS_REFERRED", "FEMALE_CHILD"): "1",
+        ("TIP_VICTIMS_REFERRED_UNALLOCATED", "default"): "3",  # 4 - 1
         ("TIP_CASES_INVESTIGATED", "default"): "0",
     }
 
@@ -140,6 +142,12 @@ def test_a_partial_margin_is_refused_naming_the_report(reports_db: Database) -> 
     assert caught.value.province == "04"
     assert caught.value.key == ("victims_identified", "female")
     assert "2008BiW4" in str(caught.value) and "female_child, female_adult" in str(caught.value)
+
+
+def test_a_total_smaller_than_its_known_parts_is_refused() -> None:
+    values = {("victims_referred", "total"): 1, ("victims_referred", "male_adult"): 2}
+    with pytest.raises(PartialMarginError, match="male_child"):
+        leaf_values(load_data_set(), load_mapping(), values)
 
 
 def test_leaf_values_refuses_a_margin_its_parts_contradict() -> None:
@@ -268,4 +276,4 @@ def test_the_dhis2_commands_of_the_docs_run_as_written(
     assert "2 reports — 2 submitted, 0 drafts, 0 unchanged" in outcome.output
     assert _figures(reports_db) == {k: v for k, v in before.items() if v[0] == "submitted"}
     csv_lines = (tmp_path / "reports.csv").read_text(encoding="utf-8").splitlines()
-    assert len(csv_lines) == 1 + 5  # --year 2009: province 02's five values
+    assert len(csv_lines) == 1 + 7  # --year 2009: province 02's seven values

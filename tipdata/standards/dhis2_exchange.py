@@ -51,7 +51,7 @@ from tipdata.standards.dhis2_formats import (
     write_csv,
     write_json,
 )
-from tipdata.standards.dhis2_mapping import Dhis2Mapping, IdScheme, load_mapping
+from tipdata.standards.dhis2_mapping import UNALLOCATED, Dhis2Mapping, IdScheme, load_mapping
 from tipdata.store.reports import ProvincialReport
 
 log = logging.getLogger(__name__)
@@ -127,10 +127,14 @@ def leaf_values(
                 continue
             parts = [leaf for leaf in leaves if _is_part(key[1], leaf)]
             missing = [leaf for leaf in parts if (element.code, leaf) not in known]
+            total = sum(known.get((element.code, leaf), 0) for leaf in parts)
+            unallocated = mapping.unallocated_element_id(element.code, "code")
+            if missing and key[1] == TOTAL and unallocated is not None and entered >= total:
+                result[(element.code, UNALLOCATED)] = entered - total
+                continue
             if missing:
                 reason = f"its part(s) {', '.join(missing)} are not known"
                 raise PartialMarginError(province, period, key, reason)
-            total = sum(known[(element.code, leaf)] for leaf in parts)
             if total != entered:
                 raise PartialMarginError(
                     province, period, key, f"is {entered} while its parts add up to {total}"
@@ -253,6 +257,19 @@ def export_reports(
                 submitted = submitted.replace(tzinfo=UTC)
             content.complete_dates[(org_unit, code)] = submitted.astimezone(CAMBODIA_TIME).date()
         for element in data_set.elements:
+            remainder = leaves.get((element.code, UNALLOCATED))
+            unallocated_id = chosen.unallocated_element_id(element.code, id_scheme)
+            if remainder is not None and unallocated_id is not None:
+                content.values.append(
+                    Dhis2Value(
+                        data_element=unallocated_id,
+                        period=code,
+                        org_unit=org_unit,
+                        value=str(remainder),
+                        category_option_combo=chosen.combo_id(TOTAL, id_scheme),
+                        attribute_option_combo=aoc,
+                    )
+                )
             for leaf in chosen.leaves(element.code):
                 value = leaves.get((element.code, leaf))
                 if value is None:
@@ -338,7 +355,19 @@ def read_reports(
         report.fields[key] = (
             f"{value.data_element}/{value.category_option_combo or dict(value.categories)}"
         )
+    for report in reports.values():
+        _allocate(chosen, report)
     return kind, list(reports.values())
+
+
+def _allocate(mapping: Dhis2Mapping, report: IncomingReport) -> None:
+    """Turn an unallocated remainder back into the element's total: remainder + its leaves."""
+    for key in [k for k in report.values if k[1] == UNALLOCATED]:
+        element = key[0]
+        remainder = report.values.pop(key) or 0
+        leaves = [report.values.get((element, leaf)) for leaf in mapping.leaves(element)]
+        report.values[(element, TOTAL)] = remainder + sum(v for v in leaves if v is not None)
+        report.fields[(element, TOTAL)] = report.fields.pop(key, element)
 
 
 def _read_value(
@@ -348,7 +377,8 @@ def _read_value(
         return DataFileError(path, message, line=value.line, field=field, value=found)
 
     element = mapping.lookup("data element", value.data_element)
-    if element is None:
+    unallocated = mapping.lookup("unallocated element", value.data_element)
+    if element is None and unallocated is None:
         raise fail("data element not in the mapping", "dataElement", value.data_element)
     province = mapping.lookup("org unit", value.org_unit)
     if province is None:
@@ -365,8 +395,19 @@ def _read_value(
             "attributeOptionCombo",
             value.attribute_option_combo,
         )
-    leaf = _leaf_of(mapping, element, value)
-    if leaf is None or leaf not in mapping.leaves(element):
+    if unallocated is not None:
+        if _leaf_of(mapping, unallocated, value, default_only=True) != TOTAL:
+            raise fail(
+                "an unallocated total takes the default combo",
+                "categoryOptionCombo",
+                value.category_option_combo,
+            )
+        element = unallocated
+        leaf: str | None = UNALLOCATED
+    else:
+        assert element is not None
+        leaf = _leaf_of(mapping, element, value)
+    if leaf is None or (leaf != UNALLOCATED and leaf not in mapping.leaves(element)):
         shown = value.category_option_combo or dict(value.categories) or "(none)"
         raise fail(
             f"not a leaf category option combo of {element} (margins and totals of broken-down "
@@ -380,7 +421,15 @@ def _read_value(
     return province, period, (element, leaf), int(text)
 
 
-def _leaf_of(mapping: Dhis2Mapping, element: str, value: Dhis2Value) -> str | None:
+def _leaf_of(
+    mapping: Dhis2Mapping, element: str, value: Dhis2Value, *, default_only: bool = False
+) -> str | None:
+    if default_only:
+        if value.categories:
+            return None
+        if value.category_option_combo is None:
+            return TOTAL
+        return mapping.lookup("category option combo", value.category_option_combo)
     if value.categories:
         options: dict[str, str] = {}
         for category_code, option_code in value.categories:

@@ -34,6 +34,8 @@ IdScheme = Literal["uid", "code"]
 """How DHIS2 objects are named in a file: by ``uid`` (DHIS2's default) or by ``code``."""
 
 ID_SCHEMES: tuple[IdScheme, ...] = ("uid", "code")
+UNALLOCATED = "unallocated"
+"""The part of a total its known sex × age parts leave unallocated (sent to its own element)."""
 UID_PATTERN = r"^[A-Za-z][A-Za-z0-9]{10}$"
 """A DHIS2 uid: a letter and ten letters or digits."""
 
@@ -66,6 +68,7 @@ class MappingDefinition(CodelistModel):
     dhis2_data_set: Dhis2Object
     attribute_option_combo: Dhis2Object
     data_elements: dict[str, Dhis2Object]
+    unallocated_elements: dict[str, Dhis2Object] = Field(default_factory=dict)
     categories: dict[str, Dhis2Category]
     category_option_combos: dict[str, Dhis2Object]
     org_units: dict[str, Dhis2Object]
@@ -113,6 +116,11 @@ class Dhis2Mapping:
         """The DHIS2 data element of ``element``."""
         return self.definition.data_elements[element].id(scheme)
 
+    def unallocated_element_id(self, element: str, scheme: IdScheme) -> str | None:
+        """The DHIS2 data element of ``element``'s unallocated total, if mapped."""
+        entry = self.definition.unallocated_elements.get(element)
+        return None if entry is None else entry.id(scheme)
+
     def combo_id(self, leaf: str, scheme: IdScheme) -> str:
         """The DHIS2 category option combo of a leaf disaggregation."""
         return self.definition.category_option_combos[leaf].id(scheme)
@@ -143,6 +151,11 @@ class Dhis2Mapping:
                 table[theirs.uid] = ours
                 table[theirs.code] = ours
             tables[kind] = table
+        unallocated: dict[str, str] = {}
+        for ours, theirs in d.unallocated_elements.items():
+            unallocated[theirs.uid] = ours
+            unallocated[theirs.code] = ours
+        tables["unallocated element"] = unallocated
         for entry in d.categories.values():
             tables[f"category {entry.code}"] = {
                 option.code: code for code, option in entry.options.items()
@@ -153,7 +166,8 @@ class Dhis2Mapping:
     def lookup(self, kind: str, identifier: str) -> str | None:
         """tipdata's code for a DHIS2 uid or code of ``kind``, or None if unmapped.
 
-        ``kind`` is ``"data element"``, ``"category option combo"``, ``"org unit"``,
+        ``kind`` is ``"data element"``, ``"unallocated element"``, ``"category option
+        combo"``, ``"org unit"``,
         ``"category"`` (by code) or ``"category <CODE>"`` (its options, by code).
         """
         return self._reverse.get(kind, {}).get(identifier)
@@ -216,6 +230,14 @@ def load_mapping(path: Path | None = None, codelists: Codelists | None = None) -
     for key in definition.data_elements:
         if key not in {e.code for e in data_set.elements}:
             fail(f"no such data element in {data_set.code}", ("data_elements", key), key)
+    element_codes = {e.code for e in data_set.elements}
+    for key in definition.unallocated_elements:
+        if key not in element_codes or not data_set.categories_of(key):
+            fail(
+                "only an element broken down by categories has an unallocated total",
+                ("unallocated_elements", key),
+                key,
+            )
     leaves = {leaf for e in data_set.elements for leaf in mapping.leaves(e.code)}
     for key in definition.category_option_combos:
         if key not in leaves:
@@ -230,7 +252,7 @@ def load_mapping(path: Path | None = None, codelists: Codelists | None = None) -
     for key in definition.org_units:
         if key not in provinces:
             fail("no such province", ("org_units", key), key)
-    for kind in ("data_elements", "category_option_combos", "org_units"):
+    for kind in ("data_elements", "unallocated_elements", "category_option_combos", "org_units"):
         objects: dict[str, Dhis2Object] = getattr(definition, kind)
         for attribute in ("uid", "code"):
             seen: dict[str, str] = {}

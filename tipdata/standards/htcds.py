@@ -270,9 +270,10 @@ def htcds_victims(db: Database, start: date, end: date) -> HtcdsVictims:
     t = metadata.tables
     event, record, person = t["event"], t["person_record"], t["person"]
     link, exploitation, screening = t["case_person"], t["case_exploitation"], t["screening"]
-    key = person_key(record, person).label("k")
-    victims_query = (
-        sa.select(key, sa.cast(record.c.sex, sa.String), record.c.nationality, record.c.id)
+    key = person_key(record, person)
+    # the victims: persons with a victim record that has an event in the period
+    in_period = (
+        sa.select(key.label("k"))
         .select_from(
             event.join(record, record.c.id == event.c.person_record_id).outerjoin(
                 person, person.c.id == record.c.person_id
@@ -287,13 +288,22 @@ def htcds_victims(db: Database, start: date, end: date) -> HtcdsVictims:
     victims: dict[int, _Victim] = {}
     records: dict[int, int] = {}
     with db.connect() as connection:
-        for k, sex, nationality, record_id in connection.execute(victims_query):
+        wanted = {k for (k,) in connection.execute(in_period)}
+        # every victim record of those persons: what any agency knows of them
+        every_record = (
+            sa.select(key, sa.cast(record.c.sex, sa.String), record.c.nationality, record.c.id)
+            .select_from(record.outerjoin(person, person.c.id == record.c.person_id))
+            .where(sa.cast(record.c.role, sa.String) == "victim")
+        )
+        for k, sex, nationality, record_id in connection.execute(every_record):
+            if k not in wanted:
+                continue
             victim = victims.setdefault(k, _Victim())
             records[record_id] = k
             if victim.sex in (None, "unknown") and sex:
                 victim.sex = sex
             victim.nationality = victim.nationality or nationality
-        ids = list(records)
+        ids = sorted(records)
         for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
             forms = (
                 sa.select(link.c.person_record_id, exploitation.c.exploitation_type)
