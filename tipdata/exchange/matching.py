@@ -1,12 +1,15 @@
 """Matching received encodings with local ones: Dice similarity, blocking, one-to-one.
 
-:mod:`anonlink` does the work: candidate pairs are the record pairs whose Dice
-coefficient reaches the threshold (its C++ popcount similarity), compared only within
-blocks of anonlink's bit blocking (Hamming locality-sensitive hashing on the encodings'
-own bits: it needs no field sent beside the encodings, so blocking reveals nothing the
-encodings do not). A person may have several records on each side: a pair of persons
-scores the best pair of their records, and anonlink's greedy solver then keeps each
-partner person and each local person in at most one link.
+Candidate pairs are the record pairs whose Dice coefficient reaches the threshold. With
+blocking (the default) only pairs that share a MinHash band of their set bits are
+compared (:class:`Blocking`): blocking reads the encodings alone, so it reveals nothing
+beside them. Band keys, candidate pairs and Dice coefficients are numpy array work:
+anonlink's own bit blocking runs its blocks in Python (44 s for 15,000 x 12,000 records
+here, against 6 s for all pairs in its C++ kernel), which does not reach 100,000 records.
+Without blocking, anonlink's C++ kernel compares every pair. A person may have several
+records on each side: a pair of persons scores the best pair of their records, and
+anonlink's greedy solver keeps each partner person and each local person in at most one
+link.
 """
 
 from __future__ import annotations
@@ -29,15 +32,21 @@ DEFAULT_THRESHOLD = 0.78
 
 @dataclass(frozen=True)
 class Blocking:
-    """anonlink's bit blocking: ``tables`` random sets of ``bits`` bit positions each.
+    """MinHash blocking on the encodings' set bits: ``bands`` bands of ``rows`` hashes.
 
-    Two encodings are compared when they agree on every position of at least one set.
-    More tables raise recall, more bits make blocks smaller. The positions come from a
-    fixed seed: both are public parameters, not secrets.
+    Two encodings are compared when all ``rows`` MinHash values of at least one band
+    agree. For a pair of Jaccard similarity J (Dice D gives J = D / (2 - D)) that
+    happens with probability 1 - (1 - J^rows)^bands: 0.997 at the default threshold
+    (D = 0.78, J = 0.64), 0.0008 for two unrelated encodings (J about 0.11). It needs no
+    field sent beside the encodings, so blocking reveals nothing the encodings do not.
+    The permutations come from a fixed seed: public parameters, not secrets. Each hash
+    looks at the first ``prefix`` positions of its permutation only (a 20 %-full filter
+    leaves all of them empty once in a few million).
     """
 
-    tables: int = 24
-    bits: int = 10
+    bands: int = 50
+    rows: int = 5
+    prefix: int = 64
     seed: int = 20031
 
 
@@ -76,21 +85,85 @@ def match(
         raise ValueError("one owner per encoding")
     if not len(partner_encodings) or not len(local_encodings):
         return []
-    blocking_f = (
-        None
-        if blocking is None
-        else anonlink.blocking.bit_blocking(blocking.tables, blocking.bits, seed=blocking.seed)
-    )
-    similarities, _datasets, (partner_rows, local_rows) = (
-        anonlink.candidate_generation.find_candidate_pairs(
-            [to_bitarrays(partner_encodings), to_bitarrays(local_encodings)],
-            anonlink.similarities.dice_coefficient_accelerated,
-            threshold,
-            blocking_f=blocking_f,
+    if blocking is None:
+        similarities, _datasets, (partner_rows, local_rows) = (
+            anonlink.candidate_generation.find_candidate_pairs(
+                [to_bitarrays(partner_encodings), to_bitarrays(local_encodings)],
+                anonlink.similarities.dice_coefficient_accelerated,
+                threshold,
+            )
         )
-    )
+    else:
+        partner_rows, local_rows = candidate_pairs(partner_encodings, local_encodings, blocking)
+        scores = dice(partner_encodings, local_encodings, partner_rows, local_rows)
+        keep = scores >= threshold
+        similarities = scores[keep]
+        partner_rows, local_rows = partner_rows[keep], local_rows[keep]
     log.info("%d candidate record pairs at Dice >= %.2f", len(similarities), threshold)
     return best_one_to_one(partner_owners, local_owners, similarities, partner_rows, local_rows)
+
+
+def minhashes(encodings: np.ndarray, blocking: Blocking) -> np.ndarray:
+    """Each encoding's band keys: a ``(len(encodings), bands)`` array of ``int64``."""
+    # one row per bit position: a permutation's prefix is then a block of whole rows
+    bits = np.ascontiguousarray(np.unpackbits(encodings, axis=1).astype(bool).T)
+    rng = np.random.default_rng(blocking.seed)
+    keys = np.zeros((len(encodings), blocking.bands), dtype=np.int64)
+    base = blocking.prefix + 1
+    for band in range(blocking.bands):
+        for _row in range(blocking.rows):
+            order = rng.permutation(bits.shape[0])[: blocking.prefix]
+            window = bits[order]
+            first = np.where(window.any(axis=0), window.argmax(axis=0), blocking.prefix)
+            keys[:, band] = keys[:, band] * base + first
+    return keys
+
+
+def candidate_pairs(
+    partner: np.ndarray, local: np.ndarray, blocking: Blocking
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (partner row, local row) pairs that share a band, each once, vectorised."""
+    partner_keys, local_keys = minhashes(partner, blocking), minhashes(local, blocking)
+    found = []
+    for band in range(blocking.bands):
+        order = np.argsort(local_keys[:, band], kind="stable")
+        sorted_keys = local_keys[order, band]
+        left = np.searchsorted(sorted_keys, partner_keys[:, band], side="left")
+        right = np.searchsorted(sorted_keys, partner_keys[:, band], side="right")
+        counts = right - left
+        if not counts.sum():
+            continue
+        partner_rows = np.repeat(np.arange(len(partner), dtype=np.int64), counts)
+        starts = np.repeat(left - np.cumsum(counts) + counts, counts)
+        local_rows = order[starts + np.arange(counts.sum())]
+        found.append(np.unique(partner_rows * len(local) + local_rows))
+    if not found:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    pairs = np.unique(np.concatenate(found))
+    return pairs // len(local), pairs % len(local)
+
+
+def dice(
+    partner: np.ndarray,
+    local: np.ndarray,
+    partner_rows: np.ndarray,
+    local_rows: np.ndarray,
+    chunk: int = 1_000_000,
+) -> np.ndarray:
+    """Dice coefficients of the given row pairs (popcounts on 64-bit words, in chunks)."""
+    words_p = np.ascontiguousarray(partner).view(np.uint64)
+    words_l = np.ascontiguousarray(local).view(np.uint64)
+    count_p = np.bitwise_count(words_p).sum(axis=1, dtype=np.int64)
+    count_l = np.bitwise_count(words_l).sum(axis=1, dtype=np.int64)
+    scores = np.empty(len(partner_rows), dtype=np.float64)
+    for start in range(0, len(partner_rows), chunk):
+        p = partner_rows[start : start + chunk]
+        q = local_rows[start : start + chunk]
+        common = np.bitwise_count(words_p[p] & words_l[q]).sum(axis=1, dtype=np.int64)
+        total = count_p[p] + count_l[q]
+        scores[start : start + chunk] = np.where(total > 0, 2 * common / np.maximum(total, 1), 0)
+    return scores
 
 
 def best_one_to_one(
