@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from tipdata.cli._common import HomeOption, console, group, system_for
 
@@ -118,16 +117,17 @@ def log(home: HomeOption = None) -> None:
     """The exchange log of this side: packages sent, accepted and refused."""
     from tipdata.exchange import exchange_log
 
-    table = Table("logged (UTC)", "status", "agreement", "from", "to", "records", "links", "reason")
-    for entry in exchange_log(system_for(home).db):
-        table.add_row(
-            entry.logged_at.strftime("%Y-%m-%d %H:%M"),
-            entry.status,
-            entry.agreement,
-            entry.sender or "-",
-            entry.recipient or "-",
-            str(entry.records if entry.records is not None else "-"),
-            str(entry.links if entry.links is not None else "-"),
-            entry.reason or "",
+    entries = exchange_log(system_for(home).db)
+    for entry in entries:
+        line = (
+            f"{entry.logged_at:%Y-%m-%d %H:%M} {entry.status:<8} {entry.agreement} "
+            f"{entry.sender or '-'} -> {entry.recipient or '-'}: "
+            f"{'-' if entry.records is None else entry.records} records"
         )
-    console.print(table)
+        if entry.links is not None:
+            line += f", {entry.links} links"
+        if entry.reason:
+            line += f" ({entry.reason})"
+        console.print(line, highlight=False, soft_wrap=True)
+    if not entries:
+        console.print("no exchange yet")
