@@ -122,13 +122,16 @@ def write_agreement(path: Path, khm_keys: Path, tha_keys: Path, code: str = AGRE
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
 
 
-def make_border(sqlite_template: Path, folder: Path, people: int, seed: int = 7) -> Border:
-    """Build both sides in ``folder``."""
+def make_border(
+    sqlite_template: Path, folder: Path, people: int, seed: int = 7, khm: Database | None = None
+) -> Border:
+    """Build both sides in ``folder`` (the Cambodian side in ``khm`` when given)."""
     databases = []
     for name, key in (("khm.db", bytes(range(32))), ("tha.db", bytes(range(32, 64)))):
         shutil.copyfile(sqlite_template, folder / name)
         databases.append(Database(f"sqlite:///{folder / name}", master_key=MasterKey(key)))
-    khm, tha = databases
+    khm = khm or databases[0]
+    tha = databases[1]
     pair = border_pair(people, seed=seed)
     khm_persons = store_side(khm, pair.local, "MOSAVY")
     tha_persons = store_side(tha, pair.partner, "MOI")

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from tests.exchange.conftest import Border, write_agreement
+from tests.exchange.conftest import Border, make_border, write_agreement
 from tipdata.access.audit import verify
 from tipdata.exchange import (
     ExchangeRefused,
@@ -235,3 +235,16 @@ def test_a_secret_readable_by_others_is_refused(border: Border) -> None:
     shared.chmod(0o644)
     with pytest.raises(ConfigError, match="readable by others"):
         read_secret(shared)
+
+
+def test_the_receiving_side_stores_links_on_each_backend(
+    db: Database, sqlite_template: Path, tmp_path: Path
+) -> None:
+    """The Cambodian side on SQLite and on PostgreSQL; the Thai side on SQLite."""
+    border = make_border(sqlite_template, tmp_path, 40, seed=9, khm=db)
+    try:
+        received = _receive(border, _send(border))
+        assert received.links == len(_links(border.khm)) > 5
+        assert [entry.status for entry in exchange_log(border.khm)] == ["accepted"]
+    finally:
+        border.tha.dispose()
