@@ -99,3 +99,17 @@ def test_variant_spellings_and_khmer_script_share_the_name_key() -> None:
     assert isinstance(a, RecordFields) and isinstance(b, RecordFields)
     assert isinstance(c, RecordFields)
     assert a.name_key == b.name_key == c.name_key
+
+
+def test_blocking_finds_the_links_that_comparing_every_pair_finds() -> None:
+    pair = border_pair(400, seed=13)
+    partner, local = fields(pair.partner), fields(pair.local)
+    encoded = (encode(partner, secret=SECRET, salt=SALT), encode(local, secret=SECRET, salt=SALT))
+    owners = ([r.owner for r in partner], [r.owner for r in local])
+    every = match(owners[0], encoded[0], owners[1], encoded[1], blocking=None)
+    blocked = match(owners[0], encoded[0], owners[1], encoded[1], blocking=Blocking())
+    assert len(every) > 100
+    assert {(link.partner, link.local) for link in blocked} == {
+        (link.partner, link.local) for link in every
+    }
+    assert [round(link.score, 9) for link in blocked] == [round(link.score, 9) for link in every]
