@@ -24,6 +24,30 @@ COMMAND = re.compile(r"(tipdata|make|pytest|\.venv/bin/\S+|python\S*) ")
 
 # command line (without its trailing comment) -> "test file::test function" that runs it
 RUN_BY: dict[str, str] = {
+    # docs/cross-border.md
+    "tipdata exchange keys keys-khm": (
+        "tests/exchange/test_cli.py::test_the_documented_exchange_commands_run_as_written"
+    ),
+    "tipdata exchange keys keys-tha": (
+        "tests/exchange/test_cli.py::test_the_documented_exchange_commands_run_as_written"
+    ),
+    "tipdata exchange secret khm-tha.secret": (
+        "tests/exchange/test_cli.py::test_the_documented_exchange_commands_run_as_written"
+    ),
+    (
+        "tipdata exchange send --out tha-2008.json --agreement khm-tha.yaml --keys keys-tha"
+        " --secret-file khm-tha.secret --from 2008-01-01 --to 2008-12-31 --home tha"
+    ): ("tests/exchange/test_cli.py::test_the_documented_exchange_commands_run_as_written"),
+    (
+        "tipdata exchange receive tha-2008.json --agreement khm-tha.yaml --keys keys-khm"
+        " --secret-file khm-tha.secret --home khm"
+    ): ("tests/exchange/test_cli.py::test_the_documented_exchange_commands_run_as_written"),
+    "tipdata exchange log --home khm": (
+        "tests/exchange/test_cli.py::test_the_documented_exchange_commands_run_as_written"
+    ),
+    ".venv/bin/python benchmarks/bench_exchange.py --people 300 --scale 2000": (
+        "tests/exchange/test_cli.py::test_the_documented_small_benchmark_runs"
+    ),
     'tipdata persons find --document "n 0123-456"': (
         "tests/access/test_admin_commands.py::test_the_documented_administration_commands_run_as_written"
     ),
@@ -89,6 +113,10 @@ RUN_BY: dict[str, str] = {
 
 # command line -> why no test runs it as written, and what runs in its place
 NOT_RUN: dict[str, str] = {
+    ".venv/bin/python benchmarks/bench_exchange.py --people 2000 --scale 100000": (
+        "a benchmark of tens of minutes (100,000 persons a side); tests/exchange/test_cli.py"
+        " runs the same script at --people 300 --scale 2000"
+    ),
     "make test": "it is the suite itself; .ci/run runs it on a clean clone",
     "make demo": (
         "installs and then serves until stopped; the job it runs (`tipdata demo run`) is run"
