@@ -35,7 +35,9 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tipdata.access.clock import as_utc
 from tipdata.access.errors import AccessDenied
+from tipdata.access.policy import Acting
 from tipdata.errors import DataFileError
 from tipdata.model.enums import ReportStatus
 from tipdata.reporting.completeness import (
@@ -51,7 +53,6 @@ from tipdata.reporting.periods import Period, PeriodError, bi_week_of
 from tipdata.reporting.submissions import (
     RECEIVED_STATUSES,
     TRANSITIONS,
-    Acting,
     ConflictError,
     InvalidValueError,
     ReportingError,
@@ -62,7 +63,6 @@ from tipdata.reporting.submissions import (
     TransitionError,
     Workflow,
     accept,
-    as_utc,
     check_may_edit,
     default_workflow,
     find_report_row,
@@ -156,7 +156,7 @@ def import_reports(
         session: an open session; the file's work runs in a savepoint of it and is
             rolled back entirely when anything is wrong; not committed here.
         path: the file (``.csv`` or ``.json``).
-        actor: who imports (see :data:`~tipdata.reporting.submissions.Acting`); a
+        actor: who imports (see :data:`~tipdata.access.policy.Acting`); a
             signed-in provincial user may import only their own province's reports.
         workflow: the data set and rules (the PWG bi-weekly report by default).
 
@@ -729,7 +729,6 @@ __all__ = [
     "LONG_COLUMNS",
     "TRANSITIONS",
     "WIDE_COLUMNS",
-    "Acting",
     "ConflictError",
     "GridStatus",
     "ImportSummary",

@@ -20,7 +20,7 @@ stored), every ``error`` blocks submission, warnings never block.
 ``submitted_at`` is when the report was *first* submitted: a correction after
 reopening does not make an on-time report late.
 
-Who acts: every service takes an ``actor`` (see :data:`Acting`). A signed-in
+Who acts: every service takes an ``actor`` (:data:`~tipdata.access.policy.Acting`). A signed-in
 :class:`~tipdata.access.policy.Actor` is checked: saving and submitting need
 ``reports:submit`` and a provincial user may only touch their own province;
 accepting and reopening need ``reports:accept`` with national scope (the NTF);
@@ -48,8 +48,9 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from tipdata.access.errors import AccessDenied
-from tipdata.access.policy import Actor, Policy, default_policy, require, require_national
+from tipdata.access.clock import as_utc
+from tipdata.access.permissions import Permission
+from tipdata.access.policy import Acting, Policy, actor_name, authorize
 from tipdata.errors import TipdataError
 from tipdata.model.enums import ReportStatus
 from tipdata.reporting.completeness import CAMBODIA_TIME
@@ -92,18 +93,11 @@ HISTORY_LIMIT = 52
 Values = Mapping[ValueKey, int | None] | Mapping[str, int | None]
 """Report values by ``(element, disaggregation)`` or ``"element[.disaggregation]"``."""
 
-Acting = Actor | str | None
-"""Who acts: a signed-in :class:`Actor` (permission and province scope checked), or the
-local operator (CLI, trusted batch import) named by a label (None is ``"operator"``)."""
-
-LOCAL_OPERATOR = "operator"
-"""The name recorded in the history when the local operator gives no label."""
-
-EDIT_PERMISSION = "reports:submit"
-REVIEW_PERMISSION = "reports:accept"
+EDIT_PERMISSION: Permission = "reports:submit"
+REVIEW_PERMISSION: Permission = "reports:accept"
 """Save, submit, and (with national scope) accept and reopen provincial reports."""
 
-READ_PERMISSION = "reports:read_province"
+READ_PERMISSION: Permission = "reports:read_province"
 """Read provincial reports (a provincial user: their own province only)."""
 
 
@@ -553,22 +547,13 @@ def status_history(
 # --- who may act -----------------------------------------------------------------------
 
 
-def actor_name(actor: Acting) -> str:
-    """The name recorded in the history: the username, else the operator's label."""
-    if isinstance(actor, Actor):
-        return actor.username
-    return actor or LOCAL_OPERATOR
-
-
 def check_may_edit(actor: Acting, province_code: str, policy: Policy | None = None) -> None:
     """Raise unless the actor may save and submit reports of the province.
 
     Raises:
         AccessDenied: no ``reports:submit``, or a provincial user of another province.
     """
-    if isinstance(actor, Actor):
-        require(actor, EDIT_PERMISSION, policy)
-        _check_province(actor, EDIT_PERMISSION, province_code, policy)
+    authorize(actor, EDIT_PERMISSION, province_code=province_code, policy=policy)
 
 
 def check_may_review(actor: Acting, policy: Policy | None = None) -> None:
@@ -577,8 +562,7 @@ def check_may_review(actor: Acting, policy: Policy | None = None) -> None:
     Raises:
         AccessDenied: the actor is not a national user with ``reports:accept``.
     """
-    if isinstance(actor, Actor):
-        require_national(actor, REVIEW_PERMISSION, policy)
+    authorize(actor, REVIEW_PERMISSION, national=True, policy=policy)
 
 
 def check_may_read(actor: Acting, province_code: str, policy: Policy | None = None) -> None:
@@ -587,21 +571,7 @@ def check_may_read(actor: Acting, province_code: str, policy: Policy | None = No
     Raises:
         AccessDenied: no ``reports:read_province``, or a provincial user of another province.
     """
-    if isinstance(actor, Actor):
-        require(actor, READ_PERMISSION, policy)
-        _check_province(actor, READ_PERMISSION, province_code, policy)
-
-
-def _check_province(
-    actor: Actor, permission: str, province_code: str, policy: Policy | None
-) -> None:
-    """National users reach every province, provincial users their own, others none."""
-    scope = (policy or default_policy()).role(actor.role).scope
-    if scope == "national":
-        return
-    if scope == "province" and actor.province_code == province_code:
-        return
-    raise AccessDenied(permission, f"for province {province_code}")
+    authorize(actor, READ_PERMISSION, province_code=province_code, policy=policy)
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -614,11 +584,6 @@ def _utc(moment: datetime | None) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=CAMBODIA_TIME)
     return moment.astimezone(UTC)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """A time read back from the database (SQLite returns it naive, in UTC)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _resolve(
@@ -912,7 +877,6 @@ __all__ = [
     "RECEIVED_STATUSES",
     "TOTAL",
     "TRANSITIONS",
-    "Acting",
     "ConflictError",
     "InvalidValueError",
     "ReportNotFoundError",
@@ -923,8 +887,6 @@ __all__ = [
     "TransitionError",
     "Workflow",
     "accept",
-    "actor_name",
-    "as_utc",
     "check_may_edit",
     "check_may_read",
     "check_may_review",
