@@ -30,13 +30,19 @@ recorded in the history as it is.
 
 Service functions take an open session and never commit: the caller's
 ``with db.session():`` block decides. When a submission is refused, values passed
-along with it have been saved as the draft in that session.
+along with it have been saved as the draft in that session; the fronts (web page, API,
+CLI) call :func:`submit_keeping_draft`, the one function that commits, so a refused
+submission keeps its values as the draft on every front.
+
+Which buttons a front shows come from :func:`allowed_actions` (:data:`TRANSITIONS` and
+the ``check_may_*`` rules); a count typed as text is read by :func:`parse_count`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +55,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from tipdata.access.clock import as_utc
+from tipdata.access.errors import AccessDenied
 from tipdata.access.permissions import Permission
 from tipdata.access.policy import Acting, Policy, actor_name, authorize
 from tipdata.errors import TipdataError
@@ -413,6 +420,34 @@ def submit(
     return _view(report, results)
 
 
+def submit_keeping_draft(
+    session: Session,
+    actor: Acting,
+    province: str,
+    period: str | Period,
+    values: Values | None = None,
+    expected_version: int | None = None,
+    *,
+    workflow: Workflow | None = None,
+) -> ReportView:
+    """:func:`submit`, but a submission refused by the rules keeps ``values`` as the draft.
+
+    What the fronts call: the values someone typed or sent are never lost because a rule
+    refused the submission; they stay the draft, shown with the results, to correct.
+    This is the one service function that commits (the draft, before raising).
+
+    Raises:
+        ReportValidationError: the submission is refused (the draft is committed).
+        ConflictError, TransitionError, InvalidValueError, ReportingError, AccessDenied:
+            as :func:`submit` (nothing is committed).
+    """
+    try:
+        return submit(session, actor, province, period, values, expected_version, workflow=workflow)
+    except ReportValidationError:
+        session.commit()
+        raise
+
+
 def accept(
     session: Session,
     actor: Acting,
@@ -545,6 +580,69 @@ def status_history(
 
 
 # --- who may act -----------------------------------------------------------------------
+
+
+def allowed_actions(
+    actor: Acting,
+    province_code: str,
+    status: ReportStatus | None,
+    policy: Policy | None = None,
+) -> frozenset[Action]:
+    """The workflow actions the actor may take now on a report of this status.
+
+    An action is allowed when :data:`TRANSITIONS` has it for the status and the actor
+    passes its check (:func:`check_may_edit` for save and submit, :func:`check_may_review`
+    for accept and reopen). Fronts show exactly these buttons.
+
+    Args:
+        actor: who acts.
+        province_code: the report's province.
+        status: the report's status; None when there is no report yet.
+        policy: the policy (default: the shipped one).
+    """
+    allowed: set[Action] = set()
+    for before, action in TRANSITIONS:
+        if before != status:
+            continue
+        try:
+            if action in ("save", "submit"):
+                check_may_edit(actor, province_code, policy)
+            else:
+                check_may_review(actor, policy)
+        except AccessDenied:
+            continue
+        allowed.add(action)
+    if status is None and "save" in allowed:
+        allowed.add("submit")  # submit on a missing report first saves the values
+    return frozenset(allowed)
+
+
+_COUNT = re.compile(r"-?\d+")
+
+
+def parse_count(text: str, field: str) -> int | None:
+    """A count typed as text: blank is missing (None); digits, perhaps after a minus, a count.
+
+    The one reader of counts for the web form, the CLI's values file and bulk imports.
+    A negative count is read, and refused by the data set's rules with their message.
+
+    Args:
+        text: what was typed (surrounding spaces ignored; Khmer digits are digits).
+        field: the value's name, for the error.
+
+    Raises:
+        InvalidValueError: not a whole number nor blank.
+
+    Examples:
+        >>> parse_count(" 12 ", "cases"), parse_count("", "cases"), parse_count("១២", "cases")
+        (12, None, 12)
+    """
+    cleaned = text.strip()
+    if cleaned == "":
+        return None
+    if not _COUNT.fullmatch(cleaned):
+        raise InvalidValueError(field, "a count must be a whole number or blank", text)
+    return int(cleaned)
 
 
 def check_may_edit(actor: Acting, province_code: str, policy: Policy | None = None) -> None:
@@ -887,13 +985,16 @@ __all__ = [
     "TransitionError",
     "Workflow",
     "accept",
+    "allowed_actions",
     "check_may_edit",
     "check_may_read",
     "check_may_review",
     "default_workflow",
     "get_report",
+    "parse_count",
     "reopen",
     "save_draft",
     "status_history",
     "submit",
+    "submit_keeping_draft",
 ]
