@@ -73,6 +73,18 @@ RUN_BY: dict[str, str] = {
     ".venv/bin/pybabel update -i /tmp/messages.pot -d tipdata/web/locale -l km": (
         "tests/test_doc_commands.py::test_the_translation_commands_of_docs_web_run_as_written"
     ),
+    "tipdata dhis2 export --format json --out reports.json": (
+        "tests/standards/test_dhis2_exchange.py::test_the_dhis2_commands_of_the_docs_run_as_written"
+    ),
+    "tipdata dhis2 export --format csv --id-scheme code --year 2009 --out reports.csv": (
+        "tests/standards/test_dhis2_exchange.py::test_the_dhis2_commands_of_the_docs_run_as_written"
+    ),
+    "tipdata dhis2 export --format adx --id-scheme code --out reports.xml": (
+        "tests/standards/test_dhis2_exchange.py::test_the_dhis2_commands_of_the_docs_run_as_written"
+    ),
+    "tipdata dhis2 import reports.xml": (
+        "tests/standards/test_dhis2_exchange.py::test_the_dhis2_commands_of_the_docs_run_as_written"
+    ),
 }
 
 # command line -> why no test runs it as written, and what runs in its place
