@@ -38,6 +38,7 @@ demo: install
 lint: install-test
 	$(BIN)/ruff check tipdata tests benchmarks
 	$(BIN)/ruff format --check tipdata tests benchmarks
+	$(BIN)/lint-imports --no-logo
 
 typecheck: install-test
 	$(BIN)/mypy
@@ -49,4 +50,4 @@ benchmark: install-test
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .grimp_cache

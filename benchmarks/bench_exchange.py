@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_exchange.py [--people 2000] [--seed 21] [--scale 100000]
 
-Part 1, accuracy: two synthetic sides of a border (``tipdata.exchange.synthetic``, known
+Part 1, accuracy: two synthetic sides of a border (``tipdata.demo.crossborder``, known
 truth) are linked in clear (``evaluation.clear_text_links``: Jaro-Winkler on the
 romanisation key, birth year within one, sex and day of birth) and by their encodings
 (clkhash CLKs, Dice with MinHash blocking, one-to-one), and both are scored by pairwise
@@ -24,6 +24,7 @@ import sys
 import time
 import tracemalloc
 
+from tipdata.demo.crossborder import SideRecord, border_pair
 from tipdata.exchange.encoding import RecordFields, encode, record_fields
 from tipdata.exchange.evaluation import clear_text_links, pairwise_score
 from tipdata.exchange.matching import (
@@ -34,7 +35,6 @@ from tipdata.exchange.matching import (
     dice,
     match,
 )
-from tipdata.exchange.synthetic import SideRecord, border_pair
 
 SECRET = b"benchmark secret, not an agreement's: 32+ bytes"
 SALT = b"benchmark-salt-0001"

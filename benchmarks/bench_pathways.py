@@ -16,9 +16,9 @@ import sys
 import time
 from pathlib import Path
 
+from tipdata.checks import run_checks
 from tipdata.demo.benchdb import DEFAULT_ROOT, bench_database
 from tipdata.legal.evaluation import evaluate
-from tipdata.legal.run import run_checks
 from tipdata.pathways import assemble_pathways
 from tipdata.pathways.model import pathway_model, stage_order
 

@@ -83,3 +83,18 @@ def test_the_page_shows_no_command_lines() -> None:
     assert not re.search(r"```(sh|bash|console|shell)\b", DOC)
     assert not re.search(r"^\s*\$ ", DOC, flags=re.MULTILINE)
     assert "make " not in DOC
+
+
+def test_every_import_contract_is_described() -> None:
+    """The Makefile's lint target runs `lint-imports`; the doc names each contract by its id."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    ids = [contract["id"] for contract in contracts]
+    assert {"layers", "domain-never-imports-fronts"} <= set(ids)
+    rule = DOC.split("## The dependency rule", 1)[1].split("\n## ", 1)[0]
+    assert [i for i in ids if f"`{i}`" not in rule] == []
+    layers = next(c for c in contracts if c["id"] == "layers")["layers"]
+    packages = {name.strip() for layer in layers for name in layer.split("|")}
+    assert [p for p in _packages() if f"tipdata.{p}" not in packages] == []

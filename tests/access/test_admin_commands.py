@@ -47,3 +47,33 @@ def test_the_documented_administration_commands_run_as_written(tmp_path: Path) -
     assert "audit log intact" in verified and "signed checkpoint at event" in verified
     again = runner.invoke(app, ["users", "token-list", *home])
     assert "revoked" in again.output
+
+
+def test_audit_show_lists_the_newest_events_with_who_acted(tmp_path: Path) -> None:
+    """`tipdata audit show` reads the log through `access.audit.show`, as the web does."""
+    home = ["--home", str(tmp_path / "home")]
+    runner = CliRunner()
+    for setup in (["db", "upgrade"], ["codelists", "load"]):
+        assert runner.invoke(app, [*setup, *home]).exit_code == 0
+    added = runner.invoke(
+        app,
+        ["users", "add", "dara", "--role", "statistics_reader", "--agency", "MOI",
+         "--password", "tonle sap river boats", *home],
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    issued = runner.invoke(app, ["users", "token-issue", "dara", "--name", "export", *home])
+    assert issued.exit_code == 0, issued.output
+
+    shown = runner.invoke(app, ["audit", "show", "--limit", "1", *home])
+    assert shown.exit_code == 0, shown.output
+    rows = [line.split("│")[1:-1] for line in shown.output.splitlines() if "app_user" in line]
+    assert [[cell.strip() for cell in row][2:] for row in rows] == [
+        ["-", "user_changed", "app_user", "1"]  # the token issued, by the local operator
+    ]
+
+    created = runner.invoke(app, ["audit", "show", "--action", "user_created", *home])
+    assert created.exit_code == 0, created.output
+    rows = [line.split("│")[1:-1] for line in created.output.splitlines() if "app_user" in line]
+    assert [[cell.strip() for cell in row][2:] for row in rows] == [
+        ["-", "user_created", "app_user", "1"]
+    ]

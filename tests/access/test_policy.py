@@ -11,8 +11,20 @@ from tests.access.conftest import World
 from tests.protected import protect_new_person_records
 from tests.store.rows import add_source_record
 from tipdata.access import AccessDenied, Actor, default_policy, present_person_record, scope_filter
-from tipdata.access.policy import load_policy
-from tipdata.access.schemas import IDENTITY_FIELDS, PERSON_RECORD_SCHEMAS, SHELTER_FIELDS
+from tipdata.access.permissions import PERMISSIONS as PERMISSION_TYPE
+from tipdata.access.policy import (
+    PERSON_VIEW_NEEDS,
+    ROLES_FILE,
+    authorize,
+    load_policy,
+    permissions_module,
+)
+from tipdata.access.schemas import (
+    IDENTITY_FIELDS,
+    PERSON_VIEW_SCHEMAS,
+    SHELTER_FIELDS,
+    person_record_schema,
+)
 from tipdata.errors import DataFileError
 from tipdata.model import CaseKind, PersonRole
 from tipdata.store import (
@@ -26,7 +38,7 @@ from tipdata.store import (
 
 # Y = allowed, . = denied. Columns in this order:
 PERMISSIONS = [
-    "persons:read", "persons:read_identity", "shelter:read_location", "case_notes:read",
+    "persons:read", "persons:read_identity", "shelter:read_location",
     "cases:read", "charges:read", "referrals:read", "referrals:create", "screenings:read",
     "screenings:create", "consent:override", "imports:run", "linkage:run", "linkage:review",
     "reports:read_province", "reports:submit", "reports:accept", "reports:publish",
@@ -34,16 +46,16 @@ PERMISSIONS = [
     "reports:read_migration",
 ]  # fmt: skip
 MATRIX = """
-ntf_data_officer        Y Y Y . Y Y Y Y Y Y Y Y Y Y Y Y Y Y Y . . . Y
-provincial_focal_point  . . . . . . . . . . . . . . Y Y . . Y . . . .
-police_analyst          Y Y . . Y Y . . . . . . . . . . . . Y . . . .
-social_worker           Y Y Y Y . . Y Y Y Y Y . . . . . . . Y . . . .
-ngo_case_worker         Y Y Y Y . . Y Y Y Y . . . . . . . . Y . . . .
-court_clerk             Y . . . Y Y . . . . . . . . . . . . Y . . . .
-statistics_reader       . . . . . . . . . . . . . . . . . . Y . . . .
-molvt_officer           . . . . . . . . . . . . . . . . . . Y . . . Y
-auditor                 . . . . . . . . . . . . . . . . . . . Y . . .
-administrator           . . . . . . . . . . . . . . . . . . . . Y Y .
+ntf_data_officer        Y Y Y Y Y Y Y Y Y Y Y Y Y Y Y Y Y Y . . . Y
+provincial_focal_point  . . . . . . . . . . . . . Y Y . . Y . . . .
+police_analyst          Y Y . Y Y . . . . . . . . . . . . Y . . . .
+social_worker           Y Y Y . . Y Y Y Y Y . . . . . . . Y . . . .
+ngo_case_worker         Y Y Y . . Y Y Y Y . . . . . . . . Y . . . .
+court_clerk             Y . . Y Y . . . . . . . . . . . . Y . . . .
+statistics_reader       . . . . . . . . . . . . . . . . . Y . . . .
+molvt_officer           . . . . . . . . . . . . . . . . . Y . . . Y
+auditor                 . . . . . . . . . . . . . . . . . . Y . . .
+administrator           . . . . . . . . . . . . . . . . . . . Y Y .
 """
 
 
@@ -87,6 +99,104 @@ def test_a_roles_file_granting_an_undeclared_permission_is_refused(tmp_path: Pat
     )
     with pytest.raises(DataFileError, match="undeclared permissions"):
         load_policy(path)
+
+
+def test_the_permission_type_is_generated_from_roles_yaml() -> None:
+    module = Path(__file__).parents[2] / "tipdata" / "access" / "permissions.py"
+    assert module.read_text(encoding="utf-8") == permissions_module(ROLES_FILE)
+    assert sorted(PERMISSION_TYPE) == sorted(default_policy().permissions)
+
+
+def test_case_notes_are_granted_to_no_one_for_there_are_none() -> None:
+    assert "case_notes:read" not in default_policy().permissions
+
+
+def _roles_file_with(tmp_path: Path, extra: str) -> Path:
+    path = tmp_path / "roles.yaml"
+    path.write_text(ROLES_FILE.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return path
+
+
+def test_a_role_added_in_roles_yaml_reads_person_records_with_no_change_in_code(
+    tmp_path: Path,
+) -> None:
+    policy = load_policy(
+        _roles_file_with(
+            tmp_path,
+            "  labour_inspector:\n"
+            "    name: Labour inspector\n"
+            "    scope: national\n"
+            "    person_view: court\n"
+            "    permissions: [persons:read, cases:read]\n",
+        )
+    )
+    actor = Actor(1, "inspector", "labour_inspector", 1)
+    record = {"id": 1, "owner_agency_id": 1, "role": "victim", "sex": "female", **CANARIES}
+    shown = present_person_record(actor, record, policy).model_dump()
+    assert person_record_schema(actor, policy) is PERSON_VIEW_SCHEMAS["court"]
+    assert set(shown) == set(PERSON_VIEW_SCHEMAS["court"].model_fields)
+    assert not set(shown) & (IDENTITY_FIELDS | SHELTER_FIELDS)
+    assert str(scope_filter(actor, PersonRecord, policy)) == str(sa.true())
+    with pytest.raises(AccessDenied):
+        present_person_record(actor, record)  # the shipped policy has no such role
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("person_view: case_work\n    permissions: [persons:read]", "needs"),
+        ("person_view: police\n    permissions: [persons:read]", "needs"),
+        ("permissions: [persons:read]", "needs a person_view"),
+        ("person_view: court\n    permissions: [cases:read]", "only such a role"),
+        ("person_view: everything\n    permissions: [persons:read]", "must be one of"),
+    ],
+)
+def test_a_person_view_must_fit_the_roles_permissions(
+    tmp_path: Path, spec: str, message: str
+) -> None:
+    path = _roles_file_with(tmp_path, f"  newcomer:\n    scope: national\n    {spec}\n")
+    with pytest.raises(DataFileError, match=message) as raised:
+        load_policy(path)
+    assert raised.value.field == "newcomer.person_view"
+
+
+@pytest.mark.parametrize("view", sorted(PERSON_VIEW_SCHEMAS))
+def test_each_view_needs_the_permissions_of_the_fields_it_shows(view: str) -> None:
+    fields = set(PERSON_VIEW_SCHEMAS[view].model_fields)
+    needs = PERSON_VIEW_NEEDS[view]
+    assert bool(fields & IDENTITY_FIELDS) == ("persons:read_identity" in needs)
+    assert bool(fields & SHELTER_FIELDS) == ("shelter:read_location" in needs)
+
+
+@pytest.mark.parametrize(
+    ("role", "province", "kwargs", "allowed"),
+    [
+        ("ntf_data_officer", None, {"national": True}, True),
+        ("ntf_data_officer", None, {"province_code": "12"}, True),
+        ("provincial_focal_point", "12", {"province_code": "12"}, True),
+        ("provincial_focal_point", "12", {"province_code": "13"}, False),
+        ("provincial_focal_point", "12", {"national": True}, False),
+        ("provincial_focal_point", "12", {}, True),
+        ("police_analyst", None, {"province_code": "12"}, False),
+    ],
+)
+def test_authorize_checks_the_permission_and_the_scope_asked_for(
+    role: str, province: str | None, kwargs: dict[str, object], allowed: bool
+) -> None:
+    actor = Actor(1, "u", role, 1, province)
+    if role == "police_analyst":
+        with pytest.raises(AccessDenied, match="reports:read_published"):
+            authorize(actor, "reports:read_published", **kwargs)
+        return
+    if allowed:
+        authorize(actor, "reports:read_province", **kwargs)
+    else:
+        with pytest.raises(AccessDenied):
+            authorize(actor, "reports:read_province", **kwargs)
+    with pytest.raises(AccessDenied):
+        authorize(Actor(1, "u", role, 1, province, active=False), "reports:read_province")
+    authorize(None, "reports:accept", national=True)  # the local operator
+    authorize("cli", "reports:accept", national=True)
 
 
 def test_disabled_actor_may_do_nothing() -> None:
@@ -213,7 +323,9 @@ def test_output_schemas_lack_the_fields_a_role_may_not_read(role: str) -> None:
             present_person_record(actor, record)
         return
     shown = present_person_record(actor, record).model_dump_json()
-    fields = set(PERSON_RECORD_SCHEMAS[role].model_fields)
+    view = policy.role(role).person_view
+    assert view is not None
+    fields = set(PERSON_VIEW_SCHEMAS[view].model_fields)
     if not policy.allows(role, "persons:read_identity"):
         assert not fields & IDENTITY_FIELDS
     if not policy.allows(role, "shelter:read_location"):

@@ -169,6 +169,26 @@ def test_age_band_gap(lists_copy: Path) -> None:
     assert caught.value.line == line_of(path, '"25-34", min: 26')
 
 
+def test_the_adult_age_is_where_the_adult_band_starts(lists_copy: Path) -> None:
+    from tipdata.codelists.ages import adult_age, load_age_groups
+
+    path = lists_copy / "age_groups.yaml"
+    assert load_codelists(lists_copy).age_groups.adult_age == adult_age() == 18
+    replace(path, "{code: child, min: 0, max: 17,", "{code: child, min: 0, max: 20,")
+    replace(path, "{code: adult, min: 18,", "{code: adult, min: 21,")
+    assert load_age_groups(path).adult_age == 21
+
+
+def test_child_adult_scheme_must_name_child_and_adult(lists_copy: Path) -> None:
+    path = lists_copy / "age_groups.yaml"
+    replace(path, "{code: adult, min: 18,", "{code: grown, min: 18,")
+    with pytest.raises(CodelistError) as caught:
+        load_codelists(lists_copy)
+    assert "exactly the bands child, adult" in str(caught.value)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert caught.value.line == lines.index("  child_adult:") + 1
+
+
 def test_variant_equal_to_name(lists_copy: Path) -> None:
     path = lists_copy / "provinces.csv"
     replace(path, ",Svay Ring,", ",Svay Ring|SVAY-RIENG,")

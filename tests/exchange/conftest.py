@@ -1,7 +1,7 @@
 """Two tipdata databases on either side of a border, with the agreement, keys and secret.
 
 ``border`` builds a Cambodian (KHM, receiving) and a Thai (THA, sending) database from the
-SQLite template, fills each with one side of :func:`tipdata.exchange.synthetic.border_pair`
+SQLite template, fills each with one side of :func:`tipdata.demo.crossborder.border_pair`
 (persons already linked, as linkage would leave them; names encrypted as ingestion stores
 them), and writes the agreement file, both sides' key folders and the shared secret.
 """
@@ -21,8 +21,8 @@ import yaml
 from tests.protected import protect_new_person_records
 from tipdata.access.keys import MasterKey
 from tipdata.codelists import load_codelists, load_law_catalogue
+from tipdata.demo.crossborder import BorderPair, SideRecord, border_pair
 from tipdata.exchange import generate_keys, new_secret
-from tipdata.exchange.synthetic import BorderPair, SideRecord, border_pair
 from tipdata.store import Agency, Database, ImportRun, Person, PersonRecord, Source, SourceRecord
 from tipdata.store.refdata import sync_reference_data
 

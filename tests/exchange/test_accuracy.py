@@ -3,7 +3,7 @@
 The baseline is :func:`tipdata.exchange.evaluation.clear_text_links`: the same fields in
 clear, Jaro-Winkler on the romanisation key with year, day and sex agreeing (not tipdata's
 Splink model, which links records inside one database). Both are scored against the true
-person pairs of :func:`tipdata.exchange.synthetic.border_pair`, on two seeds that were not
+person pairs of :func:`tipdata.demo.crossborder.border_pair`, on two seeds that were not
 used to choose the encoding's bits and threshold (seeds 1-3 were).
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pytest
 
+from tipdata.demo.crossborder import SideRecord, border_pair
 from tipdata.exchange.encoding import RecordFields, encode, record_fields
 from tipdata.exchange.evaluation import clear_text_links, pairwise_score
 from tipdata.exchange.matching import DEFAULT_THRESHOLD, Blocking, match
-from tipdata.exchange.synthetic import SideRecord, border_pair
 
 SECRET = b"a shared secret of at least 32 bytes."
 SALT = b"khm-tha-2003-salt-v1"

@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.exchange.conftest import Border
+from tipdata.demo.crossborder import SideRecord
 from tipdata.exchange import load_agreement, load_keys, read_secret, receive, send
-from tipdata.exchange.synthetic import SideRecord
 from tipdata.linkage.romanise import romanisation_key
 from tipdata.store import AuditEvent, CrossBorderExchange, CrossBorderLink
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from tests.exchange.conftest import store_side
 from tipdata.cli import app
 from tipdata.cli._common import system_for
-from tipdata.exchange.synthetic import border_pair
+from tipdata.demo.crossborder import border_pair
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "cross-border.md"

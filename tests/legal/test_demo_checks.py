@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from tipdata.checks import run_checks
 from tipdata.demo import generate
 from tipdata.ingest import import_directory
 from tipdata.legal.evaluation import evaluate, oracle_link
-from tipdata.legal.run import run_checks
 from tipdata.store import Database
 
 

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from tests.reporting.tipdemo import demo_delivery, sqlite_demo_db  # noqa: F401
+from tipdata.checks import run_checks
 from tipdata.legal.evaluation import read_anomalies
 from tipdata.legal.findings import CheckFinding
-from tipdata.legal.run import run_checks
 from tipdata.pathways.prosecution import ProsecutionReport
 from tipdata.pathways.victim import Durations, VictimPathwayReport
 from tipdata.reporting.check_reports import (

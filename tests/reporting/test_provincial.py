@@ -310,3 +310,70 @@ def test_cli_import_submit_and_completeness(tmp_path: Path, demo: Path) -> None:
     bad = runner.invoke(app, ["provincial", "submit", "Atlantis", "2008BW03", *home])
     assert bad.exit_code == 2
     assert "unknown province" in bad.output
+
+
+def test_cli_refused_submission_keeps_the_values_as_the_draft_as_the_web_does(
+    tmp_path: Path,
+) -> None:
+    from tipdata.settings import Settings
+    from tipdata.system import System
+
+    runner = CliRunner()
+    home = ["--home", str(tmp_path / "home")]
+    assert runner.invoke(app, ["db", "upgrade", *home]).exit_code == 0
+    assert runner.invoke(app, ["codelists", "load", *home]).exit_code == 0
+    wrong = {
+        "victims_identified": 5,  # its parts add up to 3
+        "victims_identified.female_child": 1,
+        "victims_identified.female_adult": 2,
+        "victims_identified.male_child": 0,
+        "victims_identified.male_adult": 0,
+        "cases_investigated": 1,
+    }
+    values = _write(tmp_path / "wrong.json", json.dumps(wrong))
+    refused = runner.invoke(
+        app, ["provincial", "submit", "12", "2008BW03", "--values", str(values), *home]
+    )
+    assert refused.exit_code == 2
+    assert "error breakdowns_sum_to_totals:" in refused.output
+    assert "not submitted: the values are kept as the draft" in refused.output
+
+    system = System.from_settings(Settings(home=tmp_path / "home"))
+    with system.db.session() as session:
+        draft = get_report(session, "12", "2008BW03")
+    assert draft is not None
+    assert (draft.status, draft.version) == (ReportStatus.DRAFT, 1)
+    assert draft.values[("victims_identified", "total")] == 5
+
+    fixed = _write(
+        tmp_path / "fixed.csv",
+        "data_element,disaggregation,value\n"
+        "victims_identified,,3\n"
+        "victims_identified,female_child,1\n"
+        "victims_identified,female_adult, 2 \n"
+        "victims_identified,male_child,0\n"
+        "victims_identified,male_adult,0\n"
+        "cases_investigated,,1\n",
+    )
+    submitted = runner.invoke(
+        app, ["provincial", "submit", "12", "2008BW03", "--values", str(fixed), *home]
+    )
+    assert submitted.exit_code == 0, submitted.output
+    assert (
+        "province 12 2008BW03: submitted (version 3)" in submitted.output
+    )  # saved, then submitted
+
+
+def test_cli_values_file_counts_are_read_as_the_web_form_reads_them(tmp_path: Path) -> None:
+    runner = CliRunner()
+    home = ["--home", str(tmp_path / "home")]
+    bad = _write(
+        tmp_path / "bad.csv",
+        "data_element,disaggregation,value\ncases_investigated,,1\nsuspects_arrested,,1.5\n",
+    )
+    result = runner.invoke(
+        app, ["provincial", "submit", "12", "2008BW03", "--values", str(bad), *home]
+    )
+    assert result.exit_code == 2
+    assert "bad.csv" in result.output and "line 3" in result.output
+    assert "value" in result.output and "a count must be a whole number or blank" in result.output

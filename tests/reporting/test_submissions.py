@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from tipdata.access.policy import Actor
 from tipdata.codelists import load_codelists, load_law_catalogue
 from tipdata.model.enums import ReportStatus
 from tipdata.reporting.periods import parse_period
@@ -229,3 +232,49 @@ def test_two_sessions_saving_the_same_report_one_loses(pwg_db: Database) -> None
         final = get_report(session, "01", BW)
     assert final is not None
     assert final.values[("cases_investigated", "total")] == 2
+
+
+@pytest.mark.parametrize("status", [None, *ReportStatus])
+@pytest.mark.parametrize(
+    ("actor", "may_edit", "may_review"),
+    [
+        (Actor(1, "ntf", "ntf_data_officer", 1), True, True),
+        (Actor(2, "pp", "provincial_focal_point", 1, "12"), True, False),
+        (Actor(3, "kd", "provincial_focal_point", 1, "08"), False, False),
+        (Actor(4, "stats", "statistics_reader", 1), False, False),
+        (None, True, True),
+    ],
+)
+def test_allowed_actions_are_the_transitions_the_actor_passes(
+    status: ReportStatus | None, actor: Actor | None, may_edit: bool, may_review: bool
+) -> None:
+    from tipdata.reporting.submissions import TRANSITIONS, allowed_actions
+
+    expected = {
+        action
+        for (before, action) in TRANSITIONS
+        if before == status and (may_edit if action in ("save", "submit") else may_review)
+    }
+    if status is None and may_edit:
+        expected.add("submit")
+    assert allowed_actions(actor, "12", status) == expected
+
+
+@given(st.integers(min_value=-(10**9), max_value=10**9), st.sampled_from(["", " ", "\t"]))
+def test_a_count_reads_back_as_written(number: int, padding: str) -> None:
+    from tipdata.reporting.submissions import parse_count
+
+    assert parse_count(f"{padding}{number}{padding}", "f") == number
+
+
+@given(st.text(max_size=8))
+def test_anything_but_a_whole_number_or_blank_is_refused_naming_the_field(text: str) -> None:
+    from tipdata.reporting.submissions import InvalidValueError, parse_count
+
+    try:
+        value = parse_count(text, "cases_investigated")
+    except InvalidValueError as error:
+        assert error.field == "cases_investigated"
+        return
+    stripped = text.strip()
+    assert value is None if stripped == "" else value == int(stripped)

@@ -14,6 +14,7 @@ from tipdata.errors import StorageError
 from tipdata.model import AgencyKind, PersonStatus
 from tipdata.settings import Settings
 from tipdata.store import Agency, Database, Person, Province, ProvincialReport
+from tipdata.system import System
 
 from .rows import add_reference_rows
 
@@ -51,9 +52,9 @@ def test_a_sqlite_file_in_a_missing_folder_is_refused(tmp_path: Path) -> None:
         Database(f"sqlite:///{tmp_path / 'nowhere' / 'tipdata.db'}")
 
 
-def test_from_settings_defaults_to_a_sqlite_file_under_home(tmp_path: Path) -> None:
+def test_the_system_defaults_to_a_sqlite_file_under_home(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path / "home")
-    with Database.from_settings(settings) as database:
+    with System.from_settings(settings).db as database:
         assert database.dialect == "sqlite"
         assert database.url.database == str((tmp_path / "home" / "tipdata.db").resolve())
         database.upgrade()

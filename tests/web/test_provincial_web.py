@@ -317,6 +317,56 @@ def test_ntf_officer_accepts_and_reopens_from_the_page(
     assert history[-1]["reason"] == "typo in arrests"
 
 
+def _buttons(html: str) -> set[str]:
+    """The workflow buttons a report page offers."""
+    found = set(re.findall(r'name="action" value="(save|submit)"', html))
+    found |= set(re.findall(r'action="/provincial/[^"]+/(accept|reopen)"', html))
+    return found
+
+
+def test_the_page_offers_exactly_the_transitions_the_workflow_allows_the_user(
+    pwg_client: TestClient, pwg_users: dict[str, WebUser]
+) -> None:
+    focal, officer = pwg_users["focal"], pwg_users["officer"]
+    page = f"/provincial/{OWN}/{PERIOD}"
+    sign_in(pwg_client, focal)
+    assert _buttons(pwg_client.get(page).text) == {"save", "submit"}  # no report yet
+    pwg_client.post(f"{URL}/submit", json={"values": VALUES}, headers=bearer(focal))
+    assert _buttons(pwg_client.get(page).text) == set()  # submitted: the focal point waits
+    pwg_client.cookies.clear()
+    sign_in(pwg_client, officer)
+    assert _buttons(pwg_client.get(page).text) == {"accept", "reopen"}
+    pwg_client.post(f"{URL}/accept", json={"version": 2}, headers=bearer(officer))
+    assert _buttons(pwg_client.get(page).text) == {"reopen"}
+    pwg_client.post(
+        f"{URL}/reopen", json={"version": 3, "reason": "recount"}, headers=bearer(officer)
+    )
+    assert _buttons(pwg_client.get(page).text) == {"save", "submit"}  # the NTF may correct
+
+
+def test_form_counts_are_read_by_the_one_count_parser(
+    pwg_client: TestClient, pwg_users: dict[str, WebUser]
+) -> None:
+    sign_in(pwg_client, pwg_users["focal"])
+    page = pwg_client.get(f"/provincial/{OWN}/{PERIOD}")
+    typed = {k: str(v) for k, v in VALUES.items()}
+    refused = pwg_client.post(
+        f"/provincial/{OWN}/{PERIOD}",
+        data={"csrf_token": csrf_of(page.text), "version": "", "action": "save", **typed}
+        | {"suspects_arrested": "1.5"},
+    )
+    assert refused.status_code == 422
+    assert "suspects_arrested: a count must be a whole number or blank" in refused.text
+    saved = pwg_client.post(
+        f"/provincial/{OWN}/{PERIOD}",
+        data={"csrf_token": csrf_of(refused.text), "version": "", "action": "save", **typed}
+        | {"suspects_arrested": " ២ "},  # Khmer digits, spaces around
+    )
+    assert saved.status_code == 303, saved.text
+    current = pwg_client.get(URL, headers=bearer(pwg_users["focal"])).json()
+    assert current["values"]["suspects_arrested"] == 2
+
+
 def test_focal_point_page_of_another_province_is_403_and_chooser_offers_only_own(
     pwg_client: TestClient, pwg_users: dict[str, WebUser]
 ) -> None:

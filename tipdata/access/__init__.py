@@ -1,6 +1,7 @@
 """Access control: roles and scopes, protected fields, authentication, consent and audit.
 
-Every service takes the acting user (:class:`Actor`) and filters by scope in the
+Every service takes the acting user (:data:`Acting`: an :class:`Actor` or the local
+operator), checks it with :func:`authorize`, and filters by scope in the
 query itself (:func:`scope_filter`); output schemas per role lack the fields the
 role may not read; protected fields are encrypted at rest (:class:`FieldCipher`)
 under data keys wrapped by a master key kept outside the database; every access
@@ -30,9 +31,14 @@ from tipdata.access.keys import (
 )
 from tipdata.access.login import Authenticator, SignIn, login
 from tipdata.access.passwords import ArgonParameters, Passwords, check_new_password
+from tipdata.access.permissions import Permission
 from tipdata.access.policy import (
+    LOCAL_OPERATOR,
+    Acting,
     Actor,
     Policy,
+    actor_name,
+    authorize,
     can,
     default_policy,
     require,
@@ -51,7 +57,9 @@ from tipdata.access.users import (
 )
 
 __all__ = [
+    "LOCAL_OPERATOR",
     "AccessDenied",
+    "Acting",
     "Actor",
     "ArgonParameters",
     "AuditError",
@@ -65,6 +73,7 @@ __all__ = [
     "LoginThrottled",
     "MasterKey",
     "Passwords",
+    "Permission",
     "Policy",
     "Protected",
     "ProtectedFieldError",
@@ -72,7 +81,9 @@ __all__ = [
     "SignIn",
     "VerifyResult",
     "WeakPasswordError",
+    "actor_name",
     "add_user",
+    "authorize",
     "can",
     "check_new_password",
     "create_referral",

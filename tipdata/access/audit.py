@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 from tipdata.access.checkpoint import Checkpoint, HeadCheckpoint, checkpoint_of
 from tipdata.access.clock import as_utc, now_utc
 from tipdata.access.errors import AccessDenied, AuditError
-from tipdata.access.policy import Actor, require
-from tipdata.store.access import AuditEvent
+from tipdata.access.policy import Acting, Actor, authorize
+from tipdata.store.access import AppUser, AuditEvent
 from tipdata.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -328,20 +328,80 @@ def verify(
     return VerifyResult(not problems, checked, previous, tuple(problems), signed)
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audit event as the fronts show it (no protected values by design).
+
+    Attributes:
+        id: the event id (also the pagination key).
+        occurred_at: when, in UTC.
+        username: who acted, or None for the local operator or an anonymous attempt.
+        action: one of :data:`ACTIONS`.
+        object_type: the kind of object concerned.
+        object_ids: the ids concerned, comma-separated.
+        detail: the event's detail text.
+        remote_addr: the client's address.
+    """
+
+    id: int
+    occurred_at: datetime
+    username: str | None
+    action: str
+    object_type: str | None
+    object_ids: str | None
+    detail: str | None
+    remote_addr: str | None
+
+
 def show(
-    session: Session, actor: Actor | None, limit: int = 50, action: str | None = None
-) -> list[AuditEvent]:
+    session: Session,
+    actor: Acting,
+    limit: int = 50,
+    action: str | None = None,
+    *,
+    before_id: int | None = None,
+) -> list[AuditEntry]:
     """The newest audit events, newest first (auditors, or the local operator).
+
+    The one reader of the log for the CLI (``tipdata audit show``), the audit page and the
+    API.
+
+    Args:
+        session: an open session.
+        actor: who reads; a signed-in user needs ``audit:read``.
+        limit: how many events at most.
+        action: only events of this action.
+        before_id: only events with a smaller id (the pagination cursor).
 
     Raises:
         AccessDenied: the actor lacks ``audit:read``.
     """
-    if actor is not None:
-        require(actor, "audit:read")
+    authorize(actor, "audit:read")
     query = sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     if action is not None:
         query = query.where(AuditEvent.action == action)
-    return list(session.scalars(query))
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    events = list(session.scalars(query))
+    user_ids = {event.user_id for event in events if event.user_id is not None}
+    names = dict(
+        session.execute(sa.select(AppUser.id, AppUser.username).where(AppUser.id.in_(user_ids)))
+        .tuples()
+        .all()
+    )
+    return [
+        AuditEntry(
+            id=event.id,
+            occurred_at=as_utc(event.occurred_at),
+            username=names.get(event.user_id) if event.user_id is not None else None,
+            action=event.action,
+            object_type=event.object_type,
+            object_ids=event.object_ids,
+            detail=event.detail,
+            remote_addr=event.remote_addr,
+        )
+        for event in events
+    ]
 
 
 def accesses_to(session: Session, object_type: str, object_id: int) -> list[AuditEvent]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from tipdata.access import audit
 from tipdata.access.crypto import FieldCipher
 from tipdata.access.errors import AccessDenied, ConsentRequiredError
-from tipdata.access.policy import Actor, Policy, can, default_policy, require, scope_filter
+from tipdata.access.policy import Actor, Policy, authorize, can, default_policy, scope_filter
 from tipdata.access.protected import person_record_values, reveal_person_record
 from tipdata.model.enums import ReferralStatus
 from tipdata.store.people import PersonRecord
@@ -78,7 +78,7 @@ def create_referral(
         AuditError: the reason contains the person's name.
     """
     policy = policy or default_policy()
-    require(actor, "referrals:create", policy)
+    authorize(actor, "referrals:create", policy=policy)
     record = session.scalar(
         sa.select(PersonRecord).where(
             PersonRecord.id == person_record_id, scope_filter(actor, PersonRecord, policy)

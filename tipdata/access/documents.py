@@ -31,7 +31,7 @@ from pydantic import BaseModel
 from tipdata.access import audit
 from tipdata.access.crypto import FieldCipher, normalise_document_number
 from tipdata.access.keys import Keyring
-from tipdata.access.policy import Actor, can, require, scope_filter
+from tipdata.access.policy import Actor, authorize, can, scope_filter
 from tipdata.access.protected import keyring_for
 from tipdata.access.search import find_person_records
 from tipdata.store.database import Database
@@ -229,8 +229,8 @@ def find_person_records_by_document(
     digest = keyring_for(db).blind_index.document_index(number)
     if digest is None:
         if actor is not None:
-            require(actor, "persons:read")
-            require(actor, "persons:read_identity")
+            authorize(actor, "persons:read")
+            authorize(actor, "persons:read_identity")
         return []
     matches = PersonRecord.id.in_(
         sa.select(IdentityDocument.person_record_id).where(IdentityDocument.number_bidx == digest)

@@ -4,6 +4,10 @@ Default deny: a role has exactly the permissions ``roles.yaml`` lists. A user's
 *scope* is role × agency × province; :func:`scope_filter` turns it into a SQL
 ``WHERE`` clause so records outside the scope are never loaded at all.
 
+Who acts is one type, :data:`Acting`: a signed-in :class:`Actor`, or the local operator
+(the command line on the server) named by a label. :func:`authorize` is the one check of
+a permission (and, where asked, of national scope or of a province).
+
 Examples:
     >>> policy = default_policy()
     >>> policy.allows("police_analyst", "shelter:read_location")
@@ -18,12 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 import sqlalchemy as sa
 import yaml
 
 from tipdata.access.errors import AccessDenied
+from tipdata.access.permissions import Permission
 from tipdata.errors import DataFileError
 from tipdata.model.enums import PersonRole
 from tipdata.store.access import AppUser
@@ -36,9 +41,24 @@ ROLES_FILE = Path(__file__).with_name("roles.yaml")
 ScopeKind = Literal["national", "agency", "province", "organisation_clients", "none"]
 SCOPE_KINDS: tuple[str, ...] = get_args(ScopeKind)
 
+PersonView = Literal["case_work", "police", "court", "statistics"]
+"""The person-record views a role may be given (``person_view`` in ``roles.yaml``); each is
+an output schema in :mod:`tipdata.access.schemas`."""
+PERSON_VIEWS: tuple[str, ...] = get_args(PersonView)
+
+PERSON_VIEW_NEEDS: dict[str, frozenset[str]] = {
+    "case_work": frozenset({"persons:read", "persons:read_identity", "shelter:read_location"}),
+    "police": frozenset({"persons:read", "persons:read_identity"}),
+    "court": frozenset({"persons:read"}),
+    "statistics": frozenset({"persons:read"}),
+}
+"""The permissions a role needs for each view: a view showing names needs
+``persons:read_identity``, one showing the shelter ``shelter:read_location`` (a test checks
+this against the schemas' fields)."""
+
 ScopedModel = type[PersonRecord] | type[Case] | type[Referral]
 
-READ_PERMISSION: dict[type[Any], str] = {
+READ_PERMISSION: dict[type[Any], Permission] = {
     PersonRecord: "persons:read",
     Case: "cases:read",
     Referral: "referrals:read",
@@ -57,6 +77,8 @@ class RoleDefinition:
         scope: which records its record permissions reach.
         permissions: the permissions it holds; everything else is denied.
         person_roles: if set, person records are limited to these person roles.
+        person_view: the view of person records it gets; set exactly when it holds
+            ``persons:read``.
     """
 
     code: str
@@ -65,6 +87,7 @@ class RoleDefinition:
     scope: ScopeKind
     permissions: frozenset[str]
     person_roles: frozenset[PersonRole] | None = None
+    person_view: PersonView | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +168,28 @@ def _role_definition(
             person_roles = frozenset(PersonRole(value) for value in spec["person_roles"])
         except ValueError as exc:
             raise DataFileError(path, str(exc), field=f"{code}.person_roles") from None
+    view = spec.get("person_view")
+    if view is not None and view not in PERSON_VIEWS:
+        raise DataFileError(
+            path,
+            f"person_view must be one of {PERSON_VIEWS}",
+            field=f"{code}.person_view",
+            value=view,
+        )
+    if (view is None) == ("persons:read" in granted):
+        raise DataFileError(
+            path,
+            "a role that holds persons:read needs a person_view, and only such a role has one",
+            field=f"{code}.person_view",
+            value=view,
+        )
+    if view is not None and not PERSON_VIEW_NEEDS[view] <= set(granted):
+        raise DataFileError(
+            path,
+            f"person_view {view} shows fields the role may not read: it needs",
+            field=f"{code}.person_view",
+            value=sorted(PERSON_VIEW_NEEDS[view] - set(granted)),
+        )
     return RoleDefinition(
         code=code,
         name=str(spec.get("name", code)),
@@ -152,6 +197,30 @@ def _role_definition(
         scope=scope,
         permissions=frozenset(granted),
         person_roles=person_roles,
+        person_view=cast(PersonView | None, view),
+    )
+
+
+def permissions_module(policy_file: Path = ROLES_FILE) -> str:
+    """The source of ``tipdata/access/permissions.py``: the permissions of a roles file as a type.
+
+    A test checks that the module in the package is exactly this for the shipped
+    ``roles.yaml``; after adding a permission there, write this text to the module.
+    """
+    try:
+        data = yaml.safe_load(policy_file.read_text(encoding="utf-8"))
+        codes = [str(code) for code in data["permissions"]]
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise DataFileError(policy_file, f"cannot read the permissions: {exc}") from None
+    members = "".join(f'    "{code}",\n' for code in codes)
+    return (
+        '"""The permissions of ``roles.yaml`` as a type (generated by\n'
+        "``tipdata.access.policy.permissions_module``; a test keeps the two equal).\n"
+        '"""\n\n'
+        "from typing import Literal, get_args\n\n"
+        f"Permission = Literal[\n{members}]\n"
+        '"""A permission declared in ``roles.yaml``."""\n\n'
+        "PERMISSIONS: tuple[str, ...] = get_args(Permission)\n"
     )
 
 
@@ -194,34 +263,87 @@ class Actor:
         )
 
 
+LOCAL_OPERATOR = "operator"
+"""The name recorded for the local operator when it gives no label."""
+
+Acting = Actor | str | None
+"""Who acts, the one shape every service takes: a signed-in :class:`Actor` (permission and
+scope checked), or the local operator, the command line on the server, trusted like the
+database owner and named in histories by a label (None is :data:`LOCAL_OPERATOR`)."""
+
+
+def actor_name(actor: Acting) -> str:
+    """The name recorded in histories: the username, else the local operator's label."""
+    if isinstance(actor, Actor):
+        return actor.username
+    return actor or LOCAL_OPERATOR
+
+
 def can(actor: Actor, permission: str, policy: Policy | None = None) -> bool:
     """Whether an active actor holds the permission."""
     return actor.active and (policy or default_policy()).allows(actor.role, permission)
 
 
+def authorize(
+    actor: Acting,
+    permission: Permission,
+    *,
+    national: bool = False,
+    province_code: str | None = None,
+    policy: Policy | None = None,
+) -> None:
+    """Raise unless the actor may act with this permission (the local operator always may).
+
+    Args:
+        actor: who acts.
+        permission: the permission the action needs.
+        national: the action reads or changes every agency and province at once (e.g.
+            tracing a national figure to its persons, accepting a province's report), where
+            a row-level :func:`scope_filter` cannot apply: national scope is needed.
+        province_code: the action concerns this province: national users reach every
+            province, provincial users their own, others none.
+        policy: the policy (default: the shipped one).
+
+    Raises:
+        AccessDenied: the actor is disabled, lacks the permission, or its scope does not
+            reach.
+    """
+    if not isinstance(actor, Actor):
+        return
+    policy = policy or default_policy()
+    if not can(actor, permission, policy):
+        raise AccessDenied(permission)
+    scope = policy.role(actor.role).scope
+    if national and scope != "national":
+        raise AccessDenied(permission, "with national scope")
+    reaches_province = scope == "national" or (
+        scope == "province" and actor.province_code == province_code
+    )
+    if province_code is not None and not reaches_province:
+        raise AccessDenied(permission, f"for province {province_code}")
+
+
 def require(actor: Actor, permission: str, policy: Policy | None = None) -> None:
-    """Raise unless the actor holds the permission.
+    """:func:`authorize` for callers that hold the permission as a plain string.
 
     Raises:
         AccessDenied: the actor is disabled or the role lacks the permission.
     """
-    if not can(actor, permission, policy):
-        raise AccessDenied(permission)
+    authorize(actor, _permission(permission), policy=policy)
 
 
 def require_national(actor: Actor, permission: str, policy: Policy | None = None) -> None:
-    """Raise unless the actor holds the permission with national scope.
-
-    For services that read across every agency and province at once (e.g. tracing a
-    national figure to its persons), where a row-level ``scope_filter`` cannot apply.
+    """:func:`authorize` with ``national=True``, for callers holding a plain string.
 
     Raises:
         AccessDenied: the actor is disabled, lacks the permission, or is not national.
     """
-    policy = policy or default_policy()
-    require(actor, permission, policy)
-    if policy.role(actor.role).scope != "national":
-        raise AccessDenied(permission, "with national scope")
+    authorize(actor, _permission(permission), national=True, policy=policy)
+
+
+def _permission(code: str) -> Permission:
+    """A string taken as a permission; an undeclared one is held by no role (denied)."""
+    return cast(Permission, code)
 
 
 def scope_filter(

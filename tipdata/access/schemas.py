@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from tipdata.access.crypto import FieldCipher
 from tipdata.access.errors import AccessDenied
 from tipdata.access.keys import PERSON_RECORD_PROTECTED
-from tipdata.access.policy import Actor, Policy, can, default_policy
+from tipdata.access.policy import Actor, PersonView, Policy, can, default_policy
 from tipdata.access.protected import reveal_person_record
 from tipdata.model.enums import PersonRole, Sex
 
@@ -65,14 +65,14 @@ class PersonRecordForCaseWork(PersonRecordForPolice):
     shelter_location: str | None = None
 
 
-PERSON_RECORD_SCHEMAS: dict[str, type[PersonRecordForStatistics]] = {
-    "ntf_data_officer": PersonRecordForCaseWork,
-    "social_worker": PersonRecordForCaseWork,
-    "ngo_case_worker": PersonRecordForCaseWork,
-    "police_analyst": PersonRecordForPolice,
-    "court_clerk": PersonRecordForCourt,
+PERSON_VIEW_SCHEMAS: dict[PersonView, type[PersonRecordForStatistics]] = {
+    "case_work": PersonRecordForCaseWork,
+    "police": PersonRecordForPolice,
+    "court": PersonRecordForCourt,
+    "statistics": PersonRecordForStatistics,
 }
-"""Roles that may read person records, and the schema each one gets."""
+"""The schema of each person-record view; which role gets which view is ``person_view`` in
+``roles.yaml``, so a role added there needs no change here."""
 
 IDENTITY_FIELDS = frozenset(
     {"family_name", "given_name", "full_name", "full_name_khmer", "birth_date", "contact"}
@@ -84,16 +84,18 @@ SHELTER_FIELDS = frozenset({"shelter_location"})
 
 
 def person_record_schema(actor: Actor, policy: Policy | None = None) -> type[BaseModel]:
-    """The output schema of person records for the actor's role.
+    """The output schema of person records for the actor's role (its ``person_view``).
 
     Raises:
         AccessDenied: the role may not read person records at all.
     """
     policy = policy or default_policy()
-    schema = PERSON_RECORD_SCHEMAS.get(actor.role)
-    if schema is None or not actor.active or not policy.allows(actor.role, "persons:read"):
+    if not can(actor, "persons:read", policy):
         raise AccessDenied("persons:read")
-    return schema
+    view = policy.role(actor.role).person_view
+    if view is None:  # load_policy gives every role holding persons:read a view
+        raise AccessDenied("persons:read", "with a person_view")
+    return PERSON_VIEW_SCHEMAS[view]
 
 
 def present_person_record(

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from tipdata.access import audit
-from tipdata.access.policy import Actor, require, scope_filter
+from tipdata.access.policy import Actor, authorize, scope_filter
 from tipdata.access.protected import keyring_for, person_record_values, reveal_person_record
 from tipdata.access.schemas import PersonRecordForCaseWork, present_person_record
 from tipdata.store.database import Database
@@ -48,8 +48,8 @@ def find_person_records_by_name(
     digest = keyring.blind_index.index(name)
     if digest is None:
         if actor is not None:
-            require(actor, "persons:read")
-            require(actor, "persons:read_identity")
+            authorize(actor, "persons:read")
+            authorize(actor, "persons:read_identity")
         return []
     matches = sa.or_(
         PersonRecord.family_name_bidx == digest,
@@ -90,8 +90,8 @@ def find_person_records(
         AccessDenied: the actor lacks a permission (the caller's decorator audits it).
     """
     if actor is not None:
-        require(actor, "persons:read")
-        require(actor, "persons:read_identity")
+        authorize(actor, "persons:read")
+        authorize(actor, "persons:read_identity")
     keyring = keyring_for(db)
     query = sa.select(PersonRecord).where(matches).order_by(PersonRecord.id).limit(limit)
     if actor is not None:

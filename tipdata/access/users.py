@@ -21,7 +21,7 @@ from tipdata.access.clock import as_utc, now_utc
 from tipdata.access.crypto import FieldCipher
 from tipdata.access.errors import AccessDenied, AuthenticationError
 from tipdata.access.passwords import Passwords
-from tipdata.access.policy import Actor, Policy, default_policy, require
+from tipdata.access.policy import Actor, Policy, authorize, default_policy
 from tipdata.access.sessions import hash_token, revoke_api_tokens, revoke_user_sessions
 from tipdata.access.throttle import Throttle
 from tipdata.access.totp import new_totp_secret, provisioning_uri
@@ -101,7 +101,7 @@ def check_username(username: str) -> str:
 
 def _manage(actor: Actor | None) -> None:
     if actor is not None:
-        require(actor, "users:manage")
+        authorize(actor, "users:manage")
 
 
 def _user(session: Session, username: str) -> AppUser:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from tipdata.access import audit
 from tipdata.access.crypto import FieldCipher
-from tipdata.access.policy import Actor, can, require, scope_filter
+from tipdata.access.policy import Actor, authorize, can, scope_filter
 from tipdata.access.protected import keyring_for, person_record_values, reveal_person_record
 from tipdata.access.schemas import present_person_record
 from tipdata.casefiles.errors import NotFoundError
@@ -194,7 +194,7 @@ def list_cases(
     Raises:
         AccessDenied: the actor lacks ``cases:read``.
     """
-    require(actor, "cases:read")
+    authorize(actor, "cases:read")
     query = (
         sa.select(Case, Agency.code)
         .join(Agency, Agency.id == Case.owner_agency_id)
@@ -232,7 +232,7 @@ def case_details(db: Database, case_id: int, *, actor: Actor) -> CaseFile:
         AccessDenied: the actor lacks ``cases:read``.
         NotFoundError: no such case, or it is outside the actor's scope.
     """
-    require(actor, "cases:read")
+    authorize(actor, "cases:read")
     may_see_charges = can(actor, "charges:read")
     cipher = keyring_for(db).cipher if can(actor, "persons:read_identity") else None
     with db.session() as session:

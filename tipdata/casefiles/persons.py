@@ -36,7 +36,7 @@ from tipdata.access.documents import (
     read_documents,
 )
 from tipdata.access.errors import AccessDenied
-from tipdata.access.policy import Actor, Policy, can, default_policy, require, scope_filter
+from tipdata.access.policy import Actor, Policy, authorize, can, default_policy, scope_filter
 from tipdata.access.schemas import PersonRecordForStatistics
 from tipdata.access.search import find_person_records_by_name
 from tipdata.casefiles.cases import (
@@ -218,7 +218,7 @@ def list_persons(
     Raises:
         AccessDenied: the actor lacks ``persons:read``.
     """
-    require(actor, "persons:read")
+    authorize(actor, "persons:read")
     query = (
         sa.select(Person.id, Person.public_id)
         .where(Person.status == PersonStatus.ACTIVE, _in_scope(actor))

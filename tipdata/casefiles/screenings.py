@@ -21,7 +21,8 @@ import sqlalchemy as sa
 
 from tipdata.access import audit
 from tipdata.access.clock import now_utc
-from tipdata.access.policy import Actor, require
+from tipdata.access.permissions import Permission
+from tipdata.access.policy import Actor, authorize
 from tipdata.casefiles.errors import CaseFileError, ConflictError
 from tipdata.casefiles.persons import in_scope_records
 from tipdata.model.enums import Determination, IndicatorAnswer
@@ -39,7 +40,7 @@ from tipdata.screening import (
 from tipdata.store import Agency
 from tipdata.store.database import Database
 
-SCREENING_ENTRY_PERMISSION = "screenings:create"
+SCREENING_ENTRY_PERMISSION: Permission = "screenings:create"
 """Who may record a screening: the roles that act on a victim's case (NTF, social workers,
 NGO case workers)."""
 
@@ -112,7 +113,7 @@ def screening_form(
         AccessDenied: the actor may not record screenings.
         NotFoundError: no such person in the actor's scope.
     """
-    require(actor, SCREENING_ENTRY_PERMISSION)
+    authorize(actor, SCREENING_ENTRY_PERMISSION)
     with db.session() as session:
         records = in_scope_records(session, actor, public_id)
     return ScreeningForm(
@@ -146,7 +147,7 @@ def record_person_screening(
         CaseFileError: the date is in the future, the record is not one of the person's
             records in scope, or an indicator, answer or determination is not on the form.
     """
-    require(actor, SCREENING_ENTRY_PERMISSION)
+    authorize(actor, SCREENING_ENTRY_PERMISSION)
     if entry.screening_date > now_utc().date():
         raise CaseFileError(f"screening_date {entry.screening_date.isoformat()} is in the future")
     if entry.final_determination is not None and entry.final_determination not in {

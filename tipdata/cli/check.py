@@ -30,8 +30,8 @@ def run(
     store: Annotated[bool, typer.Option(help="Store the findings as a check run.")] = True,
 ) -> None:
     """Run every check and print a summary table (findings per court/agency, year and rule)."""
+    from tipdata.checks import run_checks
     from tipdata.legal.findings import summarise_findings
-    from tipdata.legal.run import run_checks
 
     system = system_for(home)
     with progress_bars() as progress:

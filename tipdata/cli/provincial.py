@@ -57,8 +57,15 @@ def submit_report(
     actor: ActorOption = "cli",
     home: HomeOption = None,
 ) -> None:
-    """Save and submit one province's report for one period; print rule results."""
-    from tipdata.reporting.provincial import save_draft, submit
+    """Save and submit one province's report for one period; print rule results.
+
+    A submission the rules refuse keeps the values as the draft (as on the web) and exits 2.
+    """
+    from tipdata.reporting.provincial import (
+        ReportValidationError,
+        save_draft,
+        submit_keeping_draft,
+    )
 
     given = _read_values(values) if values is not None else None
     system = system_for(home)
@@ -66,7 +73,15 @@ def submit_report(
         if draft:
             view = save_draft(session, actor, province, period, given or {})
         else:
-            view = submit(session, actor, province, period, given)
+            try:
+                view = submit_keeping_draft(session, actor, province, period, given)
+            except ReportValidationError as refused:
+                for result in refused.results:
+                    console.print(
+                        f"  {result.importance} {result.rule}: {result.message}", highlight=False
+                    )
+                console.print("not submitted: the values are kept as the draft", highlight=False)
+                raise
     console.print(
         f"province {view.province_code} {view.period.code}: {view.status.value} "
         f"(version {view.version})"
@@ -76,7 +91,12 @@ def submit_report(
 
 
 def _read_values(path: Path) -> dict[str, int | None]:
-    """Values from a small JSON or CSV file (checked against the data set by the service)."""
+    """Values from a small JSON or CSV file (checked against the data set by the service).
+
+    CSV cells are read by :func:`tipdata.reporting.provincial.parse_count`, as the web form's.
+    """
+    from tipdata.reporting.provincial import InvalidValueError, parse_count
+
     try:
         if path.suffix.lower() == ".json":
             data: Any = json.loads(path.read_text(encoding="utf-8"))
@@ -89,16 +109,12 @@ def _read_values(path: Path) -> dict[str, int | None]:
                 key = row.get("data_element", "").strip()
                 if row.get("disaggregation", "").strip():
                     key += f".{row['disaggregation'].strip()}"
-                text = (row.get("value") or "").strip()
+                text = row.get("value") or ""
                 try:
-                    result[key] = int(text) if text else None
-                except ValueError:
+                    result[key] = parse_count(text, key)
+                except InvalidValueError as error:
                     raise DataFileError(
-                        path,
-                        "a count must be a whole number or blank",
-                        line=number,
-                        field="value",
-                        value=text,
+                        path, error.message, line=number, field="value", value=text
                     ) from None
         return result
     except (OSError, json.JSONDecodeError) as error:

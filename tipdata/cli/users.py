@@ -252,7 +252,7 @@ def audit_show(
         for event in show(session, None, limit=limit, action=action):
             table.add_row(
                 str(event.id), event.occurred_at.isoformat(timespec="seconds"),
-                str(event.user_id or "-"), event.action, event.object_type or "",
+                event.username or "-", event.action, event.object_type or "",
                 event.object_ids or "",
             )  # fmt: skip
     console.print(table)

@@ -6,6 +6,7 @@ every age from 0 exactly once, so ``bands(age)`` always gives one band per schem
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -81,6 +82,12 @@ class AgeGroups:
                 return band
         raise AssertionError("schemes are validated to cover every age")  # pragma: no cover
 
+    @property
+    def adult_age(self) -> int:
+        """The age from which a person is an adult: where the ``adult`` band of the
+        child_adult scheme starts (18 in the shipped file)."""
+        return next(band.min for band in self.schemes[CHILD_ADULT] if band.code == "adult")
+
     def age_group(self, age: int) -> str:
         """``"child"`` under 18, ``"adult"`` from 18 (the child_adult scheme)."""
         return self.band(CHILD_ADULT, age).code
@@ -101,6 +108,13 @@ def load_age_groups(path: Path) -> AgeGroups:
     parsed = parse_model(_AgeGroupsFile, document.data, path=path, line_of=document.line_of)
     if CHILD_ADULT not in parsed.schemes:
         raise CodelistError(path, f"scheme {CHILD_ADULT!r} is required", field="schemes")
+    if [band.code for band in parsed.schemes[CHILD_ADULT]] != ["child", "adult"]:
+        raise CodelistError(
+            path,
+            "the child_adult scheme must have exactly the bands child, adult",
+            line=document.line_of(("schemes", CHILD_ADULT)),
+            field=CHILD_ADULT,
+        )
     for name, bands in parsed.schemes.items():
         expected: int | None = 0
         codes: set[str] = set()
@@ -122,3 +136,19 @@ def load_age_groups(path: Path) -> AgeGroups:
                 path, "last band must be open-ended (max: null)", line=line, field=name
             )
     return AgeGroups(parsed.schemes)
+
+
+@functools.cache
+def shipped_age_groups() -> AgeGroups:
+    """The age groups of the shipped ``age_groups.yaml`` (read once)."""
+    return load_age_groups(Path(__file__).resolve().with_name(AGE_GROUPS_FILE))
+
+
+def adult_age() -> int:
+    """The age of majority of the shipped ``age_groups.yaml``: the one place 18 is written.
+
+    Examples:
+        >>> adult_age()
+        18
+    """
+    return shipped_age_groups().adult_age

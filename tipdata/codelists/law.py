@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from tipdata.codelists.ages import adult_age
 from tipdata.codelists.datafiles import CodelistModel, check_unique, parse_model, read_yaml
 from tipdata.errors import CodelistError, TipdataError
 
@@ -379,7 +380,7 @@ class LawCatalogue:
         ):
             return None
         facts = set(aggravating)
-        if victim_age is not None and victim_age < 18:
+        if victim_age is not None and victim_age < adult_age():
             facts.add("victim_minor")
         if victim_age is not None and victim_age < 15:
             facts.add("victim_under_15")

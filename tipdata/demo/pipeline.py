@@ -84,10 +84,10 @@ def run_demo(
     Returns:
         The figures of every step and where the outputs are.
     """
+    from tipdata.checks import run_checks
     from tipdata.demo import generate
     from tipdata.demo.users import create_demo_users
     from tipdata.ingest import import_directory
-    from tipdata.legal.run import run_checks
     from tipdata.linkage.service import link
     from tipdata.reporting.check_reports import write_check_reports
     from tipdata.reporting.provincial import import_reports

@@ -1,10 +1,12 @@
 """Legal checks: charges and sentences checked against the law catalogue.
 
+The runner of all checks (legal and pathway) is `tipdata.checks`; this package never
+imports `tipdata.pathways`.
+
 Public surface::
 
     load_judgments(session) -> list[Judgment]          # charges grouped, with facts
     check_judgments(judgments, catalogue) -> list[CheckFinding]
-    run_checks(db, ...) -> CheckResults                 # tipdata.legal.run: all checks, stored
     store_findings(session, findings, checks=...) / list_findings(session, ...)
     parse_article("មាត្រា ១៥") -> ArticleRef("lshtse-2008", 15)
 """

@@ -37,8 +37,6 @@ CHARGED_ARTICLE_FIELDS: tuple[str, ...] = ("Article Charged", "article_charged")
 """Raw-row columns holding the article first charged, when the charge row keeps only the
 verdict article (``Charge`` has one article; the court file has both)."""
 
-ADULT_AGE = 18
-
 
 @dataclass(frozen=True, slots=True)
 class Victim:

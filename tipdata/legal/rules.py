@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from tipdata.codelists import Article, LawCatalogue, UnknownArticleError
+from tipdata.codelists.ages import adult_age
 from tipdata.codelists.datafiles import CodelistModel, parse_model, read_yaml
 from tipdata.legal.articles import ArticleRef
 from tipdata.legal.findings import CheckFinding, Severity
-from tipdata.legal.judgments import ADULT_AGE, Judgment
+from tipdata.legal.judgments import Judgment
 from tipdata.model.enums import ChargeOutcome
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
@@ -162,7 +163,7 @@ def circumstances(judgment: Judgment) -> frozenset[str]:
     """Aggravating circumstances the recorded facts establish (victims' ages only)."""
     ages = judgment.victim_ages
     facts = set()
-    if ages and ages[0] < ADULT_AGE:
+    if ages and ages[0] < adult_age():
         facts.add("victim_minor")
     if ages and ages[0] < 15:
         facts.add("victim_under_15")
@@ -246,7 +247,7 @@ def victim_age_fit(judgment: Judgment, catalogue: LawCatalogue) -> list[CheckFin
                 alternatives=book.child_alternatives,
             )
         )
-    minors = [a for a in judgment.victim_ages if a < ADULT_AGE]
+    minors = [a for a in judgment.victim_ages if a < adult_age()]
     if minors and article.offence_family in book.adult_only_families:
         findings.append(
             _finding(

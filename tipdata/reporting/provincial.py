@@ -35,7 +35,9 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tipdata.access.clock import as_utc
 from tipdata.access.errors import AccessDenied
+from tipdata.access.policy import Acting
 from tipdata.errors import DataFileError
 from tipdata.model.enums import ReportStatus
 from tipdata.reporting.completeness import (
@@ -51,7 +53,6 @@ from tipdata.reporting.periods import Period, PeriodError, bi_week_of
 from tipdata.reporting.submissions import (
     RECEIVED_STATUSES,
     TRANSITIONS,
-    Acting,
     ConflictError,
     InvalidValueError,
     ReportingError,
@@ -62,16 +63,18 @@ from tipdata.reporting.submissions import (
     TransitionError,
     Workflow,
     accept,
-    as_utc,
+    allowed_actions,
     check_may_edit,
     default_workflow,
     find_report_row,
     get_report,
+    parse_count,
     reopen,
     report_values,
     save_draft,
     status_history,
     submit,
+    submit_keeping_draft,
 )
 from tipdata.store.reports import ProvincialReport
 
@@ -160,7 +163,7 @@ def import_reports(
         session: an open session; the file's work runs in a savepoint of it and is
             rolled back entirely when anything is wrong; not committed here.
         path: the file (``.csv`` or ``.json``).
-        actor: who imports (see :data:`~tipdata.reporting.submissions.Acting`); a
+        actor: who imports (see :data:`~tipdata.access.policy.Acting`); a
             signed-in provincial user may import only their own province's reports.
         workflow: the data set and rules (the PWG bi-weekly report by default).
 
@@ -365,13 +368,6 @@ def _province(flow: Workflow, text: str) -> str | None:
     return found.code if found is not None else None
 
 
-def _count(text: str) -> int | None:
-    """A count cell: blank is missing (None), digits are a count; anything else raises."""
-    if text == "":
-        return None
-    return int(text, 10)
-
-
 def _timestamp(text: str) -> datetime:
     """``yyyy-mm-dd HH:MM[:SS]`` or ISO 8601 (naive = Cambodia time)."""
     return datetime.fromisoformat(text.replace("T", " ") if "T" in text else text)
@@ -402,9 +398,9 @@ def _read_wide(
         for name, key in value_columns.items():
             fields[key] = name
             try:
-                values[key] = _count(row[name])
-            except ValueError:
-                problems.add(number, name, "a count must be a whole number or blank", row[name])
+                values[key] = parse_count(row[name], name)
+            except InvalidValueError as error:
+                problems.add(number, name, error.message, row[name])
         if province is None or period is None:
             continue
         first = seen.setdefault((province, period.code), number)
@@ -481,11 +477,9 @@ def _read_long(
             problems.add(number, bad, f"not a value of data set {flow.data_set.code}", row.get(bad))
         value: int | None = None
         try:
-            value = _count(row.get("value", ""))
-        except ValueError:
-            problems.add(
-                number, "value", "a count must be a whole number or blank", row.get("value")
-            )
+            value = parse_count(row.get("value", ""), "value")
+        except InvalidValueError as error:
+            problems.add(number, "value", error.message, row.get("value"))
         submitted_at = _optional_time(problems, number, "submitted_at", row.get("submitted_at", ""))
         if province is None or period is None:
             continue
@@ -764,7 +758,6 @@ __all__ = [
     "LONG_COLUMNS",
     "TRANSITIONS",
     "WIDE_COLUMNS",
-    "Acting",
     "ConflictError",
     "GridStatus",
     "ImportSummary",
@@ -780,13 +773,16 @@ __all__ = [
     "TransitionError",
     "Workflow",
     "accept",
+    "allowed_actions",
     "completeness_report",
     "get_report",
     "import_reports",
+    "parse_count",
     "read_reports",
     "reopen",
     "save_draft",
     "status_grid",
     "status_history",
     "submit",
+    "submit_keeping_draft",
 ]

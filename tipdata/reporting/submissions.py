@@ -20,7 +20,7 @@ stored), every ``error`` blocks submission, warnings never block.
 ``submitted_at`` is when the report was *first* submitted: a correction after
 reopening does not make an on-time report late.
 
-Who acts: every service takes an ``actor`` (see :data:`Acting`). A signed-in
+Who acts: every service takes an ``actor`` (:data:`~tipdata.access.policy.Acting`). A signed-in
 :class:`~tipdata.access.policy.Actor` is checked: saving and submitting need
 ``reports:submit`` and a provincial user may only touch their own province;
 accepting and reopening need ``reports:accept`` with national scope (the NTF);
@@ -30,13 +30,19 @@ recorded in the history as it is.
 
 Service functions take an open session and never commit: the caller's
 ``with db.session():`` block decides. When a submission is refused, values passed
-along with it have been saved as the draft in that session.
+along with it have been saved as the draft in that session; the fronts (web page, API,
+CLI) call :func:`submit_keeping_draft`, the one function that commits, so a refused
+submission keeps its values as the draft on every front.
+
+Which buttons a front shows come from :func:`allowed_actions` (:data:`TRANSITIONS` and
+the ``check_may_*`` rules); a count typed as text is read by :func:`parse_count`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -48,8 +54,10 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from tipdata.access.clock import as_utc
 from tipdata.access.errors import AccessDenied
-from tipdata.access.policy import Actor, Policy, default_policy, require, require_national
+from tipdata.access.permissions import Permission
+from tipdata.access.policy import Acting, Policy, actor_name, authorize
 from tipdata.errors import TipdataError
 from tipdata.model.enums import ReportStatus
 from tipdata.reporting.completeness import CAMBODIA_TIME
@@ -92,18 +100,11 @@ HISTORY_LIMIT = 52
 Values = Mapping[ValueKey, int | None] | Mapping[str, int | None]
 """Report values by ``(element, disaggregation)`` or ``"element[.disaggregation]"``."""
 
-Acting = Actor | str | None
-"""Who acts: a signed-in :class:`Actor` (permission and province scope checked), or the
-local operator (CLI, trusted batch import) named by a label (None is ``"operator"``)."""
-
-LOCAL_OPERATOR = "operator"
-"""The name recorded in the history when the local operator gives no label."""
-
-EDIT_PERMISSION = "reports:submit"
-REVIEW_PERMISSION = "reports:accept"
+EDIT_PERMISSION: Permission = "reports:submit"
+REVIEW_PERMISSION: Permission = "reports:accept"
 """Save, submit, and (with national scope) accept and reopen provincial reports."""
 
-READ_PERMISSION = "reports:read_province"
+READ_PERMISSION: Permission = "reports:read_province"
 """Read provincial reports (a provincial user: their own province only)."""
 
 
@@ -419,6 +420,34 @@ def submit(
     return _view(report, results)
 
 
+def submit_keeping_draft(
+    session: Session,
+    actor: Acting,
+    province: str,
+    period: str | Period,
+    values: Values | None = None,
+    expected_version: int | None = None,
+    *,
+    workflow: Workflow | None = None,
+) -> ReportView:
+    """:func:`submit`, but a submission refused by the rules keeps ``values`` as the draft.
+
+    What the fronts call: the values someone typed or sent are never lost because a rule
+    refused the submission; they stay the draft, shown with the results, to correct.
+    This is the one service function that commits (the draft, before raising).
+
+    Raises:
+        ReportValidationError: the submission is refused (the draft is committed).
+        ConflictError, TransitionError, InvalidValueError, ReportingError, AccessDenied:
+            as :func:`submit` (nothing is committed).
+    """
+    try:
+        return submit(session, actor, province, period, values, expected_version, workflow=workflow)
+    except ReportValidationError:
+        session.commit()
+        raise
+
+
 def accept(
     session: Session,
     actor: Acting,
@@ -553,11 +582,67 @@ def status_history(
 # --- who may act -----------------------------------------------------------------------
 
 
-def actor_name(actor: Acting) -> str:
-    """The name recorded in the history: the username, else the operator's label."""
-    if isinstance(actor, Actor):
-        return actor.username
-    return actor or LOCAL_OPERATOR
+def allowed_actions(
+    actor: Acting,
+    province_code: str,
+    status: ReportStatus | None,
+    policy: Policy | None = None,
+) -> frozenset[Action]:
+    """The workflow actions the actor may take now on a report of this status.
+
+    An action is allowed when :data:`TRANSITIONS` has it for the status and the actor
+    passes its check (:func:`check_may_edit` for save and submit, :func:`check_may_review`
+    for accept and reopen). Fronts show exactly these buttons.
+
+    Args:
+        actor: who acts.
+        province_code: the report's province.
+        status: the report's status; None when there is no report yet.
+        policy: the policy (default: the shipped one).
+    """
+    allowed: set[Action] = set()
+    for before, action in TRANSITIONS:
+        if before != status:
+            continue
+        try:
+            if action in ("save", "submit"):
+                check_may_edit(actor, province_code, policy)
+            else:
+                check_may_review(actor, policy)
+        except AccessDenied:
+            continue
+        allowed.add(action)
+    if status is None and "save" in allowed:
+        allowed.add("submit")  # submit on a missing report first saves the values
+    return frozenset(allowed)
+
+
+_COUNT = re.compile(r"-?\d+")
+
+
+def parse_count(text: str, field: str) -> int | None:
+    """A count typed as text: blank is missing (None); digits, perhaps after a minus, a count.
+
+    The one reader of counts for the web form, the CLI's values file and bulk imports.
+    A negative count is read, and refused by the data set's rules with their message.
+
+    Args:
+        text: what was typed (surrounding spaces ignored; Khmer digits are digits).
+        field: the value's name, for the error.
+
+    Raises:
+        InvalidValueError: not a whole number nor blank.
+
+    Examples:
+        >>> parse_count(" 12 ", "cases"), parse_count("", "cases"), parse_count("១២", "cases")
+        (12, None, 12)
+    """
+    cleaned = text.strip()
+    if cleaned == "":
+        return None
+    if not _COUNT.fullmatch(cleaned):
+        raise InvalidValueError(field, "a count must be a whole number or blank", text)
+    return int(cleaned)
 
 
 def check_may_edit(actor: Acting, province_code: str, policy: Policy | None = None) -> None:
@@ -566,9 +651,7 @@ def check_may_edit(actor: Acting, province_code: str, policy: Policy | None = No
     Raises:
         AccessDenied: no ``reports:submit``, or a provincial user of another province.
     """
-    if isinstance(actor, Actor):
-        require(actor, EDIT_PERMISSION, policy)
-        _check_province(actor, EDIT_PERMISSION, province_code, policy)
+    authorize(actor, EDIT_PERMISSION, province_code=province_code, policy=policy)
 
 
 def check_may_review(actor: Acting, policy: Policy | None = None) -> None:
@@ -577,8 +660,7 @@ def check_may_review(actor: Acting, policy: Policy | None = None) -> None:
     Raises:
         AccessDenied: the actor is not a national user with ``reports:accept``.
     """
-    if isinstance(actor, Actor):
-        require_national(actor, REVIEW_PERMISSION, policy)
+    authorize(actor, REVIEW_PERMISSION, national=True, policy=policy)
 
 
 def check_may_read(actor: Acting, province_code: str, policy: Policy | None = None) -> None:
@@ -587,21 +669,7 @@ def check_may_read(actor: Acting, province_code: str, policy: Policy | None = No
     Raises:
         AccessDenied: no ``reports:read_province``, or a provincial user of another province.
     """
-    if isinstance(actor, Actor):
-        require(actor, READ_PERMISSION, policy)
-        _check_province(actor, READ_PERMISSION, province_code, policy)
-
-
-def _check_province(
-    actor: Actor, permission: str, province_code: str, policy: Policy | None
-) -> None:
-    """National users reach every province, provincial users their own, others none."""
-    scope = (policy or default_policy()).role(actor.role).scope
-    if scope == "national":
-        return
-    if scope == "province" and actor.province_code == province_code:
-        return
-    raise AccessDenied(permission, f"for province {province_code}")
+    authorize(actor, READ_PERMISSION, province_code=province_code, policy=policy)
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -614,11 +682,6 @@ def _utc(moment: datetime | None) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=CAMBODIA_TIME)
     return moment.astimezone(UTC)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """A time read back from the database (SQLite returns it naive, in UTC)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _resolve(
@@ -912,7 +975,6 @@ __all__ = [
     "RECEIVED_STATUSES",
     "TOTAL",
     "TRANSITIONS",
-    "Acting",
     "ConflictError",
     "InvalidValueError",
     "ReportNotFoundError",
@@ -923,15 +985,16 @@ __all__ = [
     "TransitionError",
     "Workflow",
     "accept",
-    "actor_name",
-    "as_utc",
+    "allowed_actions",
     "check_may_edit",
     "check_may_read",
     "check_may_review",
     "default_workflow",
     "get_report",
+    "parse_count",
     "reopen",
     "save_draft",
     "status_history",
     "submit",
+    "submit_keeping_draft",
 ]

@@ -29,6 +29,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from tipdata.access.policy import Acting
 from tipdata.errors import DataFileError, TipdataError
 from tipdata.model.enums import ReportStatus
 from tipdata.reporting.completeness import CAMBODIA_TIME
@@ -37,7 +38,6 @@ from tipdata.reporting.periods import Period, PeriodError, dhis2_code, parse_per
 from tipdata.reporting.provincial import ImportSummary, IncomingReport, store_reports
 from tipdata.reporting.submissions import (
     RECEIVED_STATUSES,
-    Acting,
     Workflow,
     default_workflow,
     report_values,

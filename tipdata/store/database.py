@@ -24,7 +24,6 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from tipdata.errors import ConfigError, DatabaseBusy, StorageError
-from tipdata.settings import Settings
 
 if TYPE_CHECKING:
     from tipdata.access.keys import MasterKey
@@ -177,26 +176,6 @@ class Database:
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _configure_sqlite)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Database:
-        """Open the database the settings name (a SQLite file under home by default).
-
-        Args:
-            settings: the application settings.
-
-        Returns:
-            The database; not yet connected nor migrated.
-        """
-        if not settings.database_url:
-            settings.ensure_home()
-
-        def load() -> MasterKey:
-            from tipdata.access.keys import load_master_key
-
-            return load_master_key(settings)
-
-        return cls(settings.effective_database_url, master_key=load)
 
     def master_key(self) -> MasterKey:
         """The master key of this database (loaded on first use if given as a function).

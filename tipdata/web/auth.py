@@ -22,7 +22,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from tipdata.access.policy import Actor, require
+from tipdata.access.permissions import Permission
+from tipdata.access.policy import Actor, authorize
 from tipdata.errors import ConfigError
 from tipdata.web.context import web_context
 from tipdata.web.errors import NotAuthenticated
@@ -137,10 +138,10 @@ class Requirement:
     """A dependency that yields the actor if it holds ``permission``.
 
     Attributes:
-        permission: the permission checked by :func:`tipdata.access.policy.require`.
+        permission: the permission checked by :func:`tipdata.access.policy.authorize`.
     """
 
-    def __init__(self, permission: str) -> None:
+    def __init__(self, permission: Permission) -> None:
         self.permission = permission
 
     def __call__(self, request: Request, actor: CurrentUser) -> Actor:
@@ -150,14 +151,14 @@ class Requirement:
             AccessDenied: the actor lacks the permission (403).
         """
         # a refusal is audited by the app's handler of AccessDenied (tipdata.web.problems)
-        require(actor, self.permission, web_context(request).access.policy)
+        authorize(actor, self.permission, policy=web_context(request).access.policy)
         return actor
 
     def __repr__(self) -> str:
         return f"Require({self.permission!r})"
 
 
-def Require(permission: str) -> Any:
+def Require(permission: Permission) -> Any:
     """Declare that a route needs a permission.
 
     Use as ``actor: Annotated[Actor, Require("audit:read")]`` or in

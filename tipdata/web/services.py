@@ -9,10 +9,6 @@ one database transaction, calls the service and returns plain values (an
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from datetime import datetime
-
-import sqlalchemy as sa
 
 from tipdata.access import audit
 from tipdata.access.clock import now_utc
@@ -20,7 +16,7 @@ from tipdata.access.errors import SessionInvalid
 from tipdata.access.keys import load_keyring, load_master_key
 from tipdata.access.login import Authenticator, SignIn, login
 from tipdata.access.passwords import ArgonParameters, Passwords
-from tipdata.access.policy import Actor, Policy, default_policy, require
+from tipdata.access.policy import Actor, Policy, authorize, default_policy
 from tipdata.access.sessions import (
     SessionTimeouts,
     resolve_api_token,
@@ -29,34 +25,8 @@ from tipdata.access.sessions import (
 )
 from tipdata.access.throttle import Throttle
 from tipdata.ingest import ImportRunSummary, list_import_runs
-from tipdata.store.access import AppUser, AuditEvent
 from tipdata.store.database import Database
 from tipdata.system import System
-
-
-@dataclass(frozen=True)
-class AuditEventView:
-    """One audit event as the audit-log page and API show it (no protected values by design).
-
-    Attributes:
-        id: the event id (also the pagination key).
-        occurred_at: when, in UTC.
-        username: who acted, or None for the local operator or an anonymous attempt.
-        action: one of :data:`tipdata.access.audit.ACTIONS`.
-        object_type: the kind of object concerned.
-        object_ids: the ids concerned, comma-separated.
-        detail: the event's detail text.
-        remote_addr: the client's address.
-    """
-
-    id: int
-    occurred_at: datetime
-    username: str | None
-    action: str
-    object_type: str | None
-    object_ids: str | None
-    detail: str | None
-    remote_addr: str | None
 
 
 class AccessServices:
@@ -129,51 +99,14 @@ class AccessServices:
 
     def audit_events(
         self, actor: Actor, limit: int, before_id: int | None = None, action: str | None = None
-    ) -> list[AuditEventView]:
-        """The newest audit events (older than ``before_id``), newest first.
-
-        Args:
-            actor: the acting user; needs ``audit:read``.
-            limit: how many events at most.
-            before_id: only events with a smaller id (the pagination cursor).
-            action: only events of this action.
+    ) -> list[audit.AuditEntry]:
+        """The newest audit events (older than ``before_id``), newest first: ``audit.show``.
 
         Raises:
             AccessDenied: the actor lacks ``audit:read``.
         """
-        require(actor, "audit:read", self.policy)
         with self.db.session() as session:
-            if before_id is None:
-                events = audit.show(session, actor, limit=limit, action=action)
-            else:
-                # audit.show has no cursor yet; same query, one condition more.
-                query = (
-                    sa.select(AuditEvent)
-                    .where(AuditEvent.id < before_id)
-                    .order_by(AuditEvent.id.desc())
-                    .limit(limit)
-                )
-                if action is not None:
-                    query = query.where(AuditEvent.action == action)
-                events = list(session.scalars(query))
-            user_ids = {event.user_id for event in events if event.user_id is not None}
-            rows = session.execute(
-                sa.select(AppUser.id, AppUser.username).where(AppUser.id.in_(user_ids))
-            )
-            names = {user_id: username for user_id, username in rows}
-            return [
-                AuditEventView(
-                    id=event.id,
-                    occurred_at=event.occurred_at,
-                    username=names.get(event.user_id) if event.user_id is not None else None,
-                    action=event.action,
-                    object_type=event.object_type,
-                    object_ids=event.object_ids,
-                    detail=event.detail,
-                    remote_addr=event.remote_addr,
-                )
-                for event in events
-            ]
+            return audit.show(session, actor, limit=limit, action=action, before_id=before_id)
 
     def import_runs(self, actor: Actor) -> list[ImportRunSummary]:
         """Every import run, newest first, for users who manage imports.
@@ -181,7 +114,7 @@ class AccessServices:
         Raises:
             AccessDenied: the actor lacks ``imports:run``.
         """
-        require(actor, "imports:run", self.policy)
+        authorize(actor, "imports:run", policy=self.policy)
         return list_import_runs(self.db)
 
 

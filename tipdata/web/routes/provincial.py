@@ -34,7 +34,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from tipdata.access.policy import Actor, can
+from tipdata.access.policy import Actor
 from tipdata.errors import TipdataError
 from tipdata.reporting import provincial as reporting
 from tipdata.reporting.datasets import TOTAL, DataSet, ValueKey
@@ -119,42 +119,12 @@ def _results_by_field(results: tuple[ValidationResult, ...]) -> dict[str, list[V
 
 
 def _parse_counts(typed: Mapping[str, str], data_set: DataSet) -> dict[str, int | None]:
-    """The typed counts: blank is missing; anything but a whole number is refused by field."""
-    values: dict[str, int | None] = {}
-    for _element, _name, keys in entry_keys(data_set):
-        for key in keys:
-            name = field_name(key)
-            text = typed.get(name, "").strip()
-            if text == "":
-                values[name] = None
-            elif text.isdigit():
-                values[name] = int(text)
-            else:
-                raise reporting.InvalidValueError(name, "a count must be a whole number or blank")
-    return values
-
-
-def _submit_keeping_draft(
-    session: Session,
-    actor: Actor,
-    province: str,
-    period: str,
-    values: Mapping[str, int | None] | None,
-    expected: int | None,
-) -> reporting.ReportView:
-    """Submit; when rules refuse it, the values given stay saved as the draft.
-
-    The service has saved the values in this session before it refused the submission;
-    raising through the session block would roll that draft back, so commit it first.
-
-    Raises:
-        ReportValidationError: the submission is refused (the draft is committed).
-    """
-    try:
-        return reporting.submit(session, actor, province, period, values, expected)
-    except reporting.ReportValidationError:
-        session.commit()
-        raise
+    """The typed counts of every cell of the form (:func:`reporting.parse_count` each)."""
+    return {
+        field_name(key): reporting.parse_count(typed.get(field_name(key), ""), field_name(key))
+        for _element, _name, keys in entry_keys(data_set)
+        for key in keys
+    }
 
 
 @contextmanager
@@ -243,7 +213,6 @@ def _render_report(
             if state.report is not None
             else []
         )
-    policy = web_context(request).access.policy
     stored = state.report.values if state.report is not None else {}
     shown: dict[str, str] = {}
     for _element, _name, keys in entry_keys(data_set):
@@ -251,9 +220,9 @@ def _render_report(
             name = field_name(key)
             value = stored.get(key)
             shown[name] = state.typed.get(name, "" if value is None else str(value))
-    status = state.report.status.value if state.report is not None else None
-    may_edit = can(actor, "reports:submit", policy) and status in (None, "draft", "reopened")
-    may_review = can(actor, "reports:accept", policy) and _is_national(request, actor)
+    status = state.report.status if state.report is not None else None
+    code = resolved.code if resolved else province
+    actions = reporting.allowed_actions(actor, code, status, web_context(request).access.policy)
     return render(
         request,
         "provincial_report.html",
@@ -266,16 +235,16 @@ def _render_report(
             "field_name": field_name,
             "shown": shown,
             "report": state.report,
-            "status": status,
+            "status": status.value if status is not None else None,
             "results": state.results,
             "results_by_field": _results_by_field(state.results),
             "history": history,
             "message": state.message,
             "conflict": state.conflict,
             "refused": status_code >= 400,
-            "may_edit": may_edit,
-            "may_accept": may_review and status == "submitted",
-            "may_reopen": may_review and status in ("submitted", "accepted"),
+            "may_edit": "save" in actions,
+            "may_accept": "accept" in actions,
+            "may_reopen": "reopen" in actions,
             "path": _report_path(province, period),
         },
         status_code=status_code,
@@ -302,7 +271,7 @@ async def save_report_form(
         values = _parse_counts(typed, data_set)
         with _session(request) as session:
             if action == "submit":
-                _submit_keeping_draft(session, actor, province, period, values, expected)
+                reporting.submit_keeping_draft(session, actor, province, period, values, expected)
             else:
                 reporting.save_draft(session, actor, province, period, values, expected)
     except reporting.ConflictError:
@@ -596,7 +565,7 @@ def submit_submission(
     """Submit (saving ``values`` first if given); rule errors are 422 listing each value."""
     return _workflow_step(
         request,
-        lambda session: _submit_keeping_draft(
+        lambda session: reporting.submit_keeping_draft(
             session, actor, province, period, body.values, body.version
         ),
     )

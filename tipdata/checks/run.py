@@ -12,6 +12,9 @@ from tipdata.codelists import LawCatalogue, load_law_catalogue
 from tipdata.legal.findings import CheckFinding, StoredRun, store_findings
 from tipdata.legal.judgments import load_judgments
 from tipdata.legal.rules import check_judgments
+from tipdata.pathways.assemble import assemble_pathways, paused_gc
+from tipdata.pathways.prosecution import check_prosecution_pathways
+from tipdata.pathways.victim import check_victim_pathways
 from tipdata.store import Database
 
 log = logging.getLogger(__name__)
@@ -67,10 +70,6 @@ def run_checks(
     Returns:
         The findings and counts.
     """
-    from tipdata.pathways.assemble import assemble_pathways, paused_gc
-    from tipdata.pathways.prosecution import check_prosecution_pathways
-    from tipdata.pathways.victim import check_victim_pathways
-
     catalogue = catalogue or load_law_catalogue()
     results = CheckResults()
     steps = ("legal", "victim pathways", "prosecution pathways")
