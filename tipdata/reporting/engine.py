@@ -36,6 +36,7 @@ from tipdata.reporting.indicators import (
     Indicator,
 )
 from tipdata.reporting.kanonymity import AGE_BANDS
+from tipdata.reporting.uncertainty import Alternatives, FigureRange
 from tipdata.store import Database, metadata
 
 UNKNOWN = "unknown"
@@ -171,6 +172,12 @@ def evaluate(
     return result
 
 
+Margins = dict[tuple[str, ...], dict[tuple[str, ...], Cell]]
+"""Per subset of the breakdowns (``()`` for the total), the cells by their values."""
+MarginRanges = dict[tuple[str, ...], dict[tuple[str, ...], FigureRange]]
+"""The range of each cell of :data:`Margins` over the linkage review queue."""
+
+
 def evaluate_margins(
     db: Database,
     indicator: Indicator,
@@ -179,7 +186,7 @@ def evaluate_margins(
     by: Sequence[str],
     *,
     undated: bool = False,
-) -> dict[tuple[str, ...], dict[tuple[str, ...], Cell]]:
+) -> Margins:
     """Compute an indicator broken down by ``by`` and by every subset of it, in two queries.
 
     A table needs its cells and its margins (row totals, column totals, the grand
@@ -205,6 +212,53 @@ def evaluate_margins(
     Raises:
         EngineError: a disaggregation the indicator does not allow.
     """
+    return _margins(db, indicator, start, end, by, undated, None)[0]
+
+
+def evaluate_margins_with_ranges(
+    db: Database,
+    indicator: Indicator,
+    start: date,
+    end: date,
+    by: Sequence[str],
+    alternatives: Alternatives,
+    *,
+    undated: bool = False,
+) -> tuple[Margins, MarginRanges]:
+    """:func:`evaluate_margins`, and each cell's range over the linkage review queue.
+
+    A cell counting persons (``unit: persons``) gets the range of its distinct persons
+    under the pending review pairs (:meth:`Alternatives.distinct_range`): the count if
+    none of the pairs were a match (the figure), if every one were, and the model's
+    expected count. Cases and charges are not person keys: their cells get no range.
+
+    Args:
+        db: the database.
+        indicator: the indicator.
+        start: first day of the period.
+        end: last day of the period (inclusive).
+        by: the disaggregations of the fullest breakdown.
+        alternatives: the pending review pairs (see
+            :func:`~tipdata.reporting.uncertainty.load_alternatives`).
+        undated: count the facts with no date instead (see :func:`evaluate`).
+
+    Returns:
+        The margins and, for person counts, the range of every cell (else empty).
+    """
+    margins, ranges = _margins(db, indicator, start, end, by, undated, alternatives)
+    return margins, ranges or {}
+
+
+def _margins(
+    db: Database,
+    indicator: Indicator,
+    start: date,
+    end: date,
+    by: Sequence[str],
+    undated: bool,
+    alternatives: Alternatives | None,
+) -> tuple[Margins, MarginRanges | None]:
+    """The margins of :func:`evaluate_margins`; with ``alternatives``, their ranges too."""
     _check_by(indicator, by)
     facts, wanted, dimension_filters = _facts(
         indicator, indicator.numerator.any_of, start, end, by, undated=undated
@@ -253,7 +307,7 @@ def evaluate_margins(
             cell = tuple(labels[i] for i in subset)
             keys[subset].setdefault(cell, set()).add(key)
             records[subset].setdefault(cell, set()).add(record_id)
-    result: dict[tuple[str, ...], dict[tuple[str, ...], Cell]] = {}
+    result: Margins = {}
     for subset in subsets:
         result[tuple(by[i] for i in subset)] = {
             cell: Cell(len(units), len(records[subset][cell]))
@@ -261,7 +315,15 @@ def evaluate_margins(
         }
     if not result[()]:
         result[()] = {(): ZERO}
-    return result
+    if alternatives is None or indicator.unit != "persons":
+        return result, None
+    ranges: MarginRanges = {}
+    for subset in subsets:
+        ranges[tuple(by[i] for i in subset)] = {
+            cell: alternatives.distinct_range(units) for cell, units in keys[subset].items()
+        }
+    ranges[()].setdefault((), FigureRange(0, 0, 0.0))
+    return result, ranges
 
 
 def evaluate_rate(
@@ -924,6 +986,8 @@ __all__ = [
     "Member",
     "age_at",
     "evaluate",
+    "evaluate_margins",
+    "evaluate_margins_with_ranges",
     "evaluate_rate",
     "fact_sources",
     "members",
