@@ -31,7 +31,7 @@ def person_counts(report: Report) -> dict[tuple[str, str, str], int]:
     """Every de-duplicated person count of a report: (table, row, column) -> value."""
     found = {}
     for table in report.tables:
-        for (row, column), figure in table.ranges.items():
+        for row, column in table.ranges:
             if (row, column) not in table.not_recorded:
                 found[(table.name, row, column)] = table.cell(row, column).value
     return found
