@@ -48,6 +48,7 @@ from tipdata.reporting.publish import (
     publish,
     table_relations,
 )
+from tipdata.reporting.published_ranges import LOW_SUFFIX
 from tipdata.reporting.release_figures import (
     figures_document,
     published_from_document,
@@ -329,11 +330,15 @@ def _publish_against(
             return published, [
                 f"{table} [{row} × {column}]" for table, row, column in sorted(forced)
             ]
+        # a low end of a range given away: suppress its figure (and so the range with it)
         extra = {
-            (cell.table, cell.row, cell.column)
+            (cell.table.removesuffix(LOW_SUFFIX), cell.row, cell.column)
             for cell in unsafe
-            if cell.table in this.cells
-            and this.cells[cell.table].get((cell.row, cell.column), (0, "free"))[1] == "free"
+            if cell.table.removesuffix(LOW_SUFFIX) in this.cells
+            and this.cells[cell.table.removesuffix(LOW_SUFFIX)].get(
+                (cell.row, cell.column), (0, "free")
+            )[1]
+            == "free"
         }
         if not extra - forced:
             raise DisclosureError(unsafe)
