@@ -27,6 +27,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,11 @@ class StoredRelease:
 
     info: ReleaseInfo
     figures: str
+
+    @cached_property
+    def body(self) -> bytes:
+        """The figures document as served: its UTF-8 bytes, encoded once per release."""
+        return self.figures.encode("utf-8")
 
     def published(self) -> PublishedReport:
         """The stored figures as a :class:`PublishedReport` (for pages; no recomputation)."""

@@ -586,7 +586,7 @@ def tip_api(
         return _report_out(web.figures.report(web.system.db, first, last), None)
     first, last = _reader_period(web, actor, year, start, end, period)
     stored = _release_for(web, actor, first, last)
-    return Response(stored.figures.encode("utf-8"), media_type="application/json")
+    return Response(stored.body, media_type="application/json")
 
 
 @api_router.get("/tip/releases", summary="The released periods")
