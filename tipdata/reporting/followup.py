@@ -62,10 +62,12 @@ def followup_tables(
         ``re_trafficked``, ``follow_ups`` and ``known_only_to_ngos``.
     """
     pending = alternatives or alternatives_from_pairs(())
+    identified = members(db, catalogue["victims_identified"], start, end)
     with db.connect() as connection:
         events = _victim_events(connection, end)
-        owners = _record_owners(connection)
-    identified = members(db, catalogue["victims_identified"], start, end)
+        owners = _record_owners(connection, {member.key for member in identified})
+        # end the transaction with the temporary table dropped (see _record_owners)
+        connection.commit()
     return [
         _re_trafficked_table(events, start, end, pending),
         _follow_up_table(events, start, end, pending),
@@ -215,31 +217,59 @@ def _follow_up_table(
     )
 
 
-def _record_owners(connection: sa.Connection) -> dict[int, dict[str, tuple[str, set[int]]]]:
-    """Per canonical person: each agency credited with its records, with its kind and records.
+def _record_owners(
+    connection: sa.Connection, keys: set[int]
+) -> dict[int, dict[str, tuple[str, set[int]]]]:
+    """Per canonical person of ``keys``: each agency credited with its records (any year),
+    with the agency's kind and the records.
 
     The agency credited is the one the record's events name (a network's joint file
     names the shelter on each row, see the counting rules), else the source's owner.
+    Only the persons asked for are read (their ids, and the unlinked records, in a
+    temporary table): reading every record of the database cost a national report more
+    than every indicator table together.
     """
     t = metadata.tables
     record, person, agency, event = t["person_record"], t["person"], t["agency"], t["event"]
-    credited = (
-        sa.select(event.c.person_record_id, event.c.agency_id)
-        .where(event.c.agency_id.is_not(None))
-        .distinct()
-        .subquery()
+    wanted = sa.Table(
+        "owner_key",
+        sa.MetaData(),
+        sa.Column("k", sa.Integer, primary_key=True),
+        prefixes=["TEMPORARY"],
     )
-    agency_id = sa.func.coalesce(credited.c.agency_id, record.c.owner_agency_id)
-    query = sa.select(
-        person_key(record, person), record.c.id, agency.c.code, sa.cast(agency.c.kind, sa.String)
-    ).select_from(
-        record.outerjoin(credited, credited.c.person_record_id == record.c.id)
-        .join(agency, agency.c.id == agency_id)
-        .outerjoin(person, person.c.id == record.c.person_id)
-    )
-    owners: dict[int, dict[str, tuple[str, set[int]]]] = defaultdict(dict)
-    for key, rid, code, kind in connection.execute(query):
-        owners[key].setdefault(code, (kind, set()))[1].add(rid)
+    wanted.create(connection)
+    try:
+        if keys:
+            connection.execute(wanted.insert(), [{"k": k} for k in sorted(keys)])
+        chosen = sa.union(
+            # a person merged into another counts under the surviving person's id
+            sa.select(record.c.id.label("id"))
+            .join(person, person.c.id == record.c.person_id)
+            .join(wanted, wanted.c.k == sa.func.coalesce(person.c.merged_into_id, person.c.id)),
+            sa.select((-wanted.c.k).label("id")).where(wanted.c.k < 0),
+        ).subquery("chosen")
+        credited = (
+            sa.select(event.c.person_record_id, event.c.agency_id)
+            .join(chosen, chosen.c.id == event.c.person_record_id)
+            .where(event.c.agency_id.is_not(None))
+            .distinct()
+            .subquery()
+        )
+        agency_id = sa.func.coalesce(credited.c.agency_id, record.c.owner_agency_id)
+        query = sa.select(
+            person_key(record, person), record.c.id, agency.c.code,
+            sa.cast(agency.c.kind, sa.String),
+        ).select_from(
+            chosen.join(record, record.c.id == chosen.c.id)
+            .outerjoin(credited, credited.c.person_record_id == record.c.id)
+            .join(agency, agency.c.id == agency_id)
+            .outerjoin(person, person.c.id == record.c.person_id)
+        )  # fmt: skip
+        owners: dict[int, dict[str, tuple[str, set[int]]]] = defaultdict(dict)
+        for key, rid, code, kind in connection.execute(query):
+            owners[key].setdefault(code, (kind, set()))[1].add(rid)
+    finally:
+        wanted.drop(connection)
     return owners
 
 
