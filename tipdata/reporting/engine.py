@@ -224,6 +224,7 @@ def evaluate_margins_with_ranges(
     alternatives: Alternatives,
     *,
     undated: bool = False,
+    cache: FactCache | None = None,
 ) -> tuple[Margins, MarginRanges]:
     """:func:`evaluate_margins`, and each cell's range over the linkage review queue.
 
@@ -241,30 +242,46 @@ def evaluate_margins_with_ranges(
         alternatives: the pending review pairs (see
             :func:`~tipdata.reporting.uncertainty.load_alternatives`).
         undated: count the facts with no date instead (see :func:`evaluate`).
+        cache: the facts already read for this report (:class:`FactCache`).
 
     Returns:
         The margins and, for person counts, the range of every cell (else empty).
     """
-    margins, ranges = _margins(db, indicator, start, end, by, undated, alternatives)
+    margins, ranges = _margins(db, indicator, start, end, by, undated, alternatives, cache)
     return margins, ranges or {}
 
 
-def _margins(
+FactRows = tuple[Sequence[Any], dict[int, dict[str, Any]], dict[str, Any]]
+"""The facts of an indicator (unit key, record, person, age, fact values), the persons'
+attributes (when a breakdown is of persons) and the dimension filters."""
+
+
+class FactCache(dict[tuple[Any, ...], FactRows]):
+    """The facts :func:`evaluate_margins_with_ranges` read, kept for one report.
+
+    Seven TIP tables count ``victims_identified`` by some attribute of the persons (sex and
+    age, age band, nationality, exploitation, destination, province): with one cache for
+    the report (:func:`tipdata.reporting.report.build_tables` makes it) the facts and the
+    persons' attributes are read once for all of them. Never kept beyond one report: the
+    data may change after it.
+    """
+
+
+def _read_facts(
     db: Database,
     indicator: Indicator,
     start: date,
     end: date,
     by: Sequence[str],
     undated: bool,
-    alternatives: Alternatives | None,
-) -> tuple[Margins, MarginRanges | None]:
-    """The margins of :func:`evaluate_margins`; with ``alternatives``, their ranges too."""
-    _check_by(indicator, by)
-    facts, wanted, dimension_filters = _facts(
-        indicator, indicator.numerator.any_of, start, end, by, undated=undated
-    )
-    person_wanted = wanted & PERSON_DIMENSIONS
-    fact_names = sorted(wanted - PERSON_DIMENSIONS)
+    fact_names: Sequence[str],
+    with_people: bool,
+) -> FactRows:
+    """Read the facts of ``indicator`` with ``fact_names``, and the persons' attributes."""
+    facts, _wanted, dimension_filters = _facts(
+        indicator, indicator.numerator.any_of, start, end, by, undated=undated,
+        also_want=("age_group",) if with_people else (),
+    )  # fmt: skip
     fact_columns = [
         facts.c[name] if name == "month" else sa.func.coalesce(facts.c[name], UNKNOWN)
         for name in fact_names
@@ -275,7 +292,7 @@ def _margins(
     people: dict[int, dict[str, Any]] = {}
     with db.connect() as connection:
         fact_rows = connection.execute(query).all()
-        if person_wanted:
+        if with_people:
             people = _read_person_attributes(
                 connection,
                 {row[2] for row in fact_rows if row[2] is not None},
@@ -284,6 +301,34 @@ def _margins(
             # end the transaction with the temporary table dropped (SQLite's driver runs
             # CREATE outside the transaction: a rollback would bring the table back)
             connection.commit()
+    return fact_rows, people, dimension_filters
+
+
+def _margins(
+    db: Database,
+    indicator: Indicator,
+    start: date,
+    end: date,
+    by: Sequence[str],
+    undated: bool,
+    alternatives: Alternatives | None,
+    cache: FactCache | None = None,
+) -> tuple[Margins, MarginRanges | None]:
+    """The margins of :func:`evaluate_margins`; with ``alternatives``, their ranges too."""
+    _check_by(indicator, by)
+    wanted = set(by)
+    for part in indicator.numerator.any_of:
+        wanted |= set(part.dimension_filters())
+    person_wanted = wanted & PERSON_DIMENSIONS
+    fact_names = sorted(wanted - PERSON_DIMENSIONS)
+    # every table of persons by their attributes reads the same facts (ages included)
+    key = (indicator.code, start, end, undated, tuple(fact_names), bool(person_wanted))
+    found = cache.get(key) if cache is not None else None
+    if found is None:
+        found = _read_facts(db, indicator, start, end, by, undated, fact_names, bool(person_wanted))
+        if cache is not None:
+            cache[key] = found
+    fact_rows, people, dimension_filters = found
     youngest: dict[int, int] = {}
     for key, _record, _person, age, *_values in fact_rows:
         if age is not None and (key not in youngest or age < youngest[key]):
@@ -495,8 +540,12 @@ def _facts(
     by: Sequence[str],
     *,
     undated: bool = False,
+    also_want: Iterable[str] = (),
 ) -> tuple[sa.CTE, set[str], dict[str, Any]]:
     """The facts CTE of the parts, the dimensions it must resolve and the dimension filters.
+
+    ``also_want`` names breakdowns whose costly columns are computed although not asked
+    for (so that one read of the facts serves several tables: see :class:`FactCache`).
 
     The counting rules of the indicator (:class:`~tipdata.reporting.indicators.Counting`)
     apply here: ``dated_by: earliest`` keeps the units whose earliest fact over all time
@@ -514,7 +563,8 @@ def _facts(
         raise EngineError(f"{sorted(wanted & PERSON_DIMENSIONS)} are breakdowns of persons")
     earliest = indicator.counting.dated_by == "earliest"
     period: Period = "all" if earliest else ("undated" if undated else (start, end))
-    selects = [_part_facts(indicator, part, period, wanted) for part in parts]
+    computed = wanted | set(also_want)
+    selects = [_part_facts(indicator, part, period, computed) for part in parts]
     # a CTE used several times is computed once (SQLite 3.35+, PostgreSQL 12+)
     union = selects[0] if len(selects) == 1 else sa.union_all(*selects)
     if not earliest:
@@ -983,6 +1033,7 @@ __all__ = [
     "UNKNOWN",
     "Cell",
     "EngineError",
+    "FactCache",
     "Member",
     "age_at",
     "evaluate",

@@ -20,16 +20,18 @@ from tipdata.reporting.engine import (
     UNDATED_WHERE,
     ZERO,
     Cell,
+    FactCache,
     MarginRanges,
     Margins,
     evaluate_margins,
     evaluate_margins_with_ranges,
 )
 from tipdata.reporting.indicators import Catalogue, Indicator
-from tipdata.reporting.uncertainty import Alternatives, FigureRange
+from tipdata.reporting.uncertainty import Alternatives, FigureRange, alternatives_from_pairs
 from tipdata.store import Database
 
 TOTAL = "Total"
+_NO_PAIRS = alternatives_from_pairs(())
 
 LABELS: dict[str, str] = {
     "female": "Female",
@@ -176,9 +178,11 @@ class TableSpec(Protocol):
         end: date,
         *,
         alternatives: Alternatives | None = None,
+        cache: FactCache | None = None,
     ) -> ReportTable:
         """Compute the table for the period (with ``alternatives``: each person count's
-        range over the linkage review queue, in :attr:`ReportTable.ranges`)."""
+        range over the linkage review queue, in :attr:`ReportTable.ranges`; with
+        ``cache``: reusing the facts other tables of the report read)."""
         ...
 
 
@@ -191,13 +195,15 @@ def _evaluate(
     alternatives: Alternatives | None,
     *,
     undated: bool = False,
+    cache: FactCache | None = None,
 ) -> tuple[Margins, MarginRanges]:
     """The margins of ``by``, with their ranges when ``alternatives`` are given."""
-    if alternatives is None:
+    if alternatives is None and cache is None:
         return evaluate_margins(db, indicator, start, end, by, undated=undated), {}
-    return evaluate_margins_with_ranges(
-        db, indicator, start, end, by, alternatives, undated=undated
+    margins, ranges = evaluate_margins_with_ranges(
+        db, indicator, start, end, by, alternatives or _NO_PAIRS, undated=undated, cache=cache
     )
+    return margins, ranges if alternatives is not None else {}
 
 
 def _ordered(found: set[str], dimension: str | None, preferred: Sequence[str] = ()) -> list[str]:
@@ -239,6 +245,7 @@ class Crosstab:
         end: date,
         *,
         alternatives: Alternatives | None = None,
+        cache: FactCache | None = None,
     ) -> ReportTable:
         """Compute the table: cells, row and column totals and the grand total."""
         indicator = catalogue[self.indicator]
@@ -246,7 +253,7 @@ class Crosstab:
         sources: dict[tuple[str, str], CellSource] = {}
         # one query for the cells and every margin (see evaluate_margins)
         by = [self.rows] if self.columns is None else [self.rows, self.columns]
-        margins, found = _evaluate(db, indicator, start, end, by, alternatives)
+        margins, found = _evaluate(db, indicator, start, end, by, alternatives, cache=cache)
         ranges: dict[tuple[str, str], FigureRange] = {}
         for (row,), figure_range in found.get((self.rows,), {}).items():
             ranges[(row, TOTAL)] = figure_range
@@ -341,6 +348,7 @@ class IndicatorRows:
         end: date,
         *,
         alternatives: Alternatives | None = None,
+        cache: FactCache | None = None,
     ) -> ReportTable:
         """Compute the table: each indicator's breakdown and its total."""
         cells: dict[tuple[str, str], Cell] = {}
@@ -356,7 +364,9 @@ class IndicatorRows:
             sources[(code, TOTAL)] = CellSource(code)
             dimension = self.column_of.get(code, self.columns or "")
             by = [dimension] if self.columns is not None else []
-            margins, figure_ranges = _evaluate(db, indicator, start, end, by, alternatives)
+            margins, figure_ranges = _evaluate(
+                db, indicator, start, end, by, alternatives, cache=cache
+            )
             cells[(code, TOTAL)] = margins[()].get((), ZERO)
             if () in figure_ranges:
                 ranges[(code, TOTAL)] = figure_ranges[()][()]
@@ -416,6 +426,7 @@ class UndatedRows:
         end: date,
         *,
         alternatives: Alternatives | None = None,
+        cache: FactCache | None = None,
     ) -> ReportTable:
         """Count each indicator's undated facts (the period is not used)."""
         cells: dict[tuple[str, str], Cell] = {}
@@ -426,7 +437,7 @@ class UndatedRows:
             indicator = catalogue[code]
             labels[code] = indicator.name
             margins, figure_ranges = _evaluate(
-                db, indicator, start, end, [], alternatives, undated=True
+                db, indicator, start, end, [], alternatives, undated=True, cache=cache
             )
             cells[(code, TOTAL)] = margins[()].get((), ZERO)
             if () in figure_ranges:
@@ -460,5 +471,13 @@ def build_tables(
     *,
     alternatives: Alternatives | None = None,
 ) -> list[ReportTable]:
-    """Build every table of a report, in order (with ``alternatives``: with ranges)."""
-    return [spec.build(db, catalogue, start, end, alternatives=alternatives) for spec in specs]
+    """Build every table of a report, in order (with ``alternatives``: with ranges).
+
+    The tables share one :class:`~tipdata.reporting.engine.FactCache`: the facts of an
+    indicator are read once for every table counting it by the persons' attributes.
+    """
+    cache = FactCache()
+    return [
+        spec.build(db, catalogue, start, end, alternatives=alternatives, cache=cache)
+        for spec in specs
+    ]
