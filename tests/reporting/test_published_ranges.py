@@ -99,3 +99,13 @@ def test_the_release_document_stores_the_bounds_and_the_overlap_audit_reads_them
     figures = released_figures("release 1", again, {}, None)
     low_table = figures.cells["victims_by_sex_age" + LOW_SUFFIX]
     assert low_table[("male", "adult")] == (23, "free")
+
+
+def test_low_ends_equal_to_their_figures_add_no_table_to_the_overlap_audit() -> None:
+    # linked by ground truth (no pending pair) every low end is its figure: nothing new
+    values = {("female", "child"): 20, ("female", "adult"): 30, ("male", "child"): 15,
+              ("male", "adult"): 25}  # fmt: skip
+    published = publish(sex_by_age(values, dict(values)), threshold=10)
+    assert published.table("victims_by_sex_age").cell("female", "child").low == 20
+    figures = released_figures("release 1", published, {}, None)
+    assert set(figures.cells) == {"victims_by_sex_age"}

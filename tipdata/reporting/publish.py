@@ -51,12 +51,14 @@ class PublishedCell:
         low: the low end of its range over the review queue as published (None where
             the cell has no range or it is withheld: :mod:`.published_ranges`).
         high: the high end, likewise.
+        ranged: the figure has a range (a person count), shown or not.
     """
 
     value: int | None
     status: CellStatus
     low: int | None = None
     high: int | None = None
+    ranged: bool = False
 
 
 @dataclass(frozen=True)
@@ -254,8 +256,8 @@ def _with_bounds(
     """The cells with their published range bounds, where a range is shown."""
     result = dict(cells)
     for key, (low, high) in bounds.items():
-        if key in result and (low is not None or high is not None):
-            result[key] = replace(result[key], low=low, high=high)
+        if key in result:
+            result[key] = replace(result[key], low=low, high=high, ranged=True)
     return result
 
 

@@ -43,7 +43,7 @@ def figures_document(
                     "row": row, "column": column, "value": shown.value, "naive": None,
                     "status": shown.status,
                 }  # fmt: skip
-                if (row, column) in table.ranges:
+                if shown.ranged:
                     # the range as the gate lets it be shown (None: withheld or suppressed)
                     cell.update(low=shown.low, high=shown.high)
                 cells.append(cell)
@@ -97,7 +97,11 @@ def published_from_document(figures: str) -> PublishedReport:
         )
         status: dict[tuple[str, str], PublishedCell] = {
             (cell["row"], cell["column"]): PublishedCell(
-                cell["value"], _status(cell["status"]), cell.get("low"), cell.get("high")
+                cell["value"],
+                _status(cell["status"]),
+                cell.get("low"),
+                cell.get("high"),
+                ranged="low" in cell,
             )
             for cell in item["cells"]
         }
@@ -145,20 +149,24 @@ def released_figures(
     for t in published.tables:
         name = t.table.name
         cells[name] = {key: (cell.value, cell.status) for key, cell in t.cells.items()}
-        if any(cell.low is not None for cell in t.cells.values()):
-            cells[name + LOW_SUFFIX] = {
-                key: (cell.low, "free" if cell.low is not None else _hidden(cell.status))
-                for key, cell in t.cells.items()
-            }
+        # low ends that all equal their figures add nothing to what the figures say
+        if any(cell.low is not None and cell.low != cell.value for cell in t.cells.values()):
+            cells[name + LOW_SUFFIX] = {key: _low_end(cell) for key, cell in t.cells.items()}
             lines[name + LOW_SUFFIX] = lines.get(name, [])
     return ReleasedFigures(
         label, published.report.start, published.report.end, cells, lines, rounding_base
     )
 
 
-def _hidden(status: CellStatus) -> CellStatus:
-    """A low end not shown: primary with its figure, else withheld to protect (secondary)."""
-    return "primary" if status == "primary" else "secondary"
+def _low_end(cell: PublishedCell) -> tuple[int | None, CellStatus]:
+    """A cell of the ``@low`` table: its low end as shown; a figure with no range (cases,
+    charges, departures: no linkage in them) is its own low end; a low end not shown is an
+    unknown (primary with its figure, else withheld to protect: secondary)."""
+    if not cell.ranged:
+        return cell.value, cell.status
+    if cell.low is not None:
+        return cell.low, "free"
+    return None, "primary" if cell.status == "primary" else "secondary"
 
 
 def _key(cell: Sequence[str]) -> tuple[str, str]:
