@@ -18,6 +18,7 @@ from tipdata.reporting.periods import (
     bi_week,
     bi_week_of,
     bi_weeks,
+    bi_weeks_in_year,
     dhis2_code,
     due_date,
     iso_weeks_in_year,
@@ -27,6 +28,8 @@ from tipdata.reporting.periods import (
     periods_between,
     previous_period,
     tip_year,
+    week,
+    week_of,
 )
 
 DAYS = st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31))
@@ -47,13 +50,20 @@ def test_year_boundary_2008_2009() -> None:
     assert span(bi_week_of(date(2009, 1, 12))) == ("2009BW02", "2009-01-12", "2009-01-25")
 
 
-def test_53_week_year_folds_week_53_into_bw26() -> None:
+def test_53_week_year_has_a_27th_bi_week_of_14_days() -> None:
     assert iso_weeks_in_year(2009) == 53
-    last = bi_weeks(2009)[-1]
-    assert span(last) == ("2009BW26", "2009-12-14", "2010-01-03")
-    assert last.days == 21
-    assert span(bi_week_of(date(2010, 1, 3))) == ("2009BW26", "2009-12-14", "2010-01-03")
+    assert bi_weeks_in_year(2009) == 27
+    periods = bi_weeks(2009)
+    assert [span(p) for p in periods[-2:]] == [
+        ("2009BW26", "2009-12-14", "2009-12-27"),
+        ("2009BW27", "2009-12-28", "2010-01-10"),
+    ]
+    assert {p.days for p in periods} == {14}
+    assert bi_week_of(date(2010, 1, 3)).code == "2009BW27"
+    # DHIS2 puts the day in bi-week 1 of the next year; BW27 overlaps it by a week.
     assert span(bi_week_of(date(2010, 1, 4))) == ("2010BW01", "2010-01-04", "2010-01-17")
+    assert next_period(periods[-1]).code == "2010BW01"
+    assert previous_period(bi_week(2010, 1)).code == "2009BW27"
 
 
 def test_52_week_year_has_26_fortnights() -> None:
@@ -70,28 +80,44 @@ def test_bi_weeks_start_on_monday_and_end_on_sunday() -> None:
             assert (period.start.isoweekday(), period.end.isoweekday()) == (1, 7)
 
 
-@pytest.mark.parametrize("number", [0, 27])
-def test_bi_week_number_out_of_range(number: int) -> None:
+@pytest.mark.parametrize(("year", "number"), [(2008, 0), (2008, 27), (2009, 28)])
+def test_bi_week_number_out_of_range(year: int, number: int) -> None:
     with pytest.raises(PeriodError, match="bi-week number"):
-        bi_week(2008, number)
+        bi_week(year, number)
+
+
+def test_weeks_are_iso_weeks_as_dhis2() -> None:
+    assert span(parse_period("2014W1")) == ("2014W1", "2013-12-30", "2014-01-05")
+    assert span(parse_period("2014W2")) == ("2014W2", "2014-01-06", "2014-01-12")
+    assert span(week_of(date(2012, 12, 31))) == ("2013W1", "2012-12-31", "2013-01-06")
+    assert week_of(date(2012, 12, 30)).code == "2012W52"
+    assert week_of(date(2009, 12, 29)).code == "2009W53"
+    assert parse_period("2009W53") == week(2009, 53)
+    for code in ("2014W0", "2014W53", "2009W54"):
+        with pytest.raises(PeriodError):
+            parse_period(code)
 
 
 # --- bi-weeks: properties -------------------------------------------------------------
 
 
 @given(DAYS)
-def test_every_day_belongs_to_exactly_one_bi_week(day: date) -> None:
+def test_every_day_is_named_by_exactly_one_bi_week(day: date) -> None:
     period = bi_week_of(day)
     assert day in period
     candidates = [p for year in (day.year - 1, day.year, day.year + 1) for p in bi_weeks(year)]
-    assert [p for p in candidates if day in p] == [period]
+    containing = [p for p in candidates if day in p]
+    # Only bi-week 27 reaches into another bi-week: the first week of the next year's BW01.
+    assert period in containing
+    assert all(p == period or p.code.endswith("BW27") for p in containing)
 
 
 @given(st.integers(min_value=1990, max_value=2100))
-def test_a_years_bi_weeks_are_contiguous_and_meet_the_next_year(year: int) -> None:
+def test_a_years_bi_weeks_follow_each_other_and_the_next_year(year: int) -> None:
     periods = [*bi_weeks(year), bi_weeks(year + 1)[0]]
     for previous, following in pairwise(periods):
-        assert following.start == previous.end + timedelta(days=1)
+        step = 7 if previous.code.endswith("BW27") else 14
+        assert following.start == previous.start + timedelta(days=step)
         assert next_period(previous) == following
         assert previous_period(following) == previous
 
@@ -107,7 +133,10 @@ def test_parse_round_trips(day: date, period_type: PeriodType) -> None:
 def test_periods_of_every_type_are_contiguous(day: date, period_type: PeriodType) -> None:
     period = period_of(day, period_type)
     assert day in period
-    assert next_period(period).start == period.end + timedelta(days=1)
+    if period.code.endswith("BW27"):  # overlaps the next BW01 by a week, as in DHIS2
+        assert next_period(period).start == period.end - timedelta(days=6)
+    else:
+        assert next_period(period).start == period.end + timedelta(days=1)
 
 
 @given(DAYS, st.integers(min_value=0, max_value=120), TYPES)
@@ -118,7 +147,8 @@ def test_periods_between_cover_the_range_without_gaps(
     periods = periods_between(start, end, period_type)
     assert start in periods[0] and end in periods[-1]
     for previous, following in pairwise(periods):
-        assert following.start == previous.end + timedelta(days=1)
+        overlap = 7 if previous.code.endswith("BW27") else 0
+        assert following.start == previous.end + timedelta(days=1 - overlap)
 
 
 # --- other period types and codes -----------------------------------------------------
@@ -144,11 +174,18 @@ def test_tip_year_is_named_after_the_report() -> None:
 def test_dhis2_codes() -> None:
     assert dhis2_code(parse_period("2009BW01")) == "2009BiW1"
     assert dhis2_code(parse_period("2009BW26")) == "2009BiW26"
+    assert dhis2_code(parse_period("2009BW27")) == "2009BiW27"
+    assert parse_period("2009BiW01") == parse_period("2009BiW1")
+    assert dhis2_code(parse_period("2009W53")) == "2009W53"
     assert dhis2_code(parse_period("200803")) == "200803"
     assert dhis2_code(parse_period("2008Q2")) == "2008Q2"
 
 
-@pytest.mark.parametrize("code", ["2008BW27", "2008BW00", "200813", "2008Q5", "08", "2008W3", ""])
+BAD_CODES = ["2008BW27", "2018BiW27", "2009BW28", "2008BW00", "200813", "2008Q5", "08", "2008W53"]
+BAD_CODES.append("")
+
+
+@pytest.mark.parametrize("code", BAD_CODES)
 def test_bad_codes_are_refused(code: str) -> None:
     with pytest.raises(PeriodError) as caught:
         parse_period(code)

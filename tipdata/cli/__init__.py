@@ -13,7 +13,18 @@ from typing import Annotated
 import typer
 
 from tipdata.cli import check as check_commands
-from tipdata.cli import codelists, db, demo, imports, provincial, report, serve, users
+from tipdata.cli import (
+    codelists,
+    db,
+    demo,
+    dhis2,
+    exchange,
+    imports,
+    provincial,
+    report,
+    serve,
+    users,
+)
 from tipdata.cli import link as link_commands
 from tipdata.cli import persons as persons_commands  # noqa: F401 - adds `persons find`
 from tipdata.cli._common import group
@@ -27,9 +38,11 @@ app.add_typer(users.users_app, name="users")
 app.add_typer(users.keys_app, name="keys")
 app.add_typer(users.audit_app, name="audit")
 app.add_typer(provincial.app, name="provincial")
+app.add_typer(dhis2.app, name="dhis2")
 app.add_typer(link_commands.app, name="link")
 app.add_typer(link_commands.persons_app, name="persons")
 app.add_typer(report.app, name="report")
+app.add_typer(exchange.app, name="exchange")
 app.command("serve")(serve.serve)
 app.command("import")(imports.import_command)
 app.command("imports")(imports.imports_command)

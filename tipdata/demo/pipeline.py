@@ -44,6 +44,7 @@ class DemoSummary:
     reports_received: int = 0
     reports_on_time: int = 0
     tip_report: dict[str, Path] = field(default_factory=dict)
+    standard_files: dict[str, Path] = field(default_factory=dict)
     check_reports: dict[str, Path] = field(default_factory=dict)
     users: list[DemoUser] = field(default_factory=list)
 
@@ -169,6 +170,11 @@ def run_demo(
         ).items()
     }
     tell(f"8. TIP report {year}: {summary.tip_report.get('html')}")
+    from tipdata.standards.files import write_standard_files
+
+    summary.standard_files = write_standard_files(system.db, year, home / "reports" / f"tip-{year}")
+    for path in summary.standard_files.values():
+        tell(f"   beside it: {path}")
 
     summary.users = create_demo_users(system)
     tell(f"9. demo users: {len(summary.users)}, one per role")

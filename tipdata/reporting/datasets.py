@@ -330,7 +330,7 @@ class DataSet:
         return tuple(unit.code for unit in self.org_units() if unit.owes_report_for(period))
 
     def periods(self, year: int) -> list[Period]:
-        """The periods of ``year`` (the 26 ISO bi-weeks of that ISO year)."""
+        """The periods of ``year`` (the ISO bi-weeks of that ISO year: 26, or 27)."""
         return bi_weeks(year)
 
     def periods_between(self, start: date, end: date) -> list[Period]:

@@ -1,20 +1,24 @@
-"""Reporting periods: bi-weeks, months, quarters, years and the US TIP reporting year.
+"""Reporting periods: weeks, bi-weeks, months, quarters, years and the US TIP year.
 
-The bi-week calendar is built on ISO 8601 weeks (Monday to Sunday):
+Weeks and bi-weeks are DHIS2's, exactly as dhis2-core computes them (read from its
+``BiWeeklyAbstractPeriodType``, ``DateUnitPeriodTypeParser`` and their tests):
 
-* bi-week ``n`` of ISO year ``Y`` (code ``YBWnn``) is ISO weeks ``2n-1`` and ``2n``;
-* there are always 26 bi-weeks; in the years with 53 ISO weeks (1992, 1998, 2004,
-  2009, 2015, 2020, 2026, ...) week 53 is folded into BW26, which then lasts
-  three weeks (21 days);
-* the year of a bi-week is the ISO year, so 2008-12-29 (a Monday) opens 2009BW01.
+* a week is an ISO 8601 week, Monday to Sunday, coded ``yyyyWn`` by its ISO year;
+* bi-week ``n`` of ISO year ``Y`` starts on the Monday of ISO week ``2n-1`` and lasts
+  14 days, always; its code is ``YBWnn`` (DHIS2 ``YBiWn``);
+* a year has 26 bi-weeks, 27 in the years with 53 ISO weeks (1992, 1998, 2004, 2009,
+  2015, 2020, 2026, ...): bi-week 27 starts on the Monday of week 53 and, being
+  14 days long, overlaps bi-week 1 of the next year by one week;
+* a day belongs to the bi-week that starts on the Monday of its ISO week if that week
+  is odd, else of the week before (so 4 January 2010 is in 2010BW01, not 2009BW27).
 
-Every date belongs to exactly one bi-week and bi-weeks follow each other without
-gaps. The rule and its reasons are in ``docs/reporting-periods.md``.
+The rule, its consequences and what changed for stored reports are in
+``docs/reporting-periods.md``.
 
-Codes follow DHIS2 where DHIS2 has the period type (``200803``, ``2008Q1``,
-``2008``); DHIS2 spellings of bi-weeks (``2009BiW1``) and April financial years
-(``2007April``) are accepted by :func:`parse_period` and produced by
-:func:`dhis2_code`.
+Codes follow DHIS2 where DHIS2 has the period type (``2009W53``, ``200803``,
+``2008Q1``, ``2008``); DHIS2 spellings of bi-weeks (``2009BiW1``) and April
+financial years (``2007April``) are accepted by :func:`parse_period` and produced
+by :func:`dhis2_code`.
 """
 
 from __future__ import annotations
@@ -26,11 +30,13 @@ from typing import Literal, get_args
 
 from tipdata.errors import TipdataError
 
-PeriodType = Literal["bi_week", "month", "quarter", "year", "tip_year"]
+PeriodType = Literal["week", "bi_week", "month", "quarter", "year", "tip_year"]
 """The period types tipdata reports on."""
 
 PERIOD_TYPES: tuple[PeriodType, ...] = get_args(PeriodType)
 BI_WEEKS_PER_YEAR = 26
+"""Bi-weeks of a 52-week year; a 53-week year has a 27th (:func:`bi_weeks_in_year`)."""
+BI_WEEK_DAYS = 14
 TIP_YEAR_START_MONTH = 4
 """The US TIP reporting year runs April to March."""
 
@@ -84,7 +90,7 @@ class Period:
         return self.code
 
 
-# --- bi-weeks -------------------------------------------------------------------------
+# --- weeks and bi-weeks ---------------------------------------------------------------
 
 
 def iso_weeks_in_year(year: int) -> int:
@@ -93,44 +99,78 @@ def iso_weeks_in_year(year: int) -> int:
     return date(year, 12, 28).isocalendar().week
 
 
-def bi_week(year: int, number: int) -> Period:
-    """Return bi-week ``number`` (1–26) of ISO year ``year``.
+def bi_weeks_in_year(year: int) -> int:
+    """Return 26, or 27 in a year with 53 ISO weeks (DHIS2 accepts ``yyyyBiW27`` then)."""
+    return (iso_weeks_in_year(year) + 1) // 2
+
+
+def week(year: int, number: int) -> Period:
+    """Return ISO week ``number`` (1–52, or 53) of ISO year ``year``; code ``yyyyWn``.
 
     Raises:
-        PeriodError: the year or number is out of range.
+        PeriodError: the year or number is out of range (week 53 of a 52-week year
+            is refused, as DHIS2 refuses ``2014W53``).
+
+    Examples:
+        >>> p = week(2009, 53)
+        >>> (p.code, p.start.isoformat(), p.end.isoformat())
+        ('2009W53', '2009-12-28', '2010-01-03')
+    """
+    _check_year(year)
+    if not 1 <= number <= iso_weeks_in_year(year):
+        raise PeriodError(f"ISO year {year} has weeks 1 to {iso_weeks_in_year(year)}", number)
+    start = date.fromisocalendar(year, number, 1)
+    return Period(f"{year:04d}W{number}", start, start + timedelta(days=6), "week")
+
+
+def week_of(day: date) -> Period:
+    """Return the ISO week that contains ``day``."""
+    iso_year, iso_week, _ = day.isocalendar()
+    return week(iso_year, iso_week)
+
+
+def bi_week(year: int, number: int) -> Period:
+    """Return bi-week ``number`` of ISO year ``year``: 14 days from ISO week ``2n-1``.
+
+    Raises:
+        PeriodError: the year or number is out of range (27 exists only in a year
+            with 53 ISO weeks).
 
     Examples:
         >>> p = bi_week(2009, 1)
         >>> (p.code, p.start.isoformat(), p.end.isoformat())
         ('2009BW01', '2008-12-29', '2009-01-11')
+        >>> p = bi_week(2009, 27)
+        >>> (p.code, p.start.isoformat(), p.end.isoformat())
+        ('2009BW27', '2009-12-28', '2010-01-10')
     """
     _check_year(year)
-    if not 1 <= number <= BI_WEEKS_PER_YEAR:
-        raise PeriodError(f"a bi-week number runs from 1 to {BI_WEEKS_PER_YEAR}", number)
+    last = bi_weeks_in_year(year)
+    if not 1 <= number <= last:
+        raise PeriodError(f"a bi-week number of ISO year {year} runs from 1 to {last}", number)
     start = date.fromisocalendar(year, 2 * number - 1, 1)
-    last_week = 2 * number
-    if number == BI_WEEKS_PER_YEAR and iso_weeks_in_year(year) == 53:
-        last_week = 53
-    end = date.fromisocalendar(year, last_week, 7)
+    end = start + timedelta(days=BI_WEEK_DAYS - 1)
     return Period(f"{year:04d}BW{number:02d}", start, end, "bi_week")
 
 
 def bi_week_of(day: date) -> Period:
-    """Return the bi-week that contains ``day``.
+    """Return the bi-week of ``day``: the one starting on the Monday of its odd ISO week.
 
     Examples:
         >>> bi_week_of(date(2008, 12, 31)).code
         '2009BW01'
         >>> bi_week_of(date(2010, 1, 3)).code
-        '2009BW26'
+        '2009BW27'
+        >>> bi_week_of(date(2010, 1, 4)).code
+        '2010BW01'
     """
     iso_year, iso_week, _ = day.isocalendar()
-    return bi_week(iso_year, min((iso_week + 1) // 2, BI_WEEKS_PER_YEAR))
+    return bi_week(iso_year, (iso_week + 1) // 2)
 
 
 def bi_weeks(year: int) -> list[Period]:
-    """Return the 26 bi-weeks of ISO year ``year`` in order."""
-    return [bi_week(year, number) for number in range(1, BI_WEEKS_PER_YEAR + 1)]
+    """Return the bi-weeks of ISO year ``year`` in order (26, or 27 in a 53-week year)."""
+    return [bi_week(year, number) for number in range(1, bi_weeks_in_year(year) + 1)]
 
 
 # --- months, quarters, years ----------------------------------------------------------
@@ -185,6 +225,8 @@ def tip_year(report_year: int) -> Period:
 
 def period_of(day: date, period_type: PeriodType) -> Period:
     """Return the period of type ``period_type`` that contains ``day``."""
+    if period_type == "week":
+        return week_of(day)
     if period_type == "bi_week":
         return bi_week_of(day)
     if period_type == "month":
@@ -201,20 +243,26 @@ def period_of(day: date, period_type: PeriodType) -> Period:
 
 
 def next_period(period: Period) -> Period:
-    """Return the period of the same type that starts the day after ``period`` ends."""
+    """Return the period of the same type that follows ``period``.
+
+    It starts the day after ``period`` ends, except after bi-week 27, which
+    overlaps the next year's bi-week 1 by a week (the first day of the week after
+    ``period`` then falls in bi-week 1, as in DHIS2).
+    """
     return period_of(period.end + _ONE_DAY, period.type)
 
 
 def previous_period(period: Period) -> Period:
-    """Return the period of the same type that ends the day before ``period`` starts."""
+    """Return the period of the same type that precedes ``period`` (the one of its eve)."""
     return period_of(period.start - _ONE_DAY, period.type)
 
 
 def periods_between(start: date, end: date, period_type: PeriodType) -> list[Period]:
-    """Return, in order, every period of ``period_type`` that overlaps ``start``..``end``.
+    """Return, in order, the periods of ``period_type`` of the days ``start``..``end``.
 
     Both ends are included, so the first and last periods may reach outside the
-    range (the bi-week of 1 January usually starts in December).
+    range (the bi-week of 1 January usually starts in December). Each period is
+    the one :func:`period_of` gives some day of the range.
 
     Raises:
         PeriodError: ``end`` is before ``start``.
@@ -230,6 +278,7 @@ def periods_between(start: date, end: date, period_type: PeriodType) -> list[Per
 # --- codes ----------------------------------------------------------------------------
 
 _PATTERNS: tuple[tuple[re.Pattern[str], PeriodType, str], ...] = (
+    (re.compile(r"(\d{4})W(\d{1,2})"), "week", "dhis2"),
     (re.compile(r"(\d{4})BW(\d{2})"), "bi_week", "tipdata"),
     (re.compile(r"(\d{4})BiW(\d{1,2})"), "bi_week", "dhis2"),
     (re.compile(r"(\d{4})(\d{2})"), "month", "tipdata"),
@@ -244,7 +293,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], PeriodType, str], ...] = (
 def parse_period(code: str) -> Period:
     """Parse a period code.
 
-    Accepted: ``2009BW01`` (also DHIS2's ``2009BiW1``), ``200803`` (also
+    Accepted: ``2009W53`` (an ISO week, as DHIS2), ``2009BW01`` (also DHIS2's
+    ``2009BiW1`` and ``2009BiW01``), ``200803`` (also
     ``2008-03``), ``2008Q1``, ``2008``, ``2009TIP`` (also DHIS2's ``2008April``,
     the same April–March period named after its first year).
 
@@ -265,6 +315,8 @@ def parse_period(code: str) -> Period:
         year = int(match.group(1))
         number = int(match.group(2)) if pattern.groups > 1 else 0
         try:
+            if period_type == "week":
+                return week(year, number)
             if period_type == "bi_week":
                 return bi_week(year, number)
             if period_type == "month":
@@ -277,16 +329,17 @@ def parse_period(code: str) -> Period:
         except PeriodError as error:
             raise PeriodError(f"invalid period code: {error.message}", code) from None
     raise PeriodError(
-        "unknown period code; expected e.g. 2009BW01, 200803, 2008Q1, 2008 or 2009TIP", code
+        "unknown period code; expected e.g. 2009W1, 2009BW01, 200803, 2008Q1, 2008 or 2009TIP",
+        code,
     )
 
 
 def dhis2_code(period: Period) -> str:
     """Return the DHIS2 ISO period code of ``period``.
 
-    Bi-weeks become ``yyyyBiWn``; the TIP year becomes the April financial year
-    named after its first year (``2009TIP`` → ``2008April``). DHIS2 versions
-    differ on ISO week 53; tipdata's BW26 of a 53-week year covers weeks 51–53.
+    Bi-weeks become ``yyyyBiWn`` (``2009BW27`` → ``2009BiW27``); weeks, months,
+    quarters and years keep their code; the TIP year becomes the April financial
+    year named after its first year (``2009TIP`` → ``2008April``).
     """
     if period.type == "bi_week":
         return f"{period.code[:4]}BiW{int(period.code[6:])}"

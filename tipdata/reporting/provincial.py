@@ -85,7 +85,7 @@ WIDE_COLUMNS = ("Province", "Period Start", "Period End", "Submitted At")
 
 MAX_PROBLEMS_SHOWN = 20
 
-FileFormat = Literal["wide_csv", "long_csv", "json"]
+FileFormat = Literal["wide_csv", "long_csv", "json", "dhis2_json", "dhis2_csv", "adx"]
 
 
 class ReportImportError(DataFileError):
@@ -118,6 +118,10 @@ class _Incoming:
     submitted_at: datetime | None
     values: dict[ValueKey, int | None] = field(default_factory=dict)
     fields: dict[ValueKey, str] = field(default_factory=dict)
+
+
+IncomingReport = _Incoming
+"""One report read from a file, before it is saved (for readers of other formats)."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,24 @@ def import_reports(
     flow = workflow or default_workflow()
     file = Path(path)
     file_format, incoming = read_reports(file, workflow=flow)
+    return store_reports(session, file, file_format, incoming, actor, workflow=flow)
+
+
+def store_reports(
+    session: Session,
+    file: Path,
+    file_format: FileFormat,
+    incoming: Sequence[IncomingReport],
+    actor: Acting,
+    *,
+    workflow: Workflow | None = None,
+) -> ImportSummary:
+    """Store reports read from ``file`` (by any reader), all or nothing.
+
+    The second half of :func:`import_reports`, for readers of other formats (DHIS2
+    files, :mod:`tipdata.standards.dhis2_exchange`); same rules, same errors.
+    """
+    flow = workflow or default_workflow()
     problems: list[DataFileError] = []
     warnings: Counter[str] = Counter()
     counts = Counter[str]()
@@ -230,7 +252,7 @@ def _import_one(
     check_may_edit(actor, report.province)
     existing = find_report_row(session, flow, report.province, report.period)
     if existing is not None and existing.status in RECEIVED_STATUSES:
-        if report_values(existing) == report.values:
+        if _same_figures(flow, report_values(existing), report.values):
             return "unchanged", None
         raise ReportingError(
             f"the report of province {report.province} for {report.period.code} was already "
@@ -251,6 +273,19 @@ def _import_one(
         workflow=flow,
     )
     return "submitted", view
+
+
+def _same_figures(
+    flow: Workflow, stored: dict[ValueKey, int | None], incoming: dict[ValueKey, int | None]
+) -> bool:
+    """Whether two reports state the same figures, entered or implied (leaves vs. margins)."""
+    if stored == incoming:
+        return True
+    data_set = flow.data_set
+    return all(
+        data_set.value(stored, key) == data_set.value(incoming, key)
+        for key in data_set.keys()  # noqa: SIM118 - a DataSet, not a dict
+    )
 
 
 def read_reports(

@@ -19,6 +19,7 @@ from tipdata.store.base import NAMING_CONVENTION, Base, metadata, utc_now
 from tipdata.store.cases import Case, CaseExploitation, CasePerson, Charge, Event
 from tipdata.store.database import Database
 from tipdata.store.documents import IdentityDocument
+from tipdata.store.exchange import CrossBorderExchange, CrossBorderLink
 from tipdata.store.findings import CheckRun, Finding
 from tipdata.store.linkage import (
     LinkageRun,
@@ -63,6 +64,8 @@ __all__ = [
     "Charge",
     "CheckRun",
     "Country",
+    "CrossBorderExchange",
+    "CrossBorderLink",
     "DataKey",
     "Database",
     "Event",

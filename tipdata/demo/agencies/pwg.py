@@ -44,7 +44,7 @@ HEADER = (
 
 
 def bi_weeks(year: int) -> list[tuple[int, date, date]]:
-    """The 26 bi-weeks of a year in tipdata's calendar (ISO weeks in pairs, Monday to Sunday).
+    """The bi-weeks of a year in tipdata's calendar (DHIS2 bi-weeks: 26, or 27 in a 53-week year).
 
     The working groups report on the same calendar tipdata uses to expect their reports
     (`tipdata.reporting.periods`, docs/reporting-periods.md).

@@ -1,0 +1,87 @@
+"""The command lines of docs/cross-border.md run as written, and the benchmark's small run."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from tests.exchange.conftest import store_side
+from tipdata.cli import app
+from tipdata.cli._common import system_for
+from tipdata.exchange.synthetic import border_pair
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "cross-border.md"
+
+
+def _documented(section: str) -> list[str]:
+    text = DOC.read_text(encoding="utf-8").split(section, 1)[1]
+    block = re.search(r"```sh\n(.*?)```", text, re.DOTALL)
+    assert block
+    return [line for line in block.group(1).splitlines() if line.strip()]
+
+
+def _keys(output: str) -> dict[str, str]:
+    found = dict(re.findall(r"^(signing_key|encryption_key): (\S+)$", output, re.MULTILINE))
+    assert set(found) == {"signing_key", "encryption_key"}, output
+    return found
+
+
+def test_the_documented_exchange_commands_run_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    pair = border_pair(60, seed=3)
+    for home, records, agency in (("tha", pair.partner, "MOI"), ("khm", pair.local, "MOSAVY")):
+        for setup in (["db", "upgrade"], ["codelists", "load"]):
+            assert runner.invoke(app, [*setup, "--home", home]).exit_code == 0
+        store_side(system_for(Path(home)).db, records, agency)
+
+    commands = _documented("## Setting up an agreement")
+    outputs: dict[str, str] = {}
+    for command in commands:
+        if " send " in command:
+            # the parties write the agreement file from the printed public keys
+            document = yaml.safe_load(
+                DOC.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
+            )
+            document["parties"]["KHM"].update(_keys(outputs["keys keys-khm"]))
+            document["parties"]["THA"].update(_keys(outputs["keys keys-tha"]))
+            Path("khm-tha.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+        result = runner.invoke(app, shlex.split(command)[1:])
+        assert result.exit_code == 0, (command, result.output)
+        outputs[" ".join(shlex.split(command)[2:4])] = result.output
+
+    assert Path("keys-khm/signing.key").stat().st_mode & 0o777 == 0o600
+    assert re.search(r"package \w+ for KHM: \d+ encodings of \d+ persons", outputs["send --out"])
+    linked = re.search(r"(\d+) linked to persons here", outputs["receive tha-2008.json"])
+    assert linked and int(linked.group(1)) >= 10
+    assert "accepted" in outputs["log --home"] and "KHM-THA-MOU-2003" in outputs["log --home"]
+
+    again = runner.invoke(app, shlex.split(commands[4])[1:])
+    assert again.exit_code == 2
+    assert "package refused, replay check failed" in again.output
+
+
+@pytest.mark.slow
+def test_the_documented_small_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import bench_exchange
+    finally:
+        sys.path.pop(0)
+    command = _documented("## Measured")[0]
+    assert command.startswith(".venv/bin/python benchmarks/bench_exchange.py ")
+    assert bench_exchange.main(shlex.split(command)[2:]) == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"clear text \(Jaro-Winkler\)\s+[\d.]+\s+[\d.]+\s+0\.\d+", printed)
+    assert re.search(r"PPRL, MinHash blocking .*\s0\.\d+\s+[\d.]+$", printed, re.MULTILINE)
+    assert "peak memory of matching" in printed

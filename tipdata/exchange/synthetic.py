@@ -1,0 +1,123 @@
+"""Two synthetic sides of a border with overlapping people and known truth.
+
+The Cambodian side and the Thai side each hold person records of their own people and of
+people both sides met (a victim identified in Thailand and received in Cambodia; an
+offender in both countries' cases). Names come from the demo's name tables
+(:mod:`tipdata.demo.names`) and are written with each side's habits: the Cambodian side
+often holds the Khmer script and a full date of birth; the Thai side writes romanisation
+variants, sometimes given name first, and often knows only an age (a birth year one off).
+Some people have two records on one side. Every record carries its true person, so
+linkage across the border can be scored.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+
+from tipdata.demo.names import Ethnicity, Sex, TrueName, draw_name, write_name
+
+
+@dataclass(frozen=True)
+class SideRecord:
+    """One person record of one side, with its true person (for scoring only)."""
+
+    truth: int
+    person_key: str
+    role: str
+    family_name: str
+    given_name: str
+    script_name: str | None
+    sex: str
+    birth_date: date | None
+    birth_year: int | None
+
+
+@dataclass(frozen=True)
+class _Person:
+    truth: int
+    name: TrueName
+    sex: Sex
+    born: date
+    role: str
+
+
+@dataclass(frozen=True)
+class BorderPair:
+    """The two sides' records; ``local`` receives, ``partner`` sends."""
+
+    local: list[SideRecord]
+    partner: list[SideRecord]
+
+    def true_pairs(self) -> set[tuple[str, str]]:
+        """(partner person key, local person key) of every person both sides hold."""
+        local = {record.truth: record.person_key for record in self.local}
+        partner = {record.truth: record.person_key for record in self.partner}
+        return {(partner[truth], local[truth]) for truth in partner.keys() & local.keys()}
+
+
+def _person(rng: random.Random, truth: int, ethnicity: Ethnicity) -> _Person:
+    sex: Sex = "F" if rng.random() < 0.7 else "M"
+    role = "suspect" if rng.random() < 0.15 else "victim"
+    born = date(rng.randint(1960, 2006), rng.randint(1, 12), rng.randint(1, 28))
+    return _Person(truth, draw_name(rng, sex, ethnicity), sex, born, role)
+
+
+def _write(rng: random.Random, person: _Person, key: str, *, cambodian: bool) -> SideRecord:
+    if cambodian:
+        written = write_name(person.name, rng, variant_rate=0.25, typo_rate=0.03, khmer_rate=0.5)
+        date_known = rng.random() < 0.6
+        year_off = 0
+    else:
+        written = write_name(person.name, rng, variant_rate=0.4, typo_rate=0.05, swap_rate=0.2)
+        date_known = rng.random() < 0.35
+        year_off = 0 if date_known or rng.random() < 0.7 else rng.choice((-1, 1))
+    return SideRecord(
+        truth=person.truth,
+        person_key=key,
+        role=person.role,
+        family_name=written.family,
+        given_name=written.given,
+        script_name=written.khmer,
+        sex="female" if person.sex == "F" else "male",
+        birth_date=person.born if date_known else None,
+        birth_year=person.born.year + year_off if rng.random() < 0.95 else None,
+    )
+
+
+def border_pair(
+    people: int, *, overlap: float = 0.4, second_record: float = 0.15, seed: int = 1
+) -> BorderPair:
+    """Generate the two sides.
+
+    Args:
+        people: persons on the Cambodian (local) side.
+        overlap: share of them that the Thai side holds too; the Thai side has as many
+            persons of its own (Thai names) besides.
+        second_record: share of persons with a second record on their side.
+        seed: the random seed (the same seed gives the same sides).
+
+    Returns:
+        Both sides' records.
+    """
+    rng = random.Random(seed)
+    local: list[SideRecord] = []
+    partner: list[SideRecord] = []
+    truth = 0
+    for _ in range(people):
+        truth += 1
+        person = _person(rng, truth, "vietnamese" if rng.random() < 0.1 else "khmer")
+        for _copy in range(2 if rng.random() < second_record else 1):
+            local.append(_write(rng, person, f"KH{truth}", cambodian=True))
+        if rng.random() < overlap:
+            for _copy in range(2 if rng.random() < second_record else 1):
+                partner.append(_write(rng, person, f"TH{truth}", cambodian=False))
+    for _ in range(people):
+        truth += 1
+        person = _person(rng, truth, "thai")
+        partner.append(_write(rng, person, f"TH{truth}", cambodian=False))
+    return BorderPair(local, partner)
+
+
+__all__ = ["BorderPair", "SideRecord", "border_pair"]
