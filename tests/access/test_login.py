@@ -20,6 +20,7 @@ from tipdata.access import (
     login,
     set_password,
 )
+from tipdata.access.clock import as_utc
 from tipdata.access.keys import Keyring
 from tipdata.access.sessions import (
     SessionTimeouts,
@@ -32,6 +33,7 @@ from tipdata.access.sessions import (
 from tipdata.access.throttle import Throttle
 from tipdata.access.totp import code_at
 from tipdata.store import AuditEvent, Database
+from tipdata.store.access import ApiToken
 
 T0 = datetime(2026, 3, 2, 8, 0, 0, tzinfo=UTC)
 
@@ -171,6 +173,17 @@ def test_sessions_end_at_logout_password_change_and_disable(
             resolve_session(session, token, SessionTimeouts(), now)
     with pytest.raises(AuthenticationError):
         login(db, auth, "aud", "another long passphrase 42", None, None, now=now)
+
+
+def test_a_tokens_last_use_is_written_at_most_once_a_minute(db: Database, users: str) -> None:
+    with db.session() as session:
+        token = create_api_token(session, 1, "reader", T0)
+    for seconds, written in ((0, 0), (30, 0), (59, 0), (60, 60), (61, 60), (125, 125)):
+        with db.session() as session:
+            resolve_api_token(session, token, T0 + timedelta(seconds=seconds))
+        with db.session() as session:
+            last = session.scalars(sa.select(ApiToken.last_used_at)).one()
+        assert as_utc(last) == T0 + timedelta(seconds=written), seconds
 
 
 def test_api_tokens_are_stored_hashed_and_revocable(db: Database, users: str) -> None:

@@ -131,7 +131,9 @@ def test_dashboard_page_for_the_officer_and_for_a_reader(
 
 
 def test_ntf_and_molvt_see_migration_figures_by_company(
-    demo_client: TestClient, demo_web: DemoWeb
+    demo_client: TestClient,
+    demo_web: DemoWeb,
+    released_2008: dict,  # type: ignore[type-arg]
 ) -> None:
     app, users, database = demo_web
     report = migration.migration_report(database, START, END)
@@ -153,25 +155,27 @@ def test_ntf_and_molvt_see_migration_figures_by_company(
         for row in counts.rows
         for column in counts.columns
     }
-    # the regulator gets the figures through the publication gate: small counts suppressed
-    threshold = app.state.web.system.settings.disclosure_threshold
-    published, medians = migration.publish_migration(report, threshold)
-    shown = published.table(migration.COUNT_TABLE)
+    # the regulator is served the year's stored release: its figures as stored, no medians
+    stored = next(t for t in released_2008["tables"] if t["name"] == migration.COUNT_TABLE)
+    cells = {(c["row"], c["column"]): c for c in stored["cells"]}
     molvt = demo_client.get("/api/v1/dashboard?year=2008", headers=bearer(users["molvt"])).json()
     assert molvt["migration_kind"] == "published"
     by_row = {f"{row['company']} | {row['destination']}": row for row in molvt["migration"]}
+    assert list(by_row) == stored["rows"]
     assert {
-        (row, f["code"]): (f["value"], f["status"], f["low"])
+        (row, f["code"]): (f["value"], f["status"], f["low"], f["high"])
         for row, entry in by_row.items()
         for f in entry["figures"]
     } == {
-        (row, column): (shown.cell(row, column).value, shown.cell(row, column).status, None)
-        for row in counts.rows
-        for column in counts.columns
-    }
-    assert {row: entry["median_days"] for row, entry in by_row.items()} == {
-        row: medians.get(row) for row in counts.rows
-    }
+        (row, column): (
+            cells[(row, column)]["value"], cells[(row, column)]["status"],
+            cells[(row, column)].get("low"), cells[(row, column)].get("high"),
+        )
+        for row in stored["rows"]
+        for column in stored["columns"]
+    }  # fmt: skip
+    assert {entry["median_days"] for entry in by_row.values()} == {None}
+    threshold = app.state.web.system.settings.disclosure_threshold
     small = [
         (row, f["code"])
         for row in officer["migration"]
@@ -180,20 +184,69 @@ def test_ntf_and_molvt_see_migration_figures_by_company(
     ]
     assert small
     assert all(
-        f["value"] is None
+        f["value"] is None and f["low"] is None
         for row, code in small
         for f in by_row[f"{row['company']} | {row['destination']}"]["figures"]
         if f["code"] == code
     )
     assert molvt["figures_kind"] == "published" and molvt["import_quality"] is None
+    # a year nobody released: "not published", and nothing is computed for the regulator
+    cache = app.state.web.figures
+    computed = cache.computed
+    unreleased = demo_client.get(
+        "/api/v1/dashboard?year=2007", headers=bearer(users["molvt"])
+    ).json()
+    assert (unreleased["migration_kind"], unreleased["migration"]) == ("not_published", None)
+    assert cache.computed == computed
     reader = demo_client.get("/api/v1/dashboard?year=2008", headers=bearer(users["reader"])).json()
     assert (reader["migration"], reader["migration_kind"]) == (None, None)
     signed_in(demo_client, demo_web, "molvt")
     html = demo_client.get("/dashboard?year=2008").text
     assert "Labour migration by licensed company" in html
+    html = demo_client.get("/dashboard?year=2007").text
+    assert 'id="migration"' in html and "Not published" in html
     signed_in(demo_client, demo_web, "officer")
     html = demo_client.get("/dashboard?year=2008").text
     assert "Labour migration by licensed company" in html and "range over the linkage" in html
+
+
+def test_every_person_count_carries_its_range_internally_and_as_released(
+    demo_client: TestClient,
+    demo_web: DemoWeb,
+    released_2008: dict,  # type: ignore[type-arg]
+) -> None:
+    _app, users, database = demo_web
+    report = tip_report(database, START, END)
+    officer = demo_client.get(
+        "/api/v1/dashboard?year=2008", headers=bearer(users["officer"])
+    ).json()
+    funnel = report.table("pathway_funnel")
+    assert {f["code"]: (f["low"], f["high"], f["expected"]) for f in officer["funnel"]} == {
+        row: (r.low, r.high, r.expected)
+        for (row, _column), r in funnel.ranges.items()
+        if row != TOTAL
+    }
+    reader = demo_client.get("/api/v1/dashboard?year=2008", headers=bearer(users["reader"])).json()
+    stored = next(t for t in released_2008["tables"] if t["name"] == "pathway_funnel")
+    cells = {(c["row"], c["column"]): c for c in stored["cells"]}
+    assert [(f["code"], f["low"], f["high"]) for f in reader["funnel"]] == [
+        (row, cells[(row, TOTAL)]["low"], cells[(row, TOTAL)]["high"])
+        for row in stored["rows"]
+        if row != TOTAL
+    ]
+    assert all(f["expected"] is None for f in reader["funnel"])  # the expectation is internal
+    api = demo_client.get("/api/v1/reports/tip?year=2008", headers=bearer(users["officer"]))
+    table = next(t for t in api.json()["tables"] if t["name"] == "victims_by_sex_age")
+    ranges = report.table("victims_by_sex_age").ranges
+    assert {
+        (c["row"], c["column"]): (c["low"], c["high"], c["expected"]) for c in table["cells"]
+    } == {
+        (row, column): (r.low, r.high, r.expected)
+        if (r := ranges.get((row, column)))
+        else (None,) * 3
+        for row in report.table("victims_by_sex_age").rows
+        for column in report.table("victims_by_sex_age").columns
+    }
 
 
 def test_figures_are_computed_once_per_period(demo_client: TestClient, demo_web: DemoWeb) -> None:

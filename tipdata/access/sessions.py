@@ -161,8 +161,13 @@ def token_expiry(row: ApiToken) -> datetime:
     return as_utc(row.expires_at or as_utc(row.created_at) + API_TOKEN_LIFETIME)
 
 
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+"""A token's last use is written at most this often: every API request would otherwise
+write (SQLite serialises writers, so fifty readers of a stored release wait on each other)."""
+
+
 def resolve_api_token(session: Session, token: str, now: datetime) -> AppUser:
-    """The user of a live API token; records its last use.
+    """The user of a live API token; records its last use (to the minute).
 
     Raises:
         SessionInvalid: unknown, revoked or expired token, or disabled user.
@@ -173,8 +178,10 @@ def resolve_api_token(session: Session, token: str, now: datetime) -> AppUser:
     user = session.get(AppUser, row.user_id)
     if user is None or not user.active:
         raise SessionInvalid()
-    row.last_used_at = now
-    session.flush()
+    last = row.last_used_at
+    if last is None or as_utc(now) - as_utc(last) >= LAST_USED_RESOLUTION:
+        row.last_used_at = now
+        session.flush()
     return user
 
 

@@ -36,6 +36,7 @@ from tipdata.reporting.indicators import (
     Indicator,
 )
 from tipdata.reporting.kanonymity import AGE_BANDS
+from tipdata.reporting.uncertainty import Alternatives, FigureRange
 from tipdata.store import Database, metadata
 
 UNKNOWN = "unknown"
@@ -171,6 +172,12 @@ def evaluate(
     return result
 
 
+Margins = dict[tuple[str, ...], dict[tuple[str, ...], Cell]]
+"""Per subset of the breakdowns (``()`` for the total), the cells by their values."""
+MarginRanges = dict[tuple[str, ...], dict[tuple[str, ...], FigureRange]]
+"""The range of each cell of :data:`Margins` over the linkage review queue."""
+
+
 def evaluate_margins(
     db: Database,
     indicator: Indicator,
@@ -179,7 +186,7 @@ def evaluate_margins(
     by: Sequence[str],
     *,
     undated: bool = False,
-) -> dict[tuple[str, ...], dict[tuple[str, ...], Cell]]:
+) -> Margins:
     """Compute an indicator broken down by ``by`` and by every subset of it, in two queries.
 
     A table needs its cells and its margins (row totals, column totals, the grand
@@ -205,12 +212,76 @@ def evaluate_margins(
     Raises:
         EngineError: a disaggregation the indicator does not allow.
     """
-    _check_by(indicator, by)
-    facts, wanted, dimension_filters = _facts(
-        indicator, indicator.numerator.any_of, start, end, by, undated=undated
-    )
-    person_wanted = wanted & PERSON_DIMENSIONS
-    fact_names = sorted(wanted - PERSON_DIMENSIONS)
+    return _margins(db, indicator, start, end, by, undated, None)[0]
+
+
+def evaluate_margins_with_ranges(
+    db: Database,
+    indicator: Indicator,
+    start: date,
+    end: date,
+    by: Sequence[str],
+    alternatives: Alternatives,
+    *,
+    undated: bool = False,
+    cache: FactCache | None = None,
+) -> tuple[Margins, MarginRanges]:
+    """:func:`evaluate_margins`, and each cell's range over the linkage review queue.
+
+    A cell counting persons (``unit: persons``) gets the range of its distinct persons
+    under the pending review pairs (:meth:`Alternatives.distinct_range`): the count if
+    none of the pairs were a match (the figure), if every one were, and the model's
+    expected count. Cases and charges are not person keys: their cells get no range.
+
+    Args:
+        db: the database.
+        indicator: the indicator.
+        start: first day of the period.
+        end: last day of the period (inclusive).
+        by: the disaggregations of the fullest breakdown.
+        alternatives: the pending review pairs (see
+            :func:`~tipdata.reporting.uncertainty.load_alternatives`).
+        undated: count the facts with no date instead (see :func:`evaluate`).
+        cache: the facts already read for this report (:class:`FactCache`).
+
+    Returns:
+        The margins and, for person counts, the range of every cell (else empty).
+    """
+    margins, ranges = _margins(db, indicator, start, end, by, undated, alternatives, cache)
+    return margins, ranges or {}
+
+
+FactRows = tuple[Sequence[Any], dict[int, dict[str, Any]], dict[str, Any]]
+"""The facts of an indicator (unit key, record, person, age, fact values), the persons'
+attributes (when a breakdown is of persons) and the dimension filters."""
+
+
+class FactCache(dict[tuple[Any, ...], FactRows]):
+    """The facts :func:`evaluate_margins_with_ranges` read, kept for one report.
+
+    Seven TIP tables count ``victims_identified`` by some attribute of the persons (sex and
+    age, age band, nationality, exploitation, destination, province): with one cache for
+    the report (:func:`tipdata.reporting.report.build_tables` makes it) the facts and the
+    persons' attributes are read once for all of them. Never kept beyond one report: the
+    data may change after it.
+    """
+
+
+def _read_facts(
+    db: Database,
+    indicator: Indicator,
+    start: date,
+    end: date,
+    by: Sequence[str],
+    undated: bool,
+    fact_names: Sequence[str],
+    with_people: bool,
+) -> FactRows:
+    """Read the facts of ``indicator`` with ``fact_names``, and the persons' attributes."""
+    facts, _wanted, dimension_filters = _facts(
+        indicator, indicator.numerator.any_of, start, end, by, undated=undated,
+        also_want=("age_group",) if with_people else (),
+    )  # fmt: skip
     fact_columns = [
         facts.c[name] if name == "month" else sa.func.coalesce(facts.c[name], UNKNOWN)
         for name in fact_names
@@ -221,7 +292,7 @@ def evaluate_margins(
     people: dict[int, dict[str, Any]] = {}
     with db.connect() as connection:
         fact_rows = connection.execute(query).all()
-        if person_wanted:
+        if with_people:
             people = _read_person_attributes(
                 connection,
                 {row[2] for row in fact_rows if row[2] is not None},
@@ -230,6 +301,34 @@ def evaluate_margins(
             # end the transaction with the temporary table dropped (SQLite's driver runs
             # CREATE outside the transaction: a rollback would bring the table back)
             connection.commit()
+    return fact_rows, people, dimension_filters
+
+
+def _margins(
+    db: Database,
+    indicator: Indicator,
+    start: date,
+    end: date,
+    by: Sequence[str],
+    undated: bool,
+    alternatives: Alternatives | None,
+    cache: FactCache | None = None,
+) -> tuple[Margins, MarginRanges | None]:
+    """The margins of :func:`evaluate_margins`; with ``alternatives``, their ranges too."""
+    _check_by(indicator, by)
+    wanted = set(by)
+    for part in indicator.numerator.any_of:
+        wanted |= set(part.dimension_filters())
+    person_wanted = wanted & PERSON_DIMENSIONS
+    fact_names = sorted(wanted - PERSON_DIMENSIONS)
+    # every table of persons by their attributes reads the same facts (ages included)
+    key = (indicator.code, start, end, undated, tuple(fact_names), bool(person_wanted))
+    found = cache.get(key) if cache is not None else None
+    if found is None:
+        found = _read_facts(db, indicator, start, end, by, undated, fact_names, bool(person_wanted))
+        if cache is not None:
+            cache[key] = found
+    fact_rows, people, dimension_filters = found
     youngest: dict[int, int] = {}
     for key, _record, _person, age, *_values in fact_rows:
         if age is not None and (key not in youngest or age < youngest[key]):
@@ -253,7 +352,7 @@ def evaluate_margins(
             cell = tuple(labels[i] for i in subset)
             keys[subset].setdefault(cell, set()).add(key)
             records[subset].setdefault(cell, set()).add(record_id)
-    result: dict[tuple[str, ...], dict[tuple[str, ...], Cell]] = {}
+    result: Margins = {}
     for subset in subsets:
         result[tuple(by[i] for i in subset)] = {
             cell: Cell(len(units), len(records[subset][cell]))
@@ -261,7 +360,15 @@ def evaluate_margins(
         }
     if not result[()]:
         result[()] = {(): ZERO}
-    return result
+    if alternatives is None or indicator.unit != "persons":
+        return result, None
+    ranges: MarginRanges = {}
+    for subset in subsets:
+        ranges[tuple(by[i] for i in subset)] = {
+            cell: alternatives.distinct_range(units) for cell, units in keys[subset].items()
+        }
+    ranges[()].setdefault((), FigureRange(0, 0, 0.0))
+    return result, ranges
 
 
 def evaluate_rate(
@@ -433,8 +540,12 @@ def _facts(
     by: Sequence[str],
     *,
     undated: bool = False,
+    also_want: Iterable[str] = (),
 ) -> tuple[sa.CTE, set[str], dict[str, Any]]:
     """The facts CTE of the parts, the dimensions it must resolve and the dimension filters.
+
+    ``also_want`` names breakdowns whose costly columns are computed although not asked
+    for (so that one read of the facts serves several tables: see :class:`FactCache`).
 
     The counting rules of the indicator (:class:`~tipdata.reporting.indicators.Counting`)
     apply here: ``dated_by: earliest`` keeps the units whose earliest fact over all time
@@ -452,7 +563,8 @@ def _facts(
         raise EngineError(f"{sorted(wanted & PERSON_DIMENSIONS)} are breakdowns of persons")
     earliest = indicator.counting.dated_by == "earliest"
     period: Period = "all" if earliest else ("undated" if undated else (start, end))
-    selects = [_part_facts(indicator, part, period, wanted) for part in parts]
+    computed = wanted | set(also_want)
+    selects = [_part_facts(indicator, part, period, computed) for part in parts]
     # a CTE used several times is computed once (SQLite 3.35+, PostgreSQL 12+)
     union = selects[0] if len(selects) == 1 else sa.union_all(*selects)
     if not earliest:
@@ -921,9 +1033,12 @@ __all__ = [
     "UNKNOWN",
     "Cell",
     "EngineError",
+    "FactCache",
     "Member",
     "age_at",
     "evaluate",
+    "evaluate_margins",
+    "evaluate_margins_with_ranges",
     "evaluate_rate",
     "fact_sources",
     "members",

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from tipdata.reporting.engine import Cell, Member, members, person_key
 from tipdata.reporting.indicators import Catalogue
 from tipdata.reporting.report import TOTAL, ReportTable
+from tipdata.reporting.uncertainty import Alternatives, alternatives_from_pairs
 from tipdata.store import Database, metadata
 
 SAME_RETURN_DAYS = 30
@@ -39,7 +40,12 @@ STATUSES = ("reintegrated", "re_trafficked", "other")
 
 
 def followup_tables(
-    db: Database, catalogue: Catalogue, start: date, end: date
+    db: Database,
+    catalogue: Catalogue,
+    start: date,
+    end: date,
+    *,
+    alternatives: Alternatives | None = None,
 ) -> list[ReportTable]:
     """The three tables, for a period.
 
@@ -49,18 +55,23 @@ def followup_tables(
             victim identified in the period).
         start: first day of the period.
         end: last day (inclusive).
+        alternatives: the pending review pairs: every person count gets its range
+            (:mod:`tipdata.reporting.uncertainty`); none when not given.
 
     Returns:
         ``re_trafficked``, ``follow_ups`` and ``known_only_to_ngos``.
     """
+    pending = alternatives or alternatives_from_pairs(())
+    identified = members(db, catalogue["victims_identified"], start, end)
     with db.connect() as connection:
         events = _victim_events(connection, end)
-        owners = _record_owners(connection)
-    identified = members(db, catalogue["victims_identified"], start, end)
+        owners = _record_owners(connection, {member.key for member in identified})
+        # end the transaction with the temporary table dropped (see _record_owners)
+        connection.commit()
     return [
-        _re_trafficked_table(events, start, end),
-        _follow_up_table(events, start, end),
-        _ngo_only_table(identified, owners),
+        _re_trafficked_table(events, start, end, pending),
+        _follow_up_table(events, start, end, pending),
+        _ngo_only_table(identified, owners, pending),
     ]
 
 
@@ -94,7 +105,9 @@ def _victim_events(connection: sa.Connection, end: date) -> list[Event]:
     return [(key, rid, kind, when) for key, rid, kind, when in connection.execute(query)]
 
 
-def _re_trafficked_table(events: list[Event], start: date, end: date) -> ReportTable:
+def _re_trafficked_table(
+    events: list[Event], start: date, end: date, pending: Alternatives
+) -> ReportTable:
     returns: dict[int, list[date]] = defaultdict(list)
     for key, _rid, kind, when in events:
         if kind in RETURNS:
@@ -120,6 +133,8 @@ def _re_trafficked_table(events: list[Event], start: date, end: date) -> ReportT
         len(found["again"][0] | found["reported"][0]),
         len(found["again"][1] | found["reported"][1]),
     )
+    ranges = {(row, "persons"): pending.distinct_range(k) for row, (k, _r) in found.items()}
+    ranges[(TOTAL, "persons")] = pending.distinct_range(found["again"][0] | found["reported"][0])
     return ReportTable(
         name="re_trafficked",
         title="Victims re-trafficked in the period",
@@ -140,10 +155,13 @@ def _re_trafficked_table(events: list[Event], start: date, end: date) -> ReportT
             "persons": "Persons",
         },
         unit="persons",
+        ranges=ranges,
     )
 
 
-def _follow_up_table(events: list[Event], start: date, end: date) -> ReportTable:
+def _follow_up_table(
+    events: list[Event], start: date, end: date, pending: Alternatives
+) -> ReportTable:
     visits: dict[int, set[tuple[int, date]]] = defaultdict(set)
     found_on: dict[tuple[int, date], set[str]] = defaultdict(set)
     for key, rid, kind, when in events:
@@ -170,6 +188,10 @@ def _follow_up_table(events: list[Event], start: date, end: date) -> ReportTable
     records = len({rid for seen in visits.values() for rid, _ in seen})
     cells[(TOTAL, "persons")] = Cell(len(visits), records)
     cells[(TOTAL, "visits")] = Cell(all_visits, all_visits)
+    # a person's status is the one found at their last visit: the range of each status
+    # row counts its persons as they are (a merge could move a person between rows)
+    ranges = {(s, "persons"): pending.distinct_range(keys) for s, (keys, _) in by_status.items()}
+    ranges[(TOTAL, "persons")] = pending.distinct_range(visits)
     return ReportTable(
         name="follow_ups",
         title="Victims followed up after going home, by reintegration status at the last visit",
@@ -191,39 +213,70 @@ def _follow_up_table(events: list[Event], start: date, end: date) -> ReportTable
             "visits": "Visits",
         },
         unit="persons",
+        ranges=ranges,
     )
 
 
-def _record_owners(connection: sa.Connection) -> dict[int, dict[str, tuple[str, set[int]]]]:
-    """Per canonical person: each agency credited with its records, with its kind and records.
+def _record_owners(
+    connection: sa.Connection, keys: set[int]
+) -> dict[int, dict[str, tuple[str, set[int]]]]:
+    """Per canonical person of ``keys``: each agency credited with its records (any year),
+    with the agency's kind and the records.
 
     The agency credited is the one the record's events name (a network's joint file
     names the shelter on each row, see the counting rules), else the source's owner.
+    Only the persons asked for are read (their ids, and the unlinked records, in a
+    temporary table): reading every record of the database cost a national report more
+    than every indicator table together.
     """
     t = metadata.tables
     record, person, agency, event = t["person_record"], t["person"], t["agency"], t["event"]
-    credited = (
-        sa.select(event.c.person_record_id, event.c.agency_id)
-        .where(event.c.agency_id.is_not(None))
-        .distinct()
-        .subquery()
+    wanted = sa.Table(
+        "owner_key",
+        sa.MetaData(),
+        sa.Column("k", sa.Integer, primary_key=True),
+        prefixes=["TEMPORARY"],
     )
-    agency_id = sa.func.coalesce(credited.c.agency_id, record.c.owner_agency_id)
-    query = sa.select(
-        person_key(record, person), record.c.id, agency.c.code, sa.cast(agency.c.kind, sa.String)
-    ).select_from(
-        record.outerjoin(credited, credited.c.person_record_id == record.c.id)
-        .join(agency, agency.c.id == agency_id)
-        .outerjoin(person, person.c.id == record.c.person_id)
-    )
-    owners: dict[int, dict[str, tuple[str, set[int]]]] = defaultdict(dict)
-    for key, rid, code, kind in connection.execute(query):
-        owners[key].setdefault(code, (kind, set()))[1].add(rid)
+    wanted.create(connection)
+    try:
+        if keys:
+            connection.execute(wanted.insert(), [{"k": k} for k in sorted(keys)])
+        chosen = sa.union(
+            # a person merged into another counts under the surviving person's id
+            sa.select(record.c.id.label("id"))
+            .join(person, person.c.id == record.c.person_id)
+            .join(wanted, wanted.c.k == sa.func.coalesce(person.c.merged_into_id, person.c.id)),
+            sa.select((-wanted.c.k).label("id")).where(wanted.c.k < 0),
+        ).subquery("chosen")
+        credited = (
+            sa.select(event.c.person_record_id, event.c.agency_id)
+            .join(chosen, chosen.c.id == event.c.person_record_id)
+            .where(event.c.agency_id.is_not(None))
+            .distinct()
+            .subquery()
+        )
+        agency_id = sa.func.coalesce(credited.c.agency_id, record.c.owner_agency_id)
+        query = sa.select(
+            person_key(record, person), record.c.id, agency.c.code,
+            sa.cast(agency.c.kind, sa.String),
+        ).select_from(
+            chosen.join(record, record.c.id == chosen.c.id)
+            .outerjoin(credited, credited.c.person_record_id == record.c.id)
+            .join(agency, agency.c.id == agency_id)
+            .outerjoin(person, person.c.id == record.c.person_id)
+        )  # fmt: skip
+        owners: dict[int, dict[str, tuple[str, set[int]]]] = defaultdict(dict)
+        for key, rid, code, kind in connection.execute(query):
+            owners[key].setdefault(code, (kind, set()))[1].add(rid)
+    finally:
+        wanted.drop(connection)
     return owners
 
 
 def _ngo_only_table(
-    identified: list[Member], owners: dict[int, dict[str, tuple[str, set[int]]]]
+    identified: list[Member],
+    owners: dict[int, dict[str, tuple[str, set[int]]]],
+    pending: Alternatives,
 ) -> ReportTable:
     by_ngo: dict[str, tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
     every: tuple[set[int], set[int]] = (set(), set())
@@ -238,6 +291,8 @@ def _ngo_only_table(
     ngos = sorted(by_ngo)
     cells = {(ngo, "victims"): Cell(len(k), len(r)) for ngo, (k, r) in by_ngo.items()}
     cells[(TOTAL, "victims")] = Cell(len(every[0]), len(every[1]))
+    ranges = {(ngo, "victims"): pending.distinct_range(k) for ngo, (k, _r) in by_ngo.items()}
+    ranges[(TOTAL, "victims")] = pending.distinct_range(every[0])
     return ReportTable(
         name="known_only_to_ngos",
         title="Victims known only to NGOs",
@@ -254,4 +309,5 @@ def _ngo_only_table(
         cells=cells,
         labels={"victims": "Victims"},
         unit="persons",
+        ranges=ranges,
     )

@@ -23,8 +23,9 @@ import itertools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from tipdata.reporting.published_ranges import published_bounds
 from tipdata.reporting.report import TOTAL, Report, ReportTable
 from tipdata.reporting.suppression import (
     DEFAULT_THRESHOLD,
@@ -42,10 +43,22 @@ from tipdata.reporting.suppression import (
 
 @dataclass(frozen=True)
 class PublishedCell:
-    """A published figure: its value (None when suppressed) and status flag."""
+    """A published figure: its value (None when suppressed) and status flag.
+
+    Attributes:
+        value: the published value, None when suppressed.
+        status: ``free``, ``primary`` or ``secondary``.
+        low: the low end of its range over the review queue as published (None where
+            the cell has no range or it is withheld: :mod:`.published_ranges`).
+        high: the high end, likewise.
+        ranged: the figure has a range (a person count), shown or not.
+    """
 
     value: int | None
     status: CellStatus
+    low: int | None = None
+    high: int | None = None
+    ranged: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,8 @@ class PublishedReport:
     threshold: int
     rounding_base: int | None
     digest: str
+    notes: tuple[str, ...] = ()
+    """Remarks of the gate (e.g. ranges withheld)."""
 
     def table(self, name: str) -> PublishedTable:
         """The published table called ``name``."""
@@ -190,7 +205,21 @@ def publish(
     ]
     protected = protect_release(release, threshold=threshold, also_suppress=forced)
     check_release(protected)
-    return assemble(report, protected, blocks, threshold, rounding_base)
+    published = assemble(report, protected, blocks, threshold, rounding_base)
+    if not any(table.ranges for table in report.tables):
+        return published
+    statuses = {t.table.name: {k: c.status for k, c in t.cells.items()} for t in published.tables}
+    bounds, notes = published_bounds(
+        report, statuses, threshold=threshold, rounding_base=rounding_base
+    )
+    tables = tuple(
+        PublishedTable(t.table, _with_bounds(t.cells, bounds.get(t.table.name, {})))
+        for t in published.tables
+    )
+    return PublishedReport(
+        report, tables, threshold, rounding_base, _digest(tables, threshold, rounding_base),
+        tuple(notes),
+    )  # fmt: skip
 
 
 def assemble(
@@ -215,16 +244,39 @@ def assemble(
                 continue  # a figure suppressed in one block stays suppressed
             target[key] = PublishedCell(value, cell.status)
     tables = tuple(PublishedTable(t, cells[t.name]) for t in report.tables)
+    return PublishedReport(
+        report, tables, threshold, rounding_base, _digest(tables, threshold, rounding_base)
+    )
+
+
+def _with_bounds(
+    cells: Mapping[tuple[str, str], PublishedCell],
+    bounds: Mapping[tuple[str, str], tuple[int | None, int | None]],
+) -> dict[tuple[str, str], PublishedCell]:
+    """The cells with their published range bounds, where a range is shown."""
+    result = dict(cells)
+    for key, (low, high) in bounds.items():
+        if key in result:
+            result[key] = replace(result[key], low=low, high=high, ranged=True)
+    return result
+
+
+def _digest(tables: Iterable[PublishedTable], threshold: int, rounding_base: int | None) -> str:
+    """SHA-256 of what is published: each cell's value and status (and range, if shown)."""
     content = {
-        t.table.name: {f"{r}|{c}": [p.value, p.status] for (r, c), p in sorted(t.cells.items())}
+        t.table.name: {
+            f"{r}|{c}": [p.value, p.status]
+            if p.low is None and p.high is None
+            else [p.value, p.status, p.low, p.high]
+            for (r, c), p in sorted(t.cells.items())
+        }
         for t in tables
     }
-    digest = hashlib.sha256(
+    return hashlib.sha256(
         json.dumps(
             {"threshold": threshold, "rounding": rounding_base, "tables": content}, sort_keys=True
         ).encode()
     ).hexdigest()
-    return PublishedReport(report, tables, threshold, rounding_base, digest)
 
 
 CellKey = tuple[str, str]

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 
 from tipdata.reporting.overlap import Relation, ReleasedFigures
 from tipdata.reporting.publish import PublishedCell, PublishedReport, PublishedTable
+from tipdata.reporting.published_ranges import LOW_SUFFIX
 from tipdata.reporting.report import Report, ReportTable
 from tipdata.reporting.suppression import CellStatus
 
@@ -38,10 +39,14 @@ def figures_document(
         for row in table.rows:
             for column in table.columns:
                 shown = published_table.cell(row, column)
-                cells.append(
-                    {"row": row, "column": column, "value": shown.value, "naive": None,
-                     "status": shown.status}
-                )  # fmt: skip
+                cell: dict[str, object] = {
+                    "row": row, "column": column, "value": shown.value, "naive": None,
+                    "status": shown.status,
+                }  # fmt: skip
+                if shown.ranged:
+                    # the range as the gate lets it be shown (None: withheld or suppressed)
+                    cell.update(low=shown.low, high=shown.high)
+                cells.append(cell)
         tables.append(
             {
                 "name": table.name,
@@ -67,7 +72,7 @@ def figures_document(
         "threshold": published.threshold,
         "rounding_base": published.rounding_base,
         "digest": published.digest,
-        "notes": [*report.notes, *notes],
+        "notes": [*report.notes, *published.notes, *notes],
         "tables": tables,
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
@@ -91,7 +96,13 @@ def published_from_document(figures: str) -> PublishedReport:
             unit=item["unit"],
         )
         status: dict[tuple[str, str], PublishedCell] = {
-            (cell["row"], cell["column"]): PublishedCell(cell["value"], _status(cell["status"]))
+            (cell["row"], cell["column"]): PublishedCell(
+                cell["value"],
+                _status(cell["status"]),
+                cell.get("low"),
+                cell.get("high"),
+                ranged="low" in cell,
+            )
             for cell in item["cells"]
         }
         tables.append(table)
@@ -123,23 +134,39 @@ def released_figures(
     relations: Mapping[str, Sequence[tuple[Sequence[str], Sequence[Sequence[str]]]]],
     rounding_base: int | None,
 ) -> ReleasedFigures:
-    """A published report as the cross-release audit reads it."""
+    """A published report as the cross-release audit reads it.
+
+    The low ends of the ranges a release shows are figures too (the counts under another
+    linkage, adding up like the figures): each table with any is audited again as the
+    table ``<name>@low`` (:data:`~tipdata.reporting.published_ranges.LOW_SUFFIX`), a low
+    end not shown being an unknown like a suppressed cell.
+    """
+    cells: dict[str, dict[tuple[str, str], tuple[int | None, CellStatus]]] = {}
+    lines: dict[str, list[Relation]] = {
+        name: [Relation(_key(total), tuple(_key(m) for m in members)) for total, members in found]
+        for name, found in relations.items()
+    }
+    for t in published.tables:
+        name = t.table.name
+        cells[name] = {key: (cell.value, cell.status) for key, cell in t.cells.items()}
+        # low ends that all equal their figures add nothing to what the figures say
+        if any(cell.low is not None and cell.low != cell.value for cell in t.cells.values()):
+            cells[name + LOW_SUFFIX] = {key: _low_end(cell) for key, cell in t.cells.items()}
+            lines[name + LOW_SUFFIX] = lines.get(name, [])
     return ReleasedFigures(
-        label,
-        published.report.start,
-        published.report.end,
-        {
-            t.table.name: {key: (cell.value, cell.status) for key, cell in t.cells.items()}
-            for t in published.tables
-        },
-        {
-            name: [
-                Relation(_key(total), tuple(_key(m) for m in members)) for total, members in lines
-            ]
-            for name, lines in relations.items()
-        },
-        rounding_base,
+        label, published.report.start, published.report.end, cells, lines, rounding_base
     )
+
+
+def _low_end(cell: PublishedCell) -> tuple[int | None, CellStatus]:
+    """A cell of the ``@low`` table: its low end as shown; a figure with no range (cases,
+    charges, departures: no linkage in them) is its own low end; a low end not shown is an
+    unknown (primary with its figure, else withheld to protect: secondary)."""
+    if not cell.ranged:
+        return cell.value, cell.status
+    if cell.low is not None:
+        return cell.low, "free"
+    return None, "primary" if cell.status == "primary" else "secondary"
 
 
 def _key(cell: Sequence[str]) -> tuple[str, str]:

@@ -27,6 +27,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ from tipdata.reporting.publish import (
     publish,
     table_relations,
 )
+from tipdata.reporting.published_ranges import LOW_SUFFIX
 from tipdata.reporting.release_figures import (
     figures_document,
     published_from_document,
@@ -148,6 +150,11 @@ class StoredRelease:
 
     info: ReleaseInfo
     figures: str
+
+    @cached_property
+    def body(self) -> bytes:
+        """The figures document as served: its UTF-8 bytes, encoded once per release."""
+        return self.figures.encode("utf-8")
 
     def published(self) -> PublishedReport:
         """The stored figures as a :class:`PublishedReport` (for pages; no recomputation)."""
@@ -329,11 +336,15 @@ def _publish_against(
             return published, [
                 f"{table} [{row} × {column}]" for table, row, column in sorted(forced)
             ]
+        # a low end of a range given away: suppress its figure (and so the range with it)
         extra = {
-            (cell.table, cell.row, cell.column)
+            (cell.table.removesuffix(LOW_SUFFIX), cell.row, cell.column)
             for cell in unsafe
-            if cell.table in this.cells
-            and this.cells[cell.table].get((cell.row, cell.column), (0, "free"))[1] == "free"
+            if cell.table.removesuffix(LOW_SUFFIX) in this.cells
+            and this.cells[cell.table.removesuffix(LOW_SUFFIX)].get(
+                (cell.row, cell.column), (0, "free")
+            )[1]
+            == "free"
         }
         if not extra - forced:
             raise DisclosureError(unsafe)

@@ -16,12 +16,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from tipdata.reporting.engine import UNDATED_WHERE, ZERO, Cell, evaluate, evaluate_margins
-from tipdata.reporting.indicators import Catalogue
-from tipdata.reporting.uncertainty import FigureRange
+from tipdata.reporting.engine import (
+    UNDATED_WHERE,
+    ZERO,
+    Cell,
+    FactCache,
+    MarginRanges,
+    Margins,
+    evaluate_margins,
+    evaluate_margins_with_ranges,
+)
+from tipdata.reporting.indicators import Catalogue, Indicator
+from tipdata.reporting.uncertainty import Alternatives, FigureRange, alternatives_from_pairs
 from tipdata.store import Database
 
 TOTAL = "Total"
+_NO_PAIRS = alternatives_from_pairs(())
 
 LABELS: dict[str, str] = {
     "female": "Female",
@@ -160,9 +170,40 @@ class TableSpec(Protocol):
         """The table name."""
         ...
 
-    def build(self, db: Database, catalogue: Catalogue, start: date, end: date) -> ReportTable:
-        """Compute the table for the period."""
+    def build(
+        self,
+        db: Database,
+        catalogue: Catalogue,
+        start: date,
+        end: date,
+        *,
+        alternatives: Alternatives | None = None,
+        cache: FactCache | None = None,
+    ) -> ReportTable:
+        """Compute the table for the period (with ``alternatives``: each person count's
+        range over the linkage review queue, in :attr:`ReportTable.ranges`; with
+        ``cache``: reusing the facts other tables of the report read)."""
         ...
+
+
+def _evaluate(
+    db: Database,
+    indicator: Indicator,
+    start: date,
+    end: date,
+    by: Sequence[str],
+    alternatives: Alternatives | None,
+    *,
+    undated: bool = False,
+    cache: FactCache | None = None,
+) -> tuple[Margins, MarginRanges]:
+    """The margins of ``by``, with their ranges when ``alternatives`` are given."""
+    if alternatives is None and cache is None:
+        return evaluate_margins(db, indicator, start, end, by, undated=undated), {}
+    margins, ranges = evaluate_margins_with_ranges(
+        db, indicator, start, end, by, alternatives or _NO_PAIRS, undated=undated, cache=cache
+    )
+    return margins, ranges if alternatives is not None else {}
 
 
 def _ordered(found: set[str], dimension: str | None, preferred: Sequence[str] = ()) -> list[str]:
@@ -196,14 +237,33 @@ class Crosstab:
     row_order: tuple[str, ...] = ()
     column_order: tuple[str, ...] = ()
 
-    def build(self, db: Database, catalogue: Catalogue, start: date, end: date) -> ReportTable:
+    def build(
+        self,
+        db: Database,
+        catalogue: Catalogue,
+        start: date,
+        end: date,
+        *,
+        alternatives: Alternatives | None = None,
+        cache: FactCache | None = None,
+    ) -> ReportTable:
         """Compute the table: cells, row and column totals and the grand total."""
         indicator = catalogue[self.indicator]
         cells: dict[tuple[str, str], Cell] = {}
         sources: dict[tuple[str, str], CellSource] = {}
         # one query for the cells and every margin (see evaluate_margins)
         by = [self.rows] if self.columns is None else [self.rows, self.columns]
-        margins = evaluate_margins(db, indicator, start, end, by)
+        margins, found = _evaluate(db, indicator, start, end, by, alternatives, cache=cache)
+        ranges: dict[tuple[str, str], FigureRange] = {}
+        for (row,), figure_range in found.get((self.rows,), {}).items():
+            ranges[(row, TOTAL)] = figure_range
+        if self.columns is not None:
+            for (column,), figure_range in found.get((self.columns,), {}).items():
+                ranges[(TOTAL, column)] = figure_range
+            for (row, column), figure_range in found.get((self.rows, self.columns), {}).items():
+                ranges[(row, column)] = figure_range
+        if () in found:
+            ranges[(TOTAL, TOTAL)] = found[()][()]
         total = margins[()].get((), ZERO)
         by_row = margins[(self.rows,)]
         row_codes = _ordered(
@@ -245,6 +305,7 @@ class Crosstab:
             cells=cells,
             sources=sources,
             unit=indicator.unit,
+            ranges=ranges,
         )
 
 
@@ -279,11 +340,21 @@ class IndicatorRows:
     definitions: tuple[str, ...] = ()
     column_order: tuple[str, ...] = ()
 
-    def build(self, db: Database, catalogue: Catalogue, start: date, end: date) -> ReportTable:
+    def build(
+        self,
+        db: Database,
+        catalogue: Catalogue,
+        start: date,
+        end: date,
+        *,
+        alternatives: Alternatives | None = None,
+        cache: FactCache | None = None,
+    ) -> ReportTable:
         """Compute the table: each indicator's breakdown and its total."""
         cells: dict[tuple[str, str], Cell] = {}
         sources: dict[tuple[str, str], CellSource] = {}
         labels: dict[str, str] = {}
+        ranges: dict[tuple[str, str], FigureRange] = {}
         found: set[str] = set(self.column_order)
         definitions: list[str] = []
         for code in self.indicators:
@@ -291,15 +362,21 @@ class IndicatorRows:
             labels[code] = indicator.name
             definitions.append(f"{indicator.name}: {indicator.definition}")
             sources[(code, TOTAL)] = CellSource(code)
-            if self.columns is None:
-                cells[(code, TOTAL)] = evaluate(db, indicator, start, end).get((), ZERO)
-                continue
-            dimension = self.column_of.get(code, self.columns)
-            margins = evaluate_margins(db, indicator, start, end, [dimension])
+            dimension = self.column_of.get(code, self.columns or "")
+            by = [dimension] if self.columns is not None else []
+            margins, figure_ranges = _evaluate(
+                db, indicator, start, end, by, alternatives, cache=cache
+            )
             cells[(code, TOTAL)] = margins[()].get((), ZERO)
+            if () in figure_ranges:
+                ranges[(code, TOTAL)] = figure_ranges[()][()]
+            if self.columns is None:
+                continue
             for (column,), cell in margins[(dimension,)].items():
                 cells[(code, column)] = cell
                 found.add(column)
+            for (column,), figure_range in figure_ranges.get((dimension,), {}).items():
+                ranges[(code, column)] = figure_range
         column_codes = _ordered(found, self.columns, self.column_order) if self.columns else []
         for code in self.indicators:
             dimension = self.column_of.get(code, self.columns or "")
@@ -316,6 +393,7 @@ class IndicatorRows:
             sources=sources,
             labels=labels,
             unit=catalogue[self.indicators[0]].unit,
+            ranges=ranges,
         )
 
 
@@ -340,15 +418,30 @@ class UndatedRows:
     indicators: tuple[str, ...]
     definitions: tuple[str, ...] = ()
 
-    def build(self, db: Database, catalogue: Catalogue, start: date, end: date) -> ReportTable:
+    def build(
+        self,
+        db: Database,
+        catalogue: Catalogue,
+        start: date,
+        end: date,
+        *,
+        alternatives: Alternatives | None = None,
+        cache: FactCache | None = None,
+    ) -> ReportTable:
         """Count each indicator's undated facts (the period is not used)."""
         cells: dict[tuple[str, str], Cell] = {}
         sources: dict[tuple[str, str], CellSource] = {}
         labels: dict[str, str] = {}
+        ranges: dict[tuple[str, str], FigureRange] = {}
         for code in self.indicators:
             indicator = catalogue[code]
             labels[code] = indicator.name
-            cells[(code, TOTAL)] = evaluate(db, indicator, start, end, undated=True).get((), ZERO)
+            margins, figure_ranges = _evaluate(
+                db, indicator, start, end, [], alternatives, undated=True, cache=cache
+            )
+            cells[(code, TOTAL)] = margins[()].get((), ZERO)
+            if () in figure_ranges:
+                ranges[(code, TOTAL)] = figure_ranges[()][()]
             sources[(code, TOTAL)] = CellSource(code, (UNDATED_WHERE,))
         return ReportTable(
             name=self.name,
@@ -365,11 +458,26 @@ class UndatedRows:
             sources=sources,
             labels=labels,
             unit=catalogue[self.indicators[0]].unit,
+            ranges=ranges,
         )
 
 
 def build_tables(
-    db: Database, catalogue: Catalogue, specs: Sequence[TableSpec], start: date, end: date
+    db: Database,
+    catalogue: Catalogue,
+    specs: Sequence[TableSpec],
+    start: date,
+    end: date,
+    *,
+    alternatives: Alternatives | None = None,
 ) -> list[ReportTable]:
-    """Build every table of a report, in order."""
-    return [spec.build(db, catalogue, start, end) for spec in specs]
+    """Build every table of a report, in order (with ``alternatives``: with ranges).
+
+    The tables share one :class:`~tipdata.reporting.engine.FactCache`: the facts of an
+    indicator are read once for every table counting it by the persons' attributes.
+    """
+    cache = FactCache()
+    return [
+        spec.build(db, catalogue, start, end, alternatives=alternatives, cache=cache)
+        for spec in specs
+    ]

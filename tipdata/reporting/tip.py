@@ -35,6 +35,12 @@ from tipdata.reporting.report import (
     build_tables,
     sex_by_age_group,
 )
+from tipdata.reporting.uncertainty import (
+    Alternatives,
+    FigureRange,
+    alternatives_from_pairs,
+    load_alternatives,
+)
 from tipdata.store import Database, metadata
 
 logger = logging.getLogger(__name__)
@@ -274,16 +280,26 @@ def tip_report(
         accountability table (:mod:`tipdata.reporting.migration`).
     """
     catalogue = catalogue or default_catalogue()
+    # every de-duplicated person count carries its range over the review queue
+    pending = load_alternatives(db)
     tables = apply_coverage(
-        db, build_tables(db, catalogue, specs, start, end), catalogue, start, end
+        db,
+        build_tables(db, catalogue, specs, start, end, alternatives=pending),
+        catalogue,
+        start,
+        end,
     )
     if specs is TIP_TABLES:
-        tables.extend(lmis_tables(db, start, end))
+        tables.extend(lmis_tables(db, start, end, alternatives=pending))
         tables.append(coverage_table(db))
         # the per-company counts (each with its range over the review queue); the median
         # days are in :func:`tipdata.reporting.migration.migration_report` (not a count)
-        tables.extend(t for t in migration_tables(db, start, end) if t.name == COUNT_TABLE)
-        tables.extend(followup_tables(db, catalogue, start, end))
+        tables.extend(
+            t
+            for t in migration_tables(db, start, end, alternatives=pending)
+            if t.name == COUNT_TABLE
+        )
+        tables.extend(followup_tables(db, catalogue, start, end, alternatives=pending))
     notes = [_linkage_note(db)]
     notes += [
         f"{table.title}: {table.label(row)}, {table.label(column)}: {note}"
@@ -373,7 +389,9 @@ def _migration_events(
     return departures, others
 
 
-def lmis_tables(db: Database, start: date, end: date) -> list[ReportTable]:
+def lmis_tables(
+    db: Database, start: date, end: date, *, alternatives: Alternatives | None = None
+) -> list[ReportTable]:
     """Labour-migration departures by destination and recruitment company, beside returns.
 
     Departures are ``departed`` events of any source (the MOLVT LMIS export, a company's
@@ -383,9 +401,14 @@ def lmis_tables(db: Database, start: date, end: date) -> list[ReportTable]:
     from it (returned and repatriated events of victims whose place or destination
     names the country, counted once per canonical person).
 
+    Every person count (not the departures, counted one per departure) carries its range
+    over the review queue when ``alternatives`` are given.
+
     Returns:
         ``lmis_by_destination`` and ``lmis_by_agency``.
     """
+    pending = alternatives or alternatives_from_pairs(())
+    ranges: dict[tuple[str, str], FigureRange] = {}
     with db.connect() as connection:
         departures, others = _migration_events(connection, start, end)
         returned = _victims_returned_by_country(connection, start, end)
@@ -402,18 +425,21 @@ def lmis_tables(db: Database, start: date, end: date) -> list[ReportTable]:
         for column in migration_columns:
             keys, records = others.get((dest, column), (set(), set()))
             cells[(dest, column)] = Cell(len(keys), len(records))
+            ranges[(dest, column)] = pending.distinct_range(keys)
         keys, records = returned.get(dest, (set(), set()))
         cells[(dest, "victims_returned")] = Cell(len(keys), len(records))
+        ranges[(dest, "victims_returned")] = pending.distinct_range(keys)
     total_departures = sum(departures.values())
     cells[(TOTAL, "departures")] = Cell(total_departures, total_departures)
     for column in migration_columns:
         parts = [pair for (_d, c), pair in others.items() if c == column]
-        cells[(TOTAL, column)] = Cell(
-            len(set().union(*(k for k, _ in parts))), len(set().union(*(r for _, r in parts)))
-        )
+        column_keys: set[int] = set().union(*(k for k, _ in parts))
+        cells[(TOTAL, column)] = Cell(len(column_keys), len(set().union(*(r for _, r in parts))))
+        ranges[(TOTAL, column)] = pending.distinct_range(column_keys)
     all_keys = set().union(*(k for k, _ in returned.values())) if returned else set()
     all_records = set().union(*(r for _, r in returned.values())) if returned else set()
     cells[(TOTAL, "victims_returned")] = Cell(len(all_keys), len(all_records))
+    ranges[(TOTAL, "victims_returned")] = pending.distinct_range(all_keys)
     by_destination = ReportTable(
         name="lmis_by_destination",
         title="Labour migration departures (LMIS) and returns, by destination",
@@ -439,6 +465,7 @@ def lmis_tables(db: Database, start: date, end: date) -> list[ReportTable]:
             "victims_returned": "Victims returned",
         },
         unit="records",
+        ranges=ranges,
     )
     agency_cells: dict[tuple[str, str], Cell] = {}
     lmis_destinations = sorted({d for d, _ in departures}, key=lambda n: (n == "unknown", n))

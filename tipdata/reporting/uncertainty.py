@@ -21,6 +21,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -101,6 +102,30 @@ class Alternatives:
     def pending(self) -> int:
         """Pending pairs joining two different persons."""
         return len(self.pairs)
+
+    @cached_property
+    def touched(self) -> frozenset[int]:
+        """The person keys of some pending pair (only they can change under an alternative)."""
+        return frozenset(k for a, b, _ in self.pairs for k in (a, b))
+
+    def distinct_range(self, keys: Iterable[int]) -> FigureRange:
+        """The range of a count of distinct persons, from the keys a pending pair touches.
+
+        Equal to :func:`count_range` but cheap: the persons no pending pair names count
+        the same under every alternative, so only the touched keys are mapped (a national
+        table has thousands of cells and each is evaluated under every draw).
+        """
+        chosen = set(keys)
+        moved = chosen & self.touched
+        count = len(chosen)
+        if not moved:
+            return FigureRange(count, count, float(count))
+        fixed = count - len(moved)
+        merged = fixed + len({self.merged.get(k, k) for k in moved})
+        drawn = [fixed + len({draw.get(k, k) for k in moved}) for draw in self.draws]
+        expected = sum(drawn) / len(drawn) if drawn else float(count)
+        low, high = sorted((count, merged))
+        return FigureRange(low, high, round(expected, 2))
 
 
 def alternatives_from_pairs(

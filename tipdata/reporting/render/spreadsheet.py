@@ -20,8 +20,18 @@ CSV_HEADER = (
     "value",
     "naive_sum",
     "status",
+    "range_low",
+    "range_high",
+    "range_expected",
 )
+"""``range_*``: the figure's range over the linkage review queue (no pending pair a match /
+every one; the model's expectation, internal only); empty where the cell has none, and in
+a release where the gate withholds it (:mod:`tipdata.reporting.published_ranges`)."""
 _SUPPRESSED = PatternFill("solid", fgColor="FDE9D9")
+
+
+Bounds = tuple[int | None, int | None, float | None]
+_NO_RANGE: Bounds = (None, None, None)
 
 
 def _cells(report: Report, published: PublishedReport | None):  # type: ignore[no-untyped-def]
@@ -30,12 +40,24 @@ def _cells(report: Report, published: PublishedReport | None):  # type: ignore[n
             for column in table.columns:
                 cell = table.cell(row, column)
                 if (row, column) in table.not_recorded:
-                    yield table, row, column, None, None, "not_recorded"
+                    yield table, row, column, None, None, "not_recorded", _NO_RANGE
                 elif published is None:
-                    yield table, row, column, cell.value, cell.naive, "internal"
+                    found = table.ranges.get((row, column))
+                    bounds = (found.low, found.high, found.expected) if found else _NO_RANGE
+                    yield table, row, column, cell.value, cell.naive, "internal", bounds
                 else:
                     shown = published.table(table.name).cell(row, column)
-                    yield table, row, column, shown.value, None, shown.status
+                    bounds = (shown.low, shown.high, None)
+                    yield table, row, column, shown.value, None, shown.status, bounds
+
+
+def range_text(bounds: Bounds) -> str:
+    """A range as printed beside its figure: ``12–15`` (``, exp. 13.4`` internally)."""
+    low, high, expected = bounds
+    if low is None and high is None:
+        return ""
+    text = f"{'?' if low is None else low}–{'?' if high is None else high}"
+    return text if expected is None else f"{text}, exp. {expected:.1f}"
 
 
 def write_csv(report: Report, path: Path, *, published: PublishedReport | None = None) -> Path:
@@ -47,7 +69,7 @@ def write_csv(report: Report, path: Path, *, published: PublishedReport | None =
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(CSV_HEADER)
-        for table, row, column, value, naive, status in _cells(report, published):
+        for table, row, column, value, naive, status, bounds in _cells(report, published):
             writer.writerow(
                 (
                     table.name,
@@ -58,6 +80,7 @@ def write_csv(report: Report, path: Path, *, published: PublishedReport | None =
                     "" if value is None else value,
                     "" if naive is None else naive,
                     status,
+                    *("" if bound is None else bound for bound in bounds),
                 )
             )
     return path
@@ -83,25 +106,34 @@ def write_xlsx(report: Report, path: Path, *, published: PublishedReport | None 
         sheet.append([table.title])
         sheet["A1"].font = bold
         header = [table.row_header]
+        ranged = bool(table.ranges)
         for column in table.columns:
             header.append(table.label(column))
             if published is None:
                 header.append(f"{table.label(column)} (agency records)")
+            if ranged:
+                header.append(f"{table.label(column)} (range over the review queue)")
         sheet.append(header)
         for row in table.rows:
             line: list[object] = [table.label(row)]
             fills: list[int] = []
             for column in table.columns:
                 if (row, column) in table.not_recorded:
-                    line += ["not recorded"] * (2 if published is None else 1)
-                elif published is None:
+                    line += ["not recorded"] * ((2 if published is None else 1) + ranged)
+                    continue
+                if published is None:
                     cell = table.cell(row, column)
                     line += [cell.value, cell.naive]
+                    found = table.ranges.get((row, column))
+                    bounds = (found.low, found.high, found.expected) if found else _NO_RANGE
                 else:
                     shown = published.table(table.name).cell(row, column)
                     if shown.value is None:
                         fills.append(len(line) + 1)
                     line.append("x" if shown.value is None else shown.value)
+                    bounds = (shown.low, shown.high, None)
+                if ranged:
+                    line.append(range_text(bounds))
             sheet.append(line)
             if row == TOTAL:
                 for cell in sheet[sheet.max_row]:

@@ -11,8 +11,11 @@ Each section appears only for roles that may see it:
 * data quality of imports: rows rejected per source (``imports:run``);
 * labour migration and recruiter accountability per licensed company and destination
   (``reports:read_migration``: the NTF and MOLVT): internal figures with their ranges over
-  the linkage review queue for those who see internal figures, the published
-  (disclosure-controlled) figures for the others (:mod:`tipdata.reporting.migration`).
+  the linkage review queue for those who see internal figures; for the others the table as
+  the year's stored release holds it (never a computation), or "not published".
+
+Every person count carries its range over the review queue (``low``/``high``, internally
+also ``expected``; in a release the bounds the gate let through).
 
 Without ``?year=`` the dashboard opens on the newest year with data (the NTF) or the
 newest released year (readers), not on the current year, which is all zero until its
@@ -25,7 +28,6 @@ and lays them out.
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,18 +40,17 @@ from pydantic import BaseModel
 from tipdata.access.policy import Actor, can, require
 from tipdata.legal.findings import list_findings
 from tipdata.reporting import migration, provincial
-from tipdata.reporting.publish import PublishedReport
+from tipdata.reporting.engine import Cell
+from tipdata.reporting.publish import PublishedCell, PublishedReport
 from tipdata.reporting.releases import NotPublished, published_periods, published_release
 from tipdata.reporting.render import charts
 from tipdata.reporting.report import TOTAL, Report
-from tipdata.reporting.suppression import DisclosureError
+from tipdata.reporting.uncertainty import FigureRange
 from tipdata.web.auth import CurrentUser, Require
 from tipdata.web.context import WebContext, web_context
 from tipdata.web.figures import DASHBOARD_TABLES, latest_year_with_data
 from tipdata.web.problems import PROBLEM_RESPONSES
 from tipdata.web.templating import render
-
-log = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["dashboard"], responses=PROBLEM_RESPONSES)
@@ -164,7 +165,7 @@ class DashboardOut(BaseModel):
     findings: list[FindingCountOut] | None
     import_quality: list[ImportQualityOut] | None
     migration: list[MigrationRowOut] | None = None
-    migration_kind: Literal["internal", "published", "withheld"] | None = None
+    migration_kind: Literal["internal", "published", "not_published"] | None = None
 
 
 @dataclass
@@ -185,7 +186,7 @@ class Dashboard:
     findings: list[FindingCountOut] | None = None
     import_quality: list[ImportQualityOut] | None = None
     migration: list[MigrationRowOut] | None = None
-    migration_kind: Literal["internal", "published", "withheld"] | None = None
+    migration_kind: Literal["internal", "published", "not_published"] | None = None
 
     def out(self) -> DashboardOut:
         """The API model."""
@@ -234,14 +235,37 @@ def _figures(
         if published is None:
             cell = table.cell(row, TOTAL)
             result.append(
-                FigureOut(code=row, label=table.label(row), value=cell.value, naive=cell.naive)
+                _internal_figure(row, table.label(row), cell, table.ranges.get((row, TOTAL)))
             )
         else:
             shown = published.table(table_name).cell(row, TOTAL)
-            result.append(
-                FigureOut(code=row, label=table.label(row), value=shown.value, status=shown.status)
-            )
+            result.append(_published_figure(row, table.label(row), shown))
     return result
+
+
+def _internal_figure(code: str, label: str, cell: Cell, found: FigureRange | None) -> FigureOut:
+    """An internal figure beside its naive sum and, for a person count, its range."""
+    return FigureOut(
+        code=code,
+        label=label,
+        value=cell.value,
+        naive=cell.naive,
+        low=found.low if found else None,
+        high=found.high if found else None,
+        expected=found.expected if found else None,
+    )
+
+
+def _published_figure(code: str, label: str, shown: PublishedCell) -> FigureOut:
+    """A figure as the stored release shows it, with the range bounds the gate let through."""
+    return FigureOut(
+        code=code,
+        label=label,
+        value=shown.value,
+        status=shown.status,
+        low=shown.low,
+        high=shown.high,
+    )
 
 
 def _report_figures(
@@ -323,58 +347,58 @@ def build_dashboard(web: WebContext, actor: Actor, year: int) -> Dashboard:
             seen.rows_rejected += run.rows_rejected
         board.import_quality = sorted(runs.values(), key=lambda q: q.source)
     if can(actor, "reports:read_migration", policy):
-        _migration_section(web, actor, board)
+        if sees_internal_figures(web, actor):
+            _internal_migration(web, board)
+        elif isinstance(figures, NotPublished):
+            board.migration_kind = "not_published"
+        elif figures is not None:
+            _published_migration(figures[1], board)
     return board
 
 
-def _migration_section(web: WebContext, actor: Actor, board: Dashboard) -> None:
-    """Per company and destination: internal with ranges, or as published."""
+def _internal_migration(web: WebContext, board: Dashboard) -> None:
+    """Per company and destination, internal: each count beside its range and the medians."""
     report = web.figures.migration(web.system.db, board.start, board.end)
     counts = report.table(migration.COUNT_TABLE)
     days = report.table(migration.DAYS_TABLE)
+    board.migration_kind = "internal"
     rows: list[MigrationRowOut] = []
-    if sees_internal_figures(web, actor):
-        board.migration_kind = "internal"
-        for row in counts.rows:
-            figures = []
-            for column in counts.columns:
-                cell, found = counts.cell(row, column), counts.ranges.get((row, column))
-                figures.append(
-                    FigureOut(
-                        code=column,
-                        label=counts.label(column),
-                        value=cell.value,
-                        naive=cell.naive,
-                        low=found.low if found else None,
-                        high=found.high if found else None,
-                        expected=found.expected if found else None,
-                    )
-                )
-            median = days.cell(row, "median_days").value if row in days.rows else None
-            rows.append(_migration_row(row, figures, median))
-    else:
-        try:
-            threshold = web.system.settings.disclosure_threshold
-            published, medians = migration.publish_migration(report, threshold)
-        except DisclosureError as error:
-            board.migration_kind = "withheld"
-            log.info("migration figures withheld: %s", error)
-            return
-        board.migration_kind = "published"
-        if counts.rows:
-            shown = published.table(migration.COUNT_TABLE)
-            for row in counts.rows:
-                figures = [
-                    FigureOut(
-                        code=column,
-                        label=counts.label(column),
-                        value=shown.cell(row, column).value,
-                        status=shown.cell(row, column).status,
-                    )
-                    for column in counts.columns
-                ]
-                rows.append(_migration_row(row, figures, medians.get(row)))
+    for row in counts.rows:
+        figures = [
+            _internal_figure(
+                column, counts.label(column), counts.cell(row, column),
+                counts.ranges.get((row, column)),
+            )
+            for column in counts.columns
+        ]  # fmt: skip
+        median = days.cell(row, "median_days").value if row in days.rows else None
+        rows.append(_migration_row(row, figures, median))
     board.migration = rows
+
+
+def _published_migration(published: PublishedReport | None, board: Dashboard) -> None:
+    """Per company and destination as the year's stored release shows them (no computation).
+
+    The release holds the count table as the gate published it (with the range bounds it
+    let through); a median is not a count and is not part of a release, so readers get none.
+    """
+    board.migration_kind = "published"
+    board.migration = []
+    if published is None or migration.COUNT_TABLE not in {t.table.name for t in published.tables}:
+        return  # no departures that year: the release has no such table
+    shown = published.table(migration.COUNT_TABLE)
+    counts = shown.table
+    board.migration = [
+        _migration_row(
+            row,
+            [
+                _published_figure(column, counts.label(column), shown.cell(row, column))
+                for column in counts.columns
+            ],
+            None,
+        )
+        for row in counts.rows
+    ]
 
 
 def _migration_row(row: str, figures: list[FigureOut], median: int | None) -> MigrationRowOut:

@@ -422,7 +422,12 @@ def download_page(
 
 class CellOut(BaseModel):
     """One figure of a table: value (None when suppressed or not recorded), naive sum
-    (internal only), status (``not_recorded`` with the note naming the missing field)."""
+    (internal only), status (``not_recorded`` with the note naming the missing field).
+
+    A person count also carries its range over the linkage review queue: ``low`` (every
+    pending review pair a match), ``high`` (none) and ``expected`` (the model's expected
+    count). A stored release carries ``low`` and ``high`` as the gate let them be shown.
+    """
 
     row: str
     column: str
@@ -430,6 +435,9 @@ class CellOut(BaseModel):
     naive: int | None = None
     status: str = "free"
     note: str | None = None
+    low: int | None = None
+    high: int | None = None
+    expected: float | None = None
 
 
 class TableOut(BaseModel):
@@ -503,13 +511,29 @@ def _report_out(report: Report, published: PublishedReport | None) -> ReportOut:
                     )
                 elif published is None:
                     cell = table.cell(row, column)
+                    found = table.ranges.get((row, column))
                     cells.append(
-                        CellOut(row=row, column=column, value=cell.value, naive=cell.naive)
+                        CellOut(
+                            row=row,
+                            column=column,
+                            value=cell.value,
+                            naive=cell.naive,
+                            low=found.low if found else None,
+                            high=found.high if found else None,
+                            expected=found.expected if found else None,
+                        )
                     )
                 else:
                     shown = published.table(table.name).cell(row, column)
                     cells.append(
-                        CellOut(row=row, column=column, value=shown.value, status=shown.status)
+                        CellOut(
+                            row=row,
+                            column=column,
+                            value=shown.value,
+                            status=shown.status,
+                            low=shown.low,
+                            high=shown.high,
+                        )
                     )
         tables.append(
             TableOut(
@@ -562,7 +586,7 @@ def tip_api(
         return _report_out(web.figures.report(web.system.db, first, last), None)
     first, last = _reader_period(web, actor, year, start, end, period)
     stored = _release_for(web, actor, first, last)
-    return Response(stored.figures.encode("utf-8"), media_type="application/json")
+    return Response(stored.body, media_type="application/json")
 
 
 @api_router.get("/tip/releases", summary="The released periods")

@@ -1,0 +1,134 @@
+"""Every TIP person count carries its range over the review queue, and the range holds the truth.
+
+Linked by ground truth no pair waits for review, so every range is the figure itself. Linked
+by the model (``tipdata link`` on the demo), the true figure of each person count (the same
+cell computed on the demo linked by ground truth) must lie inside the range the model's
+review queue gives it: the count if no pending pair were a match and if every one were.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.reporting.tipdemo import build_demo_database, demo_delivery, sqlite_demo_db
+from tests.shared_demo import SCALE, SEED
+from tipdata.linkage.service import link
+from tipdata.reporting.report import Report
+from tipdata.reporting.tip import tip_report
+from tipdata.reporting.uncertainty import load_alternatives
+from tipdata.store import Database
+
+__all__ = ["demo_delivery", "sqlite_demo_db"]
+
+START, END = date(2008, 1, 1), date(2008, 12, 31)
+DemoDb = tuple[Database, dict[int, str], Path]
+
+
+def person_counts(report: Report) -> dict[tuple[str, str, str], int]:
+    """Every de-duplicated person count of a report: (table, row, column) -> value."""
+    found = {}
+    for table in report.tables:
+        for row, column in table.ranges:
+            if (row, column) not in table.not_recorded:
+                found[(table.name, row, column)] = table.cell(row, column).value
+    return found
+
+
+@pytest.fixture(scope="module")
+def truth_report(sqlite_demo_db: DemoDb) -> Report:
+    return tip_report(sqlite_demo_db[0], START, END)
+
+
+@pytest.fixture(scope="module")
+def model_linked(demo_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Database:
+    """The demo imported and linked by the model (``tipdata link``), on SQLite."""
+    from tests.conftest import TEST_MASTER_KEY
+
+    path = tmp_path_factory.mktemp("model-linked") / "demo.db"
+    database = Database(f"sqlite:///{path}", master_key=TEST_MASTER_KEY)
+    database.upgrade()
+    build_demo_database(database, demo_files)
+    link(database, mode="full", actor=None)
+    return database
+
+
+def test_every_person_count_has_a_range_and_linked_by_truth_it_is_the_figure(
+    truth_report: Report,
+) -> None:
+    tables_with_ranges = {t.name for t in truth_report.tables if t.ranges}
+    # every table counting persons carries ranges (cases, charges and departures do not)
+    assert {
+        "victims_by_sex_age", "victims_by_agency", "victims_by_month", "victims_assisted",
+        "victims_referred", "pathway_funnel", "repatriations", "date_not_recorded",
+        "law_enforcement_by_victim_age", "re_trafficked", "follow_ups", "known_only_to_ngos",
+        "lmis_by_destination", "migration_accountability",
+    } <= tables_with_ranges  # fmt: skip
+    assert "convictions_by_article" not in tables_with_ranges  # charges, not persons
+    for table in truth_report.tables:
+        for key, figure in table.ranges.items():
+            value = table.cell(*key).value
+            assert (figure.low, figure.high, figure.expected) == (value, value, value), (
+                table.name,
+                key,
+            )
+
+
+def outside_their_range(
+    truth_report: Report, model_linked: Database
+) -> tuple[dict[tuple[str, str, str], tuple[int, str]], int]:
+    """The true person counts outside the model's range (true value, range); how many counts."""
+    model = tip_report(model_linked, START, END)
+    pending = load_alternatives(model_linked).pending
+    truth = person_counts(truth_report)
+    ranges = {
+        (t.name, row, column): figure
+        for t in model.tables
+        for (row, column), figure in t.ranges.items()
+        if (row, column) not in t.not_recorded
+    }
+    # a cell the model's linkage does not produce (no person in it) counts 0 there
+    outside = {
+        key: (value, str(ranges[key]) if key in ranges else "absent")
+        for key, value in truth.items()
+        if not (ranges[key].contains(value) if key in ranges else value == 0)
+    }
+    widths = sum(r.width for r in ranges.values())
+    print(
+        f"\nseed {SEED} scale {SCALE}: {pending} pending pairs, {len(truth)} person counts, "
+        f"range widths {widths}, outside {len(outside)}: {sorted(outside.items())}"
+    )
+    assert pending > 0 and widths > 0  # the model leaves pairs to review: ranges are wide
+    assert all(r.low <= r.expected <= r.high for r in ranges.values())
+    return outside, len(truth)
+
+
+@pytest.mark.slow
+def test_nine_person_counts_in_ten_lie_inside_their_range_when_linked_by_the_model(
+    truth_report: Report, model_linked: Database
+) -> None:
+    # Measured at seed 1, scale 0.05 (54 pending pairs): 517 of 559 counts inside. The
+    # others are the model's errors the review queue does not hold (a pair merged or kept
+    # apart with confidence: no pending pair can widen the range to the truth), and
+    # persons a merge would move between rows (a record of unknown age or province
+    # joining a known one): the range counts each cell's persons as they are.
+    outside, counts = outside_their_range(truth_report, model_linked)
+    assert (counts - len(outside)) / counts >= 0.9, outside
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    reason=(
+        "issue 14 target, not met: 42 of 559 TIP person counts fall outside their range at "
+        "seed 1, scale 0.05 (errors the review queue does not hold; persons moving between "
+        "rows on a merge); kept as the target"
+    ),
+    strict=False,
+)
+def test_every_person_count_lies_inside_its_range_when_linked_by_the_model(
+    truth_report: Report, model_linked: Database
+) -> None:
+    outside, _counts = outside_their_range(truth_report, model_linked)
+    assert not outside
