@@ -63,6 +63,44 @@ def test_a_run_keeps_and_prints_its_calibration(
     assert link(linkage_db, actor=None).mode == "incremental"
 
 
+def test_a_full_run_estimates_m_from_reviewers_same_decisions_and_prints_it(
+    linkage_db: Database, add_records: AddRecords, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_records(PEOPLE)
+    first = link(linkage_db, actor=None)
+    before = {(c, level): m for c, level, m, _u, _bits in first.calibration["levels"]}
+    assert first.calibration["labelled_pairs"] == 0
+    decide_pair(
+        linkage_db, _manual_pair_between(linkage_db, "P-1", "S-1"), "same", actor=None,
+        expected_status="pending",
+    )  # fmt: skip
+    monkeypatch.setattr("tipdata.cli.link.system_for", lambda _home: _System(linkage_db))
+
+    printed = CliRunner().invoke(app, ["link", "--mode", "full"])
+
+    assert printed.exit_code == 0, printed.output
+    assert "m updated from 1 pair(s) reviewers decided are one person" in printed.output
+    with linkage_db.session() as session:
+        run = session.scalars(sa.select(LinkageRun).order_by(LinkageRun.id.desc())).first()
+        assert run is not None and run.model is not None
+        stored = run.model["tipdata_calibration"]
+        model_levels = {
+            (c["output_column_name"], level["label_for_charts"]): level["m_probability"]
+            for c in run.model["comparisons"]
+            for level in c["comparison_levels"]
+            if not level.get("is_null_level")
+        }
+    after = {(c, level): m for c, level, m, _u, _bits in stored["levels"]}
+    assert stored["labelled_pairs"] == 1
+    # P-1 and S-1 are both female victims: the one labelled pair is at "same sex" and
+    # "both victims", weighed against the model's m as LABEL_PSEUDO_MATCHES pairs.
+    same_sex, other_sex = ("sex", "same sex"), ("sex", "sex differs")
+    assert after[same_sex] == pytest.approx((1 + 200 * before[same_sex]) / 201, abs=1e-6)
+    assert after[other_sex] == pytest.approx(200 * before[other_sex] / 201, abs=1e-6)
+    assert model_levels[same_sex] == pytest.approx(after[same_sex], abs=1e-6)
+    assert "same sex" in printed.output and "bits" in printed.output
+
+
 def test_an_explicit_incremental_run_refuses_a_new_threshold(
     linkage_db: Database, add_records: AddRecords
 ) -> None:

@@ -5,7 +5,7 @@ The command line acts as the local operator (``actor=None``): full access, still
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -74,12 +74,33 @@ def run(
     console.print(f"{result.mode} run: {result.mode_reason}")
     cal = result.calibration
     if cal:
-        console.print(
-            f"calibration: prior {cal['prior']:.3g} ({cal['prior_bits']:+.1f} bits); "
-            f"{cal['expected_matches']:,.0f} matching pairs expected among the scored; "
-            f"expected precision {cal['expected_precision']:.3f}, "
-            f"recall {cal['expected_recall']:.3f} (of the scored matches)"
+        _print_calibration(cal)
+
+
+def _print_calibration(cal: dict[str, Any]) -> None:
+    """The run's calibration: prior, expectations, and each level's m, u and bits."""
+    console.print(
+        f"calibration: prior {cal['prior']:.3g} ({cal['prior_bits']:+.1f} bits); "
+        f"{cal['expected_matches']:,.0f} matching pairs expected among the scored; "
+        f"expected precision {cal['expected_precision']:.3f}, "
+        f"recall {cal['expected_recall']:.3f} (of the scored matches)"
+    )
+    labelled = int(cal.get("labelled_pairs") or 0)
+    console.print(
+        f"m updated from {labelled} pair(s) reviewers decided are one person"
+        if labelled
+        else 'm from the model (no reviewer\'s "same" decision used in this run)'
+    )
+    table = Table("comparison", "level", "m", "u", "bits")
+    for comparison, level, m, u, bits in cal.get("levels") or []:
+        table.add_row(
+            comparison,
+            level,
+            "" if m is None else f"{m:.4g}",
+            "" if u is None else f"{u:.3g}",
+            "" if bits is None else f"{bits:+.2f}",
         )
+    console.print(table)
 
 
 @app.command("review")

@@ -64,6 +64,7 @@ from tipdata.linkage.defaults import (
 )
 from tipdata.linkage.engines import LinkageEngine, make_engine
 from tipdata.linkage.features import linkage_table, load_person_records, registers_of_records
+from tipdata.linkage.labels import level_table, levels_of_pairs, same_pairs, update_m_from_labels
 from tipdata.linkage.settings import (
     DEFAULT_SEED,
     MIN_TRAINING_RECORDS,
@@ -165,8 +166,10 @@ class LinkRun:
     timings: dict[str, float] = field(default_factory=dict)
     mode_reason: str = ""
     """Why the run was full or incremental (``auto`` chooses; see ``_reasons_for_full``)."""
-    calibration: dict[str, float] = field(default_factory=dict)
-    """The model's prior and what it expects of its own links (see :func:`calibration`)."""
+    calibration: dict[str, Any] = field(default_factory=dict)
+    """The model's prior, what it expects of its own links (see :func:`calibration`), each
+    level's m and u (``levels``) and the reviewers' decisions its m was estimated from
+    (``labelled_pairs``, see :mod:`tipdata.linkage.labels`)."""
     review_lower: float = DEFAULT_REVIEW_LOWER
     """Pairs from here to the threshold are queued (those scored below are kept only as
     evidence against, see :data:`~tipdata.linkage.defaults.CHAIN_VETO`)."""
@@ -471,7 +474,8 @@ def link(
             new_mask = records["person_id"].isna().to_numpy()
             result.records = len(table)
             result.new_records = int(new_mask.sum())
-            pairs, model = _score(chosen, table, review_lower, seed, report)
+            labels = same_pairs(db, table["unique_id"])
+            pairs, model, labelled = _score(chosen, table, review_lower, seed, report, labels)
             model = model or previous_model or {}
         else:
             assert previous_model is not None
@@ -483,10 +487,15 @@ def link(
             result.records = len(people)
             result.new_records = int(people["person_id"].isna().sum())
             pairs = _score_incremental(chosen, table, people, model, review_lower, report)
+            labelled = {}
         since = lap("score", since)
         kept = pairs[pairs["match_probability"] >= review_lower]
         result.pairs_scored = len(kept)
-        result.calibration = calibration(model, kept, threshold, review_lower)
+        result.calibration = {
+            **calibration(model, kept, threshold, review_lower),
+            "labelled_pairs": max(labelled.values(), default=0),
+            "levels": level_table(model),
+        }
         report("cluster", 0, 1)
         _cluster_and_store(db, run_id, owner, people, table, pairs, model, result, keyring.cipher)
         lap("cluster and store", since)
@@ -528,11 +537,23 @@ def link(
 
 
 def _score(
-    engine: LinkageEngine, table: pd.DataFrame, review_lower: float, seed: int, report: Progress
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """A full run: train on every record, then score pairs at or above ``review_lower``."""
+    engine: LinkageEngine,
+    table: pd.DataFrame,
+    review_lower: float,
+    seed: int,
+    report: Progress,
+    labels: pd.DataFrame,
+) -> tuple[pd.DataFrame, dict[str, Any], dict[str, int]]:
+    """A full run: train on every record, then score pairs at or above ``review_lower``.
+
+    With reviewers' "same" decisions (``labels``: record-id pairs), m is updated from
+    the levels those pairs reach (:func:`labels.update_m_from_labels`) before scoring.
+
+    Returns:
+        The pairs, the model, and per comparison how many labelled pairs updated its m.
+    """
     if len(table) < 2:
-        return _no_pairs(), {}
+        return _no_pairs(), {}, {}
     all_records = engine.register(table, f"records_{id(table)}")
     report("train", 0, 1)
     if len(table) >= MIN_TRAINING_RECORDS:
@@ -542,15 +563,20 @@ def _score(
         linker = Linker(all_records, floored, log_level=logging.WARNING)
     else:
         linker = train_small(all_records, count=len(table), dialect=_dialect(engine), seed=seed)
-    report("train", 1, 1)
     model: dict[str, Any] = linker.misc.save_model_to_json()
+    labelled: dict[str, int] = {}
+    if not labels.empty:
+        labelled = update_m_from_labels(model, levels_of_pairs(linker, engine, labels))
+        linker = Linker(all_records, model, log_level=logging.WARNING)
+        log.info("m estimated from %d labelled pair(s)", len(labels))
+    report("train", 1, 1)
     report("predict", 0, 1)
     predictions = linker.inference.predict(
         threshold_match_probability=min(review_lower, SCORE_FLOOR)
     )
     pairs = engine.to_pandas(predictions)
     report("predict", 1, 1)
-    return pairs, model
+    return pairs, model, labelled
 
 
 def _no_pairs() -> pd.DataFrame:
