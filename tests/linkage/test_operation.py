@@ -16,8 +16,8 @@ from tests.linkage.conftest import PEOPLE, AddRecords
 from tests.linkage.test_service import _manual_pair_between, groups, persons_by_key
 from tipdata.cli import app
 from tipdata.linkage.explain import explain_pair, waterfall_rows
-from tipdata.linkage.service import LinkageError, decide_pair, link, review_queue
-from tipdata.store import Database, LinkageRun, ReviewPair, Source
+from tipdata.linkage.service import LinkageError, Mode, decide_pair, link, review_queue
+from tipdata.store import Database, LinkageRun, PersonRecord, ReviewPair, Source, SourceRecord
 from tipdata.store.linkage import PairOrigin, ReviewStatus
 
 
@@ -126,6 +126,106 @@ def test_a_different_decision_inside_one_person_holds_in_auto_mode(
     assert (run.mode, run.mode_reason) == ("full", "1 pair(s) decided different are in one person")
     assert after["P-1"] != after["S-1"]
     assert link(linkage_db, actor=None).mode == "incremental"
+
+
+NEW_CHANTHY = [("shelter", "S-9", "victim", "Sok Chanthy", "female", 1991, "01")]
+"""A later record that matches both P-1 and S-1."""
+
+
+@pytest.mark.parametrize("mode", ["full", "incremental", "auto"])
+def test_a_different_decision_holds_in_every_mode(
+    linkage_db: Database, add_records: AddRecords, mode: Mode
+) -> None:
+    add_records(PEOPLE)
+    link(linkage_db, actor=None)
+    assert persons_by_key(linkage_db)["P-1"] == persons_by_key(linkage_db)["S-1"]
+    pair = _manual_pair_between(linkage_db, "P-1", "S-1")
+    decide_pair(linkage_db, pair, "different", actor=None, expected_status="pending")
+
+    if mode == "incremental":  # it keeps persons whole: it refuses, and says what to do
+        with pytest.raises(LinkageError, match=r"1 pair\(s\) decided different are in one"):
+            link(linkage_db, mode="incremental", actor=None)
+        assert persons_by_key(linkage_db)["P-1"] == persons_by_key(linkage_db)["S-1"]
+        link(linkage_db, mode="full", actor=None)
+    else:
+        link(linkage_db, mode=mode, actor=None)
+    apart = persons_by_key(linkage_db)
+    assert apart["P-1"] != apart["S-1"]
+    # A new record like both joins one of them; the decision still holds.
+    add_records(NEW_CHANTHY)
+    run = link(linkage_db, mode="incremental" if mode == "incremental" else mode, actor=None)
+    after = persons_by_key(linkage_db)
+    assert after["P-1"] != after["S-1"], run
+    assert after["S-9"] in (after["P-1"], after["S-1"])
+
+
+@pytest.mark.parametrize("mode", ["full", "incremental", "auto"])
+def test_a_same_decision_holds_in_every_mode(
+    linkage_db: Database, add_records: AddRecords, mode: Mode
+) -> None:
+    add_records(PEOPLE)
+    link(linkage_db, actor=None)
+    assert persons_by_key(linkage_db)["P-5"] != persons_by_key(linkage_db)["M-6"]
+    pair = _manual_pair_between(linkage_db, "P-5", "M-6")
+    decide_pair(linkage_db, pair, "same", actor=None, expected_status="pending")
+
+    link(linkage_db, mode=mode, actor=None)
+    joined = persons_by_key(linkage_db)
+    add_records(NEW_CHANTHY)
+    link(linkage_db, mode=mode, actor=None)
+    again = persons_by_key(linkage_db)
+
+    assert joined["P-5"] == joined["M-6"]
+    assert again["P-5"] == again["M-6"]
+
+
+def test_every_run_retires_pending_pairs_whose_records_one_person_holds_or_are_gone(
+    linkage_db: Database, add_records: AddRecords
+) -> None:
+    add_records(PEOPLE)
+    link(linkage_db, actor=None)
+    inside = _manual_pair_between(linkage_db, "P-1", "M-1")  # one person holds both
+    apart = _manual_pair_between(linkage_db, "P-5", "M-6")  # two persons: still a question
+    gone = _manual_pair_between(linkage_db, "P-4", "M-6")
+    decided = _manual_pair_between(linkage_db, "P-2", "M-2")
+    decide_pair(linkage_db, decided, "same", actor=None, expected_status="pending")
+    with linkage_db.session() as session:
+        source_record = session.scalar(
+            sa.select(SourceRecord.id).where(SourceRecord.source_key == "P-4")
+        )
+        session.execute(
+            sa.delete(PersonRecord).where(PersonRecord.source_record_id == source_record)
+        )
+    add_records(NEW_CHANTHY)
+
+    run = link(linkage_db, actor=None)
+
+    assert run.mode == "incremental"
+    with linkage_db.session() as session:
+        left = set(session.scalars(sa.select(ReviewPair.id)))
+    assert {apart, decided} <= left
+    assert not {inside, gone} & left
+    assert run.review_pairs_retired >= 2
+    shown = [item.pair_id for item in review_queue(linkage_db, actor=None, limit=100)]
+    assert inside not in shown and gone not in shown and apart in shown
+
+
+def test_the_review_queue_shows_both_records_as_recorded_on_the_command_line(
+    linkage_db: Database, add_records: AddRecords, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_records(PEOPLE)
+    link(linkage_db, actor=None)
+    pair = _manual_pair_between(linkage_db, "P-5", "M-6")
+    monkeypatch.setattr("tipdata.cli.link.system_for", lambda _home: _System(linkage_db))
+
+    shown = CliRunner().invoke(app, ["link", "review", "--limit", "100"])
+
+    assert shown.exit_code == 0, shown.output
+    block = shown.output.split(f"pair {pair} ", 1)[1].split("\npair ", 1)[0]
+    assert "Chhun Dara" in block and "Pich Sopheap" in block
+    rows = {line.split()[1]: line for line in block.splitlines() if line.startswith("│")}
+    assert "differs" in rows["name"] and "differs" in rows["sex"]
+    assert "1993" in rows["birth"] and "1994" in rows["birth"]
 
 
 def test_two_rows_of_a_register_that_lists_people_once_stay_two_people(

@@ -28,10 +28,12 @@ from sqlalchemy.orm import aliased
 
 from tipdata.access import audit
 from tipdata.access.crypto import FieldCipher
+from tipdata.access.documents import read_documents
 from tipdata.access.keys import Keyring
 from tipdata.access.linkage_keys import LinkageKeyHasher, linkage_key_hasher
 from tipdata.access.policy import Actor, can, require, scope_filter
 from tipdata.access.protected import (
+    MASKED,
     keyring_for,
     person_record_values,
     protect_evidence,
@@ -161,7 +163,8 @@ class LinkRun:
     persons_split: int = 0
     review_pairs_added: int = 0
     review_pairs_retired: int = 0
-    """Pending pairs of earlier runs dropped by a full run (it queues its own band anew)."""
+    """Pending pairs dropped: a full run's earlier ones (it queues its own band anew), and
+    in every run those whose records one person now holds or that are gone."""
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     mode_reason: str = ""
@@ -897,6 +900,8 @@ def _cluster_and_store(
         result.review_pairs_added = _queue_for_review(
             session, run_id, owner, table, kept, model, result.threshold, cipher, register_of
         )
+        session.flush()
+        result.review_pairs_retired += _retire_settled_pairs(session)
 
 
 def _event(
@@ -969,6 +974,42 @@ def _retire_pending_pairs(session: Any) -> int:
             ReviewPair.status == ReviewStatus.PENDING,
             ReviewPair.origin == PairOrigin.MODEL,
             ~decided.exists(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(retired.rowcount or 0)
+
+
+def _retire_settled_pairs(session: Any) -> int:
+    """Drop the model's pending pairs that no longer ask anything (every run, after queueing).
+
+    A pair whose two records one person now holds (other links joined them) or one of
+    whose records is no longer stored is settled: it would sit in the queue asking about
+    nothing. Pairs with a decision and manual pairs stay.
+    """
+    left, right = aliased(PersonRecord), aliased(PersonRecord)
+    of_left = sa.and_(
+        left.source_record_id == ReviewPair.left_source_record_id,
+        left.role == ReviewPair.left_role,
+    )
+    of_right = sa.and_(
+        right.source_record_id == ReviewPair.right_source_record_id,
+        right.role == ReviewPair.right_role,
+    )
+    left_person = sa.select(left.person_id).where(of_left).limit(1).scalar_subquery()
+    right_person = sa.select(right.person_id).where(of_right).limit(1).scalar_subquery()
+    decided = sa.select(ReviewDecision.pair_id).where(ReviewDecision.pair_id == ReviewPair.id)
+    retired = session.execute(
+        sa.delete(ReviewPair)
+        .where(
+            ReviewPair.status == ReviewStatus.PENDING,
+            ReviewPair.origin == PairOrigin.MODEL,
+            ~decided.exists(),
+            sa.or_(
+                ~sa.select(left.id).where(of_left).exists(),
+                ~sa.select(right.id).where(of_right).exists(),
+                left_person == right_person,
+            ),
         )
         .execution_options(synchronize_session=False)
     )
@@ -1061,6 +1102,29 @@ def _queue_for_review(
 
 
 @dataclass(frozen=True)
+class RecordedValues:
+    """One record of a pair as its agency recorded it, decrypted for an identity reader.
+
+    Attributes:
+        name: the name as written (Latin, then Khmer).
+        birth: date of birth, else year, else age at a date.
+        sex: as recorded.
+        province_code: the province, when recorded.
+        documents: identity documents, ``kind number`` each.
+    """
+
+    name: str
+    birth: str
+    sex: str
+    province_code: str
+    documents: tuple[str, ...]
+
+
+RECORDED_FIELDS = ("name", "birth", "sex", "province_code", "documents")
+"""The recorded values a reviewer sees side by side, in this order."""
+
+
+@dataclass(frozen=True)
 class ReviewItem:
     """A pair in the review queue, with the evidence and the latest decision."""
 
@@ -1074,6 +1138,21 @@ class ReviewItem:
     evidence: dict[str, Any] | None
     decisions: list[tuple[str, str, str | None]]
     """(decision, reviewer, reason), oldest first."""
+    recorded: tuple[RecordedValues | None, RecordedValues | None] = (None, None)
+    """Both records as recorded now (None: not shown to this role, or no longer stored)."""
+
+    def differing(self) -> list[tuple[str, str, str, bool]]:
+        """``(field, left, right, differs)`` for each of :data:`RECORDED_FIELDS` (none unshown)."""
+        left, right = self.recorded
+        if left is None or right is None:
+            return []
+        rows = []
+        for name in RECORDED_FIELDS:
+            a, b = getattr(left, name), getattr(right, name)
+            if name == "documents":
+                a, b = ", ".join(a), ", ".join(b)
+            rows.append((name, a, b, a != b))
+        return rows
 
 
 @audit.audits_denials("review_pair")
@@ -1082,10 +1161,12 @@ def review_queue(
 ) -> list[ReviewItem]:
     """Pairs of the review queue, most probable first.
 
-    The evidence holds both records' cleaned names (encrypted at rest): they are
-    decrypted for readers with ``persons:read_identity`` (else shown as
-    ``[protected]``), and listing the queue is audited as ``read_protected`` (object
-    ids: the pairs shown).
+    For readers with ``persons:read_identity`` each pair carries both records as they
+    are recorded now (``recorded``: name, birth date, sex, province and identity
+    documents, decrypted in memory) and the evidence the model stored (names encrypted
+    at rest, decrypted here). Other readers get no recorded values and every evidence
+    value shown as ``[protected]``: only levels and weights. Listing the queue is audited
+    as ``read_protected`` (object ids: the pairs shown).
 
     Args:
         db: the database.
@@ -1109,6 +1190,12 @@ def review_queue(
         pairs = session.scalars(query.limit(limit)).all()
         identity = actor is None or can(actor, "persons:read_identity")
         cipher = keyring_for(db).cipher if identity and pairs else None
+        keys = [
+            (pair.left_source_record_id, pair.left_role, pair.right_source_record_id,
+             pair.right_role)
+            for pair in pairs
+        ]  # fmt: skip
+        recorded = _recorded_values(db, session, cipher, actor, keys) if cipher is not None else {}
         audit.record(
             session,
             actor,
@@ -1116,6 +1203,7 @@ def review_queue(
             "review_pair",
             [pair.id for pair in pairs],
             {"status": status or "all", "pairs": len(pairs)},
+            forbidden_values=[v.name for v in recorded.values() if v.name],
         )
         return [
             ReviewItem(
@@ -1133,13 +1221,69 @@ def review_queue(
                         f"|{pair.right_source_record_id}:{pair.right_role}",
                         pair.evidence,
                     )
+                    if pair.evidence and identity
+                    else _masked(pair.evidence)
                     if pair.evidence
                     else pair.evidence
                 ),
                 decisions=[(d.decision.value, d.reviewer, d.reason) for d in pair.decisions],
+                recorded=(
+                    recorded.get((pair.left_source_record_id, pair.left_role)),
+                    recorded.get((pair.right_source_record_id, pair.right_role)),
+                ),
             )
             for pair in pairs
         ]
+
+
+def _masked(evidence: dict[str, Any]) -> dict[str, Any]:
+    """Evidence with every value ``[protected]``: levels and weights only."""
+    return {
+        name: {
+            column: [MASKED, MASKED] if isinstance(value, list) else value
+            for column, value in entry.items()
+        }
+        if isinstance(entry, dict)
+        else entry
+        for name, entry in evidence.items()
+    }
+
+
+def _recorded_values(
+    db: Database,
+    session: Any,
+    cipher: FieldCipher,
+    actor: Actor | None,
+    keys: list[tuple[int, str, int, str]],
+) -> dict[tuple[int, str], RecordedValues]:
+    """Both records of each pair as recorded now, decrypted (records in the actor's scope)."""
+    wanted = {(a, b) for a, b, _c, _d in keys} | {(c, d) for _a, _b, c, d in keys}
+    ids = record_ids_by_key(db, wanted)
+    if not ids:
+        return {}
+    query = sa.select(PersonRecord).where(PersonRecord.id.in_(sorted(ids.values())))
+    if actor is not None:
+        query = query.where(scope_filter(actor, PersonRecord))
+    rows = {record.id: record for record in session.scalars(query)}
+    documents = read_documents(db, sorted(rows), actor=actor)
+    found: dict[tuple[int, str], RecordedValues] = {}
+    for key, record_id in ids.items():
+        record = rows.get(record_id)
+        if record is None:
+            continue
+        shown = PersonRecordForCaseWork.model_validate(
+            reveal_person_record(cipher, record.id, person_record_values(record))
+        )
+        found[key] = RecordedValues(
+            name=_name_text(shown),
+            birth=_birth_text(shown),
+            sex=record.sex.value if record.sex is not None else "",
+            province_code=record.province_code or "",
+            documents=tuple(
+                f"{document.kind} {document.number}" for document in documents.get(record_id, [])
+            ),
+        )
+    return found
 
 
 @audit.audits_denials("review_pair", "pair_id")
