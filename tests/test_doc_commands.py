@@ -51,6 +51,9 @@ RUN_BY: dict[str, str] = {
     "tipdata link --mode full": (
         "tests/linkage/test_operation.py::test_every_link_command_of_the_docs_runs_as_written"
     ),
+    "tipdata link --threshold 0.9": (
+        "tests/linkage/test_operation.py::test_every_link_command_of_the_docs_runs_as_written"
+    ),
     "tipdata link --engine spark": (
         "tests/linkage/test_operation.py::test_every_link_command_of_the_docs_runs_as_written"
     ),
@@ -151,3 +154,11 @@ def test_the_translation_commands_of_docs_web_run_as_written(tmp_path: Path) -> 
 @pytest.mark.parametrize("doc", ["README.md", "docs/linkage.md", "docs/access-control.md"])
 def test_the_inventory_reads_the_command_blocks(doc: str) -> None:
     assert any(found == doc for found, _command in documented_command_lines())
+
+
+def test_every_link_command_line_is_run_not_excused() -> None:
+    """Issue 13: every `tipdata link ...` line of the README and docs runs as written."""
+    link_lines = {c for _doc, c in documented_command_lines() if c.startswith("tipdata link")}
+    assert link_lines, "the inventory finds the link commands"
+    runner = "tests/linkage/test_operation.py::test_every_link_command_of_the_docs_runs_as_written"
+    assert {c: RUN_BY.get(c) for c in link_lines} == dict.fromkeys(link_lines, runner)

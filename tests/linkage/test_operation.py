@@ -380,28 +380,27 @@ class _System:
 
 
 def _documented_link_commands() -> list[str]:
-    """The `tipdata link ...` lines of the first code block of docs/linkage.md."""
-    text = (Path(__file__).parents[2] / "docs" / "linkage.md").read_text(encoding="utf-8")
-    block = text.split("```", 2)[1]
-    return [
-        line.split("#", 1)[0].strip()
-        for line in block.splitlines()
-        if line.startswith("tipdata link")
-    ]
+    """Every `tipdata link ...` line of the README and docs/*.md, in order, once each."""
+    from tests.test_doc_commands import documented_command_lines
+
+    found = [c for _doc, c in documented_command_lines() if c.startswith("tipdata link")]
+    return list(dict.fromkeys(found))
 
 
 @pytest.mark.spark
 def test_every_link_command_of_the_docs_runs_as_written(
     linkage_db: Database, add_records: AddRecords, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """docs/linkage.md's commands, in their order, exactly as written (Spark included)."""
+    """The README's and docs' link commands, in their order, exactly as written (Spark too)."""
     import shlex
 
     add_records(PEOPLE)
     monkeypatch.setattr("tipdata.cli.link.system_for", lambda _home: _System(linkage_db))
     commands = _documented_link_commands()
     assert commands[0] == "tipdata link" and "tipdata link explain --pair 1" in commands
+    assert "tipdata link --threshold 0.9" in commands
     runner = CliRunner()
+    outputs = {}
     for command in commands:
         if command.startswith("tipdata link explain"):
             with linkage_db.session() as session:
@@ -409,3 +408,7 @@ def test_every_link_command_of_the_docs_runs_as_written(
                     _manual_pair_between(linkage_db, "P-1", "S-1")
         outcome = runner.invoke(app, shlex.split(command)[1:])
         assert outcome.exit_code == 0, f"{command}: {outcome.output}"
+        outputs[command] = outcome.output
+    assert "full run: no trained model yet" in outputs["tipdata link"]
+    assert "full run: the threshold changed (0.5 -> 0.9)" in outputs["tipdata link --threshold 0.9"]
+    assert "calibration: prior" in outputs["tipdata link"]
