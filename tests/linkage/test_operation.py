@@ -99,6 +99,10 @@ def test_a_full_run_estimates_m_from_reviewers_same_decisions_and_prints_it(
     assert after[other_sex] == pytest.approx(200 * before[other_sex] / 201, abs=1e-6)
     assert model_levels[same_sex] == pytest.approx(after[same_sex], abs=1e-6)
     assert "same sex" in printed.output and "bits" in printed.output
+    # An incremental run uses that model, and says its m came from that decision.
+    incremental = CliRunner().invoke(app, ["link"])
+    assert "incremental run" in incremental.output
+    assert "m updated from 1 pair(s)" in incremental.output
 
 
 def test_an_explicit_incremental_run_refuses_a_new_threshold(

@@ -90,7 +90,7 @@ def _print_calibration(cal: dict[str, Any]) -> None:
     console.print(
         f"m updated from {labelled} pair(s) reviewers decided are one person"
         if labelled
-        else 'm from the model (no reviewer\'s "same" decision used in this run)'
+        else 'm from the model (no reviewer\'s "same" decision used)'
     )
     table = Table("comparison", "level", "m", "u", "bits")
     for comparison, level, m, u, bits in cal.get("levels") or []:

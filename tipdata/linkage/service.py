@@ -211,6 +211,18 @@ CALIBRATION_KEY = "tipdata_calibration"
 """Key of the run's calibration in the stored model (removed before Splink reads it)."""
 
 
+def _latest_calibration(db: Database) -> dict[str, Any]:
+    """The calibration stored with the last finished run's model (empty when none)."""
+    with db.session() as session:
+        model = session.scalar(
+            sa.select(LinkageRun.model)
+            .where(LinkageRun.status == RunStatus.FINISHED, LinkageRun.model.is_not(None))
+            .order_by(LinkageRun.id.desc())
+            .limit(1)
+        )
+    return dict((model or {}).get(CALIBRATION_KEY) or {})
+
+
 def calibration(
     model: dict[str, Any], pairs: pd.DataFrame, threshold: float, review_lower: float
 ) -> dict[str, float]:
@@ -490,7 +502,8 @@ def link(
             result.records = len(people)
             result.new_records = int(people["person_id"].isna().sum())
             pairs = _score_incremental(chosen, table, people, model, review_lower, report)
-            labelled = {}
+            # the last full run's model: its m came from the decisions that run had
+            labelled = {"": int(_latest_calibration(db).get("labelled_pairs") or 0)}
         since = lap("score", since)
         kept = pairs[pairs["match_probability"] >= review_lower]
         result.pairs_scored = len(kept)
@@ -897,6 +910,11 @@ def _cluster_and_store(
         if result.mode == "full":
             result.review_pairs_retired = _retire_pending_pairs(session)
         kept = pairs[(pairs["match_probability"] >= result.review_lower).to_numpy()]
+        # A pair whose two records one person now holds asks nothing (other links joined
+        # them): it is not queued (and older ones are retired below).
+        left_cluster = kept["unique_id_l"].astype("int64").map(clusters)
+        right_cluster = kept["unique_id_r"].astype("int64").map(clusters)
+        kept = kept[~(left_cluster.notna() & (left_cluster == right_cluster)).to_numpy()]
         result.review_pairs_added = _queue_for_review(
             session, run_id, owner, table, kept, model, result.threshold, cipher, register_of
         )
