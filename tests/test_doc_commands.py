@@ -96,6 +96,10 @@ NOT_RUN: dict[str, str] = {
         "a benchmark of several minutes; tests/linkage/test_unseen_eval.py runs the same"
         " function on a tiny set"
     ),
+    ".venv/bin/python benchmarks/bench_review_labels.py --set trafficking-2009 --seed 2": (
+        "a benchmark of minutes (four full linkages of 2,000 records); tests/linkage/"
+        "test_operation.py checks m from labels on tiny inline records"
+    ),
     ".venv/bin/python benchmarks/bench_migration.py --scale 0.1 --seed 1": (
         "a benchmark of minutes; tests/reporting/test_migration.py checks the figures it"
         " prints on the scale-0.05 demo"
