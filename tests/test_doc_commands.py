@@ -75,6 +75,9 @@ RUN_BY: dict[str, str] = {
     "tipdata link --mode full": (
         "tests/linkage/test_operation.py::test_every_link_command_of_the_docs_runs_as_written"
     ),
+    "tipdata link --threshold 0.9": (
+        "tests/linkage/test_operation.py::test_every_link_command_of_the_docs_runs_as_written"
+    ),
     "tipdata link --engine spark": (
         "tests/linkage/test_operation.py::test_every_link_command_of_the_docs_runs_as_written"
     ),
@@ -132,6 +135,10 @@ NOT_RUN: dict[str, str] = {
     ".venv/bin/python benchmarks/bench_linkage.py unseen": (
         "a benchmark of several minutes; tests/linkage/test_unseen_eval.py runs the same"
         " function on a tiny set"
+    ),
+    ".venv/bin/python benchmarks/bench_review_labels.py --set trafficking-2009 --seed 2": (
+        "a benchmark of minutes (four full linkages of 2,000 records); tests/linkage/"
+        "test_operation.py checks m from labels on tiny inline records"
     ),
     ".venv/bin/python benchmarks/bench_migration.py --scale 0.1 --seed 1": (
         "a benchmark of minutes; tests/reporting/test_migration.py checks the figures it"
@@ -191,3 +198,11 @@ def test_the_translation_commands_of_docs_web_run_as_written(tmp_path: Path) -> 
 @pytest.mark.parametrize("doc", ["README.md", "docs/linkage.md", "docs/access-control.md"])
 def test_the_inventory_reads_the_command_blocks(doc: str) -> None:
     assert any(found == doc for found, _command in documented_command_lines())
+
+
+def test_every_link_command_line_is_run_not_excused() -> None:
+    """Issue 13: every `tipdata link ...` line of the README and docs runs as written."""
+    link_lines = {c for _doc, c in documented_command_lines() if c.startswith("tipdata link")}
+    assert link_lines, "the inventory finds the link commands"
+    runner = "tests/linkage/test_operation.py::test_every_link_command_of_the_docs_runs_as_written"
+    assert {c: RUN_BY.get(c) for c in link_lines} == dict.fromkeys(link_lines, runner)

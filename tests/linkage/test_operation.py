@@ -16,8 +16,8 @@ from tests.linkage.conftest import PEOPLE, AddRecords
 from tests.linkage.test_service import _manual_pair_between, groups, persons_by_key
 from tipdata.cli import app
 from tipdata.linkage.explain import explain_pair, waterfall_rows
-from tipdata.linkage.service import LinkageError, decide_pair, link, review_queue
-from tipdata.store import Database, LinkageRun, ReviewPair, Source
+from tipdata.linkage.service import LinkageError, Mode, decide_pair, link, review_queue
+from tipdata.store import Database, LinkageRun, PersonRecord, ReviewPair, Source, SourceRecord
 from tipdata.store.linkage import PairOrigin, ReviewStatus
 
 
@@ -63,6 +63,48 @@ def test_a_run_keeps_and_prints_its_calibration(
     assert link(linkage_db, actor=None).mode == "incremental"
 
 
+def test_a_full_run_estimates_m_from_reviewers_same_decisions_and_prints_it(
+    linkage_db: Database, add_records: AddRecords, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_records(PEOPLE)
+    first = link(linkage_db, actor=None)
+    before = {(c, level): m for c, level, m, _u, _bits in first.calibration["levels"]}
+    assert first.calibration["labelled_pairs"] == 0
+    decide_pair(
+        linkage_db, _manual_pair_between(linkage_db, "P-1", "S-1"), "same", actor=None,
+        expected_status="pending",
+    )  # fmt: skip
+    monkeypatch.setattr("tipdata.cli.link.system_for", lambda _home: _System(linkage_db))
+
+    printed = CliRunner().invoke(app, ["link", "--mode", "full"])
+
+    assert printed.exit_code == 0, printed.output
+    assert "m updated from 1 pair(s) reviewers decided are one person" in printed.output
+    with linkage_db.session() as session:
+        run = session.scalars(sa.select(LinkageRun).order_by(LinkageRun.id.desc())).first()
+        assert run is not None and run.model is not None
+        stored = run.model["tipdata_calibration"]
+        model_levels = {
+            (c["output_column_name"], level["label_for_charts"]): level["m_probability"]
+            for c in run.model["comparisons"]
+            for level in c["comparison_levels"]
+            if not level.get("is_null_level")
+        }
+    after = {(c, level): m for c, level, m, _u, _bits in stored["levels"]}
+    assert stored["labelled_pairs"] == 1
+    # P-1 and S-1 are both female victims: the one labelled pair is at "same sex" and
+    # "both victims", weighed against the model's m as LABEL_PSEUDO_MATCHES pairs.
+    same_sex, other_sex = ("sex", "same sex"), ("sex", "sex differs")
+    assert after[same_sex] == pytest.approx((1 + 200 * before[same_sex]) / 201, abs=1e-6)
+    assert after[other_sex] == pytest.approx(200 * before[other_sex] / 201, abs=1e-6)
+    assert model_levels[same_sex] == pytest.approx(after[same_sex], abs=1e-6)
+    assert "same sex" in printed.output and "bits" in printed.output
+    # An incremental run uses that model, and says its m came from that decision.
+    incremental = CliRunner().invoke(app, ["link"])
+    assert "incremental run" in incremental.output
+    assert "m updated from 1 pair(s)" in incremental.output
+
+
 def test_an_explicit_incremental_run_refuses_a_new_threshold(
     linkage_db: Database, add_records: AddRecords
 ) -> None:
@@ -88,6 +130,106 @@ def test_a_different_decision_inside_one_person_holds_in_auto_mode(
     assert (run.mode, run.mode_reason) == ("full", "1 pair(s) decided different are in one person")
     assert after["P-1"] != after["S-1"]
     assert link(linkage_db, actor=None).mode == "incremental"
+
+
+NEW_CHANTHY = [("shelter", "S-9", "victim", "Sok Chanthy", "female", 1991, "01")]
+"""A later record that matches both P-1 and S-1."""
+
+
+@pytest.mark.parametrize("mode", ["full", "incremental", "auto"])
+def test_a_different_decision_holds_in_every_mode(
+    linkage_db: Database, add_records: AddRecords, mode: Mode
+) -> None:
+    add_records(PEOPLE)
+    link(linkage_db, actor=None)
+    assert persons_by_key(linkage_db)["P-1"] == persons_by_key(linkage_db)["S-1"]
+    pair = _manual_pair_between(linkage_db, "P-1", "S-1")
+    decide_pair(linkage_db, pair, "different", actor=None, expected_status="pending")
+
+    if mode == "incremental":  # it keeps persons whole: it refuses, and says what to do
+        with pytest.raises(LinkageError, match=r"1 pair\(s\) decided different are in one"):
+            link(linkage_db, mode="incremental", actor=None)
+        assert persons_by_key(linkage_db)["P-1"] == persons_by_key(linkage_db)["S-1"]
+        link(linkage_db, mode="full", actor=None)
+    else:
+        link(linkage_db, mode=mode, actor=None)
+    apart = persons_by_key(linkage_db)
+    assert apart["P-1"] != apart["S-1"]
+    # A new record like both joins one of them; the decision still holds.
+    add_records(NEW_CHANTHY)
+    run = link(linkage_db, mode="incremental" if mode == "incremental" else mode, actor=None)
+    after = persons_by_key(linkage_db)
+    assert after["P-1"] != after["S-1"], run
+    assert after["S-9"] in (after["P-1"], after["S-1"])
+
+
+@pytest.mark.parametrize("mode", ["full", "incremental", "auto"])
+def test_a_same_decision_holds_in_every_mode(
+    linkage_db: Database, add_records: AddRecords, mode: Mode
+) -> None:
+    add_records(PEOPLE)
+    link(linkage_db, actor=None)
+    assert persons_by_key(linkage_db)["P-5"] != persons_by_key(linkage_db)["M-6"]
+    pair = _manual_pair_between(linkage_db, "P-5", "M-6")
+    decide_pair(linkage_db, pair, "same", actor=None, expected_status="pending")
+
+    link(linkage_db, mode=mode, actor=None)
+    joined = persons_by_key(linkage_db)
+    add_records(NEW_CHANTHY)
+    link(linkage_db, mode=mode, actor=None)
+    again = persons_by_key(linkage_db)
+
+    assert joined["P-5"] == joined["M-6"]
+    assert again["P-5"] == again["M-6"]
+
+
+def test_every_run_retires_pending_pairs_whose_records_one_person_holds_or_are_gone(
+    linkage_db: Database, add_records: AddRecords
+) -> None:
+    add_records(PEOPLE)
+    link(linkage_db, actor=None)
+    inside = _manual_pair_between(linkage_db, "P-1", "M-1")  # one person holds both
+    apart = _manual_pair_between(linkage_db, "P-5", "M-6")  # two persons: still a question
+    gone = _manual_pair_between(linkage_db, "P-4", "M-6")
+    decided = _manual_pair_between(linkage_db, "P-2", "M-2")
+    decide_pair(linkage_db, decided, "same", actor=None, expected_status="pending")
+    with linkage_db.session() as session:
+        source_record = session.scalar(
+            sa.select(SourceRecord.id).where(SourceRecord.source_key == "P-4")
+        )
+        session.execute(
+            sa.delete(PersonRecord).where(PersonRecord.source_record_id == source_record)
+        )
+    add_records(NEW_CHANTHY)
+
+    run = link(linkage_db, actor=None)
+
+    assert run.mode == "incremental"
+    with linkage_db.session() as session:
+        left = set(session.scalars(sa.select(ReviewPair.id)))
+    assert {apart, decided} <= left
+    assert not {inside, gone} & left
+    assert run.review_pairs_retired >= 2
+    shown = [item.pair_id for item in review_queue(linkage_db, actor=None, limit=100)]
+    assert inside not in shown and gone not in shown and apart in shown
+
+
+def test_the_review_queue_shows_both_records_as_recorded_on_the_command_line(
+    linkage_db: Database, add_records: AddRecords, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_records(PEOPLE)
+    link(linkage_db, actor=None)
+    pair = _manual_pair_between(linkage_db, "P-5", "M-6")
+    monkeypatch.setattr("tipdata.cli.link.system_for", lambda _home: _System(linkage_db))
+
+    shown = CliRunner().invoke(app, ["link", "review", "--limit", "100"])
+
+    assert shown.exit_code == 0, shown.output
+    block = shown.output.split(f"pair {pair} ", 1)[1].split("\npair ", 1)[0]
+    assert "Chhun Dara" in block and "Pich Sopheap" in block
+    rows = {line.split()[1]: line for line in block.splitlines() if line.startswith("│")}
+    assert "differs" in rows["name"] and "differs" in rows["sex"]
+    assert "1993" in rows["birth"] and "1994" in rows["birth"]
 
 
 def test_two_rows_of_a_register_that_lists_people_once_stay_two_people(
@@ -242,28 +384,27 @@ class _System:
 
 
 def _documented_link_commands() -> list[str]:
-    """The `tipdata link ...` lines of the first code block of docs/linkage.md."""
-    text = (Path(__file__).parents[2] / "docs" / "linkage.md").read_text(encoding="utf-8")
-    block = text.split("```", 2)[1]
-    return [
-        line.split("#", 1)[0].strip()
-        for line in block.splitlines()
-        if line.startswith("tipdata link")
-    ]
+    """Every `tipdata link ...` line of the README and docs/*.md, in order, once each."""
+    from tests.test_doc_commands import documented_command_lines
+
+    found = [c for _doc, c in documented_command_lines() if c.startswith("tipdata link")]
+    return list(dict.fromkeys(found))
 
 
 @pytest.mark.spark
 def test_every_link_command_of_the_docs_runs_as_written(
     linkage_db: Database, add_records: AddRecords, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """docs/linkage.md's commands, in their order, exactly as written (Spark included)."""
+    """The README's and docs' link commands, in their order, exactly as written (Spark too)."""
     import shlex
 
     add_records(PEOPLE)
     monkeypatch.setattr("tipdata.cli.link.system_for", lambda _home: _System(linkage_db))
     commands = _documented_link_commands()
     assert commands[0] == "tipdata link" and "tipdata link explain --pair 1" in commands
+    assert "tipdata link --threshold 0.9" in commands
     runner = CliRunner()
+    outputs = {}
     for command in commands:
         if command.startswith("tipdata link explain"):
             with linkage_db.session() as session:
@@ -271,3 +412,7 @@ def test_every_link_command_of_the_docs_runs_as_written(
                     _manual_pair_between(linkage_db, "P-1", "S-1")
         outcome = runner.invoke(app, shlex.split(command)[1:])
         assert outcome.exit_code == 0, f"{command}: {outcome.output}"
+        outputs[command] = outcome.output
+    assert "full run: no trained model yet" in outputs["tipdata link"]
+    assert "full run: the threshold changed (0.5 -> 0.9)" in outputs["tipdata link --threshold 0.9"]
+    assert "calibration: prior" in outputs["tipdata link"]

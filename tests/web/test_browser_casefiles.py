@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.casefiles_world import VICTIM_NAME_KHMER, World, world
+from tests.web.casefiles_world import CLIENT_NAME, VICTIM_NAME_KHMER, World, world
 from tests.web.conftest import WebUser
 from tests.web.test_browser import browser, server_url, shoot, sign_in
 from tipdata.settings import load_settings
@@ -57,7 +57,10 @@ def test_officer_reviews_a_linkage_pair(
     errors.clear()  # only this module's pages are checked here, not the dashboard
     page.click("nav a[href='/review']")
     page.wait_for_url(f"{server_url}/review")
-    rows = page.locator("table.side-by-side tbody tr")
+    recorded = page.locator("table.recorded tbody tr")
+    assert recorded.nth(0).locator("td").nth(1).inner_text() == CLIENT_NAME
+    assert recorded.nth(0).get_attribute("class") == "disagree"  # the names differ
+    rows = page.locator("table.evidence tbody tr")
     assert rows.count() == 4
     assert rows.nth(0).locator("td").nth(0).inner_text() == "sok dara"
     assert rows.nth(1).get_attribute("class") == "disagree"

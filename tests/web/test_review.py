@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from tests.web.casefiles_world import World, audit_actions, bearer, system, world
+from tests.web.casefiles_world import (
+    CLIENT_NAME,
+    VICTIM_NAME,
+    VICTIM_NAME_KHMER,
+    World,
+    audit_actions,
+    bearer,
+    system,
+    world,
+)
 from tests.web.conftest import WebUser, csrf_of, sign_in
+from tipdata.access.policy import Policy, default_policy
 from tipdata.store import ReviewDecision, ReviewPair
 from tipdata.system import System
 
@@ -123,3 +136,63 @@ def test_review_page_decides_with_a_form_and_skips_with_a_link(
     forged = client.post(f"/review/{world.pair}", data={"decision": "different"})
     assert forged.status_code == 403
     assert stored(system, world.pair)[0] == "same"
+
+
+def test_the_queue_shows_both_records_as_recorded_to_a_reviewer_who_reads_identities(
+    client: TestClient, users: dict[str, WebUser], world: World, system: System
+) -> None:
+    body = client.get("/api/v1/review", headers=bearer(users["officer"])).json()
+    [pair] = body["items"]
+    recorded = {f["field"]: (f["left"], f["right"], f["differs"]) for f in pair["recorded"]}
+    assert recorded["name"] == (f"{VICTIM_NAME} {VICTIM_NAME_KHMER}", CLIENT_NAME, True)
+    assert recorded["sex"][2] is False and recorded["province_code"] == ("12", "12", False)
+    assert set(recorded) == {"name", "birth", "sex", "province_code", "documents"}
+    sign_in(client, users["officer"])
+    page = client.get("/review")
+    assert "As recorded" in page.text and CLIENT_NAME in page.text and "differs" in page.text
+
+
+def test_roles_that_may_not_review_see_no_value_of_the_queue(
+    client: TestClient, users: dict[str, WebUser], world: World, system: System
+) -> None:
+    names = (VICTIM_NAME, CLIENT_NAME, "sok darra")
+    for username, user in users.items():
+        if username == "officer":
+            continue
+        api = client.get("/api/v1/review", headers=bearer(user))
+        assert api.status_code in (401, 403), (username, api.status_code)
+        assert not any(name in api.text for name in names), username
+
+
+def test_a_reviewer_who_may_not_read_identities_sees_levels_and_weights_only(
+    client: TestClient,
+    users: dict[str, WebUser],
+    world: World,
+    system: System,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A policy where the court clerk (no persons:read_identity) may review pairs.
+    policy = default_policy()
+    clerk = policy.roles["court_clerk"]
+    patched = Policy(
+        permissions=policy.permissions,
+        roles={
+            **policy.roles,
+            "court_clerk": replace(clerk, permissions=clerk.permissions | {"linkage:review"}),
+        },
+    )
+    monkeypatch.setattr("tipdata.access.policy.default_policy", lambda: patched)
+    monkeypatch.setattr(client.app.state.web.access, "policy", patched)  # type: ignore[attr-defined]
+
+    response = client.get("/api/v1/review", headers=bearer(users["clerk"]))
+
+    assert response.status_code == 200, response.text
+    [pair] = response.json()["items"]
+    assert pair["recorded"] == []
+    assert [(f["field"], f["left"], f["right"], f["match_weight"]) for f in pair["fields"]] == [
+        ("name", "[protected]", "[protected]", 6.1),
+        ("birth_year", "[protected]", "[protected]", -3.2),
+        ("sex", "[protected]", "[protected]", 1.4),
+        ("nationality", "[protected]", "[protected]", None),
+    ]
+    assert not any(name in response.text for name in (VICTIM_NAME, CLIENT_NAME, "sok darra"))

@@ -75,6 +75,23 @@ class FieldComparison:
 
 
 @dataclass(frozen=True)
+class RecordedField:
+    """One value of both records as recorded now (decrypted; identity readers only).
+
+    Attributes:
+        field: ``name``, ``birth``, ``sex``, ``province_code`` or ``documents``.
+        left: the left record's value as text ("" when missing).
+        right: the right record's value.
+        differs: whether the two differ.
+    """
+
+    field: str
+    left: str
+    right: str
+    differs: bool
+
+
+@dataclass(frozen=True)
 class ReviewPairView:
     """A pair of the queue ready to show side by side."""
 
@@ -87,6 +104,8 @@ class ReviewPairView:
     right: RecordSide
     fields: list[FieldComparison]
     decisions: list[tuple[str, str, str | None]]
+    recorded: list[RecordedField]
+    """Both records as recorded now; empty for a role that may not read identities."""
 
 
 @dataclass(frozen=True)
@@ -236,6 +255,7 @@ def _view(item: ReviewItem, sides: dict[str, RecordSide]) -> ReviewPairView:
         right=sides[item.right],
         fields=comparisons(item.evidence or {}),
         decisions=item.decisions,
+        recorded=[RecordedField(*row) for row in item.differing()],
     )
 
 

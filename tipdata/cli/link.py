@@ -5,7 +5,7 @@ The command line acts as the local operator (``actor=None``): full access, still
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -50,7 +50,7 @@ def run(
             actor=None,  # the local operator
         )
     table = Table("run", "engine", "mode", "records", "new", "pairs", "persons", "created",
-                  "merged", "split", "to review", "seconds")  # fmt: skip
+                  "merged", "split", "to review", "retired", "seconds")  # fmt: skip
     table.add_row(
         *(
             str(v)
@@ -66,6 +66,7 @@ def run(
                 result.persons_merged,
                 result.persons_split,
                 result.review_pairs_added,
+                result.review_pairs_retired,
                 result.seconds,
             )
         )
@@ -74,12 +75,33 @@ def run(
     console.print(f"{result.mode} run: {result.mode_reason}")
     cal = result.calibration
     if cal:
-        console.print(
-            f"calibration: prior {cal['prior']:.3g} ({cal['prior_bits']:+.1f} bits); "
-            f"{cal['expected_matches']:,.0f} matching pairs expected among the scored; "
-            f"expected precision {cal['expected_precision']:.3f}, "
-            f"recall {cal['expected_recall']:.3f} (of the scored matches)"
+        _print_calibration(cal)
+
+
+def _print_calibration(cal: dict[str, Any]) -> None:
+    """The run's calibration: prior, expectations, and each level's m, u and bits."""
+    console.print(
+        f"calibration: prior {cal['prior']:.3g} ({cal['prior_bits']:+.1f} bits); "
+        f"{cal['expected_matches']:,.0f} matching pairs expected among the scored; "
+        f"expected precision {cal['expected_precision']:.3f}, "
+        f"recall {cal['expected_recall']:.3f} (of the scored matches)"
+    )
+    labelled = int(cal.get("labelled_pairs") or 0)
+    console.print(
+        f"m updated from {labelled} pair(s) reviewers decided are one person"
+        if labelled
+        else 'm from the model (no reviewer\'s "same" decision used)'
+    )
+    table = Table("comparison", "level", "m", "u", "bits")
+    for comparison, level, m, u, bits in cal.get("levels") or []:
+        table.add_row(
+            comparison,
+            level,
+            "" if m is None else f"{m:.4g}",
+            "" if u is None else f"{u:.3g}",
+            "" if bits is None else f"{bits:+.2f}",
         )
+    console.print(table)
 
 
 @app.command("review")
@@ -117,10 +139,21 @@ def review(
         )
         console.print(f"pair {pair}: {decision} (applied on every later run)")
         return
-    table = Table("pair", "probability", "records", "comparison", "level", "values", "bits")
-    for item in review_queue(system.db, actor=None, status=status, limit=limit):
-        probability = f"{item.match_probability:.3f}" if item.match_probability is not None else ""
-        head = [str(item.pair_id), probability, f"{item.left} / {item.right}"]
+    items = review_queue(system.db, actor=None, status=status, limit=limit)
+    if not items:
+        console.print(f"no {status} pair")
+    for item in items:
+        probability = f"{item.match_probability:.3f}" if item.match_probability is not None else "-"
+        console.print(
+            f"[bold]pair {item.pair_id}[/] ({item.status}, {item.origin}): probability "
+            f"{probability}, records {item.left} / {item.right}"
+        )
+        recorded = Table("field", "left", "right", "")
+        for field, left, right, differs in item.differing():
+            recorded.add_row(field, left or "-", right or "-", "differs" if differs else "")
+        if recorded.rows:
+            console.print(recorded)
+        evidence = Table("comparison", "level", "values", "bits")
         for name, part in (item.evidence or {}).items():
             values = "; ".join(
                 f"{column}: {_shown(value[0])} / {_shown(value[1])}"
@@ -129,11 +162,9 @@ def review(
             )
             weight = part.get("match_weight")
             bits = "" if weight is None else f"{weight:+.2f}"
-            table.add_row(*head, name, str(part.get("level")), values, bits)
-            head = ["", "", ""]
-        if head[0]:  # a manual pair has no evidence
-            table.add_row(*head, "", "", "", "")
-    console.print(table)
+            evidence.add_row(name, str(part.get("level")), values, bits)
+        if evidence.rows:  # a manual pair has no evidence
+            console.print(evidence)
 
 
 def _shown(value: object) -> str:

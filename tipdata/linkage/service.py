@@ -28,10 +28,12 @@ from sqlalchemy.orm import aliased
 
 from tipdata.access import audit
 from tipdata.access.crypto import FieldCipher
+from tipdata.access.documents import read_documents
 from tipdata.access.keys import Keyring
 from tipdata.access.linkage_keys import LinkageKeyHasher, linkage_key_hasher
 from tipdata.access.policy import Actor, can, require, scope_filter
 from tipdata.access.protected import (
+    MASKED,
     keyring_for,
     person_record_values,
     protect_evidence,
@@ -64,6 +66,7 @@ from tipdata.linkage.defaults import (
 )
 from tipdata.linkage.engines import LinkageEngine, make_engine
 from tipdata.linkage.features import linkage_table, load_person_records, registers_of_records
+from tipdata.linkage.labels import level_table, levels_of_pairs, same_pairs, update_m_from_labels
 from tipdata.linkage.settings import (
     DEFAULT_SEED,
     MIN_TRAINING_RECORDS,
@@ -160,13 +163,16 @@ class LinkRun:
     persons_split: int = 0
     review_pairs_added: int = 0
     review_pairs_retired: int = 0
-    """Pending pairs of earlier runs dropped by a full run (it queues its own band anew)."""
+    """Pending pairs dropped: a full run's earlier ones (it queues its own band anew), and
+    in every run those whose records one person now holds or that are gone."""
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     mode_reason: str = ""
     """Why the run was full or incremental (``auto`` chooses; see ``_reasons_for_full``)."""
-    calibration: dict[str, float] = field(default_factory=dict)
-    """The model's prior and what it expects of its own links (see :func:`calibration`)."""
+    calibration: dict[str, Any] = field(default_factory=dict)
+    """The model's prior, what it expects of its own links (see :func:`calibration`), each
+    level's m and u (``levels``) and the reviewers' decisions its m was estimated from
+    (``labelled_pairs``, see :mod:`tipdata.linkage.labels`)."""
     review_lower: float = DEFAULT_REVIEW_LOWER
     """Pairs from here to the threshold are queued (those scored below are kept only as
     evidence against, see :data:`~tipdata.linkage.defaults.CHAIN_VETO`)."""
@@ -203,6 +209,18 @@ def _latest_model(db: Database) -> dict[str, Any] | None:
 
 CALIBRATION_KEY = "tipdata_calibration"
 """Key of the run's calibration in the stored model (removed before Splink reads it)."""
+
+
+def _latest_calibration(db: Database) -> dict[str, Any]:
+    """The calibration stored with the last finished run's model (empty when none)."""
+    with db.session() as session:
+        model = session.scalar(
+            sa.select(LinkageRun.model)
+            .where(LinkageRun.status == RunStatus.FINISHED, LinkageRun.model.is_not(None))
+            .order_by(LinkageRun.id.desc())
+            .limit(1)
+        )
+    return dict((model or {}).get(CALIBRATION_KEY) or {})
 
 
 def calibration(
@@ -471,7 +489,8 @@ def link(
             new_mask = records["person_id"].isna().to_numpy()
             result.records = len(table)
             result.new_records = int(new_mask.sum())
-            pairs, model = _score(chosen, table, review_lower, seed, report)
+            labels = same_pairs(db, table["unique_id"])
+            pairs, model, labelled = _score(chosen, table, review_lower, seed, report, labels)
             model = model or previous_model or {}
         else:
             assert previous_model is not None
@@ -483,10 +502,16 @@ def link(
             result.records = len(people)
             result.new_records = int(people["person_id"].isna().sum())
             pairs = _score_incremental(chosen, table, people, model, review_lower, report)
+            # the last full run's model: its m came from the decisions that run had
+            labelled = {"": int(_latest_calibration(db).get("labelled_pairs") or 0)}
         since = lap("score", since)
         kept = pairs[pairs["match_probability"] >= review_lower]
         result.pairs_scored = len(kept)
-        result.calibration = calibration(model, kept, threshold, review_lower)
+        result.calibration = {
+            **calibration(model, kept, threshold, review_lower),
+            "labelled_pairs": max(labelled.values(), default=0),
+            "levels": level_table(model),
+        }
         report("cluster", 0, 1)
         _cluster_and_store(db, run_id, owner, people, table, pairs, model, result, keyring.cipher)
         lap("cluster and store", since)
@@ -528,11 +553,23 @@ def link(
 
 
 def _score(
-    engine: LinkageEngine, table: pd.DataFrame, review_lower: float, seed: int, report: Progress
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """A full run: train on every record, then score pairs at or above ``review_lower``."""
+    engine: LinkageEngine,
+    table: pd.DataFrame,
+    review_lower: float,
+    seed: int,
+    report: Progress,
+    labels: pd.DataFrame,
+) -> tuple[pd.DataFrame, dict[str, Any], dict[str, int]]:
+    """A full run: train on every record, then score pairs at or above ``review_lower``.
+
+    With reviewers' "same" decisions (``labels``: record-id pairs), m is updated from
+    the levels those pairs reach (:func:`labels.update_m_from_labels`) before scoring.
+
+    Returns:
+        The pairs, the model, and per comparison how many labelled pairs updated its m.
+    """
     if len(table) < 2:
-        return _no_pairs(), {}
+        return _no_pairs(), {}, {}
     all_records = engine.register(table, f"records_{id(table)}")
     report("train", 0, 1)
     if len(table) >= MIN_TRAINING_RECORDS:
@@ -542,15 +579,20 @@ def _score(
         linker = Linker(all_records, floored, log_level=logging.WARNING)
     else:
         linker = train_small(all_records, count=len(table), dialect=_dialect(engine), seed=seed)
-    report("train", 1, 1)
     model: dict[str, Any] = linker.misc.save_model_to_json()
+    labelled: dict[str, int] = {}
+    if not labels.empty:
+        labelled = update_m_from_labels(model, levels_of_pairs(linker, engine, labels))
+        linker = Linker(all_records, model, log_level=logging.WARNING)
+        log.info("m estimated from %d labelled pair(s)", len(labels))
+    report("train", 1, 1)
     report("predict", 0, 1)
     predictions = linker.inference.predict(
         threshold_match_probability=min(review_lower, SCORE_FLOOR)
     )
     pairs = engine.to_pandas(predictions)
     report("predict", 1, 1)
-    return pairs, model
+    return pairs, model, labelled
 
 
 def _no_pairs() -> pd.DataFrame:
@@ -868,9 +910,16 @@ def _cluster_and_store(
         if result.mode == "full":
             result.review_pairs_retired = _retire_pending_pairs(session)
         kept = pairs[(pairs["match_probability"] >= result.review_lower).to_numpy()]
+        # A pair whose two records one person now holds asks nothing (other links joined
+        # them): it is not queued (and older ones are retired below).
+        left_cluster = kept["unique_id_l"].astype("int64").map(clusters)
+        right_cluster = kept["unique_id_r"].astype("int64").map(clusters)
+        kept = kept[~(left_cluster.notna() & (left_cluster == right_cluster)).to_numpy()]
         result.review_pairs_added = _queue_for_review(
             session, run_id, owner, table, kept, model, result.threshold, cipher, register_of
         )
+        session.flush()
+        result.review_pairs_retired += _retire_settled_pairs(session)
 
 
 def _event(
@@ -943,6 +992,42 @@ def _retire_pending_pairs(session: Any) -> int:
             ReviewPair.status == ReviewStatus.PENDING,
             ReviewPair.origin == PairOrigin.MODEL,
             ~decided.exists(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(retired.rowcount or 0)
+
+
+def _retire_settled_pairs(session: Any) -> int:
+    """Drop the model's pending pairs that no longer ask anything (every run, after queueing).
+
+    A pair whose two records one person now holds (other links joined them) or one of
+    whose records is no longer stored is settled: it would sit in the queue asking about
+    nothing. Pairs with a decision and manual pairs stay.
+    """
+    left, right = aliased(PersonRecord), aliased(PersonRecord)
+    of_left = sa.and_(
+        left.source_record_id == ReviewPair.left_source_record_id,
+        left.role == ReviewPair.left_role,
+    )
+    of_right = sa.and_(
+        right.source_record_id == ReviewPair.right_source_record_id,
+        right.role == ReviewPair.right_role,
+    )
+    left_person = sa.select(left.person_id).where(of_left).limit(1).scalar_subquery()
+    right_person = sa.select(right.person_id).where(of_right).limit(1).scalar_subquery()
+    decided = sa.select(ReviewDecision.pair_id).where(ReviewDecision.pair_id == ReviewPair.id)
+    retired = session.execute(
+        sa.delete(ReviewPair)
+        .where(
+            ReviewPair.status == ReviewStatus.PENDING,
+            ReviewPair.origin == PairOrigin.MODEL,
+            ~decided.exists(),
+            sa.or_(
+                ~sa.select(left.id).where(of_left).exists(),
+                ~sa.select(right.id).where(of_right).exists(),
+                left_person == right_person,
+            ),
         )
         .execution_options(synchronize_session=False)
     )
@@ -1035,6 +1120,29 @@ def _queue_for_review(
 
 
 @dataclass(frozen=True)
+class RecordedValues:
+    """One record of a pair as its agency recorded it, decrypted for an identity reader.
+
+    Attributes:
+        name: the name as written (Latin, then Khmer).
+        birth: date of birth, else year, else age at a date.
+        sex: as recorded.
+        province_code: the province, when recorded.
+        documents: identity documents, ``kind number`` each.
+    """
+
+    name: str
+    birth: str
+    sex: str
+    province_code: str
+    documents: tuple[str, ...]
+
+
+RECORDED_FIELDS = ("name", "birth", "sex", "province_code", "documents")
+"""The recorded values a reviewer sees side by side, in this order."""
+
+
+@dataclass(frozen=True)
 class ReviewItem:
     """A pair in the review queue, with the evidence and the latest decision."""
 
@@ -1048,6 +1156,21 @@ class ReviewItem:
     evidence: dict[str, Any] | None
     decisions: list[tuple[str, str, str | None]]
     """(decision, reviewer, reason), oldest first."""
+    recorded: tuple[RecordedValues | None, RecordedValues | None] = (None, None)
+    """Both records as recorded now (None: not shown to this role, or no longer stored)."""
+
+    def differing(self) -> list[tuple[str, str, str, bool]]:
+        """``(field, left, right, differs)`` for each of :data:`RECORDED_FIELDS` (none unshown)."""
+        left, right = self.recorded
+        if left is None or right is None:
+            return []
+        rows = []
+        for name in RECORDED_FIELDS:
+            a, b = getattr(left, name), getattr(right, name)
+            if name == "documents":
+                a, b = ", ".join(a), ", ".join(b)
+            rows.append((name, a, b, a != b))
+        return rows
 
 
 @audit.audits_denials("review_pair")
@@ -1056,10 +1179,12 @@ def review_queue(
 ) -> list[ReviewItem]:
     """Pairs of the review queue, most probable first.
 
-    The evidence holds both records' cleaned names (encrypted at rest): they are
-    decrypted for readers with ``persons:read_identity`` (else shown as
-    ``[protected]``), and listing the queue is audited as ``read_protected`` (object
-    ids: the pairs shown).
+    For readers with ``persons:read_identity`` each pair carries both records as they
+    are recorded now (``recorded``: name, birth date, sex, province and identity
+    documents, decrypted in memory) and the evidence the model stored (names encrypted
+    at rest, decrypted here). Other readers get no recorded values and every evidence
+    value shown as ``[protected]``: only levels and weights. Listing the queue is audited
+    as ``read_protected`` (object ids: the pairs shown).
 
     Args:
         db: the database.
@@ -1083,6 +1208,12 @@ def review_queue(
         pairs = session.scalars(query.limit(limit)).all()
         identity = actor is None or can(actor, "persons:read_identity")
         cipher = keyring_for(db).cipher if identity and pairs else None
+        keys = [
+            (pair.left_source_record_id, pair.left_role, pair.right_source_record_id,
+             pair.right_role)
+            for pair in pairs
+        ]  # fmt: skip
+        recorded = _recorded_values(db, session, cipher, actor, keys) if cipher is not None else {}
         audit.record(
             session,
             actor,
@@ -1090,6 +1221,7 @@ def review_queue(
             "review_pair",
             [pair.id for pair in pairs],
             {"status": status or "all", "pairs": len(pairs)},
+            forbidden_values=[v.name for v in recorded.values() if v.name],
         )
         return [
             ReviewItem(
@@ -1107,13 +1239,69 @@ def review_queue(
                         f"|{pair.right_source_record_id}:{pair.right_role}",
                         pair.evidence,
                     )
+                    if pair.evidence and identity
+                    else _masked(pair.evidence)
                     if pair.evidence
                     else pair.evidence
                 ),
                 decisions=[(d.decision.value, d.reviewer, d.reason) for d in pair.decisions],
+                recorded=(
+                    recorded.get((pair.left_source_record_id, pair.left_role)),
+                    recorded.get((pair.right_source_record_id, pair.right_role)),
+                ),
             )
             for pair in pairs
         ]
+
+
+def _masked(evidence: dict[str, Any]) -> dict[str, Any]:
+    """Evidence with every value ``[protected]``: levels and weights only."""
+    return {
+        name: {
+            column: [MASKED, MASKED] if isinstance(value, list) else value
+            for column, value in entry.items()
+        }
+        if isinstance(entry, dict)
+        else entry
+        for name, entry in evidence.items()
+    }
+
+
+def _recorded_values(
+    db: Database,
+    session: Any,
+    cipher: FieldCipher,
+    actor: Actor | None,
+    keys: list[tuple[int, str, int, str]],
+) -> dict[tuple[int, str], RecordedValues]:
+    """Both records of each pair as recorded now, decrypted (records in the actor's scope)."""
+    wanted = {(a, b) for a, b, _c, _d in keys} | {(c, d) for _a, _b, c, d in keys}
+    ids = record_ids_by_key(db, wanted)
+    if not ids:
+        return {}
+    query = sa.select(PersonRecord).where(PersonRecord.id.in_(sorted(ids.values())))
+    if actor is not None:
+        query = query.where(scope_filter(actor, PersonRecord))
+    rows = {record.id: record for record in session.scalars(query)}
+    documents = read_documents(db, sorted(rows), actor=actor)
+    found: dict[tuple[int, str], RecordedValues] = {}
+    for key, record_id in ids.items():
+        record = rows.get(record_id)
+        if record is None:
+            continue
+        shown = PersonRecordForCaseWork.model_validate(
+            reveal_person_record(cipher, record.id, person_record_values(record))
+        )
+        found[key] = RecordedValues(
+            name=_name_text(shown),
+            birth=_birth_text(shown),
+            sex=record.sex.value if record.sex is not None else "",
+            province_code=record.province_code or "",
+            documents=tuple(
+                f"{document.kind} {document.number}" for document in documents.get(record_id, [])
+            ),
+        )
+    return found
 
 
 @audit.audits_denials("review_pair", "pair_id")

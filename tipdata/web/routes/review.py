@@ -54,6 +54,15 @@ class FieldComparisonOut(BaseModel):
     agreement: Literal["agree", "disagree", "unknown"]
 
 
+class RecordedFieldOut(BaseModel):
+    """One value of both records as recorded now (only for roles that read identities)."""
+
+    field: str
+    left: str
+    right: str
+    differs: bool
+
+
 class DecisionOut(BaseModel):
     """A decision on a pair: what, by whom, why."""
 
@@ -74,6 +83,7 @@ class ReviewPairOut(BaseModel):
     right: RecordSideOut
     fields: list[FieldComparisonOut]
     decisions: list[DecisionOut]
+    recorded: list[RecordedFieldOut]
 
 
 class ReviewQueueOut(BaseModel):
@@ -117,6 +127,7 @@ def _pair_out(item: ReviewPairView) -> ReviewPairOut:
         right=RecordSideOut.model_validate(item.right, from_attributes=True),
         fields=[FieldComparisonOut.model_validate(f, from_attributes=True) for f in item.fields],
         decisions=[DecisionOut(decision=d, reviewer=r, reason=why) for d, r, why in item.decisions],
+        recorded=[RecordedFieldOut.model_validate(f, from_attributes=True) for f in item.recorded],
     )
 
 
