@@ -14,9 +14,9 @@ no network). Each answer must:
 Examples are reproducible: each (role, operation) draws from its own fixed seed, so two
 roles that may use an operation are given different inputs (under ``derandomize`` every
 role was given the very same ones). Each operation a role may use gets a share of
-``OPERATION_BUDGET`` distinct inputs, split over the roles that may use it, and never fewer
-than ``MIN_EXAMPLES`` per role: an operation of one role gets 50 inputs (25 before), one of
-all ten roles 8 each, 80 distinct in all (25 distinct before, repeated ten times). A
+``OPERATION_BUDGET`` generated inputs, split over the roles that may use it, and never fewer
+than ``MIN_EXAMPLES`` per role: an operation of one role gets 30 inputs (25 before), one of
+all ten roles 4 each, 40 from ten seeds (before: the same 25, ten times over). A
 refused role gets ``REFUSED_EXAMPLES`` (each is a quick 403); the four operations that
 compute a whole report share ``REPORT_BUDGET`` likewise. Issue 15 raised the examples
 from 6 and 2 per operation and role to 25 and 4 after the security review found a 500 in
@@ -56,9 +56,9 @@ from tipdata.store import Database
 from tipdata.system import System
 from tipdata.web import create_app
 
-OPERATION_BUDGET = 50
-"""Distinct generated inputs per operation, shared by the roles that may use it."""
-MIN_EXAMPLES = 8
+OPERATION_BUDGET = 30
+"""Generated inputs per operation, shared by the roles that may use it."""
+MIN_EXAMPLES = 4
 """Examples per operation for every role that may use it, however many roles share it."""
 REFUSED_EXAMPLES = 4
 """Examples per operation for a role without its permission (each is a quick 403)."""
