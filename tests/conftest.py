@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.run_cache import built_once, databases_to_drop, drop_at_end
 from tipdata.access.keys import MasterKey
 from tipdata.store import Database, metadata
 
@@ -114,26 +115,47 @@ def postgres_server() -> PostgresServer:
 
 
 @pytest.fixture(scope="session")
-def postgres_template(postgres_server: PostgresServer) -> Iterator[str]:
-    """A PostgreSQL database migrated to head, copied by every ``postgresql_db``."""
-    name = postgres_server.create_database()
-    database = Database(postgres_server.url(name))
-    try:
-        database.upgrade()
-    finally:
-        database.dispose()
-    yield name
-    postgres_server.drop_database(name)
+def postgres_template(
+    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """A PostgreSQL database migrated to head, copied by every ``postgresql_db``.
+
+    Made once per run (pytest-xdist workers share it) and dropped when the run ends.
+    """
+
+    def build(_folder: Path) -> dict[str, str]:
+        name = postgres_server.create_database()
+        drop_at_end(tmp_path_factory, postgres_server.user, name)
+        database = Database(postgres_server.url(name))
+        try:
+            database.upgrade()
+        finally:
+            database.dispose()  # a template database must have no open connection
+        return {"name": name}
+
+    _folder, built = built_once(tmp_path_factory, "postgres-template", build)
+    return str(built["name"])
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file migrated to head, copied by every ``sqlite_db``."""
-    path = tmp_path_factory.mktemp("template") / "tipdata.db"
-    database = Database(f"sqlite:///{path}")
-    database.upgrade()
-    database.dispose()  # the last connection to close checkpoints the WAL into the file
-    return path
+    """A SQLite file migrated to head, copied by every ``sqlite_db`` (made once per run)."""
+
+    def build(folder: Path) -> dict[str, str]:
+        database = Database(f"sqlite:///{folder / 'tipdata.db'}")
+        database.upgrade()
+        database.dispose()  # the last connection to close checkpoints the WAL into the file
+        return {}
+
+    folder, _built = built_once(tmp_path_factory, "sqlite-template", build)
+    return folder / "tipdata.db"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """When the whole run ends: drop the PostgreSQL databases its workers shared."""
+    for user, name in databases_to_drop(session.config):
+        PostgresServer(user).drop_database(name)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Session-wide demo fixtures, built once per test process and copied for each module.
+"""Session-wide demo fixtures, built once per test run and copied for each module.
 
 Loaded as a plugin by ``tests/conftest.py`` (``pytest_plugins``), so there is one instance
 of each fixture for the whole session, whichever test module asks for it (a fixture
@@ -12,27 +12,53 @@ imported into several modules would be a separate fixture in each).
   publishes a release or adds users changes only its copy, exactly as when each module
   built its database itself.
 
-Under pytest-xdist each worker builds its own (the names come from ``tmp_path_factory``,
-which is per worker, and from random PostgreSQL database names).
+Under pytest-xdist the workers share them: the first worker to ask builds each one in
+the run's base temporary folder (the parent of the workers' own folders) while holding
+a file lock; the others wait for the lock and read what it built (:func:`built_once`).
+The folder's name carries :data:`GENERATOR_VERSION`, a digest of the generator's
+source, so a delivery is never read by a run of another generator. The PostgreSQL
+databases shared this way are dropped when the whole run ends (by the controller
+process, ``pytest_sessionfinish`` in ``tests/conftest.py``), not by the worker that made
+them. See :mod:`tests.run_cache`.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import TEST_MASTER_KEY, PostgresServer
+from tests.run_cache import built_once, drop_at_end
 from tipdata.store import Database, metadata
 
 SCALE = 0.05
 SEED = 1
+
+
+def _generator_version() -> str:
+    """A digest of the demo generator's source files and data (12 hex digits)."""
+    import tipdata.demo
+
+    folder = Path(tipdata.demo.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(
+        p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    ):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+GENERATOR_VERSION = _generator_version()
 
 
 @dataclass(frozen=True)
@@ -122,7 +148,13 @@ def import_and_link(database: Database, delivery: Path) -> dict[int, str]:
 @pytest.fixture(scope="session")
 def demo_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The generated 2008 demo delivery (read only: copy it before changing a file)."""
-    return generate_delivery(tmp_path_factory.mktemp("demo") / "delivery")
+
+    def build(folder: Path) -> dict[str, Any]:
+        generate_delivery(folder / "delivery")
+        return {"scale": SCALE, "seed": SEED}
+
+    folder, _ = built_once(tmp_path_factory, f"demo-{SCALE}-{SEED}-{GENERATOR_VERSION}", build)
+    return folder / "delivery"
 
 
 @pytest.fixture(scope="session")
@@ -130,27 +162,46 @@ def sqlite_demo_template(
     demo_files: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> DemoTemplate:
     """The demo imported and linked by ground truth into a SQLite file, to copy."""
-    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
-    database = Database(f"sqlite:///{path}", master_key=TEST_MASTER_KEY)
-    database.upgrade()
-    truth = import_and_link(database, demo_files)
-    database.dispose()  # the last connection to close checkpoints the WAL into the file
-    return DemoTemplate("sqlite", truth, sqlite_path=path)
+
+    def build(folder: Path) -> dict[str, Any]:
+        database = Database(f"sqlite:///{folder / 'demo.db'}", master_key=TEST_MASTER_KEY)
+        try:
+            database.upgrade()
+            truth = import_and_link(database, demo_files)
+        finally:
+            database.dispose()  # the last connection to close checkpoints the WAL into the file
+        return {"truth": [[record, person] for record, person in truth.items()]}
+
+    folder, built = built_once(tmp_path_factory, f"sqlite-demo-{GENERATOR_VERSION}", build)
+    truth = {int(record): str(person) for record, person in built["truth"]}
+    return DemoTemplate("sqlite", truth, sqlite_path=folder / "demo.db")
 
 
 @pytest.fixture(scope="session")
 def postgresql_demo_template(
-    demo_files: Path, postgres_server: PostgresServer, postgres_template: str
-) -> Iterator[DemoTemplate]:
-    """The demo imported and linked by ground truth into a PostgreSQL template database."""
-    name = postgres_server.create_database(template=postgres_template)
-    database = Database(postgres_server.url(name), master_key=TEST_MASTER_KEY)
-    try:
-        truth = import_and_link(database, demo_files)
-    finally:
-        database.dispose()  # a template database must have no open connection
-    yield DemoTemplate("postgresql", truth, postgres_name=name)
-    postgres_server.drop_database(name)
+    demo_files: Path,
+    postgres_server: PostgresServer,
+    postgres_template: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> DemoTemplate:
+    """The demo imported and linked by ground truth into a PostgreSQL template database.
+
+    Dropped when the whole run ends (:mod:`tests.run_cache`): other workers copy it too.
+    """
+
+    def build(_folder: Path) -> dict[str, Any]:
+        name = postgres_server.create_database(template=postgres_template)
+        drop_at_end(tmp_path_factory, postgres_server.user, name)
+        database = Database(postgres_server.url(name), master_key=TEST_MASTER_KEY)
+        try:
+            truth = import_and_link(database, demo_files)
+        finally:
+            database.dispose()  # a template database must have no open connection
+        return {"name": name, "truth": [[record, person] for record, person in truth.items()]}
+
+    _folder, built = built_once(tmp_path_factory, f"postgresql-demo-{GENERATOR_VERSION}", build)
+    truth = {int(record): str(person) for record, person in built["truth"]}
+    return DemoTemplate("postgresql", truth, postgres_name=built["name"])
 
 
 @contextmanager

@@ -23,7 +23,7 @@ def documented_commands() -> list[str]:
 
 def test_the_docs_show_commands() -> None:
     commands = documented_commands()
-    assert len(commands) == 3
+    assert len(commands) == 4
     assert all(command.startswith("pytest ") for command in commands)
 
 
@@ -51,5 +51,7 @@ def test_documented_command_passes(command: str) -> None:
     assert " failed" not in output
     if '-m "not postgres"' in command:
         assert "deselected" in output  # the PostgreSQL cases were left out
+    if '-m "not slow"' in command:
+        assert "deselected" in output, output  # the legal checks on demo data were left out
     if "-n 2" in command:
         assert "bringing up nodes" in output, output  # pytest-xdist started its workers

@@ -74,6 +74,7 @@ def test_dry_run_and_import_agree_on_every_bad_input(
     assert dry == real
 
 
+@pytest.mark.slow
 def test_dry_run_and_import_agree_on_the_demo_delivery(
     db: Database,
     delivery: Path,  # noqa: F811

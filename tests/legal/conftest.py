@@ -12,8 +12,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tests import factories
 from tipdata.codelists import load_codelists, load_law_catalogue
-from tipdata.model.enums import CaseKind, ChargeOutcome, EventType, ImportStatus, PersonRole
+from tipdata.model.enums import CaseKind, ChargeOutcome, EventType, PersonRole
 from tipdata.store import (
     Agency,
     Case,
@@ -21,11 +22,8 @@ from tipdata.store import (
     Charge,
     Database,
     Event,
-    ImportRun,
     Person,
     PersonRecord,
-    Source,
-    SourceRecord,
 )
 from tipdata.store.refdata import sync_reference_data
 
@@ -50,37 +48,15 @@ class Rows:
         )
 
     def source_record(self, agency: str, payload: dict[str, Any] | None = None) -> int:
-        agency_id = self.agency(agency)
-        source = self.session.execute(
-            sa.select(Source).where(Source.code == f"test:{agency}")
-        ).scalar_one_or_none()
-        if source is None:
-            source = Source(
-                code=f"test:{agency}", agency_id=agency_id, name=agency, file_format="csv"
-            )
-            self.session.add(source)
-            self.session.flush()
-        run = ImportRun(
-            owner_agency_id=agency_id,
-            source_id=source.id,
+        return factories.source_record(
+            self.session,
+            self.agency(agency),
+            f"K{next(self._keys)}",
+            source_code=f"test:{agency}",
+            source_name=agency,
+            payload=payload,
             file_name="t.csv",
-            file_sha256="0" * 64,
-            status=ImportStatus.COMMITTED,
-        )
-        self.session.add(run)
-        self.session.flush()
-        record = SourceRecord(
-            source_id=source.id,
-            source_key=f"K{next(self._keys)}",
-            import_run_id=run.id,
-            first_import_run_id=run.id,
-            row_number=1,
-            payload=payload or {},
-            payload_sha256="0" * 64,
-        )
-        self.session.add(record)
-        self.session.flush()
-        return record.id
+        ).id
 
     def person(self, agency: str = "MOI") -> int:
         person = Person(owner_agency_id=self.agency(agency))

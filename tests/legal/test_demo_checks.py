@@ -19,6 +19,7 @@ from tipdata.legal.evaluation import evaluate, oracle_link
 from tipdata.store import Database
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("scale", "seed"), [(0.1, 1), (0.3, 2)])
 def test_checks_find_planted_anomalies(
     ref_db: Database, tmp_path: Path, scale: float, seed: int, capsys: pytest.CaptureFixture[str]

@@ -1,17 +1,19 @@
 """The Spark engine gives the same persons as DuckDB (Splink in PySpark local mode).
 
-Selected with ``pytest -m spark``; the Spark session takes about 15 s to start.
+Selected with ``pytest -m spark``; the Spark session takes about 15 s to start, so the
+module starts one engine and both Spark tests link with it (:func:`spark_engine`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
 from tests.linkage.conftest import PEOPLE, AddRecords
 from tests.linkage.test_service import groups, persons_by_key
-from tipdata.linkage.engines import EngineError, make_engine
+from tipdata.linkage.engines import EngineError, SparkEngine, make_engine
 from tipdata.linkage.service import link
 from tipdata.linkage.settings import default_model, model_for_dialect
 from tipdata.store import Database
@@ -34,6 +36,22 @@ def fifty_records() -> list[tuple[str, str, str, str, str, int, str | None]]:
     return rows[:50]
 
 
+SMALL_DATA_CONF = {
+    "spark.sql.shuffle.partitions": "2",
+    "spark.default.parallelism": "2",
+}
+"""Fifty records need no more partitions than the two local cores (the default of 8 makes
+every stage eight tasks); set as a deployment would, through the engine's ``conf``."""
+
+
+@pytest.fixture(scope="module")
+def spark_engine() -> Iterator[SparkEngine]:
+    """One Spark engine (and session) for the module's Spark tests, stopped at the end."""
+    engine = SparkEngine(conf=SMALL_DATA_CONF)
+    yield engine
+    engine.close()
+
+
 def test_an_unknown_engine_is_refused() -> None:
     with pytest.raises(EngineError, match="unknown linkage engine"):
         make_engine("oracle")
@@ -43,13 +61,13 @@ def test_an_unknown_engine_is_refused() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # the engine is under test
 def test_spark_and_duckdb_give_the_same_persons(
-    linkage_db: Database, add_records: AddRecords
+    linkage_db: Database, add_records: AddRecords, spark_engine: SparkEngine
 ) -> None:
     add_records(fifty_records())
 
     duck = link(linkage_db, engine="duckdb", mode="full", actor=None)
     by_duckdb = persons_by_key(linkage_db)
-    spark = link(linkage_db, engine="spark", mode="full", actor=None)
+    spark = link(linkage_db, engine=spark_engine, mode="full", actor=None)
     by_spark = persons_by_key(linkage_db)
 
     assert (duck.engine, spark.engine) == ("duckdb", "spark")
@@ -92,14 +110,14 @@ def test_a_model_of_other_comparisons_is_refused() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # the engine is under test
 def test_an_incremental_run_on_spark_finds_candidates_on_the_stored_keys(
-    linkage_db: Database, add_records: AddRecords
+    linkage_db: Database, add_records: AddRecords, spark_engine: SparkEngine
 ) -> None:
     rows = fifty_records()
     add_records(rows[:40])
     link(linkage_db, engine="duckdb", mode="full", actor=None)
     add_records(rows[40:])
 
-    spark = link(linkage_db, engine="spark", mode="incremental", actor=None)
+    spark = link(linkage_db, engine=spark_engine, mode="incremental", actor=None)
     by_spark = persons_by_key(linkage_db)
     full = link(linkage_db, engine="duckdb", mode="full", actor=None)
 

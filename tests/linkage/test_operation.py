@@ -391,6 +391,7 @@ def _documented_link_commands() -> list[str]:
     return list(dict.fromkeys(found))
 
 
+@pytest.mark.slow
 @pytest.mark.spark
 def test_every_link_command_of_the_docs_runs_as_written(
     linkage_db: Database, add_records: AddRecords, monkeypatch: pytest.MonkeyPatch

@@ -62,6 +62,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+@pytest.mark.slow
 def test_demo_file_imports_as_sent_and_matches_the_ground_truth(
     pwg_db: Database, demo: Path
 ) -> None:

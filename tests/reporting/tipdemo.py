@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.shared_demo import (
     SCALE,
@@ -21,18 +23,52 @@ from tests.shared_demo import (
     link_by_ground_truth,
     truth_of_records,
 )
-from tipdata.store import Database
+from tipdata.store import Database, metadata
 
 __all__ = [
     "SCALE",
     "build_demo_database",
     "demo_db",
     "demo_delivery",
+    "identified_in",
     "link_by_ground_truth",
     "sqlite_demo_db",
     "true_persons",
     "truth_of_records",
 ]
+
+
+IDENTIFYING = frozenset(
+    {"identified", "rescued", "determined_victim", "referred", "sheltered", "returned"}
+    | {"repatriated"}
+)
+"""The events that identify a victim (the definition of "victims identified")."""
+
+
+def identified_in(database: Database, truth: dict[int, str], start: date, end: date) -> set[str]:
+    """True ids of the victims identified from ``start`` to ``end``: the earliest dated
+    identifying event of a victim record of the person falls in the period.
+
+    The definition written apart from the reporting engine, so a test that counts with it
+    does not compare the engine with the engine's own query.
+    """
+    t = metadata.tables
+    event, record = t["event"], t["person_record"]
+    query = (
+        sa.select(event.c.person_record_id, event.c.event_date)
+        .select_from(event.join(record, record.c.id == event.c.person_record_id))
+        .where(
+            sa.type_coerce(record.c.role, sa.String) == "victim",
+            sa.type_coerce(event.c.event_type, sa.String).in_(sorted(IDENTIFYING)),
+            event.c.event_date.is_not(None),
+        )
+    )
+    first: dict[str, date] = {}
+    with database.connect() as connection:
+        for record_id, day in connection.execute(query):
+            person = truth[record_id]
+            first[person] = min(day, first.get(person, day))
+    return {person for person, day in first.items() if start <= day <= end}
 
 
 def true_persons(delivery: Path) -> dict[str, dict[str, str]]:

@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
+from tests import factories
 from tipdata.model import (
     AgencyKind,
     CaseKind,
     ChargeOutcome,
     EventType,
-    ImportStatus,
     LawArticleKind,
     PersonRole,
     Sex,
@@ -25,14 +25,12 @@ from tipdata.store import (
     Country,
     Event,
     ExploitationType,
-    ImportRun,
     Law,
     LawArticle,
     PenaltyRange,
     Person,
     PersonRecord,
     Province,
-    Source,
     SourceRecord,
 )
 
@@ -56,36 +54,19 @@ def add_reference_rows(session: Session) -> Agency:
 
 def add_source_record(session: Session, agency: Agency, source_key: str = "V-001") -> SourceRecord:
     """A source, an import run and one source record of it."""
-    source = Source(
-        code="moi-ad", agency_id=agency.id, name="MOI AHTJP database", file_format="csv"
-    )
-    session.add(source)
-    session.flush()
-    run = ImportRun(
-        source_id=source.id,
-        owner_agency_id=agency.id,
+    return factories.source_record(
+        session,
+        agency.id,
+        source_key,
+        source_code="moi-ad",
+        source_name="MOI AHTJP database",
+        payload={"name": "Sok Dara", "ឈ្មោះ": "សុខ ដារ៉ា", "age": "17"},
+        row_number=2,
         file_name="moi_2008.csv",
         file_sha256="a" * 64,
-        status=ImportStatus.COMMITTED,
-        started_at=IMPORTED_AT,
-        finished_at=IMPORTED_AT,
-        rows_read=1,
-        rows_stored=1,
-    )
-    session.add(run)
-    session.flush()
-    record = SourceRecord(
-        source_id=source.id,
-        source_key=source_key,
-        import_run_id=run.id,
-        first_import_run_id=run.id,
-        row_number=2,
-        payload={"name": "Sok Dara", "ឈ្មោះ": "សុខ ដារ៉ា", "age": "17"},
         payload_sha256="b" * 64,
+        imported_at=IMPORTED_AT,
     )
-    session.add(record)
-    session.flush()
-    return record
 
 
 def seed(session: Session) -> None:

@@ -92,5 +92,16 @@ def test_every_value_must_be_given(db: Database) -> None:
 
 
 def test_no_rows_is_nothing_to_do(db: Database) -> None:
+    sent: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        sent.append(statement)
+
     with db.connect() as connection:
+        sa.event.listen(connection, "before_cursor_execute", record)
         executemany(connection, Person.__table__.insert(), [])  # type: ignore[arg-type]
+        sa.event.remove(connection, "before_cursor_execute", record)
+        stored = connection.execute(sa.select(sa.func.count()).select_from(Person)).scalar_one()
+
+    assert sent == []  # nothing reaches the driver, not even an empty INSERT
+    assert stored == 0

@@ -27,10 +27,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tests import factories
 from tests.web.conftest import FAST, PASSWORD, WebUser, make_users
 from tipdata.access import Passwords, add_user, enable_totp
 from tipdata.access.keys import Keyring
-from tipdata.access.protected import keyring_for, protect_person_record
+from tipdata.access.protected import keyring_for
 from tipdata.access.sessions import create_api_token
 from tipdata.codelists import load_codelists, load_law_catalogue
 from tipdata.model import (
@@ -38,7 +39,6 @@ from tipdata.model import (
     ChargeOutcome,
     Determination,
     EventType,
-    ImportStatus,
     IndicatorAnswer,
     PersonRole,
     ReferralStatus,
@@ -55,17 +55,13 @@ from tipdata.store import (
     Database,
     Event,
     Finding,
-    ImportRun,
     Law,
     LawArticle,
     Person,
-    PersonRecord,
     Referral,
     ReviewPair,
     Screening,
     ScreeningAnswer,
-    Source,
-    SourceRecord,
 )
 from tipdata.store.linkage import PairOrigin, ReviewStatus
 from tipdata.store.refdata import sync_reference_data
@@ -147,24 +143,11 @@ def _add_user(
 
 
 def _source_record(session: Session, agency_id: int, code: str, key: str) -> int:
-    source = session.scalar(sa.select(Source).where(Source.code == code))
-    if source is None:
-        source = Source(code=code, agency_id=agency_id, name=code, file_format="csv")
-        session.add(source)
-        session.flush()
-    run = ImportRun(
-        source_id=source.id, owner_agency_id=agency_id, file_name=f"{code}.csv",
-        file_sha256=f"{key:0>64}"[-64:], status=ImportStatus.COMMITTED, rows_read=1, rows_stored=1,
-    )  # fmt: skip
-    session.add(run)
-    session.flush()
-    record = SourceRecord(
-        source_id=source.id, source_key=key, import_run_id=run.id, first_import_run_id=run.id,
-        row_number=2, payload={"key": key}, payload_sha256=f"{key:0>64}"[-64:],
-    )  # fmt: skip
-    session.add(record)
-    session.flush()
-    return record.id
+    digest = f"{key:0>64}"[-64:]
+    return factories.source_record(
+        session, agency_id, key, source_code=code, payload={"key": key}, row_number=2,
+        file_sha256=digest, payload_sha256=digest,
+    ).id  # fmt: skip
 
 
 def _person_record(
@@ -180,18 +163,12 @@ def _person_record(
     khmer: str | None = None,
     birth: date | None = None,
 ) -> int:
-    record = PersonRecord(
+    return factories.person_record(
+        session, keyring,
+        protected={"full_name": name, "full_name_khmer": khmer, "birth_date": birth},
         owner_agency_id=agency_id, source_record_id=source_record_id, person_id=person_id,
         role=role, sex=sex, province_code="12", birth_year=birth.year if birth else 1980,
-    )  # fmt: skip
-    session.add(record)
-    session.flush()
-    values: dict[str, object] = {"full_name": name, "full_name_khmer": khmer, "birth_date": birth}
-    protect_person_record(keyring, record.id, values)
-    for column, value in values.items():
-        setattr(record, column, value)
-    session.flush()
-    return record.id
+    ).id  # fmt: skip
 
 
 def _add_world(session: Session, keyring: Keyring, agencies: dict[str, int]) -> World:

@@ -31,6 +31,8 @@ from tipdata.store import ReportRelease, ReportReleaseFile
 demo_delivery, demo_db = shared.demo_delivery, shared.demo_db  # the fixtures used here
 demo_web, demo_client = shared.demo_web, shared.demo_client
 
+pytestmark = pytest.mark.slow  # three releases published on a copy of the demo, per backend
+
 PERIODS = ("2008", "2008Q1", "200801")
 """Released in this order: a year, a quarter nested in it, a month nested in both."""
 

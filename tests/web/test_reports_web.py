@@ -72,6 +72,7 @@ def test_fiscal_year_period_and_inverted_period(demo_client: TestClient, demo_we
     )
 
 
+@pytest.mark.slow
 def test_reader_gets_published_figures_and_downloads_them(
     demo_client: TestClient, demo_web: DemoWeb
 ) -> None:
@@ -125,6 +126,7 @@ def test_officer_downloads_xlsx_from_the_page_and_it_is_audited(
     assert '"format": "xlsx"' in events[0]["detail"]
 
 
+@pytest.mark.slow
 def test_publish_records_the_release_digest(demo_client: TestClient, demo_web: DemoWeb) -> None:
     users = demo_web[1]
     response = demo_client.post(
