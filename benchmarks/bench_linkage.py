@@ -326,7 +326,7 @@ def m_from_labels(system: System, truth_dir: Path) -> dict[str, dict[str, float]
     found: dict[str, dict[str, float]] = {}
     print(f"m from {len(labels):,} labelled pairs:")
     for comparison in model["comparisons"]:
-        if comparison["output_column_name"] not in ("name", "role"):
+        if comparison["output_column_name"] not in ("name", "role", "destination_country"):
             continue
         levels = found.setdefault(comparison["output_column_name"], {})
         for level in comparison["comparison_levels"]:
@@ -334,7 +334,7 @@ def m_from_labels(system: System, truth_dir: Path) -> dict[str, dict[str, float]
                 continue
             label = level.get("label_for_charts", "")
             levels[label] = float(level.get("m_probability") or 0.0)
-            print(f"  {comparison['output_column_name']:5} {label:45} m {levels[label]:.4f}")
+            print(f"  {comparison['output_column_name']:19} {label:45} m {levels[label]:.4f}")
     return found
 
 

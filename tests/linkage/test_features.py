@@ -138,6 +138,48 @@ def test_blocking_pairs_victims_with_anyone_but_never_two_returnees() -> None:
     assert counted[-1]["cumulative"] == 4
 
 
+def test_a_departed_worker_meets_the_deportation_list_on_the_country_of_migration() -> None:
+    table = linkage_table(
+        records(
+            [
+                # The departure list records no province; the deportation list swaps
+                # the name's order. Both name Malaysia.
+                {
+                    "full_name": "SOK DARA",
+                    "role": "migrant_worker",
+                    "birth_date": date(1985, 3, 2),
+                    "destination_country": "MYS",
+                },
+                {
+                    "full_name": "DARA SOK",
+                    "role": "returnee",
+                    "birth_date": date(1985, 3, 2),
+                    "province_code": "01",
+                    "destination_country": "MYS",
+                },
+                # Another Sok Dara of that year who left for Thailand, and a border
+                # returnee who names no country: neither meets the two.
+                {
+                    "full_name": "Sok Dara",
+                    "role": "migrant_worker",
+                    "birth_date": date(1985, 7, 9),
+                    "destination_country": "THA",
+                },
+                {"full_name": "Sok Dara", "role": "returnee", "birth_year": 1985},
+            ]
+        )
+    )
+    engine = DuckDBEngine()
+    try:
+        counted = count_pairs_by_rule(engine.register(table, "records"))
+    finally:
+        engine.close()
+
+    assert table["destination_country"].tolist()[:3] == ["MYS", "MYS", "THA"]
+    assert table["birth_date"].tolist()[:3] == ["1985-03-02", "1985-03-02", "1985-07-09"]
+    assert counted[-1]["cumulative"] == 1
+
+
 @pytest.mark.parametrize(
     ("left", "right", "key"),
     [

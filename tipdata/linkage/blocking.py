@@ -33,6 +33,7 @@ import sqlalchemy as sa
 
 from tipdata.access.linkage_keys import LinkageKeyHasher
 from tipdata.linkage.engines import LinkageEngine
+from tipdata.linkage.features import destination_country
 from tipdata.store.bulk import executemany
 from tipdata.store.database import Database
 from tipdata.store.linkage import PersonRecordLinkKey
@@ -60,6 +61,7 @@ INDEX_COLUMNS: tuple[str, ...] = (
     "role",
     "province_code",
     "sex",
+    "destination_country",
     *HASHED_COLUMNS,
     "birth_year_low",
     "birth_year_high",
@@ -204,7 +206,13 @@ def load_link_index(db: Database, key_version: int) -> pd.DataFrame:
         *(sa.column(c) for c in ("person_record_id", "key_version", "keys")),
     )
     query = sa.select(
-        pr.c.id, pr.c.person_id, pr.c.role, pr.c.province_code, pr.c.sex, key.c["keys"]
+        pr.c.id,
+        pr.c.person_id,
+        pr.c.role,
+        pr.c.province_code,
+        pr.c.sex,
+        destination_country(pr.c.id),
+        key.c["keys"],
     )
     query = query.select_from(
         pr.outerjoin(
@@ -235,13 +243,13 @@ def load_link_index(db: Database, key_version: int) -> pd.DataFrame:
             with ThreadPoolExecutor(max_workers=1) as reader:
                 parts = [
                     # One 2-D object array per part: several times faster than zip(*rows).
-                    np.array(rows, dtype=object).reshape(-1, 6)
+                    np.array(rows, dtype=object).reshape(-1, 7)
                     for rows in reader.map(fetch, sqls)
                 ]
         finally:
             cursor.close()
-    table = np.concatenate(parts) if parts else np.empty((0, 6), dtype=object)
-    keys, stored = unpack_keys(table[:, 5])
+    table = np.concatenate(parts) if parts else np.empty((0, 7), dtype=object)
+    keys, stored = unpack_keys(table[:, 6])
     index = pd.DataFrame(
         {
             "unique_id": table[:, 0].astype("int64"),
@@ -253,6 +261,7 @@ def load_link_index(db: Database, key_version: int) -> pd.DataFrame:
     # As linkage_table has it: female or male, anything else unknown.
     sex = pd.Series(_strings(table[:, 4])).str.lower()
     index["sex"] = sex.where(sex.isin(["female", "male"]), None).astype("string").array
+    index["destination_country"] = _strings(table[:, 5])
     for column in KEY_LAYOUT.names or ():
         values = keys[column].astype("int64")
         index[column] = pd.arrays.IntegerArray(values, values == 0)

@@ -56,10 +56,13 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "province_code",
     "record_date",
     "document_key",
+    "destination_country",
 )
 """Columns of the table :func:`load_person_records` returns (``record_date``: the
 earliest dated event of the record, when the agency saw the person; ``document_key``:
-the blind index of one of its identity documents, never the number)."""
+the blind index of one of its identity documents, never the number;
+``destination_country``: the country of the record's labour migration, as its events
+name it)."""
 
 LINKAGE_COLUMNS: tuple[str, ...] = (
     "unique_id",
@@ -78,11 +81,13 @@ LINKAGE_COLUMNS: tuple[str, ...] = (
     "birth_year_high",
     "birth_year",
     "birth_decade",
+    "birth_date",
     "sex",
     "nationality",
     "province_code",
     "record_date",
     "document_key",
+    "destination_country",
 )
 """Columns of the linkage table (the input of the Splink model)."""
 
@@ -172,6 +177,7 @@ def load_person_records(
             pr.c.province_code,
             first_event.label("record_date"),
             document.label("document_key"),
+            destination_country(pr.c.id).label("destination_country"),
         )
         .join(sr, sr.c.id == pr.c.source_record_id)
         .join(src, src.c.id == sr.c.source_id)
@@ -215,6 +221,28 @@ def load_person_records(
         frame["person_id"] = frame["person_id"].astype("Int64")
     log.info("loaded %d person records for linkage", len(frame))
     return frame
+
+
+def destination_country(record_id: Any) -> Any:
+    """The country of a person record's labour migration, as a scalar subquery.
+
+    The destination of a departure, or the country a worker came back, was deported or
+    called about from (``event.destination_country``); the smallest code when events
+    name several. A clear column (a country, not an identity), so an incremental run
+    reads it for every record without decrypting (:func:`tipdata.linkage.blocking.load_link_index`).
+
+    Args:
+        record_id: the person-record id column of the outer query.
+
+    Returns:
+        The subquery (null when no event of the record names a country).
+    """
+    ev = _untyped(Event.__table__)
+    return (
+        sa.select(sa.func.min(ev.c.destination_country))
+        .where(ev.c.person_record_id == record_id)
+        .scalar_subquery()
+    )
 
 
 def _untyped(table: Any) -> sa.TableClause:
@@ -411,6 +439,10 @@ def linkage_table(records: pd.DataFrame) -> pd.DataFrame:
     # The upper end: an age gives (year - age - 1, year - age); a date or year gives one year.
     out["birth_year"] = high
     out["birth_decade"] = out["birth_year"] // 10
+    # The full date where one is recorded (a passport, a departure list): in memory only,
+    # like the name; the birth-year comparison has a level for the same date.
+    birth = pd.to_datetime(frame["birth_date"], errors="coerce")
+    out["birth_date"] = birth.dt.strftime("%Y-%m-%d").astype("string")
     sex = frame["sex"].astype("string").str.lower()
     out["sex"] = sex.where(sex.isin(["female", "male"]), None).astype("string")
     out["nationality"] = _blank_to_null(frame["nationality"])
@@ -419,6 +451,7 @@ def linkage_table(records: pd.DataFrame) -> pd.DataFrame:
         "datetime64[s]"
     )
     out["document_key"] = _blank_to_null(frame["document_key"])
+    out["destination_country"] = _blank_to_null(frame["destination_country"])
     return out[list(LINKAGE_COLUMNS)]
 
 

@@ -121,6 +121,7 @@ COMPARISONS = (
     "province_code",
     "record_date",
     "document",
+    "destination_country",
     "role",
 )
 PROTECTED_EVIDENCE = {"name": ("name_clean", "name_sorted_key")}
@@ -133,6 +134,7 @@ EVIDENCE_VALUES = {
     "province_code": ("province_code",),
     "record_date": ("record_date",),
     "document": (),  # a blind index says nothing to a reviewer: the level says it
+    "destination_country": ("destination_country",),
     "role": ("role",),
 }
 

@@ -28,7 +28,7 @@ from splink.internals.exceptions import SplinkException
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "tipdata-linkage-5"
+MODEL_VERSION = "tipdata-linkage-6"
 """Version of the comparisons and blocking rules; stored with every trained model."""
 
 DEFAULT_SEED = 20_081_231
@@ -88,6 +88,46 @@ def _not_both_other_years(key: str) -> tuple[CustomRule, ...]:
     )
 
 
+def _same_country(*conditions: str) -> CustomRule:
+    """A blocking rule: ``conditions`` and the same country of labour migration."""
+    return CustomRule(" AND ".join((*conditions, "l.destination_country = r.destination_country")))
+
+
+MIGRATION_BLOCKING: tuple[CustomRule, ...] = (
+    _same_country("l.name_sorted_key = r.name_sorted_key", "l.birth_year = r.birth_year"),
+    _same_country("l.name_sorted_key = r.name_sorted_key", "l.birth_year_low = r.birth_year_low"),
+    _same_country("l.name_sorted_key = r.name_sorted_key", "l.birth_year = r.birth_year_low"),
+    _same_country("l.name_sorted_key = r.name_sorted_key", "l.birth_year_low = r.birth_year"),
+    _same_country("l.name_sorted_key = r.name_sorted_key", "l.province_code = r.province_code"),
+    _same_country("l.name_skeleton_key = r.name_skeleton_key", "l.province_code = r.province_code"),
+    *(
+        _same_country("l.name_skeleton_key = r.name_skeleton_key", years, "l.sex = r.sex")
+        for years in (
+            "l.birth_year = r.birth_year",
+            "l.birth_year = r.birth_year_low",
+            "l.birth_year_low = r.birth_year",
+        )
+    ),
+    *(
+        _same_country(
+            f"l.{key} = r.{key}",
+            "l.birth_decade = r.birth_decade",
+            "l.province_code = r.province_code",
+        )
+        for key in ("name_first_key", "name_last_key")
+    ),
+)
+"""Candidate pairs between records of one country of labour migration (any roles): the
+same order-insensitive name key with birth years equal or a year apart (an age the
+hotline caller guessed against a passport's date of birth), or with the province (no
+birth year at all); the consonant skeleton (a deportation list's spelling of a
+name) with the province, or with the birth year and sex; one name word with birth
+decade and province (a typo in the other word). On the demo at scale 1.0 they add
+about 13,000 candidate pairs to 131,500 and take the blocked share of the migration
+pairs from 0.70 to 0.99 (``benchmarks/bench_linkage.py demo --scale 1`` prints each
+rule's pairs)."""
+
+
 BLOCKING_RULES: tuple[Any, ...] = (
     *_not_both_other("name_sorted_key", "province_code"),
     *_not_both_other("name_sorted_key", "birth_year"),
@@ -126,6 +166,12 @@ BLOCKING_RULES: tuple[Any, ...] = (
         "province_code",
         where=f"l.role IN {OTHER_ROLES} AND r.role IN {OTHER_ROLES}",
     ),
+    # The same country of labour migration, whatever the roles: the worker who departed
+    # for Malaysia is the one Malaysia deported, the family called the hotline about, an
+    # NGO screened on return. The country cuts the returnees and workers to those of one
+    # destination (border returnees and most victims record none), so looser name keys
+    # cost little (see MIGRATION_BLOCKING).
+    *MIGRATION_BLOCKING,
 )
 """Candidate pairs. No pair of roles is excluded: the worker who departs is the person
 who comes back, is identified as a victim, or later recruits others. But returnees and
@@ -184,23 +230,24 @@ differ"). The demo generator's name variants stand for how clerks write one name
 with real deliveries, re-estimate from reviewers' "same" decisions (pairwise labels)."""
 
 ROLE_M: dict[str, float] = {
-    "victims": 0.59,
-    "suspects": 0.07,
-    "victim_other": 0.17,
-    "worker_returnee": 0.10,
-    "others": 0.05,
+    "victims": 0.48,
+    "suspects": 0.043,
+    "victim_other": 0.175,
+    "worker_returnee": 0.125,
+    "others": 0.157,
     "else": 0.02,
 }
-"""Fixed m probabilities of the role levels. Labels on the demo (seed 2, as
-:data:`NAME_M`) gave both victims 0.711, both suspects 0.085, victim and returnee or
-worker 0.204, and nothing else: the demo has no worker who comes back, no family calling
-a hotline about a worker, no recruiter who was a worker first. The world has them (a
-departure list and a deportation list name one man, a hotline log and a departure list
-one woman), so 17 % of the mass is given to those levels as a stated guess (worker and
-returnee 0.10, both returnees or both workers 0.05, other mixes 0.02) and the labelled
-shares are scaled to the rest. Returnees and workers meet each other only on strict
-blocking keys, and on the national database two returnees with one name, birth year,
-sex and province still score far below the threshold (the prior is 20 bits down)."""
+"""Fixed m probabilities of the role levels: the share of labelled matching pairs at each
+level (``benchmarks/bench_linkage.py m-from-labels --seed 2``, the demo with its
+labour-migration files: 3,989 pairs): both victims 0.487, both suspects 0.043, victim
+and returnee or worker 0.177, worker and returnee 0.127, both returnees or both workers
+0.160 (a departure, the company's status report and the hotline calls about one
+worker), the rest 0.006, raised to 0.02 (a recruiter's departure and trial) with the
+others scaled to the rest. Model 5 guessed 0.10 and 0.05 for the two worker levels:
+the demo then had no worker who came back. Two returnees with one name, birth year, sex
+and province still score far below the threshold on the national database (the prior
+is 20 bits down): the worker's pairs are found with the country of migration
+(:data:`COUNTRY_M`) and the documents."""
 
 
 def _similar_words(threshold: float, *, or_contained: bool = False) -> ComparisonLevelCreator:
@@ -269,6 +316,14 @@ def _name_comparison() -> cl.CustomComparison:
     )
 
 
+DATES_DIFFER_M = 0.01
+"""Fixed m of "two dates of birth that differ": of one person's two records that both
+carry a full date, about one in a hundred with a mistyped date (a stated guess; the demo
+copies every date exactly, so EM gave m ~ 0, a veto, and a small database's own EM step
+raised it to 0.08 from the very pairs it scored: a deportation list and a departure of
+two men with one name and two dates were linked)."""
+
+
 def _birth_year_comparison() -> cl.CustomComparison:
     """Birth-year ranges: overlapping, one, two to three, four to six years apart."""
 
@@ -286,6 +341,16 @@ def _birth_year_comparison() -> cl.CustomComparison:
         comparison_description="birth year range with tolerance",
         comparison_levels=[
             cll.Or(cll.NullLevel("birth_year_low"), cll.NullLevel("birth_year_high")),
+            # Two full dates of birth that agree: one person in about 10,000 random
+            # pairs of one birth year, where the year alone is one in 20.
+            cll.ExactMatchLevel("birth_date").configure(
+                label_for_charts="same date of birth", m_probability=0.3
+            ),
+            # Two full dates that differ (a departure and a deportation list copy the
+            # passport's date): evidence against, whatever the years say.
+            cll.CustomLevel("birth_date_l IS NOT NULL AND birth_date_r IS NOT NULL").configure(
+                label_for_charts="two dates of birth that differ", **_name_m(DATES_DIFFER_M)
+            ),
             cll.And(
                 cll.ExactMatchLevel("birth_year_low"), cll.ExactMatchLevel("birth_year_high")
             ).configure(label_for_charts="same range", m_probability=0.45),
@@ -387,6 +452,48 @@ def _document_comparison() -> cl.CustomComparison:
     )
 
 
+COUNTRY_M: dict[str, float] = {"same": 0.933, "different": 0.014, "one": 0.053}
+"""Fixed m of the levels of the country of labour migration: the share of labelled
+matching pairs at each level among those where some record names a country
+(``benchmarks/bench_linkage.py m-from-labels --seed 2``, as :data:`ROLE_M`: of 3,989
+pairs, 0.332 the same country, 0.005 two countries, 0.019 one only, 0.644 neither)."""
+
+
+def _destination_comparison() -> cl.CustomComparison:
+    """The country of labour migration: both the same, two countries, or one only.
+
+    The worker who departed for Malaysia, was deported, called about and screened is
+    recorded with the country every time. Among the national database's random pairs,
+    two records of one destination are about one in a hundred (a departure list's
+    workers are a seventh of the records), so the same country is about +6.5 bits; a
+    record with a country against one without (a departure and a border returnee)
+    is evidence against (about -3.5 bits), and two records that name none (border
+    returnees, most victims) are the null level: no evidence. The m values are fixed
+    (:data:`COUNTRY_M`): EM runs on victim pairs, which name no country; a small
+    database re-estimates them on its own pairs (:data:`SMALL_EM_COMPARISONS`).
+    """
+    either = "destination_country_l IS NOT NULL OR destination_country_r IS NOT NULL"
+    both = "destination_country_l IS NOT NULL AND destination_country_r IS NOT NULL"
+    return cl.CustomComparison(
+        output_column_name="destination_country",
+        comparison_description="country of labour migration (departure, return, deportation)",
+        comparison_levels=[
+            cll.CustomLevel(f"NOT ({either})").configure(
+                label_for_charts="neither names a country", is_null_level=True
+            ),
+            cll.CustomLevel(f"{both} AND destination_country_l = destination_country_r").configure(
+                label_for_charts="same country", **_name_m(COUNTRY_M["same"])
+            ),
+            cll.CustomLevel(both).configure(
+                label_for_charts="two countries", **_name_m(COUNTRY_M["different"])
+            ),
+            cll.ElseLevel().configure(
+                label_for_charts="one names a country", **_name_m(COUNTRY_M["one"])
+            ),
+        ],
+    )
+
+
 def _role_comparison() -> cl.CustomComparison:
     """Roles: victims and suspects are recorded by many agencies, returnees rarely twice.
 
@@ -462,6 +569,7 @@ def linkage_settings(
             ),
             _record_date_comparison(),
             _document_comparison(),
+            _destination_comparison(),
             _role_comparison(),
         ],
         blocking_rules_to_generate_predictions=list(blocking_rules),
@@ -611,12 +719,16 @@ worker's age, and in a few thousand records these rules cost nothing (the strict
 between returnees and workers are for the 1.6 million records of scale 10). The model
 stored by the run keeps them, so its incremental runs block the same way."""
 
-SMALL_EM_COMPARISONS: tuple[str, ...] = ("birth_year", "record_date")
+SMALL_EM_COMPARISONS: tuple[str, ...] = ("birth_year", "record_date", "destination_country")
 """Comparisons whose m a small database estimates on its own pairs (see
 :func:`_update_m_from_scores`): how far apart two clerks write one person's age, or
 date one person's events, is a habit of the agencies, not of the demo. Names stay with
 the default's m (the pairs scored are those the name keys block, which would make any
 name look like a match)."""
+
+SMALL_EM_KEPT = frozenset({("birth_year", "two dates of birth that differ")})
+"""Levels of :data:`SMALL_EM_COMPARISONS` whose m stays the default's (see
+:data:`DATES_DIFFER_M`: the database's own step fed on the false pairs it scored)."""
 
 SMALL_EM_PSEUDO_MATCHES = 100.0
 """Weight of the default model's m in a small database's estimate, in matching pairs:
@@ -651,6 +763,8 @@ def _update_m_from_scores(model: dict[str, Any], base: dict[str, Any], frame: pd
         ]
         # Splink numbers a comparison's levels from the last (0) up to the first.
         for position, (level, default_level) in enumerate(levels):
+            if (name, level.get("label_for_charts", "")) in SMALL_EM_KEPT:
+                continue
             value = len(levels) - 1 - position
             share = float(probability[known & (gamma == value)].sum())
             start = float(default_level.get("m_probability") or 0.0)
