@@ -98,7 +98,7 @@ def test_an_incremental_run_gives_the_same_persons_whatever_keys_are_stored(
         if stored == "missing":
             session.execute(table.delete())
         elif stored == "stale":
-            session.execute(table.update().values(key_version=7, keys=bytes(52)))
+            session.execute(table.update().values(key_version=7, keys=bytes(68)))
 
     run = link(linkage_db, mode="incremental", actor=None)
 
@@ -107,7 +107,7 @@ def test_an_incremental_run_gives_the_same_persons_whatever_keys_are_stored(
     version = linkage_key_hasher(linkage_db).fingerprint(KEY_FORMAT)
     rows = link_key_rows(linkage_db)
     assert len(rows) == 14 and {row[0] for row in rows.values()} == {version}
-    assert all(len(row[1]) == 52 for row in rows.values())
+    assert all(len(row[1]) == 68 for row in rows.values())
 
 
 def _pairs(frame: pd.DataFrame) -> dict[tuple[int, int], float]:

@@ -117,6 +117,11 @@ BLOCKING_RULES: tuple[Any, ...] = (
     # The same identity document, whoever holds it: the worker who departed is the
     # returnee who came back, the victim, the later defendant.
     CustomRule("l.document_key = r.document_key"),
+    # The same contact, whoever gave it (null unless the agency records one).
+    CustomRule("l.contact_key = r.contact_key"),
+    # The same full date of birth, between victims, whatever the names (a name written
+    # two ways with no word in common); null unless both records carry a full date.
+    _rule("birth_day", "birth_year", where=BOTH_VICTIMS),
     # Returnees and workers with each other, on strict keys only (they are most records).
     _rule(
         "name_sorted_key",
@@ -728,6 +733,9 @@ SMALL_DATABASE_BLOCKING: tuple[str, ...] = (
     # Allen`), or a birth year mistyped; in a few thousand records these are few pairs.
     "l.name_first_key = r.name_first_key",
     "l.name_last_key = r.name_last_key",
+    # The same full date of birth, or the same contact, whatever the names.
+    "l.birth_day = r.birth_day AND l.birth_year = r.birth_year",
+    "l.contact_key = r.contact_key",
 )
 """Looser candidate pairs for databases under :data:`MIN_TRAINING_RECORDS`, whatever the
 roles: a departure list records no province of deportation, a hotline caller guesses the
