@@ -53,9 +53,12 @@ HASHED_COLUMNS: tuple[str, ...] = (
     "document_key",
     "birth_day",
     "contact_key",
+    "place_village",
+    "place_district",
 )
 """Name keys (and the document's blind index) of the linkage table stored as keyed hashes;
-the day and month of a full date of birth and the contact too (both are protected)."""
+the day and month of a full date of birth, the contact, the village and the district too
+(the first three are protected; all four are compared for equality only)."""
 
 INDEX_COLUMNS: tuple[str, ...] = (
     "unique_id",
@@ -88,9 +91,11 @@ KEY_LAYOUT = np.dtype(
         ("birth_year_high", "<i2"),
         ("birth_day", "<i8"),
         ("contact_key", "<i8"),
+        ("place_village", "<i8"),
+        ("place_district", "<i8"),
     ]
 )
-"""How ``person_record_link_key.keys`` packs a record's keys (68 bytes); 0 is no value
+"""How ``person_record_link_key.keys`` packs a record's keys (84 bytes); 0 is no value
 (a hash that happens to be 0 is stored as 1: one more candidate, nothing lost)."""
 
 WRITE_CHUNK = 50_000

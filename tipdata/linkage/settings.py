@@ -122,6 +122,13 @@ BLOCKING_RULES: tuple[Any, ...] = (
     # The same full date of birth, between victims, whatever the names (a name written
     # two ways with no word in common); null unless both records carry a full date.
     _rule("birth_day", "birth_year", where=BOTH_VICTIMS),
+    # Between victims: the same name whatever the birth year and province (a record
+    # with neither), and one word with the same village or district.
+    _rule("name_sorted_key", where=BOTH_VICTIMS),
+    _rule("name_first_key", "place_village", where=BOTH_VICTIMS),
+    _rule("name_last_key", "place_village", where=BOTH_VICTIMS),
+    _rule("name_first_key", "place_district", where=BOTH_VICTIMS),
+    _rule("name_last_key", "place_district", where=BOTH_VICTIMS),
     # Returnees and workers with each other, on strict keys only (they are most records).
     _rule(
         "name_sorted_key",
