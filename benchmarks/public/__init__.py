@@ -87,9 +87,15 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, encoding="utf-8")
 
 
-def write_fake_1000(folder: Path) -> PublicSet:
-    """fake_1000 (1,000 records, 2,031 true pairs) as one register that repeats people."""
+def write_fake_1000(folder: Path, *, persons: int | None = None) -> PublicSet:
+    """fake_1000 (1,000 records, 2,031 true pairs) as one register that repeats people.
+
+    ``persons``: only the records of the first so many true persons (a slice for tests).
+    """
     table = pd.read_csv(SHARED / "fake_1000.csv", dtype=str)
+    if persons is not None:
+        kept = list(dict.fromkeys(table["cluster"]))[:persons]
+        table = table[table["cluster"].isin(kept)].reset_index(drop=True)
     export = pd.DataFrame(
         {
             "Record": table["unique_id"],
