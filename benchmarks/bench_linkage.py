@@ -16,8 +16,13 @@ with user mappings), imports each into a fresh SQLite database under
 ``var/bench/unseen/`` and prints, side by side, tipdata's linkage (full run), a plain
 rule and bare Splink, with per-source distinct-person counts against the truth.
 
-``public`` runs plain Splink with settings chosen for each public set (not tipdata's own
-model or blocking): it is a reference for what Splink does on those sets.
+``public`` runs, per public set (FEBRL4, fake_1000, historical_50k; ``--sets`` picks
+some), plain Splink with the settings of its documentation's examples (settings chosen
+for each set; for historical_50k the ten prediction blocking rules of Splink's own
+example, :data:`HISTORICAL_SPLINK_BLOCKING`), then tipdata on the same set: the set
+written as agency files, imported with its mappings (``benchmarks/public/mappings``),
+linked by ``link`` in full mode with tipdata's own model and blocking, scored with the
+same metric code (:mod:`benchmarks.public`). Both over ALL true pairs, with times.
 
 ``speed`` copies the cached database, runs ``tipdata.linkage.service.link`` in full
 mode, then detaches one record in twelve from its person (a simulated monthly
@@ -624,16 +629,17 @@ HISTORICAL_MORE_BLOCKING = (
 def historical_50k(
     thresholds: list[float],
     *,
-    blocking: tuple[Any, ...] = HISTORICAL_BLOCKING,
+    blocking: tuple[Any, ...] = HISTORICAL_SPLINK_BLOCKING,
     say: Any = print,
 ) -> dict[float, dict[str, float]]:
     """Splink's ``historical_figures_with_errors_50k`` (50,578 records, 5,156 persons).
 
-    The comparisons and the prior rules are those of Splink's example for this data set
+    The comparisons, the prior rules and (by default) the ten prediction blocking rules
+    (:data:`HISTORICAL_SPLINK_BLOCKING`) are those of Splink's example for this data set
     (``deduplicate_50k_synthetic``); its training differs slightly (the example samples
-    u from 10 million pairs and runs EM without term frequencies), and its prediction
-    blocking is ``HISTORICAL_SPLINK_BLOCKING`` (ten rules), not the default of
-    ``blocking`` here. Plain Splink on our DuckDB engine, not tipdata's model; the labels
+    u from 10 million pairs and runs EM without term frequencies). ``blocking`` may
+    name other rules (:data:`HISTORICAL_BLOCKING`, :data:`HISTORICAL_MORE_BLOCKING`:
+    not Splink's). Plain Splink on our DuckDB engine, not tipdata's model; the labels
     are the ``cluster`` column (copy with its MIT licence in ``/work/shared/benchmarks``).
 
     The "all pairs" figures count every true pair (a true pair the blocking never generates
@@ -725,6 +731,45 @@ def historical_50k(
     return figures
 
 
+PUBLIC = Path("var/bench/public")
+
+
+def public(
+    sets: list[str] | None, thresholds: list[float], *, root: Path = PUBLIC
+) -> dict[str, Any]:
+    """Plain Splink (its documented settings) beside tipdata, per public set, same run.
+
+    Args:
+        sets: names of :data:`benchmarks.public.SET_NAMES` (default: all).
+        thresholds: match probabilities to report.
+        root: where the agency files and tipdata's databases are written.
+
+    Returns:
+        set name -> tipdata's :class:`benchmarks.public.PublicResult`.
+    """
+    from benchmarks.public import SET_NAMES, evaluate, report, write_set
+
+    splink_side: dict[str, Callable[[], Any]] = {
+        "febrl4": lambda: febrl4(thresholds),
+        "fake_1000": lambda: fake_1000(thresholds),
+        "historical_50k": lambda: historical_50k(thresholds, blocking=HISTORICAL_SPLINK_BLOCKING),
+    }
+    print(load_average())
+    results = {}
+    for name in sets or SET_NAMES:
+        print(f"== {name}: plain Splink, its documented settings for this set")
+        started = time.perf_counter()
+        splink_side[name]()
+        print(f"  plain Splink: {time.perf_counter() - started:.1f} s")
+        print(f"== {name}: tipdata (agency files, own mappings, import, link --mode full)")
+        written = write_set(name, root / name / "set")
+        for note in written.notes:
+            print(f"  {note}")
+        results[name] = evaluate(written, root / name / "home", thresholds)
+        report(results[name])
+    return results
+
+
 def _print_pairwise(
     name: str,
     pairs: pd.DataFrame,
@@ -807,7 +852,7 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=SEED, help="demo, m-from-labels: seed")
     parser.add_argument("--seeds", default="1", help="unseen: generator seeds, e.g. 1,2,3")
-    parser.add_argument("--sets", help="unseen: set names (default: all)")
+    parser.add_argument("--sets", help="unseen, public: set names (default: all)")
     parser.add_argument("--scale", type=float, help="demo scale (demo: 1, speed: 10)")
     parser.add_argument("--db", type=Path, help="demo: an imported database instead of the cache")
     parser.add_argument("--truth", type=Path, help="demo: the ground_truth folder of --db")
@@ -853,14 +898,7 @@ def main() -> None:
     elif args.what == "speed":
         speed(args.scale or 10.0, threads=args.threads, memory_limit=args.memory_limit)
     else:
-        febrl4(thresholds)
-        fake_1000(thresholds)
-        print("historical_50k with the ten blocking rules of Splink's documented example:")
-        historical_50k(thresholds, blocking=HISTORICAL_SPLINK_BLOCKING)
-        print("historical_50k with two blocking rules (not Splink's example):")
-        historical_50k(thresholds)
-        print("historical_50k with those two and three more rules of ours:")
-        historical_50k(thresholds, blocking=HISTORICAL_MORE_BLOCKING)
+        public(args.sets.split(",") if args.sets else None, thresholds)
 
 
 if __name__ == "__main__":

@@ -140,6 +140,11 @@ NOT_RUN: dict[str, str] = {
         "a benchmark of minutes (four full linkages of 2,000 records); tests/linkage/"
         "test_operation.py checks m from labels on tiny inline records"
     ),
+    ".venv/bin/python benchmarks/bench_linkage.py public": (
+        "a benchmark of about ten minutes (historical_50k links 50,578 records twice);"
+        " tests/linkage/test_public_tipdata.py runs its tipdata side on fake_1000 and"
+        " tests/linkage/test_public_benchmarks.py its Splink side on historical_50k"
+    ),
     ".venv/bin/python benchmarks/bench_migration.py --scale 0.1 --seed 1": (
         "a benchmark of minutes; tests/reporting/test_migration.py checks the figures it"
         " prints on the scale-0.05 demo"

@@ -41,7 +41,7 @@ from tipdata.store.people import PersonRecord
 
 log = logging.getLogger(__name__)
 
-KEY_FORMAT = "tipdata-link-keys-4"
+KEY_FORMAT = "tipdata-link-keys-5"
 """Version of the stored keys: change it when the name keys of ``features`` change, and
 every stored row is recomputed by the next run (see :meth:`LinkageKeyHasher.fingerprint`)."""
 
@@ -52,8 +52,14 @@ HASHED_COLUMNS: tuple[str, ...] = (
     "name_last_key",
     "name_skeleton_key",
     "document_key",
+    "birth_day",
+    "contact_key",
+    "place_village",
+    "place_district",
 )
-"""Name keys (and the document's blind index) of the linkage table stored as keyed hashes."""
+"""Name keys (and the document's blind index) of the linkage table stored as keyed hashes;
+the day and month of a full date of birth, the contact, the village and the district too
+(the first three are protected; all four are compared for equality only)."""
 
 INDEX_COLUMNS: tuple[str, ...] = (
     "unique_id",
@@ -85,9 +91,13 @@ KEY_LAYOUT = np.dtype(
         ("document_key", "<i8"),
         ("birth_year_low", "<i2"),
         ("birth_year_high", "<i2"),
+        ("birth_day", "<i8"),
+        ("contact_key", "<i8"),
+        ("place_village", "<i8"),
+        ("place_district", "<i8"),
     ]
 )
-"""How ``person_record_link_key.keys`` packs a record's keys (52 bytes); 0 is no value
+"""How ``person_record_link_key.keys`` packs a record's keys (84 bytes); 0 is no value
 (a hash that happens to be 0 is stored as 1: one more candidate, nothing lost)."""
 
 WRITE_CHUNK = 50_000

@@ -57,12 +57,27 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "record_date",
     "document_key",
     "destination_country",
+    "district",
+    "commune",
+    "village",
+    "contact",
 )
 """Columns of the table :func:`load_person_records` returns (``record_date``: the
 earliest dated event of the record, when the agency saw the person; ``document_key``:
 the blind index of one of its identity documents, never the number;
 ``destination_country``: the country of the record's labour migration, as its events
-name it)."""
+name it; the place and contact as the agency wrote them, ``village`` and ``contact``
+decrypted)."""
+PLACE_COLUMNS: tuple[str, ...] = (
+    "birth_day",
+    "place_village",
+    "place_commune",
+    "place_district",
+    "contact_key",
+)
+"""Optional evidence, null where the agency fills no such field (:func:`place_columns`):
+the day and month of a full date of birth, the village, commune and district, and the
+contact (telephone or e-mail), each normalised."""
 
 LINKAGE_COLUMNS: tuple[str, ...] = (
     "unique_id",
@@ -88,6 +103,7 @@ LINKAGE_COLUMNS: tuple[str, ...] = (
     "record_date",
     "document_key",
     "destination_country",
+    *PLACE_COLUMNS,
 )
 """Columns of the linkage table (the input of the Splink model)."""
 
@@ -178,6 +194,10 @@ def load_person_records(
             first_event.label("record_date"),
             document.label("document_key"),
             destination_country(pr.c.id).label("destination_country"),
+            pr.c.district,
+            pr.c.commune,
+            pr.c.village,
+            pr.c.contact,
         )
         .join(sr, sr.c.id == pr.c.source_record_id)
         .join(src, src.c.id == sr.c.source_id)
@@ -452,7 +472,58 @@ def linkage_table(records: pd.DataFrame) -> pd.DataFrame:
     )
     out["document_key"] = _blank_to_null(frame["document_key"])
     out["destination_country"] = _blank_to_null(frame["destination_country"])
+    for column, values in place_columns(frame).items():
+        out[column] = values.array
     return out[list(LINKAGE_COLUMNS)]
+
+
+def normalised_place(column: pd.Series) -> pd.Series:
+    """Place or contact text as a key: lower case, letters and digits, single spaces.
+
+    Examples:
+        >>> normalised_place(pd.Series(["  Kampong  Speu ", "St. Kilda", "", None])).tolist()
+        ['kampong speu', 'st kilda', <NA>, <NA>]
+    """
+    values = (
+        column.astype("string").str.lower().str.replace(r"[^\w@]+", " ", regex=True).str.strip()
+    )
+    return values.where(values != "", None).astype("string")
+
+
+def place_columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """The optional evidence of :data:`PLACE_COLUMNS` from person records.
+
+    A column the records do not have, or leave empty, gives nulls, which the model
+    reads as "no evidence" (agency data without a district compares as before).
+
+    * ``birth_day``: month and day (``MM-DD``) of a full date of birth; the year is the
+      birth-year comparison's, so the two are not counted twice.
+    * ``place_village``, ``place_commune``, ``place_district``: as written, normalised.
+    * ``contact_key``: the contact normalised; a telephone number by its digits only.
+
+    Examples:
+        >>> place_columns(pd.DataFrame({"birth_date": ["1971-06-24", None],
+        ...                             "contact": ["+855 12-345 678", "A@B.org"]}))[
+        ...     "contact_key"].tolist()
+        ['85512345678', 'a@b org']
+    """
+    empty = pd.Series([None] * len(frame), index=frame.index, dtype="string")
+
+    def column(name: str) -> pd.Series:
+        return frame[name] if name in frame.columns else empty
+
+    born = pd.to_datetime(column("birth_date"), errors="coerce")
+    birth_day = born.dt.strftime("%m-%d").astype("string")
+    contact = normalised_place(column("contact"))
+    digits = contact.str.replace(r"\D", "", regex=True)
+    phone = contact.str.fullmatch(r"[\d ]+") & (digits.str.len() >= 6)
+    return {
+        "birth_day": birth_day.where(born.notna(), None).astype("string"),
+        "place_village": normalised_place(column("village")),
+        "place_commune": normalised_place(column("commune")),
+        "place_district": normalised_place(column("district")),
+        "contact_key": contact.where(~phone.fillna(False), digits).astype("string"),
+    }
 
 
 def _blank_to_null(column: pd.Series) -> pd.Series:

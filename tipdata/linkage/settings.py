@@ -157,6 +157,18 @@ BLOCKING_RULES: tuple[Any, ...] = (
     # The same identity document, whoever holds it: the worker who departed is the
     # returnee who came back, the victim, the later defendant.
     CustomRule("l.document_key = r.document_key"),
+    # The same contact, whoever gave it (null unless the agency records one).
+    CustomRule("l.contact_key = r.contact_key"),
+    # The same full date of birth, between victims, whatever the names (a name written
+    # two ways with no word in common); null unless both records carry a full date.
+    _rule("birth_day", "birth_year", where=BOTH_VICTIMS),
+    # Between victims: the same name whatever the birth year and province (a record
+    # with neither), and one word with the same village or district.
+    _rule("name_sorted_key", where=BOTH_VICTIMS),
+    _rule("name_first_key", "place_village", where=BOTH_VICTIMS),
+    _rule("name_last_key", "place_village", where=BOTH_VICTIMS),
+    _rule("name_first_key", "place_district", where=BOTH_VICTIMS),
+    _rule("name_last_key", "place_district", where=BOTH_VICTIMS),
     # Returnees and workers with each other, on strict keys only (they are most records).
     _rule(
         "name_sorted_key",
@@ -536,6 +548,104 @@ def _role_comparison() -> cl.CustomComparison:
     )
 
 
+BIRTH_DAY_M = {"same": 0.85, "close": 0.08, "else": 0.07}
+"""Starting m of the birth-day levels (EM and a small database's own pairs re-estimate
+them): most records of one person with a full date of birth write the same day."""
+
+
+def _birth_day_comparison() -> cl.CustomComparison:
+    """Day and month of two full dates of birth: the same, one digit off or swapped, other.
+
+    The year is compared by the birth-year comparison; day and month add what it cannot
+    say (two people born in one year share a birthday one time in 365). Null (no
+    evidence) unless both records carry a full date of birth: most agency records give
+    a year or an age only.
+    """
+    return cl.CustomComparison(
+        output_column_name="birth_day",
+        comparison_description="day and month of the date of birth",
+        comparison_levels=[
+            cll.NullLevel("birth_day"),
+            cll.ExactMatchLevel("birth_day").configure(
+                label_for_charts="same day and month",
+                m_probability=BIRTH_DAY_M["same"],
+                u_probability=1 / 365,
+            ),
+            cll.Or(
+                cll.DamerauLevenshteinLevel("birth_day", 1),
+                cll.CustomLevel(
+                    "substr(birth_day_l, 4, 2) || '-' || substr(birth_day_l, 1, 2) = birth_day_r"
+                ),
+            ).configure(
+                label_for_charts="one digit off, or day and month swapped",
+                m_probability=BIRTH_DAY_M["close"],
+                u_probability=0.05,
+            ),
+            cll.ElseLevel().configure(m_probability=BIRTH_DAY_M["else"], u_probability=0.94),
+        ],
+    )
+
+
+PLACE_M = {"village": 0.45, "commune": 0.2, "district": 0.15, "else": 0.2}
+"""Starting m of the place levels (re-estimated as :data:`BIRTH_DAY_M`): one agency
+records the home village, another the place of rescue, so places often differ."""
+
+
+def _place_comparison() -> cl.CustomComparison:
+    """Village, commune or district, whichever both records fill, the most precise first.
+
+    Null (no evidence) unless both records fill at least one of the same place fields.
+    """
+    fields = ("place_village", "place_commune", "place_district")
+    both = " OR ".join(f"({f}_l IS NOT NULL AND {f}_r IS NOT NULL)" for f in fields)
+    levels: list[ComparisonLevelCreator | dict[str, Any]] = [
+        cll.CustomLevel(f"NOT ({both})").configure(is_null_level=True),
+    ]
+    for field, u in zip(fields, (0.001, 0.01, 0.05), strict=True):
+        level = field.removeprefix("place_")
+        levels.append(
+            cll.ExactMatchLevel(field).configure(
+                label_for_charts=f"same {level}", m_probability=PLACE_M[level], u_probability=u
+            )
+        )
+    levels.append(cll.ElseLevel().configure(m_probability=PLACE_M["else"], u_probability=0.94))
+    return cl.CustomComparison(
+        output_column_name="place",
+        comparison_description="village, commune or district",
+        comparison_levels=levels,
+    )
+
+
+CONTACT_M = {"same": 0.6, "else": 0.4}
+"""Starting m of the contact levels: telephone numbers and e-mail addresses change, so
+two different contacts are weak evidence against (as two document numbers)."""
+
+
+def _contact_comparison() -> cl.CustomComparison:
+    """Contact (telephone by its digits, or e-mail): the same, or different."""
+    return cl.CustomComparison(
+        output_column_name="contact",
+        comparison_description="telephone or e-mail",
+        comparison_levels=[
+            cll.NullLevel("contact_key"),
+            cll.ExactMatchLevel("contact_key").configure(
+                label_for_charts="same contact", m_probability=CONTACT_M["same"], u_probability=1e-4
+            ),
+            cll.ElseLevel().configure(
+                label_for_charts="different contacts",
+                m_probability=CONTACT_M["else"],
+                u_probability=1 - 1e-4,
+            ),
+        ],
+    )
+
+
+OPTIONAL_COMPARISONS: tuple[str, ...] = ("birth_day", "place", "contact")
+"""Comparisons of fields many agencies leave empty (null: no evidence). A stored model
+made before them (the default model) gets them with their starting m and u
+(:func:`with_optional_comparisons`); the database's own u and pairs then calibrate them."""
+
+
 def linkage_settings(
     *,
     probability_two_random_records_match: float = 1e-5,
@@ -571,6 +681,9 @@ def linkage_settings(
             _document_comparison(),
             _destination_comparison(),
             _role_comparison(),
+            _birth_day_comparison(),
+            _place_comparison(),
+            _contact_comparison(),
         ],
         blocking_rules_to_generate_predictions=list(blocking_rules),
         retain_matching_columns=True,
@@ -584,6 +697,9 @@ def linkage_settings(
 DETERMINISTIC_RULES: tuple[str, ...] = (
     "l.name_sorted_key = r.name_sorted_key AND l.birth_year = r.birth_year "
     "AND l.province_code = r.province_code",
+    # A full date of birth and the name: for databases that record no province.
+    "l.name_sorted_key = r.name_sorted_key AND l.birth_year = r.birth_year "
+    "AND l.birth_day = r.birth_day",
 )
 """Rules that nearly always mean the same person; they estimate the prior."""
 
@@ -598,6 +714,7 @@ def train(linker: Linker, *, seed: int = DEFAULT_SEED, recall: float = 0.8) -> N
     """
     training = linker.training
     training.estimate_probability_two_random_records_match(list(DETERMINISTIC_RULES), recall=recall)
+    _keep_prior_above_zero(linker)
     training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=seed)
     for rule in EM_BLOCKING_RULES:
         try:
@@ -607,6 +724,21 @@ def train(linker: Linker, *, seed: int = DEFAULT_SEED, recall: float = 0.8) -> N
         except SplinkException as exc:
             # Too few victim pairs (a small database): keep the starting m values.
             log.warning("EM session skipped (%s): %s", rule, str(exc).splitlines()[0])
+
+
+PRIOR_WHEN_NO_RULE_AGREES = 1e-6
+"""The prior when no pair agrees by :data:`DETERMINISTIC_RULES` (a database that records
+neither province nor full dates of birth): Splink estimates 0, and EM then fails on
+log(0). One pair in a million starts EM, which re-estimates it."""
+
+
+def _keep_prior_above_zero(linker: Linker) -> None:
+    """Replace a prior of 0 (no pair agreed by the rules) by :data:`PRIOR_WHEN_NO_RULE_AGREES`."""
+    settings = linker._settings_obj  # Splink's own setter does the same (training.py)
+    if not settings._probability_two_random_records_match > 0:
+        log.warning("no pair agrees by the deterministic rules; prior set to %g",
+                    PRIOR_WHEN_NO_RULE_AGREES)  # fmt: skip
+        settings._probability_two_random_records_match = PRIOR_WHEN_NO_RULE_AGREES
 
 
 SMALL_DATABASE_RULES: tuple[str, ...] = (
@@ -712,6 +844,13 @@ SMALL_DATABASE_BLOCKING: tuple[str, ...] = (
     "l.name_skeleton_key = r.name_skeleton_key AND l.birth_decade = r.birth_decade",
     "l.name_first_key = r.name_first_key AND l.birth_year = r.birth_year",
     "l.name_last_key = r.name_last_key AND l.birth_year = r.birth_year",
+    # One word of the name alone: a record with one name part only (`Robert` / `Robert
+    # Allen`), or a birth year mistyped; in a few thousand records these are few pairs.
+    "l.name_first_key = r.name_first_key",
+    "l.name_last_key = r.name_last_key",
+    # The same full date of birth, or the same contact, whatever the names.
+    "l.birth_day = r.birth_day AND l.birth_year = r.birth_year",
+    "l.contact_key = r.contact_key",
 )
 """Looser candidate pairs for databases under :data:`MIN_TRAINING_RECORDS`, whatever the
 roles: a departure list records no province of deportation, a hotline caller guesses the
@@ -719,7 +858,12 @@ worker's age, and in a few thousand records these rules cost nothing (the strict
 between returnees and workers are for the 1.6 million records of scale 10). The model
 stored by the run keeps them, so its incremental runs block the same way."""
 
-SMALL_EM_COMPARISONS: tuple[str, ...] = ("birth_year", "record_date", "destination_country")
+SMALL_EM_COMPARISONS: tuple[str, ...] = (
+    "birth_year",
+    "record_date",
+    "destination_country",
+    *OPTIONAL_COMPARISONS,
+)
 """Comparisons whose m a small database estimates on its own pairs (see
 :func:`_update_m_from_scores`): how far apart two clerks write one person's age, or
 date one person's events, is a habit of the agencies, not of the demo. Names stay with
@@ -864,6 +1008,7 @@ def default_model(*, term_frequencies: bool = True) -> dict[str, Any]:
     """
     model: dict[str, Any] = json.loads(DEFAULT_MODEL_FILE.read_text(encoding="utf-8"))
     current = linkage_settings().create_settings_dict(model.get("sql_dialect", "duckdb"))
+    with_optional_comparisons(model, current)
     model["blocking_rules_to_generate_predictions"] = current[
         "blocking_rules_to_generate_predictions"
     ]
@@ -872,6 +1017,28 @@ def default_model(*, term_frequencies: bool = True) -> dict[str, Any]:
             for level in comparison["comparison_levels"]:
                 level.pop("tf_adjustment_column", None)
                 level.pop("tf_adjustment_weight", None)
+    return model
+
+
+def with_optional_comparisons(model: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """A stored model with the :data:`OPTIONAL_COMPARISONS` it lacks, at their start values.
+
+    Models trained before those comparisons existed (the default model) stay usable:
+    each missing one is taken from ``current`` (the settings dict of
+    :func:`linkage_settings`) with its starting m and u, in its place.
+
+    Args:
+        model: a stored model (changed in place).
+        current: ``linkage_settings().create_settings_dict(dialect)``.
+
+    Returns:
+        The same dict.
+    """
+    have = {c["output_column_name"] for c in model["comparisons"]}
+    for comparison in current["comparisons"]:
+        name = comparison["output_column_name"]
+        if name in OPTIONAL_COMPARISONS and name not in have:
+            model["comparisons"].append(json.loads(json.dumps(comparison)))
     return model
 
 
