@@ -341,7 +341,11 @@ def test_explain_shows_each_comparison_from_the_prior_to_the_total(
         "province_code",
         "record_date",
         "document",
+        "destination_country",
         "role",
+        "birth_day",
+        "place",
+        "contact",
     ]
     assert steps["sex"].level == "same sex"
     assert steps["name"].values["name_clean"] == ["sok chanthy", "sok chantey"]
