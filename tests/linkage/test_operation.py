@@ -199,9 +199,12 @@ def test_explain_shows_each_comparison_from_the_prior_to_the_total(
         "province_code",
         "record_date",
         "document",
+        "destination_country",
         "role",
     ]
     assert steps["sex"].level == "same sex"
+    # neither record names a country of migration: the null level, no evidence
+    assert steps["destination_country"].match_weight in (None, 0.0)
     assert steps["name"].values["name_clean"] == ["sok chanthy", "sok chantey"]
     total = explanation.prior_weight + sum(s.match_weight or 0.0 for s in explanation.steps)
     assert explanation.match_weight == pytest.approx(total, abs=0.05)
