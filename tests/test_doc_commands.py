@@ -91,6 +91,9 @@ RUN_BY: dict[str, str] = {
     'pytest -q -m "not postgres" tests/store/test_database.py': (
         "tests/test_docs_testing.py::test_documented_command_passes"
     ),
+    'pytest -q -m "not slow" tests/legal/test_demo_checks.py tests/codelists': (
+        "tests/test_docs_testing.py::test_documented_command_passes"
+    ),
     "pytest -q -n 2 --dist loadscope tests/codelists tests/test_text.py": (
         "tests/test_docs_testing.py::test_documented_command_passes"
     ),

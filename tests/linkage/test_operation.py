@@ -397,6 +397,8 @@ def _documented_link_commands() -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.spark
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # the commands, not the storage:
+# every step they call is tested on both engines by the tests above and test_engines.py
 def test_every_link_command_of_the_docs_runs_as_written(
     linkage_db: Database, add_records: AddRecords, monkeypatch: pytest.MonkeyPatch
 ) -> None:
