@@ -24,8 +24,8 @@ import sys
 import time
 import tracemalloc
 
-from tipdata.demo.crossborder import SideRecord, border_pair
-from tipdata.exchange.encoding import RecordFields, encode, record_fields
+from tipdata.demo.crossborder import border_pair, encoding_fields
+from tipdata.exchange.encoding import encode
 from tipdata.exchange.evaluation import clear_text_links, pairwise_score
 from tipdata.exchange.matching import (
     DEFAULT_THRESHOLD,
@@ -40,24 +40,7 @@ SECRET = b"benchmark secret, not an agreement's: 32+ bytes"
 SALT = b"benchmark-salt-0001"
 
 
-def fields(records: list[SideRecord]) -> list[RecordFields]:
-    """Encoding fields of synthetic records (owner: the person key)."""
-    out = []
-    for record in records:
-        made = record_fields(
-            record.person_key,
-            role=record.role,
-            family_name=record.family_name,
-            given_name=record.given_name,
-            full_name=None,
-            script_name=None,
-            sex=record.sex,
-            birth_date=record.birth_date,
-            birth_year=record.birth_year,
-        )
-        if isinstance(made, RecordFields):
-            out.append(made)
-    return out
+fields = encoding_fields
 
 
 def _row(label: str, score: object, seconds: float) -> str:

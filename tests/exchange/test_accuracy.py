@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tipdata.demo.crossborder import SideRecord, border_pair
+from tipdata.demo.crossborder import SideRecord, border_pair, encoding_fields
 from tipdata.exchange.encoding import RecordFields, encode, record_fields
 from tipdata.exchange.evaluation import clear_text_links, pairwise_score
 from tipdata.exchange.matching import DEFAULT_THRESHOLD, Blocking, match
@@ -22,21 +22,8 @@ SALT = b"khm-tha-2003-salt-v1"
 
 def fields(records: list[SideRecord]) -> list[RecordFields]:
     """The encoding fields of synthetic records (each owned by its person key)."""
-    out = []
-    for record in records:
-        made = record_fields(
-            record.person_key,
-            role=record.role,
-            family_name=record.family_name,
-            given_name=record.given_name,
-            full_name=None,
-            script_name=None,
-            sex=record.sex,
-            birth_date=record.birth_date,
-            birth_year=record.birth_year,
-        )
-        assert isinstance(made, RecordFields)
-        out.append(made)
+    out = encoding_fields(records)
+    assert len(out) == len(records)  # every synthetic record is encoded
     return out
 
 

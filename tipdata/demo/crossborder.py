@@ -15,8 +15,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from tipdata.demo.names import Ethnicity, Sex, TrueName, draw_name, write_name
+
+if TYPE_CHECKING:
+    from tipdata.exchange.encoding import RecordFields
 
 
 @dataclass(frozen=True)
@@ -121,3 +125,26 @@ def border_pair(
 
 
 __all__ = ["BorderPair", "SideRecord", "border_pair"]
+
+
+def encoding_fields(records: list[SideRecord]) -> list[RecordFields]:
+    """The encoding fields of synthetic records, each owned by its person key (a record
+    the encoder withholds, e.g. one with no name, is left out)."""
+    from tipdata.exchange.encoding import RecordFields, record_fields
+
+    out = []
+    for record in records:
+        made = record_fields(
+            record.person_key,
+            role=record.role,
+            family_name=record.family_name,
+            given_name=record.given_name,
+            full_name=None,
+            script_name=None,
+            sex=record.sex,
+            birth_date=record.birth_date,
+            birth_year=record.birth_year,
+        )
+        if isinstance(made, RecordFields):
+            out.append(made)
+    return out
