@@ -36,7 +36,7 @@ from tipdata.reporting.indicators import (
     Indicator,
 )
 from tipdata.reporting.kanonymity import AGE_BANDS
-from tipdata.reporting.uncertainty import Alternatives, FigureRange
+from tipdata.reporting.uncertainty import Alternatives, FigureRange, answers_of
 from tipdata.store import Database, metadata
 
 UNKNOWN = "unknown"
@@ -406,11 +406,6 @@ class _Bucketing:
         return keys, records
 
 
-EXACT_PAIRS = 12
-"""A group of pending pairs joined through shared persons is answered exactly (every subset
-of its pairs a match) up to this many pairs; a larger group by its two extremes and the draws."""
-
-
 def _ranges(
     bucket: _Bucketing,
     keys: CellSets,
@@ -433,7 +428,7 @@ def _ranges(
     The pending pairs fall into groups joined through shared persons (most groups are one
     pair); a group changes only its own persons, so a cell's smallest and largest values
     are the sums over the groups of each group's smallest and largest contribution over
-    every subset of its pairs (exact up to :data:`EXACT_PAIRS` pairs a group), plus the
+    every subset of its pairs (:meth:`~tipdata.reporting.uncertainty.Alternatives.groups`), plus the
     persons no pending pair touches. The expected value is the mean over the draws.
     """
     touched = alternatives.touched
@@ -444,10 +439,13 @@ def _ranges(
     }
     low: dict[tuple[int, ...], dict[tuple[str, ...], int]] = {s: {} for s in bucket.subsets}
     high: dict[tuple[int, ...], dict[tuple[str, ...], int]] = {s: {} for s in bucket.subsets}
-    for pairs, rows in _pair_groups(alternatives.pairs, moved):
-        answers = _answers(pairs)
+    for pairs, group_keys in alternatives.groups:
+        rows = [row for row in moved if row[0] in group_keys]
+        if not rows:
+            continue
         seen: list[CellSets] = [
-            _cells_merged(bucket, rows, people, youngest, mapping, earliest) for mapping in answers
+            _cells_merged(bucket, rows, people, youngest, mapping, earliest)
+            for mapping in answers_of(pairs)
         ]
         for subset in bucket.subsets:
             cells = set().union(*(answer[subset] for answer in seen))
@@ -484,61 +482,6 @@ def _ranges(
         result[name] = ranges
     result[()].setdefault((), FigureRange(0, 0, 0.0))
     return result
-
-
-def _pair_groups(
-    pairs: Sequence[tuple[int, int, float]], rows: Sequence[Sequence[Any]]
-) -> list[tuple[list[tuple[int, int]], list[Sequence[Any]]]]:
-    """The pending pairs in groups joined through shared persons, each with its facts."""
-    parent: dict[int, int] = {}
-
-    def find(key: int) -> int:
-        while parent.get(key, key) != key:
-            key = parent[key]
-        return key
-
-    for a, b, _p in pairs:
-        root_a, root_b = find(a), find(b)
-        if root_a != root_b:
-            parent[max(root_a, root_b)] = min(root_a, root_b)
-    groups: dict[int, tuple[list[tuple[int, int]], list[Sequence[Any]]]] = {}
-    for a, b in sorted({(min(a, b), max(a, b)) for a, b, _p in pairs}):
-        groups.setdefault(find(a), ([], []))[0].append((a, b))
-    for row in rows:
-        root = find(row[0])
-        if root in groups:
-            groups[root][1].append(row)
-    return [group for group in groups.values() if group[1]]
-
-
-def _answers(pairs: Sequence[tuple[int, int]]) -> list[dict[int, int]]:
-    """Each answer to a group of pending pairs as a key map: every subset of the pairs a
-    match when there are at most :data:`EXACT_PAIRS`, else none and every one."""
-    count = len(pairs)
-    chosen = (
-        [[pairs[i] for i in range(count) if mask >> i & 1] for mask in range(2**count)]
-        if count <= EXACT_PAIRS
-        else [[], list(pairs)]
-    )
-    answers = []
-    for matches in chosen:
-        parent: dict[int, int] = {}
-        for a, b in matches:
-            root_a, root_b = a, b
-            while parent.get(root_a, root_a) != root_a:
-                root_a = parent[root_a]
-            while parent.get(root_b, root_b) != root_b:
-                root_b = parent[root_b]
-            if root_a != root_b:
-                parent[max(root_a, root_b)] = min(root_a, root_b)
-        mapping = {}
-        for key in parent:
-            root = key
-            while parent.get(root, root) != root:
-                root = parent[root]
-            mapping[key] = root
-        answers.append(mapping)
-    return answers
 
 
 def _cells_merged(
