@@ -1,9 +1,11 @@
 """Every TIP person count carries its range over the review queue, and the range holds the truth.
 
-Linked by ground truth no pair waits for review, so every range is the figure itself. Linked
-by the model (``tipdata link`` on the demo), the true figure of each person count (the same
-cell computed on the demo linked by ground truth) must lie inside the range the model's
-review queue gives it: the count if no pending pair were a match and if every one were.
+Linked by ground truth no pair waits for review, so every range is the figure itself. With
+every linkage error waiting for review (the demo linked by ground truth, then persons split
+with the pair pending), the true figure of each person count must lie inside its range:
+the smallest and largest value over every answer to the pending pairs. Linked by the model
+(``tipdata link`` on the demo) the model's confident errors are in no range; the share of
+counts that hold the truth is measured and bounded.
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ def split_into_the_queue(database: Database) -> tuple[int, int]:
                     match_probability=probability,
                     status="pending",
                     owner_agency_id=owner,
-                )  # fmt: skip
+                )
             )
         connection.commit()
     return len(several), len(others)
@@ -175,16 +177,16 @@ def outside_their_range(
 
 
 @pytest.mark.slow
-def test_nine_person_counts_in_ten_lie_inside_their_range_when_linked_by_the_model(
+def test_most_person_counts_lie_inside_their_range_when_linked_by_the_model(
     truth_report: Report, model_linked: Database
 ) -> None:
-    # Measured at seed 1, scale 0.05 (54 pending pairs): 517 of 559 counts inside. The
-    # others are the model's errors the review queue does not hold (a pair merged or kept
-    # apart with confidence: no pending pair can widen the range to the truth), and
-    # persons a merge would move between rows (a record of unknown age or province
-    # joining a known one): the range counts each cell's persons as they are.
+    # Measured at seed 1, scale 0.05 (85 pending pairs): 543 of 559 counts inside (540
+    # before merged persons' attributes were resolved anew). The 16 others trace to the
+    # model's confident errors, which no pending pair holds (docs/statistics.md,
+    # "What it does not cover"): a false merge at 0.60, a record never scored against
+    # the rest of its person, false merges of NGO-only victims and of a recruiter.
     outside, counts = outside_their_range(truth_report, model_linked)
-    assert (counts - len(outside)) / counts >= 0.9, outside
+    assert (counts - len(outside)) / counts >= 0.95, outside
 
 
 def test_every_person_count_lies_inside_its_range_when_every_linkage_error_waits_for_review(

@@ -178,6 +178,18 @@ def test_readers_get_the_stored_release_byte_for_byte_and_nothing_is_computed(
         response = demo_client.get("/api/v1/reports/tip?year=2008", headers=bearer(users[role]))
         assert response.status_code == 200
         assert response.content == figures.encode("utf-8")
+        assert response.headers["content-encoding"] == "gzip"  # sent compressed, same bytes
+    plain = demo_client.get(
+        "/api/v1/reports/tip?year=2008",
+        headers={**bearer(users["reader"]), "Accept-Encoding": "identity"},
+    )
+    assert "content-encoding" not in plain.headers
+    assert plain.content == figures.encode("utf-8")
+    held = demo_client.get(
+        "/api/v1/reports/tip?year=2008",
+        headers={**bearer(users["reader"]), "If-None-Match": plain.headers["etag"]},
+    )
+    assert (held.status_code, held.content) == (304, b"")
     body = json.loads(figures)
     assert (body["kind"], body["period"], body["release_id"]) == ("published", "2008", row.id)
     assert body["digest"] == released["2008"]["digest"]
