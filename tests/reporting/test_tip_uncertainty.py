@@ -184,7 +184,8 @@ def test_most_person_counts_lie_inside_their_range_when_linked_by_the_model(
     # before merged persons' attributes were resolved anew). The 16 others trace to the
     # model's confident errors, which no pending pair holds (docs/statistics.md,
     # "What it does not cover"): a false merge at 0.60, a record never scored against
-    # the rest of its person, false merges of NGO-only victims and of a recruiter.
+    # the rest of its person, NGO-only victims merged with IOM screening records at
+    # 0.54-0.68, a recruiter's court records kept apart from his departure (0.02-0.09).
     outside, counts = outside_their_range(truth_report, model_linked)
     assert (counts - len(outside)) / counts >= 0.95, outside
 

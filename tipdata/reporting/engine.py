@@ -439,8 +439,11 @@ def _ranges(
     }
     low: dict[tuple[int, ...], dict[tuple[str, ...], int]] = {s: {} for s in bucket.subsets}
     high: dict[tuple[int, ...], dict[tuple[str, ...], int]] = {s: {} for s in bucket.subsets}
+    rows_of: dict[int, list[Sequence[Any]]] = {}
+    for row in moved:
+        rows_of.setdefault(row[0], []).append(row)
     for pairs, group_keys in alternatives.groups:
-        rows = [row for row in moved if row[0] in group_keys]
+        rows = [row for key in group_keys for row in rows_of.get(key, ())]
         if not rows:
             continue
         seen: list[CellSets] = [

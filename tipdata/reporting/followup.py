@@ -116,15 +116,20 @@ def _victim_events(connection: sa.Connection, end: date) -> list[Event]:
 def _re_trafficked_table(
     events: list[Event], start: date, end: date, pending: Alternatives
 ) -> ReportTable:
-    found = _re_trafficked(events, start, end, _same, None)
+    found = _re_trafficked(events, start, end, _same)
     cells = {(row, "persons"): Cell(len(k), len(r)) for row, (k, r) in found.items()}
     cells[(TOTAL, "persons")] = Cell(
         len(found["again"][0] | found["reported"][0]),
         len(found["again"][1] | found["reported"][1]),
     )
 
+    events_of: dict[int, list[Event]] = defaultdict(list)
+    for one in events:
+        events_of[one[0]].append(one)
+
     def counted(key_of: KeyMap, only: frozenset[int] | None) -> dict[tuple[str, str], set[int]]:
-        rows = _re_trafficked(events, start, end, key_of, only)
+        mine = events if only is None else [e for key in only for e in events_of.get(key, ())]
+        rows = _re_trafficked(mine, start, end, key_of)
         units = {(row, "persons"): keys for row, (keys, _records) in rows.items()}
         units[(TOTAL, "persons")] = rows["again"][0] | rows["reported"][0]
         return units
@@ -160,11 +165,10 @@ def _same(key: int) -> int:
 
 
 def _re_trafficked(
-    events: list[Event], start: date, end: date, key_of: KeyMap, only: frozenset[int] | None
+    events: list[Event], start: date, end: date, key_of: KeyMap
 ) -> dict[str, tuple[set[int], set[int]]]:
-    """The persons (keys through ``key_of``) and records of each row of ``re_trafficked``,
-    from the events of the persons in ``only`` (None: every person)."""
-    mine = events if only is None else [e for e in events if e[0] in only]
+    """The persons (keys through ``key_of``) and records of each row of ``re_trafficked``."""
+    mine = events
     returns: dict[int, list[date]] = defaultdict(list)
     for key, _rid, kind, when in mine:
         if kind in RETURNS:
