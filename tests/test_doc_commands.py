@@ -24,6 +24,10 @@ COMMAND = re.compile(r"(tipdata|make|pytest|\.venv/bin/\S+|python\S*) ")
 
 # command line (without its trailing comment) -> "test file::test function" that runs it
 RUN_BY: dict[str, str] = {
+    # docs/sdmx.md
+    "tipdata report sdmx --year 2008 --out reports": (
+        "tests/standards/test_sdmx.py::test_the_sdmx_command_of_the_docs_runs_as_written"
+    ),
     # docs/cross-border.md
     "tipdata exchange keys keys-khm": (
         "tests/exchange/test_cli.py::test_the_documented_exchange_commands_run_as_written"

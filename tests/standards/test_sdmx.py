@@ -6,13 +6,17 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import shlex
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.reporting.tipdemo import demo_delivery, sqlite_demo_db  # noqa: F401
+from tipdata.cli import app
+from tipdata.settings import load_settings
 from tipdata.standards.sdmx import (
     STRUCTURE_FILE,
     Population,
@@ -161,3 +165,26 @@ def test_the_form_tables_add_up_to_the_all_forms_figures(
         parts = sum(by_sex.cell(form, column).value for form in by_sex.rows if form != "Total")
         assert parts == overall.cell(column, "Total").value
     assert overall.cell("Total", "Total").value > 0
+
+
+class _System:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.settings = load_settings(home=Path("home"))
+
+
+def test_the_sdmx_command_of_the_docs_runs_as_written(
+    sqlite_demo_db: tuple[Database, dict[int, str], Path],  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "sdmx.md").read_text(encoding="utf-8")
+    block = text.split("```console\n", 1)[1].split("```", 1)[0]
+    (command,) = [line for line in block.splitlines() if line.startswith("tipdata ")]
+    monkeypatch.setattr("tipdata.cli.report.system_for", lambda _home: _System(sqlite_demo_db[0]))
+    monkeypatch.chdir(tmp_path)
+    outcome = CliRunner().invoke(app, shlex.split(command)[1:])
+    assert outcome.exit_code == 0, outcome.output
+    written = tmp_path / "reports" / "sdg-16-2-2-2008.sdmx.csv"
+    assert written.is_file() and "cells suppressed" in outcome.output
+    assert (tmp_path / "reports" / "sdg-16-2-2-2008-published.csv").is_file()

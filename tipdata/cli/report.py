@@ -166,7 +166,7 @@ def sdmx(
     limit = threshold if threshold is not None else system.settings.disclosure_threshold
     path, released = release_sdg(system.db, year, out, actor=None, threshold=limit)
     suppressed = sum(
-        1 for table in released.published.tables for cell in table.cells.values() if cell.value is None
+        cell.value is None for table in released.published.tables for cell in table.cells.values()
     )
     console.print(
         f"{path.resolve()} (release {released.release.release_id}, {suppressed} cells suppressed)",

@@ -6,8 +6,8 @@ import logging
 from datetime import date
 from pathlib import Path
 
-from tipdata.standards.dhis2_exchange import PartialMarginError, export_reports
 from tipdata.reporting.suppression import DEFAULT_THRESHOLD, DisclosureError
+from tipdata.standards.dhis2_exchange import PartialMarginError, export_reports
 from tipdata.standards.htcds import htcds_victims, write_htcds_victims
 from tipdata.standards.sdmx import release_sdg
 from tipdata.store import Database
