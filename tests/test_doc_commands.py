@@ -24,6 +24,13 @@ COMMAND = re.compile(r"(tipdata|make|pytest|\.venv/bin/\S+|python\S*) ")
 
 # command line (without its trailing comment) -> "test file::test function" that runs it
 RUN_BY: dict[str, str] = {
+    # docs/provincial-reporting.md
+    "tipdata provincial xlsform --out pwg_biweekly.xlsx": (
+        "tests/standards/test_odk.py::test_the_documented_odk_commands_run_as_written"
+    ),
+    "tipdata provincial import-odk pwg_biweekly_submissions_odk_central.csv": (
+        "tests/standards/test_odk.py::test_the_documented_odk_commands_run_as_written"
+    ),
     # docs/htcds.md
     "tipdata htcds mapping AFESIP --out htcds_afesip.yaml": (
         "tests/standards/test_htcds_import.py::test_the_documented_htcds_commands_run_as_written"
