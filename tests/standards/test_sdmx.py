@@ -125,12 +125,16 @@ def test_the_export_is_released_checked_and_parsed_by_pysdmx(
     free = [r for r in rows if r["SERIES"].endswith("DETV") or r["UNIT_MEASURE"] == "NUMBER"]
     assert all(r["OBS_VALUE"] == "" or int(r["OBS_VALUE"]) == 0 or int(r["OBS_VALUE"]) >= 3
                for r in free)  # fmt: skip
-    # an SDMX library reads it as SDMX-CSV 2.0 of the SDG structure
-    from pysdmx.io import read_sdmx
+    # an SDMX library reads it as SDMX-CSV 2.0 and binds it to the SDG structure
+    import io
 
-    message = read_sdmx(path.read_text(encoding="utf-8"))
-    (dataset,) = message.data
+    from pysdmx.io import get_datasets
+
+    with gzip.open(STRUCTURE_FILE, "rb") as handle:
+        (dataset,) = get_datasets(path, io.BytesIO(handle.read()))
     assert dataset.short_urn.endswith("IAEG-SDGs:SDG(1.14)")
+    assert dataset.structure.id == "SDG"  # the schema the library found for the rows
+    assert {c.id for c in dataset.structure.components} >= set(structure.dimensions)
     assert len(dataset.data) == len(rows)
     assert set(dataset.data["SERIES"]) <= structure.codes["SERIES"]
 
