@@ -45,6 +45,8 @@ def test_the_mapping_covers_every_exploitation_type_and_names_only_ctdc_columns(
     mapping = load_mapping()
     assert mapping.exploitation["begging"] == ("isForcedLabour",)
     assert mapping.exploitation["organ_removal"] == ("isOtherExploit",)
+    assert mapping.means["withholds_wages"] == "meansDebtBondageEarnings"
+    assert mapping.means["other"] is None
     assert mapping.gender == {
         "female": "Woman",
         "male": "Man",
@@ -96,6 +98,9 @@ def test_the_demo_victims_are_published_k_anonymous_and_fit_the_profile(
     assert any(r["isSexualExploit"] == "1" for r in rows)
     assert all(r["citizenship"] in ("", *{r["citizenship"] for r in rows}) for r in rows)
     assert all(r["traffickMonths"] == "" and r["recruiterRelationFamily"] == "" for r in rows)
+    # means of control from screening indicators answered "yes"
+    assert any(r["meansDebtBondageEarnings"] == "1" for r in rows)
+    assert any(r["meansWithholdDocs"] == "1" for r in rows)
     release = publish_ctdc(rows)
     assert release.k == 11
     assert check_k_anonymity(release.rows, None, 11) == []

@@ -8,9 +8,10 @@ written in them and is checked against the field list when loaded.
 :func:`ctdc_victims` gives one row per victim (a person with a victim record that has an
 event in the period): the year of the earliest such event, gender, the age band at that
 event, citizenship and country of exploitation (ISO 3166 alpha-3, as CTDC writes them),
-and the binary columns of every form of exploitation the person's cases name. tipdata
-holds no trafficking duration, no recruiter relation and (outside screening answers) no
-means of control, so those columns are NULL.
+and the binary columns of every form of exploitation the person's cases name. the means
+of control recorded as screening indicators answered "yes" set their merged columns.
+tipdata holds no trafficking duration and no recruiter relation, so those columns are
+NULL.
 
 :func:`publish_ctdc` makes the rows k-anonymous over every column (k = 11 by default):
 a column is withheld (written NULL, as CTDC writes suppressed values) before rows are
@@ -36,6 +37,7 @@ from tipdata.codelists.datafiles import read_yaml
 from tipdata.errors import DataFileError
 from tipdata.reporting.engine import age_at, person_key
 from tipdata.reporting.kanonymity import DEFAULT_K, WITHHELD, check_k_anonymity, enforce_k_anonymity
+from tipdata.screening.indicators import indicator_set
 from tipdata.store import Database, metadata
 
 CTDC_DIR = Path(__file__).resolve().parent / "data" / "ctdc"
@@ -117,10 +119,12 @@ def load_profile(path: Path = FIELDS_FILE) -> CtdcProfile:
 
 @dataclass(frozen=True)
 class TipdataToCtdc:
-    """tipdata's codes in CTDC columns: gender, and the binary columns of each form."""
+    """tipdata's codes in CTDC columns: gender, the binary columns of each form, and the
+    column of each means of control (None: no column)."""
 
     gender: Mapping[str, str]
     exploitation: Mapping[str, tuple[str, ...]]
+    means: Mapping[str, str | None]
 
 
 @functools.cache
@@ -156,7 +160,17 @@ def load_mapping(path: Path = FROM_TIPDATA) -> TipdataToCtdc:
     missing = sorted(codes - set(exploitation))
     if missing:
         raise CtdcError(path, f"exploitation types not mapped: {', '.join(missing)}")
-    return TipdataToCtdc(gender, exploitation)
+    means: dict[str, str | None] = {}
+    for key, column in (data.get("means_of_control") or {}).items():
+        if column is not None and column not in binary:
+            line = document.line_of(("means_of_control", key))
+            raise CtdcError(path, "not a binary column of the codebook", line=line, field=key,
+                            value=str(column))  # fmt: skip
+        means[str(key)] = None if column is None else str(column)
+    missing = sorted(set(load_codelists().means_of_control.codes()) - set(means))
+    if missing:
+        raise CtdcError(path, f"means of control not mapped: {', '.join(missing)}")
+    return TipdataToCtdc(gender, exploitation, means)
 
 
 def age_broad(age: int | None) -> str:
@@ -178,6 +192,7 @@ class _Victim:
     nationality: str | None = None
     country: str | None = None
     forms: set[str] | None = None
+    means: set[str] | None = None
 
 
 def ctdc_victims(db: Database, start: date, end: date) -> list[dict[str, str]]:
@@ -225,10 +240,21 @@ def ctdc_victims(db: Database, start: date, end: date) -> list[dict[str, str]]:
         )
         .where(sa.cast(record.c.role, sa.String) == "victim")
     )
+    screening, answer = t["screening"], t["screening_answer"]
+    means_of = {i.code: i.means for i in indicator_set().indicators if i.means}
+    answered = (
+        sa.select(key, answer.c.indicator_code)
+        .select_from(
+            answer.join(screening, screening.c.id == answer.c.screening_id)
+            .join(record, record.c.id == screening.c.person_record_id)
+            .outerjoin(person, person.c.id == record.c.person_id)
+        )
+        .where(sa.cast(answer.c.answer, sa.String) == "yes")
+    )
     victims: dict[int, _Victim] = {}
     with db.connect() as connection:
         for k, day, age, sex, nationality in connection.execute(victim_events):
-            victim = victims.setdefault(k, _Victim(forms=set()))
+            victim = victims.setdefault(k, _Victim(forms=set(), means=set()))
             if victim.first is None:
                 victim.first, victim.age = day, None if age is None else int(age)
             if victim.sex in (None, "unknown") and sex:
@@ -241,6 +267,10 @@ def ctdc_victims(db: Database, start: date, end: date) -> list[dict[str, str]]:
             if form and known.forms is not None:
                 known.forms.add(form)
             known.country = known.country or country
+        for k, indicator in connection.execute(answered):
+            known = victims.get(k)
+            if known is not None and known.means is not None and indicator in means_of:
+                known.means.add(means_of[indicator])
     mapping = load_mapping()
     profile = load_profile()
     rows = []
@@ -255,6 +285,10 @@ def ctdc_victims(db: Database, start: date, end: date) -> list[dict[str, str]]:
         for form in sorted(victim.forms or ()):
             for column in mapping.exploitation.get(form, ()):
                 row[column] = "1"
+        for means in sorted(victim.means or ()):
+            means_column = mapping.means.get(means)
+            if means_column:
+                row[means_column] = "1"
         rows.append(row)
     return rows
 
