@@ -4,6 +4,7 @@ toolkit's Excel template as the toolkit lays it out, values by name or by label.
 from __future__ import annotations
 
 import shlex
+import warnings
 from pathlib import Path
 
 import openpyxl
@@ -15,25 +16,13 @@ from tipdata.cli import app
 from tipdata.codelists import load_codelists, load_law_catalogue
 from tipdata.ingest import import_file
 from tipdata.ingest.mapping import load_mapping as load_source_mapping
-from tipdata.standards.htcds import load_standard
+from tipdata.standards.htcds import HTCDS_DIR, load_standard
 from tipdata.standards.htcds_import import htcds_mapping, htcds_source_mapping
 from tipdata.store import Database, metadata
 from tipdata.store.refdata import sync_reference_data
 
-# the toolkit's columns (row 1, hidden in the template), after its unnamed row-number column
-TOOLKIT_FIELDS = [
-    "cas_CaseOwner", "prs_Salutation", "prs_FirstName", "prs_SecondName", "con_Consent",
-    "prs_Birthdate", "prs_Gender", "prs_Citizenship", "prs_Title", "prs_Email",
-    "prs_HomePhone", "prs_MobilePhone", "prs_MailingCity", "prs_MailingCountry",
-    "prs_MailingState", "prs_MailingStreet", "prs_MailingPostalCode", "vic_TraffickingStatus",
-    "vic_TraffickinStatusDecisionMakingOrg", "vic_MethodOfRecruitment",
-    "vic_LocationOfRecruitment", "vic_MethodsOfControl", "vic_TypeOfExploitation",
-    "vic_ForcedLabourIndustry", "vic_TypeOfSexExploitation", "vic_LocationOfExploitation",
-    "cas_Status", "cas_ReferringOrganisation", "cas_IncomingReferralDate",
-    "cas_ReferringPrimaryCaseWorker", "cas_ReasonForIncomingReferral",
-    "cas_IncomingReferralDetails", "cas_ReferredOrganisation", "cas_ReferredPrimaryCaseWorker",
-    "cas_OutgoingReferralDate", "cas_OutgoingReferralDetails", "cas_ReasonForCaseClosure",
-]  # fmt: skip
+TEMPLATE = HTCDS_DIR / "HTCDS Excel Spreadsheet single select with validation v2.0.xlsx"
+"""The HTCDS toolkit's own Excel template, kept as published (SOURCE.md)."""
 CASES = [  # synthetic: names invented for the test
     {"prs_FirstName": "Dara", "prs_SecondName": "Sok", "prs_Birthdate": "2001-04-02",
      "prs_Gender": "Feminine", "prs_Citizenship": "KH",
@@ -51,17 +40,18 @@ CASES = [  # synthetic: names invented for the test
 ]  # fmt: skip
 
 
-def toolkit_workbook(path: Path, cases: list[dict[str, str]], numbered: int = 20) -> Path:
-    """A workbook laid out as the HTCDS toolkit's template: names, labels, numbered rows."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "Case Sheet"
-    sheet.append([None, *TOOLKIT_FIELDS])
-    sheet.append([None, *(name.split("_", 1)[1] for name in TOOLKIT_FIELDS)])  # the labels row
-    for number in range(1, numbered + 1):  # the template numbers its empty rows
-        case = cases[number - 1] if number <= len(cases) else {}
-        sheet.append([number, *(case.get(name) for name in TOOLKIT_FIELDS)])
+def toolkit_workbook(path: Path, cases: list[dict[str, str]]) -> Path:
+    """The toolkit's template filled in as a partner would: one case per numbered row."""
+    with warnings.catch_warnings():  # openpyxl drops the template's data-validation extension
+        warnings.simplefilter("ignore", UserWarning)
+        workbook = openpyxl.load_workbook(TEMPLATE)
+    sheet = workbook["Case Sheet"]
+    columns = {cell.value: cell.column for cell in sheet[1] if cell.value}
+    for offset, case in enumerate(cases):
+        row = 3 + offset  # row 1: field names (hidden), row 2: labels
+        assert sheet.cell(row, 1).value == offset + 1  # the template numbers its rows
+        for name, value in case.items():
+            sheet.cell(row, columns[name], value)
     workbook.save(path)
     return path
 
