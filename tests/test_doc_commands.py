@@ -32,6 +32,9 @@ RUN_BY: dict[str, str] = {
         "tests/standards/test_odk.py::test_the_documented_odk_commands_run_as_written"
     ),
     # docs/htcds.md
+    "tipdata report ctdc --year 2008 --out reports": (
+        "tests/standards/test_ctdc.py::test_the_ctdc_command_of_the_docs_runs_as_written"
+    ),
     "tipdata htcds mapping AFESIP --out htcds_afesip.yaml": (
         "tests/standards/test_htcds_import.py::test_the_documented_htcds_commands_run_as_written"
     ),

@@ -113,3 +113,38 @@ def test_the_demo_victims_are_published_k_anonymous_and_fit_the_profile(
     check_ctdc_rows(written, path)
     assert check_k_anonymity(written, None, 11) == []
     assert oct(path.stat().st_mode & 0o777) == "0o644"
+
+
+def test_the_ctdc_command_of_the_docs_runs_as_written(
+    sqlite_demo_db: tuple[Database, dict[int, str], Path],  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import shlex
+
+    from typer.testing import CliRunner
+
+    from tipdata.cli import app
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "htcds.md").read_text(encoding="utf-8")
+    commands = [
+        line
+        for block in text.split("```console\n")[1:]
+        for line in block.split("```", 1)[0].splitlines()
+        if line.startswith("tipdata report ctdc")
+    ]
+    assert commands == ["tipdata report ctdc --year 2008 --out reports"]
+
+    class _System:
+        db = sqlite_demo_db[0]
+
+    monkeypatch.setattr("tipdata.cli.report.system_for", lambda _home: _System())
+    monkeypatch.chdir(tmp_path)
+    outcome = CliRunner().invoke(app, shlex.split(commands[0])[1:])
+    assert outcome.exit_code == 0, outcome.output
+    written = tmp_path / "reports" / "ctdc-victims-2008.csv"
+    with written.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    check_ctdc_rows(rows, written)
+    assert check_k_anonymity(rows, None, 11) == []
+    assert "k = 11" in outcome.output

@@ -174,6 +174,26 @@ def sdmx(
     )  # fmt: skip
 
 
+@app.command("ctdc")
+def ctdc(
+    year: Annotated[int, typer.Option("--year", help="Calendar year of the victims.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the file.")] = Path("."),
+    home: HomeOption = None,
+) -> None:
+    """Write the victims of a year in the CTDC profile, k-anonymous (k = 11) for publication."""
+    from tipdata.standards.ctdc import ctdc_victims, publish_ctdc, write_ctdc
+
+    system = system_for(home)
+    release = publish_ctdc(ctdc_victims(system.db, date(year, 1, 1), date(year, 12, 31)))
+    path = write_ctdc(release, out / f"ctdc-victims-{year}.csv")
+    withheld = ", ".join(release.withheld) or "none"
+    console.print(
+        f"{path.resolve()} ({len(release.rows)} rows, {release.dropped} dropped; "
+        f"k = {release.k}; columns withheld: {withheld})",
+        markup=False, highlight=False,
+    )  # fmt: skip
+
+
 @app.command("explain")
 def explain(
     table: Annotated[str, typer.Argument(help="Table name, e.g. victims_by_sex_age.")],
