@@ -880,6 +880,9 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="demo: an imported database instead of the cache")
     parser.add_argument("--truth", type=Path, help="demo: the ground_truth folder of --db")
     parser.add_argument("--thresholds", help="default 0.5,0.8,0.9,0.95 (unseen: 0.8,0.95)")
+    parser.add_argument(
+        "--root", type=Path, help="public, unseen: where sets and databases go (default var/bench)"
+    )
     parser.add_argument("--threads", type=int, help="speed: DuckDB threads")
     parser.add_argument("--memory-limit", help="speed: DuckDB memory limit, e.g. 4GB")
     parser.add_argument(
@@ -897,6 +900,7 @@ def main() -> None:
             scale=args.scale or 1.0,
             thresholds=thresholds,
             sets=args.sets.split(",") if args.sets else None,
+            root=args.root or UNSEEN,
         )
     elif args.what in ("demo", "oracle"):
         if args.db is not None:
@@ -921,7 +925,7 @@ def main() -> None:
     elif args.what == "speed":
         speed(args.scale or 10.0, threads=args.threads, memory_limit=args.memory_limit)
     else:
-        public(args.sets.split(",") if args.sets else None, thresholds)
+        public(args.sets.split(",") if args.sets else None, thresholds, root=args.root or PUBLIC)
 
 
 if __name__ == "__main__":

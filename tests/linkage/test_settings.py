@@ -9,8 +9,12 @@ import pytest
 
 from tipdata.linkage.settings import (
     DEFAULT_MODEL_FILE,
+    ROLE_LABELS,
+    ROLE_M,
+    ROLE_U_NATIONAL,
     default_model,
     linkage_settings,
+    role_m_for_mix,
 )
 
 
@@ -89,3 +93,41 @@ def test_the_stored_default_model_runs_with_this_versions_levels_keeping_its_val
     }
     assert kept["same range"] == trained["same range"]
     assert kept["within 6 year(s)"] == trained["within 6 year(s)"]
+
+
+def test_role_m_keeps_the_national_values_for_the_national_mix_of_roles() -> None:
+    national = {label: ROLE_U_NATIONAL[key] for label, key in ROLE_LABELS.items()}
+
+    found = role_m_for_mix(national)
+
+    assert {label: round(m, 3) for label, m in found.items()} == {
+        label: round(ROLE_M[key] / sum(ROLE_M.values()), 3) for label, key in ROLE_LABELS.items()
+    }
+
+
+def test_in_a_register_of_victims_only_both_victims_is_no_evidence() -> None:
+    only_victims = dict.fromkeys(ROLE_LABELS, 0.0) | {"both victims": 1.0}
+
+    found = role_m_for_mix(only_victims)
+
+    # m = u: the level that every pair reaches weighs 0 bits (the national 0.48 gave -1 bit).
+    assert found["both victims"] == pytest.approx(1.0, abs=1e-4)
+
+
+def test_a_victims_and_returnees_mix_keeps_the_national_ratio_between_levels() -> None:
+    mix = dict.fromkeys(ROLE_LABELS, 0.0) | {
+        "both victims": 0.25,
+        "victim and returnee or worker": 0.5,
+        "both returnees or both workers": 0.25,
+    }
+
+    found = role_m_for_mix(mix)
+
+    bayes = {label: found[label] / mix[label] for label in mix if mix[label]}
+    national = {
+        label: ROLE_M[ROLE_LABELS[label]] / ROLE_U_NATIONAL[ROLE_LABELS[label]] for label in bayes
+    }
+    ratio = bayes["both victims"] / bayes["victim and returnee or worker"]
+    assert ratio == pytest.approx(
+        national["both victims"] / national["victim and returnee or worker"]
+    )

@@ -262,6 +262,88 @@ is 20 bits down): the worker's pairs are found with the country of migration
 (:data:`COUNTRY_M`) and the documents."""
 
 
+ROLE_LABELS: dict[str, str] = {
+    "both victims": "victims",
+    "both suspects": "suspects",
+    "victim and returnee or worker": "victim_other",
+    "worker and returnee": "worker_returnee",
+    "both returnees or both workers": "others",
+    "All other comparisons": "else",
+}
+"""Label of each role level -> its key in :data:`ROLE_M`."""
+
+ROLE_U_NATIONAL: dict[str, float] = {
+    "victims": 3.71e-4,
+    "suspects": 7.5e-6,
+    "victim_other": 0.0382,
+    "worker_returnee": 0.2444,
+    "others": 0.7111,
+    "else": 0.0060,
+}
+"""u of the role levels in the database :data:`ROLE_M` was measured on (the national
+demo, scale 1.0: ``default_model.json``): the mix of roles those m values go with."""
+
+
+def role_m_for_mix(u_of_level: dict[str, float | None]) -> dict[str, float]:
+    """m of the role levels for a database whose role mix (u per level) is ``u_of_level``.
+
+    :data:`ROLE_M` is the share of matching pairs at each level in the national
+    database, where nine records in ten are returnees or workers: "both victims" is
+    0.48 of the matches against 4e-4 of random pairs (+10 bits). In a shelter's or a
+    court's register every record is a victim: every pair, matching or not, is "both
+    victims", so the level says nothing (0 bits), whereas the national m gave every
+    pair of such a database -1 bit (0.48 against 1). What carries over from one
+    database to another is how much likelier one person's two records are to fall at a
+    level than two random records, not the share itself: m of a level is taken
+    proportional to its national m times this database's u over the national u
+    (:data:`ROLE_U_NATIONAL`), so each level keeps its national weight relative to the
+    others, and a database with the national mix keeps :data:`ROLE_M`.
+
+    Args:
+        u_of_level: role level label (:data:`ROLE_LABELS`) -> this database's u (None
+            or 0 when random sampling never met the level).
+
+    Returns:
+        label -> m (summing to 1).
+
+    Examples:
+        >>> m = role_m_for_mix({"both victims": 1.0, "All other comparisons": None})
+        >>> round(m["both victims"], 4)
+        1.0
+    """
+    weights = {}
+    for label, key in ROLE_LABELS.items():
+        u = u_of_level.get(label) or 0.0
+        weights[label] = ROLE_M[key] * u / ROLE_U_NATIONAL[key]
+    total = sum(weights.values())
+    if total <= 0:
+        return {label: ROLE_M[key] for label, key in ROLE_LABELS.items()}
+    return {label: max(weight / total, 1e-6) for label, weight in weights.items()}
+
+
+def apply_role_mix(model: dict[str, Any]) -> dict[str, Any]:
+    """The model with the m of its role levels for its own u (:func:`role_m_for_mix`; in place).
+
+    Args:
+        model: a Splink settings dict whose role u were estimated on the database.
+
+    Returns:
+        The same dict.
+    """
+    for comparison in model["comparisons"]:
+        if comparison["output_column_name"] != "role":
+            continue
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        found = role_m_for_mix(
+            {lv.get("label_for_charts", ""): lv.get("u_probability") for lv in levels}
+        )
+        for level in levels:
+            label = level.get("label_for_charts", "")
+            if label in found:
+                level["m_probability"] = found[label]
+    return model
+
+
 def _similar_words(threshold: float, *, or_contained: bool = False) -> ComparisonLevelCreator:
     """Jaro-Winkler of the sorted keys at ``threshold``, and each word key alike (>= 0.8).
 
@@ -732,6 +814,7 @@ def train(linker: Linker, *, seed: int = DEFAULT_SEED, recall: float = 0.8) -> N
     training.estimate_probability_two_random_records_match(list(DETERMINISTIC_RULES), recall=recall)
     _keep_prior_above_zero(linker)
     training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=seed)
+    _role_mix_in_place(linker)
     for rule in EM_BLOCKING_RULES:
         try:
             training.estimate_parameters_using_expectation_maximisation(
@@ -740,6 +823,22 @@ def train(linker: Linker, *, seed: int = DEFAULT_SEED, recall: float = 0.8) -> N
         except SplinkException as exc:
             # Too few victim pairs (a small database): keep the starting m values.
             log.warning("EM session skipped (%s): %s", rule, str(exc).splitlines()[0])
+
+
+def _role_mix_in_place(linker: Linker) -> None:
+    """:func:`apply_role_mix` on a linker's own settings (u just sampled)."""
+    for comparison in linker._settings_obj.comparisons:
+        if comparison.output_column_name != "role":
+            continue
+        levels = [lv for lv in comparison.comparison_levels if not lv.is_null_level]
+        u_of = {}
+        for level in levels:
+            u = level.u_probability
+            u_of[level.label_for_charts] = float(u) if isinstance(u, float | int) else None
+        found = role_m_for_mix(u_of)
+        for level in levels:
+            if level.label_for_charts in found:
+                level.m_probability = found[level.label_for_charts]
 
 
 PRIOR_WHEN_NO_RULE_AGREES = 1e-6
@@ -835,6 +934,7 @@ def train_small(records: Any, *, count: int, dialect: str, seed: int = DEFAULT_S
             blended = share * measured + (1 - share) * prior_u
             if blended > 0:
                 level["u_probability"] = blended
+    apply_role_mix(model)
     sampled_u = _u_values(model)
     total_pairs = max(count * (count - 1) // 2, 1)
     default_prior = float(base["probability_two_random_records_match"])
