@@ -53,7 +53,7 @@ import sqlalchemy as sa
 from splink import Linker, SettingsCreator, block_on
 
 from tipdata.linkage.clusters import cluster_records
-from tipdata.linkage.defaults import CHAIN_VETO, SCORE_FLOOR
+from tipdata.linkage.defaults import CHAIN_VETO, DEFAULT_THRESHOLD, SCORE_FLOOR
 from tipdata.linkage.engines import DuckDBEngine, make_engine
 from tipdata.linkage.evaluation import clustering_accuracy, pairwise_accuracy
 from tipdata.linkage.features import linkage_table, load_person_records, registers_of_records
@@ -254,6 +254,7 @@ def demo(
     # ("bare"); and with Splink's default m values, no EM ("bare-m0"): on this data EM
     # finds no match class (it gave m 3e-6 to an exact raw name at scale 0.1).
     found_by: dict[str, pd.DataFrame] = {"ours": pairs}
+    per_agency: dict[float, dict[Any, Any]] = {}
     for name, use_em in (("bare", True), ("bare-m0", False)):
         bare_linker = Linker(bare_sdf, bare_settings(), log_level=logging.ERROR)
         bare_linker.training.estimate_probability_two_random_records_match(
@@ -279,10 +280,32 @@ def demo(
             # users would, with connected components.
             registers = register_of if name == "ours" else None
             veto = min(CHAIN_VETO, threshold) if name == "ours" else None
-            acc = clustering_accuracy(clusters_at(found, ids, threshold, registers, veto), truth)
+            clusters = clusters_at(found, ids, threshold, registers, veto)
+            acc = clustering_accuracy(clusters, truth)
             print(f"{name:6} {threshold:5.2f} {acc.pairwise_precision:6.3f} "
                   f"{acc.pairwise_recall:6.3f} {acc.pairwise_f1:6.3f} {acc.bcubed_f1:6.4f} "
                   f"{acc.predicted_entities:8,} {acc.true_entities:8,}")  # fmt: skip
+            if name == "ours" and threshold == DEFAULT_THRESHOLD:
+                per_agency[threshold] = clusters
+    _print_per_agency(records, truth, per_agency)
+
+
+def _print_per_agency(
+    records: pd.DataFrame, truth: dict[Any, Any], clusterings: dict[float, dict[Any, Any]]
+) -> None:
+    """Distinct persons per agency (source) and among victims' records, against the truth."""
+    from benchmarks.unseen.evaluate import per_source_counts
+
+    ids = [int(i) for i in records["record_id"]]
+    source_of = dict(zip(ids, records["source"].astype(str), strict=True))
+    victims = {i: "victims (any agency)" for i, r in zip(ids, records["role"], strict=True)
+               if r == "victim"}  # fmt: skip
+    for threshold, clusters in clusterings.items():
+        print(f"distinct persons per agency, ours at {threshold:.2f} (found / true, difference):")
+        counts = per_source_counts(clusters, truth, source_of)
+        counts.update(per_source_counts(clusters, truth, victims))
+        for source, (found, true) in counts.items():
+            print(f"  {source:34} {found:8,} / {true:8,}  {100 * (found - true) / true:+6.2f} %")
 
 
 def m_from_labels(system: System, truth_dir: Path) -> dict[str, dict[str, float]]:
@@ -857,6 +880,9 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="demo: an imported database instead of the cache")
     parser.add_argument("--truth", type=Path, help="demo: the ground_truth folder of --db")
     parser.add_argument("--thresholds", help="default 0.5,0.8,0.9,0.95 (unseen: 0.8,0.95)")
+    parser.add_argument(
+        "--root", type=Path, help="public, unseen: where sets and databases go (default var/bench)"
+    )
     parser.add_argument("--threads", type=int, help="speed: DuckDB threads")
     parser.add_argument("--memory-limit", help="speed: DuckDB memory limit, e.g. 4GB")
     parser.add_argument(
@@ -874,6 +900,7 @@ def main() -> None:
             scale=args.scale or 1.0,
             thresholds=thresholds,
             sets=args.sets.split(",") if args.sets else None,
+            root=args.root or UNSEEN,
         )
     elif args.what in ("demo", "oracle"):
         if args.db is not None:
@@ -898,7 +925,7 @@ def main() -> None:
     elif args.what == "speed":
         speed(args.scale or 10.0, threads=args.threads, memory_limit=args.memory_limit)
     else:
-        public(args.sets.split(",") if args.sets else None, thresholds)
+        public(args.sets.split(",") if args.sets else None, thresholds, root=args.root or PUBLIC)
 
 
 if __name__ == "__main__":
