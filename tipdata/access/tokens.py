@@ -90,9 +90,13 @@ def issue_token(
 
     Raises:
         AccessDenied: an actor asked for someone else's token.
-        TokenError: no such active user, or a lifetime outside 1 day to 365 days.
+        TokenError: no such active user, a lifetime outside 1 day to 365 days, or no
+            name (or one over 100 characters).
     """
     now = now or now_utc()
+    name = name.strip()
+    if not name or len(name) > MAX_NAME:
+        raise TokenError("give the token a name of 1 to 100 characters")
     user = session.scalar(sa.select(AppUser).where(AppUser.username == username))
     if actor is not None and (user is None or actor.user_id != user.id):
         raise AccessDenied("users:manage", "nobody issues an API token for someone else")
