@@ -19,7 +19,8 @@ from tipdata.access.keys import Keyring
 from tipdata.access.login import finish_and_sign_in
 from tipdata.access.throttle import Throttle
 from tipdata.access.totp import code_at
-from tipdata.access.users import UserError, create_account
+from tipdata.access.user_forms import create_account
+from tipdata.access.users import UserError
 from tipdata.store import AppUser, AuditEvent, Database, Province
 from tipdata.store.reference import Agency
 

@@ -45,7 +45,7 @@ def users_add(
     (and, for roles that read identities, enrols their authenticator app).
     """
     from tipdata.access import add_user, sync_roles
-    from tipdata.access.users import agency_id_of
+    from tipdata.access.user_forms import agency_id_of
 
     system = system_for(home)
     with system.db.session() as session:

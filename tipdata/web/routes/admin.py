@@ -18,15 +18,13 @@ from tipdata.access.audit import ACTIONS
 from tipdata.access.errors import WeakPasswordError
 from tipdata.access.policy import Actor
 from tipdata.access.throttle import Throttle
+from tipdata.access.user_forms import agency_choices, create_account, province_choices
 from tipdata.access.users import (
     UserError,
-    agency_choices,
     approve_user,
-    create_account,
     disable_user,
     grant_role,
     list_users,
-    province_choices,
     unlock_user,
 )
 from tipdata.web.auth import Require, client_address
