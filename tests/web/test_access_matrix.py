@@ -409,6 +409,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/imports"): Rule(IMPORTERS, body=_upload_api),
     ("GET", "/api/v1/imports"): Rule(IMPORTERS),
     ("GET", "/admin/audit"): Rule(AUDITORS),
+    ("GET", "/admin/audit/verify"): Rule(AUDITORS),
     ("GET", "/api/v1/audit-events"): Rule(AUDITORS),
     # --- TIP report tables, their exports and their release --------------------------
     ("GET", "/reports"): Rule(PUBLISHED_READERS, query="year=2008"),

@@ -18,6 +18,28 @@ TOKEN_STATES = {"live": N_("live"), "expired": N_("expired"), "revoked": N_("rev
 """The states of an API token (:class:`tipdata.access.tokens.TokenSummary`)."""
 
 
+AUDIT_ACTIONS = {
+    "login_success": N_("signed in"),
+    "login_failure": N_("sign-in refused"),
+    "logout": N_("signed out"),
+    "read": N_("read"),
+    "read_protected": N_("read identities"),
+    "export": N_("exported"),
+    "user_created": N_("user added"),
+    "user_changed": N_("user changed"),
+    "role_granted": N_("role granted"),
+    "import": N_("imported"),
+    "link_decision": N_("linkage decision"),
+    "report_release": N_("report released"),
+    "consent_override": N_("consent overridden"),
+    "referral_created": N_("referral recorded"),
+    "screening_recorded": N_("screening recorded"),
+    "keys_rotated": N_("keys rotated"),
+    "access.denied": N_("access refused"),
+}
+"""The actions of the audit log (:data:`tipdata.access.audit.ACTIONS`)."""
+
+
 @dataclass(frozen=True)
 class Labels:
     """The labels of one request's language.
@@ -41,6 +63,10 @@ class Labels:
             return definition.name_km
         return definition.name
 
+    def audit_action(self, action: str) -> str:
+        """An action of the audit log."""
+        return self.gettext(AUDIT_ACTIONS[action]) if action in AUDIT_ACTIONS else action
+
     def token_state(self, state: str) -> str:
         """The state of an API token."""
         return self.gettext(TOKEN_STATES[state]) if state in TOKEN_STATES else state
@@ -55,3 +81,17 @@ def groups_of_four(text: str | None) -> str:
     """
     text = text or ""
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def some_ids(ids: str | None, shown: int = 6) -> str:
+    """A list of ids shown in a table cell: the first few, then how many more.
+
+    Examples:
+        >>> some_ids("1,2,3,4,5,6,7,8", 3)
+        '1, 2, 3 … (+5)'
+        >>> some_ids(None)
+        ''
+    """
+    parts = [part for part in (ids or "").split(",") if part]
+    head = ", ".join(parts[:shown])
+    return f"{head} … (+{len(parts) - shown:,})" if len(parts) > shown else head

@@ -20,7 +20,7 @@ from tipdata.text import without_bidi_controls
 from tipdata.web.context import web_context
 from tipdata.web.csrf import binding_of, new_presession, token_for
 from tipdata.web.i18n import LANGUAGE_NAMES
-from tipdata.web.labels import Labels, groups_of_four
+from tipdata.web.labels import Labels, groups_of_four, some_ids
 from tipdata.web.navigation import navigation_for
 from tipdata.web.security import cookie_secure
 
@@ -40,6 +40,7 @@ def environment() -> jinja2.Environment:
     env.filters["datetime"] = _format_datetime
     env.filters["number"] = _format_number
     env.filters["groups_of_four"] = groups_of_four
+    env.filters["some_ids"] = some_ids
     return env
 
 

@@ -6,15 +6,22 @@ and writes the audit log); routes parse the form, call one service, show the res
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from tipdata.access.audit import ACTIONS
+from tipdata.access.audit import (
+    ACTIONS,
+    AuditFilter,
+    VerifyResult,
+    filter_choices,
+    verify_chain,
+)
 from tipdata.access.errors import WeakPasswordError
 from tipdata.access.policy import Actor
 from tipdata.access.throttle import Throttle
@@ -32,7 +39,7 @@ from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
 from tipdata.web.messages import service_message
 from tipdata.web.navigation import N_
-from tipdata.web.pagination import Pagination, page_of
+from tipdata.web.pagination import PageParams, Pagination, page_of
 from tipdata.web.problems import PROBLEM_RESPONSES
 from tipdata.web.templating import render, translator
 
@@ -43,27 +50,117 @@ SETUP_PATH = "/account/setup/"
 """Where a set-password link leads, followed by its token."""
 
 
+def _audit_filter(
+    action: str | None,
+    user: str | None,
+    since: str | None,
+    until: str | None,
+    object_type: str | None,
+    object_id: str | None,
+) -> tuple[AuditFilter, list[str]]:
+    """The auditor's filters as typed; the names of the fields that could not be read."""
+    bad: list[str] = []
+
+    def day(name: str, text: str | None) -> date | None:
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text.strip())
+        except ValueError:
+            bad.append(name)
+            return None
+
+    first, last = day("since", since), day("until", until)
+    number = None
+    if object_id:
+        if object_id.strip().isascii() and object_id.strip().isdigit():
+            number = int(object_id.strip()[:10])
+        else:
+            bad.append("object_id")
+    where = AuditFilter(
+        action=action if action in ACTIONS else None,
+        username=(user or "").strip() or None,
+        since=first,
+        until=last,
+        object_type=(object_type or "").strip() or None,
+        object_id=number,
+    )
+    return where, bad
+
+
 @router.get("/admin/audit", response_class=HTMLResponse)
 def audit_log(
     request: Request,
     actor: Annotated[Actor, Require("audit:read")],
     page: Pagination,
     action: Annotated[str | None, Query(max_length=60)] = None,
+    user: Annotated[str | None, Query(max_length=80)] = None,
+    since: Annotated[str | None, Query(max_length=20)] = None,
+    until: Annotated[str | None, Query(max_length=20)] = None,
+    object_type: Annotated[str | None, Query(max_length=60)] = None,
+    object_id: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
-    """The audit log, newest first, optionally one action only."""
-    chosen = action if action in ACTIONS else None
-    events = web_context(request).access.audit_events(
-        actor, limit=page.limit + 1, before_id=page.after, action=chosen
-    )
+    """The audit log, newest first, filtered by action, user, days and object."""
+    return _audit_page(request, actor, page, action, user, since, until, object_type, object_id)
+
+
+@router.get("/admin/audit/verify", response_class=HTMLResponse)
+def audit_verify(
+    request: Request, actor: Annotated[Actor, Require("audit:read")], page: Pagination
+) -> HTMLResponse:
+    """Recompute the whole hash chain and show the result above the newest events."""
+    result = verify_chain(web_context(request).system.db, actor)
+    return _audit_page(request, actor, page, verified=result)
+
+
+def _audit_page(
+    request: Request,
+    actor: Actor,
+    page: PageParams,
+    action: str | None = None,
+    user: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    verified: VerifyResult | None = None,
+) -> HTMLResponse:
+    web = web_context(request)
+    _ = translator(request)
+    where, bad = _audit_filter(action, user, since, until, object_type, object_id)
+    events = web.access.audit_events(actor, limit=page.limit + 1, before_id=page.after, where=where)
+    with web.system.db.session() as session:
+        usernames, kinds = filter_choices(session, actor)
+    error = None
+    if bad:
+        error = _("Not understood, so not applied: %(fields)s. Dates are written 2008-03-31.") % {
+            "fields": ", ".join(_(AUDIT_FIELDS[name]) for name in bad)
+        }
+    typed = {"user": user or "", "since": since or "", "until": until or "",
+             "object_type": object_type or "", "object_id": object_id or ""}  # fmt: skip
     return render(
         request,
         "audit.html",
         {
             "page": page_of(events, page, key=lambda event: event.id),
             "actions": sorted(ACTIONS),
-            "action": chosen,
+            "action": where.action,
+            "typed": typed,
+            "object_types": kinds,
+            "usernames": usernames,
+            "error": error,
+            "verified": verified,
+            "pager_query": urlencode({"action": where.action or "", **typed}, quote_via=quote),
         },
+        status_code=400 if bad else 200,
     )
+
+
+AUDIT_FIELDS = {
+    "since": N_("from"),
+    "until": N_("to"),
+    "object_id": N_("object id"),
+}
 
 
 # --- users -------------------------------------------------------------------------------
