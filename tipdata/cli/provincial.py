@@ -128,7 +128,8 @@ def completeness(
         str | None,
         typer.Option(
             "--as-of",
-            help="Day to report on, yyyy-mm-dd (default the year's reporting date, or today if sooner).",
+            help="Day to report on, yyyy-mm-dd (default: the year's reporting date, "
+            "or today if sooner).",
         ),
     ] = None,
     grace_days: Annotated[
