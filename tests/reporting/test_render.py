@@ -45,9 +45,7 @@ def test_internal_and_published_renders(sqlite_demo_db, tmp_path: Path) -> None:
     assert all((row["value"] == "") == (row["note"] != "") for row in public_rows)
 
     # the internal workbook says so inside, every sheet; the published one explains "x"
-    assert all(
-        sheet["A1"].value.startswith("INTERNAL - not for release") for sheet in workbook
-    )
+    assert all(sheet["A1"].value.startswith("INTERNAL - not for release") for sheet in workbook)
     assert workbook.properties.category == "internal"
     first = workbook[workbook.sheetnames[1]]
     assert 8 <= first.column_dimensions["A"].width <= 60  # widths set, not the default

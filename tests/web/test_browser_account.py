@@ -3,11 +3,13 @@ tokens, an administrator adding a user by agency and province names.
 
 One live server for the module. Screenshots are kept as test artefacts in the module's
 temporary folder: ``<pytest basetemp>/account-screens0/*.png`` (pytest keeps the last three
-runs under ``/tmp/pytest-of-<user>/``); the path is printed with ``-s``.
+runs under ``/tmp/pytest-of-<user>/``); the path is printed with ``-s``. Set
+``TIPDATA_SCREENSHOTS=/some/folder`` to keep them elsewhere.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,7 +40,10 @@ VIEWPORT = {"width": 1366, "height": 900}
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("account-screens")
+    """Where the screenshots go: ``TIPDATA_SCREENSHOTS`` if set, else the module's tmp dir."""
+    chosen = os.environ.get("TIPDATA_SCREENSHOTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("account-screens")
+    folder.mkdir(parents=True, exist_ok=True)
     print(f"screenshots: {folder}")
     return folder
 
@@ -194,3 +199,28 @@ def test_an_administrator_adds_a_user_by_names_and_a_refusal_keeps_the_form(
     newcomer.wait_for_url(f"{base}/account?done=finished")
     assert newcomer.locator("#account-facts dd").nth(2).inner_text() == reader
     newcomer.context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "km"])
+def test_the_auditor_filters_the_log_and_verifies_the_chain_at_1366_px(
+    browser: Any, world: tuple[str, dict[str, WebUser]], shots: Path, language: str
+) -> None:
+    base, users = world
+    page = _page(browser, language)
+    _sign_in(page, base, "auditor", users["auditor"].password)
+    page.goto(f"{base}/admin/audit")
+    _no_horizontal_scroll(page)
+    page.fill("#user", "auditor")
+    page.click("#audit-filters button[type=submit]")
+    page.wait_for_load_state()
+    assert "user=auditor" in page.url
+    users_shown = page.locator("table.audit tbody tr td:nth-child(2)").all_inner_texts()
+    assert users_shown and set(users_shown) == {"auditor"}
+    _no_horizontal_scroll(page)
+    page.click("#verify-chain button[type=submit]")
+    page.wait_for_url("**/admin/audit/verify*")
+    intact = {"en": "The chain is intact", "km": "ខ្សែសង្វាក់នៅដដែល"}[language]
+    assert page.locator("#chain").inner_text().startswith(intact)
+    _no_horizontal_scroll(page)
+    page.screenshot(path=str(shots / f"audit-verified-{language}.png"), full_page=True)
+    page.context.close()
