@@ -183,7 +183,9 @@ def _add(client: TestClient, **fields: str) -> object:
         ({"province_code": ""}, "This role needs a province."),
         ({"role": "emperor"}, "There is no such role: choose one from the list."),
         ({"username": "s"}, "This username is refused"),
-        ({"display_name": " "}, "Give the user&#39;s name."),
+        ({"display_name": " "}, "Give the user&#39;s name (up to 120 characters)."),
+        ({"display_name": "x" * 121}, "Give the user&#39;s name (up to 120 characters)."),
+        ({"username": "u" * 100}, "This username is refused"),
     ],
 )
 def test_adding_a_user_with_bad_input_says_why_and_keeps_the_form(

@@ -17,6 +17,8 @@ from tipdata.access.policy import Actor, Policy, authorize, default_policy
 from tipdata.access.users import UserError, add_user, issue_setup_link
 from tipdata.store.reference import Agency, Province
 
+MAX_DISPLAY_NAME = 120
+
 
 @dataclass(frozen=True)
 class AgencyChoice:
@@ -111,7 +113,7 @@ def create_account(
     if role not in policy.roles:
         raise UserError(f"unknown role {role!r}")
     display_name = display_name.strip()
-    if not display_name:
+    if not display_name or len(display_name) > MAX_DISPLAY_NAME:
         raise UserError("give the user's name")
     user = add_user(
         session, actor, username=username.strip(), display_name=display_name, role=role,

@@ -122,7 +122,7 @@ SERVICE_MESSAGES: tuple[ServiceMessage, ...] = (
         N_("The user %(username)s is not awaiting approval."),
     ),
     _message(r"unknown role .*", N_("There is no such role: choose one from the list.")),
-    _message(r"give the user's name", N_("Give the user's name.")),
+    _message(r"give the user's name", N_("Give the user's name (up to 120 characters).")),
 )
 """Every service message the pages know how to translate."""
 

@@ -47,6 +47,8 @@ router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["users"], responses=PROBLEM_RESPONSES)
 
 SETUP_PATH = "/account/setup/"
+FORM_FIELD = 1000
+"""Fields of "Add a user" are bounded loosely: the service says what is wrong, form kept."""
 """Where a set-password link leads, followed by its token."""
 
 
@@ -257,11 +259,11 @@ def add_user_form(
     request: Request,
     actor: Annotated[Actor, Require("users:manage")],
     _csrf: CsrfChecked,
-    username: Annotated[str, Form(max_length=80)] = "",
-    display_name: Annotated[str, Form(max_length=120)] = "",
-    role: Annotated[str, Form(max_length=60)] = "",
-    agency: Annotated[str, Form(max_length=40)] = "",
-    province_code: Annotated[str, Form(max_length=10)] = "",
+    username: Annotated[str, Form(max_length=FORM_FIELD)] = "",
+    display_name: Annotated[str, Form(max_length=FORM_FIELD)] = "",
+    role: Annotated[str, Form(max_length=FORM_FIELD)] = "",
+    agency: Annotated[str, Form(max_length=FORM_FIELD)] = "",
+    province_code: Annotated[str, Form(max_length=FORM_FIELD)] = "",
 ) -> Response:
     """Add a user (audited as ``user_created``); a refusal re-shows the form as typed, with why.
 
