@@ -39,7 +39,21 @@ def test_internal_and_published_renders(sqlite_demo_db, tmp_path: Path) -> None:
     with public["csv"].open(encoding="utf-8") as handle:
         public_rows = list(csv.DictReader(handle))
     assert all(row["naive_sum"] == "" for row in public_rows)
-    statuses = {"free", "primary", "secondary", "not_recorded"}
-    assert {row["status"] for row in public_rows} == statuses
-    assert all((row["value"] == "") == (row["status"] != "free") for row in public_rows)
+    # issue 18: no primary/secondary in the published file (it would point at small counts)
+    assert "status" not in public_rows[0]
+    assert {row["note"] for row in public_rows} == {"", "withheld", "not recorded"}
+    assert all((row["value"] == "") == (row["note"] != "") for row in public_rows)
+
+    # the internal workbook says so inside, every sheet; the published one explains "x"
+    assert all(sheet["A1"].value.startswith("INTERNAL - not for release") for sheet in workbook)
+    assert workbook.properties.category == "internal"
+    first = workbook[workbook.sheetnames[1]]
+    assert 8 <= first.column_dimensions["A"].width <= 60  # widths set, not the default
+    public_book = load_workbook(public["xlsx"])
+    assert not any(str(sheet["A1"].value).startswith("INTERNAL") for sheet in public_book)
+    legend = f"x: withheld so that nobody can be identified: a count under {published.threshold}"
+    for sheet in public_book.worksheets[1:]:
+        cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+        if "x" in cells:
+            assert any(text.startswith(legend) for text in cells), sheet.title
     assert 'data-status="primary"' in public["html"].read_text(encoding="utf-8")

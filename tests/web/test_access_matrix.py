@@ -259,7 +259,7 @@ def _review_api(call: Call) -> dict[str, Any]:
 def _new_user_form(call: Call) -> dict[str, Any]:
     data = {
         "csrf_token": call.csrf, "username": f"matrix-new-{call.serial}",
-        "display_name": "Matrix user", "role": READER, "agency_id": "1",
+        "display_name": "Matrix user", "role": READER, "agency": "NTF",
         "password": "a long enough synthetic passphrase 42",
     }  # fmt: skip
     return {"data": data}
@@ -276,6 +276,10 @@ def _password_api(call: Call) -> dict[str, Any]:
 
 def _token_api(call: Call) -> dict[str, Any]:
     return {"json": {"name": "access matrix", "days": 1}}
+
+
+def _token_form(call: Call) -> dict[str, Any]:
+    return {"data": {"csrf_token": call.csrf, "name": "access matrix", "days": "1"}}
 
 
 def _setup_form(call: Call) -> dict[str, Any]:
@@ -386,8 +390,14 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/tokens"): Rule(EVERYONE),
     ("POST", "/api/v1/tokens"): Rule(EVERYONE, body=_token_api),
     ("POST", "/api/v1/tokens/{token_id}/revoke"): Rule(EVERYONE, ok="400"),
+    # the account page: each caller sees, issues and revokes its own tokens only
+    ("GET", "/account"): Rule(EVERYONE),
+    ("POST", "/account/tokens"): Rule(EVERYONE, form=True, body=_token_form),
+    ("POST", "/account/tokens/{token_id}/revoke"): Rule(
+        EVERYONE, ok="404", form=True, body=_csrf_only
+    ),
     # a set-password link: anyone may open one; an unknown token sets nothing
-    ("GET", "/account/setup/{token}"): Rule(frozenset(), public=("200", "200")),
+    ("GET", "/account/setup/{token}"): Rule(frozenset(), public=("400", "400")),
     ("POST", "/account/setup"): Rule(
         frozenset(), public=("400", "400"), form=True, body=_setup_form
     ),
@@ -399,6 +409,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/imports"): Rule(IMPORTERS, body=_upload_api),
     ("GET", "/api/v1/imports"): Rule(IMPORTERS),
     ("GET", "/admin/audit"): Rule(AUDITORS),
+    ("GET", "/admin/audit/verify"): Rule(AUDITORS),
     ("GET", "/api/v1/audit-events"): Rule(AUDITORS),
     # --- TIP report tables, their exports and their release --------------------------
     ("GET", "/reports"): Rule(PUBLISHED_READERS, query="year=2008"),
@@ -662,6 +673,8 @@ def _url(path: str, target_id: str, query: str) -> str:
         return "/account/setup/tdp_unknown"
     if path == "/api/v1/tokens/{token_id}/revoke":
         return "/api/v1/tokens/999999/revoke"
+    if path == "/account/tokens/{token_id}/revoke":
+        return "/account/tokens/999999/revoke"
     url = path.replace("{period}", PERIOD)
     if path != "/api/v1/provincial/imports":
         url = PATH_PARAMETER.sub(target_id, url)

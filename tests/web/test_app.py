@@ -221,10 +221,10 @@ def test_officer_dashboard_shows_imports_section_and_the_figures(
 def test_audit_log_page_lists_sign_ins(client: TestClient, users: dict[str, WebUser]) -> None:
     sign_in(client, users["auditor"])
     html = client.get("/admin/audit").text
-    assert "login_success" in html
-    assert "user_created" in html
+    assert "<td>signed in</td>" in html  # labels, not the codes login_success, user_created
+    assert "<td>user added</td>" in html
     filtered = client.get("/admin/audit", params={"action": "login_success"}).text
-    assert "user_created</td>" not in filtered
+    assert "<td>user added</td>" not in filtered and "<td>signed in</td>" in filtered
 
 
 def test_unknown_page_is_a_friendly_404(client: TestClient) -> None:

@@ -265,3 +265,21 @@ def test_year_out_of_range_is_422(demo_client: TestClient, demo_web: DemoWeb) ->
         "/api/v1/dashboard?year=1900", headers=bearer(demo_web[1]["officer"])
     )
     assert response.status_code == 422
+
+
+def test_days_late_count_to_the_years_reporting_date_and_a_cut_list_says_so(
+    demo_client: TestClient, demo_web: DemoWeb
+) -> None:
+    """Issue 18: "Days late" was counted to today (6,898 days for 2008), the list cut silently."""
+    _app, users, _database = demo_web
+    board = demo_client.get("/api/v1/dashboard?year=2008", headers=bearer(users["officer"]))
+    completeness = board.json()["completeness"]
+    assert completeness["as_of"] == "2009-01-02"  # 2008BW26 due: its last day + 5 days
+    late = completeness["late"]
+    assert late and max(row["days_late"] for row in late) <= 366
+    assert completeness["late_total"] >= len(late)
+    signed_in(demo_client, demo_web, "officer")
+    html = demo_client.get("/dashboard?year=2008").text
+    assert "(to 2009-01-02)" in html
+    if completeness["late_total"] > len(late):
+        assert f"the {len(late)} most late of {completeness['late_total']:,}" in html

@@ -102,7 +102,7 @@ def test_the_database_refusing_a_value_is_a_4xx_that_logs_no_bound_value(
             "/admin/users",
             data={
                 "csrf_token": token, "username": "kanha", "display_name": "Kan\x00ha",
-                "role": "statistics_reader", "agency_id": "1", "password": PASSWORD,
+                "role": "statistics_reader", "agency": "NTF", "password": PASSWORD,
             },
         )  # fmt: skip
     if pwg_system.db.dialect == "postgresql":

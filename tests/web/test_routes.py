@@ -39,6 +39,8 @@ CSRF_ROUTES |= {
     ("POST", "/admin/users/{username}/approve"),
     ("POST", "/account/password"),
     ("POST", "/account/setup"),
+    ("POST", "/account/tokens"),
+    ("POST", "/account/tokens/{token_id}/revoke"),
     ("POST", "/reports/publish"),
     ("POST", "/imports/new"),
     ("POST", "/imports/confirm"),

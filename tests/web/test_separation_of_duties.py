@@ -36,7 +36,7 @@ def _add(client: TestClient, username: str, role: str) -> object:
         "/admin/users",
         data={
             "csrf_token": token, "username": username, "display_name": username.title(),
-            "role": role, "agency_id": "1", "password": PASSWORD,  # ignored: no admin password
+            "role": role, "agency": "NTF", "password": PASSWORD,  # ignored: no admin password
         },
     )  # fmt: skip
 
@@ -60,7 +60,7 @@ def test_an_administrator_cannot_give_itself_victim_data(
     sign_in(client, admin)
     made = _add(client, "clerk1", "court_clerk")
     assert made.status_code == 303  # type: ignore[attr-defined]
-    assert "awaiting+approval" in made.headers["location"]  # type: ignore[attr-defined]
+    assert "done=awaiting&" in made.headers["location"]  # type: ignore[attr-defined]
     # it knows no password of the account, and cannot approve its own request
     assert _post_login(client, "clerk1", PASSWORD) == 401
     sign_in(client, admin)
@@ -124,7 +124,7 @@ def test_users_change_their_own_password_and_weak_ones_are_refused(
     differ = change(reader.password, "mekong river at dusk 1998", "mekong river at dawn")
     assert differ.status_code == 400  # type: ignore[attr-defined]
     done = change(reader.password, "mekong river at dusk 1998")
-    assert done.headers["location"] == "/login"  # type: ignore[attr-defined]
+    assert done.headers["location"] == "/login?done=password"  # type: ignore[attr-defined]
     assert client.get("/dashboard").status_code == 303  # every session ended
     assert _post_login(client, "reader", reader.password) == 401
     assert _post_login(client, "reader", "mekong river at dusk 1998") == 303

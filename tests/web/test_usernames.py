@@ -31,7 +31,7 @@ def test_the_users_page_refuses_look_alike_and_control_character_usernames(
         "/admin/users",
         data={
             "csrf_token": token, "username": username, "display_name": "Look-alike",
-            "role": "statistics_reader", "agency_id": "1",
+            "role": "statistics_reader", "agency": "NTF",
             "password": PASSWORD,  # ignored since item 21; the code before took it
         },
     )  # fmt: skip

@@ -15,9 +15,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tipdata.access import audit, totp
+from tipdata.access import audit, enrolment, totp
 from tipdata.access.clock import now_utc
 from tipdata.access.crypto import FieldCipher
+from tipdata.access.enrolment import SetupRequired, needs_password, needs_totp, start_sign_in_step
 from tipdata.access.errors import AccountLocked, AuthenticationError, LoginThrottled
 from tipdata.access.passwords import Passwords
 from tipdata.access.policy import Actor, Policy, default_policy
@@ -80,6 +81,9 @@ def login(
         AccountLocked: too many failures for this account from any address.
         LoginThrottled: too many failures for this username from this address.
         AuthenticationError: anything else wrong (one message for every cause).
+        SetupRequired: the password (and code, if enrolled) were right but the account is
+            not finished: the user chooses their own password or enrols a second factor
+            first (:mod:`tipdata.access.enrolment`); no session is opened.
     """
     now = now or now_utc()
     refused: AuthenticationError | None = None
@@ -99,13 +103,65 @@ def login(
         user = session.scalar(sa.select(AppUser).where(AppUser.username == username))
         reason = _failure_reason(session, auth, user, password, totp_code, now)
         if reason is None and user is not None:
-            return _succeed(session, auth, user, password, remote_addr, now)
-        audit.record(
-            session, None, "login_failure", "app_user",
-            [user.id] if user else [], {"reason": reason}, remote_addr,
-            user_id=user.id if user else None, now=now,
-        )  # fmt: skip
+            if needs_password(user) or needs_totp(user, auth.policy):
+                auth.throttle.succeeded(session, user.username, remote_addr)
+                step_token = start_sign_in_step(session, user, now)
+                audit.record(
+                    session, None, "login_failure", "app_user", [user.id],
+                    {"reason": "account_not_finished"}, remote_addr, user_id=user.id, now=now,
+                )  # fmt: skip
+                setup = SetupRequired(step_token)
+            else:
+                return _succeed(session, auth, user, password, remote_addr, now)
+        else:
+            audit.record(
+                session, None, "login_failure", "app_user",
+                [user.id] if user else [], {"reason": reason}, remote_addr,
+                user_id=user.id if user else None, now=now,
+            )  # fmt: skip
+            setup = None
+    if setup is not None:  # raised after the commit, so the step token is stored
+        raise setup
     raise AuthenticationError()
+
+
+def finish_and_sign_in(
+    db: Database,
+    auth: Authenticator,
+    token: str,
+    *,
+    new_password: str | None,
+    confirm_password: str | None,
+    code: str | None,
+    remote_addr: str | None,
+    now: datetime | None = None,
+) -> SignIn:
+    """Finish an account under its setup token (:func:`enrolment.finish_account`), then sign in.
+
+    The user has just proved the setup token (a set-password link, or the password at an
+    unfinished sign-in), chosen their password and typed a code of the second factor when
+    their role needs one, so a session opens at once.
+
+    Raises:
+        AuthenticationError: the token is unknown, used or expired.
+        EnrolmentError: a part of the form is wrong; nothing was saved.
+        WeakPasswordError: the password breaks the policy.
+    """
+    now = now or now_utc()
+    with db.session() as session:
+        user = enrolment.finish_account(
+            session, token, new_password=new_password, confirm_password=confirm_password,
+            code=code, passwords=auth.passwords, cipher=auth.cipher, policy=auth.policy,
+            remote_addr=remote_addr, now=now,
+        )  # fmt: skip
+        auth.throttle.succeeded(session, user.username, remote_addr)
+        actor = Actor.of(user)
+        session_token = create_session(session, user.id, remote_addr, now)
+        audit.record(
+            session, actor, "login_success", "app_user", [user.id],
+            {"after": "account_finished"}, remote_addr=remote_addr, now=now,
+        )  # fmt: skip
+    return SignIn(actor, session_token)
 
 
 def _succeed(
@@ -146,8 +202,8 @@ def _failure_reason(
         return "disabled"
     if not auth.policy.requires_totp(user.role.code):
         return None
-    if user.totp_secret is None:
-        return "totp_not_enrolled"
+    if user.totp_secret is None or user.totp_confirmed_at is None:
+        return None  # enrolled at the next step (SetupRequired), before any session
     secret = auth.cipher.decrypt("app_user", "totp_secret", user.id, user.totp_secret)
     step = totp.matching_step(secret, totp_code or "", now, user.totp_last_step)
     if step is None:

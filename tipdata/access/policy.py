@@ -72,7 +72,7 @@ class RoleDefinition:
 
     Attributes:
         code: stable code stored in ``role.code``, e.g. ``"police_analyst"``.
-        name: human name.
+        name: human name (English).
         description: what the role is for.
         scope: which records its record permissions reach.
         permissions: the permissions it holds; everything else is denied.
@@ -88,6 +88,8 @@ class RoleDefinition:
     permissions: frozenset[str]
     person_roles: frozenset[PersonRole] | None = None
     person_view: PersonView | None = None
+    name_km: str | None = None
+    """The role's name in Khmer (pages in Khmer show it)."""
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,7 @@ def _role_definition(
         permissions=frozenset(granted),
         person_roles=person_roles,
         person_view=cast(PersonView | None, view),
+        name_km=str(spec["name_km"]) if spec.get("name_km") else None,
     )
 
 

@@ -24,8 +24,10 @@ from tipdata.access.sessions import API_TOKEN_LIFETIME, create_api_token, token_
 from tipdata.errors import TipdataError
 from tipdata.store.access import ApiToken, AppUser
 
-MAX_LIFETIME = timedelta(days=365)
+MAX_TOKEN_DAYS = 365
+MAX_LIFETIME = timedelta(days=MAX_TOKEN_DAYS)
 """The longest lifetime a token may be issued for."""
+MAX_NAME = 100
 
 
 class TokenError(TipdataError):
@@ -55,6 +57,22 @@ class TokenSummary:
     state: str
 
 
+def parse_token_days(text: str) -> timedelta:
+    """A token's lifetime typed as a number of days (1 to 365).
+
+    Raises:
+        TokenError: not a whole number of days from 1 to 365.
+
+    Examples:
+        >>> parse_token_days(" 30 ")
+        datetime.timedelta(days=30)
+    """
+    text = text.strip()
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_TOKEN_DAYS):
+        raise TokenError("a token lives from 1 to 365 days")
+    return timedelta(days=int(text))
+
+
 def issue_token(
     session: Session,
     actor: Actor | None,
@@ -72,9 +90,13 @@ def issue_token(
 
     Raises:
         AccessDenied: an actor asked for someone else's token.
-        TokenError: no such active user, or a lifetime outside 1 day to 365 days.
+        TokenError: no such active user, a lifetime outside 1 day to 365 days, or no
+            name (or one over 100 characters).
     """
     now = now or now_utc()
+    name = name.strip()
+    if not name or len(name) > MAX_NAME:
+        raise TokenError("give the token a name of 1 to 100 characters")
     user = session.scalar(sa.select(AppUser).where(AppUser.username == username))
     if actor is not None and (user is None or actor.user_id != user.id):
         raise AccessDenied("users:manage", "nobody issues an API token for someone else")
@@ -82,7 +104,7 @@ def issue_token(
         raise TokenError(f"no active user {username!r}")
     if not timedelta(days=1) <= lifetime <= MAX_LIFETIME:
         raise TokenError("a token lives from 1 to 365 days")
-    token = create_api_token(session, user.id, name.strip() or "token", now, lifetime)
+    token = create_api_token(session, user.id, name, now, lifetime)
     token_id = session.scalars(
         sa.select(ApiToken.id).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
     ).first()
@@ -132,8 +154,12 @@ def revoke_token(
     *,
     remote_addr: str | None = None,
     now: datetime | None = None,
+    only_own: bool = False,
 ) -> None:
     """Revoke one token: your own, or anyone's with ``users:manage`` (audited).
+
+    ``only_own``: refuse another user's token even to an administrator (the account
+    page, where each user manages only their own).
 
     Raises:
         TokenError: no such token among those the actor may see (the same answer whether
@@ -142,7 +168,8 @@ def revoke_token(
     now = now or now_utc()
     row = session.get(ApiToken, token_id)
     mine = actor is None or (row is not None and row.user_id == actor.user_id)
-    if row is None or not (mine or (actor is not None and can(actor, "users:manage"))):
+    manager = actor is not None and can(actor, "users:manage") and not only_own
+    if row is None or not (mine or manager):
         raise TokenError(f"no token {token_id}")
     if row.revoked_at is None:
         row.revoked_at = now
@@ -150,3 +177,14 @@ def revoke_token(
         session, actor, "user_changed", "app_user", [row.user_id],
         {"change": "token_revoked", "token_id": row.id}, remote_addr, now=now,
     )  # fmt: skip
+
+
+def revoke_own_token(
+    session: Session, actor: Actor, token_id: int, *, remote_addr: str | None = None
+) -> None:
+    """Revoke one of the actor's own tokens (:func:`revoke_token` with ``only_own``).
+
+    Raises:
+        TokenError: no such token among the actor's own.
+    """
+    revoke_token(session, actor, token_id, remote_addr=remote_addr, only_own=True)

@@ -53,6 +53,10 @@ class UserSummary:
     totp_enrolled: bool
     locked: bool = False
     awaiting_approval: bool = False
+    agency_code: str = ""
+    agency_name: str = ""
+    province_name: str | None = None
+    must_change_password: bool = False
 
 
 def sync_roles(session: Session, policy: Policy | None = None) -> int:
@@ -132,8 +136,14 @@ def add_user(
     passwords: Passwords,
     policy: Policy | None = None,
     remote_addr: str | None = None,
+    password_must_change: bool = False,
 ) -> AppUser:
     """Add a user with a role, an agency and (for provincial roles) a province.
+
+    The agency and the province must agree: a user of a provincial agency (a provincial
+    department, a working group) belongs to that agency's province, which is taken when
+    none is given. ``password_must_change`` (with a password): the user must choose their
+    own at the first sign-in (the CLI sets it: the operator chose this one).
 
     The local operator (``actor=None``) may give a first password. An administrator
     never does (it would know a usable password): the account gets none, and the user
@@ -155,9 +165,17 @@ def add_user(
         )
     policy = policy or default_policy()
     role_row = _role(session, role, policy)
+    _check_agency_and_province(session, agency_id, province_code)
+    agency_province = session.scalar(sa.select(Agency.province_code).where(Agency.id == agency_id))
+    if agency_province is not None and province_code not in (None, agency_province):
+        raise UserError(
+            f"the agency belongs to province {agency_province}, not {province_code}: "
+            "choose the agency's province or another agency"
+        )
+    if province_code is None and policy.role(role).scope == "province":
+        province_code = agency_province
     if policy.role(role).scope == "province" and province_code is None:
         raise UserError(f"role {role} needs a province")
-    _check_agency_and_province(session, agency_id, province_code)
     check_username(username)
     taken = sa.func.lower(AppUser.username) == username.lower()
     if session.scalar(sa.select(AppUser.id).where(taken)) is not None:
@@ -170,6 +188,7 @@ def add_user(
         province_code=province_code,
         password_hash=passwords.hash(password, username) if password is not None else None,
         password_changed_at=now_utc() if password is not None else None,
+        password_must_change=password is not None and password_must_change,
         active=actor is None or not has_data_access(policy, role),
         requested_by_id=actor.user_id if actor is not None else None,
     )
@@ -354,7 +373,7 @@ def _check_agency_and_province(
         UserError: no agency with this id, or no province with this code.
     """
     if agency_id is not None and (
-        not 1 <= agency_id <= MAX_INTEGER
+        not 1 <= agency_id <= MAX_INTEGER  # a number past INTEGER fails on PostgreSQL
         or session.scalar(sa.select(Agency.id).where(Agency.id == agency_id)) is None
     ):
         raise UserError(f"there is no agency {agency_id}")
@@ -391,6 +410,13 @@ def grant_role(
     role_row = _role(session, role, policy)
     if province_code is not None:
         _check_agency_and_province(session, None, province_code)
+        agency_province = session.scalar(
+            sa.select(Agency.province_code).where(Agency.id == user.agency_id)
+        )
+        if agency_province not in (None, province_code):
+            raise UserError(
+                f"the user's agency belongs to province {agency_province}, not {province_code}"
+            )
         user.province_code = province_code
     if policy.role(role).scope == "province" and user.province_code is None:
         raise UserError(f"role {role} needs a province")
@@ -426,6 +452,13 @@ def list_users(
     _manage(actor)
     throttle = throttle or Throttle()
     users = session.scalars(sa.select(AppUser).order_by(AppUser.username))
+    agencies = {
+        agency_id: (code, name)
+        for agency_id, code, name in session.execute(sa.select(Agency.id, Agency.code, Agency.name))
+    }
+    provinces = {
+        code: name for code, name in session.execute(sa.select(Province.code, Province.name_en))
+    }
     return [
         UserSummary(
             id=u.id,
@@ -435,11 +468,15 @@ def list_users(
             agency_id=u.agency_id,
             province_code=u.province_code,
             active=u.active,
-            totp_enrolled=u.totp_secret is not None,
+            totp_enrolled=u.totp_secret is not None and u.totp_confirmed_at is not None,
             locked=throttle.locked(session, u.username),
             awaiting_approval=not u.active
             and u.requested_by_id is not None
             and u.approved_by_id is None,
+            agency_code=agencies[u.agency_id][0],
+            agency_name=agencies[u.agency_id][1],
+            province_name=provinces.get(u.province_code) if u.province_code else None,
+            must_change_password=u.password_must_change,
         )
         for u in users
     ]
@@ -532,6 +569,7 @@ def enable_totp(
     secret = new_totp_secret()
     user.totp_secret = cipher.encrypt("app_user", "totp_secret", user.id, secret)
     user.totp_last_step = None
+    user.totp_confirmed_at = now_utc()  # handed over by the operator, out of band
     audit.record(
         session, actor, "user_changed", "app_user", [user.id], {"change": "totp_enrolled"},
         remote_addr,

@@ -156,7 +156,11 @@ def completeness(
     year: Annotated[int, typer.Option("--year", help="Report on the bi-weeks of this year.")],
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Day to report on, yyyy-mm-dd (default today)."),
+        typer.Option(
+            "--as-of",
+            help="Day to report on, yyyy-mm-dd (default: the year's reporting date, "
+            "or today if sooner).",
+        ),
     ] = None,
     grace_days: Annotated[
         int | None, typer.Option("--grace-days", help="Days after a period until due.")

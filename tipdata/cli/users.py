@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import sqlalchemy as sa
 import typer
 from rich.table import Table
 
@@ -18,16 +17,6 @@ from tipdata.cli._common import HomeOption, console, group, system_for
 users_app = group("Users, roles and second factors.")
 keys_app = group("The master key that protects victims' identities at rest.")
 audit_app = group("The hash-chained audit log.")
-
-
-def _agency_id(session: sa.orm.Session, code: str) -> int:
-    from tipdata.errors import TipdataError
-    from tipdata.store import Agency
-
-    agency_id = session.scalar(sa.select(Agency.id).where(Agency.code == code))
-    if agency_id is None:
-        raise TipdataError(f"unknown agency {code!r} (see `tipdata codelists check`)")
-    return agency_id
 
 
 @users_app.command("add")
@@ -40,22 +29,33 @@ def users_add(
     ] = None,
     display_name: Annotated[str | None, typer.Option(help="Name shown in the app.")] = None,
     password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="A first password; the user must choose their own at the first sign-in.",
+        ),
     ] = "",
     home: HomeOption = None,
 ) -> None:
-    """Add a user with a role, an agency and (for provincial roles) a province."""
+    """Add a user with a role, an agency and (for provincial roles) a province.
+
+    The password you give is temporary: at the first sign-in the user chooses their own
+    (and, for roles that read identities, enrols their authenticator app).
+    """
     from tipdata.access import add_user, sync_roles
+    from tipdata.access.user_forms import agency_id_of
 
     system = system_for(home)
     with system.db.session() as session:
         sync_roles(session)
         add_user(
             session, None, username=username, display_name=display_name or username,
-            role=role, agency_id=_agency_id(session, agency), province_code=province,
-            password=password, passwords=system.passwords,
+            role=role, agency_id=agency_id_of(session, agency), province_code=province,
+            password=password, passwords=system.passwords, password_must_change=True,
         )  # fmt: skip
-    console.print(f"added {username} ({role}, {agency})")
+    console.print(f"added {username} ({role}, {agency}): a first sign-in asks a new password")
 
 
 @users_app.command("list")

@@ -49,7 +49,7 @@ from tipdata.reporting.completeness import (
     expected_reports,
 )
 from tipdata.reporting.datasets import TOTAL, ValueKey
-from tipdata.reporting.periods import Period, PeriodError, bi_week_of
+from tipdata.reporting.periods import Period, PeriodError, bi_week_of, due_date
 from tipdata.reporting.submissions import (
     RECEIVED_STATUSES,
     TRANSITIONS,
@@ -637,6 +637,21 @@ class ProvincialCompleteness:
         return self.report.late
 
 
+def reporting_date(periods: Iterable[Period], grace_days: int, today: date | None = None) -> date:
+    """The day a set of periods is reported on: the last period's due date, or today if sooner.
+
+    Examples:
+        >>> from tipdata.reporting.periods import parse_period
+        >>> reporting_date([parse_period("2008BW26")], 7, date(2026, 12, 7)).isoformat()
+        '2009-01-04'
+        >>> reporting_date([parse_period("2026BW26")], 7, date(2026, 12, 7)).isoformat()
+        '2026-12-07'
+    """
+    today = today or datetime.now(tz=CAMBODIA_TIME).date()
+    dues = [due_date(period, grace_days) for period in periods]
+    return min(today, max(dues)) if dues else today
+
+
 def completeness_report(
     session: Session,
     *,
@@ -656,8 +671,11 @@ def completeness_report(
         session: an open session.
         year: report on the periods of this year (ISO bi-weeks), or
         periods: report on these periods.
-        as_of: the day to report on (default today, Cambodia time): later
-            submissions are ignored and missing reports due before it are overdue.
+        as_of: the day to report on: later submissions are ignored and missing
+            reports due before it are overdue, their days late counted to it. By
+            default the periods' reporting date (the due date of the last period), or
+            today (Cambodia time) while that date is still ahead: a report of 2008 still
+            missing is late by the days to 2008's reporting date, not by the years since.
         grace_days: days after a period ends until its report is due; the data
             set's deadline by default.
         workflow: the data set (the PWG bi-weekly report by default).
@@ -674,7 +692,7 @@ def completeness_report(
         raise ReportingError("give either a year or a list of periods")
     chosen = tuple(data_set.periods(year) if year is not None else periods or ())
     grace = data_set.grace_days if grace_days is None else grace_days
-    day = as_of or datetime.now(tz=CAMBODIA_TIME).date()
+    day = as_of or reporting_date(chosen, grace)
     expected = expected_reports(data_set.org_units(), chosen)
     codes = sorted({p.code for p in chosen})
     rows = session.execute(

@@ -51,6 +51,10 @@ class AppUser(IdMixin, Base):
     setup_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
     """SHA-256 of the one-time set-password link's token."""
     setup_expires_at: Mapped[datetime | None]
+    password_must_change: Mapped[bool] = mapped_column(server_default=sa.false())
+    """The password was chosen by someone else: the user chooses their own at next sign-in."""
+    totp_confirmed_at: Mapped[datetime | None]
+    """When a code proved the user's authenticator holds ``totp_secret`` (None: enrolling)."""
 
     role: Mapped[Role] = relationship(foreign_keys=[role_id])
 

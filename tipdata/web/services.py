@@ -98,7 +98,12 @@ class AccessServices:
                 )
 
     def audit_events(
-        self, actor: Actor, limit: int, before_id: int | None = None, action: str | None = None
+        self,
+        actor: Actor,
+        limit: int,
+        before_id: int | None = None,
+        action: str | None = None,
+        where: audit.AuditFilter | None = None,
     ) -> list[audit.AuditEntry]:
         """The newest audit events (older than ``before_id``), newest first: ``audit.show``.
 
@@ -106,7 +111,9 @@ class AccessServices:
             AccessDenied: the actor lacks ``audit:read``.
         """
         with self.db.session() as session:
-            return audit.show(session, actor, limit=limit, action=action, before_id=before_id)
+            return audit.show(
+                session, actor, limit=limit, action=action, before_id=before_id, where=where
+            )
 
     def import_runs(self, actor: Actor) -> list[ImportRunSummary]:
         """Every import run, newest first, for users who manage imports.

@@ -20,6 +20,7 @@ from tipdata.text import without_bidi_controls
 from tipdata.web.context import web_context
 from tipdata.web.csrf import binding_of, new_presession, token_for
 from tipdata.web.i18n import LANGUAGE_NAMES
+from tipdata.web.labels import Labels, groups_of_four, some_ids
 from tipdata.web.navigation import navigation_for
 from tipdata.web.security import cookie_secure
 
@@ -38,6 +39,8 @@ def environment() -> jinja2.Environment:
     )
     env.filters["datetime"] = _format_datetime
     env.filters["number"] = _format_number
+    env.filters["groups_of_four"] = groups_of_four
+    env.filters["some_ids"] = some_ids
     return env
 
 
@@ -114,6 +117,7 @@ def render(
     language = language_of(request)
     translations = web.catalogues.get(language)
     actor = getattr(request.state, "actor", None)
+    labels = Labels(language, translations.gettext, web.access.policy)
     variables: dict[str, Any] = {
         "request_path": request.url.path,
         "lang": language,
@@ -124,6 +128,9 @@ def render(
         "gettext": translations.gettext,
         "ngettext": translations.ngettext,
         "_": translations.gettext,
+        "labels": labels,
+        "role_label": labels.role,
+        "token_state_label": labels.token_state,
     }
     variables.update(context or {})
     html = environment().get_template(template).render(variables)

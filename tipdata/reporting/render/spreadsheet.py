@@ -1,12 +1,21 @@
-"""XLSX (one sheet per table) and CSV (one long table) outputs."""
+"""XLSX (one sheet per table) and CSV (one long table) outputs.
+
+The internal files say so inside (a mark on every sheet and in the CSV's ``status``), so a
+copy that leaves its folder still reads as internal. The published files explain the
+``x`` of a withheld cell, and never say *why* a cell is withheld: the published CSV's
+``note`` says "withheld" for a small count and for a cell hidden to protect one alike
+(telling the two apart would point at the small ones).
+"""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from tipdata.reporting.publish import PublishedReport
 from tipdata.reporting.report import TOTAL, Report
@@ -27,7 +36,22 @@ CSV_HEADER = (
 """``range_*``: the figure's range over the linkage review queue (no pending pair a match /
 every one; the model's expectation, internal only); empty where the cell has none, and in
 a release where the gate withholds it (:mod:`tipdata.reporting.published_ranges`)."""
+PUBLISHED_CSV_HEADER = tuple("note" if name == "status" else name for name in CSV_HEADER)
+"""The published CSV: ``note`` instead of ``status``: empty, ``withheld`` or ``not recorded``."""
+NOTES = {"free": "", "primary": "withheld", "secondary": "withheld", "not_recorded": "not recorded"}
+INTERNAL_MARK = "INTERNAL - not for release: de-duplicated figures beside the sum of agency records"
+"""The first line of every sheet of an internal workbook."""
 _SUPPRESSED = PatternFill("solid", fgColor="FDE9D9")
+_MARK = Font(bold=True, color="C00000")
+MAX_WIDTH = 60
+
+
+def legend(published: PublishedReport) -> str:
+    """What an ``x`` means in a published table (written under every published table)."""
+    return (
+        f"x: withheld so that nobody can be identified: a count under {published.threshold}, "
+        "or a cell that would let one be worked out from the totals."
+    )
 
 
 Bounds = tuple[int | None, int | None, float | None]
@@ -63,13 +87,16 @@ def range_text(bounds: Bounds) -> str:
 def write_csv(report: Report, path: Path, *, published: PublishedReport | None = None) -> Path:
     """Write every cell of every table as one CSV row (long format); returns ``path``.
 
-    Internal reports carry ``naive_sum``; published ones leave it empty and give
-    the status flag (free, primary, secondary); suppressed values are empty.
+    Internal reports carry ``naive_sum`` and ``status`` ``internal`` (or
+    ``not_recorded``); published ones leave ``naive_sum`` empty and have ``note`` instead
+    of ``status``: ``withheld`` (the value is empty), ``not recorded`` or nothing.
     """
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(CSV_HEADER)
+        writer.writerow(CSV_HEADER if published is None else PUBLISHED_CSV_HEADER)
         for table, row, column, value, naive, status, bounds in _cells(report, published):
+            if published is not None:
+                status = NOTES.get(status, "withheld")
             writer.writerow(
                 (
                     table.name,
@@ -92,10 +119,15 @@ def write_xlsx(report: Report, path: Path, *, published: PublishedReport | None 
     contents = workbook.active
     assert contents is not None
     contents.title = "Contents"
+    if published is None:
+        contents.append([INTERNAL_MARK])
+        contents["A1"].font = _MARK
     contents.append([report.title])
     contents.append([f"Period {report.start} to {report.end}"])
     for note in report.notes:
         contents.append([note])
+    if published is not None:
+        contents.append([legend(published)])
     contents.append([])
     contents.append(["Sheet", "Table"])
     bold = Font(bold=True)
@@ -103,8 +135,11 @@ def write_xlsx(report: Report, path: Path, *, published: PublishedReport | None 
         sheet_name = f"T{index:02d}"
         contents.append([sheet_name, table.title])
         sheet = workbook.create_sheet(sheet_name)
+        if published is None:
+            sheet.append([INTERNAL_MARK])
+            sheet.cell(sheet.max_row, 1).font = _MARK
         sheet.append([table.title])
-        sheet["A1"].font = bold
+        sheet.cell(sheet.max_row, 1).font = bold
         header = [table.row_header]
         ranged = bool(table.ranges)
         for column in table.columns:
@@ -141,9 +176,30 @@ def write_xlsx(report: Report, path: Path, *, published: PublishedReport | None 
             for column_index in fills:
                 sheet.cell(sheet.max_row, column_index).fill = _SUPPRESSED
         sheet.append([])
+        if published is not None:
+            sheet.append([legend(published)])
         for definition in table.definitions:
             sheet.append([definition])
         for note in dict.fromkeys(table.not_recorded.values()):
             sheet.append([note])
+        _fit_columns(sheet, header_row=3 if published is None else 2)
+    contents.column_dimensions["A"].width = 12
+    contents.column_dimensions["B"].width = MAX_WIDTH
+    if published is None:
+        workbook.properties.category = "internal"
+        workbook.properties.keywords = "internal, not for release"
     workbook.save(path)
     return path
+
+
+def _fit_columns(sheet: Any, header_row: int) -> None:
+    """Widen each column to its longest table cell (titles, definitions and notes overflow)."""
+    widths: dict[int, int] = {}
+    for row in sheet.iter_rows(min_row=header_row):
+        filled = [cell for cell in row if cell.value is not None]
+        if len(filled) <= 1 and row[0].row > header_row:
+            continue  # a definition or a note: one long line in column A, not a table cell
+        for cell in filled:
+            widths[cell.column] = max(widths.get(cell.column, 0), len(str(cell.value)))
+    for column, width in widths.items():
+        sheet.column_dimensions[get_column_letter(column)].width = min(MAX_WIDTH, width + 2)

@@ -11,24 +11,39 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from tipdata.access.account import own_account
+from tipdata.access.enrolment import EnrolmentError, SetupRequired, account_steps
 from tipdata.access.errors import (
     AccountLocked,
     AuthenticationError,
     LoginThrottled,
     WeakPasswordError,
 )
+from tipdata.access.login import finish_and_sign_in
+from tipdata.access.policy import Actor
 from tipdata.access.sessions import SESSION_COOKIE
-from tipdata.access.tokens import issue_token, list_tokens, revoke_token
-from tipdata.access.users import complete_setup, set_password
+from tipdata.access.tokens import (
+    MAX_TOKEN_DAYS,
+    TokenError,
+    issue_token,
+    list_tokens,
+    parse_token_days,
+    revoke_own_token,
+    revoke_token,
+)
+from tipdata.access.users import set_password
 from tipdata.web.auth import CurrentUser, OptionalUser, client_address
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
 from tipdata.web.errors import WebError
+from tipdata.web.messages import service_message
+from tipdata.web.navigation import N_
 from tipdata.web.problems import PROBLEM_RESPONSES
+from tipdata.web.qr import qr_svg
 from tipdata.web.security import cookie_secure
 from tipdata.web.templating import render, translator
 
@@ -51,11 +66,17 @@ def safe_local_path(path: str | None, default: str = "/dashboard") -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, actor: OptionalUser) -> Response:
+def login_form(
+    request: Request,
+    actor: OptionalUser,
+    done: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
     """The sign-in form (signed-in users go to the dashboard)."""
     if actor is not None:
         return RedirectResponse("/dashboard", status_code=303)
-    return render(request, "login.html", {"error": None, "username": ""})
+    _ = translator(request)
+    notice = _("Your password is changed: sign in with it.") if done == "password" else None
+    return render(request, "login.html", {"error": None, "username": "", "notice": notice})
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -66,7 +87,12 @@ def login_submit(
     password: Annotated[str, Form(max_length=MAX_FIELD)] = "",
     code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    """Check the credentials; on success set the session cookie and go to the dashboard."""
+    """Check the credentials; on success set the session cookie and go to the dashboard.
+
+    Right credentials of an unfinished account (a password chosen by someone else, or
+    no second factor yet for a role that needs one) lead to the finishing form instead,
+    its one-time token kept in a hidden field, never in the URL.
+    """
     web = web_context(request)
     _ = translator(request)
     try:
@@ -77,7 +103,7 @@ def login_submit(
         seconds = int(exc.retry_after) + 1
         message = _("Too many attempts: try again in %(seconds)s seconds.") % {"seconds": seconds}
         return render(
-            request, "login.html", {"error": message, "username": username},
+            request, "login.html", {"error": message, "username": username, "notice": None},
             status_code=429, headers={"Retry-After": str(seconds)},
         )  # fmt: skip
     except AccountLocked:
@@ -86,17 +112,31 @@ def login_submit(
             "to unlock it."
         )
         return render(
-            request, "login.html", {"error": message, "username": username}, status_code=429
+            request,
+            "login.html",
+            {"error": message, "username": username, "notice": None},
+            status_code=429,
         )
     except AuthenticationError:
         message = _("Wrong username, password or code.")
         return render(
-            request, "login.html", {"error": message, "username": username}, status_code=401
+            request,
+            "login.html",
+            {"error": message, "username": username, "notice": None},
+            status_code=401,
         )
-    response = RedirectResponse("/dashboard", status_code=303)
+    except SetupRequired as step:
+        return _setup_page(request, step.token, notice=True)
+    return _signed_in(request, signed_in.session_token)
+
+
+def _signed_in(request: Request, session_token: str, path: str = "/dashboard") -> Response:
+    """Go to ``path`` with the new session's cookie (the pre-session cookie is dropped)."""
+    web = web_context(request)
+    response = RedirectResponse(path, status_code=303)
     response.set_cookie(
         str(SESSION_COOKIE["key"]),
-        signed_in.session_token,
+        session_token,
         httponly=True,
         secure=cookie_secure(request),
         samesite="strict",
@@ -110,19 +150,13 @@ def login_submit(
 
 
 def _password_page(
-    request: Request,
-    *,
-    ask_current: bool,
-    setup_token: str = "",
-    error: str | None = None,
-    status_code: int = 200,
+    request: Request, *, error: str | None = None, status_code: int = 200
 ) -> HTMLResponse:
     _ = translator(request)
-    title = _("Change your password") if ask_current else _("Choose your password")
     return render(
         request, "set_password.html",
-        {"title": title, "action": "/account/password" if ask_current else "/account/setup",
-         "ask_current": ask_current, "setup_token": setup_token, "error": error},
+        {"title": _("Change your password"), "action": "/account/password",
+         "ask_current": True, "setup_token": "", "error": error},
         status_code=status_code,
     )  # fmt: skip
 
@@ -130,7 +164,7 @@ def _password_page(
 @router.get("/account/password", response_class=HTMLResponse)
 def change_password_form(request: Request, actor: CurrentUser) -> HTMLResponse:
     """The form to change your own password (the current one is asked)."""
-    return _password_page(request, ask_current=True)
+    return _password_page(request)
 
 
 @router.post("/account/password", response_class=HTMLResponse)
@@ -145,9 +179,7 @@ def change_password_submit(
     """Change your own password; every session ends, so sign in again (audited)."""
     _ = translator(request)
     if new_password != confirm_password:
-        return _password_page(
-            request, ask_current=True, error=_("The two new passwords differ."), status_code=400
-        )
+        return _password_page(request, error=_("The two new passwords differ."), status_code=400)
     web = web_context(request)
     try:
         with web.system.db.session() as session:
@@ -157,16 +189,137 @@ def change_password_submit(
                 remote_addr=client_address(request),
             )  # fmt: skip
     except (AuthenticationError, WeakPasswordError) as error:
-        return _password_page(request, ask_current=True, error=str(error), status_code=400)
-    return RedirectResponse("/login", status_code=303)
+        return _password_page(request, error=service_message(error, _), status_code=400)
+    return RedirectResponse("/login?done=password", status_code=303)
+
+
+# --- the account page: who you are, your second factor, your API tokens ----------------
+
+ACCOUNT_NOTICES = {
+    "finished": N_("Your account is ready."),
+    "revoked": N_("The token is revoked: it no longer works."),
+}
+
+
+def _account_page(
+    request: Request,
+    actor: Actor,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    new_token: str | None = None,
+    token_name: str = "",
+    token_days: str = "90",
+    status_code: int = 200,
+) -> HTMLResponse:
+    web = web_context(request)
+    with web.system.db.session() as session:
+        account = own_account(session, actor, web.access.policy)
+    return render(
+        request, "account.html",
+        {"account": account, "notice": notice, "error": error, "new_token": new_token,
+         "token_name": token_name, "token_days": token_days, "max_days": MAX_TOKEN_DAYS},
+        status_code=status_code,
+    )  # fmt: skip
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(
+    request: Request,
+    actor: CurrentUser,
+    done: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
+    """Your account: role, agency, province, second factor, password, API tokens."""
+    _ = translator(request)
+    notice = _(ACCOUNT_NOTICES[done]) if done in ACCOUNT_NOTICES else None
+    return _account_page(request, actor, notice=notice)
+
+
+@router.post("/account/tokens", response_class=HTMLResponse)
+def issue_token_form(
+    request: Request,
+    actor: CurrentUser,
+    _csrf: CsrfChecked,
+    name: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    days: Annotated[str, Form(max_length=MAX_FIELD)] = "90",
+) -> HTMLResponse:
+    """Issue an API token for yourself; it is shown once, on the page that answers (audited)."""
+    _ = translator(request)
+    web = web_context(request)
+    try:
+        lifetime = parse_token_days(days)
+        with web.system.db.session() as session:
+            _token_id, token = issue_token(
+                session, actor, actor.username, name, lifetime=lifetime,
+                remote_addr=client_address(request),
+            )  # fmt: skip
+    except TokenError as error:
+        return _account_page(
+            request, actor, error=service_message(error, _), token_name=name,
+            token_days=days, status_code=400,
+        )  # fmt: skip
+    return _account_page(request, actor, new_token=token)
+
+
+@router.post("/account/tokens/{token_id}/revoke", response_class=HTMLResponse)
+def revoke_token_form(
+    request: Request,
+    actor: CurrentUser,
+    _csrf: CsrfChecked,
+    token_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+) -> Response:
+    """Revoke one of your own tokens (another user's is "no such token")."""
+    _ = translator(request)
+    try:
+        with web_context(request).system.db.session() as session:
+            revoke_own_token(session, actor, token_id, remote_addr=client_address(request))
+    except TokenError:
+        return _account_page(
+            request, actor, error=_("There is no such token among yours."), status_code=404
+        )
+    return RedirectResponse("/account?done=revoked", status_code=303)
+
+
+def _setup_page(
+    request: Request,
+    token: str,
+    *,
+    error: str | None = None,
+    notice: bool = False,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The form that finishes an account: own password, second factor, or both."""
+    web = web_context(request)
+    _ = translator(request)
+    try:
+        with web.system.db.session() as session:
+            steps = account_steps(
+                session, token, web.access.authenticator.cipher, policy=web.access.policy
+            )
+    except AuthenticationError:
+        return render(
+            request, "account_setup.html",
+            {"steps": None, "token": "", "qr": None, "notice": False,
+             "error": _("This set-password link is unknown, used or expired: ask an "
+                        "administrator for a new one.")},
+            status_code=400,
+        )  # fmt: skip
+    qr = None
+    if steps.totp_uri:
+        qr = qr_svg(steps.totp_uri, title=_("QR code for your authenticator app"))
+    return render(
+        request, "account_setup.html",
+        {"steps": steps, "token": token, "qr": qr, "error": error, "notice": notice},
+        status_code=status_code,
+    )  # fmt: skip
 
 
 @router.get("/account/setup/{token}", response_class=HTMLResponse)
 def setup_password_form(
     request: Request, token: Annotated[str, Path(max_length=100)]
 ) -> HTMLResponse:
-    """The page of a one-time set-password link: the user chooses a first password."""
-    return _password_page(request, ask_current=False, setup_token=token)
+    """The page of a one-time set-password link: own password and, if needed, second factor."""
+    return _setup_page(request, token)
 
 
 @router.post("/account/setup", response_class=HTMLResponse)
@@ -174,30 +327,24 @@ def setup_password_submit(
     request: Request,
     _csrf: CsrfChecked,
     token: Annotated[str, Form(max_length=100)],
-    new_password: Annotated[str, Form(max_length=MAX_FIELD)],
-    confirm_password: Annotated[str, Form(max_length=MAX_FIELD)],
+    new_password: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    confirm_password: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    """Set the password of a set-password link (the link is spent), then sign in."""
-    _ = translator(request)
-    if new_password != confirm_password:
-        return _password_page(
-            request, ask_current=False, setup_token=token,
-            error=_("The two new passwords differ."), status_code=400,
-        )  # fmt: skip
+    """Finish the account (the token is spent) and sign in; on an error nothing is saved."""
     web = web_context(request)
+    _ = translator(request)
     try:
-        with web.system.db.session() as session:
-            complete_setup(
-                session, token, new_password, web.access.authenticator.passwords,
-                remote_addr=client_address(request),
-            )  # fmt: skip
-    except AuthenticationError as error:
-        return _password_page(request, ask_current=False, error=str(error), status_code=400)
-    except WeakPasswordError as error:
-        return _password_page(
-            request, ask_current=False, setup_token=token, error=str(error), status_code=400
-        )
-    return RedirectResponse("/login", status_code=303)
+        signed_in = finish_and_sign_in(
+            web.system.db, web.access.authenticator, token,
+            new_password=new_password or None, confirm_password=confirm_password or None,
+            code=code.strip() or None, remote_addr=client_address(request),
+        )  # fmt: skip
+    except AuthenticationError:
+        return _setup_page(request, token, status_code=400)
+    except (EnrolmentError, WeakPasswordError) as error:
+        return _setup_page(request, token, error=service_message(error, _), status_code=400)
+    return _signed_in(request, signed_in.session_token, "/account?done=finished")
 
 
 class PasswordChangeIn(BaseModel):

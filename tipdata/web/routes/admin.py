@@ -6,40 +6,88 @@ and writes the audit log); routes parse the form, call one service, show the res
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from tipdata.access.audit import ACTIONS
+from tipdata.access.audit import (
+    ACTIONS,
+    AuditFilter,
+    VerifyResult,
+    filter_choices,
+    verify_chain,
+)
 from tipdata.access.errors import WeakPasswordError
 from tipdata.access.policy import Actor
 from tipdata.access.throttle import Throttle
+from tipdata.access.user_forms import agency_choices, create_account, province_choices
 from tipdata.access.users import (
     UserError,
-    add_user,
     approve_user,
     disable_user,
     grant_role,
-    issue_setup_link,
     list_users,
     unlock_user,
 )
 from tipdata.web.auth import Require, client_address
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
-from tipdata.web.pagination import Pagination, page_of
+from tipdata.web.messages import service_message
+from tipdata.web.navigation import N_
+from tipdata.web.pagination import PageParams, Pagination, page_of
 from tipdata.web.problems import PROBLEM_RESPONSES
-from tipdata.web.templating import render
+from tipdata.web.templating import render, translator
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["users"], responses=PROBLEM_RESPONSES)
 
-Username = Annotated[str, Form(min_length=1, max_length=80)]
 SETUP_PATH = "/account/setup/"
+FORM_FIELD = 1000
+"""Fields of "Add a user" are bounded loosely: the service says what is wrong, form kept."""
 """Where a set-password link leads, followed by its token."""
+
+
+def _audit_filter(
+    action: str | None,
+    user: str | None,
+    since: str | None,
+    until: str | None,
+    object_type: str | None,
+    object_id: str | None,
+) -> tuple[AuditFilter, list[str]]:
+    """The auditor's filters as typed; the names of the fields that could not be read."""
+    bad: list[str] = []
+
+    def day(name: str, text: str | None) -> date | None:
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text.strip())
+        except ValueError:
+            bad.append(name)
+            return None
+
+    first, last = day("since", since), day("until", until)
+    number = None
+    if object_id:
+        if object_id.strip().isascii() and object_id.strip().isdigit():
+            number = int(object_id.strip()[:10])
+        else:
+            bad.append("object_id")
+    where = AuditFilter(
+        action=action if action in ACTIONS else None,
+        username=(user or "").strip() or None,
+        since=first,
+        until=last,
+        object_type=(object_type or "").strip() or None,
+        object_id=number,
+    )
+    return where, bad
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)
@@ -48,21 +96,73 @@ def audit_log(
     actor: Annotated[Actor, Require("audit:read")],
     page: Pagination,
     action: Annotated[str | None, Query(max_length=60)] = None,
+    user: Annotated[str | None, Query(max_length=80)] = None,
+    since: Annotated[str | None, Query(max_length=20)] = None,
+    until: Annotated[str | None, Query(max_length=20)] = None,
+    object_type: Annotated[str | None, Query(max_length=60)] = None,
+    object_id: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
-    """The audit log, newest first, optionally one action only."""
-    chosen = action if action in ACTIONS else None
-    events = web_context(request).access.audit_events(
-        actor, limit=page.limit + 1, before_id=page.after, action=chosen
-    )
+    """The audit log, newest first, filtered by action, user, days and object."""
+    return _audit_page(request, actor, page, action, user, since, until, object_type, object_id)
+
+
+@router.get("/admin/audit/verify", response_class=HTMLResponse)
+def audit_verify(
+    request: Request, actor: Annotated[Actor, Require("audit:read")], page: Pagination
+) -> HTMLResponse:
+    """Recompute the whole hash chain and show the result above the newest events."""
+    result = verify_chain(web_context(request).system.db, actor)
+    return _audit_page(request, actor, page, verified=result)
+
+
+def _audit_page(
+    request: Request,
+    actor: Actor,
+    page: PageParams,
+    action: str | None = None,
+    user: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    verified: VerifyResult | None = None,
+) -> HTMLResponse:
+    web = web_context(request)
+    _ = translator(request)
+    where, bad = _audit_filter(action, user, since, until, object_type, object_id)
+    events = web.access.audit_events(actor, limit=page.limit + 1, before_id=page.after, where=where)
+    with web.system.db.session() as session:
+        usernames, kinds = filter_choices(session, actor)
+    error = None
+    if bad:
+        error = _("Not understood, so not applied: %(fields)s. Dates are written 2008-03-31.") % {
+            "fields": ", ".join(_(AUDIT_FIELDS[name]) for name in bad)
+        }
+    typed = {"user": user or "", "since": since or "", "until": until or "",
+             "object_type": object_type or "", "object_id": object_id or ""}  # fmt: skip
     return render(
         request,
         "audit.html",
         {
             "page": page_of(events, page, key=lambda event: event.id),
             "actions": sorted(ACTIONS),
-            "action": chosen,
+            "action": where.action,
+            "typed": typed,
+            "object_types": kinds,
+            "usernames": usernames,
+            "error": error,
+            "verified": verified,
+            "pager_query": urlencode({"action": where.action or "", **typed}, quote_via=quote),
         },
+        status_code=400 if bad else 200,
     )
+
+
+AUDIT_FIELDS = {
+    "since": N_("from"),
+    "until": N_("to"),
+    "object_id": N_("object id"),
+}
 
 
 # --- users -------------------------------------------------------------------------------
@@ -76,11 +176,15 @@ class UserOut(BaseModel):
     display_name: str
     role: str
     agency_id: int
+    agency_code: str
+    agency_name: str
     province_code: str | None
+    province_name: str | None
     active: bool
     totp_enrolled: bool
     locked: bool
     awaiting_approval: bool
+    must_change_password: bool
 
 
 class RoleIn(BaseModel):
@@ -105,30 +209,49 @@ def _users_page(
     message: str | None = None,
     status_code: int = 200,
     setup_link: tuple[str, str] | None = None,
+    form: dict[str, str] | None = None,
 ) -> HTMLResponse:
     web = web_context(request)
+    with web.system.db.session() as session:
+        agencies, provinces = agency_choices(session), province_choices(session)
     return render(
         request,
         "admin_users.html",
         {
             "users": _users(request, actor),
             "roles": sorted(web.access.policy.roles.values(), key=lambda role: role.code),
+            "agencies": agencies,
+            "provinces": provinces,
             "message": message,
             "refused": status_code >= 400,
             "setup_link": setup_link,
+            "form": form or {},
         },
         status_code=status_code,
     )
+
+
+DONE_MESSAGES = {
+    "awaiting": N_("%(username)s is added and awaits a second administrator's approval."),
+    "disabled": N_("%(username)s is disabled: their sessions and tokens ended."),
+    "granted": N_("%(username)s has a new role: their sessions and tokens ended."),
+    "unlocked": N_("%(username)s is unlocked."),
+}
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
 def users_page(
     request: Request,
     actor: Annotated[Actor, Require("users:manage")],
-    done: Annotated[str | None, Query(max_length=80)] = None,
+    done: Annotated[str | None, Query(max_length=20)] = None,
+    user: Annotated[str | None, Query(max_length=80)] = None,
 ) -> HTMLResponse:
     """Every user with role, agency, province and state; forms to add, grant and disable."""
-    return _users_page(request, actor, done)
+    _ = translator(request)
+    message = None
+    if done in DONE_MESSAGES and user:
+        message = _(DONE_MESSAGES[done]) % {"username": user}
+    return _users_page(request, actor, message)
 
 
 @router.post("/admin/users", response_class=HTMLResponse)
@@ -136,40 +259,40 @@ def add_user_form(
     request: Request,
     actor: Annotated[Actor, Require("users:manage")],
     _csrf: CsrfChecked,
-    username: Username,
-    display_name: Annotated[str, Form(min_length=1, max_length=120)],
-    role: Annotated[str, Form(max_length=60)],
-    agency_id: Annotated[int, Form()],
-    province_code: Annotated[str, Form(max_length=10)] = "",
+    username: Annotated[str, Form(max_length=FORM_FIELD)] = "",
+    display_name: Annotated[str, Form(max_length=FORM_FIELD)] = "",
+    role: Annotated[str, Form(max_length=FORM_FIELD)] = "",
+    agency: Annotated[str, Form(max_length=FORM_FIELD)] = "",
+    province_code: Annotated[str, Form(max_length=FORM_FIELD)] = "",
 ) -> Response:
-    """Add a user (audited as ``user_created``); a refusal re-shows the page with why.
+    """Add a user (audited as ``user_created``); a refusal re-shows the form as typed, with why.
 
-    The administrator sets no password. An account without data access is active and
-    the page shows its one-time set-password link, once; one with data access waits,
-    disabled, for a second administrator's approval.
+    The agency and the province are chosen by name. The administrator sets no password.
+    An account without data access is active and the page shows its one-time
+    set-password link, once; one with data access waits, disabled, for a second
+    administrator's approval.
     """
     web = web_context(request)
+    _ = translator(request)
+    form = {"username": username, "display_name": display_name, "role": role,
+            "agency": agency, "province_code": province_code}  # fmt: skip
     try:
         with web.system.db.session() as session:
-            user = add_user(
+            account = create_account(
                 session, actor, username=username, display_name=display_name, role=role,
-                agency_id=agency_id, province_code=province_code or None, password=None,
+                agency_code=agency, province_code=province_code or None,
                 passwords=web.access.authenticator.passwords, policy=web.access.policy,
                 remote_addr=client_address(request),
             )  # fmt: skip
-            token = None
-            if user.active:
-                token = issue_setup_link(
-                    session, actor, username, policy=web.access.policy,
-                    remote_addr=client_address(request),
-                )  # fmt: skip
     except (UserError, WeakPasswordError) as error:
-        return _users_page(request, actor, str(error), 400)
-    if token is None:
+        return _users_page(request, actor, service_message(error, _), 400, form=form)
+    if account.setup_token is None:
         return RedirectResponse(
-            f"/admin/users?done=added+{username}+awaiting+approval", status_code=303
+            f"/admin/users?done=awaiting&user={quote(account.username)}", status_code=303
         )
-    return _users_page(request, actor, setup_link=(username, SETUP_PATH + token))
+    return _users_page(
+        request, actor, setup_link=(account.username, SETUP_PATH + account.setup_token)
+    )
 
 
 @router.post("/admin/users/{username}/approve", response_class=HTMLResponse)
@@ -184,7 +307,7 @@ def approve_user_form(
         with web_context(request).system.db.session() as session:
             token = approve_user(session, actor, username, remote_addr=client_address(request))
     except UserError as error:
-        return _users_page(request, actor, str(error), 400)
+        return _users_page(request, actor, service_message(error, translator(request)), 400)
     return _users_page(request, actor, setup_link=(username, SETUP_PATH + token))
 
 
@@ -200,8 +323,8 @@ def disable_user_form(
         with web_context(request).system.db.session() as session:
             disable_user(session, actor, username, remote_addr=client_address(request))
     except UserError as error:
-        return _users_page(request, actor, str(error), 404)
-    return RedirectResponse(f"/admin/users?done=disabled+{username}", status_code=303)
+        return _users_page(request, actor, service_message(error, translator(request)), 404)
+    return RedirectResponse(f"/admin/users?done=disabled&user={quote(username)}", status_code=303)
 
 
 @router.post("/admin/users/{username}/role", response_class=HTMLResponse)
@@ -221,8 +344,8 @@ def grant_role_form(
                 policy=web_context(request).access.policy, remote_addr=client_address(request),
             )  # fmt: skip
     except UserError as error:
-        return _users_page(request, actor, str(error), 400)
-    return RedirectResponse(f"/admin/users?done=granted+{username}", status_code=303)
+        return _users_page(request, actor, service_message(error, translator(request)), 400)
+    return RedirectResponse(f"/admin/users?done=granted&user={quote(username)}", status_code=303)
 
 
 @router.post("/admin/users/{username}/unlock", response_class=HTMLResponse)
@@ -241,8 +364,8 @@ def unlock_user_form(
                 remote_addr=client_address(request),
             )  # fmt: skip
     except UserError as error:
-        return _users_page(request, actor, str(error), 404)
-    return RedirectResponse(f"/admin/users?done=unlocked+{username}", status_code=303)
+        return _users_page(request, actor, service_message(error, translator(request)), 404)
+    return RedirectResponse(f"/admin/users?done=unlocked&user={quote(username)}", status_code=303)
 
 
 @api_router.get("/users", summary="Every user account")

@@ -7,12 +7,13 @@ review decisions) with the same building blocks.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from tipdata.access.audit import ACTIONS
+from tipdata.access.audit import ACTIONS, AuditFilter
 from tipdata.access.policy import Actor
 from tipdata.web.auth import CurrentUser, Require
 from tipdata.web.context import web_context
@@ -108,12 +109,24 @@ def list_audit_events(
     action: Annotated[
         str | None, Query(max_length=60, description="Only events of this action.")
     ] = None,
+    user: Annotated[
+        str | None, Query(max_length=80, description="Only events of this username.")
+    ] = None,
+    since: Annotated[date | None, Query(description="Events on or after this day (UTC).")] = None,
+    until: Annotated[date | None, Query(description="Events on or before this day (UTC).")] = None,
+    object_type: Annotated[
+        str | None, Query(max_length=60, description="Only events naming this kind of object.")
+    ] = None,
+    object_id: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="Only events naming this object id.")
+    ] = None,
 ) -> Page[AuditEventOut]:
     """Audit events, a page at a time; ``action`` must be a known action."""
     if action is not None and action not in ACTIONS:
         raise WebError(f"Unknown action {action!r}; known actions: {', '.join(sorted(ACTIONS))}.")
+    where = AuditFilter(action, user, since, until, object_type, object_id)
     events = web_context(request).access.audit_events(
-        actor, limit=page.limit + 1, before_id=page.after, action=action
+        actor, limit=page.limit + 1, before_id=page.after, where=where
     )
     out = [AuditEventOut.model_validate(event, from_attributes=True) for event in events]
     return page_of(out, page, key=lambda event: event.id)

@@ -130,6 +130,10 @@ class CompletenessOut(BaseModel):
     timeliness: float | None
     grid: dict[str, dict[str, str]]
     late: list[LateOut]
+    late_total: int = 0
+    """How many reports are late or overdue in all (``late`` holds the most late first)."""
+    as_of: date | None = None
+    """The day the days late are counted to: the year's reporting date, or today if sooner."""
 
 
 class FindingCountOut(BaseModel):
@@ -328,6 +332,8 @@ def build_dashboard(web: WebContext, actor: Actor, year: int) -> Dashboard:
                 )
                 for r in listed[:LATE_SHOWN]
             ],
+            late_total=len(listed),
+            as_of=result.report.as_of,
         )
     if can(actor, "charges:read", policy) and _is_national(web, actor):
         with web.system.db.session() as session:

@@ -1,0 +1,144 @@
+"""Words, not codes, and no English left on a Khmer page (issue 18, item 2).
+
+Each role's pages are read as a browser shows them (text nodes only, not attributes) in
+English and in Khmer. A page fails when it shows a stored code where a label exists
+(a role code such as ``statistics_reader``, an audit action such as ``login_success``),
+or, in Khmer, a message of the catalogue left in English.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from babel.messages.pofile import read_po
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import WebUser, sign_in
+from tipdata.access.audit import ACTIONS
+from tipdata.access.policy import default_policy
+from tipdata.web.i18n import catalogue_path
+
+PAGES = {
+    "admin": ("/account", "/admin/users", "/dashboard"),
+    "auditor": ("/account", "/admin/audit", "/admin/audit/verify"),
+    "reader": ("/account", "/dashboard"),
+    "officer": ("/account", "/imports"),
+    "focal": ("/account",),
+}
+"""The pages each role uses daily that this test reads (more join as they get labels)."""
+
+PLACEHOLDER = re.compile(r"%\(\w+\)s")
+
+
+VERBATIM = ("script", "style", "code", "title")
+
+
+class _Text(HTMLParser):
+    """The text a reader sees, less verbatim record content.
+
+    Skipped: ``<script>``, ``<style>``, ``<code>`` and any element marked
+    ``translate="no"`` (a record's own text shown as stored, e.g. an audit event's detail).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._open: list[tuple[str, bool]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("br", "img", "input", "meta", "link", "col", "hr", "source"):
+            return
+        self._open.append((tag, tag in VERBATIM or ("translate", "no") in attrs))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._open:
+            opened, _skip = self._open.pop()
+            if opened == tag:
+                break
+
+    @property
+    def _skip(self) -> bool:
+        return any(skip for _tag, skip in self._open)
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip and data.strip():
+            self.parts.append(" ".join(data.split()))
+
+
+def visible_text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return "\n".join(parser.parts)
+
+
+def raw_codes() -> set[str]:
+    """Stored codes that have labels: roles and audit actions (snake case, so no words)."""
+    return {code for code in (*default_policy().roles, *ACTIONS) if "_" in code or "." in code}
+
+
+def untranslated_fragments() -> list[str]:
+    """English messages whose Khmer differs, cut at placeholders, long enough to be sure."""
+    with catalogue_path("km").open("rb") as handle:
+        catalogue = read_po(handle)
+    fragments = []
+    for message in catalogue:
+        if not message.id or not message.string or message.string == message.id:
+            continue
+        for piece in PLACEHOLDER.split(str(message.id)):
+            piece = piece.strip(" .:;,()·")
+            if len(piece) >= 14 and " " in piece:
+                fragments.append(piece)
+    return fragments
+
+
+def _pages(client: TestClient, users: dict[str, WebUser], language: str) -> dict[str, str]:
+    seen = {}
+    for username, paths in PAGES.items():
+        client.cookies.clear()
+        client.cookies.set("tipdata_lang", language)
+        sign_in(client, users[username])
+        client.cookies.set("tipdata_lang", language)
+        for path in paths:
+            answer = client.get(path)
+            assert answer.status_code == 200, (username, path)
+            seen[f"{username} {path}"] = visible_text(answer.text)
+    return seen
+
+
+@pytest.mark.parametrize("language", ["en", "km"])
+def test_no_page_shows_a_raw_code_where_a_label_exists(
+    client: TestClient, users: dict[str, WebUser], language: str
+) -> None:
+    codes = raw_codes()
+    found = {
+        page: sorted(
+            code for code in codes if re.search(rf"(?<![\w.]){re.escape(code)}(?!\w)", text)
+        )
+        for page, text in _pages(client, users, language).items()
+    }
+    assert {page: hits for page, hits in found.items() if hits} == {}
+
+
+def test_no_khmer_page_shows_an_untranslated_message(
+    client: TestClient, users: dict[str, WebUser]
+) -> None:
+    fragments = untranslated_fragments()
+    assert len(fragments) > 100  # the catalogue was read
+    found = {
+        page: sorted(f for f in fragments if f in text)
+        for page, text in _pages(client, users, "km").items()
+    }
+    assert {page: hits for page, hits in found.items() if hits} == {}
+
+
+def test_the_check_catches_a_code_and_an_english_message() -> None:
+    """The two checks above are not vacuous: they see what they look for."""
+    text = visible_text("<p>statistics_reader</p><p title='login_success'>x</p>")
+    assert "statistics_reader" in text and "login_success" not in text
+    assert any(f in visible_text("<p>Change your password</p>") for f in untranslated_fragments())
+
+
+def test_every_role_has_a_khmer_name() -> None:
+    assert [code for code, role in default_policy().roles.items() if not role.name_km] == []
