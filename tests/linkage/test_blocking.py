@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from splink import Linker
 
-from tests.linkage.conftest import PEOPLE, AddRecords
+from tests.linkage.conftest import PEOPLE, AddRecords, LinkedPeople
 from tests.linkage.test_service import (
     GROUPS_WITH_NEW_DELIVERY,
     NEW_DELIVERY,
@@ -49,12 +49,9 @@ def link_key_rows(db: Database) -> dict[int, tuple[Any, ...]]:
     return {row[0]: tuple(row[1:]) for row in rows}
 
 
-def test_a_full_run_stores_keyed_hashes_of_every_record(
-    linkage_db: Database, add_records: AddRecords
-) -> None:
-    ids = add_records(PEOPLE)
-
-    link(linkage_db, mode="full", actor=None)
+def test_a_full_run_stores_keyed_hashes_of_every_record(linked_people: LinkedPeople) -> None:
+    linkage_db = linked_people.db  # PEOPLE linked by one full run
+    ids = linked_people.ids
 
     hasher = linkage_key_hasher(linkage_db)
     rows = link_key_rows(linkage_db)
@@ -81,9 +78,9 @@ def test_a_full_run_stores_keyed_hashes_of_every_record(
     assert all(b"chanti" not in packed.lower() for _version, packed in rows.values())
 
 
-def test_keys_go_with_their_person_record(linkage_db: Database, add_records: AddRecords) -> None:
-    ids = add_records(PEOPLE)
-    link(linkage_db, mode="full", actor=None)
+def test_keys_go_with_their_person_record(linked_people: LinkedPeople) -> None:
+    linkage_db = linked_people.db
+    ids = linked_people.ids
 
     with linkage_db.session() as session:
         session.execute(sa.delete(PersonRecord).where(PersonRecord.id == ids[0]))
@@ -93,10 +90,10 @@ def test_keys_go_with_their_person_record(linkage_db: Database, add_records: Add
 
 @pytest.mark.parametrize("stored", ["kept", "missing", "stale"])
 def test_an_incremental_run_gives_the_same_persons_whatever_keys_are_stored(
-    linkage_db: Database, add_records: AddRecords, stored: str
+    linked_people: LinkedPeople, stored: str
 ) -> None:
-    add_records(PEOPLE)
-    link(linkage_db, mode="full", actor=None)
+    linkage_db = linked_people.db
+    add_records = linked_people.add_records
     add_records(NEW_DELIVERY)
     table = PersonRecordLinkKey.__table__
     with linkage_db.session() as session:
@@ -189,10 +186,10 @@ def test_incremental_scores_are_those_of_splink_over_every_decrypted_record(
 
 
 def test_candidates_on_hashes_are_the_records_blocking_pairs_with_a_new_one(
-    linkage_db: Database, add_records: AddRecords
+    linked_people: LinkedPeople,
 ) -> None:
-    ids = add_records(PEOPLE)
-    link(linkage_db, mode="full", actor=None)
+    linkage_db = linked_people.db
+    ids = linked_people.ids
     hasher = linkage_key_hasher(linkage_db)
     index = load_link_index(linkage_db, hasher.fingerprint(KEY_FORMAT))
     assert index["has_keys"].all()

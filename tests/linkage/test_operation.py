@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from tests.linkage.conftest import PEOPLE, AddRecords
+from tests.linkage.conftest import PEOPLE, AddRecords, LinkedPeople
 from tests.linkage.test_service import _manual_pair_between, groups, persons_by_key
 from tipdata.cli import app
 from tipdata.linkage.explain import explain_pair, waterfall_rows
@@ -64,10 +64,10 @@ def test_a_run_keeps_and_prints_its_calibration(
 
 
 def test_a_full_run_estimates_m_from_reviewers_same_decisions_and_prints_it(
-    linkage_db: Database, add_records: AddRecords, monkeypatch: pytest.MonkeyPatch
+    linked_people: LinkedPeople, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    add_records(PEOPLE)
-    first = link(linkage_db, actor=None)
+    linkage_db = linked_people.db
+    first = linked_people.first
     before = {(c, level): m for c, level, m, _u, _bits in first.calibration["levels"]}
     assert first.calibration["labelled_pairs"] == 0
     decide_pair(
@@ -105,21 +105,17 @@ def test_a_full_run_estimates_m_from_reviewers_same_decisions_and_prints_it(
     assert "m updated from 1 pair(s)" in incremental.output
 
 
-def test_an_explicit_incremental_run_refuses_a_new_threshold(
-    linkage_db: Database, add_records: AddRecords
-) -> None:
-    add_records(PEOPLE)
-    link(linkage_db, actor=None)
+def test_an_explicit_incremental_run_refuses_a_new_threshold(linked_people: LinkedPeople) -> None:
+    linkage_db = linked_people.db
 
     with pytest.raises(LinkageError, match=r"threshold changed \(0.5 -> 0.95\)"):
         link(linkage_db, mode="incremental", threshold=0.95, actor=None)
 
 
 def test_a_different_decision_inside_one_person_holds_in_auto_mode(
-    linkage_db: Database, add_records: AddRecords
+    linked_people: LinkedPeople,
 ) -> None:
-    add_records(PEOPLE)
-    link(linkage_db, actor=None)
+    linkage_db = linked_people.db
     assert persons_by_key(linkage_db)["P-1"] == persons_by_key(linkage_db)["S-1"]
     pair = _manual_pair_between(linkage_db, "P-1", "S-1")
 
@@ -137,11 +133,9 @@ NEW_CHANTHY = [("shelter", "S-9", "victim", "Sok Chanthy", "female", 1991, "01")
 
 
 @pytest.mark.parametrize("mode", ["full", "incremental", "auto"])
-def test_a_different_decision_holds_in_every_mode(
-    linkage_db: Database, add_records: AddRecords, mode: Mode
-) -> None:
-    add_records(PEOPLE)
-    link(linkage_db, actor=None)
+def test_a_different_decision_holds_in_every_mode(linked_people: LinkedPeople, mode: Mode) -> None:
+    linkage_db = linked_people.db
+    add_records = linked_people.add_records
     assert persons_by_key(linkage_db)["P-1"] == persons_by_key(linkage_db)["S-1"]
     pair = _manual_pair_between(linkage_db, "P-1", "S-1")
     decide_pair(linkage_db, pair, "different", actor=None, expected_status="pending")
@@ -164,11 +158,9 @@ def test_a_different_decision_holds_in_every_mode(
 
 
 @pytest.mark.parametrize("mode", ["full", "incremental", "auto"])
-def test_a_same_decision_holds_in_every_mode(
-    linkage_db: Database, add_records: AddRecords, mode: Mode
-) -> None:
-    add_records(PEOPLE)
-    link(linkage_db, actor=None)
+def test_a_same_decision_holds_in_every_mode(linked_people: LinkedPeople, mode: Mode) -> None:
+    linkage_db = linked_people.db
+    add_records = linked_people.add_records
     assert persons_by_key(linkage_db)["P-5"] != persons_by_key(linkage_db)["M-6"]
     pair = _manual_pair_between(linkage_db, "P-5", "M-6")
     decide_pair(linkage_db, pair, "same", actor=None, expected_status="pending")
@@ -184,10 +176,10 @@ def test_a_same_decision_holds_in_every_mode(
 
 
 def test_every_run_retires_pending_pairs_whose_records_one_person_holds_or_are_gone(
-    linkage_db: Database, add_records: AddRecords
+    linked_people: LinkedPeople,
 ) -> None:
-    add_records(PEOPLE)
-    link(linkage_db, actor=None)
+    linkage_db = linked_people.db
+    add_records = linked_people.add_records
     inside = _manual_pair_between(linkage_db, "P-1", "M-1")  # one person holds both
     apart = _manual_pair_between(linkage_db, "P-5", "M-6")  # two persons: still a question
     gone = _manual_pair_between(linkage_db, "P-4", "M-6")
@@ -215,10 +207,9 @@ def test_every_run_retires_pending_pairs_whose_records_one_person_holds_or_are_g
 
 
 def test_the_review_queue_shows_both_records_as_recorded_on_the_command_line(
-    linkage_db: Database, add_records: AddRecords, monkeypatch: pytest.MonkeyPatch
+    linked_people: LinkedPeople, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    add_records(PEOPLE)
-    link(linkage_db, actor=None)
+    linkage_db = linked_people.db
     pair = _manual_pair_between(linkage_db, "P-5", "M-6")
     monkeypatch.setattr("tipdata.cli.link.system_for", lambda _home: _System(linkage_db))
 
@@ -297,11 +288,8 @@ def test_a_register_that_repeats_people_may_hold_one_person_twice(
     assert groups(assigned) == {frozenset({"I-1", "I-2"})}
 
 
-def test_a_full_run_retires_pending_pairs_that_no_longer_apply(
-    linkage_db: Database, add_records: AddRecords
-) -> None:
-    add_records(PEOPLE)
-    link(linkage_db, actor=None)
+def test_a_full_run_retires_pending_pairs_that_no_longer_apply(linked_people: LinkedPeople) -> None:
+    linkage_db = linked_people.db
     # As if an earlier run with another model had queued a pair this model scores far
     # below the review floor: a suspect and a victim with nothing in common.
     stale = _manual_pair_between(linkage_db, "P-3", "M-6")
@@ -326,10 +314,10 @@ def test_a_full_run_retires_pending_pairs_that_no_longer_apply(
 
 
 def test_explain_shows_each_comparison_from_the_prior_to_the_total(
-    linkage_db: Database, add_records: AddRecords
+    linked_people: LinkedPeople,
 ) -> None:
-    ids = add_records(PEOPLE)
-    link(linkage_db, actor=None)
+    linkage_db = linked_people.db
+    ids = linked_people.ids
 
     explanation = explain_pair(linkage_db, record_ids=(ids[0], ids[1]), actor=None)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.linkage.conftest import PEOPLE, TRUE_PERSON, AddRecords
+from tests.linkage.conftest import TRUE_PERSON, LinkedPeople
 from tipdata.linkage.service import (
     decide_pair,
     link,
@@ -63,12 +63,10 @@ GROUPS_WITH_NEW_DELIVERY = TRUE_GROUPS - {
 """The people once :data:`NEW_DELIVERY` is linked: C-1, C-2 join, C-9 and S-9 are one."""
 
 
-def test_link_finds_the_people_and_ids_stay_across_a_rerun(
-    linkage_db: Database, add_records: AddRecords
-) -> None:
-    add_records(PEOPLE)
+def test_link_finds_the_people_and_ids_stay_across_a_rerun(linked_people: LinkedPeople) -> None:
+    linkage_db = linked_people.db
+    first = linked_people.first  # PEOPLE linked by one full run
 
-    first = link(linkage_db, mode="full", actor=None)
     assigned = persons_by_key(linkage_db)
     second = link(linkage_db, mode="full", actor=None)
 
@@ -84,11 +82,8 @@ def test_link_finds_the_people_and_ids_stay_across_a_rerun(
     assert [k.value for k in kinds] == ["create"] * 6
 
 
-def test_a_reviewers_decision_survives_a_rerun(
-    linkage_db: Database, add_records: AddRecords
-) -> None:
-    add_records(PEOPLE)
-    link(linkage_db, mode="full", actor=None)
+def test_a_reviewers_decision_survives_a_rerun(linked_people: LinkedPeople) -> None:
+    linkage_db = linked_people.db
     before = persons_by_key(linkage_db)
     pair = _manual_pair_between(linkage_db, "P-1", "S-1")
 
@@ -138,11 +133,9 @@ def _manual_pair_between(db: Database, key_a: str, key_b: str) -> int:
         return pair.id
 
 
-def test_incremental_import_links_to_existing_persons(
-    linkage_db: Database, add_records: AddRecords
-) -> None:
-    add_records(PEOPLE)
-    link(linkage_db, mode="full", actor=None)
+def test_incremental_import_links_to_existing_persons(linked_people: LinkedPeople) -> None:
+    linkage_db = linked_people.db
+    add_records = linked_people.add_records
     before = persons_by_key(linkage_db)
 
     add_records([("court", "C-1", "victim", "Chanthy Sok", "female", 1991, "01"),
@@ -164,11 +157,9 @@ NEW_DELIVERY: list[tuple[str, str, str, str, str, int, str | None]] = [
 ]
 
 
-def test_an_incremental_run_gives_the_clusters_of_a_full_run(
-    linkage_db: Database, add_records: AddRecords
-) -> None:
-    add_records(PEOPLE)
-    link(linkage_db, mode="full", actor=None)
+def test_an_incremental_run_gives_the_clusters_of_a_full_run(linked_people: LinkedPeople) -> None:
+    linkage_db = linked_people.db
+    add_records = linked_people.add_records
     add_records(NEW_DELIVERY)
 
     incremental = link(linkage_db, mode="incremental", actor=None)
@@ -188,10 +179,10 @@ def test_an_incremental_run_gives_the_clusters_of_a_full_run(
 
 
 def test_an_incremental_run_applies_a_same_decision_between_untouched_persons(
-    linkage_db: Database, add_records: AddRecords
+    linked_people: LinkedPeople,
 ) -> None:
-    add_records(PEOPLE)
-    link(linkage_db, mode="full", actor=None)
+    linkage_db = linked_people.db
+    add_records = linked_people.add_records
     before = persons_by_key(linkage_db)
     decide_pair(linkage_db, _manual_pair_between(linkage_db, "P-5", "M-6"), "same", actor=None)
     add_records([("court", "C-9", "victim", "Ly Bopha", "female", 1999, "08")])
@@ -206,11 +197,8 @@ def test_an_incremental_run_applies_a_same_decision_between_untouched_persons(
     assert (run.persons, run.persons_created, run.persons_merged) == (6, 1, 1)
 
 
-def test_manual_merge_and_split_hold_on_the_next_run(
-    linkage_db: Database, add_records: AddRecords
-) -> None:
-    add_records(PEOPLE)
-    link(linkage_db, mode="full", actor=None)
+def test_manual_merge_and_split_hold_on_the_next_run(linked_people: LinkedPeople) -> None:
+    linkage_db = linked_people.db
     with linkage_db.session() as session:
         public = dict(
             session.execute(
@@ -261,7 +249,7 @@ def test_manual_merge_and_split_hold_on_the_next_run(
 
 
 def test_two_reviewers_deciding_a_pair_at_once_store_one_decision(
-    linkage_db: Database, add_records: AddRecords
+    linked_people: LinkedPeople,
 ) -> None:
     """The status is checked and changed in one conditional UPDATE: the second reviewer,
     who also saw "pending", is refused instead of being recorded beside the first."""
@@ -271,8 +259,7 @@ def test_two_reviewers_deciding_a_pair_at_once_store_one_decision(
     from tipdata.linkage.service import StaleDecisionError
     from tipdata.store import ReviewDecision
 
-    add_records(PEOPLE)
-    link(linkage_db, mode="full", actor=None)
+    linkage_db = linked_people.db
     pair = _manual_pair_between(linkage_db, "P-1", "S-1")
     start = threading.Barrier(2)
     outcomes: list[str] = []

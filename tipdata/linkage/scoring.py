@@ -130,10 +130,15 @@ def _score(
         log.info("m estimated from %d labelled pair(s)", len(labels))
     report("train", 1, 1)
     report("predict", 0, 1)
-    predictions = linker.inference.predict(
-        threshold_match_probability=min(review_lower, SCORE_FLOOR)
-    )
-    pairs = engine.to_pandas(predictions)
+    try:
+        predictions = linker.inference.predict(
+            threshold_match_probability=min(review_lower, SCORE_FLOOR)
+        )
+        pairs = engine.to_pandas(predictions)
+    finally:
+        # train_small leaves its candidate pairs in Splink's cache for this predict; the
+        # engine may link other records next (a Spark session is kept between runs).
+        linker.table_management.invalidate_cache()
     report("predict", 1, 1)
     return pairs, model, labelled
 
