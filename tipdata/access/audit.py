@@ -375,8 +375,11 @@ def show(
 
     Raises:
         AccessDenied: the actor lacks ``audit:read``.
+        AuditError: ``action`` is not one of :data:`ACTIONS` (a typo would list nothing).
     """
     authorize(actor, "audit:read")
+    if action is not None and action not in ACTIONS:
+        raise AuditError(f"Unknown action {action!r}; known actions: {', '.join(sorted(ACTIONS))}.")
     query = sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     if action is not None:
         query = query.where(AuditEvent.action == action)

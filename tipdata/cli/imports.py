@@ -102,7 +102,7 @@ def imports_command(
     from tipdata.ingest import builtin_mappings, list_import_runs
 
     table = Table("run", "source", "file", "status", "when", "read", "new", "upd", "same", "rej")
-    for run in list_import_runs(system_for(home).db, source=source):
+    for run in list_import_runs(system_for(home).db, actor=None, source=source):
         when = run.finished_at.isoformat(timespec="seconds") if run.finished_at else ""
         table.add_row(
             str(run.id), run.source, run.file_name, run.status, when, str(run.rows_read),

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from tipdata.access.audit import ACTIONS
+from tipdata.access.errors import AuditError
 from tipdata.access.policy import Actor
 from tipdata.web.auth import CurrentUser, Require
 from tipdata.web.context import web_context
@@ -110,10 +110,11 @@ def list_audit_events(
     ] = None,
 ) -> Page[AuditEventOut]:
     """Audit events, a page at a time; ``action`` must be a known action."""
-    if action is not None and action not in ACTIONS:
-        raise WebError(f"Unknown action {action!r}; known actions: {', '.join(sorted(ACTIONS))}.")
-    events = web_context(request).access.audit_events(
-        actor, limit=page.limit + 1, before_id=page.after, action=action
-    )
+    try:
+        events = web_context(request).access.audit_events(
+            actor, limit=page.limit + 1, before_id=page.after, action=action
+        )
+    except AuditError as error:
+        raise WebError(str(error)) from None
     out = [AuditEventOut.model_validate(event, from_attributes=True) for event in events]
     return page_of(out, page, key=lambda event: event.id)

@@ -39,7 +39,7 @@ from pydantic import BaseModel
 
 from tipdata.access.policy import Actor, can, require
 from tipdata.legal.findings import list_findings
-from tipdata.reporting import migration, provincial
+from tipdata.reporting import audience, migration, provincial
 from tipdata.reporting.engine import Cell
 from tipdata.reporting.publish import PublishedCell, PublishedReport
 from tipdata.reporting.releases import NotPublished, published_periods, published_release
@@ -209,8 +209,8 @@ class Dashboard:
 
 
 def sees_internal_figures(web: WebContext, actor: Actor) -> bool:
-    """Unpublished figures (with naive sums) are for those who may publish them."""
-    return can(actor, "reports:publish", web.access.policy)
+    """Internal or published figures (the rule is in :mod:`tipdata.reporting.audience`)."""
+    return audience.sees_internal_figures(actor, web.access.policy)
 
 
 def _is_national(web: WebContext, actor: Actor) -> bool:

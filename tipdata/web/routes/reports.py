@@ -29,6 +29,7 @@ from pydantic import BaseModel
 
 from tipdata.access import audit
 from tipdata.access.policy import Actor, can
+from tipdata.reporting.audience import sees_internal_figures
 from tipdata.reporting.engine import EngineError
 from tipdata.reporting.indicator_values import (
     INTERNAL_PERMISSION,
@@ -121,8 +122,6 @@ def _period(
     if year is None and (start is None or end is None):
         year = default_year if start is None and end is None and default_year else None
         year = year or date.today().year
-    if start is not None and end is not None and (end - start).days > 731:
-        raise BadPeriod("A report covers at most two years.")
     try:
         return report_period(year, start, end)
     except ValueError as error:
@@ -130,7 +129,7 @@ def _period(
 
 
 def _internal(web: WebContext, actor: Actor) -> bool:
-    return can(actor, "reports:publish", web.access.policy)
+    return sees_internal_figures(actor, web.access.policy)
 
 
 def _release_for(web: WebContext, actor: Actor, start: date, end: date) -> StoredRelease:
