@@ -45,7 +45,7 @@ def import_command(
 ) -> None:
     """Import an agency export, or every file of a delivery folder, all-or-nothing per file."""
     from tipdata.ingest import import_directory, import_file
-    from tipdata.ingest.pipeline import load_mappings, recognise
+    from tipdata.ingest.delivery import load_mappings, recognise
 
     system = system_for(home)
     own = load_mappings(mapping or [])
