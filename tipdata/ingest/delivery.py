@@ -20,12 +20,6 @@ from tipdata.ingest.mapping import (
     builtin_mappings,
     load_mapping,
 )
-from tipdata.ingest.readers import ImportFileError, check_required_columns, open_table
-from tipdata.ingest.validate import ImportIssue
-
-if TYPE_CHECKING:
-    from tipdata.store import Database
-
 from tipdata.ingest.pipeline import (
     ImportResult,
     Progress,
@@ -33,6 +27,11 @@ from tipdata.ingest.pipeline import (
     file_sha256,
     import_file,
 )
+from tipdata.ingest.readers import ImportFileError, check_required_columns, open_table
+from tipdata.ingest.validate import ImportIssue
+
+if TYPE_CHECKING:
+    from tipdata.store import Database
 
 
 def recognise(path: Path, mappings: Iterable[Mapping]) -> Mapping:

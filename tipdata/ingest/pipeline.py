@@ -48,12 +48,11 @@ from tipdata.ingest.privacy import key_is_identifying, keyed_source_key, protect
 from tipdata.ingest.readers import ImportFileError, check_required_columns, open_table
 from tipdata.ingest.seen import SeenKeys
 from tipdata.ingest.validate import ImportIssue, RowOutcome, RowValidator
+from tipdata.ingest.writer import _tables, _Writer
 from tipdata.model.enums import ImportStatus
 
 if TYPE_CHECKING:
     from tipdata.store import Database
-
-from tipdata.ingest.writer import _tables, _Writer
 
 log = logging.getLogger(__name__)
 

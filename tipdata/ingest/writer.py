@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -25,9 +25,6 @@ from tipdata.ingest.dialect import (
 )
 from tipdata.ingest.documents import take_documents
 from tipdata.ingest.validate import RowOutcome, StagedRecord
-
-if TYPE_CHECKING:
-    pass
 
 
 def _tables() -> dict[str, sa.Table]:
