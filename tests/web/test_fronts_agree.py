@@ -18,6 +18,7 @@ from tipdata.access.errors import AuditError
 from tipdata.access.policy import default_policy
 from tipdata.cli import app as cli
 from tipdata.ingest import list_import_runs
+from tipdata.legal.findings import list_findings, may_list_findings
 from tipdata.reporting.audience import sees_internal_figures
 from tipdata.reporting.provincial import own_province
 from tipdata.reporting.tip import MAX_REPORT_DAYS, ReportPeriodError, report_period
@@ -117,3 +118,24 @@ def test_the_province_a_user_reports_on_is_one_rule() -> None:
     assert own_province(_actor("provincial_focal_point", "12"), policy) == "12"
     assert own_province(_actor("ntf_data_officer", "12"), policy) is None
     assert own_province(None, policy) is None  # the CLI reaches every province
+
+
+def test_findings_are_listed_for_national_charges_read_on_both_fronts(
+    system: System, users: dict[str, WebUser], client: TestClient
+) -> None:
+    # the check: in legal.findings.list_findings (the dashboard route decided it)
+    policy = default_policy()
+    assert may_list_findings(_actor("ntf_data_officer"), policy)
+    assert not may_list_findings(_actor("police_analyst"), policy)  # charges:read, agency scope
+    assert not may_list_findings(_actor("statistics_reader"), policy)
+    assert may_list_findings(None, policy)
+    with system.db.session() as session:
+        with pytest.raises(AccessDenied):
+            list_findings(session, actor=_actor("police_analyst"))
+        assert list_findings(session, actor=_actor("ntf_data_officer")) == []
+    officer = client.get("/api/v1/dashboard?year=2008", headers=_bearer(users["officer"]))
+    reader = client.get("/api/v1/dashboard?year=2008", headers=_bearer(users["reader"]))
+    assert (officer.status_code, officer.json()["findings"]) == (200, [])
+    assert (reader.status_code, reader.json()["findings"]) == (200, None)
+    code, output = _cli(system, "check", "list")
+    assert code == 0 and "0 findings" in output

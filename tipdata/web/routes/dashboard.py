@@ -38,7 +38,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from tipdata.access.policy import Actor, can, require
-from tipdata.legal.findings import list_findings
+from tipdata.legal.findings import list_findings, may_list_findings
 from tipdata.reporting import audience, migration, provincial
 from tipdata.reporting.engine import Cell
 from tipdata.reporting.publish import PublishedCell, PublishedReport
@@ -213,10 +213,6 @@ def sees_internal_figures(web: WebContext, actor: Actor) -> bool:
     return audience.sees_internal_figures(actor, web.access.policy)
 
 
-def _is_national(web: WebContext, actor: Actor) -> bool:
-    return web.access.policy.role(actor.role).scope == "national"
-
-
 def _figures(
     report: Report,
     published: PublishedReport | None,
@@ -329,9 +325,9 @@ def build_dashboard(web: WebContext, actor: Actor, year: int) -> Dashboard:
                 for r in listed[:LATE_SHOWN]
             ],
         )
-    if can(actor, "charges:read", policy) and _is_national(web, actor):
+    if may_list_findings(actor, policy):
         with web.system.db.session() as session:
-            found = list_findings(session, year=year)
+            found = list_findings(session, actor=actor, year=year, policy=policy)
         counts = Counter((f.rule, f.severity) for f in found)
         board.findings = [
             FindingCountOut(rule=rule, severity=severity, count=count)
