@@ -6,9 +6,12 @@ fronts call, and each test drives it through both fronts where both exist.
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -22,6 +25,7 @@ from tipdata.legal.findings import list_findings, may_list_findings
 from tipdata.reporting.audience import sees_internal_figures
 from tipdata.reporting.provincial import own_province
 from tipdata.reporting.tip import MAX_REPORT_DAYS, ReportPeriodError, report_period
+from tipdata.store import AuditEvent
 from tipdata.system import System
 
 runner = CliRunner()
@@ -139,3 +143,34 @@ def test_findings_are_listed_for_national_charges_read_on_both_fronts(
     assert (reader.status_code, reader.json()["findings"]) == (200, None)
     code, output = _cli(system, "check", "list")
     assert code == 0 and "0 findings" in output
+
+
+def test_a_file_of_tip_tables_is_audited_as_an_export_on_both_fronts(
+    system: System, users: dict[str, WebUser], client: TestClient, tmp_path: Path
+) -> None:
+    # the event: reporting.exports.record_export (the route wrote it; the CLI wrote none)
+    web = client.get(
+        "/api/v1/reports/tip.csv?start=2008-01-01&end=2008-12-31",
+        headers=_bearer(users["officer"]),
+    )
+    assert web.status_code == 200
+    code, output = _cli(system, "report", "tip", "--year", "2008", "--out", str(tmp_path / "out"))
+    assert code == 0, output
+    with system.db.session() as session:
+        events = session.execute(
+            sa.select(AuditEvent.user_id, AuditEvent.detail)
+            .where(AuditEvent.action == "export")
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [(user is not None, json.loads(detail)) for user, detail in events] == [
+        (True, {"start": "2008-01-01", "end": "2008-12-31", "format": "csv", "kind": "internal"}),
+        (
+            False,
+            {
+                "start": "2008-01-01",
+                "end": "2008-12-31",
+                "format": "csv,html,xlsx",
+                "kind": "internal",
+            },
+        ),
+    ]

@@ -27,10 +27,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
-from tipdata.access import audit
 from tipdata.access.policy import Actor, can
 from tipdata.reporting.audience import sees_internal_figures
 from tipdata.reporting.engine import EngineError
+from tipdata.reporting.exports import record_export
 from tipdata.reporting.indicator_values import (
     INTERNAL_PERMISSION,
     indicator_breakdown,
@@ -370,13 +370,7 @@ def _file(
     detail: dict[str, str | int],
 ) -> Response:
     web = web_context(request)
-    with web.system.db.session() as session:
-        audit.record(
-            session, actor, "export", "tip_report", [],
-            {"start": start.isoformat(), "end": end.isoformat(), "format": file_format,
-             **detail},
-            client_address(request),
-        )  # fmt: skip
+    record_export(web.system.db, actor, start, end, file_format, detail, client_address(request))
     return Response(
         content,
         media_type=MEDIA_TYPES[file_format],
