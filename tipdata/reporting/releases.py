@@ -298,6 +298,35 @@ def release_report(
     return Released(published, paths, info)
 
 
+def attach_release_file(db: Database, release_id: int, path: Path, media_type: str) -> ReleaseInfo:
+    """Store one more file of a release made from its published figures only (an export
+    in another format, e.g. SDMX-CSV), with its SHA-256 in the release's file list.
+
+    Args:
+        db: the database of the release.
+        release_id: ``report_release.id``.
+        path: the file, written from :attr:`Released.published` and nothing else.
+        media_type: its media type, served as is.
+
+    Returns:
+        The release with the file listed.
+    """
+    with db.session() as session:
+        row = session.get(ReportRelease, release_id)
+        if row is None:
+            raise KeyError(f"no release {release_id}")
+        row.files = {**row.files, path.name: file_sha256(path)}
+        session.add(
+            ReportReleaseFile(
+                release_id=release_id, name=path.name, media_type=media_type,
+                content=path.read_bytes(),
+            )
+        )  # fmt: skip
+        info = _info(row)
+        session.commit()
+    return info
+
+
 def releasable(report: Report) -> Report:
     """The report without its tables that have no row at all (they disclose nothing).
 
