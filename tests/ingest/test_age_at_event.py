@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tipdata.ingest.pipeline import keep_age_at_first_event
 from tipdata.ingest.validate import StagedRecord
+from tipdata.ingest.writer import keep_age_at_first_event
 
 
 def _person(**values: object) -> StagedRecord:

@@ -69,7 +69,7 @@ def test_all_demo_sources_import_with_ground_truth_counts(db: Database, delivery
         ).scalar_one()
     by_source = {r.source: truth[r.file.name] for r in results}
     assert stored == by_source
-    assert len(list_import_runs(db)) == len(results)
+    assert len(list_import_runs(db, actor=None)) == len(results)
 
     trace = provenance(db, "person_record", some_person, actor=None)
     assert trace.row_number >= 2 and trace.file_name in truth

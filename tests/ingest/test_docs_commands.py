@@ -16,8 +16,9 @@ from tests.ingest.test_transforms import _example
 from tipdata.cli import app
 from tipdata.codelists import load_codelists
 from tipdata.ingest import builtin_mappings, import_directory
+from tipdata.ingest.delivery import recognise
 from tipdata.ingest.mapping import BUILTIN_DIR, load_mapping
-from tipdata.ingest.pipeline import UnrecognisedFileError, recognise
+from tipdata.ingest.pipeline import UnrecognisedFileError
 from tipdata.reporting.tip import report_period
 from tipdata.store import Database
 

@@ -20,6 +20,7 @@ import yaml
 from tests.ingest.conftest import count, load_reference_data, people
 from tipdata.ingest import import_file, parse_mapping
 from tipdata.ingest.dates import DateParser, month_number, two_digit_year
+from tipdata.ingest.expressions import CellError, _Compiler
 from tipdata.ingest.lookups import Lookups, lookups_for
 from tipdata.ingest.mapping import MappingError
 from tipdata.ingest.transforms import (
@@ -30,7 +31,6 @@ from tipdata.ingest.transforms import (
     strip_titles,
     title_lists,
 )
-from tipdata.ingest.validate import CellError, _Compiler
 from tipdata.store import Database, metadata
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "mappings.md"

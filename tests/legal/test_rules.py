@@ -177,8 +177,8 @@ def test_per_victim_rows_are_one_judgment_and_findings_are_listed_per_court_and_
         findings = check_judgments(judgments, load_law_catalogue())
         run = store_findings(session, findings, checks="legal")
         session.commit()
-        listed = list_findings(session, agency="PPMC", year=2008)
-        koh_kong = list_findings(session, agency="COURT-09")
+        listed = list_findings(session, actor=None, agency="PPMC", year=2008)
+        koh_kong = list_findings(session, actor=None, agency="COURT-09")
     assert len(judgments) == 2
     assert run.counts == {"conviction_under_non_penal_article": 2}
     assert [(f.agency, f.year, f.rule) for f in listed] == [

@@ -422,11 +422,14 @@ def show(
 
     Raises:
         AccessDenied: the actor lacks ``audit:read``.
+        AuditError: ``action`` is not one of :data:`ACTIONS` (a typo would list nothing).
     """
     authorize(actor, "audit:read")
-    query = sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     where = where or AuditFilter()
     action = action or where.action
+    if action is not None and action not in ACTIONS:
+        raise AuditError(f"Unknown action {action!r}; known actions: {', '.join(sorted(ACTIONS))}.")
+    query = sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     if action is not None:
         query = query.where(AuditEvent.action == action)
     if where.username:

@@ -69,7 +69,7 @@ def list_(
 
     system = system_for(home)
     with system.db.session() as session:
-        findings = list_findings(session, agency=court, year=year, rule=rule)
+        findings = list_findings(session, actor=None, agency=court, year=year, rule=rule)
     table = Table("court / agency", "year", "severity", "rule", "subject", "message")
     for finding in findings:
         table.add_row(

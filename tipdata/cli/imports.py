@@ -45,7 +45,7 @@ def import_command(
 ) -> None:
     """Import an agency export, or every file of a delivery folder, all-or-nothing per file."""
     from tipdata.ingest import import_directory, import_file
-    from tipdata.ingest.pipeline import load_mappings, recognise
+    from tipdata.ingest.delivery import load_mappings, recognise
 
     system = system_for(home)
     own = load_mappings(mapping or [])
@@ -102,7 +102,7 @@ def imports_command(
     from tipdata.ingest import builtin_mappings, list_import_runs
 
     table = Table("run", "source", "file", "status", "when", "read", "new", "upd", "same", "rej")
-    for run in list_import_runs(system_for(home).db, source=source):
+    for run in list_import_runs(system_for(home).db, actor=None, source=source):
         when = run.finished_at.isoformat(timespec="seconds") if run.finished_at else ""
         table.add_row(
             str(run.id), run.source, run.file_name, run.status, when, str(run.rows_read),

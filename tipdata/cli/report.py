@@ -57,6 +57,7 @@ def tip(
     home: HomeOption = None,
 ) -> None:
     """Compute the TIP-report tables (de-duplicated, with naive agency sums beside them)."""
+    from tipdata.reporting.exports import record_export
     from tipdata.reporting.publish import publish as publish_report
     from tipdata.reporting.releases import release_report
     from tipdata.reporting.render import write_report
@@ -88,6 +89,10 @@ def tip(
         return
     stem = f"tip-{first.isoformat()}-{last.isoformat()}" + ("-published" if publish else "")
     paths = write_report(report, out, published=published, stem=stem)
+    record_export(
+        system.db, None, first, last, ",".join(sorted(paths)),
+        {"kind": "internal"},
+    )  # fmt: skip
     if published is not None:
         console.print(f"release digest {published.digest}")
     console.print(str(paths["html"].resolve()))

@@ -7,6 +7,7 @@ The public surface (the CLI and the web app call only these):
 * :func:`load_mapping`, :func:`builtin_mappings`, :func:`get_mapping`
 """
 
+from tipdata.ingest.delivery import import_directory, recognise
 from tipdata.ingest.mapping import (
     Mapping,
     MappingError,
@@ -18,9 +19,7 @@ from tipdata.ingest.mapping import (
 from tipdata.ingest.pipeline import (
     ImportResult,
     UnrecognisedFileError,
-    import_directory,
     import_file,
-    recognise,
 )
 from tipdata.ingest.provenance import (
     ImportRunSummary,

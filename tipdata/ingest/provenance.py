@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import sqlalchemy as sa
 
 from tipdata.access import audit
-from tipdata.access.policy import Actor, can
+from tipdata.access.policy import Acting, Actor, Policy, authorize, can
 from tipdata.access.protected import (
     has_protected_cells,
     keyring_for,
@@ -271,16 +271,24 @@ def _shown_payloads(
     return shown, shown[-1].payload
 
 
-def list_import_runs(db: Database, *, source: str | None = None) -> list[ImportRunSummary]:
-    """Every import run, newest first, with its row counts.
+def list_import_runs(
+    db: Database, *, actor: Acting, source: str | None = None, policy: Policy | None = None
+) -> list[ImportRunSummary]:
+    """Every import run, newest first, with its row counts, for those who manage imports.
 
     Args:
         db: the database.
+        actor: who asks: needs ``imports:run`` (the local operator always may).
         source: only the runs of this source code.
+        policy: the roles and permissions (default: the shipped policy).
 
     Returns:
         The runs (read, stored, updated, unchanged and rejected row counts).
+
+    Raises:
+        AccessDenied: the actor lacks ``imports:run``.
     """
+    authorize(actor, "imports:run", policy=policy)
     t = _tables()
     run, src = t["import_run"], t["source"]
     query = (

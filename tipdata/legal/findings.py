@@ -17,6 +17,9 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tipdata.access.errors import AccessDenied
+from tipdata.access.permissions import Permission
+from tipdata.access.policy import Acting, Policy, authorize
 from tipdata.store import Agency, CheckRun, Finding, utc_now
 
 Severity = Literal["info", "warning", "error", "critical"]
@@ -125,26 +128,48 @@ def latest_run_id(session: Session) -> int | None:
     return session.execute(sa.select(sa.func.max(CheckRun.id))).scalar_one_or_none()
 
 
+FINDINGS_PERMISSION: Permission = "charges:read"
+"""Findings name courts and agencies across the country: national ``charges:read``."""
+
+
+def may_list_findings(actor: Acting, policy: Policy | None = None) -> bool:
+    """Whether the actor may list findings (national ``charges:read``; the local operator may)."""
+    try:
+        authorize(actor, FINDINGS_PERMISSION, national=True, policy=policy)
+    except AccessDenied:
+        return False
+    return True
+
+
 def list_findings(
     session: Session,
     *,
+    actor: Acting,
     run_id: int | None = None,
     agency: str | None = None,
     year: int | None = None,
     rule: str | None = None,
+    policy: Policy | None = None,
 ) -> list[CheckFinding]:
     """The findings of a run (default: the latest), optionally of one court/agency or year.
 
     Args:
         session: an open session.
+        actor: who reads: needs ``charges:read`` with national scope (see
+            :func:`may_list_findings`); None or a label for the local operator.
         run_id: the run; None for the latest.
         agency: agency code (``PPMC``, ``COURT-02``, ``MOI``, ...).
         year: the year findings are listed under.
         rule: one rule code.
+        policy: the policy (default: the shipped one).
 
     Returns:
         The findings, ordered by agency, year, severity (most serious first) and rule.
+
+    Raises:
+        AccessDenied: the actor lacks national ``charges:read``.
     """
+    authorize(actor, FINDINGS_PERMISSION, national=True, policy=policy)
     run_id = run_id if run_id is not None else latest_run_id(session)
     if run_id is None:
         return []

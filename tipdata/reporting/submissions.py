@@ -57,7 +57,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from tipdata.access.clock import as_utc
 from tipdata.access.errors import AccessDenied
 from tipdata.access.permissions import Permission
-from tipdata.access.policy import Acting, Policy, actor_name, authorize
+from tipdata.access.policy import (
+    Acting,
+    Actor,
+    Policy,
+    actor_name,
+    authorize,
+    default_policy,
+)
 from tipdata.errors import TipdataError
 from tipdata.model.enums import ReportStatus
 from tipdata.reporting.completeness import CAMBODIA_TIME
@@ -670,6 +677,23 @@ def check_may_read(actor: Acting, province_code: str, policy: Policy | None = No
         AccessDenied: no ``reports:read_province``, or a provincial user of another province.
     """
     authorize(actor, READ_PERMISSION, province_code=province_code, policy=policy)
+
+
+def own_province(actor: Acting, policy: Policy | None = None) -> str | None:
+    """The one province whose reports the actor works on; None when it reaches every one.
+
+    National users and the local operator reach every province; any other user only the
+    province of their account, so the fronts offer only that one.
+
+    Args:
+        actor: who acts.
+        policy: the policy (default: the shipped one).
+    """
+    if not isinstance(actor, Actor):
+        return None
+    if (policy or default_policy()).role(actor.role).scope == "national":
+        return None
+    return actor.province_code
 
 
 # --- helpers --------------------------------------------------------------------------

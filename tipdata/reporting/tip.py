@@ -230,8 +230,13 @@ TIP_TABLES: tuple[TableSpec, ...] = (
 """The TIP tables, in report order (the LMIS tables are built by :func:`lmis_tables`)."""
 
 
+MAX_REPORT_DAYS = 731
+"""A report covers at most two years: at most this many days from its first to its last
+day (two calendar years with a leap day). Longer periods are refused on every front."""
+
+
 class ReportPeriodError(TipdataError, ValueError):
-    """The report period is missing or inverted."""
+    """The report period is missing, inverted or longer than two years."""
 
 
 def report_period(
@@ -245,7 +250,8 @@ def report_period(
         end: last day (``--to``).
 
     Raises:
-        ReportPeriodError: neither a year nor both dates, or ``start > end``.
+        ReportPeriodError: neither a year nor both dates, ``start > end``, or a period
+            longer than two years (:data:`MAX_REPORT_DAYS`).
     """
     if start is None or end is None:
         if year is None:
@@ -253,6 +259,8 @@ def report_period(
         start, end = start or date(year, 1, 1), end or date(year, 12, 31)
     if start > end:
         raise ReportPeriodError(f"the period starts ({start}) after it ends ({end})")
+    if (end - start).days > MAX_REPORT_DAYS:
+        raise ReportPeriodError(f"a report covers at most two years; {start} to {end} is longer")
     return start, end
 
 

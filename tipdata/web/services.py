@@ -16,7 +16,7 @@ from tipdata.access.errors import SessionInvalid
 from tipdata.access.keys import load_keyring, load_master_key
 from tipdata.access.login import Authenticator, SignIn, login
 from tipdata.access.passwords import ArgonParameters, Passwords
-from tipdata.access.policy import Actor, Policy, authorize, default_policy
+from tipdata.access.policy import Actor, Policy, default_policy
 from tipdata.access.sessions import (
     SessionTimeouts,
     resolve_api_token,
@@ -121,8 +121,7 @@ class AccessServices:
         Raises:
             AccessDenied: the actor lacks ``imports:run``.
         """
-        authorize(actor, "imports:run", policy=self.policy)
-        return list_import_runs(self.db)
+        return list_import_runs(self.db, actor=actor, policy=self.policy)
 
 
 class AuthenticatorFactory:

@@ -13,7 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from tipdata.access.audit import ACTIONS, AuditFilter
+from tipdata.access.audit import AuditFilter
+from tipdata.access.errors import AuditError
 from tipdata.access.policy import Actor
 from tipdata.web.auth import CurrentUser, Require
 from tipdata.web.context import web_context
@@ -122,11 +123,12 @@ def list_audit_events(
     ] = None,
 ) -> Page[AuditEventOut]:
     """Audit events, a page at a time; ``action`` must be a known action."""
-    if action is not None and action not in ACTIONS:
-        raise WebError(f"Unknown action {action!r}; known actions: {', '.join(sorted(ACTIONS))}.")
     where = AuditFilter(action, user, since, until, object_type, object_id)
-    events = web_context(request).access.audit_events(
-        actor, limit=page.limit + 1, before_id=page.after, where=where
-    )
+    try:
+        events = web_context(request).access.audit_events(
+            actor, limit=page.limit + 1, before_id=page.after, where=where
+        )
+    except AuditError as error:
+        raise WebError(str(error)) from None
     out = [AuditEventOut.model_validate(event, from_attributes=True) for event in events]
     return page_of(out, page, key=lambda event: event.id)

@@ -38,8 +38,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from tipdata.access.policy import Actor, can, require
-from tipdata.legal.findings import list_findings
-from tipdata.reporting import migration, provincial
+from tipdata.legal.findings import list_findings, may_list_findings
+from tipdata.reporting import audience, migration, provincial
 from tipdata.reporting.engine import Cell
 from tipdata.reporting.publish import PublishedCell, PublishedReport
 from tipdata.reporting.releases import NotPublished, published_periods, published_release
@@ -213,12 +213,8 @@ class Dashboard:
 
 
 def sees_internal_figures(web: WebContext, actor: Actor) -> bool:
-    """Unpublished figures (with naive sums) are for those who may publish them."""
-    return can(actor, "reports:publish", web.access.policy)
-
-
-def _is_national(web: WebContext, actor: Actor) -> bool:
-    return web.access.policy.role(actor.role).scope == "national"
+    """Internal or published figures (the rule is in :mod:`tipdata.reporting.audience`)."""
+    return audience.sees_internal_figures(actor, web.access.policy)
 
 
 def _figures(
@@ -335,9 +331,9 @@ def build_dashboard(web: WebContext, actor: Actor, year: int) -> Dashboard:
             late_total=len(listed),
             as_of=result.report.as_of,
         )
-    if can(actor, "charges:read", policy) and _is_national(web, actor):
+    if may_list_findings(actor, policy):
         with web.system.db.session() as session:
-            found = list_findings(session, year=year)
+            found = list_findings(session, actor=actor, year=year, policy=policy)
         counts = Counter((f.rule, f.severity) for f in found)
         board.findings = [
             FindingCountOut(rule=rule, severity=severity, count=count)

@@ -149,7 +149,7 @@ def choose_report(
     year: int | None = None,
 ) -> Response:
     """Choose the province (a focal point's own) and the bi-week to report on."""
-    own = actor.province_code if not _is_national(request, actor) else None
+    own = reporting.own_province(actor, web_context(request).access.policy)
     if period and (province or own):
         return RedirectResponse(_report_path(province or own or "", period), status_code=303)
     data_set = reporting.default_workflow().data_set
@@ -168,10 +168,6 @@ def choose_report(
             "year": chosen_year,
         },
     )
-
-
-def _is_national(request: Request, actor: Actor) -> bool:
-    return web_context(request).access.policy.role(actor.role).scope == "national"
 
 
 @router.get("/provincial/{province}/{period}", response_class=HTMLResponse)

@@ -27,9 +27,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
-from tipdata.access import audit
 from tipdata.access.policy import Actor, can
+from tipdata.reporting.audience import sees_internal_figures
 from tipdata.reporting.engine import EngineError
+from tipdata.reporting.exports import record_export
 from tipdata.reporting.indicator_values import (
     INTERNAL_PERMISSION,
     indicator_breakdown,
@@ -121,8 +122,6 @@ def _period(
     if year is None and (start is None or end is None):
         year = default_year if start is None and end is None and default_year else None
         year = year or date.today().year
-    if start is not None and end is not None and (end - start).days > 731:
-        raise BadPeriod("A report covers at most two years.")
     try:
         return report_period(year, start, end)
     except ValueError as error:
@@ -130,7 +129,7 @@ def _period(
 
 
 def _internal(web: WebContext, actor: Actor) -> bool:
-    return can(actor, "reports:publish", web.access.policy)
+    return sees_internal_figures(actor, web.access.policy)
 
 
 def _release_for(web: WebContext, actor: Actor, start: date, end: date) -> StoredRelease:
@@ -371,13 +370,7 @@ def _file(
     detail: dict[str, str | int],
 ) -> Response:
     web = web_context(request)
-    with web.system.db.session() as session:
-        audit.record(
-            session, actor, "export", "tip_report", [],
-            {"start": start.isoformat(), "end": end.isoformat(), "format": file_format,
-             **detail},
-            client_address(request),
-        )  # fmt: skip
+    record_export(web.system.db, actor, start, end, file_format, detail, client_address(request))
     return Response(
         content,
         media_type=MEDIA_TYPES[file_format],
