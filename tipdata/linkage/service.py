@@ -59,10 +59,10 @@ from tipdata.linkage.blocking import (
 )
 from tipdata.linkage.clusters import assign_person_ids, cluster_records, records_to_recluster
 from tipdata.linkage.defaults import (
-    CHAIN_VETO,
     DEFAULT_REVIEW_LOWER,
     DEFAULT_THRESHOLD,
     SCORE_FLOOR,
+    chain_veto,
 )
 from tipdata.linkage.engines import LinkageEngine, make_engine
 from tipdata.linkage.features import linkage_table, load_person_records, registers_of_records
@@ -829,7 +829,9 @@ def _cluster_and_store(
         must_link=must,
         cannot_link=cannot,
         register_of=register_of,
-        veto_below=min(CHAIN_VETO, result.review_lower),
+        veto_below=chain_veto(
+            float(model.get("probability_two_random_records_match") or 0.5), result.review_lower
+        ),
     )
     assignment = assign_person_ids(clusters, previous)
     result.persons = len(assignment.person_of_cluster) + untouched_persons
