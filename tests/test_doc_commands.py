@@ -24,6 +24,27 @@ COMMAND = re.compile(r"(tipdata|make|pytest|\.venv/bin/\S+|python\S*) ")
 
 # command line (without its trailing comment) -> "test file::test function" that runs it
 RUN_BY: dict[str, str] = {
+    # docs/provincial-reporting.md
+    "tipdata provincial xlsform --out pwg_biweekly.xlsx": (
+        "tests/standards/test_odk.py::test_the_documented_odk_commands_run_as_written"
+    ),
+    "tipdata provincial import-odk pwg_biweekly_submissions_odk_central.csv": (
+        "tests/standards/test_odk.py::test_the_documented_odk_commands_run_as_written"
+    ),
+    # docs/htcds.md
+    "tipdata report ctdc --year 2008 --out reports": (
+        "tests/standards/test_ctdc.py::test_the_ctdc_command_of_the_docs_runs_as_written"
+    ),
+    "tipdata htcds mapping AFESIP --out htcds_afesip.yaml": (
+        "tests/standards/test_htcds_import.py::test_the_documented_htcds_commands_run_as_written"
+    ),
+    "tipdata import htcds_afesip_2009.xlsx --mapping htcds_afesip.yaml": (
+        "tests/standards/test_htcds_import.py::test_the_documented_htcds_commands_run_as_written"
+    ),
+    # docs/sdmx.md
+    "tipdata report sdmx --year 2008 --out reports": (
+        "tests/standards/test_sdmx.py::test_the_sdmx_command_of_the_docs_runs_as_written"
+    ),
     # docs/cross-border.md
     "tipdata exchange keys keys-khm": (
         "tests/exchange/test_cli.py::test_the_documented_exchange_commands_run_as_written"

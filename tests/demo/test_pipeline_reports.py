@@ -41,7 +41,7 @@ def test_demo_writes_the_pathway_and_findings_reports(sqlite_db: Database, tmp_p
     assert totals.pop("Total") == summary.findings
     assert totals == summary.findings_by_rule
     # the standards' files beside the TIP report, each printed (issue 17)
-    assert sorted(summary.standard_files) == ["dhis2_adx", "dhis2_json", "htcds"]
+    assert sorted(summary.standard_files) == ["ctdc", "dhis2_adx", "dhis2_json", "htcds", "sdmx"]
     tip_folder = summary.tip_report["html"].parent
     for path in summary.standard_files.values():
         assert path.parent == tip_folder and path.stat().st_size > 0
@@ -50,3 +50,14 @@ def test_demo_writes_the_pathway_and_findings_reports(sqlite_db: Database, tmp_p
 
     with summary.standard_files["htcds"].open(encoding="utf-8") as handle:
         check_rows(csv.DictReader(handle), summary.standard_files["htcds"])
+    from tipdata.reporting.kanonymity import check_k_anonymity
+    from tipdata.standards.ctdc import check_ctdc_rows
+    from tipdata.standards.sdmx import check_sdmx_rows
+
+    with summary.standard_files["ctdc"].open(encoding="utf-8", newline="") as handle:
+        ctdc_rows = list(csv.DictReader(handle))
+    check_ctdc_rows(ctdc_rows, summary.standard_files["ctdc"])
+    assert check_k_anonymity(ctdc_rows, None, 11) == []
+
+    with summary.standard_files["sdmx"].open(encoding="utf-8", newline="") as handle:
+        check_sdmx_rows(csv.DictReader(handle), summary.standard_files["sdmx"])

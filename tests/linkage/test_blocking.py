@@ -28,7 +28,8 @@ from tipdata.linkage.blocking import (
 )
 from tipdata.linkage.engines import DuckDBEngine
 from tipdata.linkage.features import linkage_table, load_person_records
-from tipdata.linkage.service import _incremental_records, _score_incremental, link
+from tipdata.linkage.scoring import _incremental_records, _score_incremental
+from tipdata.linkage.service import link
 from tipdata.linkage.settings import default_model
 from tipdata.store import Database, PersonRecord, PersonRecordLinkKey
 

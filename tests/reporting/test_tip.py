@@ -81,3 +81,38 @@ def test_report_period() -> None:
         report_period(None, date(2009, 1, 1), date(2008, 1, 1))
     with pytest.raises(ReportPeriodError):
         report_period()
+
+
+def test_lmis_departures_equal_the_ground_truth(demo_db: DemoDb, report) -> None:  # noqa: F811
+    """Every departure cell of ``lmis_by_agency`` (company x destination, and the totals)
+    and the departures of ``lmis_by_destination`` equal the generator's true departures."""
+    import csv
+
+    from tipdata.codelists import load_codelists
+
+    countries = load_codelists().countries
+    expected: Counter[tuple[str, str]] = Counter()
+    with (demo_db[2] / "ground_truth" / "migration_figures.csv").open(encoding="utf-8") as f:
+        for line in csv.DictReader(f):
+            country = countries.resolve(line["destination"])
+            assert country is not None, line["destination"]
+            departed = int(line["workers_departed"])
+            for row, column in (
+                (line["company"], country.name), (line["company"], TOTAL),
+                (TOTAL, country.name), (TOTAL, TOTAL),
+            ):  # fmt: skip
+                expected[(row, column)] += departed
+    by_agency = report.table("lmis_by_agency")
+    found = {
+        (row, column): by_agency.cell(row, column).value
+        for row in by_agency.rows
+        for column in by_agency.columns
+        if by_agency.cell(row, column).value
+    }
+    assert found == {key: n for key, n in expected.items() if n}
+    by_destination = report.table("lmis_by_destination")
+    assert {
+        row: by_destination.cell(row, "departures").value
+        for row in by_destination.rows
+        if by_destination.cell(row, "departures").value
+    } == {column: n for (row, column), n in expected.items() if row == TOTAL and n}

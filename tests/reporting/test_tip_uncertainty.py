@@ -1,25 +1,29 @@
 """Every TIP person count carries its range over the review queue, and the range holds the truth.
 
-Linked by ground truth no pair waits for review, so every range is the figure itself. Linked
-by the model (``tipdata link`` on the demo), the true figure of each person count (the same
-cell computed on the demo linked by ground truth) must lie inside the range the model's
-review queue gives it: the count if no pending pair were a match and if every one were.
+Linked by ground truth no pair waits for review, so every range is the figure itself. With
+every linkage error waiting for review (the demo linked by ground truth, then persons split
+with the pair pending), the true figure of each person count must lie inside its range:
+the smallest and largest value over every answer to the pending pairs. Linked by the model
+(``tipdata link`` on the demo) the model's confident errors are in no range; the share of
+counts that hold the truth is measured and bounded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.reporting.tipdemo import build_demo_database, demo_delivery, sqlite_demo_db
-from tests.shared_demo import SCALE, SEED
+from tests.shared_demo import SCALE, SEED, DemoTemplate, copy_of
 from tipdata.linkage.service import link
 from tipdata.reporting.report import Report
 from tipdata.reporting.tip import tip_report
 from tipdata.reporting.uncertainty import load_alternatives
-from tipdata.store import Database
+from tipdata.store import Database, metadata
 
 __all__ = ["demo_delivery", "sqlite_demo_db"]
 
@@ -53,6 +57,73 @@ def model_linked(demo_files: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     build_demo_database(database, demo_files)
     link(database, mode="full", actor=None)
     return database
+
+
+def split_into_the_queue(database: Database) -> tuple[int, int]:
+    """Undo part of a perfect linkage, leaving every error in the review queue.
+
+    Every true person with several records loses its newest record to a person of
+    its own, and the pair (that record, one it left) waits for review; forty pairs of
+    records of two different persons wait too. Returns (persons split, other pairs).
+    """
+    t = metadata.tables
+    record, person, pair, agency = t["person_record"], t["person"], t["review_pair"], t["agency"]
+    with database.connect() as connection:
+        owner = connection.execute(
+            sa.select(agency.c.id).where(agency.c.code == "NTF")
+        ).scalar_one()
+        by_person: dict[int, list[tuple[int, int, str]]] = {}
+        for record_id, person_id, source_record_id, role in connection.execute(
+            sa.select(record.c.id, record.c.person_id, record.c.source_record_id, record.c.role)
+            .where(record.c.person_id.is_not(None))
+            .order_by(record.c.person_id, record.c.id)
+        ):
+            by_person.setdefault(person_id, []).append((record_id, source_record_id, str(role)))
+        several = [records for records in by_person.values() if len(records) > 1]
+        singles = [records[0] for records in by_person.values() if len(records) == 1]
+        queued = []
+        for number, records in enumerate(several):
+            moved, kept = records[-1], records[0]
+            new_person = connection.execute(
+                person.insert()
+                .values(public_id=f"SPLIT{number}", owner_agency_id=owner)
+                .returning(person.c.id)
+            ).scalar_one()
+            connection.execute(
+                record.update().where(record.c.id == moved[0]).values(person_id=new_person)
+            )
+            queued.append((moved, kept, 0.4))
+        others = list(zip(singles[0:80:2], singles[1:80:2], strict=True))
+        queued += [(a, b, 0.3) for a, b in others]
+        for a, b, probability in queued:
+            left, right = sorted((a[1:], b[1:]))
+            connection.execute(
+                pair.insert().values(
+                    origin="model",
+                    left_source_record_id=left[0],
+                    left_role=left[1],
+                    right_source_record_id=right[0],
+                    right_role=right[1],
+                    match_probability=probability,
+                    status="pending",
+                    owner_agency_id=owner,
+                )
+            )
+        connection.commit()
+    return len(several), len(others)
+
+
+@pytest.fixture(scope="module")
+def queue_only_errors(
+    request: pytest.FixtureRequest,
+    sqlite_demo_template: DemoTemplate,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Database]:
+    """The demo linked by ground truth, then split so that its only errors are pending pairs."""
+    with copy_of(sqlite_demo_template, request, tmp_path_factory.mktemp("queued")) as database:
+        split, others = split_into_the_queue(database)
+        assert split > 50 and others == 40
+        yield database
 
 
 def test_every_person_count_has_a_range_and_linked_by_truth_it_is_the_figure(
@@ -106,29 +177,37 @@ def outside_their_range(
 
 
 @pytest.mark.slow
-def test_nine_person_counts_in_ten_lie_inside_their_range_when_linked_by_the_model(
+def test_most_person_counts_lie_inside_their_range_when_linked_by_the_model(
     truth_report: Report, model_linked: Database
 ) -> None:
-    # Measured at seed 1, scale 0.05 (54 pending pairs): 517 of 559 counts inside. The
-    # others are the model's errors the review queue does not hold (a pair merged or kept
-    # apart with confidence: no pending pair can widen the range to the truth), and
-    # persons a merge would move between rows (a record of unknown age or province
-    # joining a known one): the range counts each cell's persons as they are.
+    # Measured at seed 1, scale 0.05 (85 pending pairs): 543 of 559 counts inside (540
+    # before merged persons' attributes were resolved anew). The 16 others trace to the
+    # model's confident errors, which no pending pair holds (docs/statistics.md,
+    # "What it does not cover"): a false merge at 0.60, a record never scored against
+    # the rest of its person, NGO-only victims merged with IOM screening records at
+    # 0.54-0.68, a recruiter's court records kept apart from his departure (0.02-0.09).
     outside, counts = outside_their_range(truth_report, model_linked)
-    assert (counts - len(outside)) / counts >= 0.9, outside
+    assert (counts - len(outside)) / counts >= 0.95, outside
 
 
-@pytest.mark.slow
-@pytest.mark.xfail(
-    reason=(
-        "issue 14 target, not met: 42 of 559 TIP person counts fall outside their range at "
-        "seed 1, scale 0.05 (errors the review queue does not hold; persons moving between "
-        "rows on a merge); kept as the target"
-    ),
-    strict=False,
-)
-def test_every_person_count_lies_inside_its_range_when_linked_by_the_model(
-    truth_report: Report, model_linked: Database
+def test_every_person_count_lies_inside_its_range_when_every_linkage_error_waits_for_review(
+    truth_report: Report, queue_only_errors: Database
 ) -> None:
-    outside, _counts = outside_their_range(truth_report, model_linked)
-    assert not outside
+    """What the range claims: whatever the reviewers answer, the figure stays inside it.
+
+    Here the truth is one of those answers (the split pairs a match, the others not), so
+    every true count must lie in its range. The split records often differ from the
+    records they left (an unknown age or province beside a known one): a merge moves the
+    person between rows, so a range is more than "the count with none and with all".
+    """
+    outside, counts = outside_their_range(truth_report, queue_only_errors)
+    assert counts > 500
+    assert outside == {}
+    report = tip_report(queue_only_errors, START, END)
+    raised = [
+        (t.name, key)
+        for t in report.tables
+        for key, figure in t.ranges.items()
+        if figure.high > t.cell(*key).value
+    ]
+    assert raised  # some merge moves a person into a row: its count can rise

@@ -7,11 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tipdata.reporting.uncertainty import (
+    EXACT_PAIRS,
     FigureRange,
     alternatives_from_pairs,
+    answers_of,
     count_range,
     figure_range,
     ranges_of,
+    units_ranges,
 )
 
 
@@ -41,6 +44,37 @@ def test_a_derived_figure_can_rise_when_persons_merge() -> None:
     found = figure_range(alternatives, victims_among_workers)
     assert (found.low, found.high) == (0, 1)
     assert found.expected == pytest.approx(0.3, abs=0.05)
+
+
+def test_pending_pairs_fall_into_groups_joined_through_shared_persons() -> None:
+    alternatives = alternatives_from_pairs([(1, 2, 0.4), (2, 3, 0.3), (7, 8, 0.2), (2, 1, 0.4)])
+    assert sorted(alternatives.groups) == [
+        (((1, 2), (2, 3)), frozenset({1, 2, 3})),
+        (((7, 8),), frozenset({7, 8})),
+    ]
+    # every subset of a group's pairs is an answer; the first is "no pair a match"
+    assert answers_of(((1, 2), (2, 3))) == [{}, {2: 1}, {3: 2}, {2: 1, 3: 1}]
+    big = tuple((i, i + 1) for i in range(EXACT_PAIRS + 1))
+    assert len(answers_of(big)) == 2  # beyond EXACT_PAIRS: none and every one
+
+
+def test_a_figure_of_what_all_records_say_can_rise_and_fall_with_one_answer() -> None:
+    # persons known only to NGOs: 1 (NGO), 2 (NGO), 3 (police); pending 1~3 and 2~4,
+    # 4 an NGO record identified in no period: 1~3 removes person 1, 2~4 keeps person 2
+    ngo_only, identified = {1: True, 2: True, 3: False, 4: True}, {1, 2, 3}
+    alternatives = alternatives_from_pairs([(1, 3, 0.4), (2, 4, 0.3)], draws=400, seed=3)
+
+    def counted(key_of, only):  # type: ignore[no-untyped-def]
+        keys = ngo_only if only is None else only
+        units: dict[int, bool] = {}
+        for key in keys:
+            units[key_of(key)] = units.get(key_of(key), True) and ngo_only[key]
+        counts = {key_of(k) for k in keys if k in identified}
+        return {"ngo_only": {u for u in counts if units[u]}}
+
+    found = units_ranges(alternatives, counted)["ngo_only"]
+    assert (found.low, found.high) == (1, 2)
+    assert found.expected == pytest.approx(2 - 0.4, abs=0.1)
 
 
 def test_a_table_is_computed_once_per_alternative() -> None:

@@ -20,6 +20,7 @@ from tipdata.web import create_app
 
 DemoDb = tuple[Database, dict[int, str], Path]
 demo_delivery, demo_db = tipdemo.demo_delivery, tipdemo.demo_db  # fixtures demo_web uses
+sqlite_demo_db = tipdemo.sqlite_demo_db  # for a module that overrides demo_db: SQLite only
 DemoWeb = tuple[FastAPI, dict[str, WebUser], Database]
 
 

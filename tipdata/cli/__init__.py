@@ -19,6 +19,7 @@ from tipdata.cli import (
     demo,
     dhis2,
     exchange,
+    htcds,
     imports,
     provincial,
     report,
@@ -39,6 +40,7 @@ app.add_typer(users.keys_app, name="keys")
 app.add_typer(users.audit_app, name="audit")
 app.add_typer(provincial.app, name="provincial")
 app.add_typer(dhis2.app, name="dhis2")
+app.add_typer(htcds.app, name="htcds")
 app.add_typer(link_commands.app, name="link")
 app.add_typer(link_commands.persons_app, name="persons")
 app.add_typer(report.app, name="report")

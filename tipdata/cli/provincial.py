@@ -41,6 +41,36 @@ def import_file(
         console.print(f"  warning {rule}: {count} report(s)")
 
 
+@app.command("xlsform")
+def xlsform_command(
+    out: Annotated[Path, typer.Option("--out", help="The XLSForm (.xlsx) to write.")],
+) -> None:
+    """Write the report's XLSForm for ODK Collect / KoboToolbox (checked with pyxform)."""
+    from tipdata.standards.odk import write_xlsform
+
+    console.print(str(write_xlsform(out)), markup=False, highlight=False)
+
+
+@app.command("import-odk")
+def import_odk(
+    file: Annotated[Path, typer.Argument(help="ODK Central or KoboToolbox export (CSV/XLSX).")],
+    actor: ActorOption = "cli-import",
+    home: HomeOption = None,
+) -> None:
+    """Import the submissions of an ODK/Kobo export of the XLSForm, all or nothing."""
+    from tipdata.standards.odk import import_submissions
+
+    system = system_for(home)
+    with system.db.session() as session:
+        summary, skipped = import_submissions(session, file, actor)
+    console.print(
+        f"{file.name}: {summary.reports} reports — {summary.submitted} submitted, "
+        f"{summary.unchanged} unchanged, {skipped} rejected by a reviewer (not imported)"
+    )
+    for rule, count in summary.warnings.items():
+        console.print(f"  warning {rule}: {count} report(s)")
+
+
 @app.command("submit")
 def submit_report(
     province: Annotated[str, typer.Argument(help="Province code or name.")],

@@ -149,6 +149,51 @@ def international(
         console.print(f"{path.resolve()} ({len(export.rows)} rows, {export.dropped} dropped)")
 
 
+@app.command("sdmx")
+def sdmx(
+    year: Annotated[int, typer.Option("--year", help="Calendar year of the figures.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the files.")] = Path("."),
+    threshold: Annotated[
+        int | None,
+        typer.Option(help="Suppress counts 1..threshold-1 (default TIPDATA_DISCLOSURE_THRESHOLD)."),
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Release SDG 16.2.2 through the disclosure-control gate and write it as SDMX-CSV."""
+    from tipdata.standards.sdmx import release_sdg
+
+    system = system_for(home)
+    limit = threshold if threshold is not None else system.settings.disclosure_threshold
+    path, released = release_sdg(system.db, year, out, actor=None, threshold=limit)
+    suppressed = sum(
+        cell.value is None for table in released.published.tables for cell in table.cells.values()
+    )
+    console.print(
+        f"{path.resolve()} (release {released.release.release_id}, {suppressed} cells suppressed)",
+        markup=False, highlight=False,
+    )  # fmt: skip
+
+
+@app.command("ctdc")
+def ctdc(
+    year: Annotated[int, typer.Option("--year", help="Calendar year of the victims.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the file.")] = Path("."),
+    home: HomeOption = None,
+) -> None:
+    """Write the victims of a year in the CTDC profile, k-anonymous (k = 11) for publication."""
+    from tipdata.standards.ctdc import ctdc_victims, publish_ctdc, write_ctdc
+
+    system = system_for(home)
+    release = publish_ctdc(ctdc_victims(system.db, date(year, 1, 1), date(year, 12, 31)))
+    path = write_ctdc(release, out / f"ctdc-victims-{year}.csv")
+    withheld = ", ".join(release.withheld) or "none"
+    console.print(
+        f"{path.resolve()} ({len(release.rows)} rows, {release.dropped} dropped; "
+        f"k = {release.k}; columns withheld: {withheld})",
+        markup=False, highlight=False,
+    )  # fmt: skip
+
+
 @app.command("explain")
 def explain(
     table: Annotated[str, typer.Argument(help="Table name, e.g. victims_by_sex_age.")],

@@ -172,7 +172,10 @@ def run_demo(
     tell(f"8. TIP report {year}: {summary.tip_report.get('html')}")
     from tipdata.standards.files import write_standard_files
 
-    summary.standard_files = write_standard_files(system.db, year, home / "reports" / f"tip-{year}")
+    summary.standard_files = write_standard_files(
+        system.db, year, home / "reports" / f"tip-{year}",
+        threshold=system.settings.disclosure_threshold,
+    )  # fmt: skip
     for path in summary.standard_files.values():
         tell(f"   beside it: {path}")
 

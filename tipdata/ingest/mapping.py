@@ -337,6 +337,19 @@ class XlsxFormat(_Strict):
     sheet: str | int = 0
     """Sheet name, or 0-based position."""
     header_row: int = Field(default=1, ge=1)
+    first_data_row: int | None = Field(default=None, ge=2)
+    """The first row of data; the rows between the header and it (a row of labels under
+    a row of field names, as the HTCDS toolkit's template has) are not read."""
+    unnamed_columns: Literal["refuse", "letter"] = "refuse"
+    """A header cell left empty: an error (``refuse``), or the column is named by its
+    letter (``letter``: ``column A``), e.g. a template's row-number column; a row with
+    values only in such columns counts as empty."""
+
+    @model_validator(mode="after")
+    def _data_after_header(self) -> XlsxFormat:
+        if self.first_data_row is not None and self.first_data_row <= self.header_row:
+            raise ValueError("first_data_row must come after header_row")
+        return self
 
 
 class Recognise(_Strict):

@@ -52,8 +52,11 @@ class TableFile:
     rows: Iterator[tuple[int, dict[str, str]]]
 
 
-def _check_header(path: Path, header: list[str], header_row: int) -> list[str]:
-    """Strip names, drop trailing blanks, refuse duplicates, blanks and too many columns."""
+def _check_header(
+    path: Path, header: list[str], header_row: int, unnamed: str = "refuse"
+) -> list[str]:
+    """Strip names, drop trailing blanks, refuse duplicates, blanks and too many columns
+    (``unnamed="letter"``: a blank name becomes ``column A``, ``column B``, ...)."""
     if len(header) > MAX_COLUMNS:
         raise ImportFileError(
             path,
@@ -66,6 +69,10 @@ def _check_header(path: Path, header: list[str], header_row: int) -> list[str]:
         names.pop()
     if not names:
         raise ImportFileError(path, "the header row is empty", line=header_row)
+    if unnamed == "letter":
+        from openpyxl.utils import get_column_letter
+
+        names = [name or unnamed_column(get_column_letter(i + 1)) for i, name in enumerate(names)]
     blank = [str(position + 1) for position, name in enumerate(names) if not name]
     if blank:
         raise ImportFileError(
@@ -79,6 +86,11 @@ def _check_header(path: Path, header: list[str], header_row: int) -> list[str]:
             line=header_row,
         )
     return names
+
+
+def unnamed_column(letter: str) -> str:
+    """The name given to a column whose header cell is empty (``unnamed_columns: letter``)."""
+    return f"column {letter}"
 
 
 def check_required_columns(path: Path, header: list[str], required: list[str]) -> None:
@@ -373,21 +385,32 @@ def open_xlsx(path: Path, fmt: XlsxFormat) -> Iterator[TableFile]:
             raise ImportFileError(
                 path, f"the sheet has no row {fmt.header_row} (the header row)", line=fmt.header_row
             )
-        header = _check_header(path, [cell_text(c) for c in header_cells], fmt.header_row)
-        yield TableFile(path, header, _xlsx_rows(rows, header, row_number))
+        header = _check_header(
+            path, [cell_text(c) for c in header_cells], fmt.header_row, fmt.unnamed_columns
+        )
+        named = [bool(cell_text(c).strip()) for c in header_cells[: len(header)]]
+        yield TableFile(
+            path, header, _xlsx_rows(rows, header, row_number, fmt.first_data_row, named)
+        )
     finally:
         workbook.close()
 
 
 def _xlsx_rows(
-    rows: Iterator[Sequence[object]], header: list[str], header_row: int
+    rows: Iterator[Sequence[object]],
+    header: list[str],
+    header_row: int,
+    first_data_row: int | None = None,
+    named: Sequence[bool] | None = None,
 ) -> Iterator[tuple[int, dict[str, str]]]:
     width = len(header)
     row_number = header_row
     for cells in rows:
         row_number += 1
+        if first_data_row is not None and row_number < first_data_row:
+            continue
         texts = [cell_text(c) for c in cells[:width]]
-        if not any(texts):
+        if not any(t for i, t in enumerate(texts) if named is None or named[i]):
             continue
         if len(texts) < width:
             texts += [""] * (width - len(texts))

@@ -30,18 +30,13 @@ from tipdata.linkage.blocking import (
     record_ids_by_key,
     term_frequency_tables,
 )
+from tipdata.linkage.common import LinkageError, _require
 from tipdata.linkage.engines import make_engine
+from tipdata.linkage.evidence import PROTECTED_EVIDENCE, _evidence
 from tipdata.linkage.features import linkage_table, load_person_records
-from tipdata.linkage.service import (
-    PROTECTED_EVIDENCE,
-    LinkageError,
-    _evidence,
-    _in_dialect,
-    _latest_model,
-    _require,
-    _split_key,
-    _tf_columns,
-)
+from tipdata.linkage.run import _latest_model
+from tipdata.linkage.scoring import _in_dialect, _tf_columns
+from tipdata.linkage.storing import _split_key
 from tipdata.store.database import Database
 from tipdata.store.linkage import ReviewPair
 

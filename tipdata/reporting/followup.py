@@ -27,7 +27,12 @@ import sqlalchemy as sa
 from tipdata.reporting.engine import Cell, Member, members, person_key
 from tipdata.reporting.indicators import Catalogue
 from tipdata.reporting.report import TOTAL, ReportTable
-from tipdata.reporting.uncertainty import Alternatives, alternatives_from_pairs
+from tipdata.reporting.uncertainty import (
+    Alternatives,
+    KeyMap,
+    alternatives_from_pairs,
+    units_ranges,
+)
 from tipdata.store import Database, metadata
 
 SAME_RETURN_DAYS = 30
@@ -65,7 +70,10 @@ def followup_tables(
     identified = members(db, catalogue["victims_identified"], start, end)
     with db.connect() as connection:
         events = _victim_events(connection, end)
-        owners = _record_owners(connection, {member.key for member in identified})
+        # the persons a pending pair may merge with them too: a merge can change who knows them
+        owners = _record_owners(
+            connection, {member.key for member in identified} | set(pending.touched)
+        )
         # end the transaction with the temporary table dropped (see _record_owners)
         connection.commit()
     return [
@@ -108,33 +116,26 @@ def _victim_events(connection: sa.Connection, end: date) -> list[Event]:
 def _re_trafficked_table(
     events: list[Event], start: date, end: date, pending: Alternatives
 ) -> ReportTable:
-    returns: dict[int, list[date]] = defaultdict(list)
-    for key, _rid, kind, when in events:
-        if kind in RETURNS:
-            returns[key].append(when)
-    found: dict[str, tuple[set[int], set[int]]] = {
-        "again": (set(), set()),
-        "reported": (set(), set()),
-    }
-    gap = timedelta(days=SAME_RETURN_DAYS)
-    for key, rid, kind, when in events:
-        if not start <= when <= end:
-            continue
-        if kind == "re_trafficked":
-            row = "reported"
-        elif kind in AGAIN and any(earlier <= when - gap for earlier in returns[key]):
-            row = "again"
-        else:
-            continue
-        found[row][0].add(key)
-        found[row][1].add(rid)
+    found = _re_trafficked(events, start, end, _same)
     cells = {(row, "persons"): Cell(len(k), len(r)) for row, (k, r) in found.items()}
     cells[(TOTAL, "persons")] = Cell(
         len(found["again"][0] | found["reported"][0]),
         len(found["again"][1] | found["reported"][1]),
     )
-    ranges = {(row, "persons"): pending.distinct_range(k) for row, (k, _r) in found.items()}
-    ranges[(TOTAL, "persons")] = pending.distinct_range(found["again"][0] | found["reported"][0])
+
+    events_of: dict[int, list[Event]] = defaultdict(list)
+    for one in events:
+        events_of[one[0]].append(one)
+
+    def counted(key_of: KeyMap, only: frozenset[int] | None) -> dict[tuple[str, str], set[int]]:
+        mine = events if only is None else [e for key in only for e in events_of.get(key, ())]
+        rows = _re_trafficked(mine, start, end, key_of)
+        units = {(row, "persons"): keys for row, (keys, _records) in rows.items()}
+        units[(TOTAL, "persons")] = rows["again"][0] | rows["reported"][0]
+        return units
+
+    # a merge can add a person: an earlier return on the other record makes a return "again"
+    ranges = units_ranges(pending, counted)
     return ReportTable(
         name="re_trafficked",
         title="Victims re-trafficked in the period",
@@ -157,6 +158,39 @@ def _re_trafficked_table(
         unit="persons",
         ranges=ranges,
     )
+
+
+def _same(key: int) -> int:
+    return key
+
+
+def _re_trafficked(
+    events: list[Event], start: date, end: date, key_of: KeyMap
+) -> dict[str, tuple[set[int], set[int]]]:
+    """The persons (keys through ``key_of``) and records of each row of ``re_trafficked``."""
+    mine = events
+    returns: dict[int, list[date]] = defaultdict(list)
+    for key, _rid, kind, when in mine:
+        if kind in RETURNS:
+            returns[key_of(key)].append(when)
+    found: dict[str, tuple[set[int], set[int]]] = {
+        "again": (set(), set()),
+        "reported": (set(), set()),
+    }
+    gap = timedelta(days=SAME_RETURN_DAYS)
+    for key, rid, kind, when in mine:
+        if not start <= when <= end:
+            continue
+        unit = key_of(key)
+        if kind == "re_trafficked":
+            row = "reported"
+        elif kind in AGAIN and any(earlier <= when - gap for earlier in returns[unit]):
+            row = "again"
+        else:
+            continue
+        found[row][0].add(unit)
+        found[row][1].add(rid)
+    return found
 
 
 def _follow_up_table(
@@ -273,26 +307,58 @@ def _record_owners(
     return owners
 
 
+def _ngo_only(
+    identified: set[int],
+    owners: dict[int, dict[str, tuple[str, set[int]]]],
+    key_of: KeyMap,
+    only: frozenset[int] | None,
+) -> tuple[dict[str, tuple[set[int], set[int]]], tuple[set[int], set[int]]]:
+    """Per NGO and in all, the persons (keys through ``key_of``) known only to NGOs and
+    their records, among the persons in ``only`` (None: every person)."""
+    merged: dict[int, dict[str, tuple[str, set[int]]]] = {}
+    counted: set[int] = set()
+    for key in set(owners) | identified if only is None else only:
+        unit = key_of(key)
+        if key in identified:
+            counted.add(unit)
+        for code, (kind, records) in owners.get(key, {}).items():
+            merged.setdefault(unit, {}).setdefault(code, (kind, set()))[1].update(records)
+    by_ngo: dict[str, tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
+    every: tuple[set[int], set[int]] = (set(), set())
+    for unit in sorted(counted):
+        known_by = merged.get(unit, {})
+        if not known_by or any(kind != "ngo" for kind, _ in known_by.values()):
+            continue
+        for ngo, (_kind, records) in known_by.items():
+            for keys, found in (by_ngo[ngo], every):
+                keys.add(unit)
+                found.update(records)
+    return dict(by_ngo), every
+
+
 def _ngo_only_table(
     identified: list[Member],
     owners: dict[int, dict[str, tuple[str, set[int]]]],
     pending: Alternatives,
 ) -> ReportTable:
-    by_ngo: dict[str, tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
-    every: tuple[set[int], set[int]] = (set(), set())
-    for key in sorted({member.key for member in identified}):
-        known_by = owners.get(key, {})
-        if not known_by or any(kind != "ngo" for kind, _ in known_by.values()):
-            continue
-        for ngo, (_kind, records) in known_by.items():
-            for keys, found in (by_ngo[ngo], every):
-                keys.add(key)
-                found.update(records)
+    identified_keys = {member.key for member in identified}
+    by_ngo, every = _ngo_only(identified_keys, owners, _same, None)
     ngos = sorted(by_ngo)
     cells = {(ngo, "victims"): Cell(len(k), len(r)) for ngo, (k, r) in by_ngo.items()}
     cells[(TOTAL, "victims")] = Cell(len(every[0]), len(every[1]))
-    ranges = {(ngo, "victims"): pending.distinct_range(k) for ngo, (k, _r) in by_ngo.items()}
-    ranges[(TOTAL, "victims")] = pending.distinct_range(every[0])
+
+    def counted(key_of: KeyMap, only: frozenset[int] | None) -> dict[tuple[str, str], set[int]]:
+        rows, total = _ngo_only(identified_keys, owners, key_of, only)
+        units = {(ngo, "victims"): keys for ngo, (keys, _records) in rows.items()}
+        units[(TOTAL, "victims")] = total[0]
+        return units
+
+    # a merge can remove a person (another agency's record joins) or add one to an NGO
+    ranges = {
+        key: figure
+        for key, figure in units_ranges(pending, counted).items()
+        if key[0] in by_ngo or key[0] == TOTAL
+    }
     return ReportTable(
         name="known_only_to_ngos",
         title="Victims known only to NGOs",

@@ -44,6 +44,7 @@ from typing import Literal
 
 import numpy as np
 from scipy.optimize import linprog
+from scipy.sparse import csc_array
 
 from tipdata.reporting.suppression import CellStatus, TableError, UnsafeCell
 
@@ -212,24 +213,26 @@ def _audit_table(
             a_eq[i, member] += 1.0
         a_eq[i, total] -= 1.0
     b_eq = np.zeros(len(ordered))
+    # sparse once: each of the many programs below would densify-then-scan the matrices again
+    sparse_eq = csc_array(a_eq)
     # the reader's best reading: the least adjustment that makes the releases consistent
     slack_cost = np.zeros(n)
     slack_cost[n_x:] = 1.0
-    adjustment = _solve(slack_cost, a_ub, b_ub, a_eq, b_eq)
+    adjustment = _solve(slack_cost, csc_array(a_ub), b_ub, sparse_eq, b_eq)
     if adjustment > _TOLERANCE:
         logger.info("table %s: releases disagree by %g in total", name, adjustment)
     budget = np.zeros((1, n))
     budget[0, n_x:] = 1.0
-    a_ub = np.vstack([a_ub, budget])
+    sparse_ub = csc_array(np.vstack([a_ub, budget]))
     b_ub = np.append(b_ub, adjustment + _TOLERANCE)
 
     def value_range(columns: Sequence[int], need_upper: bool = True) -> tuple[float, float]:
         objective = np.zeros(n)
         objective[list(columns)] = 1.0
-        low = _solve(objective, a_ub, b_ub, a_eq, b_eq)
+        low = _solve(objective, sparse_ub, b_ub, sparse_eq, b_eq)
         if not need_upper:
             return low, math.inf
-        high = -_solve(-objective, a_ub, b_ub, a_eq, b_eq)
+        high = -_solve(-objective, sparse_ub, b_ub, sparse_eq, b_eq)
         return low, high
 
     found: list[OverlapCell] = []
@@ -306,9 +309,9 @@ def _finding(
 
 def _solve(
     objective: np.ndarray,
-    a_ub: np.ndarray,
+    a_ub: csc_array,
     b_ub: np.ndarray,
-    a_eq: np.ndarray,
+    a_eq: csc_array,
     b_eq: np.ndarray,
 ) -> float:
     """Minimum of ``objective @ x`` subject to the constraints and ``x >= 0``."""

@@ -19,10 +19,11 @@ more than the figures do:
    suppressed as *small* read as "must keep 0 possible"; if any is narrowed the table's
    low bounds are withheld.
 4. **High bounds equal to the figure.** A high bound above its figure (a merge can raise
-   a derived figure, e.g. workers of a company later identified as victims) would bound
-   a suppressed figure from above; such a table's high bounds are withheld. Where every
-   high bound is the figure (every count of distinct persons: merging only lowers it),
-   the high bound is shown with it.
+   a derived figure, e.g. workers of a company later identified as victims, or move a
+   person into a row: a record of unknown age joining one of known age) would bound a
+   suppressed figure from above; such a table's high bounds are withheld. Where every
+   high bound is the figure (no merge raises any figure of the table), the high bound is
+   shown with it.
 
 Bounds are rounded to the release's rounding base like the figures. The model's expected
 value (a mean over draws, not a count) stays internal. What is shown goes into the

@@ -21,6 +21,7 @@ is what a reader may list.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 from collections import OrderedDict
@@ -155,6 +156,17 @@ class StoredRelease:
     def body(self) -> bytes:
         """The figures document as served: its UTF-8 bytes, encoded once per release."""
         return self.figures.encode("utf-8")
+
+    @cached_property
+    def gzipped(self) -> bytes:
+        """:attr:`body` gzip-compressed once per release (no timestamp: the same bytes each
+        time), for readers that accept it: a tenth of the bytes to send and to read."""
+        return gzip.compress(self.body, compresslevel=6, mtime=0)
+
+    @property
+    def etag(self) -> str:
+        """The HTTP entity tag of the figures: the release id and the digest of its figures."""
+        return f'"release-{self.info.release_id}-{self.info.digest[:16]}"'
 
     def published(self) -> PublishedReport:
         """The stored figures as a :class:`PublishedReport` (for pages; no recomputation)."""
@@ -296,6 +308,35 @@ def release_report(
         session.commit()
     info = replace(info, overlap_suppressed=tuple(suppressed_for_overlap))
     return Released(published, paths, info)
+
+
+def attach_release_file(db: Database, release_id: int, path: Path, media_type: str) -> ReleaseInfo:
+    """Store one more file of a release made from its published figures only (an export
+    in another format, e.g. SDMX-CSV), with its SHA-256 in the release's file list.
+
+    Args:
+        db: the database of the release.
+        release_id: ``report_release.id``.
+        path: the file, written from :attr:`Released.published` and nothing else.
+        media_type: its media type, served as is.
+
+    Returns:
+        The release with the file listed.
+    """
+    with db.session() as session:
+        row = session.get(ReportRelease, release_id)
+        if row is None:
+            raise KeyError(f"no release {release_id}")
+        row.files = {**row.files, path.name: file_sha256(path)}
+        session.add(
+            ReportReleaseFile(
+                release_id=release_id, name=path.name, media_type=media_type,
+                content=path.read_bytes(),
+            )
+        )  # fmt: skip
+        info = _info(row)
+        session.commit()
+    return info
 
 
 def releasable(report: Report) -> Report:

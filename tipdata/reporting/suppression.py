@@ -33,6 +33,7 @@ from typing import Literal
 
 import numpy as np
 from scipy.optimize import linprog
+from scipy.sparse import csc_array
 
 from tipdata.errors import TipdataError
 
@@ -564,7 +565,8 @@ class _Grid:
                     constant += coefficient * self.values[cell]
             rows.append(coefficients)
             rhs.append(-constant)
-        a_eq = np.array(rows)
+        # sparse once: each cell's two programs would densify-then-scan the matrix again
+        a_eq = csc_array(np.array(rows).reshape(len(rows), len(unknowns)))
         b_eq = np.array(rhs)
         findings: list[tuple[int, float, float, Literal["disclosed", "small"]]] = []
         for k, cell in enumerate(unknowns):
@@ -581,7 +583,7 @@ class _Grid:
         return findings
 
     @staticmethod
-    def _solve(objective: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray) -> float:
+    def _solve(objective: np.ndarray, a_eq: csc_array, b_eq: np.ndarray) -> float:
         """Minimum of ``objective @ x`` subject to ``a_eq @ x == b_eq`` and ``x >= 0``."""
         result = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
         if result.status == 3:  # unbounded

@@ -22,7 +22,7 @@ distinct persons among some records' keys.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeVar
@@ -33,6 +33,9 @@ from tipdata.store import Database, metadata
 
 DRAWS = 40
 """Draws of the pending pairs for the expected value (seeded: the same figures every time)."""
+EXACT_PAIRS = 12
+"""A group of pending pairs joined through shared persons is answered exactly (every subset
+of its pairs a match) up to this many pairs; a larger group by none and every one."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,23 @@ class Alternatives:
         """The person keys of some pending pair (only they can change under an alternative)."""
         return frozenset(k for a, b, _ in self.pairs for k in (a, b))
 
+    @cached_property
+    def groups(self) -> tuple[tuple[tuple[tuple[int, int], ...], frozenset[int]], ...]:
+        """The pending pairs in groups joined through shared persons, with their keys.
+
+        A group's answers change only its own persons, so a figure's extremes over every
+        answer to the queue are the sums of each group's extremes (most groups are one pair).
+        """
+        roots = _Roots()
+        for a, b, _ in self.pairs:
+            roots.union(a, b)
+        found: dict[int, tuple[list[tuple[int, int]], set[int]]] = {}
+        for a, b in sorted({(min(a, b), max(a, b)) for a, b, _ in self.pairs}):
+            pairs, keys = found.setdefault(roots.find(a), ([], set()))
+            pairs.append((a, b))
+            keys.update((a, b))
+        return tuple((tuple(pairs), frozenset(keys)) for pairs, keys in found.values())
+
     def distinct_range(self, keys: Iterable[int]) -> FigureRange:
         """The range of a count of distinct persons, from the keys a pending pair touches.
 
@@ -130,6 +150,70 @@ class Alternatives:
         expected = sum(drawn) / len(drawn) if drawn else float(count)
         low, high = sorted((count, merged))
         return FigureRange(low, high, round(expected, 2))
+
+
+def answers_of(pairs: Sequence[tuple[int, int]]) -> list[dict[int, int]]:
+    """Each answer to a group of pending pairs as a key map (key -> key of its merged person):
+    every subset of the pairs a match when there are at most :data:`EXACT_PAIRS`, else none
+    and every one."""
+    count = len(pairs)
+    chosen = (
+        [[pairs[i] for i in range(count) if mask >> i & 1] for mask in range(2**count)]
+        if count <= EXACT_PAIRS
+        else [[], list(pairs)]
+    )
+    answers = []
+    for matches in chosen:
+        roots = _Roots()
+        for a, b in matches:
+            roots.union(a, b)
+        answers.append(roots.mapping())
+    return answers
+
+
+def units_ranges(
+    alternatives: Alternatives,
+    counted: Callable[[KeyMap, frozenset[int] | None], Mapping[Key, set[int]]],
+) -> dict[Key, FigureRange]:
+    """The range of figures that count persons chosen by what all their records say.
+
+    Some figures count a person by the records the person holds: known only to NGOs (no
+    record of another agency), returned again (an earlier return on another record). A
+    merge can then add a person to a figure as well as remove one, so the extremes over
+    the review queue are taken per group of pending pairs (:attr:`Alternatives.groups`),
+    over every answer to the group, and summed with the persons no pair touches.
+
+    Args:
+        alternatives: the pending pairs.
+        counted: ``counted(key_of, only)`` gives per figure the persons it counts (their
+            keys passed through ``key_of``), considering only the facts of persons whose
+            key is in ``only`` (None: every person).
+
+    Returns:
+        Per figure: the smallest and largest value over every answer, and the mean over
+        the draws.
+    """
+    current = counted(_identity, None)
+    touched = alternatives.touched
+    fixed = {key: len(units - touched) for key, units in current.items()}
+    low: dict[Key, int] = {}
+    high: dict[Key, int] = {}
+    for pairs, keys in alternatives.groups:
+        seen = [counted(_through(answer), keys) for answer in answers_of(pairs)]
+        for key in set().union(*seen):
+            counts = [len(answer.get(key, ())) for answer in seen]
+            low[key] = low.get(key, 0) + min(counts)
+            high[key] = high.get(key, 0) + max(counts)
+    drawn = [counted(_through(draw), touched) for draw in alternatives.draws]
+    result: dict[Key, FigureRange] = {}
+    for key in {**current, **high}:
+        base = fixed.get(key, 0)
+        values = [base + len(d.get(key, ())) for d in drawn]
+        expected = sum(values) / len(values) if values else float(len(current.get(key, ())))
+        result[key] = FigureRange(
+            base + low.get(key, 0), base + high.get(key, 0), round(expected, 2)
+        )
+    return result
 
 
 def alternatives_from_pairs(

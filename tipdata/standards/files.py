@@ -6,25 +6,35 @@ import logging
 from datetime import date
 from pathlib import Path
 
+from tipdata.reporting.suppression import DEFAULT_THRESHOLD, DisclosureError
+from tipdata.standards.ctdc import ctdc_victims, publish_ctdc, write_ctdc
 from tipdata.standards.dhis2_exchange import PartialMarginError, export_reports
 from tipdata.standards.htcds import htcds_victims, write_htcds_victims
+from tipdata.standards.sdmx import release_sdg
 from tipdata.store import Database
 
 log = logging.getLogger(__name__)
 
 
-def write_standard_files(db: Database, year: int, folder: Path) -> dict[str, Path]:
-    """Write the HTCDS 2.0 victim export and the DHIS2 files of ``year`` into ``folder``.
+def write_standard_files(
+    db: Database, year: int, folder: Path, *, threshold: int = DEFAULT_THRESHOLD
+) -> dict[str, Path]:
+    """Write the HTCDS 2.0 victim export, the CTDC-profile file, the DHIS2 files and the
+    SDG 16.2.2 SDMX-CSV of ``year`` into ``folder``.
 
     Args:
         db: the database.
         year: the calendar year (HTCDS) and ISO year of the bi-weeks (DHIS2).
         folder: where the TIP report of the year is written.
+        threshold: the disclosure-control threshold of the published files.
 
     Returns:
-        Name → path: ``htcds`` (CSV, owner-readable only), ``dhis2_json`` and ``dhis2_adx``
+        Name → path: ``htcds`` (CSV, owner-readable only), ``ctdc`` (CSV for
+        publication: k-anonymous over every column, k = 11), ``dhis2_json`` and ``dhis2_adx``
         (the received provincial reports; left out, with a logged reason, when a report
-        holds a value DHIS2 cannot store).
+        holds a value DHIS2 cannot store), ``sdmx`` (SDG 16.2.2, released through the
+        disclosure-control gate by the local operator; left out, with a logged reason, when
+        the gate refuses the release).
     """
     folder.mkdir(parents=True, exist_ok=True)
     written = {
@@ -33,6 +43,10 @@ def write_standard_files(db: Database, year: int, folder: Path) -> dict[str, Pat
             folder / f"htcds-victims-{year}.csv",
         )
     }
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    written["ctdc"] = write_ctdc(
+        publish_ctdc(ctdc_victims(db, first, last)), folder / f"ctdc-victims-{year}.csv"
+    )
     with db.session() as session:
         for name, file_format, suffix in (
             ("dhis2_json", "json", "json"),
@@ -46,4 +60,8 @@ def write_standard_files(db: Database, year: int, folder: Path) -> dict[str, Pat
             path = folder / f"dhis2-provincial-{year}.{suffix}"
             path.write_text(result.text, encoding="utf-8")
             written[name] = path
+    try:
+        written["sdmx"], _released = release_sdg(db, year, folder, actor=None, threshold=threshold)
+    except DisclosureError as error:
+        log.warning("SDG 16.2.2 SDMX-CSV not written: %s", error)
     return written

@@ -74,6 +74,8 @@ class HtcdsField:
         core: whether it is one of the standard's core fields.
         type: the field type as written (``Picklist``, ``Multiselect Picklist``, ...).
         values: the picklist's value names (empty when not a fixed list).
+        labels: the picklist's value labels, in the same order (as the toolkit's Excel
+            templates write them).
     """
 
     name: str
@@ -82,6 +84,7 @@ class HtcdsField:
     core: bool
     type: str
     values: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
 
     @property
     def multi_select(self) -> bool:
@@ -142,6 +145,11 @@ def load_standard() -> HtcdsStandard:
         values = tuple(v.strip() for v in raw.splitlines() if v.strip())
         if any(" " in v for v in values):  # a sentence ("Use ISO 3166 ..."), not a list
             values = ()
+        labels: tuple[str, ...] = ()
+        if values and "Value Labels (if picklist)" in column:
+            raw_labels = str(row[column["Value Labels (if picklist)"]])
+            found = tuple(" ".join(v.split()) for v in raw_labels.splitlines() if v.strip())
+            labels = found if len(found) == len(values) else ()
         fields[name] = HtcdsField(
             name=name,
             section=section,
@@ -149,6 +157,7 @@ def load_standard() -> HtcdsStandard:
             core=cells[column["Core"]].lower() == "core",
             type=cells[column["Field Type"]],
             values=values,
+            labels=labels,
         )
     return HtcdsStandard(fields, _form_countries())
 

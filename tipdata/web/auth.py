@@ -115,8 +115,13 @@ def optional_user(request: Request) -> Actor | None:
     return actor
 
 
-def current_user(actor: Annotated[Actor | None, Depends(optional_user)]) -> Actor:
+async def current_user(actor: Annotated[Actor | None, Depends(optional_user)]) -> Actor:
     """The signed-in actor.
+
+    A coroutine, as :meth:`Requirement.__call__`: neither does I/O, so FastAPI runs them on
+    the event loop instead of handing each to a worker thread (two thread hops fewer on
+    every authenticated request; :func:`optional_user` reads the database and stays a
+    plain function).
 
     Raises:
         NotAuthenticated: no valid session or token (pages redirect to sign-in; the API
@@ -144,7 +149,7 @@ class Requirement:
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
 
-    def __call__(self, request: Request, actor: CurrentUser) -> Actor:
+    async def __call__(self, request: Request, actor: CurrentUser) -> Actor:
         """Check the permission with the app's policy.
 
         Raises:

@@ -585,8 +585,20 @@ def tip_api(
         first, last = _internal_period(web, year, start, end, period)
         return _report_out(web.figures.report(web.system.db, first, last), None)
     first, last = _reader_period(web, actor, year, start, end, period)
-    stored = _release_for(web, actor, first, last)
-    return Response(stored.body, media_type="application/json")
+    return stored_response(request, _release_for(web, actor, first, last))
+
+
+def stored_response(request: Request, stored: StoredRelease) -> Response:
+    """The stored figures as sent: the very bytes stored at publication, gzip-compressed
+    once per release when the client accepts it (decoded, the same bytes), 304 when the
+    client already holds them (``If-None-Match`` with the release's entity tag)."""
+    headers = {"ETag": stored.etag, "Vary": "Accept-Encoding"}
+    if stored.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", "").lower():
+        headers["Content-Encoding"] = "gzip"
+        return Response(stored.gzipped, media_type="application/json", headers=headers)
+    return Response(stored.body, media_type="application/json", headers=headers)
 
 
 @api_router.get("/tip/releases", summary="The released periods")

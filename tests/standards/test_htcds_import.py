@@ -1,0 +1,161 @@
+"""A partner's HTCDS 2.0 file imported as a source through a generated mapping: the HTCDS
+toolkit's Excel template as the toolkit lays it out, values by name or by label."""
+
+from __future__ import annotations
+
+import shlex
+import warnings
+from pathlib import Path
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from tipdata.cli import app
+from tipdata.codelists import load_codelists, load_law_catalogue
+from tipdata.ingest import import_file
+from tipdata.ingest.mapping import load_mapping as load_source_mapping
+from tipdata.standards.htcds import HTCDS_DIR, load_standard
+from tipdata.standards.htcds_import import htcds_mapping, htcds_source_mapping
+from tipdata.store import Database, metadata
+from tipdata.store.refdata import sync_reference_data
+
+TEMPLATE = HTCDS_DIR / "HTCDS Excel Spreadsheet single select with validation v2.0.xlsx"
+"""The HTCDS toolkit's own Excel template, kept as published (SOURCE.md)."""
+CASES = [  # synthetic: names invented for the test
+    {"prs_FirstName": "Dara", "prs_SecondName": "Sok", "prs_Birthdate": "2001-04-02",
+     "prs_Gender": "Feminine", "prs_Citizenship": "KH",
+     "vic_TraffickingStatus": "Actual victim of trafficking",  # a label, as the template writes
+     "vic_TypeOfExploitation": "Sexual exploitation;Forced labour",
+     "vic_TypeOfSexExploitation": "Pornography", "vic_ForcedLabourIndustry": "Construction",
+     "cas_IncomingReferralDate": "2009-03-12"},
+    {"prs_FirstName": "Vanna", "prs_SecondName": "Keo", "prs_Gender": "Masculine",
+     "prs_Citizenship": "KH;TH", "vic_TraffickingStatus": "PossibleVictimOfTrafficking",
+     "vic_TypeOfExploitation": "ForcedLabour",
+     "vic_ForcedLabourIndustry": "A_AgricultureForestryAndFishing",
+     "cas_IncomingReferralDate": "14/05/2009"},
+    {"prs_Gender": "Not Specified/Unknown", "vic_TypeOfExploitation": "Forced begging",
+     "cas_IncomingReferralDate": "2009-06-01"},
+]  # fmt: skip
+
+
+def toolkit_workbook(path: Path, cases: list[dict[str, str]]) -> Path:
+    """The toolkit's template filled in as a partner would: one case per numbered row."""
+    with warnings.catch_warnings():  # openpyxl drops the template's data-validation extension
+        warnings.simplefilter("ignore", UserWarning)
+        workbook = openpyxl.load_workbook(TEMPLATE)
+    sheet = workbook["Case Sheet"]
+    columns = {cell.value: cell.column for cell in sheet[1] if cell.value}
+    for offset, case in enumerate(cases):
+        row = 3 + offset  # row 1: field names (hidden), row 2: labels
+        assert sheet.cell(row, 1).value == offset + 1  # the template numbers its rows
+        for name, value in case.items():
+            sheet.cell(row, columns[name], value)
+    workbook.save(path)
+    return path
+
+
+@pytest.fixture
+def partner_db(db: Database) -> Database:
+    sync_reference_data(db, load_codelists(), load_law_catalogue())
+    return db
+
+
+def test_every_picklist_value_is_mapped_by_name_and_by_label() -> None:
+    standard = load_standard()
+    maps = htcds_mapping("AFESIP")["value_maps"]
+    for field_name, map_name in (("prs_Gender", "gender"), ("vic_TraffickingStatus", "status"),
+                                 ("vic_TypeOfExploitation", "exploitation"),
+                                 ("vic_ForcedLabourIndustry", "exploitation"),
+                                 ("vic_TypeOfSexExploitation", "exploitation")):  # fmt: skip
+        field = standard.fields[field_name]
+        assert set(field.values) <= set(maps[map_name]), field_name
+        assert set(field.labels) <= set(maps[map_name]), field_name
+    assert maps["exploitation"]["Forced begging"] == "begging"
+    assert maps["exploitation"]["F_Construction"] == "labour_construction"
+    # section A is fishing and agriculture in tipdata: read as the parent form only
+    assert maps["exploitation"]["A_AgricultureForestryAndFishing"] is None
+
+
+def test_the_toolkit_workbook_imports_as_a_source(partner_db: Database, tmp_path: Path) -> None:
+    path = toolkit_workbook(tmp_path / "htcds_afesip_2009.xlsx", CASES)
+    result = import_file(partner_db, path, mapping=htcds_source_mapping("AFESIP"))
+    assert result.status == "committed", result.issues
+    assert (result.rows_read, result.rows_stored, result.rows_rejected) == (3, 3, 0)
+    t = metadata.tables
+    with partner_db.connect() as connection:
+        sexes = connection.execute(
+            sa.select(
+                sa.cast(t["person_record"].c.sex, sa.String), t["person_record"].c.nationality
+            ).order_by(t["person_record"].c.id)
+        ).all()
+        forms = connection.execute(
+            sa.select(t["case"].c.case_number, t["case_exploitation"].c.exploitation_type)
+            .join(t["case_exploitation"], t["case_exploitation"].c.case_id == t["case"].c.id)
+            .order_by(t["case"].c.case_number, t["case_exploitation"].c.exploitation_type)
+        ).all()
+        decided = (
+            connection.execute(
+                sa.select(sa.cast(t["screening"].c.final_determination, sa.String)).order_by(
+                    t["screening"].c.id
+                )
+            )
+            .scalars()
+            .all()
+        )
+        events = (
+            connection.execute(sa.select(t["event"].c.event_date).order_by(t["event"].c.id))
+            .scalars()
+            .all()
+        )
+    assert [s for s, _ in sexes] == ["female", "male", "unknown"]
+    assert [n for _, n in sexes] == ["KHM", "KHM", None]  # the first citizenship of "KH;TH"
+    assert forms == [
+        ("HTCDS-1", "forced_labour"), ("HTCDS-1", "labour_construction"),
+        ("HTCDS-1", "sex_pornography"), ("HTCDS-1", "sexual_exploitation"),
+        ("HTCDS-2", "forced_labour"), ("HTCDS-3", "begging"),
+    ]  # fmt: skip
+    assert decided == ["victim", "possible_victim"]
+    assert [str(d) for d in events] == ["2009-03-12", "2009-05-14", "2009-06-01"]
+
+
+def test_a_value_outside_the_picklist_rejects_the_file_naming_row_and_column(
+    partner_db: Database, tmp_path: Path
+) -> None:
+    bad = [*CASES[:1], {**CASES[1], "vic_TypeOfExploitation": "Fishing"}]
+    path = toolkit_workbook(tmp_path / "htcds_afesip_bad.xlsx", bad)
+    result = import_file(partner_db, path, mapping=htcds_source_mapping("AFESIP"))
+    assert result.status == "rejected" and result.rows_rejected == 1
+    (issue,) = result.issues
+    assert issue.row == 4 and "vic_TypeOfExploitation" in str(issue.column)
+    with partner_db.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(
+            metadata.tables["person_record"])).scalar() == 0  # fmt: skip
+
+
+def test_the_documented_htcds_commands_run_as_written(
+    partner_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "htcds.md"
+    block = docs.read_text(encoding="utf-8").split("```console\n", 1)[1].split("```", 1)[0]
+    commands = [
+        line.split("  #", 1)[0].strip()
+        for line in block.splitlines()
+        if line.startswith("tipdata ")
+    ]
+    assert [c.split()[1] for c in commands] == ["htcds", "import"]
+    monkeypatch.chdir(tmp_path)
+    toolkit_workbook(tmp_path / "htcds_afesip_2009.xlsx", CASES)
+
+    class _System:
+        db = partner_db
+
+    monkeypatch.setattr("tipdata.cli.imports.system_for", lambda _home: _System())
+    for command in commands:
+        outcome = CliRunner().invoke(app, shlex.split(command)[1:])
+        assert outcome.exit_code == 0, f"{command}: {outcome.output}"
+    load_source_mapping(tmp_path / "htcds_afesip.yaml")  # the written mapping is valid
+    with partner_db.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(
+            metadata.tables["person_record"])).scalar() == 3  # fmt: skip

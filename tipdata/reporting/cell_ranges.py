@@ -1,0 +1,231 @@
+"""Each cell of an indicator table and its range over the review queue, counted in Python.
+
+:func:`tipdata.reporting.engine.evaluate_margins` reads an indicator's facts once and
+counts every margin here (:class:`Bucketing`: each fact's unit into one cell of every
+breakdown, its person's attributes resolved). :func:`cell_ranges` gives each cell its range
+over every answer the reviewers can give to the pending pairs: a merge resolves the merged
+person's attributes anew, so it can move a person between rows, not only lower a count
+(see docs/statistics.md, "Uncertainty per figure").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tipdata.reporting.facts import ADULT_AGE, UNKNOWN, _label, _storage_value
+from tipdata.reporting.kanonymity import AGE_BANDS
+from tipdata.reporting.uncertainty import Alternatives, FigureRange, answers_of
+
+MarginRanges = dict[tuple[str, ...], dict[tuple[str, ...], FigureRange]]
+"""The range of each cell of :data:`Margins` over the linkage review queue."""
+
+CellSets = dict[tuple[int, ...], dict[tuple[str, ...], set[int]]]
+"""Per subset of the breakdowns (as indices), per cell, a set of units or records."""
+
+_LARGEST_KNOWN = frozenset({"sex", "nationality", "province"})
+"""Person attributes resolved to the greatest known value over a person's records (the
+others, exploitation type and destination, to the smallest), as :func:`_attributes_of`."""
+
+
+@dataclass(frozen=True)
+class Bucketing:
+    """Puts each fact's unit into one cell of every margin, its person's attributes resolved."""
+
+    by: Sequence[str]
+    fact_names: Sequence[str]
+    subsets: Sequence[tuple[int, ...]]
+    person_wanted: bool
+    dimension_filters: Mapping[str, Any]
+
+    def cells(
+        self,
+        fact_rows: Iterable[Sequence[Any]],
+        people: Mapping[int, Mapping[str, Any]],
+        youngest: Mapping[int, int],
+        unit_of: Mapping[int, int] | None = None,
+        first_month: Mapping[int, Any] | None = None,
+    ) -> tuple[CellSets, CellSets]:
+        """The units and the records of each cell.
+
+        ``unit_of`` maps a unit key to the unit it counts as (a merge under an alternative
+        answer to the review queue); ``people``, ``youngest`` and ``first_month`` are then
+        keyed by that unit.
+        """
+        keys: CellSets = {s: {} for s in self.subsets}
+        records: CellSets = {s: {} for s in self.subsets}
+        for key, record_id, _person, _age, *values in fact_rows:
+            unit = key if unit_of is None else unit_of.get(key, key)
+            raw = dict(zip(self.fact_names, values, strict=True))
+            if first_month is not None and "month" in raw:
+                raw["month"] = first_month.get(unit, raw["month"])
+            if self.person_wanted:
+                person = people.get(unit)
+                if person is None:
+                    continue
+                raw.update(person)
+                raw["age_group"] = _age_group_of(youngest.get(unit))
+                raw["age_band"] = _age_band_of(youngest.get(unit))
+            if not all(_passes(n, raw[n], value) for n, value in self.dimension_filters.items()):
+                continue
+            labels = tuple(_label(name, raw[name]) for name in self.by)
+            for subset in self.subsets:
+                cell = tuple(labels[i] for i in subset)
+                keys[subset].setdefault(cell, set()).add(unit)
+                records[subset].setdefault(cell, set()).add(record_id)
+        return keys, records
+
+
+def cell_ranges(
+    bucket: Bucketing,
+    keys: CellSets,
+    fact_rows: Sequence[Sequence[Any]],
+    people: Mapping[int, Mapping[str, Any]],
+    youngest: Mapping[int, int],
+    alternatives: Alternatives,
+    earliest: bool,
+) -> MarginRanges:
+    """Each cell's range over every answer to the review queue, merged persons resolved anew.
+
+    Under an answer (some pending pairs a match) the persons a pair joins become one person
+    whose attributes are resolved over both, as the engine resolves a linked person's:
+    the greatest known sex, nationality and province, the smallest exploitation type and
+    destination, the youngest age and, for a unit counted by its earliest fact, the
+    earliest month. So a merge can move a person between rows (a record of unknown age
+    joining one of known age leaves the "unknown" row and enters a known one), not only
+    lower a count, and a cell's extremes need not be at "no pair a match" or "every pair".
+
+    The pending pairs fall into groups joined through shared persons (most groups are one
+    pair); a group changes only its own persons, so a cell's smallest and largest values
+    are the sums over the groups of each group's smallest and largest contribution over
+    every subset of its pairs (:meth:`~tipdata.reporting.uncertainty.Alternatives.groups`), plus the
+    persons no pending pair touches. The expected value is the mean over the draws.
+    """
+    touched = alternatives.touched
+    moved = [row for row in fact_rows if row[0] in touched]
+    fixed = {
+        subset: {cell: len(units - touched) for cell, units in cells.items()}
+        for subset, cells in keys.items()
+    }
+    low: dict[tuple[int, ...], dict[tuple[str, ...], int]] = {s: {} for s in bucket.subsets}
+    high: dict[tuple[int, ...], dict[tuple[str, ...], int]] = {s: {} for s in bucket.subsets}
+    rows_of: dict[int, list[Sequence[Any]]] = {}
+    for row in moved:
+        rows_of.setdefault(row[0], []).append(row)
+    for pairs, group_keys in alternatives.groups:
+        rows = [row for key in group_keys for row in rows_of.get(key, ())]
+        if not rows:
+            continue
+        seen: list[CellSets] = [
+            _cells_merged(bucket, rows, people, youngest, mapping, earliest)
+            for mapping in answers_of(pairs)
+        ]
+        for subset in bucket.subsets:
+            cells = set().union(*(answer[subset] for answer in seen))
+            for cell in cells:
+                counts = [len(answer[subset].get(cell, ())) for answer in seen]
+                low[subset][cell] = low[subset].get(cell, 0) + min(counts)
+                high[subset][cell] = high[subset].get(cell, 0) + max(counts)
+    drawn: list[CellSets] = []
+    if moved:
+        drawn = [
+            _cells_merged(bucket, moved, people, youngest, draw, earliest)
+            for draw in alternatives.draws
+        ]
+    result: MarginRanges = {}
+    for subset in bucket.subsets:
+        name = tuple(bucket.by[i] for i in subset)
+        now_cells = keys[subset]
+        ranges: dict[tuple[str, ...], FigureRange] = {}
+        for cell in set(now_cells) | set(high[subset]):
+            # a cell only an answer fills is kept where its row and column exist
+            if cell not in now_cells and not all(
+                (label,) in keys[(i,)] for i, label in zip(subset, cell, strict=True)
+            ):
+                continue
+            now = len(now_cells.get(cell, ()))
+            base = fixed[subset].get(cell, 0)
+            values = [base + len(draw[subset].get(cell, ())) for draw in drawn]
+            expected = sum(values) / len(values) if values else float(now)
+            ranges[cell] = FigureRange(
+                base + low[subset].get(cell, 0),
+                base + high[subset].get(cell, 0),
+                round(expected, 2),
+            )
+        result[name] = ranges
+    result[()].setdefault((), FigureRange(0, 0, 0.0))
+    return result
+
+
+def _cells_merged(
+    bucket: Bucketing,
+    rows: Sequence[Sequence[Any]],
+    people: Mapping[int, Mapping[str, Any]],
+    youngest: Mapping[int, int],
+    mapping: Mapping[int, int],
+    earliest: bool,
+) -> CellSets:
+    """The cells of ``rows``' units once ``mapping`` merged them (attributes resolved anew)."""
+    groups: dict[int, list[int]] = {}
+    for key in {row[0] for row in rows}:
+        groups.setdefault(mapping.get(key, key), []).append(key)
+    merged_people: dict[int, dict[str, Any]] = {}
+    merged_youngest: dict[int, int] = {}
+    for unit, members_ in groups.items():
+        found = [people[k] for k in members_ if k in people]
+        if found:
+            merged_people[unit] = _merged_attributes(found)
+        ages = [youngest[k] for k in members_ if k in youngest]
+        if ages:
+            merged_youngest[unit] = min(ages)
+    first_month: dict[int, Any] | None = None
+    if earliest and "month" in bucket.fact_names:
+        position = 4 + list(bucket.fact_names).index("month")
+        first_month = {}
+        for row in rows:
+            unit, month = mapping.get(row[0], row[0]), row[position]
+            if month is not None and (unit not in first_month or month < first_month[unit]):
+                first_month[unit] = month
+    keys, _records = bucket.cells(rows, merged_people, merged_youngest, mapping, first_month)
+    return keys
+
+
+def _merged_attributes(found: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """One person's attributes over several persons' (unknown never beats known)."""
+    merged: dict[str, Any] = {}
+    for name in found[0]:
+        known = [str(p[name]) for p in found if p.get(name, UNKNOWN) != UNKNOWN]
+        if not known:
+            merged[name] = UNKNOWN
+        else:
+            merged[name] = max(known) if name in _LARGEST_KNOWN else min(known)
+    return merged
+
+
+def _passes(name: str, raw: Any, value: Any) -> bool:
+    """Python twin of :func:`_dimension_filter` for a resolved value (NULL never passes)."""
+    if raw is None:
+        return False
+    if isinstance(value, dict):
+        return raw not in {_storage_value(name, v) for v in value["not"]}
+    return raw in {_storage_value(name, v) for v in value}
+
+
+def _age_group_of(age: int | None) -> str:
+    """Python twin of the ``age_group`` expression of :func:`_rows`."""
+    if age is None:
+        return UNKNOWN
+    return "child" if age < ADULT_AGE else "adult"
+
+
+def _age_band_of(age: int | None) -> str:
+    """Python twin of :func:`_age_band`."""
+    if age is None:
+        return UNKNOWN
+    for low, high in AGE_BANDS:
+        if high is not None and age <= high:
+            return f"{low}-{high}"
+        if high is None and age >= low:
+            return f"{low}+"
+    return UNKNOWN
