@@ -53,7 +53,7 @@ import sqlalchemy as sa
 from splink import Linker, SettingsCreator, block_on
 
 from tipdata.linkage.clusters import cluster_records
-from tipdata.linkage.defaults import CHAIN_VETO, DEFAULT_THRESHOLD, SCORE_FLOOR
+from tipdata.linkage.defaults import DEFAULT_THRESHOLD, SCORE_FLOOR, chain_veto
 from tipdata.linkage.engines import DuckDBEngine, make_engine
 from tipdata.linkage.evaluation import clustering_accuracy, pairwise_accuracy
 from tipdata.linkage.features import linkage_table, load_person_records, registers_of_records
@@ -237,6 +237,7 @@ def demo(
     t = time.perf_counter()
     pairs = engine.to_pandas(linker.inference.predict(threshold_match_probability=SCORE_FLOOR))
     t_predict = time.perf_counter() - t
+    prior = float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
     blocked = sum(r["pairs"] for r in count_pairs_by_rule(sdf))
     print(f"ours: train {t_train:.1f}s predict {t_predict:.1f}s "
           f"({blocked / t_predict:,.0f} pairs/s) total {time.perf_counter() - started:.1f}s "
@@ -279,7 +280,7 @@ def demo(
             # Ours as `link` clusters (registers kept apart); the bare models as Splink's
             # users would, with connected components.
             registers = register_of if name == "ours" else None
-            veto = min(CHAIN_VETO, threshold) if name == "ours" else None
+            veto = chain_veto(prior, threshold) if name == "ours" else None
             clusters = clusters_at(found, ids, threshold, registers, veto)
             acc = clustering_accuracy(clusters, truth)
             print(f"{name:6} {threshold:5.2f} {acc.pairwise_precision:6.3f} "
@@ -406,7 +407,7 @@ def oracle(db: Database, truth_dir: Path, thresholds: list[float]) -> None:
           f"/ {count * (count - 1) // 2:,} pairs")  # fmt: skip
     print(f"{'model':6} {'thr':>5} {'P':>6} {'R':>6} {'F1':>6} {'found':>8} {'true':>8}")
     for threshold in thresholds:
-        veto = min(CHAIN_VETO, threshold)
+        veto = chain_veto(float(settings["probability_two_random_records_match"]), threshold)
         acc = clustering_accuracy(clusters_at(pairs, ids, threshold, register_of, veto), truth)
         print(f"oracle {threshold:5.2f} {acc.pairwise_precision:6.3f} "
               f"{acc.pairwise_recall:6.3f} {acc.pairwise_f1:6.3f} "

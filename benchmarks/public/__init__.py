@@ -258,6 +258,20 @@ def true_pairs_of(truth: Mapping[int, Hashable]) -> set[tuple[int, int]]:
     }
 
 
+def latest_prior(db: Any) -> float:
+    """The prior of the database's last linkage run (as ``link`` gives its chain veto)."""
+    import sqlalchemy as sa
+
+    from tipdata.store import metadata
+
+    run = metadata.tables["linkage_run"]
+    with db.connect() as connection:
+        model = connection.execute(
+            sa.select(run.c.model).where(run.c.model.is_not(None)).order_by(run.c.id.desc())
+        ).scalar()
+    return float((model or {}).get("probability_two_random_records_match") or 0.5)
+
+
 def evaluate(
     public: PublicSet,
     home: Path,
@@ -273,7 +287,7 @@ def evaluate(
     from benchmarks.bench_linkage import clusters_at
     from benchmarks.unseen.evaluate import fresh_system
     from tipdata.ingest import import_file
-    from tipdata.linkage.defaults import CHAIN_VETO, DEFAULT_THRESHOLD
+    from tipdata.linkage.defaults import DEFAULT_THRESHOLD, chain_veto
     from tipdata.linkage.evaluation import clustering_accuracy, pairwise_accuracy
     from tipdata.linkage.features import load_person_records, registers_of_records
     from tipdata.linkage.service import link
@@ -298,6 +312,7 @@ def evaluate(
         engine.close()
     records = load_person_records(system.db)
     register_of = registers_of_records(system.db)
+    prior = latest_prior(system.db)
     system.db.dispose()
     keys = zip(records["record_id"], records["source"], records["source_key"], strict=True)
     truth = {int(r): public.truth[(str(s), str(k))] for r, s, k in keys}
@@ -324,7 +339,7 @@ def evaluate(
     for threshold in thresholds:
         predicted = {p for p, q in zip(pair_ids, probability, strict=True) if q >= threshold}
         result.pairs[threshold] = pairwise_accuracy(predicted, true)  # type: ignore[arg-type]
-        veto = min(CHAIN_VETO, threshold)
+        veto = chain_veto(prior, threshold)
         clusters = clusters_at(scored, ids, threshold, register_of, veto)
         result.clustered[threshold] = clustering_accuracy(clusters, truth)
     say(f"  tipdata link: {run.records:,} records, {run.persons:,} persons, "

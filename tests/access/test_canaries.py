@@ -1,9 +1,10 @@
-"""Planted canary identities never reach the disk in clear: database files, dumps or logs.
+"""Planted canary identities never reach the disk in clear: database files, dumps, logs, exports.
 
 A small export with unique canary names (Latin and Khmer script), contact, village,
 date of birth, a passport number and a free-text note is imported and linked, on SQLite and on
 PostgreSQL. Then the SQLite file with its ``-wal`` and ``-shm``, a ``pg_dump`` of the
-PostgreSQL database, every file written under the test's folder and the captured
+PostgreSQL database, the exports (the TIP report's HTML, XLSX and CSV, the HTCDS victim
+export and the DHIS2 files), every file written under the test's folder and the captured
 log records are searched, byte for byte, for each canary: none may be found. The
 same values must come back from the services for a reader allowed to see them, so
 the test fails if nothing was stored at all.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import csv
 import logging
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,9 @@ from tipdata.access.search import find_person_records_by_name
 from tipdata.ingest import import_file, parse_mapping, provenance
 from tipdata.ingest.mapping import MappingError
 from tipdata.linkage.service import link, person_details, review_queue
+from tipdata.reporting.render import write_report
+from tipdata.reporting.tip import tip_report
+from tipdata.standards.files import write_standard_files
 from tipdata.store import Agency, AppUser, Database, Person, PersonRecord, Role, backup, metadata
 
 LATIN = "Zzcanaryqx Vutheary"
@@ -161,6 +166,15 @@ def test_canaries_are_nowhere_in_clear_but_readable_by_the_service(
     assert [r.full_name for r in found_by_passport] == [LATIN, LATIN]  # type: ignore[attr-defined]
     documents = read_documents(db, [r.id for r in found_by_passport], actor=None)  # type: ignore[attr-defined]
     assert [d.number for views in documents.values() for d in views] == [PASSPORT_NUMBER] * 2
+    # the exports: the TIP report (HTML, XLSX, CSV) and the files written beside it (the
+    # HTCDS victim-level export, DHIS2), written under the folder searched below
+    exports = tmp_path / "exports"
+    report = tip_report(db, date(2026, 1, 1), date(2026, 12, 31))
+    written = [*write_report(report, exports).values()]
+    written += write_standard_files(db, 2026, exports).values()
+    with (exports / "htcds-victims-2026.csv").open(encoding="utf-8") as handle:
+        assert len(list(csv.DictReader(handle))) >= 1, "the victim-level export has the victims"
+    assert all(path.stat().st_size > 0 for path in written)
     if db.dialect == "sqlite":  # (a PostgreSQL backup is a compressed archive)
         (tmp_path / "backups").mkdir()
         backup(db, tmp_path / "backups" / "canary.backup")

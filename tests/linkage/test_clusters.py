@@ -7,6 +7,7 @@ import random
 import pytest
 
 from tipdata.linkage.clusters import assign_person_ids, cluster_records, records_to_recluster
+from tipdata.linkage.defaults import chain_veto
 
 
 def _persons(
@@ -107,3 +108,19 @@ def test_unscored_pairs_say_nothing_and_reviewers_win_over_the_veto() -> None:
 
     assert len(set(unscored.values())) == 1
     assert decided[1] == decided[3]
+
+
+def test_the_chain_veto_is_evidence_against_not_a_low_probability() -> None:
+    # The same pair's comparisons (a Bayes factor of 1/19: 20 to 1 against) veto a
+    # chain whatever the database's prior; a probability of 0.04 on the national
+    # database (prior 1e-6) is 15 bits of evidence *for*, and vetoes nothing.
+    links = [(1, 2, 0.95), (2, 3, 0.9), (1, 3, 0.04)]
+    small, national = chain_veto(0.5, 0.2), chain_veto(1e-6, 0.2)
+
+    assert small == pytest.approx(0.05)
+    assert national == pytest.approx(1e-6 / 19, rel=1e-3)
+    assert chain_veto(0.9, 0.2) == 0.2  # never above the review floor
+    kept = cluster_records([1, 2, 3], links, threshold=0.5, veto_below=small)
+    chained = cluster_records([1, 2, 3], links, threshold=0.5, veto_below=national)
+    assert kept[1] == kept[2] != kept[3]
+    assert len(set(chained.values())) == 1

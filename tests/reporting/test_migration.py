@@ -113,15 +113,6 @@ def model_linked(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason=(
-        "issue 21 open: with linkage model 6 one company count of 294 falls outside "
-        "its range at scale 0.05 (MOLVT/LIC/003 agents prosecuted: the recruiter's "
-        "trial record, a name and an age, is not linked to his departure; model 5 left "
-        "six outside); the assertion below is the target, kept as it was"
-    ),
-    strict=False,
-)
 def test_every_company_count_lies_inside_its_range_when_linked_by_the_model(
     model_linked: tuple[Database, Path],
 ) -> None:
@@ -137,12 +128,13 @@ def test_every_company_count_lies_inside_its_range_when_linked_by_the_model(
     widths = sum(r.width for r in counts.ranges.values())
     print(f"\nseed {SEED} scale {SCALE}: {len(truth) * len(COLUMNS)} counts, range widths {widths}")
     print(f"counts outside their range: {outside}")
-    # Known limit, reported with the figures of benchmarks/bench_migration.py: a hotline
-    # record (the name as a caller says it, an age, the passport four times in ten) is
-    # scored below the review floor against the worker's departure and return, so a
-    # complaint the model misses is outside the range too. Every other count is inside.
-    assert {column for _row, column in outside} <= {"complaints"}, outside
-    inside = len(truth) * len(COLUMNS) - len(outside)
-    assert inside / (len(truth) * len(COLUMNS)) >= 0.99
+    # Issue 21's done-when, at the test scale: every count inside its range (measured
+    # 2026-12-07 with the chain veto by evidence and a placeless victim's country as no
+    # evidence: 294 of 294; model 6 as first merged left agents_prosecuted outside). At
+    # scale 1.0 four of 306 are still outside (hotline complaints and victims scored
+    # below the review floor): docs/linkage.md, "Labour-migration pairs".
+    assert outside == {}
+    # ... and not by ranges wide enough to hold anything: the review queue moves few counts
+    assert widths <= len(counts.ranges) // 10, widths
     # the expected value lies in its range
     assert all(r.low <= r.expected <= r.high for r in counts.ranges.values())

@@ -99,3 +99,20 @@ def test_the_range_holds_the_figure_and_its_expectation(
     found = count_range(alternatives_from_pairs(pairs, draws=10), keys)
     assert found.low <= len(set(keys)) <= found.high
     assert found.low <= found.expected <= found.high
+
+
+def test_a_figure_that_rises_and_falls_as_pairs_merge_has_its_draws_inside_its_range() -> None:
+    # workers 1 and 2 departed, a return record 3 (2 came back: key 2 holds a return
+    # too). Pending: 1~3 (1 came back) and 1~2 (one worker). None merged: 1 returned
+    # (worker 2); all merged: 1 (one worker); only 1~3: 2 returned. 2 lies outside
+    # "none" and "all"; the draws find it.
+    workers, returns = (1, 2), (2, 3)
+    alternatives = alternatives_from_pairs([(1, 3, 0.45), (1, 2, 0.3)], draws=200, seed=3)
+
+    def returned_early(key_of):  # type: ignore[no-untyped-def]
+        back = {key_of(k) for k in returns}
+        return len({key_of(k) for k in workers} & back)
+
+    found = figure_range(alternatives, returned_early)
+    assert (found.low, found.high) == (1, 2)
+    assert found.low <= found.expected <= found.high

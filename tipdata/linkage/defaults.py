@@ -16,9 +16,41 @@ SCORE_FLOOR = 0.01
 linked nor queued, only kept as evidence against (:data:`CHAIN_VETO`)."""
 
 CHAIN_VETO = 0.05
-"""Clustering never puts two records whose own pair scored below this into one person
-(A-B and B-C linked do not make A-C one person when A-C itself scored 0.01: 20 to 1
-against). Measured (pairwise F1, none / 0.05 / 0.2): demo seed 7 0.885 / 0.881 / 0.893;
+"""Clustering never puts two records into one person when their own pair's evidence is
+20 to 1 against (``CHAIN_VETO / (1 - CHAIN_VETO)``: the Bayes factor of the pair's
+comparisons, the prior left out; :func:`chain_veto` turns it into a probability for the
+database's prior). A-B and B-C linked do not make A-C one person when A-C itself says
+"two people". Until model 6 the veto was the probability 0.05 itself, which on the
+national database (prior about 1e-6) vetoed pairs with 15 bits of evidence *for*: a
+returnee's screening (an age, no passport) and the worker's departure (no province)
+scored 0.04 and kept the worker's departure, status report and screening apart. Measured
+as a probability (pairwise F1, none / 0.05 / 0.2): demo seed 7 0.885 / 0.881 / 0.893;
 unseen trafficking seeds 1-3 0.868 / 0.868 / 0.853, 0.889 / 0.888 / 0.884, 0.875 /
-0.874 / 0.860. At 0.2 the demo gains what the unseen sets lose; 0.05 only stops the
-chains the model itself finds absurd."""
+0.874 / 0.860: no veto was never worse than 0.05."""
+
+
+def chain_veto(prior: float, threshold: float) -> float:
+    """The match probability below which a scored pair vetoes a chain, for this prior.
+
+    A pair whose comparisons are :data:`CHAIN_VETO` odds against (Bayes factor at most
+    ``CHAIN_VETO / (1 - CHAIN_VETO)``) has posterior odds of the prior's odds times that
+    factor. With a small database's prior of 0.5 that is about 0.05, as before; with the
+    national database's prior of 1e-6 it is about 5e-8, below every scored pair: there, a
+    pair scored low lacks evidence, it is no evidence against.
+
+    Args:
+        prior: the model's probability that two random records match.
+        threshold: the link threshold (the veto never reaches it).
+
+    Returns:
+        The probability for :func:`tipdata.linkage.clusters.cluster_records`' ``veto_below``.
+
+    Examples:
+        >>> round(chain_veto(0.5, 0.5), 3)
+        0.05
+        >>> chain_veto(1e-6, 0.5) < 1e-7
+        True
+    """
+    prior = min(max(prior, 1e-12), 1 - 1e-12)
+    odds = prior / (1 - prior) * CHAIN_VETO / (1 - CHAIN_VETO)
+    return min(odds / (1 + odds), threshold)

@@ -23,9 +23,7 @@ from tipdata.linkage.blocking import (
     record_ids_by_key,
 )
 from tipdata.linkage.clusters import assign_person_ids, cluster_records, records_to_recluster
-from tipdata.linkage.defaults import (
-    CHAIN_VETO,
-)
+from tipdata.linkage.defaults import chain_veto
 from tipdata.linkage.evidence import PROTECTED_EVIDENCE, _evidence
 from tipdata.linkage.features import registers_of_records
 from tipdata.model.enums import PersonStatus
@@ -152,7 +150,9 @@ def _cluster_and_store(
         must_link=must,
         cannot_link=cannot,
         register_of=register_of,
-        veto_below=min(CHAIN_VETO, result.review_lower),
+        veto_below=chain_veto(
+            float(model.get("probability_two_random_records_match") or 0.5), result.review_lower
+        ),
     )
     assignment = assign_person_ids(clusters, previous)
     result.persons = len(assignment.person_of_cluster) + untouched_persons

@@ -2,11 +2,14 @@
 
 A figure counts persons; which records are one person is the linkage's answer, and the
 pairs it was unsure about wait in the review queue (``review_pair``, status pending).
-Each figure then has a range: its value if **none** of the pending pairs were a match
-(the persons as they are: pending pairs are pairs the clustering kept apart) and if
-**every** one were (the persons their records would make once merged), and the model's
-expected value (the mean over draws in which each pending pair is a match with its
-match probability). The reader sees how much the linkage still matters.
+Each figure then has a range: from the smallest to the largest of its values if **none**
+of the pending pairs were a match (the persons as they are: pending pairs are pairs the
+clustering kept apart), if **every** one were (the persons their records would make once
+merged) and in each draw (each pending pair a match with its match probability: a figure
+derived from several counts, such as the workers of a company who returned early, can
+rise when some pairs merge and fall when others do, so its extremes are not always at
+"none" or "every"), and the model's expected value (the mean over the draws). The reader
+sees how much the linkage still matters.
 
 Implemented once, for any person-count figure: :func:`load_alternatives` reads the
 pending pairs as pairs of person keys (:func:`tipdata.reporting.engine.person_key`: the
@@ -40,8 +43,9 @@ class FigureRange:
     """A figure's range over the review queue.
 
     Attributes:
-        low: the smaller of the values with no pending pair a match and with all of them.
-        high: the larger of the two.
+        low: the smallest of the values with no pending pair a match, with all of them, and
+            in each draw.
+        high: the largest of them.
         expected: the model's expected value (mean over draws).
     """
 
@@ -297,9 +301,12 @@ def ranges_of(
     result: dict[Key, FigureRange] = {}
     for key in {**current, **every}:
         now, merged = int(current.get(key, 0)), int(every.get(key, 0))
-        values = [d.get(key, 0) for d in drawn]
+        values = [int(d.get(key, 0)) for d in drawn]
         expected = sum(values) / len(values) if values else float(now)
-        low, high = sorted((now, merged))
+        # A derived figure need not move one way as pairs merge (a worker merged with a
+        # return is one more returned early; two workers merged, one fewer), so some
+        # answers lie outside "none" and "all": the draws are such answers too.
+        low, high = min(now, merged, *values), max(now, merged, *values)
         result[key] = FigureRange(low, high, round(expected, 2))
     return result
 
