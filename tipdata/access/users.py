@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tipdata.access import audit
-from tipdata.access.clock import as_utc, now_utc
+from tipdata.access.clock import now_utc
 from tipdata.access.crypto import FieldCipher
 from tipdata.access.errors import AccessDenied, AuthenticationError
 from tipdata.access.passwords import Passwords
@@ -287,40 +287,6 @@ def approve_user(
         {"change": "approved", "requested_by": user.requested_by_id}, remote_addr, now=now,
     )  # fmt: skip
     return token
-
-
-def complete_setup(
-    session: Session,
-    token: str,
-    new_password: str,
-    passwords: Passwords,
-    *,
-    remote_addr: str | None = None,
-    now: datetime | None = None,
-) -> AppUser:
-    """Set the password of the account a set-password link was made for; the link is spent.
-
-    Raises:
-        AuthenticationError: the link is unknown, used or expired.
-        WeakPasswordError: the password breaks the policy.
-    """
-    now = now or now_utc()
-    user = session.scalar(sa.select(AppUser).where(AppUser.setup_token_hash == hash_token(token)))
-    if (
-        user is None
-        or not user.active
-        or user.setup_expires_at is None
-        or as_utc(user.setup_expires_at) < as_utc(now)
-    ):
-        raise AuthenticationError("this set-password link is unknown, used or expired")
-    user.password_hash = passwords.hash(new_password, user.username)
-    user.password_changed_at = now
-    user.setup_token_hash = user.setup_expires_at = None
-    audit.record(
-        session, None, "user_changed", "app_user", [user.id], {"change": "password_set"},
-        remote_addr, user_id=user.id, now=now,
-    )  # fmt: skip
-    return user
 
 
 def _new_setup(session: Session, user: AppUser, now: datetime) -> str:
