@@ -30,6 +30,7 @@ from tipdata.access.protected import keyring_for, person_record_values, reveal_p
 from tipdata.access.schemas import present_person_record
 from tipdata.casefiles.errors import NotFoundError
 from tipdata.legal.findings import latest_run_id
+from tipdata.linkage.person_view import birth_text
 from tipdata.store import (
     Agency,
     Case,
@@ -319,19 +320,6 @@ def display_name(shown: Any) -> str | None:
     )  # fmt: skip
     text = " ".join(part for part in (latin, getattr(shown, "full_name_khmer", None)) if part)
     return text or None
-
-
-def birth_text(shown: Any) -> str:
-    """Birth date (where the schema has it), else birth year, else age at a date."""
-    birth_date = getattr(shown, "birth_date", None)
-    if birth_date:
-        return str(birth_date.isoformat())
-    if shown.birth_year:
-        return str(shown.birth_year)
-    if shown.age_years is not None:
-        at = shown.age_reference_date.isoformat() if shown.age_reference_date else "?"
-        return f"age {shown.age_years} at {at}"
-    return ""
 
 
 def _summary(

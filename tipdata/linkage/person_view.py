@@ -60,7 +60,7 @@ class PersonView:
     """(kind, reason, actor), oldest first."""
 
 
-def _birth_text(record: Any) -> str:
+def birth_text(record: Any) -> str:
     """Birth date, else year, else age; ``record`` is a row or a role's output schema."""
     birth_date = getattr(record, "birth_date", None)
     if birth_date:
@@ -166,7 +166,7 @@ def person_details(db: Database, public_id: str, *, actor: Actor | None) -> Pers
                     role=record.role.value,
                     name=name,
                     sex=record.sex.value,
-                    birth=_birth_text(shown),
+                    birth=birth_text(shown),
                     province_code=record.province_code,
                 )
             )

@@ -33,7 +33,7 @@ from tipdata.linkage.common import (
     _require,
     _reviewer_name,
 )
-from tipdata.linkage.person_view import _birth_text, _name_text
+from tipdata.linkage.person_view import _name_text, birth_text
 from tipdata.store.database import Database
 from tipdata.store.linkage import (
     Decision,
@@ -221,7 +221,7 @@ def _recorded_values(
         )
         found[key] = RecordedValues(
             name=_name_text(shown),
-            birth=_birth_text(shown),
+            birth=birth_text(shown),
             sex=record.sex.value if record.sex is not None else "",
             province_code=record.province_code or "",
             documents=tuple(
