@@ -58,7 +58,13 @@ def test_upload_shows_the_validation_report_then_confirm_imports(
         data={"csrf_token": csrf_of(checked.text), "token": token.group(1), "source": SOURCE},
     )
     assert done.status_code == 303
-    assert done.headers["location"] == "/imports?done=committed"
+    run = re.fullmatch(r"/imports/(\d+)\?done=committed", done.headers["location"])
+    assert run, done.headers["location"]  # the details of the import just made
+    details = pwg_client.get(done.headers["location"])
+    assert details.status_code == 200
+    assert re.search(r'id="rows-new">2<', details.text)
+    assert re.search(r'id="rows-rejected">0<', details.text)
+    assert details.text.count("<td>New record</td>") == 2
     runs = pwg_client.get("/api/v1/imports", headers=bearer(pwg_users["officer"])).json()["items"]
     assert [(r["source"], r["file_name"], r["rows_stored"], r["status"]) for r in runs] == [
         (SOURCE, "moi_police_register_2008.csv", 2, "committed")

@@ -25,6 +25,8 @@ from tipdata.errors import TipdataError
 from tipdata.store.access import ApiToken, AppUser
 
 MAX_TOKEN_DAYS = 365
+DEFAULT_TOKEN_DAYS = API_TOKEN_LIFETIME.days
+"""The lifetime of a token issued without one, on every front (90 days)."""
 MAX_LIFETIME = timedelta(days=MAX_TOKEN_DAYS)
 """The longest lifetime a token may be issued for."""
 MAX_NAME = 100

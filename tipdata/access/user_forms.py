@@ -96,11 +96,15 @@ def create_account(
     passwords: Passwords,
     policy: Policy | None = None,
     remote_addr: str | None = None,
+    password: str | None = None,
 ) -> NewAccount:
-    """Add an account as an administrator does in the web: agency by code, no password.
+    """Add an account, on every front: agency by code; who gets a set-password link.
 
-    An account without data access gets its set-password link at once; one with data
-    access waits for a second administrator (:func:`add_user`, :func:`approve_user`).
+    An administrator sets no password: an account without data access gets its one-time
+    set-password link at once, one with data access waits for a second administrator
+    (:func:`add_user`, :func:`approve_user`). The local operator (``actor=None``, the
+    CLI) may give a first ``password`` instead, which the user must replace at the first
+    sign-in; such an account needs no link.
 
     Raises:
         AccessDenied: the actor lacks ``users:manage``.
@@ -118,10 +122,11 @@ def create_account(
     user = add_user(
         session, actor, username=username.strip(), display_name=display_name, role=role,
         agency_id=agency_id_of(session, agency_code), province_code=province_code or None,
-        password=None, passwords=passwords, policy=policy, remote_addr=remote_addr,
+        password=password, passwords=passwords, policy=policy, remote_addr=remote_addr,
+        password_must_change=password is not None,
     )  # fmt: skip
     token = None
-    if user.active:
+    if user.active and password is None:
         token = issue_setup_link(
             session, actor, user.username, policy=policy, remote_addr=remote_addr
         )

@@ -13,8 +13,8 @@ from tipdata.legal.findings import CheckFinding, StoredRun, store_findings
 from tipdata.legal.judgments import load_judgments
 from tipdata.legal.rules import check_judgments
 from tipdata.pathways.assemble import assemble_pathways, paused_gc
-from tipdata.pathways.prosecution import check_prosecution_pathways
-from tipdata.pathways.victim import check_victim_pathways
+from tipdata.pathways.prosecution import PENDING_MONTHS, check_prosecution_pathways
+from tipdata.pathways.victim import REFERRAL_GRACE_DAYS, check_victim_pathways
 from tipdata.store import Database
 
 log = logging.getLogger(__name__)
@@ -48,8 +48,8 @@ def run_checks(
     *,
     catalogue: LawCatalogue | None = None,
     as_of: date | None = None,
-    grace_days: int = 30,
-    pending_months: int = 12,
+    grace_days: int | None = None,
+    pending_months: int | None = None,
     store: bool = True,
     started_by: str | None = None,
     progress: Progress | None = None,
@@ -60,9 +60,11 @@ def run_checks(
         db: the database.
         catalogue: the law catalogue (default: the shipped one).
         as_of: the date the data run to (default: the latest step date).
-        grace_days: days allowed between identification and referral.
+        grace_days: days allowed between identification and referral (None:
+            :data:`~tipdata.pathways.victim.REFERRAL_GRACE_DAYS`, on every front).
         pending_months: months after which an arrest or charge without a verdict is
-            reported as pending (prosecution attrition).
+            reported as pending (prosecution attrition; None:
+            :data:`~tipdata.pathways.prosecution.PENDING_MONTHS`).
         store: write the findings as a check run.
         started_by: who ran the checks.
         progress: ``progress(step, done, total)`` callback.
@@ -71,6 +73,8 @@ def run_checks(
         The findings and counts.
     """
     catalogue = catalogue or load_law_catalogue()
+    grace_days = REFERRAL_GRACE_DAYS if grace_days is None else grace_days
+    pending_months = PENDING_MONTHS if pending_months is None else pending_months
     results = CheckResults()
     steps = ("legal", "victim pathways", "prosecution pathways")
     # millions of steps and pathways at scale 10: pause the cyclic collector (see paused_gc)

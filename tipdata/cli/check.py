@@ -23,10 +23,16 @@ def _default(ctx: typer.Context, home: HomeOption = None) -> None:
 @app.command("run")
 def run(
     home: HomeOption = None,
-    grace_days: Annotated[int, typer.Option(help="Days allowed from rescue to referral.")] = 30,
+    grace_days: Annotated[
+        int | None,
+        typer.Option(help="Days allowed from rescue to referral [default: the checks' own, 30]."),
+    ] = None,
     pending_months: Annotated[
-        int, typer.Option(help="Months after which an open arrest is reported.")
-    ] = 12,
+        int | None,
+        typer.Option(
+            help="Months after which an open arrest is reported [default: the checks' own, 12]."
+        ),
+    ] = None,
     store: Annotated[bool, typer.Option(help="Store the findings as a check run.")] = True,
 ) -> None:
     """Run every check and print a summary table (findings per court/agency, year and rule)."""

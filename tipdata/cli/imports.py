@@ -9,7 +9,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tipdata.cli._common import HomeOption, console, err_console, progress_bars, system_for
+from tipdata.access.policy import LOCAL_OPERATOR
+from tipdata.cli._common import (
+    HomeOption,
+    console,
+    err_console,
+    progress_bars,
+    system_for,
+)
 
 MAX_ISSUES_SHOWN = 50
 
@@ -17,7 +24,11 @@ MAX_ISSUES_SHOWN = 50
 def import_command(
     path: Annotated[Path, typer.Argument(help="An export file (CSV/XLSX) or a delivery folder.")],
     source: Annotated[
-        str | None, typer.Option(help="Built-in source layout of FILE (see `tipdata imports`).")
+        str | None,
+        typer.Option(
+            help="Built-in source layout of FILE (see `tipdata imports`); without it the "
+            "layout is recognised from the file's header."
+        ),
     ] = None,
     mapping: Annotated[
         list[Path] | None,
@@ -44,33 +55,28 @@ def import_command(
     home: HomeOption = None,
 ) -> None:
     """Import an agency export, or every file of a delivery folder, all-or-nothing per file."""
-    from tipdata.ingest import import_directory, import_file
-    from tipdata.ingest.delivery import load_mappings, recognise
+    from tipdata.ingest import choose_mapping, import_directory, import_file
 
     system = system_for(home)
-    own = load_mappings(mapping or [])
-    chosen = None
-    if own and not path.is_dir():
-        chosen = next(iter(own.values())) if len(own) == 1 else recognise(path, own.values())
+    chosen = None if path.is_dir() else choose_mapping(path, source=source, mappings=mapping or [])
     with progress_bars() as progress:
-        if path.is_dir():
+        if chosen is None:
             results = import_directory(
-                system.db, path, mappings=list(own.values()), dry_run=dry_run,
+                system.db, path, mappings=mapping or [], dry_run=dry_run,
                 accept_valid_rows=accept_valid_rows, quarantine_dir=quarantine_dir,
-                progress=progress, imported_by="cli", allow_clearing=allow_clearing,
+                progress=progress, imported_by=LOCAL_OPERATOR, allow_clearing=allow_clearing,
             )  # fmt: skip
         else:
             results = [
                 import_file(
                     system.db,
                     path,
-                    source=source,
                     mapping=chosen,
                     dry_run=dry_run,
                     accept_valid_rows=accept_valid_rows,
                     quarantine_dir=quarantine_dir,
                     progress=progress,
-                    imported_by="cli",
+                    imported_by=LOCAL_OPERATOR,
                     allow_clearing=allow_clearing,
                 )
             ]
@@ -120,10 +126,10 @@ def provenance_command(
     home: HomeOption = None,
 ) -> None:
     """Trace a stored fact back to its file, row and import run, with every version of the row."""
-    from tipdata.ingest import parse_fact_id, provenance
+    from tipdata import ingest  # `from tipdata.ingest import provenance` names the module
 
-    kind, record_id = parse_fact_id(record)
-    found = provenance(system_for(home).db, kind, record_id, actor=None)
+    kind, record_id = ingest.parse_fact_id(record)
+    found = ingest.provenance(system_for(home).db, kind, record_id, actor=None)
     console.print(
         f"{found.kind} {found.record_id}: source {found.source}, record {found.source_key!r}, "
         f"file {found.file_name} row {found.row_number} (sha256 {found.file_sha256[:12]}…), "

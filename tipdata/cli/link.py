@@ -10,7 +10,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tipdata.cli._common import HomeOption, console, group, progress_bars, system_for
+from tipdata.access.policy import LOCAL_OPERATOR
+from tipdata.cli._common import (
+    HomeOption,
+    console,
+    group,
+    progress_bars,
+    system_for,
+)
 from tipdata.linkage.defaults import DEFAULT_REVIEW_LOWER, DEFAULT_THRESHOLD
 
 app = group(
@@ -104,12 +111,37 @@ def _print_calibration(cal: dict[str, Any]) -> None:
     console.print(table)
 
 
+@app.command("runs")
+def runs(
+    home: HomeOption = None,
+    limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 20,
+) -> None:
+    """The linkage runs so far (as the web's linkage page lists them), the newest calibrated."""
+    from tipdata.linkage.service import linkage_runs
+
+    found = linkage_runs(system_for(home).db, actor=None, limit=limit)
+    if not found:
+        console.print("linkage has not been run yet")
+        return
+    table = Table("run", "started", "by", "mode", "status", "records", "persons", "to review")
+    for item in found:
+        table.add_row(
+            str(item.run_id), item.started_at.isoformat(timespec="seconds"),
+            item.started_by or "", item.mode, item.status, str(item.records),
+            str(item.persons), str(item.review_pairs_added),
+        )  # fmt: skip
+    console.print(table)
+    if found[0].calibration:
+        console.print(f"run {found[0].run_id}:")
+        _print_calibration(found[0].calibration)
+
+
 @app.command("review")
 def review(
     home: HomeOption = None,
     pair: Annotated[int | None, typer.Option(help="Decide this pair.")] = None,
     decision: Annotated[str | None, typer.Option(help="same or different.")] = None,
-    reviewer: Annotated[str, typer.Option(help="Who decides.")] = "officer",
+    reviewer: Annotated[str, typer.Option(help="Who decides.")] = LOCAL_OPERATOR,
     reason: Annotated[str | None, typer.Option(help="Why.")] = None,
     seen: Annotated[
         str,

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from tipdata.access.policy import LOCAL_OPERATOR
 from tipdata.cli._common import HomeOption, console, group, system_for
 from tipdata.errors import DataFileError
 
@@ -24,7 +25,7 @@ ActorOption = Annotated[
 @app.command("import")
 def import_file(
     file: Annotated[Path, typer.Argument(help="Wide CSV (PWG layout), long CSV or JSON file.")],
-    actor: ActorOption = "cli-import",
+    actor: ActorOption = LOCAL_OPERATOR,
     home: HomeOption = None,
 ) -> None:
     """Import every report of FILE, all or nothing (see docs/provincial-reporting.md)."""
@@ -54,7 +55,7 @@ def xlsform_command(
 @app.command("import-odk")
 def import_odk(
     file: Annotated[Path, typer.Argument(help="ODK Central or KoboToolbox export (CSV/XLSX).")],
-    actor: ActorOption = "cli-import",
+    actor: ActorOption = LOCAL_OPERATOR,
     home: HomeOption = None,
 ) -> None:
     """Import the submissions of an ODK/Kobo export of the XLSForm, all or nothing."""
@@ -84,7 +85,7 @@ def submit_report(
         ),
     ] = None,
     draft: Annotated[bool, typer.Option("--draft", help="Save as a draft only.")] = False,
-    actor: ActorOption = "cli",
+    actor: ActorOption = LOCAL_OPERATOR,
     home: HomeOption = None,
 ) -> None:
     """Save and submit one province's report for one period; print rule results.

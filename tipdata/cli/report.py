@@ -30,9 +30,15 @@ ToOption = Annotated[
 ]
 
 
-def _period(year: int | None, start: datetime | None, end: datetime | None) -> tuple[date, date]:
+def _period(
+    year: int | None, start: datetime | None, end: datetime | None, home: Path | None = None
+) -> tuple[date, date]:
+    """The period given; with none at all, the service's default (the year of the newest data)."""
+    from tipdata.reporting.default_period import default_report_period
     from tipdata.reporting.tip import report_period
 
+    if year is None and start is None and end is None:
+        return default_report_period(system_for(home).db, None)
     return report_period(year, start.date() if start else None, end.date() if end else None)
 
 
@@ -63,8 +69,10 @@ def tip(
     from tipdata.reporting.render import write_report
     from tipdata.reporting.tip import tip_report
 
-    first, last = _period(year, start, end)
+    first, last = _period(year, start, end, home)
     system = system_for(home)
+    if year is None and start is None and end is None:
+        console.print(f"no period given: {first} to {last} (the year of the newest data)")
     report = tip_report(system.db, first, last)
     limit = threshold if threshold is not None else system.settings.disclosure_threshold
     if publish and out is not None:
@@ -144,7 +152,7 @@ def international(
     from tipdata.reporting.international import htcds_export, unodc_report, write_htcds
     from tipdata.reporting.render import write_report
 
-    first, last = _period(year, start, end)
+    first, last = _period(year, start, end, home)
     system = system_for(home)
     paths = write_report(unodc_report(system.db, first, last), out, stem="unodc")
     console.print(str(paths["html"].resolve()))
@@ -213,7 +221,7 @@ def explain(
     from tipdata.reporting.explain import explain as explain_cell
     from tipdata.reporting.tip import TIP_TABLES, tip_report
 
-    first, last = _period(year, start, end)
+    first, last = _period(year, start, end, home)
     system = system_for(home)
     specs = tuple(spec for spec in TIP_TABLES if spec.name == table) or TIP_TABLES
     report = tip_report(system.db, first, last, specs=specs)
@@ -235,3 +243,17 @@ def explain(
                 else "no source row"
             )
             console.print(f"    {fact.kind} {fact.id}: {origin}", highlight=False, markup=False)
+
+
+@app.command("dashboard")
+def dashboard(
+    year: Annotated[
+        int | None, typer.Option(help="Calendar year (default: the year of the newest data).")
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """The national dashboard of a year as JSON: the sections the web's dashboard shows."""
+    from tipdata.reporting.dashboard import DashboardContext, build_dashboard
+
+    board = build_dashboard(DashboardContext(db=system_for(home).db), None, year)
+    typer.echo(board.out().model_dump_json(indent=2))

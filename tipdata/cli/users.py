@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from tipdata.access.tokens import DEFAULT_TOKEN_DAYS
 from tipdata.cli._common import HomeOption, console, group, system_for
 
 users_app = group("Users, roles and second factors.")
@@ -44,16 +45,14 @@ def users_add(
     The password you give is temporary: at the first sign-in the user chooses their own
     (and, for roles that read identities, enrols their authenticator app).
     """
-    from tipdata.access import add_user, sync_roles
-    from tipdata.access.user_forms import agency_id_of
+    from tipdata.access.user_forms import create_account
 
     system = system_for(home)
     with system.db.session() as session:
-        sync_roles(session)
-        add_user(
+        create_account(
             session, None, username=username, display_name=display_name or username,
-            role=role, agency_id=agency_id_of(session, agency), province_code=province,
-            password=password, passwords=system.passwords, password_must_change=True,
+            role=role, agency_code=agency, province_code=province, password=password,
+            passwords=system.passwords,
         )  # fmt: skip
     console.print(f"added {username} ({role}, {agency}): a first sign-in asks a new password")
 
@@ -118,7 +117,7 @@ def users_grant(
 def users_token_issue(
     username: str,
     name: Annotated[str, typer.Option(help="What the token is for.")],
-    days: Annotated[int, typer.Option(help="Days until it expires (1-365).")] = 90,
+    days: Annotated[int, typer.Option(help="Days until it expires (1-365).")] = DEFAULT_TOKEN_DAYS,
     home: HomeOption = None,
 ) -> None:
     """Issue an API token for a user; it is printed once (hand it over out of band)."""

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tipdata.access.audit import record as audit_record
-from tipdata.access.policy import Actor
+from tipdata.access.policy import LOCAL_OPERATOR, Actor
 from tipdata.exchange.agreement import Agreement, LocalKeys
 from tipdata.exchange.encoding import (
     ENCODING_SCHEMA_VERSION,
@@ -51,7 +51,6 @@ from tipdata.store import CrossBorderExchange, CrossBorderLink, Database, Person
 
 log = logging.getLogger(__name__)
 
-LOCAL_OPERATOR = "local operator"
 EXCHANGE_OBJECT = "cross_border_exchange"
 
 

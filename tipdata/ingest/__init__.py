@@ -3,11 +3,18 @@
 The public surface (the CLI and the web app call only these):
 
 * :func:`import_file`, :func:`import_directory` -> :class:`ImportResult`
-* :func:`provenance`, :func:`list_import_runs`, :func:`parse_fact_id`
+* :func:`choose_mapping` (the layout of a file: chosen, own, or recognised from its header)
+* :func:`provenance`, :func:`list_import_runs`, :func:`import_run_details`, :func:`parse_fact_id`
 * :func:`load_mapping`, :func:`builtin_mappings`, :func:`get_mapping`
 """
 
-from tipdata.ingest.delivery import import_directory, recognise
+from tipdata.ingest.delivery import (
+    AmbiguousLayoutError,
+    choose_mapping,
+    import_directory,
+    layouts_fitting,
+    recognise,
+)
 from tipdata.ingest.mapping import (
     Mapping,
     MappingError,
@@ -31,13 +38,17 @@ from tipdata.ingest.provenance import (
     provenance,
 )
 from tipdata.ingest.readers import ImportFileError
+from tipdata.ingest.run_details import ImportedRow, ImportRunDetails, import_run_details
 from tipdata.ingest.validate import ImportIssue
 
 __all__ = [
+    "AmbiguousLayoutError",
     "ImportFileError",
     "ImportIssue",
     "ImportResult",
+    "ImportRunDetails",
     "ImportRunSummary",
+    "ImportedRow",
     "Mapping",
     "MappingError",
     "PayloadVersion",
@@ -45,9 +56,12 @@ __all__ = [
     "ProvenanceError",
     "UnrecognisedFileError",
     "builtin_mappings",
+    "choose_mapping",
     "get_mapping",
     "import_directory",
     "import_file",
+    "import_run_details",
+    "layouts_fitting",
     "list_import_runs",
     "load_mapping",
     "parse_fact_id",

@@ -18,6 +18,7 @@ from tipdata.ingest.lookups import lookups_for
 from tipdata.ingest.mapping import (
     Mapping,
     builtin_mappings,
+    get_mapping,
     load_mapping,
 )
 from tipdata.ingest.pipeline import (
@@ -72,6 +73,86 @@ def recognise(path: Path, mappings: Iterable[Mapping]) -> Mapping:
     detail = f" ({'; '.join(problems)})" if problems else ""
     raise UnrecognisedFileError(
         path, f"no mapping recognises this file{detail}; known sources: {known}"
+    )
+
+
+class AmbiguousLayoutError(UnrecognisedFileError):
+    """More than one layout fits a file's header: the user chooses one of ``candidates``.
+
+    Attributes:
+        candidates: the source codes of the layouts that fit, in order.
+    """
+
+    def __init__(self, path: Path, candidates: list[str]) -> None:
+        self.candidates = candidates
+        super().__init__(
+            path,
+            f"more than one layout fits this file's header: {', '.join(candidates)}; "
+            "choose its source",
+        )
+
+
+def layouts_fitting(path: Path, mappings: Iterable[Mapping]) -> list[Mapping]:
+    """The mappings whose required columns the file's header holds (its name aside).
+
+    Raises:
+        ImportFileError: the file is missing.
+    """
+    if not path.is_file():
+        raise ImportFileError(path, "no such file")
+    fitting = []
+    for candidate in mappings:
+        try:
+            with open_table(path, candidate.file) as table:
+                check_required_columns(path, table.header, candidate.recognise.required_columns)
+        except DataFileError:
+            continue
+        fitting.append(candidate)
+    return fitting
+
+
+def choose_mapping(
+    path: Path, *, source: str | None = None, mappings: Iterable[str | Path | Mapping] = ()
+) -> Mapping:
+    """The mapping to import one file with: one rule for the CLI and the web.
+
+    * ``source`` given: the user's own mapping of that source, else the built-in one;
+    * the user's own ``mappings`` given: the only one, or the one whose ``recognise:``
+      block fits the file (:func:`recognise`);
+    * neither: the built-in layout whose required columns the file's header holds; when
+      several do, the one whose file-name pattern fits too, else the user chooses.
+
+    Args:
+        path: the file.
+        source: a source code the user chose.
+        mappings: the user's own mappings (files, folders or loaded mappings).
+
+    Raises:
+        MappingError: an unknown source (the message lists the known ones).
+        AmbiguousLayoutError: several built-in layouts fit the header (``candidates``).
+        UnrecognisedFileError: no layout fits the header (the message lists the sources).
+        ImportFileError: the file is missing or unreadable.
+    """
+    own = load_mappings(mappings)
+    if source is not None:
+        return own[source] if source in own else get_mapping(source)
+    if own:
+        return next(iter(own.values())) if len(own) == 1 else recognise(path, own.values())
+    builtin = builtin_mappings()
+    fitting = layouts_fitting(path, builtin.values())
+    if len(fitting) > 1:
+        by_name = [
+            m for m in fitting if fnmatch.fnmatch(path.name.lower(), m.recognise.pattern.lower())
+        ]
+        fitting = by_name if len(by_name) == 1 else fitting
+    if len(fitting) == 1:
+        return fitting[0]
+    if fitting:
+        raise AmbiguousLayoutError(path, sorted(m.source for m in fitting))
+    raise UnrecognisedFileError(
+        path,
+        "no layout recognises this file's header: choose its source; known sources: "
+        + ", ".join(sorted(builtin)),
     )
 
 

@@ -10,15 +10,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tipdata.access.policy import Actor, require
+from tipdata.access.policy import LOCAL_OPERATOR, Actor, require
 from tipdata.errors import TipdataError
 from tipdata.store.people import (
     Person,
 )
 from tipdata.store.reference import Agency
 
-LOCAL_OPERATOR = "operator"
-"""The name kept on decisions made at the command line when no reviewer is given."""
 LINKAGE_OWNER = "NTF"
 """The agency that owns linkage rows: the National Task Force links for everyone."""
 

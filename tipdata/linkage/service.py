@@ -1,4 +1,5 @@
-"""Linkage services: the facade the CLI, the web (through ``casefiles``) and the demo call.
+"""Linkage services: the facade the CLI, the web (review and persons through ``casefiles``)
+and the demo call.
 
 Each use case lives in the module of its concept (STYLE.md rule 3); this module re-exports
 them so that callers name one place:
@@ -7,6 +8,8 @@ them so that callers name one place:
   the last model (incremental) and predict (:mod:`~tipdata.linkage.scoring`), then cluster
   with reviewers' decisions as must/cannot-links, keep person ids stable, record events
   and queue uncertain pairs (:mod:`~tipdata.linkage.storing`).
+* :func:`linkage_runs` (:mod:`~tipdata.linkage.history`) — the runs so far, with their
+  counts and calibration.
 * :func:`review_queue`, :func:`decide_pair` (:mod:`~tipdata.linkage.review`) — the review
   queue and decisions.
 * :func:`merge_persons`, :func:`split_person` (:mod:`~tipdata.linkage.manual`) — a data
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 from tipdata.linkage.common import LINKAGE_OWNER, LOCAL_OPERATOR, LinkageError, StaleDecisionError
 from tipdata.linkage.evidence import COMPARISONS, EVIDENCE_VALUES, PROTECTED_EVIDENCE
+from tipdata.linkage.history import LinkRunRecord, linkage_runs
 from tipdata.linkage.manual import merge_persons, split_person
 from tipdata.linkage.person_view import PersonRecordView, PersonView, person_details
 from tipdata.linkage.review import (
@@ -42,6 +46,7 @@ __all__ = [
     "RECORDED_FIELDS",
     "WRITE_CHUNK",
     "LinkRun",
+    "LinkRunRecord",
     "LinkageError",
     "Mode",
     "PersonRecordView",
@@ -53,6 +58,7 @@ __all__ = [
     "calibration",
     "decide_pair",
     "link",
+    "linkage_runs",
     "merge_persons",
     "person_details",
     "review_queue",

@@ -45,6 +45,10 @@ DURATION_PAIRS: tuple[tuple[str, frozenset[EventType], EventType], ...] = (
 DAYS_PER_MONTH = 30.44
 
 
+PENDING_MONTHS = 12
+"""Months after which an arrest or charge without a verdict is reported as pending too long."""
+
+
 def _pending_finding(pathway: Pathway, rule: str, message: str, months: int) -> CheckFinding:
     step = pathway.steps[0]
     return CheckFinding(
@@ -71,7 +75,7 @@ def _pending_finding(pathway: Pathway, rule: str, message: str, months: int) -> 
 
 
 def check_prosecution_pathways(
-    pathways: Iterable[Pathway], *, as_of: date | None = None, pending_months: int = 12
+    pathways: Iterable[Pathway], *, as_of: date | None = None, pending_months: int = PENDING_MONTHS
 ) -> list[CheckFinding]:
     """Sequence findings, and arrests or charges with no verdict after ``pending_months``.
 
@@ -165,7 +169,7 @@ def prosecution_report(
     judgments: Sequence[Judgment] = (),
     *,
     as_of: date | None = None,
-    pending_months: int = 12,
+    pending_months: int = PENDING_MONTHS,
 ) -> ProsecutionReport:
     """Attrition, durations and sentence outcomes of the prosecution pathway.
 

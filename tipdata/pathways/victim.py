@@ -59,6 +59,10 @@ DURATION_PAIRS: tuple[tuple[str, frozenset[EventType], EventType], ...] = (
 """The stage pairs whose time apart the report gives (first ``from``, first ``to`` after)."""
 
 
+REFERRAL_GRACE_DAYS = 30
+"""Days allowed from identification to referral before a victim counts as never referred."""
+
+
 def _finding(
     pathway: Pathway, rule: str, severity: str, message: str, steps: Sequence[Step], **facts: object
 ) -> CheckFinding:
@@ -152,7 +156,7 @@ def check_sequence(pathway: Pathway, model: PathwayModel | None = None) -> list[
 
 
 def check_never_referred(
-    pathway: Pathway, *, as_of: date, grace_days: int = 30
+    pathway: Pathway, *, as_of: date, grace_days: int = REFERRAL_GRACE_DAYS
 ) -> list[CheckFinding]:
     """A finding when a person identified (rescued) was never referred afterwards.
 
@@ -203,7 +207,7 @@ def check_never_referred(
 
 
 def check_victim_pathways(
-    pathways: Iterable[Pathway], *, as_of: date | None = None, grace_days: int = 30
+    pathways: Iterable[Pathway], *, as_of: date | None = None, grace_days: int = REFERRAL_GRACE_DAYS
 ) -> list[CheckFinding]:
     """Run every victim-pathway check.
 

@@ -37,7 +37,7 @@ from sqlalchemy.orm import defer
 
 from tipdata.access import audit
 from tipdata.access.errors import AccessDenied
-from tipdata.access.policy import Actor, can, require
+from tipdata.access.policy import LOCAL_OPERATOR, Actor, can, require
 from tipdata.errors import TipdataError
 from tipdata.reporting.overlap import (
     ReleasedFigures,
@@ -61,9 +61,6 @@ from tipdata.reporting.report import TOTAL, Report
 from tipdata.reporting.suppression import DisclosureError
 from tipdata.store import Database, ReportRelease, ReportReleaseFile
 from tipdata.store.base import utc_now
-
-LOCAL_OPERATOR = "local operator"
-"""``released_by`` of a release made from the CLI on the server (no signed-in user)."""
 
 READ_PERMISSIONS = ("reports:publish", "audit:read")
 """Either lets a user list releases: the publisher and the auditor."""

@@ -67,6 +67,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     routes.reports.api_router,
     routes.imports.router,
     routes.imports.api_router,
+    routes.linkage.router,
+    routes.linkage.api_router,
 )
 """Every router of the app, in matching order (tests walk them to check each route's guards)."""
 

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from tipdata.reporting.migration import migration_report
 from tipdata.reporting.report import Report, TableSpec
 from tipdata.reporting.tip import TIP_TABLES, tip_report
-from tipdata.store import Database, Event, ImportRun, LinkageRun, ReviewDecision
+from tipdata.store import Database, ImportRun, LinkageRun, ReviewDecision
 
 CACHE_SECONDS = 300.0
 """How long a computed report is reused at most (new data shows at once: see the key)."""
@@ -39,15 +39,6 @@ CACHE_ENTRIES = 32
 """How many computed reports are kept (least recently used dropped first)."""
 CONCURRENT_COMPUTATIONS = 1
 """How many reports are computed at the same time (each holds its own working memory)."""
-
-DASHBOARD_TABLES: tuple[str, ...] = (
-    "law_enforcement",
-    "victims_by_exploitation",
-    "victims_by_destination",
-    "victims_by_month",
-    "pathway_funnel",
-)
-"""The TIP tables the national dashboard shows."""
 
 DataVersion = tuple[int, int, int]
 
@@ -171,14 +162,3 @@ class FigureCache:
         with self._lock:
             self._entries.clear()
             self._key_locks.clear()
-
-
-def latest_year_with_data(db: Database, default: int) -> int:
-    """The year of the newest dated event (where the figures are), else ``default``.
-
-    Pages open on it rather than on the current year, which is all zero until the
-    year's exports arrive.
-    """
-    with db.session() as session:
-        newest = session.scalar(sa.select(sa.func.max(Event.event_date)))
-    return newest.year if newest is not None else default

@@ -40,6 +40,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/review", N_("Linkage review"), "linkage:review"),
     NavItem("/reports", N_("Reports"), "reports:read_published"),
     NavItem("/imports", N_("Imports"), "imports:run"),
+    NavItem("/linkage", N_("Linkage runs"), "linkage:run"),
     NavItem("/admin/users", N_("Users"), "users:manage"),
     NavItem("/admin/audit", N_("Audit log"), "audit:read"),
     NavItem("/docs/api", N_("API")),

@@ -27,6 +27,7 @@ from tipdata.access.login import finish_and_sign_in
 from tipdata.access.policy import Actor
 from tipdata.access.sessions import SESSION_COOKIE
 from tipdata.access.tokens import (
+    DEFAULT_TOKEN_DAYS,
     MAX_TOKEN_DAYS,
     TokenError,
     issue_token,
@@ -209,7 +210,7 @@ def _account_page(
     error: str | None = None,
     new_token: str | None = None,
     token_name: str = "",
-    token_days: str = "90",
+    token_days: str = str(DEFAULT_TOKEN_DAYS),
     status_code: int = 200,
 ) -> HTMLResponse:
     web = web_context(request)
@@ -241,7 +242,7 @@ def issue_token_form(
     actor: CurrentUser,
     _csrf: CsrfChecked,
     name: Annotated[str, Form(max_length=MAX_FIELD)] = "",
-    days: Annotated[str, Form(max_length=MAX_FIELD)] = "90",
+    days: Annotated[str, Form(max_length=MAX_FIELD)] = str(DEFAULT_TOKEN_DAYS),
 ) -> HTMLResponse:
     """Issue an API token for yourself; it is shown once, on the page that answers (audited)."""
     _ = translator(request)
@@ -391,7 +392,7 @@ class TokenIn(BaseModel):
     """A new token for yourself: what it is for and how many days it lives (1 to 365)."""
 
     name: str = Field(min_length=1, max_length=100)
-    days: int = Field(default=90, ge=1, le=365)
+    days: int = Field(default=DEFAULT_TOKEN_DAYS, ge=1, le=MAX_TOKEN_DAYS)
 
 
 class NewTokenOut(BaseModel):

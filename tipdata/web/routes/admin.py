@@ -286,7 +286,7 @@ def add_user_form(
             )  # fmt: skip
     except (UserError, WeakPasswordError) as error:
         return _users_page(request, actor, service_message(error, _), 400, form=form)
-    if account.setup_token is None:
+    if account.awaiting_approval or account.setup_token is None:
         return RedirectResponse(
             f"/admin/users?done=awaiting&user={quote(account.username)}", status_code=303
         )

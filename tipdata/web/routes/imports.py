@@ -3,7 +3,7 @@
 The page flow is the one the CLI offers as ``tipdata import --dry-run`` then
 ``tipdata import``: the upload is checked (:mod:`tipdata.web.uploads`), staged in the
 data folder under a random token owned by the uploading user, validated with
-:func:`tipdata.ingest.pipeline.import_file` (``dry_run=True``) and shown; confirming
+:func:`tipdata.ingest.import_file` (``dry_run=True``) and shown; confirming
 imports the staged file and removes it. The API does either in one call
 (``POST /api/v1/imports``, ``dry_run`` flag). The import service records the run
 (who, file hash, counts); every rule lives there.
@@ -17,14 +17,25 @@ import shutil
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from tipdata.access.policy import Actor
-from tipdata.ingest import builtin_mappings
-from tipdata.ingest.pipeline import ImportResult, import_file
-from tipdata.ingest.readers import ImportFileError
+from tipdata.ingest import (
+    AmbiguousLayoutError,
+    ImportFileError,
+    ImportResult,
+    ImportRunDetails,
+    Mapping,
+    MappingError,
+    ProvenanceError,
+    builtin_mappings,
+    choose_mapping,
+    import_file,
+    import_run_details,
+)
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
@@ -51,14 +62,23 @@ router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["imports"], responses=PROBLEM_RESPONSES)
 
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
+RunId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="The import run id.")]
 ISSUES_SHOWN = 200
 
 
-class UnknownSource(WebError):
-    """The source mapping chosen is not one of the built-in ones."""
+class UnknownLayout(WebError):
+    """The source chosen is unknown, or no (or more than one) layout fits the file.
+
+    Attributes:
+        candidates: the sources whose layout fits the file's header, when several do.
+    """
 
     status = 422
     title = "Unprocessable Content"
+
+    def __init__(self, message: str, candidates: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.candidates = candidates or []
 
 
 class UploadUnreadable(WebError):
@@ -82,11 +102,19 @@ def _sources() -> list[tuple[str, str]]:
     return sorted((code, mapping.name) for code, mapping in builtin_mappings().items())
 
 
-def _check_source(source: str) -> str:
-    if source not in builtin_mappings():
-        known = ", ".join(code for code, _name in _sources())
-        raise UnknownSource(f"Unknown source {source!r}; known sources: {known}.")
-    return source
+def _layout(path: Path, source: str, display_name: str) -> Mapping:
+    """The layout of a staged file (:func:`tipdata.ingest.choose_mapping`: the source
+    chosen, else recognised from its header); a refusal names the file as its sender did.
+
+    Raises:
+        UnknownLayout: an unknown source; no layout, or several, fit (``candidates``).
+    """
+    try:
+        return choose_mapping(path, source=source or None)
+    except AmbiguousLayoutError as exc:
+        raise UnknownLayout(f"{display_name}: {exc.message}", exc.candidates) from None
+    except (MappingError, ImportFileError) as exc:
+        raise UnknownLayout(f"{display_name}: {exc.message}") from None
 
 
 def _safe_name(display_name: str, suffix: str) -> str:
@@ -136,7 +164,7 @@ def _staged(request: Request, actor: Actor, token: str) -> Path:
 def _checked_import(
     request: Request,
     path: Path,
-    source: str,
+    mapping: Mapping,
     display_name: str,
     *,
     dry_run: bool = False,
@@ -149,20 +177,41 @@ def _checked_import(
     """
     try:
         return import_file(
-            web_context(request).system.db, path, source, dry_run=dry_run, imported_by=imported_by
-        )
+            web_context(request).system.db, path, mapping=mapping, dry_run=dry_run,
+            imported_by=imported_by,
+        )  # fmt: skip
     except ImportFileError as exc:
         where = f", line {exc.line}" if exc.line is not None else ""
         where += f", field {exc.field!r}" if exc.field is not None else ""
         raise UploadUnreadable(f"{display_name}{where}: {exc.message}") from None
 
 
+def _form(
+    request: Request,
+    *,
+    source: str | None = None,
+    error: str | None = None,
+    candidates: list[str] | None = None,
+    status_code: int = 200,
+    **context: object,
+) -> HTMLResponse:
+    """The upload form, as the user left it, with what went wrong (never a server path)."""
+    sources = _sources()
+    if candidates:
+        sources = [(code, name) for code, name in sources if code in candidates]
+    return render(
+        request,
+        "import_new.html",
+        {"sources": sources, "source": source, "result": None, "error": error,
+         "ambiguous": bool(candidates), **context},
+        status_code=status_code,
+    )  # fmt: skip
+
+
 @router.get("/imports/new", response_class=HTMLResponse)
 def new_import(request: Request, actor: Annotated[Actor, Require("imports:run")]) -> HTMLResponse:
-    """The upload form: a file and the source mapping of its layout."""
-    return render(
-        request, "import_new.html", {"sources": _sources(), "result": None, "source": None}
-    )
+    """The upload form: a file, and its layout (recognised from its header unless chosen)."""
+    return _form(request)
 
 
 @router.post("/imports/new", response_class=HTMLResponse)
@@ -171,17 +220,26 @@ def validate_upload(
     actor: Annotated[Actor, Require("imports:run")],
     _csrf: CsrfChecked,
     upload: CheckedUpload,
-    source: Annotated[str, Form(max_length=60)],
+    source: Annotated[str, Form(max_length=60)] = "",
 ) -> HTMLResponse:
-    """Stage the file and show its validation report (a dry run: nothing is stored)."""
-    chosen = _check_source(source)
+    """Stage the file and show its validation report (a dry run: nothing is stored).
+
+    A layout that cannot be told (unknown, none or several fit), or a file that cannot
+    be read, is said on the same page, with the form as the user left it.
+    """
     token, path = _stage(request, actor, upload)
     keep = False
     try:
+        chosen = _layout(path, source, upload.display_name)
         result = _checked_import(
             request, path, chosen, upload.display_name, dry_run=True, imported_by=actor.username
         )
         keep = result.status != "rejected"
+    except (UnknownLayout, UploadUnreadable) as error:
+        candidates = error.candidates if isinstance(error, UnknownLayout) else None
+        return _form(
+            request, source=source, error=str(error), candidates=candidates, status_code=422
+        )
     finally:
         try:
             if keep:  # waits for confirmation sealed: no plaintext stays on disk
@@ -194,7 +252,11 @@ def validate_upload(
         "import_new.html",
         {
             "sources": _sources(),
-            "source": chosen,
+            "source": chosen.source,
+            "source_name": f"{chosen.name} ({chosen.source})",
+            "recognised": not source,
+            "error": None,
+            "ambiguous": False,
             "result": result,
             "issues": result.issues[:ISSUES_SHOWN],
             "token": token if result.status != "rejected" else None,
@@ -212,21 +274,29 @@ def confirm_import(
     token: Annotated[str, Form(max_length=32)],
     source: Annotated[str, Form(max_length=60)],
 ) -> Response:
-    """Import the staged file for real, then show the imports list."""
-    chosen = _check_source(source)
+    """Import the staged file for real, then show the import's details."""
     path = _staged(request, actor, token)
     try:
+        chosen = _layout(path, source, path.name)
         result = _checked_import(request, path, chosen, path.name, imported_by=actor.username)
+    except (UnknownLayout, UploadUnreadable) as error:
+        return _form(request, source=source, error=str(error), status_code=422)
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
     if result.status == "rejected":
         return render(
             request,
             "import_new.html",
-            {"sources": _sources(), "source": chosen, "result": result,
+            {"sources": _sources(), "source": chosen.source, "result": result,
+             "source_name": f"{chosen.name} ({chosen.source})",
+             "recognised": False, "error": None, "ambiguous": False,
              "issues": result.issues[:ISSUES_SHOWN], "token": None, "display_name": path.name},
             status_code=422,
         )  # fmt: skip
+    if result.import_run_id is not None:
+        return RedirectResponse(
+            f"/imports/{result.import_run_id}?done={result.status}", status_code=303
+        )
     return RedirectResponse(f"/imports?done={result.status}", status_code=303)
 
 
@@ -310,7 +380,13 @@ def import_api(
     request: Request,
     actor: Annotated[Actor, Require("imports:run")],
     upload: CheckedUpload,
-    source: Annotated[str, Form(max_length=60, description="The source mapping's code.")],
+    source: Annotated[
+        str,
+        Form(
+            max_length=60,
+            description="The source mapping's code; empty: recognised from the file's header.",
+        ),
+    ] = "",
     dry_run: Annotated[bool, Form(description="Validate only; store nothing.")] = False,
 ) -> Response | ImportResultOut:
     """Validate and (unless ``dry_run``) store the file, all or nothing; issues name row and column.
@@ -318,9 +394,9 @@ def import_api(
     A file with row errors is answered 422, a problem whose ``report`` lists the errors;
     nothing is stored.
     """
-    chosen = _check_source(source)
     _token, path = _stage(request, actor, upload)
     try:
+        chosen = _layout(path, source, upload.display_name)
         result = _checked_import(
             request, path, chosen, upload.display_name, dry_run=dry_run, imported_by=actor.username
         )
@@ -339,3 +415,84 @@ def import_api(
         body = {k: v for k, v in problem.model_dump(mode="json").items() if v is not None}
         return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
     return out
+
+
+# --- one import run ----------------------------------------------------------------------
+
+
+class ImportedRowOut(BaseModel):
+    """One row of the file that the run stored: its place and what it did."""
+
+    row_number: int
+    version: int
+    change: Literal["new", "updated"]
+
+
+class ImportRunDetailsOut(BaseModel):
+    """An import run: its counts, and the rows it stored (the first 500)."""
+
+    id: int
+    source: str
+    file_name: str
+    status: str
+    imported_by: str | None
+    started_at: UtcDateTime | None
+    finished_at: UtcDateTime | None
+    rows_read: int
+    rows_new: int
+    rows_updated: int
+    rows_unchanged: int
+    rows_rejected: int
+    message: str | None
+    rows: list[ImportedRowOut]
+    rows_total: int
+
+
+def _details(request: Request, actor: Actor, run_id: int) -> ImportRunDetails:
+    web = web_context(request)
+    try:
+        return import_run_details(web.system.db, run_id, actor=actor, policy=web.access.policy)
+    except ProvenanceError:
+        raise NoSuchImportRun() from None
+
+
+class NoSuchImportRun(WebError):
+    """No import run has this id."""
+
+    status = 404
+    title = "Not Found"
+
+    def __init__(self) -> None:
+        super().__init__("There is no such import.")
+
+
+@router.get("/imports/{run_id}", response_class=HTMLResponse)
+def import_run_page(
+    request: Request,
+    actor: Annotated[Actor, Require("imports:run")],
+    run_id: RunId,
+    done: Annotated[Literal["committed", "unchanged"] | None, Query()] = None,
+) -> HTMLResponse:
+    """One import: rows new, updated, unchanged and rejected, and each row it stored."""
+    return render(
+        request, "import_run.html", {"details": _details(request, actor, run_id), "done": done}
+    )
+
+
+@api_router.get("/imports/{run_id}", summary="One import run, with the rows it stored")
+def import_run_api(
+    request: Request, actor: Annotated[Actor, Require("imports:run")], run_id: RunId
+) -> ImportRunDetailsOut:
+    """The run's counts and the rows it stored (row number, version, new or updated)."""
+    found = _details(request, actor, run_id)
+    run = found.run
+    return ImportRunDetailsOut(
+        id=run.id, source=run.source, file_name=run.file_name, status=run.status,
+        imported_by=run.imported_by, started_at=run.started_at, finished_at=run.finished_at,
+        rows_read=run.rows_read, rows_new=run.rows_stored, rows_updated=run.rows_updated,
+        rows_unchanged=run.rows_unchanged, rows_rejected=run.rows_rejected,
+        message=run.message,
+        rows=[ImportedRowOut(row_number=r.row_number, version=r.version, change=r.change)
+              for r in found.rows],
+        rows_total=found.rows_total,
+    )  # fmt: skip

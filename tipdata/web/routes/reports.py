@@ -29,6 +29,7 @@ from pydantic import BaseModel
 
 from tipdata.access.policy import Actor, can
 from tipdata.reporting.audience import sees_internal_figures
+from tipdata.reporting.default_period import NothingReleased, default_report_period
 from tipdata.reporting.engine import EngineError
 from tipdata.reporting.exports import record_export
 from tipdata.reporting.indicator_values import (
@@ -57,7 +58,6 @@ from tipdata.web.auth import Require, client_address
 from tipdata.web.context import WebContext, web_context
 from tipdata.web.csrf import CsrfChecked
 from tipdata.web.errors import WebError
-from tipdata.web.figures import latest_year_with_data
 from tipdata.web.problems import PROBLEM_RESPONSES, FieldProblem, Problem, problem_response
 from tipdata.web.templating import render
 
@@ -152,25 +152,26 @@ def _reader_period(
     end: date | None,
     period: str | None,
 ) -> tuple[date, date]:
-    """The period a reader asked for; by default the newest released one.
+    """The period a reader asked for; by default the service's (the newest released one).
 
     Raises:
         NotPublishedError: nothing was asked for and nothing has been released.
     """
     if year is None and period is None and start is None and end is None:
-        released = published_periods(web.system.db, actor=actor)
-        if not released:
-            raise NotPublishedError("Not published: no figures have been released yet.")
-        return released[0].start, released[0].end
+        try:
+            return default_report_period(web.system.db, actor, web.access.policy)
+        except NothingReleased as error:
+            raise NotPublishedError(str(error)) from None
     return _period(year, start, end, period)
 
 
 def _internal_period(
     web: WebContext, year: int | None, start: date | None, end: date | None, period: str | None
 ) -> tuple[date, date]:
-    """The period the NTF asked for; by default the newest year with data."""
-    default = latest_year_with_data(web.system.db, date.today().year)
-    return _period(year, start, end, period, default_year=default)
+    """The period the NTF asked for; by default the service's (the newest year with data)."""
+    if year is None and period is None and start is None and end is None:
+        return default_report_period(web.system.db, None)
+    return _period(year, start, end, period)
 
 
 def _query(start: date, end: date) -> str:
