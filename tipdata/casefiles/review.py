@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from tipdata.access import audit
-from tipdata.access.policy import Actor, require
+from tipdata.access.policy import Acting, Actor, actor_name, authorize
 from tipdata.casefiles.errors import CaseFileError, ConflictError, NotFoundError
 from tipdata.linkage.service import ReviewItem, StaleDecisionError, decide_pair, review_queue
 from tipdata.store import Agency, ReviewPair, Source, SourceRecord
@@ -128,7 +128,7 @@ class DecisionResult:
 
 @audit.audits_denials("review_pair")
 def review_pairs(
-    db: Database, *, actor: Actor, limit: int, offset: int = 0, status: str | None = "pending"
+    db: Database, *, actor: Acting, limit: int, offset: int = 0, status: str | None = "pending"
 ) -> ReviewPage:
     """Pairs of the review queue, most probable first, from ``offset`` on.
 
@@ -137,7 +137,7 @@ def review_pairs(
 
     Args:
         db: the database.
-        actor: the reviewer; needs ``linkage:review``.
+        actor: the reviewer; needs ``linkage:review`` (the local operator, the CLI, may).
         limit: how many pairs.
         offset: how many pairs of the queue to pass over (skipped ones).
         status: ``pending`` (default), ``same``, ``different`` or None for all.
@@ -149,13 +149,14 @@ def review_pairs(
         AccessDenied: the actor lacks ``linkage:review``.
         CaseFileError: a negative offset or an unknown status.
     """
-    require(actor, "linkage:review")
+    authorize(actor, "linkage:review")
     if offset < 0:
         raise CaseFileError(f"offset must be 0 or more, got {offset}")
     if status is not None and status not in {s.value for s in ReviewStatus}:
         known = ", ".join(s.value for s in ReviewStatus)
         raise CaseFileError(f"unknown status {status!r}; known: {known}")
-    items = review_queue(db, actor=actor, status=status, limit=offset + limit)[offset:]
+    reader = actor if isinstance(actor, Actor) else None
+    items = review_queue(db, actor=reader, status=status, limit=offset + limit)[offset:]
     with db.session() as session:
         sides = _sides(session, [key for item in items for key in (item.left, item.right)])
         pending = session.scalar(
@@ -174,7 +175,7 @@ def decide_review_pair(
     pair_id: int,
     decision: ReviewChoice,
     *,
-    actor: Actor,
+    actor: Acting,
     expected_status: str | None = "pending",
     reason: str | None = None,
 ) -> DecisionResult:
@@ -184,7 +185,8 @@ def decide_review_pair(
         db: the database.
         pair_id: the pair.
         decision: ``same``, ``different`` or ``skip``.
-        actor: the reviewer; needs ``linkage:review``.
+        actor: the reviewer; needs ``linkage:review``. The local operator (the CLI) may,
+            and is recorded under its label (None: ``operator``).
         expected_status: the status the reviewer saw; None to decide whatever it is now.
         reason: why (kept with the decision, never in the audit log).
 
@@ -197,7 +199,7 @@ def decide_review_pair(
         ConflictError: the pair's status is no longer ``expected_status``.
         CaseFileError: an unknown decision.
     """
-    require(actor, "linkage:review")
+    authorize(actor, "linkage:review")
     if decision not in ("same", "different", "skip"):
         raise CaseFileError(f"decision must be same, different or skip, got {decision!r}")
     with db.session() as session:
@@ -212,13 +214,14 @@ def decide_review_pair(
             db,
             pair_id,
             decision,
-            actor=actor,
+            actor=actor if isinstance(actor, Actor) else None,
+            reviewer=None if isinstance(actor, Actor) else actor_name(actor),
             reason=reason or None,
             expected_status=expected_status,
         )
     except StaleDecisionError as error:
         raise ConflictError(str(error)) from None
-    return DecisionResult(pair_id=pair_id, status=decision, decided_by=actor.username)
+    return DecisionResult(pair_id=pair_id, status=decision, decided_by=actor_name(actor))
 
 
 def _sides(session: Any, keys: list[str]) -> dict[str, RecordSide]:

@@ -5,7 +5,7 @@ The command line acts as the local operator (``actor=None``): full access, still
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, cast
 
 import typer
 from rich.table import Table
@@ -154,47 +154,40 @@ def review(
     limit: Annotated[int, typer.Option(help="Pairs to list.")] = 20,
 ) -> None:
     """List the review queue, or decide a pair (--pair N --decision same|different)."""
-    from tipdata.linkage.service import decide_pair, review_queue
+    from tipdata.casefiles import decide_review_pair, review_pairs
 
     system = system_for(home)
     if pair is not None:
         if decision is None:
             raise typer.BadParameter("--decision same|different is needed with --pair")
-        decide_pair(
-            system.db,
-            pair,
-            decision,
-            actor=None,
-            reviewer=reviewer,
-            reason=reason,
-            expected_status=seen,
+        choice = cast(Literal["same", "different", "skip"], decision)  # the service checks it
+        decide_review_pair(
+            system.db, pair, choice, actor=reviewer, reason=reason, expected_status=seen
         )
         console.print(f"pair {pair}: {decision} (applied on every later run)")
         return
-    items = review_queue(system.db, actor=None, status=status, limit=limit)
-    if not items:
+    page = review_pairs(system.db, actor=None, status=status, limit=limit)
+    if not page.items:
         console.print(f"no {status} pair")
-    for item in items:
+    for item in page.items:
         probability = f"{item.match_probability:.3f}" if item.match_probability is not None else "-"
         console.print(
             f"[bold]pair {item.pair_id}[/] ({item.status}, {item.origin}): probability "
-            f"{probability}, records {item.left} / {item.right}"
+            f"{probability}, records {item.left.key} / {item.right.key}"
         )
         recorded = Table("field", "left", "right", "")
-        for field, left, right, differs in item.differing():
-            recorded.add_row(field, left or "-", right or "-", "differs" if differs else "")
+        for field in item.recorded:
+            recorded.add_row(
+                field.field, field.left or "-", field.right or "-",
+                "differs" if field.differs else "",
+            )  # fmt: skip
         if recorded.rows:
             console.print(recorded)
         evidence = Table("comparison", "level", "values", "bits")
-        for name, part in (item.evidence or {}).items():
-            values = "; ".join(
-                f"{column}: {_shown(value[0])} / {_shown(value[1])}"
-                for column, value in part.items()
-                if column not in ("gamma", "level", "match_weight") and isinstance(value, list)
-            )
-            weight = part.get("match_weight")
-            bits = "" if weight is None else f"{weight:+.2f}"
-            evidence.add_row(name, str(part.get("level")), values, bits)
+        for compared in item.fields:
+            bits = "" if compared.match_weight is None else f"{compared.match_weight:+.2f}"
+            values = f"{_shown(compared.left or None)} / {_shown(compared.right or None)}"
+            evidence.add_row(compared.field, compared.level, values, bits)
         if evidence.rows:  # a manual pair has no evidence
             console.print(evidence)
 
