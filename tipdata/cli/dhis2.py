@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from tipdata.access.policy import LOCAL_OPERATOR
 from tipdata.cli._common import HomeOption, console, group, system_for
 
 app = group("DHIS2 data exchange of provincial reports (see docs/dhis2-exchange.md).")
@@ -57,7 +58,7 @@ def import_command(
         Literal["json", "csv", "adx"] | None,
         typer.Option("--format", help="The format (default: from the file name)."),
     ] = None,
-    actor: Annotated[str, typer.Option("--actor", help="Who imports.")] = "dhis2-import",
+    actor: Annotated[str, typer.Option("--actor", help="Who imports.")] = LOCAL_OPERATOR,
     mapping: MappingOption = None,
     home: HomeOption = None,
 ) -> None:
