@@ -24,7 +24,7 @@ PAGES = {
     "admin": ("/account", "/admin/users", "/dashboard"),
     "auditor": ("/account", "/admin/audit", "/admin/audit/verify"),
     "reader": ("/account", "/dashboard"),
-    "officer": ("/account", "/imports"),
+    "officer": ("/account", "/imports", "/imports/new", "/linkage"),
     "focal": ("/account",),
 }
 """The pages each role uses daily that this test reads (more join as they get labels)."""
