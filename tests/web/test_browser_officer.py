@@ -1,0 +1,190 @@
+"""In a real browser (Chromium, Playwright), English and Khmer: the data officer imports an
+agency file whose layout the header tells, reads the import's details, then runs linkage
+and reads its result and calibration (issue 18, item 5).
+
+One live server for the module, on a fresh SQLite database with the code lists loaded.
+Screenshots are kept as test artefacts in the module's temporary folder
+(``<pytest basetemp>/officer-screens0/*.png``; the path is printed with ``-s``); set
+``TIPDATA_SCREENSHOTS=/some/folder`` to keep them elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import TEST_MASTER_KEY
+from tests.web.conftest import FAST, WebUser, make_users
+from tests.web.live import live_server
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, INSTALL
+from tipdata.access import Passwords
+from tipdata.settings import load_settings
+from tipdata.store import Database
+from tipdata.system import System
+from tipdata.web import create_app
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"needs /usr/bin/chromium: {INSTALL}"),
+]
+
+VIEWPORT = {"width": 1366, "height": 900}
+HEADER = (
+    "Person Ref,Case No,Role,Name,Sex,Age,Event Date,Destination,Case Status,Exploitation,"
+    "Nationality,Home Province\n"
+)
+ROWS = (
+    "{p}-1,{p}K-1,victim,Sok Dara,F,16,03-04-2008,Thailand,open,labour,Khmer,Phnom Penh\n"
+    "{p}-2,{p}K-1,suspect,Chan Vuthy,M,41,04-04-2008,Thailand,open,labour,Khmer,Kandal\n"
+    "{p}-3,{p}K-2,victim,Sok Dara,F,16,05-05-2008,Thailand,open,labour,Khmer,Phnom Penh\n"
+    "{p}-4,{p}K-2,victim,Keo Srey,F,19,05-05-2008,Malaysia,open,sex,Khmer,Kampot\n"
+    "{p}-5,{p}K-3,victim,Meas Sophea,F,22,06-06-2008,Malaysia,open,labour,Khmer,Takeo\n"
+    "{p}-6,{p}K-3,suspect,Chan Vuthy,M,41,06-06-2008,Malaysia,open,labour,Khmer,Kandal\n"
+    "{p}-7,{p}K-4,victim,Keo Srei,F,19,07-07-2008,Malaysia,open,sex,Khmer,Kampot\n"
+    "{p}-8,{p}K-4,victim,Pich Nary,F,25,08-07-2008,Thailand,open,labour,Khmer,Siem Reap\n"
+)
+WORDS = {
+    "en": {
+        "recognised": "recognised from the file's header",
+        "imported": "Imported.",
+        "new": "New record",
+        "no layout": "no layout recognises this file's header",
+        "runs": "Linkage runs",
+        "calibration": "Calibration",
+    },
+    "km": {
+        "recognised": "ស្គាល់ពីជួរក្បាលរបស់ឯកសារ",
+        "imported": "បាននាំចូល។",
+        "new": "កំណត់ត្រាថ្មី",
+        "no layout": "no layout recognises this file's header",  # the service's own words
+        "runs": "ការដំណើរការភ្ជាប់កំណត់ត្រា",
+        "calibration": "ការក្រិតតាមខ្នាត",
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshots go: ``TIPDATA_SCREENSHOTS`` if set, else the module's tmp dir."""
+    chosen = os.environ.get("TIPDATA_SCREENSHOTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("officer-screens")
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"screenshots: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def world(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, WebUser], Path]]:
+    """The app over a fresh SQLite database: the test users and the code lists."""
+    from tipdata.codelists import load_codelists, load_law_catalogue
+    from tipdata.store.refdata import sync_reference_data
+
+    home = tmp_path_factory.mktemp("officer-home")
+    shutil.copyfile(sqlite_template, home / "tipdata.db")
+    db = Database(f"sqlite:///{home / 'tipdata.db'}", master_key=TEST_MASTER_KEY)
+    system = System(load_settings(home=home, database_url=str(db.url)), _db=db)
+    users = make_users(db, system, TEST_MASTER_KEY)
+    sync_reference_data(db, load_codelists(), load_law_catalogue())
+    app = create_app(system, passwords=Passwords(FAST))
+    with live_server(app, system) as base:
+        yield base, users, home
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+def _page(browser: Any, language: str) -> Any:
+    context = browser.new_context(viewport=VIEWPORT, locale="km-KH" if language == "km" else "en")
+    return context.new_page()
+
+
+def _no_horizontal_scroll(page: Any) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= VIEWPORT["width"], f"{page.url} is {width} px wide"
+
+
+def _upload(page: Any, base: str, name: str, content: str) -> None:
+    page.goto(f"{base}/imports/new")
+    page.set_input_files(
+        "#file", files=[{"name": name, "mimeType": "text/csv", "buffer": content.encode()}]
+    )
+    page.click("form[action='/imports/new'] button[type=submit]")
+    page.wait_for_load_state()
+
+
+@pytest.mark.parametrize(("language", "prefix"), [("en", "E"), ("km", "K")])
+def test_the_data_officer_imports_a_file_and_runs_linkage(
+    browser: Any,
+    world: tuple[str, dict[str, WebUser], Path],
+    shots: Path,
+    language: str,
+    prefix: str,
+) -> None:
+    base, users, home = world
+    words = WORDS[language]
+    officer = users["officer"]
+    page = _page(browser, language)
+    page.goto(f"{base}/login")
+    page.fill("#username", officer.username)
+    page.fill("#password", officer.password)
+    page.fill("#code", officer.code())
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_load_state()
+
+    # a file no layout fits: said on the same page, the form kept, no server path
+    _upload(page, base, "notes.csv", "a,b\n1,2\n")
+    assert words["no layout"] in page.locator("#import-error").inner_text()
+    assert str(home) not in page.content()
+    assert page.locator("#file").count() == 1 and page.locator("#source").count() == 1
+    page.screenshot(path=str(shots / f"import-refused-{language}.png"), full_page=True)
+
+    # the agency's export under a name no pattern knows: the header tells its layout
+    _upload(page, base, f"export-{language}.csv", HEADER + ROWS.format(p=prefix))
+    layout = page.locator("#layout").inner_text()
+    assert "moi_police_register" in layout and words["recognised"] in layout
+    assert page.locator("#rows-new").inner_text() == "8"
+    _no_horizontal_scroll(page)
+    page.screenshot(path=str(shots / f"import-checked-{language}.png"), full_page=True)
+
+    page.click("form[action='/imports/confirm'] button[type=submit]")
+    page.wait_for_url(re.compile(r".*/imports/\d+\?done=committed$"))
+    assert page.locator("#message").inner_text() == words["imported"]
+    assert page.locator("#rows-new").inner_text() == "8"
+    assert page.locator("#rows-rejected").inner_text() == "0"
+    assert page.locator("#import-rows tbody tr").count() == 8
+    assert page.locator("#import-rows tbody tr td").nth(2).inner_text() == words["new"]
+    _no_horizontal_scroll(page)
+    page.screenshot(path=str(shots / f"import-details-{language}.png"), full_page=True)
+
+    page.goto(f"{base}/linkage")
+    assert page.locator("h1").inner_text() == words["runs"]
+    page.click("#run-linkage button[type=submit]")
+    page.wait_for_url(re.compile(r".*/linkage\?done=\d+$"), timeout=300_000)
+    records = int(page.locator("#run-records").inner_text().replace(",", ""))
+    assert records >= 8  # every record of this file (and the English run's) is linked
+    assert int(page.locator("#run-persons").inner_text().replace(",", "")) <= records
+    assert words["calibration"] in page.locator("#run-result").inner_text()
+    precision = float(page.locator("#expected-precision").inner_text())
+    assert 0.0 <= precision <= 1.0
+    _no_horizontal_scroll(page)
+    page.screenshot(path=str(shots / f"linkage-run-{language}.png"), full_page=True)
+    page.context.close()
