@@ -82,6 +82,7 @@ CASE_READERS = frozenset({NTF, POLICE, CLERK})
 SCREENERS = frozenset({NTF, SOCIAL, NGO})
 REVIEWERS = frozenset({NTF})
 IMPORTERS = frozenset({NTF})
+LINKERS = frozenset({NTF})
 AUDITORS = frozenset({AUDITOR})
 ADMINS = frozenset({ADMIN})
 REPORT_USERS = frozenset({NTF, FOCAL})
@@ -333,6 +334,14 @@ def _confirm_form(call: Call) -> dict[str, Any]:
     return {"data": {"csrf_token": call.csrf, "token": token, "source": "moi_police_register"}}
 
 
+def _linkage_form(call: Call) -> dict[str, Any]:
+    return {"data": {"csrf_token": call.csrf, "mode": "incremental"}}
+
+
+def _linkage_api(call: Call) -> dict[str, Any]:
+    return {"json": {"mode": "incremental"}}
+
+
 def _search_name(call: Call) -> str:
     name = next(r.canaries[0] for r in SEED_RECORDS if r.key == call.target)
     call.sent.add(name)
@@ -408,6 +417,13 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/imports/confirm"): Rule(IMPORTERS, ok="303", form=True, body=_confirm_form),
     ("POST", "/api/v1/imports"): Rule(IMPORTERS, body=_upload_api),
     ("GET", "/api/v1/imports"): Rule(IMPORTERS),
+    ("GET", "/imports/{run_id}"): Rule(IMPORTERS),
+    ("GET", "/api/v1/imports/{run_id}"): Rule(IMPORTERS),
+    # --- linkage runs (an incremental run: the world's records are linked already) -----
+    ("GET", "/linkage"): Rule(LINKERS),
+    ("POST", "/linkage/run"): Rule(LINKERS, ok="303", form=True, body=_linkage_form),
+    ("GET", "/api/v1/linkage/runs"): Rule(LINKERS),
+    ("POST", "/api/v1/linkage/runs"): Rule(LINKERS, ok="201", body=_linkage_api),
     ("GET", "/admin/audit"): Rule(AUDITORS),
     ("GET", "/admin/audit/verify"): Rule(AUDITORS),
     ("GET", "/api/v1/audit-events"): Rule(AUDITORS),
@@ -675,6 +691,8 @@ def _url(path: str, target_id: str, query: str) -> str:
         return "/api/v1/tokens/999999/revoke"
     if path == "/account/tokens/{token_id}/revoke":
         return "/account/tokens/999999/revoke"
+    if "{run_id}" in path:
+        return path.replace("{run_id}", "1")  # the world's first import
     url = path.replace("{period}", PERIOD)
     if path != "/api/v1/provincial/imports":
         url = PATH_PARAMETER.sub(target_id, url)

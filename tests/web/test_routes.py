@@ -44,6 +44,7 @@ CSRF_ROUTES |= {
     ("POST", "/reports/publish"),
     ("POST", "/imports/new"),
     ("POST", "/imports/confirm"),
+    ("POST", "/linkage/run"),
 }
 
 
