@@ -31,6 +31,16 @@ RUN_BY: dict[str, str] = {
     "tipdata provincial import-odk pwg_biweekly_submissions_odk_central.csv": (
         "tests/standards/test_odk.py::test_the_documented_odk_commands_run_as_written"
     ),
+    # docs/provincial-reporting.md: the screening form
+    "tipdata screening xlsform --out victim_screening.xlsx": (
+        "tests/standards/test_odk_screening.py::test_the_documented_screening_commands_run_as_written"
+    ),
+    "tipdata screening odk-mapping IOM --out screening_iom.yaml": (
+        "tests/standards/test_odk_screening.py::test_the_documented_screening_commands_run_as_written"
+    ),
+    "tipdata import tipdata_victim_screening_odk_central.csv --mapping screening_iom.yaml": (
+        "tests/standards/test_odk_screening.py::test_the_documented_screening_commands_run_as_written"
+    ),
     # docs/htcds.md
     "tipdata report ctdc --year 2008 --out reports": (
         "tests/standards/test_ctdc.py::test_the_ctdc_command_of_the_docs_runs_as_written"

@@ -53,6 +53,11 @@ EXPORT_FIELDS = (
     "vic_TypeOfExploitation",
     "vic_TypeOfSexExploitation",
     "vic_ForcedLabourIndustry",
+    "vic_MethodsOfControl",
+    "con_Consent",
+    "cas_Status",
+    "cas_ReferredOrganisation",
+    "cas_OutgoingReferralDate",
 )
 """The HTCDS 2.0 fields of the victim-level export, in column order."""
 
@@ -98,6 +103,8 @@ class HtcdsStandard:
 
     fields: Mapping[str, HtcdsField]
     countries: frozenset[str]
+    consent: Mapping[str, str] = field(default_factory=dict)
+    """The toolkit form's ``con_Consent`` choices by label: ``Yes`` ``TRUE``, ``No`` ``FALSE``."""
 
     def allowed(self, name: str) -> frozenset[str] | None:
         """The values field ``name`` accepts, or None when it is free (text, number, ...)."""
@@ -106,6 +113,8 @@ class HtcdsStandard:
             return frozenset(entry.values)
         if name in ("prs_Citizenship", "prs_MailingCountry", "org_ShippingCountry"):
             return self.countries
+        if entry.type == "Checkbox" and self.consent:
+            return frozenset(self.consent.values())
         return None
 
 
@@ -159,22 +168,24 @@ def load_standard() -> HtcdsStandard:
             values=values,
             labels=labels,
         )
-    return HtcdsStandard(fields, _form_countries())
+    countries = _form_list("prs_Citizenship")
+    return HtcdsStandard(fields, frozenset(countries.values()), _form_list("con_Consent"))
 
 
-def _form_countries() -> frozenset[str]:
+def _form_list(name: str) -> dict[str, str]:
+    """The choices of question ``name`` of the toolkit's form: label → value."""
     try:
         root = SafeET.parse(XLSFORM).getroot()
     except (OSError, ET.ParseError) as error:
         raise HtcdsError(XLSFORM, f"cannot read the form: {error}") from None
     for select in root.iter(f"{_XFORMS}select1"):
-        if select.get("ref") == "/data/prs_Citizenship":
-            return frozenset(
-                value.text.strip()
-                for value in select.iter(f"{_XFORMS}value")
-                if value.text is not None
-            )
-    raise HtcdsError(XLSFORM, "no prs_Citizenship list in the form")
+        if select.get("ref") == f"/data/{name}":
+            return {
+                (item.findtext(f"{_XFORMS}label") or "").strip(): value.strip()
+                for item in select.iter(f"{_XFORMS}item")
+                if (value := item.findtext(f"{_XFORMS}value")) is not None
+            }
+    raise HtcdsError(XLSFORM, f"no {name} list in the form")
 
 
 @dataclass(frozen=True)
@@ -184,6 +195,10 @@ class TipdataToHtcds:
     gender: Mapping[str, str]
     trafficking_status: Mapping[str, str]
     exploitation: Mapping[str, Mapping[str, str]]
+    methods_read_as: Mapping[str, str] = field(default_factory=dict)
+    """``vic_MethodsOfControl`` value → the screening indicator the import answers yes."""
+    case_status: Mapping[str, str] = field(default_factory=dict)
+    """``active``, ``closed``, ``closed_referred`` → the ``cas_Status`` value."""
 
 
 @functools.cache
@@ -239,7 +254,50 @@ def load_mapping(path: Path = FROM_TIPDATA) -> TipdataToHtcds:
         exploitation[code] = {
             f: check(f, v, ("exploitation_types", code, f)) for f, v in targets.items()
         }
-    return TipdataToHtcds(gender, status, exploitation)
+    methods = {
+        check("vic_MethodsOfControl", k, ("vic_MethodsOfControl", k)): v
+        for k, v in section("vic_MethodsOfControl").items()
+    }
+    given = methods_given()
+    for value, indicator in methods.items():
+        if given.get(indicator) != value:
+            raise HtcdsError(
+                path,
+                f"indicator {indicator!r} is not one whose means of control HTCDS writes "
+                f"{value} (see codelists/means_of_control.yaml)",
+                line=document.line_of(("vic_MethodsOfControl", value)),
+                field=f"vic_MethodsOfControl.{value}",
+                value=indicator,
+            )
+    case_status = {
+        k: check("cas_Status", v, ("cas_Status", k)) for k, v in section("cas_Status").items()
+    }
+    return TipdataToHtcds(gender, status, exploitation, methods, case_status)
+
+
+@functools.cache
+def methods_given() -> dict[str, str]:
+    """Each screening indicator with a means of control → its ``vic_MethodsOfControl`` value.
+
+    Raises:
+        HtcdsError: a means' ``htcds`` value is not in HTCDS 2.0's picklist.
+    """
+    import tipdata.codelists
+    from tipdata.codelists import load_codelists
+    from tipdata.codelists.vocabularies import MEANS_OF_CONTROL_FILE
+    from tipdata.screening.indicators import indicator_set
+
+    allowed = load_standard().allowed("vic_MethodsOfControl") or frozenset()
+    means = {term.code: term.htcds for term in load_codelists().means_of_control}
+    for code, value in means.items():
+        if value not in allowed:
+            raise HtcdsError(
+                Path(tipdata.codelists.__file__).with_name(MEANS_OF_CONTROL_FILE),
+                "not a value of vic_MethodsOfControl in HTCDS 2.0",
+                field=f"{code}.htcds",
+                value=value,
+            )
+    return {i.code: means[i.means] for i in indicator_set().indicators if i.means}
 
 
 @dataclass(frozen=True)
@@ -262,6 +320,10 @@ class _Victim:
     nationality: str | None = None
     determination: tuple[date, str] | None = None
     forms: set[str] = field(default_factory=set)
+    methods: set[str] = field(default_factory=set)
+    referral: tuple[date, int, str, bool] | None = None  # date, id, agency code, consent
+    cases: dict[int, bool] = field(default_factory=dict)  # case id -> closed
+    closed_event: bool = False
 
 
 def htcds_victims(db: Database, start: date, end: date) -> HtcdsVictims:
@@ -334,6 +396,7 @@ def htcds_victims(db: Database, start: date, end: date) -> HtcdsVictims:
                 stamp = (day or date.min, determination)
                 if victim.determination is None or stamp > victim.determination:
                     victim.determination = stamp
+            _read_case_work(connection, chunk, records, victims)
     mapping = load_mapping()
     standard = load_standard()
     rows: list[dict[str, str]] = []
@@ -359,9 +422,93 @@ def htcds_victims(db: Database, start: date, end: date) -> HtcdsVictims:
                 "vic_TypeOfExploitation": _multi(standard, "vic_TypeOfExploitation", targets),
                 "vic_TypeOfSexExploitation": _multi(standard, "vic_TypeOfSexExploitation", targets),
                 "vic_ForcedLabourIndustry": next(iter(industries)) if len(industries) == 1 else "",
+                "vic_MethodsOfControl": _multi(
+                    standard, "vic_MethodsOfControl", {"vic_MethodsOfControl": victim.methods}
+                ),
+                **_case_fields(standard, mapping, victim),
             }
         )
     return HtcdsVictims(rows, blank_industries)
+
+
+def _read_case_work(
+    connection: sa.Connection,
+    chunk: list[int],
+    records: Mapping[int, int],
+    victims: Mapping[int, _Victim],
+) -> None:
+    """Methods of control, the latest referral and the cases' closure of ``chunk``'s records."""
+    t = metadata.tables
+    screening, answer, referral = t["screening"], t["screening_answer"], t["referral"]
+    agency, provider, event = t["agency"], t["service_provider"], t["event"]
+    link, case = t["case_person"], t["case"]
+    given = methods_given()
+    answered = (
+        sa.select(screening.c.person_record_id, answer.c.indicator_code)
+        .join(answer, answer.c.screening_id == screening.c.id)
+        .where(
+            screening.c.person_record_id.in_(chunk),
+            sa.cast(answer.c.answer, sa.String) == "yes",
+        )
+    )
+    for record_id, indicator in connection.execute(answered):
+        if indicator in given:
+            victims[records[record_id]].methods.add(given[indicator])
+    to_agency = agency.alias("to_agency")
+    provider_agency = agency.alias("provider_agency")
+    referred = (
+        sa.select(
+            referral.c.person_record_id,
+            referral.c.referral_date,
+            referral.c.id,
+            sa.func.coalesce(to_agency.c.code, provider_agency.c.code),
+            referral.c.consent_recorded,
+        )
+        .select_from(
+            referral.outerjoin(to_agency, to_agency.c.id == referral.c.to_agency_id)
+            .outerjoin(provider, provider.c.id == referral.c.to_provider_id)
+            .outerjoin(provider_agency, provider_agency.c.id == provider.c.agency_id)
+        )
+        .where(referral.c.person_record_id.in_(chunk))
+    )
+    for record_id, day, referral_id, code, consent in connection.execute(referred):
+        victim = victims[records[record_id]]
+        stamp = (day or date.min, referral_id, code or "", bool(consent))
+        if victim.referral is None or stamp[:2] > victim.referral[:2]:
+            victim.referral = stamp
+    cases = (
+        sa.select(link.c.person_record_id, case.c.id, case.c.closed_date.is_not(None))
+        .join(case, case.c.id == link.c.case_id)
+        .where(link.c.person_record_id.in_(chunk))
+    )
+    for record_id, case_id, closed in connection.execute(cases):
+        victims[records[record_id]].cases[case_id] = bool(closed)
+    closures = sa.select(event.c.person_record_id).where(
+        event.c.person_record_id.in_(chunk),
+        sa.cast(event.c.event_type, sa.String) == "case_closed",
+    )
+    for (record_id,) in connection.execute(closures):
+        victims[records[record_id]].closed_event = True
+
+
+def _case_fields(
+    standard: HtcdsStandard, mapping: TipdataToHtcds, victim: _Victim
+) -> dict[str, str]:
+    """``con_Consent``, ``cas_Status`` and the outgoing referral of one victim."""
+    closed = victim.closed_event or (bool(victim.cases) and all(victim.cases.values()))
+    referral = victim.referral
+    status = "active" if not closed else "closed_referred" if referral else "closed"
+    consent = ""
+    if referral is not None:
+        consent = standard.consent["Yes" if referral[3] else "No"]
+    return {
+        "con_Consent": consent,
+        "cas_Status": mapping.case_status[status],
+        "cas_ReferredOrganisation": referral[2] if referral else "",
+        "cas_OutgoingReferralDate": (
+            referral[0].isoformat() if referral and referral[0] != date.min else ""
+        ),
+    }
 
 
 def _multi(standard: HtcdsStandard, name: str, targets: Mapping[str, set[str]]) -> str:
@@ -389,6 +536,13 @@ def check_rows(rows: Iterable[Mapping[str, str]], source: str | Path = "<htcds>"
             entry = standard.fields.get(name)
             if entry is None or entry.status == "DEPRECATED":
                 raise HtcdsError(source, "not an HTCDS 2.0 field", line=number, field=name)
+            if entry.type == "Date" and cell != "":
+                try:
+                    date.fromisoformat(cell)
+                except ValueError:
+                    raise HtcdsError(
+                        source, "not a date (YYYY-MM-DD)", line=number, field=name, value=cell
+                    ) from None
             allowed = standard.allowed(name)
             if allowed is None or cell == "":
                 continue
@@ -430,5 +584,6 @@ __all__: Sequence[str] = (
     "htcds_victims",
     "load_mapping",
     "load_standard",
+    "methods_given",
     "write_htcds_victims",
 )

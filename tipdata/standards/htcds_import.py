@@ -17,6 +17,7 @@ such as the ISIC section A of fishing and of agriculture, is read as their paren
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -76,6 +77,23 @@ def _exploitation_codes(standard: HtcdsStandard) -> dict[str, str | None]:
                 read_as = next(iter(tops)) if len(tops) == 1 else "other"
             result[value] = read_as
     return result
+
+
+def _method_answers(standard: HtcdsStandard, read_as: Mapping[str, str]) -> dict[str, Any]:
+    """Screening answers: ``yes`` to an indicator when the multi-select cell names its value."""
+    field = standard.fields["vic_MethodsOfControl"]
+    answers: dict[str, Any] = {}
+    for index, value in enumerate(field.values):
+        if value not in read_as:
+            continue
+        spellings = [value, *([field.labels[index]] if index < len(field.labels) else [])]
+        item = "|".join(re.escape(spelling) for spelling in spellings)
+        pattern = f"(?i)(?:^|{MULTI_SEPARATOR})\\s*({item})\\s*(?:{MULTI_SEPARATOR}|$)"
+        answers[read_as[value]] = {
+            "map": "method",
+            "value": {"text": "vic_MethodsOfControl", "steps": [{"extract": pattern}]},
+        }
+    return answers
 
 
 def htcds_mapping(
@@ -158,14 +176,49 @@ def htcds_mapping(
         {
             "kind": "screening",
             "name": "status",
-            "when": {"column": "vic_TraffickingStatus", "empty": False},
+            "when": {
+                "any": [
+                    {"column": "vic_TraffickingStatus", "empty": False},
+                    {"column": "vic_MethodsOfControl", "empty": False},
+                ]
+            },
             "fields": {
                 "person_record_id": {"ref": "victim"},
                 "screening_date": {"date": "cas_IncomingReferralDate"},
                 "final_determination": {"column": "vic_TraffickingStatus", "map": "status"},
             },
+            "answers": _method_answers(standard, mapping.methods_read_as),
+        },
+        {
+            "kind": "referral",
+            "name": "referral",
+            "when": {"column": "cas_ReferredOrganisation", "empty": False},
+            "fields": {
+                "person_record_id": {"ref": "victim"},
+                "to_agency_id": {"lookup": "agency", "value": "cas_ReferredOrganisation"},
+                "referral_date": {"date": "cas_OutgoingReferralDate"},
+                "consent_recorded": {"column": "con_Consent", "map": "consent"},
+            },
+        },
+        {
+            # HTCDS gives no closing date: the event is undated ("date not recorded")
+            "kind": "event",
+            "name": "closed",
+            "when": {"column": "cas_Status", "map": "case_status", "equals": "closed"},
+            "fields": {
+                "person_record_id": {"ref": "victim"},
+                "case_id": {"ref": "case"},
+                "event_type": {"const": "case_closed"},
+            },
         },
     ]
+    choices = standard.consent.items()
+    consent = {value: "yes" if label == "Yes" else "no" for label, value in choices}
+    consent.update({label: consent[value] for label, value in choices})
+    case_status = {
+        value: "closed" if key.startswith("closed") else key
+        for key, value in mapping.case_status.items()
+    }
     return {
         "source": source or f"htcds_{code}",
         "name": f"HTCDS 2.0 cases of {agency}",
@@ -186,6 +239,11 @@ def htcds_mapping(
             "gender": _both_spellings(standard, "prs_Gender", gender),
             "status": _both_spellings(standard, "vic_TraffickingStatus", status),
             "exploitation": exploitation,
+            "method": _both_spellings(
+                standard, "vic_MethodsOfControl", dict.fromkeys(mapping.methods_read_as, "yes")
+            ),
+            "consent": consent,
+            "case_status": _both_spellings(standard, "cas_Status", case_status),
         },
         "records": records,
     }
