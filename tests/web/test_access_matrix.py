@@ -419,11 +419,12 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/imports"): Rule(IMPORTERS),
     ("GET", "/imports/{run_id}"): Rule(IMPORTERS),
     ("GET", "/api/v1/imports/{run_id}"): Rule(IMPORTERS),
-    # --- linkage runs (an incremental run: the world's records are linked already) -----
+    # --- linkage runs: the world was linked with its own thresholds, so an incremental run
+    # is refused (the page says why, 422; the API 400) and the world's persons stay as made
     ("GET", "/linkage"): Rule(LINKERS),
-    ("POST", "/linkage/run"): Rule(LINKERS, ok="303", form=True, body=_linkage_form),
+    ("POST", "/linkage/run"): Rule(LINKERS, ok="422", form=True, body=_linkage_form),
     ("GET", "/api/v1/linkage/runs"): Rule(LINKERS),
-    ("POST", "/api/v1/linkage/runs"): Rule(LINKERS, ok="201", body=_linkage_api),
+    ("POST", "/api/v1/linkage/runs"): Rule(LINKERS, ok="400", body=_linkage_api),
     ("GET", "/admin/audit"): Rule(AUDITORS),
     ("GET", "/admin/audit/verify"): Rule(AUDITORS),
     ("GET", "/api/v1/audit-events"): Rule(AUDITORS),

@@ -408,13 +408,43 @@ def test_review_decisions_go_through_casefiles_on_both_fronts(
     assert code == 2 and "decision must be same, different or skip" in output
 
 
-def test_linkage_runs_are_one_list_on_both_fronts(
-    system: System, users: dict[str, WebUser], client: TestClient
+def test_a_linkage_run_and_a_person_are_one_service_each_on_both_fronts(
+    pwg_system: System, pwg_users: dict[str, WebUser], pwg_client: TestClient, tmp_path: Path
 ) -> None:
-    # linkage.service.linkage_runs; running needs linkage:run on the web
-    refused = client.get("/api/v1/linkage/runs", headers=_bearer(users["reader"]))
-    assert refused.status_code == 403
-    listed = client.get("/api/v1/linkage/runs", headers=_bearer(users["officer"]))
-    assert (listed.status_code, listed.json()) == (200, [])
+    # linkage.service.link and linkage_runs (the web had no linkage); the person view is
+    # casefiles.person_profile on both fronts (the CLI called linkage.service.person_details)
+    from tipdata.store import Person
+
+    system, users, client = pwg_system, pwg_users, pwg_client
+    officer = _bearer(users["officer"])
+    assert client.get("/api/v1/linkage/runs", headers=_bearer(users["reader"])).status_code == 403
+    assert client.get("/api/v1/linkage/runs", headers=officer).json() == []
     code, output = _cli(system, "link", "runs")
     assert code == 0 and "linkage has not been run yet" in output
+
+    export = tmp_path / "moi_police_register_2008.csv"
+    export.write_text(MOI_HEADER + MOI_ROWS)
+    assert _cli(system, "import", str(export))[0] == 0
+    ran = client.post("/api/v1/linkage/runs", json={"mode": "full"}, headers=officer)
+    assert ran.status_code == 201, ran.text
+    run = ran.json()
+    assert (run["records"], run["started_by"]) == (2, "officer")
+    assert run["calibration"]["prior"] > 0
+    code, output = _cli(system, "link", "runs")
+    assert code == 0 and f"│ {run['run_id']} " in output and "officer" in output
+    assert "calibration: prior" in output  # the newest run's, as the web shows it
+
+    with system.db.session() as session:
+        public_id = session.scalars(sa.select(Person.public_id).order_by(Person.id)).first()
+    web = client.get(f"/api/v1/persons/{public_id}", headers=officer)
+    assert web.status_code == 200, web.text
+    code, output = _cli(system, "persons", "show", public_id)
+    assert code == 0, output
+    for record in web.json()["records"]:
+        assert record["source_key"] in output and record["name"] in output
+    assert len(web.json()["timeline"]) == output.count("step: ")
+    missing = "There is no person PNOSUCHPERSON that you may see."
+    web = client.get("/api/v1/persons/PNOSUCHPERSON", headers=officer)
+    assert (web.status_code, web.json()["detail"]) == (404, missing)
+    code, output = _cli(system, "persons", "show", "PNOSUCHPERSON")
+    assert code == 2 and missing in output

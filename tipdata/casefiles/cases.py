@@ -270,8 +270,9 @@ def case_details(db: Database, case_id: int, *, actor: Actor) -> CaseFile:
         )
 
 
-def charges_query(actor: Actor) -> sa.Select[Any]:
-    """Charges in cases inside the actor's case scope, with their resolved article.
+def charges_query(actor: Actor | None) -> sa.Select[Any]:
+    """Charges in cases inside the actor's case scope (all: the local operator, None),
+    with their resolved article.
 
     Callers add their own condition (one case, one suspect's records) and pass the query
     to :func:`charge_views`.
@@ -281,7 +282,7 @@ def charges_query(actor: Actor) -> sa.Select[Any]:
         .join(Case, Case.id == Charge.case_id)
         .outerjoin(LawArticle, LawArticle.id == Charge.law_article_id)
         .outerjoin(Law, Law.id == LawArticle.law_id)
-        .where(scope_filter(actor, Case))
+        .where(scope_filter(actor, Case) if actor is not None else sa.true())
         .order_by(Charge.case_id, Charge.id)
     )
 

@@ -36,7 +36,15 @@ from tipdata.access.documents import (
     read_documents,
 )
 from tipdata.access.errors import AccessDenied
-from tipdata.access.policy import Actor, Policy, authorize, can, default_policy, scope_filter
+from tipdata.access.policy import (
+    Acting,
+    Actor,
+    Policy,
+    authorize,
+    can,
+    default_policy,
+    scope_filter,
+)
 from tipdata.access.schemas import PersonRecordForStatistics
 from tipdata.access.search import find_person_records_by_name
 from tipdata.casefiles.cases import (
@@ -405,7 +413,7 @@ def _in_scope(actor: Actor) -> sa.ColumnElement[bool]:
     return Person.id.in_(in_scope)
 
 
-def person_profile(db: Database, public_id: str, *, actor: Actor) -> PersonProfile:
+def person_profile(db: Database, public_id: str, *, actor: Acting) -> PersonProfile:
     """One person as the actor may see them (see the module docstring for what is shown).
 
     The view is audited once, by :func:`~tipdata.linkage.service.person_details`
@@ -414,7 +422,8 @@ def person_profile(db: Database, public_id: str, *, actor: Actor) -> PersonProfi
     Args:
         db: the database.
         public_id: the person's opaque public id.
-        actor: the reader; needs ``persons:read``.
+        actor: the reader; needs ``persons:read``. The local operator (the CLI's
+            ``persons show``) reads every part of every person.
 
     Returns:
         The profile.
@@ -423,23 +432,24 @@ def person_profile(db: Database, public_id: str, *, actor: Actor) -> PersonProfi
         AccessDenied: the actor lacks ``persons:read``.
         NotFoundError: no such person, or none of its records is in the actor's scope.
     """
+    reader = actor if isinstance(actor, Actor) else None  # None: the local operator
     try:
-        person = person_details(db, public_id, actor=actor)
+        person = person_details(db, public_id, actor=reader)
     except LinkageError:
         raise NotFoundError("person", public_id) from None
     record_ids = [record.record_id for record in person.records]
-    may_see_referrals = can(actor, "referrals:read")
-    may_see_screenings = can(actor, SCREENING_READ_PERMISSION)
-    may_see_charges = can(actor, "charges:read")
+    may_see_referrals = reader is None or can(reader, "referrals:read")
+    may_see_screenings = reader is None or can(reader, SCREENING_READ_PERMISSION)
+    may_see_charges = reader is None or can(reader, "charges:read")
     with db.session() as session:
-        accesses = _accesses_for_owner(session, actor, public_id)
+        accesses = _accesses_for_owner(session, reader, public_id)
         timeline = _timeline(session, record_ids)
-        referrals = _referrals(session, actor, record_ids) if may_see_referrals else []
+        referrals = _referrals(session, reader, record_ids) if may_see_referrals else []
         screenings = _screenings(session, record_ids) if may_see_screenings else []
         charges = (
             charge_views(
                 session,
-                charges_query(actor).where(Charge.suspect_record_id.in_(record_ids)),
+                charges_query(reader).where(Charge.suspect_record_id.in_(record_ids)),
             )
             if may_see_charges and record_ids
             else []
@@ -459,14 +469,16 @@ def person_profile(db: Database, public_id: str, *, actor: Actor) -> PersonProfi
         accesses=accesses,
         documents=[
             document
-            for documents in read_documents(db, record_ids, actor=actor).values()
+            for documents in read_documents(db, record_ids, actor=reader).values()
             for document in documents
         ],
-        may_see_documents=may_read_documents(actor),
+        may_see_documents=may_read_documents(reader),
     )
 
 
-def _accesses_for_owner(session: Session, actor: Actor, public_id: str) -> list[AccessView] | None:
+def _accesses_for_owner(
+    session: Session, actor: Actor | None, public_id: str
+) -> list[AccessView] | None:
     """Who accessed the person, newest first, if the actor's agency owns one of its records.
 
     A record's owner may see who read it (the issue of access control asks for it);
@@ -474,9 +486,22 @@ def _accesses_for_owner(session: Session, actor: Actor, public_id: str) -> list[
     users of the actor's own agency, by national users (the NTF, who see every record
     anyway) and by the command line are listed: that a shelter's NGO worker or a social
     worker opened the person would tell a police analyst where the victim is being
-    helped. Every access stays in the audit log for the auditors.
+    helped. Every access stays in the audit log for the auditors; the local operator
+    (``actor`` None) sees them all.
     """
     person_id = session.scalar(sa.select(Person.id).where(Person.public_id == public_id))
+    if actor is None:
+        if person_id is None:
+            return None
+        names = dict(session.execute(sa.select(AppUser.id, AppUser.username)).tuples().all())
+        return [
+            AccessView(
+                occurred_at=event.occurred_at,
+                username=names.get(event.user_id) if event.user_id is not None else None,
+                action=event.action,
+            )
+            for event in reversed(audit.accesses_to(session, "person", person_id))
+        ]
     owns = session.scalar(
         sa.select(sa.func.count(PersonRecord.id)).where(
             PersonRecord.person_id == person_id,
@@ -576,8 +601,11 @@ def _timeline_step(kind: str, step: Step) -> TimelineStep:
     )
 
 
-def _referrals(session: Session, actor: Actor, record_ids: Sequence[int]) -> list[ReferralView]:
-    """Referrals of the records inside the actor's referral scope, oldest first."""
+def _referrals(
+    session: Session, actor: Actor | None, record_ids: Sequence[int]
+) -> list[ReferralView]:
+    """Referrals of the records inside the actor's referral scope (all: the local
+    operator), oldest first."""
     if not record_ids:
         return []
     from_agency = aliased(Agency)
@@ -587,7 +615,10 @@ def _referrals(session: Session, actor: Actor, record_ids: Sequence[int]) -> lis
         .join(from_agency, from_agency.id == Referral.from_agency_id)
         .outerjoin(to_agency, to_agency.id == Referral.to_agency_id)
         .outerjoin(ServiceProvider, ServiceProvider.id == Referral.to_provider_id)
-        .where(Referral.person_record_id.in_(record_ids), scope_filter(actor, Referral))
+        .where(
+            Referral.person_record_id.in_(record_ids),
+            scope_filter(actor, Referral) if actor is not None else sa.true(),
+        )
         .order_by(Referral.referral_date.nulls_last(), Referral.id)
     )
     return [

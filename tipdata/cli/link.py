@@ -219,10 +219,14 @@ def show(
     public_id: Annotated[str, typer.Argument(help="The person's public id.")],
     home: HomeOption = None,
 ) -> None:
-    """The records from each agency that make a person."""
-    from tipdata.linkage.service import person_details
+    """The records from each agency that make a person, and the steps of their pathway.
 
-    view = person_details(system_for(home).db, public_id, actor=None)
+    The same profile the web's person page shows (``casefiles.person_profile``), as the
+    local operator reads it: every record, step, referral, screening and charge.
+    """
+    from tipdata.casefiles import person_profile
+
+    view = person_profile(system_for(home).db, public_id, actor=None)
     merged = f" (merged into {view.merged_into})" if view.merged_into else ""
     console.print(f"[bold]{view.public_id}[/] {view.status}{merged}")
     table = Table("agency", "source", "record", "role", "name", "sex", "birth", "province")
@@ -232,5 +236,9 @@ def show(
             record.sex, record.birth, record.province_code or "",
         )  # fmt: skip
     console.print(table)
-    for kind, reason, actor in view.events:
-        console.print(f"event: {kind} {reason or ''} {actor or ''}".rstrip())
+    for step in view.timeline:
+        console.print(f"step: {step.on or '-'} {step.pathway} {step.stage} ({step.agency})")
+    console.print(
+        f"{len(view.referrals)} referral(s), {len(view.screenings)} screening(s), "
+        f"{len(view.charges)} charge(s), {len(view.documents)} document(s)"
+    )
