@@ -6,6 +6,7 @@ database with the code lists loaded; screenshots go to ``test-artifacts/web/``.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -133,8 +134,9 @@ def _import_and_download(page: Any, base: str, tmp_path: Path, suffix: str) -> d
     seen = {"read": page.locator("#rows-read").inner_text()}
     shoot(page, f"import-check-{suffix}")
     page.click("form[action='/imports/confirm'] button[type=submit]")
-    page.wait_for_url(f"{base}/imports?done=committed")
+    page.wait_for_url(re.compile(r".*/imports/\d+\?done=committed$"))  # the import's details
     seen["done"] = page.locator("#message").inner_text()
+    page.goto(f"{base}/imports")
     seen["file"] = page.locator("td", has_text="moi_police_register_2008.csv").first.inner_text()
     shoot(page, f"imports-{suffix}")
     page.goto(f"{base}/reports?year=2008")
