@@ -83,5 +83,7 @@ def test_the_documented_small_benchmark_runs(capsys: pytest.CaptureFixture[str])
     assert bench_exchange.main(shlex.split(command)[2:]) == 0
     printed = capsys.readouterr().out
     assert re.search(r"clear text \(Jaro-Winkler\)\s+[\d.]+\s+[\d.]+\s+0\.\d+", printed)
-    assert re.search(r"PPRL, MinHash blocking .*\s0\.\d+\s+[\d.]+$", printed, re.MULTILINE)
-    assert "peak memory of matching" in printed
+    assert re.search(r"PPRL, Hamming LSH blocking .*\s0\.\d+\s+[\d.]+$", printed, re.MULTILINE)
+    difference = re.search(r"F1 of PPRL \(blocked\) - F1 of clear text: ([-+][\d.]+)", printed)
+    assert difference and float(difference.group(1)) >= -0.02
+    assert "peak resident memory while matching" in printed

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from tipdata.demo.names import Ethnicity, Sex, TrueName, draw_name, write_name
+from tipdata.demo.names import Ethnicity, NamePart, Sex, TrueName, draw_name, write_name
 
 if TYPE_CHECKING:
     from tipdata.exchange.encoding import RecordFields
@@ -61,11 +61,31 @@ class BorderPair:
         return {(partner[truth], local[truth]) for truth in partner.keys() & local.keys()}
 
 
-def _person(rng: random.Random, truth: int, ethnicity: Ethnicity) -> _Person:
+def _compound(first: NamePart, second: NamePart) -> NamePart:
+    """Two name parts written as one (Sreymom + Thida: Sreymomthida), with variants."""
+    latin = first.latin + second.latin.lower()
+    khmer = first.khmer + second.khmer if first.khmer and second.khmer else None
+    variants = [
+        a + b.lower()
+        for a in (first.latin, *first.variants[:2])
+        for b in (second.latin, *second.variants[:2])
+    ]
+    return NamePart(latin, khmer, tuple(v for v in variants if v != latin))
+
+
+def _person(rng: random.Random, truth: int, ethnicity: Ethnicity, varied: bool) -> _Person:
     sex: Sex = "F" if rng.random() < 0.7 else "M"
     role = "suspect" if rng.random() < 0.15 else "victim"
     born = date(rng.randint(1960, 2006), rng.randint(1, 12), rng.randint(1, 28))
-    return _Person(truth, draw_name(rng, sex, ethnicity), sex, born, role)
+    name = draw_name(rng, sex, ethnicity)
+    if varied:
+        # the demo's tables hold a few hundred names: at a million people most would
+        # share one; compound given names (and Thai family names) make about 100 times
+        # as many, as a population of that size has
+        other = draw_name(rng, sex, ethnicity)
+        family = _compound(name.family, other.family) if ethnicity == "thai" else name.family
+        name = TrueName(family, _compound(name.given, other.given), ethnicity)
+    return _Person(truth, name, sex, born, role)
 
 
 def _write(rng: random.Random, person: _Person, key: str, *, cambodian: bool) -> SideRecord:
@@ -91,7 +111,12 @@ def _write(rng: random.Random, person: _Person, key: str, *, cambodian: bool) ->
 
 
 def border_pair(
-    people: int, *, overlap: float = 0.4, second_record: float = 0.15, seed: int = 1
+    people: int,
+    *,
+    overlap: float = 0.4,
+    second_record: float = 0.15,
+    seed: int = 1,
+    varied_names: bool = False,
 ) -> BorderPair:
     """Generate the two sides.
 
@@ -101,6 +126,8 @@ def border_pair(
             persons of its own (Thai names) besides.
         second_record: share of persons with a second record on their side.
         seed: the random seed (the same seed gives the same sides).
+        varied_names: compound given names (and Thai family names) from two draws of the
+            demo's tables, for sides of hundreds of thousands of people.
 
     Returns:
         Both sides' records.
@@ -111,7 +138,8 @@ def border_pair(
     truth = 0
     for _ in range(people):
         truth += 1
-        person = _person(rng, truth, "vietnamese" if rng.random() < 0.1 else "khmer")
+        ethnicity: Ethnicity = "vietnamese" if rng.random() < 0.1 else "khmer"
+        person = _person(rng, truth, ethnicity, varied_names)
         for _copy in range(2 if rng.random() < second_record else 1):
             local.append(_write(rng, person, f"KH{truth}", cambodian=True))
         if rng.random() < overlap:
@@ -119,7 +147,7 @@ def border_pair(
                 partner.append(_write(rng, person, f"TH{truth}", cambodian=False))
     for _ in range(people):
         truth += 1
-        person = _person(rng, truth, "thai")
+        person = _person(rng, truth, "thai", varied_names)
         partner.append(_write(rng, person, f"TH{truth}", cambodian=False))
     return BorderPair(local, partner)
 
