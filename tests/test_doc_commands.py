@@ -66,6 +66,9 @@ RUN_BY: dict[str, str] = {
     "tipdata exchange log --home khm": (
         "tests/exchange/test_cli.py::test_the_documented_exchange_commands_run_as_written"
     ),
+    "tipdata exchange figures --home khm": (
+        "tests/exchange/test_cli.py::test_the_documented_exchange_commands_run_as_written"
+    ),
     ".venv/bin/python benchmarks/bench_exchange.py --people 300 --scale 2000": (
         "tests/exchange/test_cli.py::test_the_documented_small_benchmark_runs"
     ),
