@@ -25,6 +25,9 @@ import os
 import resource
 import sys
 import time
+from pathlib import Path
+
+import numpy as np
 
 from tipdata.demo.crossborder import BorderPair, border_pair, encoding_fields
 from tipdata.exchange.encoding import encode
@@ -109,8 +112,24 @@ def _reset_peak_resident() -> None:
         pass
 
 
-def scale(encodings: int, seed: int, workers: int, names: str) -> None:
-    """Part 2: encode ``encodings`` records a side and match them with blocking."""
+def _sides(
+    encodings: int, seed: int, workers: int, names: str, cache: Path | None
+) -> tuple[list[str], np.ndarray, list[str], np.ndarray, set[tuple[str, str]]]:
+    """The two sides' owners and encodings and the true pairs (from ``cache`` if made)."""
+    path = cache / f"sides-{encodings}-{seed}-{names}.npz" if cache else None
+    if path is not None and path.exists():
+        saved = np.load(path)
+        truth = set(
+            zip(saved["truth_partner"].tolist(), saved["truth_local"].tolist(), strict=True)
+        )
+        print(f"scale ({names} names): encodings read from {path}")
+        return (
+            saved["partner_owners"].tolist(),
+            saved["partner"],
+            saved["local_owners"].tolist(),
+            saved["local"],
+            truth,
+        )
     started = time.perf_counter()
     pair = border_pair(int(encodings / 1.1) + 10, seed=seed, varied_names=names == "varied")
     pair = BorderPair(pair.local[:encodings], pair.partner[:encodings])
@@ -126,6 +145,26 @@ def scale(encodings: int, seed: int, workers: int, names: str) -> None:
         f"{time.perf_counter() - started:.0f} s ({workers} processes; "
         f"{time.process_time() - cpu:.0f} s CPU in this one)"
     )
+    owners = [r.owner for r in partner], [r.owner for r in local]
+    if path is not None:
+        pairs = sorted(truth)
+        np.savez(
+            path,
+            partner_owners=np.array(owners[0]),
+            partner=partner_encodings,
+            local_owners=np.array(owners[1]),
+            local=local_encodings,
+            truth_partner=np.array([p for p, _l in pairs]),
+            truth_local=np.array([q for _p, q in pairs]),
+        )
+    return owners[0], partner_encodings, owners[1], local_encodings, truth
+
+
+def scale(encodings: int, seed: int, workers: int, names: str, cache: Path | None) -> None:
+    """Part 2: encode ``encodings`` records a side and match them with blocking."""
+    partner, partner_encodings, local, local_encodings, truth = _sides(
+        encodings, seed, workers, names, cache
+    )
     _reset_peak_resident()
     stats: dict[str, int] = {}
     started, cpu = time.perf_counter(), time.process_time()
@@ -133,9 +172,7 @@ def scale(encodings: int, seed: int, workers: int, names: str) -> None:
         partner_encodings, local_encodings, Blocking(), DEFAULT_THRESHOLD, stats=stats
     )
     pairs_seconds = time.perf_counter() - started
-    links = best_one_to_one(
-        [r.owner for r in partner], [r.owner for r in local], scores, partner_rows, local_rows
-    )
+    links = best_one_to_one(partner, local, scores, partner_rows, local_rows)
     match_seconds, match_cpu = time.perf_counter() - started, time.process_time() - cpu
     peak = _peak_resident_mib()
     score = pairwise_score(links, truth)
@@ -167,13 +204,18 @@ def main(argv: list[str] | None = None) -> int:
         default="varied",
         help="part 2: compound names (varied) or the demo's few hundred names (demo)",
     )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        help="part 2: folder to keep the encoded sides in, to match again without encoding",
+    )
     parser.add_argument("--skip-accuracy", action="store_true", help="run part 2 only")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     args = parser.parse_args(argv)
     if not args.skip_accuracy:
         accuracy(args.people, args.seed, args.workers)
     if args.scale:
-        scale(args.scale, args.seed, args.workers, args.names)
+        scale(args.scale, args.seed, args.workers, args.names, args.cache)
     print(f"load average: {os.getloadavg()[0]:.2f}")
     return 0
 

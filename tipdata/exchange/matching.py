@@ -118,15 +118,18 @@ def match(
 
 def band_keys(encodings: np.ndarray, blocking: Blocking) -> np.ndarray:
     """Each encoding's band keys: a ``(len(encodings), bands)`` array of ``uint64``."""
-    positions = blocking.positions()
-    width = (blocking.bits + 7) // 8
+    positions = blocking.positions().ravel()
     keys = np.empty((len(encodings), blocking.bands), dtype=np.uint64)
     for start in range(0, len(encodings), blocking.chunk):
-        bits = np.unpackbits(encodings[start : start + blocking.chunk], axis=1)
-        sampled = bits[:, positions.ravel()].reshape(len(bits), blocking.bands, blocking.bits)
-        packed = np.zeros((len(bits), blocking.bands, 8), dtype=np.uint8)
-        packed[:, :, :width] = np.packbits(sampled, axis=2)
-        keys[start : start + len(bits)] = packed.view(np.uint64)[:, :, 0]
+        chunk = encodings[start : start + blocking.chunk]
+        # one row per bit position: the sampled positions are then whole rows
+        bits = np.unpackbits(np.ascontiguousarray(chunk.T), axis=0)
+        sampled = bits[positions].reshape(blocking.bands, blocking.bits, len(chunk))
+        packed = np.packbits(sampled, axis=1)  # (bands, bytes, encodings)
+        key = np.zeros((blocking.bands, len(chunk)), dtype=np.uint64)
+        for byte in range(packed.shape[1]):
+            key = (key << np.uint64(8)) | packed[:, byte, :].astype(np.uint64)
+        keys[start : start + len(chunk)] = key.T
     return keys
 
 
