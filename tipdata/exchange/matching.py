@@ -317,4 +317,13 @@ def best_one_to_one(
     return links
 
 
-__all__ = ["DEFAULT_THRESHOLD", "Blocking", "Link", "best_one_to_one", "match"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "Blocking",
+    "Link",
+    "band_keys",
+    "best_one_to_one",
+    "dice",
+    "match",
+    "scored_pairs",
+]
