@@ -38,12 +38,12 @@ class Blocking:
 
     Each band samples ``bits`` of the 1,024 bit positions; two encodings are compared
     when they agree on every sampled position of at least one band. Two encodings agree
-    on a position with probability a = 1 - (differing bits) / 1024: about 0.91 for a pair
-    at the default threshold (Dice 0.78, about 250 set bits each), 0.66 for two unrelated
-    encodings. A pair then shares a band with probability 1 - (1 - a^bits)^bands: 0.95 at
-    the threshold, 1.0 for the true pairs above it (Dice 0.85: a = 0.94), and 1e-5 for an
-    unrelated pair, so 1 M x 1 M encodings give about 10 million chance candidates, not
-    a trillion pairs. This is the LSH family of blocklib's LambdaFold and anonlink's bit
+    on a position with probability a = 1 - (differing bits) / 1024: about 0.90 for a pair
+    at the default threshold (Dice 0.78, about 228 set bits each), 0.65 for two unrelated
+    encodings. A pair then shares a band with probability 1 - (1 - a^bits)^bands: 0.91 at
+    the threshold, 0.99996 at Dice 0.85 (a = 0.93), and 6e-6 for an unrelated pair, so
+    1 M x 1 M unrelated encodings give about 6 million chance candidates, not a trillion
+    pairs. This is the LSH family of blocklib's LambdaFold and anonlink's bit
     blocking, in numpy: both run their blocks in Python. It needs no field sent beside
     the encodings, so it reveals nothing the encodings do not; the positions come from a
     fixed seed: public parameters, not secrets.
