@@ -26,7 +26,13 @@ import yaml
 
 from tipdata.ingest.mapping import Mapping as SourceMapping
 from tipdata.ingest.mapping import parse_mapping
-from tipdata.standards.htcds import MULTI_SEPARATOR, HtcdsStandard, load_mapping, load_standard
+from tipdata.standards.htcds import (
+    EXPLOITATION_EVENT,
+    MULTI_SEPARATOR,
+    HtcdsStandard,
+    load_mapping,
+    load_standard,
+)
 
 Layout = Literal["toolkit", "csv"]
 """``toolkit``: the HTCDS Excel template; ``csv``: a CSV file with field names as header."""
@@ -135,6 +141,15 @@ def htcds_mapping(
     record_id = TOOLKIT_ROW_NUMBER if layout == "toolkit" else "row_id"
     joined = "".join(f"{{{name}}}{MULTI_SEPARATOR}" for name in _EXPLOITATION_FIELDS)
     first_citizenship = {"text": "prs_Citizenship", "steps": [{"extract": "^([^;]+)"}, "trim"]}
+    # an Exploitation event's country is where the person was taken: the case's
+    # destination country (other event types and an event without country give none)
+    exploited_in = {
+        "text": {"template": "{hte_Type}:{hte_Country}"},
+        "steps": [{"extract": f"(?i)^\\s*{EXPLOITATION_EVENT}\\s*:\\s*(\\S.*?)\\s*$"}],
+    }
+    # the toolkit's Excel template has no columns of the historic trafficking events
+    event_fields = {} if layout == "toolkit" else {
+        "destination_country": {"lookup": "country", "value": exploited_in}}  # fmt: skip
     records: list[dict[str, Any]] = [
         {
             "kind": "case",
@@ -143,6 +158,7 @@ def htcds_mapping(
                 "case_number": {"template": f"HTCDS-{{{record_id}}}"},
                 "kind": {"const": "assistance"},
                 "opened_date": {"date": "cas_IncomingReferralDate"},
+                **event_fields,
                 "exploitation_types": {
                     "split": {"template": joined},
                     "separator": MULTI_SEPARATOR,
