@@ -309,7 +309,7 @@ def test_an_exploitation_event_gives_the_case_its_country(
     assert export.countries_left_blank == 0
 
 
-def test_an_exploitation_country_outside_the_list_names_row_and_column(
+def test_an_exploitation_country_or_event_type_outside_the_lists_names_row_and_column(
     partner_db: Database, tmp_path: Path
 ) -> None:
     base = {key: CASES[2][key] for key in ("prs_Gender", "vic_TypeOfExploitation")}
@@ -318,12 +318,15 @@ def test_an_exploitation_country_outside_the_list_names_row_and_column(
          "hte_Type": "Exploitation", "hte_Country": country}
         for country in ("TH", "Thailand and Malaysia")
     ]  # fmt: skip
+    cases.append({**cases[0], "hte_Type": "Exploited"})  # not a value of hte_Type
     path = _htcds_csv(tmp_path / "htcds_afesip_2009.csv", cases)
     result = import_file(partner_db, path, mapping=htcds_source_mapping("AFESIP", layout="csv"))
     assert result.status == "rejected"
-    (issue,) = result.issues
-    assert issue.row == 3  # the header is line 1
-    assert "Thailand and Malaysia" in str(issue)
+    country, event_type = result.issues
+    assert country.row == 3  # the header is line 1
+    assert "Thailand and Malaysia" in str(country)
+    assert event_type.row == 4 and event_type.column == "hte_Type"
+    assert "Exploited" in str(event_type)
     with partner_db.connect() as connection:  # nothing half-written
         assert connection.execute(sa.select(sa.func.count()).select_from(
             metadata.tables["case"])).scalar() == 0  # fmt: skip

@@ -150,10 +150,20 @@ def htcds_mapping(
     # the toolkit's Excel template has no columns of the historic trafficking events
     event_fields = {} if layout == "toolkit" else {
         "destination_country": {"lookup": "country", "value": exploited_in}}  # fmt: skip
+    event_types = list(standard.fields["hte_Type"].values)
+    # true for every row whose hte_Type is empty or in the picklist; any other value stops
+    # the value map with an error naming the row and the column, so no event is guessed
+    event_type_known = {
+        "any": [
+            {"column": "hte_Type", "empty": True},
+            {"column": "hte_Type", "map": "event_type", "in": event_types},
+        ]
+    }
     records: list[dict[str, Any]] = [
         {
             "kind": "case",
             "name": "case",
+            **({} if layout == "toolkit" else {"when": event_type_known}),
             "fields": {
                 "case_number": {"template": f"HTCDS-{{{record_id}}}"},
                 "kind": {"const": "assistance"},
@@ -260,6 +270,13 @@ def htcds_mapping(
             ),
             "consent": consent,
             "case_status": _both_spellings(standard, "cas_Status", case_status),
+            **(
+                {}
+                if layout == "toolkit"
+                else {
+                    "event_type": _both_spellings(standard, "hte_Type", {v: v for v in event_types})
+                }
+            ),
         },
         "records": records,
     }
