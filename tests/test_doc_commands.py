@@ -41,6 +41,12 @@ RUN_BY: dict[str, str] = {
     "tipdata import tipdata_victim_screening_odk_central.csv --mapping screening_iom.yaml": (
         "tests/standards/test_odk_screening.py::test_the_documented_screening_commands_run_as_written"
     ),
+    "tipdata screening odk-mapping IOM --server kobo-csv --out screening_iom_kobo.yaml": (
+        "tests/standards/test_odk_screening.py::test_the_documented_kobo_csv_commands_run_as_written"
+    ),
+    "tipdata import tipdata_victim_screening_kobo.csv --mapping screening_iom_kobo.yaml": (
+        "tests/standards/test_odk_screening.py::test_the_documented_kobo_csv_commands_run_as_written"
+    ),
     # docs/htcds.md
     "tipdata report ctdc --year 2008 --out reports": (
         "tests/standards/test_ctdc.py::test_the_ctdc_command_of_the_docs_runs_as_written"
