@@ -17,7 +17,8 @@ becomes one unknown per atom, a count ``>= 0``; what a reader knows becomes cons
 Two linear programs per cell then give the range a reader can infer for
 
 * every suppressed cell of every release (unsafe if the range pins it, or shows a
-  primary cell to be a small non-zero count), and
+  primary cell, or a cell a stored release shows only as ``withheld``, to be a small
+  non-zero count), and
 * every cell of every atom that is not itself a released period — a period nobody
   published, recovered by subtraction (unsafe if its range lies inside
   ``1 .. threshold - 1``: a small count for a piece of time nobody released).
@@ -28,8 +29,11 @@ computed on different data; the published constraints can then contradict each o
 The audit first finds the smallest total adjustment of the published values that makes
 them consistent (the reader's best reading) and allows that much in every program.
 
-Tables are audited one at a time (the links between tables sharing a figure, which the
-one-release audit uses, are left out here).
+Releases of every kind are audited together: each cell may carry a *measure* (what it
+counts: unit, indicator and breakdown), and cells with the same measure, in any table of
+any release (the TIP report's ``victims_by_sex_age`` and SDG 16.2.2's ``sdg_victims``),
+are one count in every atom. The tables linked this way are audited as one group
+(:func:`table_groups`); a table with no measures is audited with the tables of its name.
 """
 
 from __future__ import annotations
