@@ -50,7 +50,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["assigned_user_id"], ["app_user.id"], name="fk_case_work_assigned_user_id_app_user"
         ),
-        sa.CheckConstraint(f"status IN ({statuses})", name="ck_case_work_status"),
+        sa.CheckConstraint(f"status IN ({statuses})", name=op.f("ck_case_work_status")),
         sa.UniqueConstraint(
             "person_id", "owner_agency_id", name="uq_case_work_person_id_owner_agency_id"
         ),
