@@ -39,7 +39,9 @@ CASE_WORK_PAGES = {
                "/persons/{victim}/case", "/persons/{victim}/refer"),
     "ngo": ("/casework/persons?sort=oldest", "/casework/overdue", "/persons/{client}",
             "/persons/{client}/case", "/persons/{client}/refer"),
-    "officer": ("/casework/persons?role=victim", "/persons/{victim}/case"),
+    "officer": ("/casework/persons?role=victim", "/persons/{victim}/case", "/cases",
+                "/cases/{trial}", "/cases/{investigation}", "/persons/{suspect}"),
+    "police": ("/cases/{investigation}",),
 }  # fmt: skip
 """The case-work pages of the social worker, the NGO case worker and the NTF (issue 18)."""
 
@@ -98,7 +100,8 @@ def case_work_codes() -> set[str]:
     """The codes of case work and of the code lists its pages show by name."""
     codes = {*FOLLOW_UP_KINDS, *CORRECTABLE, *SERVICE_CODES, "on_hold", "migrant_worker"}
     codes |= set(load_codelists().exploitation_types.codes())
-    return {code for code in codes if "_" in code}
+    codes |= {"lshtse-2008", "suspended_trafficking_sentence"}  # an article, a rule
+    return {code for code in codes if "_" in code or "-" in code}
 
 
 def untranslated_fragments() -> list[str]:
@@ -165,7 +168,10 @@ def _case_work_pages(
         sign_in(client, users[username])
         client.cookies.set("tipdata_lang", language)
         for path in paths:
-            url = path.format(victim=world.victim, client=world.client)
+            url = path.format(
+                victim=world.victim, client=world.client, suspect=world.suspect,
+                trial=world.trial, investigation=world.investigation,
+            )  # fmt: skip
             answer = client.get(url)
             assert answer.status_code == 200, (username, url)
             seen[f"{username} {path}"] = visible_text(answer.text)
@@ -197,6 +203,10 @@ def test_case_work_pages_show_words_not_codes(
     assert {page: hits for page, hits in found.items() if hits} == {}
     province = "ភ្នំពេញ" if language == "km" else "Phnom Penh"
     assert province in pages["social /persons/{victim}"]  # the home province by its name
+    country = "ថៃ" if language == "km" else "Thailand"
+    assert country in pages["officer /cases/{investigation}"]  # the destination by its name
+    article = "មាត្រា 15" if language == "km" else "Anti-trafficking law 2008, art. 15"
+    assert article in pages["officer /cases/{trial}"]  # the article by its law's name
     if language == "km":
         fragments = untranslated_fragments()
         english = {page: sorted(f for f in fragments if f in text) for page, text in pages.items()}

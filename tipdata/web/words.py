@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tipdata.codelists import load_codelists
+from tipdata.codelists import load_codelists, load_law_catalogue
+
+LAW_NAMES_KM = {
+    "lshtse-2008": "ច្បាប់ស្តីពីការបង្ក្រាបអំពើជួញដូរមនុស្ស និងអំពើធ្វើអាជីវកម្មផ្លូវភេទ ២០០៨",
+    "labour-1997": "ច្បាប់ស្តីពីការងារ ១៩៩៧",
+}
+"""The laws' Khmer names (the catalogue's files give English titles only)."""
 
 
 @dataclass(frozen=True)
@@ -42,3 +48,17 @@ class CodeWords:
         """A form of exploitation's name."""
         types = load_codelists().exploitation_types
         return self._pick(types[code].name_en, types[code].name_km) if code in types else code
+
+    def article(self, reference: str | None) -> str:
+        """An article by its law's name: ``lshtse-2008 art. 15`` → Anti-trafficking law 2008,
+        art. 15 (ច្បាប់ស្តីពីការបង្ក្រាប... មាត្រា 15 in Khmer)."""
+        if not reference:
+            return ""
+        code, _, number = reference.partition(" art. ")
+        laws = load_law_catalogue().laws
+        law = laws.get(code.strip().lower())
+        if law is None or not number:
+            return reference
+        if self.language == "km":
+            return f"{LAW_NAMES_KM.get(law.code, law.short_title)} មាត្រា {number}"
+        return f"{law.short_title}, art. {number}"

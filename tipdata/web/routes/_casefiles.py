@@ -178,6 +178,10 @@ LABELS: dict[str, str] = {
     "newest": N_("Newest first"),
     "oldest": N_("Oldest first"),
     "public_id": N_("By person id"),
+    "critical": N_("Critical"),
+    "error": N_("Error"),
+    "warning": N_("Warning"),
+    "info": N_("Note"),
 }
 """English labels of the codes shown on the pages (translated when rendered).
 
