@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -222,12 +223,33 @@ class FuzzyResult:
     answer_cut: bool
 
 
-def _keys(name: str) -> set[str]:
-    """The compact romanisation keys of a name and of its words in sorted order."""
+@lru_cache(maxsize=65_536)
+def _keys(name: str) -> frozenset[str]:
+    """The compact romanisation keys of a name and of its words in sorted order.
+
+    Cached: names repeat (family names above all), and the key is the costly part.
+    The cache holds keys only in this process's memory, as the decrypted names are.
+    """
     words = romanisation_key(name).split()
     if not words:
-        return set()
-    return {romanisation_key(name, compact=True), "".join(sorted(words))}
+        return frozenset()
+    return frozenset({romanisation_key(name, compact=True), "".join(sorted(words))})
+
+
+def _best_ratio(wanted: frozenset[str], name: str, floor: float) -> float:
+    """The best similarity of ``name``'s keys to the wanted keys (0.0 when below ``floor``).
+
+    ``real_quick_ratio`` and ``quick_ratio`` are upper bounds of ``ratio``: a pair they
+    put below the floor is skipped without the costly matching.
+    """
+    best = 0.0
+    for found in _keys(name):
+        for key in wanted:
+            matcher = SequenceMatcher(None, key, found)
+            if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
+                continue
+            best = max(best, matcher.ratio())
+    return best
 
 
 def similarity(query: str, name: str) -> float:
@@ -239,10 +261,8 @@ def similarity(query: str, name: str) -> float:
         >>> similarity("Sok Dara", "Chan Vuthy") < 0.5
         True
     """
-    wanted, found = _keys(query), _keys(name)
-    if not wanted or not found:
-        return 0.0
-    return max(SequenceMatcher(None, a, b).ratio() for a in wanted for b in found)
+    wanted = _keys(query)
+    return _best_ratio(wanted, name, 0.0) if wanted else 0.0
 
 
 @audit.audits_denials("person_record")
@@ -274,6 +294,9 @@ def fuzzy_search_persons(db: Database, name: str, *, actor: Actor, limit: int = 
         raise CaseFileError("name: type the name to search for")
     if len(name) > MAX_NAME:
         raise CaseFileError(f"name: at most {MAX_NAME} characters")
+    wanted = _keys(name)
+    if not wanted:
+        raise CaseFileError("name: type a name with letters")
     cipher = keyring_for(db).cipher
     columns = ("family_name", "given_name", "full_name", "full_name_khmer")
     with db.session() as session:
@@ -291,6 +314,7 @@ def fuzzy_search_persons(db: Database, name: str, *, actor: Actor, limit: int = 
         ).all()  # fmt: skip
         scan_cut = len(rows) > SCAN_LIMIT
         best: dict[str, FuzzyMatch] = {}
+        scores: dict[str, float] = {}
         for record_id, family, given, full, khmer, public_id, agency, role in rows[:SCAN_LIMIT]:
             shown = reveal_person_record(
                 cipher, record_id, dict(zip(columns, (family, given, full, khmer), strict=True))
@@ -298,10 +322,12 @@ def fuzzy_search_persons(db: Database, name: str, *, actor: Actor, limit: int = 
             latin = shown["full_name"] or " ".join(
                 part for part in (shown["family_name"], shown["given_name"]) if part
             )
-            score = max(
-                similarity(name, candidate) for candidate in (latin, shown["full_name_khmer"])
-                if candidate
-            ) if latin or shown["full_name_khmer"] else 0.0  # fmt: skip
+            score = 0.0
+            for candidate in (latin, shown["full_name_khmer"]):
+                if candidate:
+                    if candidate not in scores:  # one comparison per distinct name
+                        scores[candidate] = _best_ratio(wanted, candidate, MATCH_THRESHOLD)
+                    score = max(score, scores[candidate])
             if score < MATCH_THRESHOLD:
                 continue
             written = " ".join(part for part in (latin, shown["full_name_khmer"]) if part)
