@@ -38,7 +38,8 @@ CASE_WORK_PAGES = {
     "social": ("/casework/persons", "/casework/overdue", "/persons/{victim}",
                "/persons/{victim}/case", "/persons/{victim}/refer"),
     "ngo": ("/casework/persons?sort=oldest", "/casework/overdue", "/persons/{client}",
-            "/persons/{client}/case", "/persons/{client}/refer"),
+            "/persons/{client}/case", "/persons/{client}/refer", "/persons/{victim}",
+            "/persons/{victim}/screenings/new"),
     "officer": ("/casework/persons?role=victim", "/persons/{victim}/case", "/cases",
                 "/cases/{trial}", "/cases/{investigation}", "/persons/{suspect}"),
     "police": ("/cases/{investigation}",),
@@ -101,6 +102,7 @@ def case_work_codes() -> set[str]:
     codes = {*FOLLOW_UP_KINDS, *CORRECTABLE, *SERVICE_CODES, "on_hold", "migrant_worker"}
     codes |= set(load_codelists().exploitation_types.codes())
     codes |= {"lshtse-2008", "suspended_trafficking_sentence"}  # an article, a rule
+    codes |= {"minor_in_commercial_sex", "debt_bondage"}  # screening indicators
     return {code for code in codes if "_" in code or "-" in code}
 
 
@@ -207,6 +209,8 @@ def test_case_work_pages_show_words_not_codes(
     assert country in pages["officer /cases/{investigation}"]  # the destination by its name
     article = "មាត្រា 15" if language == "km" else "Anti-trafficking law 2008, art. 15"
     assert article in pages["officer /cases/{trial}"]  # the article by its law's name
+    indicator = "អនីតិជន" if language == "km" else "Minor in commercial sex"
+    assert indicator in pages["ngo /persons/{victim}"]  # a screening's indicator by its name
     if language == "km":
         fragments = untranslated_fragments()
         english = {page: sorted(f for f in fragments if f in text) for page, text in pages.items()}

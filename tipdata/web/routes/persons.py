@@ -25,6 +25,7 @@ from tipdata.casefiles import (
     search_persons_by_name,
 )
 from tipdata.casefiles.persons import MAX_DOCUMENT_NUMBER, MAX_NAME
+from tipdata.casefiles.screenings import indicator_names
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
@@ -283,6 +284,7 @@ def person_page(
             "person": profile,
             "label": label,
             "words": CodeWords(language_of(request)),
+            "indicators": indicator_names(language_of(request)),
             "may_screen": can(actor, "screenings:create", web.access.policy),
         },
     )
