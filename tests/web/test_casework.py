@@ -206,3 +206,29 @@ def test_the_timeline_is_in_date_order_across_records(
     body = client.get(f"/api/v1/persons/{world.victim}", headers=bearer(users["officer"])).json()
     dated = [step["on"] for step in body["timeline"] if step["on"]]
     assert dated == sorted(dated)
+
+
+def test_notes_and_corrections_survive_a_data_key_rotation(
+    client: TestClient, users: dict[str, WebUser], world: World, system: System
+) -> None:
+    """The new encrypted columns are in PROTECTED_COLUMNS: rotation re-encrypts them."""
+    from tipdata.access.keys import rotate_data_key
+
+    client.post(
+        f"/api/v1/persons/{world.victim}/notes", json={"body": NOTE}, headers=bearer(users["ngo"])
+    )
+    sign_in(client, users["ngo"])
+    case_page = f"/persons/{world.victim}/case"
+    _post(client, f"/persons/{world.victim}/corrections", case_page, {
+        "record_id": str(world.victim_afesip_record), "field": "full_name", "value": "Sok Dara",
+        "reason": "spelling checked with the client",
+    })  # fmt: skip
+    with system.db.session() as session:
+        before = session.scalars(sa.select(CaseNote.body)).one()
+    rotation = rotate_data_key(system.db, system.db.master_key())
+    assert rotation.values_reencrypted > 0
+    with system.db.session() as session:
+        assert session.scalars(sa.select(CaseNote.body)).one() != before
+    body = client.get(f"/api/v1/persons/{world.victim}/case", headers=bearer(users["ngo"])).json()
+    assert [note["body"] for note in body["notes"]] == [NOTE]
+    assert "Sok Darra" in client.get(case_page).text  # the corrected value, still readable
