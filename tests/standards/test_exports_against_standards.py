@@ -56,6 +56,12 @@ def test_the_htcds_export_file_fits_htcds_2(
             assert allowed is None or set(values) - {""} <= allowed, (name, row[name])
     methods = {v for row in rows for v in row["vic_MethodsOfControl"].split(";") if v}
     assert methods and methods <= set(standard.fields["vic_MethodsOfControl"].values)
+    # the historic trafficking event: a type from the hte_Type picklist, an alpha-2 country
+    # of the toolkit's list, and a country only with its type
+    events = {(row["hte_Type"], row["hte_Country"]) for row in rows}
+    assert {t for t, _ in events} - {""} <= set(standard.fields["hte_Type"].values)
+    assert {c for _, c in events} - {""} <= standard.countries
+    assert any(c for _, c in events) and all(bool(t) == bool(c) for t, c in events)
 
 
 def test_the_ctdc_file_fits_the_codebook(

@@ -193,6 +193,8 @@ def test_what_the_export_writes_the_import_reads(
     assert "FALSE" in {row["con_Consent"] for row in written}  # TRUE: the test below
     assert {"Active", "Closed", "ClosedReferred"} & {row["cas_Status"] for row in written}
     assert any(row["cas_ReferredOrganisation"] for row in written)
+    assert {row["hte_Type"] for row in written} == {"Exploitation", ""}
+    assert len({row["hte_Country"] for row in written}) > 2  # several countries and blank
     path = tmp_path / "htcds_afesip_2008.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         # the columns the export leaves out (names, birth date, the referral's arrival) are
@@ -222,7 +224,7 @@ def test_what_the_export_writes_the_import_reads(
     assert comparable(read_back) == comparable(written)
     # the new fields exactly, without the allowance above
     new = ("vic_MethodsOfControl", "con_Consent", "cas_Status", "cas_ReferredOrganisation",
-           "cas_OutgoingReferralDate")  # fmt: skip
+           "cas_OutgoingReferralDate", "hte_Type", "hte_Country")  # fmt: skip
     assert sorted(tuple(r[n] for n in new) for r in read_back) == sorted(
         tuple(r[n] for n in new) for r in written
     )
@@ -263,3 +265,96 @@ def test_methods_referral_consent_and_status_are_read_by_name_and_label(
         ("MOSAVY", "2009-04-01", True)
     ]
     assert closed == [(None,)]  # HTCDS gives no closing date
+
+
+def _htcds_csv(path: Path, cases: list[dict[str, str]]) -> Path:
+    # every column the csv mapping reads, as a partner's file has them; empty unless given
+    used = htcds_source_mapping("AFESIP", layout="csv").columns_used()
+    fields = ["row_id", *sorted(set(used) - {"row_id"})]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, restval="")
+        writer.writeheader()
+        for number, case in enumerate(cases, start=1):
+            writer.writerow({"row_id": number, **case})
+    return path
+
+
+def test_an_exploitation_event_gives_the_case_its_country(
+    partner_db: Database, tmp_path: Path
+) -> None:
+    base = {key: CASES[2][key] for key in ("prs_Gender", "vic_TypeOfExploitation",
+                                           "cas_IncomingReferralDate")}  # fmt: skip
+    cases = [
+        {**base, "hte_Type": "Exploitation", "hte_Country": "TH"},
+        {**base, "hte_Type": " exploitation ", "hte_Country": "my"},  # spelling as typed
+        {**base, "hte_Type": "Recruitment", "hte_Country": "VN"},  # not where exploited
+        {**base, "hte_Type": "Exploitation", "hte_Country": ""},
+        {**base, "hte_Type": "", "hte_Country": "LA"},  # no type: not an exploitation
+    ]
+    cases = [{**case, "vic_TraffickingStatus": "ActualVictimOfTrafficking"} for case in cases]
+    path = _htcds_csv(tmp_path / "htcds_afesip_2009.csv", cases)
+    result = import_file(partner_db, path, mapping=htcds_source_mapping("AFESIP", layout="csv"))
+    assert result.status == "committed", result.issues
+    case = metadata.tables["case"]
+    with partner_db.connect() as connection:
+        countries = connection.execute(
+            sa.select(case.c.case_number, case.c.destination_country).order_by(case.c.id)
+        ).all()
+    assert countries == [("HTCDS-1", "THA"), ("HTCDS-2", "MYS"), ("HTCDS-3", None),
+                         ("HTCDS-4", None), ("HTCDS-5", None)]  # fmt: skip
+    export = htcds_victims(partner_db, date(2009, 1, 1), date(2009, 12, 31))
+    check_rows(export.rows)
+    assert sorted((row["hte_Type"], row["hte_Country"]) for row in export.rows) == [
+        ("", ""), ("", ""), ("", ""), ("Exploitation", "MY"), ("Exploitation", "TH")]  # fmt: skip
+    assert export.countries_left_blank == 0
+
+
+def test_an_exploitation_country_or_event_type_outside_the_lists_names_row_and_column(
+    partner_db: Database, tmp_path: Path
+) -> None:
+    base = {key: CASES[2][key] for key in ("prs_Gender", "vic_TypeOfExploitation")}
+    cases = [
+        {**base, "vic_TraffickingStatus": "ActualVictimOfTrafficking",
+         "hte_Type": "Exploitation", "hte_Country": country}
+        for country in ("TH", "Thailand and Malaysia")
+    ]  # fmt: skip
+    cases.append({**cases[0], "hte_Type": "Exploited"})  # not a value of hte_Type
+    path = _htcds_csv(tmp_path / "htcds_afesip_2009.csv", cases)
+    result = import_file(partner_db, path, mapping=htcds_source_mapping("AFESIP", layout="csv"))
+    assert result.status == "rejected"
+    country, event_type = result.issues
+    assert country.row == 3  # the header is line 1
+    assert "Thailand and Malaysia" in str(country)
+    assert event_type.row == 4 and event_type.column == "hte_Type"
+    assert "Exploited" in str(event_type)
+    with partner_db.connect() as connection:  # nothing half-written
+        assert connection.execute(sa.select(sa.func.count()).select_from(
+            metadata.tables["case"])).scalar() == 0  # fmt: skip
+
+
+def test_a_victim_exploited_in_two_countries_gets_no_country_in_htcds_or_ctdc(
+    partner_db: Database, tmp_path: Path
+) -> None:
+    from tipdata.standards.ctdc import ctdc_victims
+
+    base = {key: CASES[2][key] for key in ("prs_Gender", "vic_TypeOfExploitation",
+                                           "cas_IncomingReferralDate")}  # fmt: skip
+    cases = [{**base, "hte_Type": "Exploitation", "hte_Country": c} for c in ("TH", "MY")]
+    path = _htcds_csv(tmp_path / "htcds_afesip_2009.csv", cases)
+    result = import_file(partner_db, path, mapping=htcds_source_mapping("AFESIP", layout="csv"))
+    assert result.status == "committed", result.issues
+    t = metadata.tables
+    link = t["case_person"]
+    with partner_db.connect() as connection:  # the first victim is also in the second case
+        (first_victim, first_case), (_, second_case) = connection.execute(
+            sa.select(link.c.person_record_id, link.c.case_id).order_by(link.c.case_id)
+        ).all()
+        connection.execute(sa.insert(link).values(
+            case_id=second_case, person_record_id=first_victim, role="victim"))  # fmt: skip
+    assert first_case != second_case
+    export = htcds_victims(partner_db, date(2009, 1, 1), date(2009, 12, 31))
+    assert sorted((r["hte_Type"], r["hte_Country"]) for r in export.rows) == [
+        ("", ""), ("Exploitation", "MY")]  # fmt: skip
+    assert export.countries_left_blank == 1
+    ctdc = ctdc_victims(partner_db, date(2009, 1, 1), date(2009, 12, 31))
+    assert sorted(r["CountryOfExploitation"] for r in ctdc) == ["", "MYS"]

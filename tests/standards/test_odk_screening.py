@@ -18,6 +18,7 @@ from tipdata.cli import app
 from tipdata.codelists import load_codelists, load_law_catalogue
 from tipdata.ingest import import_file
 from tipdata.ingest.mapping import load_mapping as load_source_mapping
+from tipdata.ingest.readers import ImportFileError
 from tipdata.screening.indicators import indicator_set
 from tipdata.standards.odk import xform
 from tipdata.standards.odk_screening import (
@@ -33,6 +34,8 @@ SAMPLE = (
     Path(__file__).resolve().parents[2]
     / "tipdata/standards/data/odk/tipdata_victim_screening_odk_central.csv"
 )
+KOBO_CSV = SAMPLE.with_name("tipdata_victim_screening_kobo.csv")
+"""A synthetic KoboToolbox CSV export: ";" between quoted fields, groups joined by "/"."""
 _XFORMS = "{http://www.w3.org/2002/xforms}"
 
 
@@ -73,7 +76,9 @@ def test_the_screening_form_asks_every_indicator_and_converts_with_pyxform() -> 
     assert ("determination", "possible_victim") in lists and ("country", "KHM") in lists
 
 
-@pytest.mark.parametrize(("server", "separator"), [("central", "-"), ("kobo", "/")])
+@pytest.mark.parametrize(
+    ("server", "separator"), [("central", "-"), ("kobo", "/"), ("kobo-csv", "/")]
+)
 def test_the_mapping_reads_exactly_the_columns_the_forms_export_has(
     server: str, separator: str
 ) -> None:
@@ -191,4 +196,64 @@ def test_the_documented_screening_commands_run_as_written(
         assert outcome.exit_code == 0, f"{command}: {outcome.output}"
     assert (tmp_path / "victim_screening.xlsx").stat().st_size > 0
     load_source_mapping(tmp_path / "screening_iom.yaml")
+    assert len(_stored(screening_db)[0]) == 2
+
+
+def test_a_kobo_csv_export_imports(screening_db: Database) -> None:
+    # the sample is read as Kobo writes it (";" between fields), not as a comma file
+    with KOBO_CSV.open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle, delimiter=";"))
+    assert "person/given_name" in header and "_validation_status" in header
+    mapping = screening_source_mapping("IOM", server="kobo-csv")
+    result = import_file(screening_db, KOBO_CSV, mapping=mapping)
+    assert result.status == "committed", result.issues
+    assert result.rows_read == 3  # the third, Not Approved, makes no record
+    people, screenings, rest = _stored(screening_db)
+    assert people == [
+        ("victim", "female", "KHM", None, 19),  # the age given, at the screening
+        ("returnee", "male", "THA", 1985, 23),
+    ]
+    assert [(str(d), f, b) for d, f, b in screenings] == [
+        ("2009-05-04", "victim", "Koh Kong DoSVY; screening team"),  # ";" inside quotes
+        ("2009-05-06", "possible_victim", "Koh Kong DoSVY"),
+    ]
+    assert [r for r in rest if r[0] != "screened"] == [
+        ("deceived_recruitment", "yes"), ("documents_confiscated", "yes"),
+        ("excessive_working_hours", "yes"), ("movement_restricted", "yes"),
+        ("physical_violence", "yes"), ("wages_withheld", "yes"),
+        ("abusive_conditions", "yes"), ("debt_bondage", "yes"),
+        ("documents_confiscated", "unknown"), ("threats", "yes"),
+    ]  # fmt: skip
+    again = import_file(screening_db, KOBO_CSV, mapping=mapping)
+    assert again.status == "unchanged"
+
+
+def test_a_kobo_csv_read_as_comma_separated_is_refused_naming_the_columns(
+    screening_db: Database,
+) -> None:
+    # the XLSX or Central mapping on Kobo's CSV: its header is one ";"-joined column
+    with pytest.raises(ImportFileError, match=r"line 1: missing required column.*meta-instanceID"):
+        import_file(screening_db, KOBO_CSV, mapping=screening_source_mapping("IOM"))
+    assert _stored(screening_db)[0] == []
+
+
+def test_the_documented_kobo_csv_commands_run_as_written(
+    screening_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "provincial-reporting.md"
+    text = docs.read_text(encoding="utf-8")
+    block = text.split("<!-- screening kobo csv commands -->\n```console\n", 1)[1]
+    commands = [line.split("  #", 1)[0].strip() for line in block.split("```", 1)[0].splitlines()
+                if line.startswith("tipdata ")]  # fmt: skip
+    assert len(commands) == 2
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / KOBO_CSV.name).write_bytes(KOBO_CSV.read_bytes())
+
+    class _System:
+        db = screening_db
+
+    monkeypatch.setattr("tipdata.cli.imports.system_for", lambda _home: _System())
+    for command in commands:
+        outcome = CliRunner().invoke(app, shlex.split(command)[1:])
+        assert outcome.exit_code == 0, f"{command}: {outcome.output}"
     assert len(_stored(screening_db)[0]) == 2

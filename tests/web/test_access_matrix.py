@@ -81,6 +81,9 @@ PERSON_READERS = frozenset({NTF, POLICE, SOCIAL, NGO, CLERK})
 CASE_READERS = frozenset({NTF, POLICE, CLERK})
 SCREENERS = frozenset({NTF, SOCIAL, NGO})
 REVIEWERS = frozenset({NTF})
+CASE_WORKERS = frozenset({NTF, SOCIAL, NGO})
+"""``casework:manage`` (and ``records:correct``, ``referrals:create``: the same roles)."""
+NOTE_WRITERS = frozenset({SOCIAL, NGO})
 IMPORTERS = frozenset({NTF})
 LINKERS = frozenset({NTF})
 AUDITORS = frozenset({AUDITOR})
@@ -369,6 +372,38 @@ def _screening_form(call: Call) -> dict[str, Any]:
     return {"data": data}
 
 
+def _case_form(call: Call) -> dict[str, Any]:
+    return {"data": {"csrf_token": call.csrf, "status": "open", "assigned_to": ""}}
+
+
+def _follow_up_form(call: Call) -> dict[str, Any]:
+    return {"data": {"csrf_token": call.csrf, "kind": "home_visit", "due_on": "2008-04-01"}}
+
+
+def _done_form(call: Call) -> dict[str, Any]:
+    return {"data": {"csrf_token": call.csrf, "public_id": "PAAAAAAAAAAAA"}}
+
+
+def _note_form(call: Call) -> dict[str, Any]:
+    return {"data": {"csrf_token": call.csrf, "body": "Visited; no change."}}
+
+
+def _note_api(call: Call) -> dict[str, Any]:
+    return {"json": {"body": "Visited; no change."}}
+
+
+def _correction_form(call: Call) -> dict[str, Any]:
+    data = {"csrf_token": call.csrf, "record_id": "999999", "field": "sex", "value": "female",
+            "reason": "checked with the person"}  # fmt: skip
+    return {"data": data}
+
+
+def _refer_form(call: Call) -> dict[str, Any]:
+    data = {"csrf_token": call.csrf, "record_id": "999999", "provider": "NO-SUCH-PROVIDER",
+            "consent_on": "2008-03-01"}  # fmt: skip
+    return {"data": data}
+
+
 def _screening_api(call: Call) -> dict[str, Any]:
     return {"json": {"screening_date": call.screening_date, "answers": {}}}
 
@@ -490,6 +525,39 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/persons/{public_id}/screenings"): Rule(
         SCREENERS, "person", ok="201", body=_screening_api
     ),
+    # --- case work: a record of another agency, an unknown record or provider is 422 ---
+    ("GET", "/casework/persons"): Rule(PERSON_READERS),
+    ("POST", "/casework/persons/search"): Rule(
+        IDENTITY_READERS, "person", hidden="200", form=True, body=_search_form
+    ),
+    ("POST", "/api/v1/persons/search-similar"): Rule(
+        IDENTITY_READERS, "person", hidden="200", body=_search_api
+    ),
+    ("GET", "/persons/{public_id}/case"): Rule(PERSON_READERS, "person"),
+    ("GET", "/api/v1/persons/{public_id}/case"): Rule(PERSON_READERS, "person"),
+    ("POST", "/persons/{public_id}/case"): Rule(
+        CASE_WORKERS, "person", ok="303", form=True, body=_case_form
+    ),
+    ("POST", "/persons/{public_id}/follow-ups"): Rule(
+        CASE_WORKERS, "person", ok="303", form=True, body=_follow_up_form
+    ),
+    ("POST", "/follow-ups/{follow_up_id}/done"): Rule(
+        CASE_WORKERS, ok="404", form=True, body=_done_form
+    ),
+    ("POST", "/persons/{public_id}/notes"): Rule(
+        NOTE_WRITERS, "person", ok="303", form=True, body=_note_form
+    ),
+    ("POST", "/api/v1/persons/{public_id}/notes"): Rule(
+        NOTE_WRITERS, "person", ok="201", body=_note_api
+    ),
+    ("POST", "/persons/{public_id}/corrections"): Rule(
+        CASE_WORKERS, "person", ok="422", form=True, body=_correction_form
+    ),
+    ("GET", "/persons/{public_id}/refer"): Rule(CASE_WORKERS, "person"),
+    ("POST", "/persons/{public_id}/refer"): Rule(
+        CASE_WORKERS, "person", ok="422", form=True, body=_refer_form
+    ),
+    ("GET", "/casework/overdue"): Rule(CASE_WORKERS),
     ("GET", "/review"): Rule(REVIEWERS),
     ("GET", "/api/v1/review"): Rule(REVIEWERS),
     ("POST", "/review/{pair_id}"): Rule(REVIEWERS, "pair", ok="303", form=True, body=_review_form),
@@ -694,6 +762,8 @@ def _url(path: str, target_id: str, query: str) -> str:
         return "/account/tokens/999999/revoke"
     if "{run_id}" in path:
         return path.replace("{run_id}", "1")  # the world's first import
+    if path == "/follow-ups/{follow_up_id}/done":
+        return "/follow-ups/999999/done"
     url = path.replace("{period}", PERIOD)
     if path != "/api/v1/provincial/imports":
         url = PATH_PARAMETER.sub(target_id, url)

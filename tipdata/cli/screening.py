@@ -28,8 +28,11 @@ def odk_mapping_command(
     agency: Annotated[str, typer.Argument(help="The screening agency's code.")],
     out: Annotated[Path, typer.Option("--out", help="The mapping file to write.")],
     server: Annotated[
-        Literal["central", "kobo"],
-        typer.Option(help="central: ODK Central CSV export; kobo: KoboToolbox XLSX export."),
+        Literal["central", "kobo", "kobo-csv"],
+        typer.Option(
+            help="central: ODK Central CSV export; kobo: KoboToolbox XLSX export; "
+            'kobo-csv: KoboToolbox CSV export (";" between fields).'
+        ),
     ] = "central",
 ) -> None:
     """Write the source mapping that imports the form's submission export."""

@@ -12,8 +12,10 @@ value names: ``prs_Gender`` (``Feminine``, ``Masculine``, ...), ``prs_Citizenshi
 (alpha-2), ``vic_TraffickingStatus`` (from the latest recorded screening
 determination), ``vic_TypeOfExploitation`` and ``vic_TypeOfSexExploitation``
 (multi-select, every form the person's cases name, ``;``-separated as the HTCDS Excel
-toolkit writes them) and ``vic_ForcedLabourIndustry`` (ISIC section; single-valued in
-the standard, so left blank when a person's cases name two industries).
+toolkit writes them), ``vic_ForcedLabourIndustry`` (ISIC section; single-valued in
+the standard, so left blank when a person's cases name two industries) and one
+historic trafficking event, ``hte_Type`` ``Exploitation`` in ``hte_Country`` (alpha-2),
+the country of destination of the person's cases (blank when they name two).
 :func:`check_rows` validates rows against the standard (every column a 2.0 field,
 every value in its picklist).
 """
@@ -54,12 +56,21 @@ EXPORT_FIELDS = (
     "vic_TypeOfSexExploitation",
     "vic_ForcedLabourIndustry",
     "vic_MethodsOfControl",
+    "hte_Type",
+    "hte_Country",
     "con_Consent",
     "cas_Status",
     "cas_ReferredOrganisation",
     "cas_OutgoingReferralDate",
 )
 """The HTCDS 2.0 fields of the victim-level export, in column order."""
+
+EXPLOITATION_EVENT = "Exploitation"
+"""The ``hte_Type`` value of the one trafficking event tipdata holds: where the person was
+exploited (the country of destination of the person's cases)."""
+COUNTRY_FIELDS = ("prs_Citizenship", "prs_MailingCountry", "org_ShippingCountry", "hte_Country")
+"""Fields whose values are the toolkit's alpha-2 country codes (``hte_Country`` is text in
+the standard; tipdata writes alpha-2 there too and checks it against the same list)."""
 
 _XFORMS = "{http://www.w3.org/2002/xforms}"
 
@@ -111,7 +122,7 @@ class HtcdsStandard:
         entry = self.fields[name]
         if entry.values:
             return frozenset(entry.values)
-        if name in ("prs_Citizenship", "prs_MailingCountry", "org_ShippingCountry"):
+        if name in COUNTRY_FIELDS:
             return self.countries
         if entry.type == "Checkbox" and self.consent:
             return frozenset(self.consent.values())
@@ -308,10 +319,14 @@ class HtcdsVictims:
         rows: one mapping per victim, keys :data:`EXPORT_FIELDS`, blank as ``""``.
         industries_left_blank: victims whose cases name two or more industries
             (the standard's ``vic_ForcedLabourIndustry`` holds one).
+        countries_left_blank: victims whose cases name two or more countries of
+            destination (the row holds one ``hte_*`` event, so none is written).
     """
 
     rows: list[dict[str, str]]
     industries_left_blank: int = 0
+    countries_left_blank: int = 0
+    """Victims whose cases name two or more countries of destination (one event is written)."""
 
 
 @dataclass
@@ -323,6 +338,7 @@ class _Victim:
     methods: set[str] = field(default_factory=set)
     referral: tuple[date, int, str, bool] | None = None  # date, id, agency code, consent
     cases: dict[int, bool] = field(default_factory=dict)  # case id -> closed
+    countries: set[str] = field(default_factory=set)  # the cases' destination countries
     closed_event: bool = False
 
 
@@ -400,7 +416,7 @@ def htcds_victims(db: Database, start: date, end: date) -> HtcdsVictims:
     mapping = load_mapping()
     standard = load_standard()
     rows: list[dict[str, str]] = []
-    blank_industries = 0
+    blank_industries = blank_countries = 0
     for k in sorted(victims):
         victim = victims[k]
         targets: dict[str, set[str]] = {}
@@ -410,6 +426,10 @@ def htcds_victims(db: Database, start: date, end: date) -> HtcdsVictims:
         industries = targets.get("vic_ForcedLabourIndustry", set())
         if len(industries) > 1:
             blank_industries += 1
+        countries = {c for c in map(_alpha_2, victim.countries) if c}
+        if len(countries) > 1:
+            blank_countries += 1
+        country = next(iter(countries)) if len(countries) == 1 else ""
         rows.append(
             {
                 "prs_Gender": mapping.gender.get(victim.sex or "unknown", "NonSpecifiedUnknown"),
@@ -425,10 +445,12 @@ def htcds_victims(db: Database, start: date, end: date) -> HtcdsVictims:
                 "vic_MethodsOfControl": _multi(
                     standard, "vic_MethodsOfControl", {"vic_MethodsOfControl": victim.methods}
                 ),
+                "hte_Type": EXPLOITATION_EVENT if country else "",
+                "hte_Country": country,
                 **_case_fields(standard, mapping, victim),
             }
         )
-    return HtcdsVictims(rows, blank_industries)
+    return HtcdsVictims(rows, blank_industries, blank_countries)
 
 
 def _read_case_work(
@@ -437,7 +459,8 @@ def _read_case_work(
     records: Mapping[int, int],
     victims: Mapping[int, _Victim],
 ) -> None:
-    """Methods of control, the latest referral and the cases' closure of ``chunk``'s records."""
+    """Methods of control, the latest referral, the cases' closure and countries of
+    destination of ``chunk``'s records."""
     t = metadata.tables
     screening, answer, referral = t["screening"], t["screening_answer"], t["referral"]
     agency, provider, event = t["agency"], t["service_provider"], t["event"]
@@ -477,12 +500,20 @@ def _read_case_work(
         if victim.referral is None or stamp[:2] > victim.referral[:2]:
             victim.referral = stamp
     cases = (
-        sa.select(link.c.person_record_id, case.c.id, case.c.closed_date.is_not(None))
+        sa.select(
+            link.c.person_record_id,
+            case.c.id,
+            case.c.closed_date.is_not(None),
+            case.c.destination_country,
+        )
         .join(case, case.c.id == link.c.case_id)
         .where(link.c.person_record_id.in_(chunk))
     )
-    for record_id, case_id, closed in connection.execute(cases):
-        victims[records[record_id]].cases[case_id] = bool(closed)
+    for record_id, case_id, closed, country in connection.execute(cases):
+        victim = victims[records[record_id]]
+        victim.cases[case_id] = bool(closed)
+        if country:
+            victim.countries.add(country)
     closures = sa.select(event.c.person_record_id).where(
         event.c.person_record_id.in_(chunk),
         sa.cast(event.c.event_type, sa.String) == "case_closed",
@@ -575,6 +606,8 @@ def write_htcds_victims(export: HtcdsVictims, path: Path) -> Path:
 
 
 __all__: Sequence[str] = (
+    "COUNTRY_FIELDS",
+    "EXPLOITATION_EVENT",
     "EXPORT_FIELDS",
     "HtcdsError",
     "HtcdsField",

@@ -26,7 +26,13 @@ import yaml
 
 from tipdata.ingest.mapping import Mapping as SourceMapping
 from tipdata.ingest.mapping import parse_mapping
-from tipdata.standards.htcds import MULTI_SEPARATOR, HtcdsStandard, load_mapping, load_standard
+from tipdata.standards.htcds import (
+    EXPLOITATION_EVENT,
+    MULTI_SEPARATOR,
+    HtcdsStandard,
+    load_mapping,
+    load_standard,
+)
 
 Layout = Literal["toolkit", "csv"]
 """``toolkit``: the HTCDS Excel template; ``csv``: a CSV file with field names as header."""
@@ -135,14 +141,34 @@ def htcds_mapping(
     record_id = TOOLKIT_ROW_NUMBER if layout == "toolkit" else "row_id"
     joined = "".join(f"{{{name}}}{MULTI_SEPARATOR}" for name in _EXPLOITATION_FIELDS)
     first_citizenship = {"text": "prs_Citizenship", "steps": [{"extract": "^([^;]+)"}, "trim"]}
+    # an Exploitation event's country is where the person was taken: the case's
+    # destination country (other event types and an event without country give none)
+    exploited_in = {
+        "text": {"template": "{hte_Type}:{hte_Country}"},
+        "steps": [{"extract": f"(?i)^\\s*{EXPLOITATION_EVENT}\\s*:\\s*(\\S.*?)\\s*$"}],
+    }
+    # the toolkit's Excel template has no columns of the historic trafficking events
+    event_fields = {} if layout == "toolkit" else {
+        "destination_country": {"lookup": "country", "value": exploited_in}}  # fmt: skip
+    event_types = list(standard.fields["hte_Type"].values)
+    # true for every row whose hte_Type is empty or in the picklist; any other value stops
+    # the value map with an error naming the row and the column, so no event is guessed
+    event_type_known = {
+        "any": [
+            {"column": "hte_Type", "empty": True},
+            {"column": "hte_Type", "map": "event_type", "in": event_types},
+        ]
+    }
     records: list[dict[str, Any]] = [
         {
             "kind": "case",
             "name": "case",
+            **({} if layout == "toolkit" else {"when": event_type_known}),
             "fields": {
                 "case_number": {"template": f"HTCDS-{{{record_id}}}"},
                 "kind": {"const": "assistance"},
                 "opened_date": {"date": "cas_IncomingReferralDate"},
+                **event_fields,
                 "exploitation_types": {
                     "split": {"template": joined},
                     "separator": MULTI_SEPARATOR,
@@ -244,6 +270,13 @@ def htcds_mapping(
             ),
             "consent": consent,
             "case_status": _both_spellings(standard, "cas_Status", case_status),
+            **(
+                {}
+                if layout == "toolkit"
+                else {
+                    "event_type": _both_spellings(standard, "hte_Type", {v: v for v in event_types})
+                }
+            ),
         },
         "records": records,
     }

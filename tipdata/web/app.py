@@ -50,6 +50,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     routes.docs.router,
     routes.docs.api_router,
     routes.api.router,
+    routes.casework.router,
+    routes.casework.api_router,
     routes.persons.router,
     routes.persons.api_router,
     routes.cases.router,

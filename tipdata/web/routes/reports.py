@@ -52,7 +52,7 @@ from tipdata.reporting.releases import (
 )
 from tipdata.reporting.render.spreadsheet import write_csv, write_xlsx
 from tipdata.reporting.report import Report
-from tipdata.reporting.suppression import DisclosureError
+from tipdata.reporting.suppression import DisclosureError, public_status
 from tipdata.reporting.tip import report_period
 from tipdata.web.auth import Require, client_address
 from tipdata.web.context import WebContext, web_context
@@ -524,7 +524,7 @@ def _report_out(report: Report, published: PublishedReport | None) -> ReportOut:
                             row=row,
                             column=column,
                             value=shown.value,
-                            status=shown.status,
+                            status=public_status(shown.status),
                             low=shown.low,
                             high=shown.high,
                         )
