@@ -58,6 +58,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     routes.review.api_router,
     routes.screenings.router,
     routes.screenings.api_router,
+    routes.aggregate.router,  # before provincial: /provincial/pivot/cell is not a report
     routes.provincial.router,
     routes.provincial.api_router,
     routes.dashboard.api_router,

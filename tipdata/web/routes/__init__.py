@@ -3,6 +3,7 @@
 from tipdata.web.routes import (
     account,
     admin,
+    aggregate,
     api,
     cases,
     dashboard,
@@ -19,6 +20,7 @@ from tipdata.web.routes import (
 __all__ = [
     "account",
     "admin",
+    "aggregate",
     "api",
     "cases",
     "dashboard",
