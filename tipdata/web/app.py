@@ -64,6 +64,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     routes.dashboard.api_router,
     routes.admin.api_router,
     routes.account.api_router,
+    routes.publication.router,
     routes.reports.router,
     routes.reports.api_router,
     routes.imports.router,
