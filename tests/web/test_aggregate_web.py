@@ -141,6 +141,7 @@ def test_a_focal_point_pivots_only_their_province_and_never_sees_queue_or_map(
     as_user(pwg_client, pwg_users["focal"])
     asked_other = pwg_client.get(f"/provincial/pivot?rows=province&province={OTHER}")
     assert re.findall(r"<th scope=\"row\">([^<]+)</th>", asked_other.text) == ["Phnom Penh"]
+    assert f'name="province" value="{OTHER}"' not in asked_other.text  # not even offered
     cell = pwg_client.get(f"/provincial/pivot/cell?rows=province&row={OTHER}")
     assert "/provincial/01/" not in cell.text
     file = pwg_client.get(f"/provincial/pivot.csv?rows=province&province={OTHER}").text

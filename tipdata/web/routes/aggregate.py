@@ -29,7 +29,7 @@ from tipdata.reporting import pivot as pivots
 from tipdata.reporting import provincial_desk as desk
 from tipdata.reporting.datasets import TOTAL
 from tipdata.reporting.province_map import ATTRIBUTION, CLASSES, choropleth, province_shapes
-from tipdata.reporting.submissions import default_workflow
+from tipdata.reporting.submissions import default_workflow, own_province
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.entry_grid import province_label
@@ -167,6 +167,9 @@ def pivot_page(
     table = _pivot(request, actor, asked)
     data_set = default_workflow().data_set
     options = pivots.dimensions(data_set)
+    own = own_province(actor, web_context(request).access.policy)
+    if own is not None:  # a focal point's pivot is of its own province: no other to offer
+        options["province"] = (own,)
     query = _query(table.request)
     return render(
         request,
