@@ -3,6 +3,7 @@
 from tipdata.web.routes import (
     account,
     admin,
+    aggregate,
     api,
     cases,
     casework,
@@ -12,6 +13,7 @@ from tipdata.web.routes import (
     pages,
     persons,
     provincial,
+    publication,
     reports,
     review,
     screenings,
@@ -20,6 +22,7 @@ from tipdata.web.routes import (
 __all__ = [
     "account",
     "admin",
+    "aggregate",
     "api",
     "cases",
     "casework",
@@ -29,6 +32,7 @@ __all__ = [
     "pages",
     "persons",
     "provincial",
+    "publication",
     "reports",
     "review",
     "screenings",
