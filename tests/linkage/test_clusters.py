@@ -110,19 +110,16 @@ def test_unscored_pairs_say_nothing_and_reviewers_win_over_the_veto() -> None:
     assert decided[1] == decided[3]
 
 
-def test_the_chain_veto_is_a_low_probability_without_strong_evidence_for() -> None:
-    # A pair the model gives under 1 in 20 vetoes a chain, unless its own comparisons
-    # are 10 bits for: a probability of 0.04 on the national database (prior 1e-6) is 15
-    # bits of evidence *for*, and vetoes nothing; in a database of a few thousand records
-    # (prior 1e-4) it is under 9 bits and vetoes. 20 to 1 against always vetoes.
+def test_the_chain_veto_is_evidence_against_not_a_low_probability() -> None:
+    # The same pair's comparisons (a Bayes factor of 1/19: 20 to 1 against) veto a
+    # chain whatever the database's prior; a probability of 0.04 on the national
+    # database (prior 1e-6) is 15 bits of evidence *for*, and vetoes nothing.
     links = [(1, 2, 0.95), (2, 3, 0.9), (1, 3, 0.04)]
-    small, national = chain_veto(1e-4, 0.2), chain_veto(1e-6, 0.2)
+    small, national = chain_veto(0.5, 0.2), chain_veto(1e-6, 0.2)
 
     assert small == pytest.approx(0.05)
-    assert national == pytest.approx(1e-6 * 1024, rel=1e-2)
-    assert chain_veto(0.5, 0.2) == pytest.approx(0.05)
-    assert chain_veto(0.9, 0.5) == pytest.approx(9 / 19 / (1 + 9 / 19))
-    assert chain_veto(0.99, 0.2) == 0.2  # never above the review floor
+    assert national == pytest.approx(1e-6 / 19, rel=1e-3)
+    assert chain_veto(0.9, 0.2) == 0.2  # never above the review floor
     kept = cluster_records([1, 2, 3], links, threshold=0.5, veto_below=small)
     chained = cluster_records([1, 2, 3], links, threshold=0.5, veto_below=national)
     assert kept[1] == kept[2] != kept[3]
