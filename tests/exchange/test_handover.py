@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -76,7 +77,10 @@ def _khm_events(border: Border) -> list[tuple[str, date | None]]:
         ]
 
 
-def test_a_consented_case_is_handed_over_and_received(border: Border) -> None:
+def test_a_consented_case_is_handed_over_and_received(
+    border: Border, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     consented, other = _victims(border)
     referral = _referral(border, consented, "MOSAVY", consent=True)
     package = border.folder / "handover.json"
@@ -107,7 +111,11 @@ def test_a_consented_case_is_handed_over_and_received(border: Border) -> None:
         with db.session() as session:
             assert session.scalars(sa.select(CrossBorderExchange.status)).all() == [status]
     names = _canaries(border.pair.partner)
-    text = _table_text(border) + json.dumps(json.loads(package.read_bytes())["manifest"])
+    text = (
+        _table_text(border)
+        + json.dumps(json.loads(package.read_bytes())["manifest"], ensure_ascii=False)
+        + caplog.text
+    )
     assert [value for value in names if _as_word(value).search(text)] == []
     # the decrypted package holds the consented person's identity and no one else's
     body = open_document(
@@ -179,9 +187,14 @@ def test_tampered_or_wrong_agreement_packages_are_refused_and_nothing_stored(
     relabelled.write_text(json.dumps(document))
     with pytest.raises(ExchangeRefused, match="format"):
         _receive(border, relabelled)
+    # an agreement naming another receiving agency for Cambodia: not addressed to it
+    moved = border.folder / "moved.yaml"
+    moved.write_text(border.agreement.read_text().replace("MOSAVY", "MOWA"))
+    with pytest.raises(ExchangeRefused, match=r"agency check failed.*'MOSAVY'"):
+        _receive(border, package, moved)
     assert len(_khm_events(border)) == before
     with border.khm.session() as session:
         statuses = session.scalars(sa.select(CrossBorderExchange.status)).all()
         records = session.scalar(sa.select(sa.func.count()).select_from(PersonRecord))
-    assert statuses == ["refused"] * 3
+    assert statuses == ["refused"] * 4
     assert records == len(border.pair.local)
