@@ -472,7 +472,20 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/reports/tip.{file_format}"): Rule(
         PUBLISHED_READERS, "format", query="year=2008"
     ),
+    # without confirm=yes the publish form shows the preview and releases nothing
     ("POST", "/reports/publish"): Rule(PUBLISHERS, form=True, body=_publish_form),
+    ("GET", "/reports/publish/preview"): Rule(PUBLISHERS, query="start=2008-01-01&end=2008-12-31"),
+    ("GET", "/reports/releases"): Rule(PUBLISHED_READERS),
+    # no such release: 404 for whoever may read releases, 403 for the others
+    ("GET", "/reports/releases/{release_id}.{file_format}"): Rule(
+        PUBLISHED_READERS, "format", ok="404"
+    ),
+    # no such table (and, for readers, no release of the period): 404 past the permission
+    ("GET", "/reports/explain"): Rule(
+        PUBLISHED_READERS,
+        ok="404",
+        query="start=2008-01-01&end=2008-12-31&table=none&row=x&column=y",
+    ),
     ("POST", "/api/v1/reports/tip/publish"): Rule(PUBLISHERS, query="year=2008"),
     # --- user administration: the targets are fresh accounts made for each request ---
     ("GET", "/admin/users"): Rule(ADMINS),
@@ -564,6 +577,12 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/review/{pair_id}"): Rule(REVIEWERS, "pair", body=_review_api),
     # --- provincial reports: out of the role's province is 403, not 404 ----------------
     ("GET", "/provincial"): Rule(REPORT_USERS),
+    ("GET", "/provincial/queue"): Rule(REVIEWERS),
+    ("GET", "/provincial/map"): Rule(REVIEWERS),
+    # a focal point's pivot is of its own province whatever it asks (tests/web/test_aggregate_web)
+    ("GET", "/provincial/pivot"): Rule(REPORT_USERS, query="rows=province"),
+    ("GET", "/provincial/pivot.{file_format}"): Rule(REPORT_USERS, "format"),
+    ("GET", "/provincial/pivot/cell"): Rule(REPORT_USERS, query="rows=province&row=12"),
     ("GET", "/provincial/{province}/{period}"): Rule(REPORT_USERS, "report", hidden="403"),
     ("POST", "/provincial/{province}/{period}"): Rule(
         REPORT_USERS,
@@ -758,6 +777,8 @@ def _url(path: str, target_id: str, query: str) -> str:
         return "/account/setup/tdp_unknown"
     if path == "/api/v1/tokens/{token_id}/revoke":
         return "/api/v1/tokens/999999/revoke"
+    if path == "/reports/releases/{release_id}.{file_format}":
+        return f"/reports/releases/999999.{target_id}"
     if path == "/account/tokens/{token_id}/revoke":
         return "/account/tokens/999999/revoke"
     if "{run_id}" in path:

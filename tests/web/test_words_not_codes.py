@@ -21,6 +21,8 @@ from tipdata.access.audit import ACTIONS
 from tipdata.access.policy import default_policy
 from tipdata.casefiles import CORRECTABLE, FOLLOW_UP_KINDS
 from tipdata.codelists import load_codelists
+from tipdata.reporting.pivot import NOT_BROKEN_DOWN, dimensions
+from tipdata.reporting.submissions import default_workflow
 from tipdata.services import SERVICE_CODES, import_providers
 from tipdata.system import System
 from tipdata.web.i18n import catalogue_path
@@ -28,9 +30,20 @@ from tipdata.web.i18n import catalogue_path
 PAGES = {
     "admin": ("/account", "/admin/users", "/dashboard"),
     "auditor": ("/account", "/admin/audit", "/admin/audit/verify"),
-    "reader": ("/account", "/dashboard"),
-    "officer": ("/account", "/imports", "/imports/new", "/linkage"),
-    "focal": ("/account",),
+    "reader": ("/account", "/dashboard", "/reports/releases"),
+    "officer": (
+        "/account",
+        "/imports",
+        "/imports/new",
+        "/linkage",
+        "/provincial?year=2008",
+        "/provincial/queue",
+        "/provincial/map",
+        "/provincial/pivot?rows=data_element&columns=sex",
+        "/provincial/pivot?rows=province&columns=age",
+        "/reports/releases",
+    ),
+    "focal": ("/account", "/provincial?year=2008", "/provincial/pivot?rows=sex&columns=age"),
 }
 """The pages each role uses daily that this test reads (more join as they get labels)."""
 
@@ -93,8 +106,12 @@ def visible_text(html: str) -> str:
 
 
 def raw_codes() -> set[str]:
-    """Stored codes that have labels: roles and audit actions (snake case, so no words)."""
-    return {code for code in (*default_policy().roles, *ACTIONS) if "_" in code or "." in code}
+    """Stored codes that have labels: roles, audit actions, the provincial report's data
+    elements and pivot dimensions (snake case, so no words)."""
+    data_set = default_workflow().data_set
+    aggregate = (*(e.code for e in data_set.elements), *dimensions(data_set), NOT_BROKEN_DOWN)
+    codes = (*default_policy().roles, *ACTIONS, *aggregate)
+    return {code for code in codes if "_" in code or "." in code}
 
 
 def case_work_codes() -> set[str]:
@@ -221,6 +238,7 @@ def test_the_check_catches_a_code_and_an_english_message() -> None:
     """The two checks above are not vacuous: they see what they look for."""
     text = visible_text("<p>statistics_reader</p><p title='login_success'>x</p>")
     assert "statistics_reader" in text and "login_success" not in text
+    assert {"victims_identified", "data_element", "not_broken_down"} <= raw_codes()
     assert any(f in visible_text("<p>Change your password</p>") for f in untranslated_fragments())
 
 

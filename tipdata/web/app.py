@@ -60,11 +60,13 @@ ROUTERS: tuple[APIRouter, ...] = (
     routes.review.api_router,
     routes.screenings.router,
     routes.screenings.api_router,
+    routes.aggregate.router,  # before provincial: /provincial/pivot/cell is not a report
     routes.provincial.router,
     routes.provincial.api_router,
     routes.dashboard.api_router,
     routes.admin.api_router,
     routes.account.api_router,
+    routes.publication.router,
     routes.reports.router,
     routes.reports.api_router,
     routes.imports.router,

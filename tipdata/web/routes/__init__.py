@@ -3,6 +3,7 @@
 from tipdata.web.routes import (
     account,
     admin,
+    aggregate,
     api,
     cases,
     casework,
@@ -13,6 +14,7 @@ from tipdata.web.routes import (
     pages,
     persons,
     provincial,
+    publication,
     reports,
     review,
     screenings,
@@ -21,6 +23,7 @@ from tipdata.web.routes import (
 __all__ = [
     "account",
     "admin",
+    "aggregate",
     "api",
     "cases",
     "casework",
@@ -31,6 +34,7 @@ __all__ = [
     "pages",
     "persons",
     "provincial",
+    "publication",
     "reports",
     "review",
     "screenings",
