@@ -43,9 +43,9 @@ from datetime import date, timedelta
 from typing import Literal
 
 import numpy as np
-from scipy.optimize import linprog
 from scipy.sparse import csc_array
 
+from tipdata.reporting.programs import ProgramError, Programs
 from tipdata.reporting.suppression import CellStatus, TableError, UnsafeCell
 
 logger = logging.getLogger(__name__)
@@ -213,26 +213,31 @@ def _audit_table(
             a_eq[i, member] += 1.0
         a_eq[i, total] -= 1.0
     b_eq = np.zeros(len(ordered))
-    # sparse once: each of the many programs below would densify-then-scan the matrices again
-    sparse_eq = csc_array(a_eq)
     # the reader's best reading: the least adjustment that makes the releases consistent
     slack_cost = np.zeros(n)
     slack_cost[n_x:] = 1.0
-    adjustment = _solve(slack_cost, csc_array(a_ub), b_ub, sparse_eq, b_eq)
+    consistent = Programs(n, a_ub=csc_array(a_ub), b_ub=b_ub, a_eq=csc_array(a_eq), b_eq=b_eq)
+    adjustment = _solve(consistent, slack_cost)
     if adjustment > _TOLERANCE:
         logger.info("table %s: releases disagree by %g in total", name, adjustment)
     budget = np.zeros((1, n))
     budget[0, n_x:] = 1.0
-    sparse_ub = csc_array(np.vstack([a_ub, budget]))
-    b_ub = np.append(b_ub, adjustment + _TOLERANCE)
+    # one model for every program below: only the objective changes (HiGHS's hot start)
+    programs = Programs(
+        n,
+        a_ub=csc_array(np.vstack([a_ub, budget])),
+        b_ub=np.append(b_ub, adjustment + _TOLERANCE),
+        a_eq=csc_array(a_eq),
+        b_eq=b_eq,
+    )
 
     def value_range(columns: Sequence[int], need_upper: bool = True) -> tuple[float, float]:
         objective = np.zeros(n)
         objective[list(columns)] = 1.0
-        low = _solve(objective, sparse_ub, b_ub, sparse_eq, b_eq)
+        low = _solve(programs, objective)
         if not need_upper:
             return low, math.inf
-        high = -_solve(-objective, sparse_ub, b_ub, sparse_eq, b_eq)
+        high = -_solve(programs, -objective)
         return low, high
 
     found: list[OverlapCell] = []
@@ -307,25 +312,9 @@ def _finding(
     return OverlapCell(table, key[0], key[1], status, low, high, reason, where)
 
 
-def _solve(
-    objective: np.ndarray,
-    a_ub: csc_array,
-    b_ub: np.ndarray,
-    a_eq: csc_array,
-    b_eq: np.ndarray,
-) -> float:
-    """Minimum of ``objective @ x`` subject to the constraints and ``x >= 0``."""
-    result = linprog(
-        objective,
-        A_ub=a_ub if len(b_ub) else None,
-        b_ub=b_ub if len(b_ub) else None,
-        A_eq=a_eq if len(b_eq) else None,
-        b_eq=b_eq if len(b_eq) else None,
-        bounds=(0, None),
-        method="highs",
-    )
-    if result.status == 3:  # unbounded
-        return -math.inf
-    if result.status != 0:
-        raise TableError(f"the cross-release audit could not solve a program: {result.message}")
-    return float(result.fun)
+def _solve(programs: Programs, objective: np.ndarray) -> float:
+    """Minimum of ``objective @ x`` subject to the audit's constraints and ``x >= 0``."""
+    try:
+        return programs.minimum(objective)
+    except ProgramError as exc:
+        raise TableError(f"the cross-release audit could not solve a program: {exc}") from exc
