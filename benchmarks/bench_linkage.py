@@ -57,14 +57,9 @@ from tipdata.linkage.defaults import DEFAULT_THRESHOLD, SCORE_FLOOR, chain_veto
 from tipdata.linkage.engines import DuckDBEngine, make_engine
 from tipdata.linkage.evaluation import clustering_accuracy, pairwise_accuracy
 from tipdata.linkage.features import linkage_table, load_person_records, registers_of_records
-from tipdata.linkage.settings import (
-    DEFAULT_MODEL_FILE,
-    U_SAMPLE_PAIRS,
-    apply_m_floors,
-    count_pairs_by_rule,
-    linkage_settings,
-    train,
-)
+from tipdata.linkage.settings import count_pairs_by_rule, linkage_settings
+from tipdata.linkage.stored_model import DEFAULT_MODEL_FILE
+from tipdata.linkage.training import U_SAMPLE_PAIRS, apply_m_floors, train
 from tipdata.linkage.truth import true_person_of_records
 from tipdata.settings import load_settings
 from tipdata.store import Database

@@ -43,19 +43,20 @@ PERMISSIONS = [
     "screenings:create", "consent:override", "imports:run", "linkage:run", "linkage:review",
     "reports:read_province", "reports:submit", "reports:accept", "reports:publish",
     "reports:read_published", "audit:read", "users:manage", "keys:rotate",
-    "reports:read_migration",
+    "reports:read_migration", "casework:manage", "case_notes:read", "case_notes:create",
+    "records:correct",
 ]  # fmt: skip
 MATRIX = """
-ntf_data_officer        Y Y Y Y Y Y Y Y Y Y Y Y Y Y Y Y Y Y . . . Y
-provincial_focal_point  . . . . . . . . . . . . . Y Y . . Y . . . .
-police_analyst          Y Y . Y Y . . . . . . . . . . . . Y . . . .
-social_worker           Y Y Y . . Y Y Y Y Y . . . . . . . Y . . . .
-ngo_case_worker         Y Y Y . . Y Y Y Y . . . . . . . . Y . . . .
-court_clerk             Y . . Y Y . . . . . . . . . . . . Y . . . .
-statistics_reader       . . . . . . . . . . . . . . . . . Y . . . .
-molvt_officer           . . . . . . . . . . . . . . . . . Y . . . Y
-auditor                 . . . . . . . . . . . . . . . . . . Y . . .
-administrator           . . . . . . . . . . . . . . . . . . . Y Y .
+ntf_data_officer        Y Y Y Y Y Y Y Y Y Y Y Y Y Y Y Y Y Y . . . Y Y . . Y
+provincial_focal_point  . . . . . . . . . . . . . Y Y . . Y . . . . . . . .
+police_analyst          Y Y . Y Y . . . . . . . . . . . . Y . . . . . . . .
+social_worker           Y Y Y . . Y Y Y Y Y . . . . . . . Y . . . . Y Y Y Y
+ngo_case_worker         Y Y Y . . Y Y Y Y . . . . . . . . Y . . . . Y Y Y Y
+court_clerk             Y . . Y Y . . . . . . . . . . . . Y . . . . . . . .
+statistics_reader       . . . . . . . . . . . . . . . . . Y . . . . . . . .
+molvt_officer           . . . . . . . . . . . . . . . . . Y . . . Y . . . .
+auditor                 . . . . . . . . . . . . . . . . . . Y . . . . . . .
+administrator           . . . . . . . . . . . . . . . . . . . Y Y . . . . .
 """
 
 
@@ -107,8 +108,11 @@ def test_the_permission_type_is_generated_from_roles_yaml() -> None:
     assert sorted(PERMISSION_TYPE) == sorted(default_policy().permissions)
 
 
-def test_case_notes_are_granted_to_no_one_for_there_are_none() -> None:
-    assert "case_notes:read" not in default_policy().permissions
+def test_case_notes_are_read_only_by_case_workers() -> None:
+    """Notes are case workers' own (Primero): not the NTF, the police or the courts."""
+    policy = default_policy()
+    readers = {code for code, role in policy.roles.items() if "case_notes:read" in role.permissions}
+    assert readers == {"social_worker", "ngo_case_worker"}
 
 
 def _roles_file_with(tmp_path: Path, extra: str) -> Path:

@@ -59,17 +59,19 @@ def test_resolve_means_of_control(codelists: Codelists, written: str, code: str)
 
 
 def test_htcds_methods_of_control_are_covered(codelists: Codelists) -> None:
+    # HTCDS 2.0's value names (its picklist is checked in tests/standards/test_htcds.py)
     htcds = {m.htcds for m in codelists.means_of_control}
     assert {
         "DebtBondage",
         "WithholdsDocuments",
-        "Threats",
+        "PhysicalThreats",
         "PhysicalAbuse",
         "FalsePromises",
-        "RestrictsMovement",
+        "ThreatsLawEnforcement",
         "PsychologicalAbuse",
-        "PsychoactiveSubstances",
+        "PsychoactiveSubstance",
     } <= htcds
+    assert "RestrictsMovement" not in htcds  # HTCDS 0.1's, gone from 2.0
 
 
 def test_stages_are_ordered_within_each_pathway(codelists: Codelists) -> None:

@@ -61,3 +61,12 @@ def test_demo_writes_the_pathway_and_findings_reports(sqlite_db: Database, tmp_p
 
     with summary.standard_files["sdmx"].open(encoding="utf-8", newline="") as handle:
         check_sdmx_rows(csv.DictReader(handle), summary.standard_files["sdmx"])
+    # the DHIS2 files read back by the strict reader, naming only mapped metadata
+    from tipdata.standards.dhis2_formats import read_file
+    from tipdata.standards.dhis2_mapping import load_mapping
+
+    mapping = load_mapping()
+    for name in ("dhis2_json", "dhis2_adx"):
+        content = read_file(summary.standard_files[name])
+        assert content.values and mapping.is_data_set(content.data_set or ""), name
+        assert all(mapping.lookup("org unit", v.org_unit) for v in content.values), name

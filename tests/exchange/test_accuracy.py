@@ -9,12 +9,13 @@ used to choose the encoding's bits and threshold (seeds 1-3 were).
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from tipdata.demo.crossborder import SideRecord, border_pair, encoding_fields
 from tipdata.exchange.encoding import RecordFields, encode, record_fields
 from tipdata.exchange.evaluation import clear_text_links, pairwise_score
-from tipdata.exchange.matching import DEFAULT_THRESHOLD, Blocking, match
+from tipdata.exchange.matching import DEFAULT_THRESHOLD, Blocking, dice, match, scored_pairs
 
 SECRET = b"a shared secret of at least 32 bytes."
 SALT = b"khm-tha-2003-salt-v1"
@@ -100,3 +101,24 @@ def test_blocking_finds_the_links_that_comparing_every_pair_finds() -> None:
         (link.partner, link.local) for link in every
     }
     assert [round(link.score, 9) for link in blocked] == [round(link.score, 9) for link in every]
+
+
+def test_identical_encodings_are_compared_once_and_every_row_pair_comes_back() -> None:
+    """scored_pairs folds identical encodings together and expands them again at the end."""
+    pair = border_pair(150, seed=17)
+    partner = encode(fields(pair.partner), secret=SECRET, salt=SALT)
+    local = encode(fields(pair.local), secret=SECRET, salt=SALT)
+    # every third record written twice more: rows with identical encodings on both sides
+    partner = np.concatenate([partner, partner[::3], partner[::3]])
+    local = np.concatenate([local, local[::3]])
+    stats: dict[str, int] = {}
+    rows_p, rows_l, scores = scored_pairs(partner, local, Blocking(), 0.78, stats=stats)
+    assert stats["distinct_partner"] < len(partner) and stats["distinct_local"] < len(local)
+    # brute force over every row pair: the blocked pairs are those at the threshold
+    all_p, all_l = np.divmod(np.arange(len(partner) * len(local)), len(local))
+    every = dice(partner, local, all_p, all_l)
+    expected = {(p, q) for p, q, s in zip(all_p, all_l, every, strict=True) if s >= 0.78}
+    found = set(zip(rows_p.tolist(), rows_l.tolist(), strict=True))
+    assert len(found) == len(rows_p)  # each row pair once
+    assert found <= expected and len(found) >= 0.97 * len(expected)
+    assert np.allclose(scores, dice(partner, local, rows_p, rows_l))

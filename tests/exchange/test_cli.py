@@ -63,6 +63,13 @@ def test_the_documented_exchange_commands_run_as_written(
     linked = re.search(r"(\d+) linked to persons here", outputs["receive tha-2008.json"])
     assert linked and int(linked.group(1)) >= 10
     assert "accepted" in outputs["log --home"] and "KHM-THA-MOU-2003" in outputs["log --home"]
+    figures = outputs["figures --home"]
+    assert re.search(
+        r"^partner\s+victim in both\s+offender in both\s+other roles\s+Total", figures, re.M
+    )
+    row = re.search(r"^THA\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)$", figures, re.MULTILINE)
+    assert row and row.group(4) == linked.group(1)  # every link is one person of the row
+    assert "x" in row.groups()  # 60 persons: some count is under 10 and withheld
 
     again = runner.invoke(app, shlex.split(commands[4])[1:])
     assert again.exit_code == 2
@@ -83,5 +90,7 @@ def test_the_documented_small_benchmark_runs(capsys: pytest.CaptureFixture[str])
     assert bench_exchange.main(shlex.split(command)[2:]) == 0
     printed = capsys.readouterr().out
     assert re.search(r"clear text \(Jaro-Winkler\)\s+[\d.]+\s+[\d.]+\s+0\.\d+", printed)
-    assert re.search(r"PPRL, MinHash blocking .*\s0\.\d+\s+[\d.]+$", printed, re.MULTILINE)
-    assert "peak memory of matching" in printed
+    assert re.search(r"PPRL, Hamming LSH blocking .*\s0\.\d+\s+[\d.]+$", printed, re.MULTILINE)
+    difference = re.search(r"F1 of PPRL \(blocked\) - F1 of clear text: ([-+][\d.]+)", printed)
+    assert difference and float(difference.group(1)) >= -0.02
+    assert "peak resident memory while matching" in printed

@@ -30,7 +30,7 @@ from tipdata.linkage.engines import DuckDBEngine
 from tipdata.linkage.features import linkage_table, load_person_records
 from tipdata.linkage.scoring import _incremental_records, _score_incremental
 from tipdata.linkage.service import link
-from tipdata.linkage.settings import default_model
+from tipdata.linkage.stored_model import default_model
 from tipdata.store import Database, PersonRecord, PersonRecordLinkKey
 
 MORE_EXISTING: list[tuple[str, str, str, str, str, int, str | None]] = [

@@ -15,7 +15,7 @@ from tests.linkage.conftest import PEOPLE, AddRecords
 from tests.linkage.test_service import groups, persons_by_key
 from tipdata.linkage.engines import EngineError, SparkEngine, make_engine
 from tipdata.linkage.service import link
-from tipdata.linkage.settings import default_model, model_for_dialect
+from tipdata.linkage.stored_model import default_model, model_for_dialect
 from tipdata.store import Database
 
 FAMILY = ["Chea", "Keo", "Pich", "Meas", "Heng", "Lim", "Ouk", "Prak", "Sam", "Tep"]

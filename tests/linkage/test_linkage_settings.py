@@ -7,15 +7,9 @@ import json
 import duckdb
 import pytest
 
-from tipdata.linkage.settings import (
-    DEFAULT_MODEL_FILE,
-    ROLE_LABELS,
-    ROLE_M,
-    ROLE_U_NATIONAL,
-    default_model,
-    linkage_settings,
-    role_m_for_mix,
-)
+from tipdata.linkage.settings import ROLE_M, linkage_settings
+from tipdata.linkage.stored_model import DEFAULT_MODEL_FILE, default_model
+from tipdata.linkage.training import ROLE_LABELS, ROLE_U_NATIONAL, role_m_for_mix
 
 
 def _level_reached(comparison: str, values: dict[str, str | None]) -> str:

@@ -62,6 +62,18 @@ def test_every_declared_transition_is_allowed() -> None:
             assert _rules(_pathway((before, 2, "X"), (after, 3, "X"))) == [], (before, after)
 
 
+@pytest.mark.parametrize("determined", [E.SCREENED, E.DETERMINED_VICTIM, E.DETERMINED_NOT_VICTIM])
+def test_a_screening_after_shelter_admission_is_normal_practice(determined: E) -> None:
+    """Shelters screen the people they admit (issue 18): no impossible-sequence finding."""
+    admitted = _pathway(
+        (E.RESCUED, 1, "MOI"), (E.SHELTERED, 2, "AFESIP"), (determined, 4, "AFESIP")
+    )
+    assert _rules(admitted) == []
+    served = _pathway((E.SHELTERED, 2, "AFESIP"), (E.SERVICE_PROVIDED, 3, "AFESIP"),
+                      (determined, 4, "DOSAVY-12"))  # fmt: skip
+    assert _rules(served) == []
+
+
 def test_two_shelters_at_once_but_not_a_transfer() -> None:
     at_once = _pathway((E.RESCUED, 1, "MOI"), (E.SHELTERED, 2, "WHI"), (E.SHELTERED, 9, "AFESIP"))
     transfer = _pathway(

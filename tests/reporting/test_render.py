@@ -56,4 +56,10 @@ def test_internal_and_published_renders(sqlite_demo_db, tmp_path: Path) -> None:
         cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
         if "x" in cells:
             assert any(text.startswith(legend) for text in cells), sheet.title
-    assert 'data-status="primary"' in public["html"].read_text(encoding="utf-8")
+    # primary and secondary cells alike: the page never says which withheld cell is small
+    assert {"primary", "secondary"} <= {
+        c.status for t in published.tables for c in t.cells.values()
+    }
+    page = public["html"].read_text(encoding="utf-8")
+    assert 'data-status="withheld"' in page
+    assert "primary" not in page and "secondary" not in page

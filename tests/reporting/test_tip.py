@@ -83,6 +83,26 @@ def test_report_period() -> None:
         report_period()
 
 
+def test_lmis_deportations_equal_the_ground_truth(demo_db: DemoDb, report) -> None:  # noqa: F811
+    """Workers deported from Malaysia (``lmis_by_destination``) are everyone on Malaysia's
+    deportation lists: the licensed workers the generator follows (per company in
+    ``migration_figures.csv``) and the irregular deportees, who left through no company
+    and so are in no company's row (at the test scale 14 + 8 = 22: the count was right,
+    the per-company sum is not the destination's truth)."""
+    import csv
+
+    delivery = demo_db[2] / "ground_truth"
+    with (delivery / "migration_figures.csv").open(encoding="utf-8") as f:
+        licensed = sum(int(line["deported"]) for line in csv.DictReader(f)
+                       if line["destination"] == "Malaysia")  # fmt: skip
+    with (delivery / "persons.csv").open(encoding="utf-8") as f:
+        irregular = sum(line["group"] == "irregular_deportee" for line in csv.DictReader(f))
+    assert licensed > 0 and irregular > 0
+    by_destination = report.table("lmis_by_destination")
+    assert by_destination.cell("Malaysia", "workers_deported").value == licensed + irregular
+    assert by_destination.cell(TOTAL, "workers_deported").value == licensed + irregular
+
+
 def test_lmis_departures_equal_the_ground_truth(demo_db: DemoDb, report) -> None:  # noqa: F811
     """Every departure cell of ``lmis_by_agency`` (company x destination, and the totals)
     and the departures of ``lmis_by_destination`` equal the generator's true departures."""

@@ -148,3 +148,41 @@ def test_the_ctdc_command_of_the_docs_runs_as_written(
     check_ctdc_rows(rows, written)
     assert check_k_anonymity(rows, None, 11) == []
     assert "k = 11" in outcome.output
+
+
+def test_the_file_is_released_through_the_gate_and_stored_with_the_release(
+    sqlite_demo_db: tuple[Database, dict[int, str], Path],  # noqa: F811 - the fixture
+    tmp_path: Path,
+) -> None:
+    from tipdata.reporting.releases import file_sha256
+    from tipdata.standards.ctdc_release import NOT_GIVEN, release_ctdc
+
+    db = sqlite_demo_db[0]
+    result = release_ctdc(db, 2008, tmp_path, actor=None)
+    release = result.released.release
+    assert release.report_kind == "ctdc_profile" and release.threshold == 10
+    assert release.files[result.path.name] == file_sha256(result.path)  # stored with it
+    assert (tmp_path / "ctdc-2008-published.csv").exists()  # the gate's own file
+    with result.path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and check_k_anonymity(rows, None, 11) == []
+    # every count the file discloses went through the gate and was published unchanged
+    published = {t.table.name: t for t in result.released.published.tables}
+    assert "ctdc_yearOfRegistration" in published
+    for name, table in published.items():
+        column = name.removeprefix("ctdc_")
+        counts = Counter(row[column] or NOT_GIVEN for row in rows)
+        for value, count in counts.items():
+            assert table.cell(value, "Total").value == count, (name, value)
+        assert all(c == 0 or c >= 11 for c in counts.values())
+
+
+def test_a_threshold_above_k_is_refused_before_anything_is_written(
+    sqlite_demo_db: tuple[Database, dict[int, str], Path],  # noqa: F811 - the fixture
+    tmp_path: Path,
+) -> None:
+    from tipdata.standards.ctdc_release import release_ctdc
+
+    with pytest.raises(CtdcError, match="threshold of 12 needs k >= 12"):
+        release_ctdc(sqlite_demo_db[0], 2008, tmp_path, actor=None, threshold=12)
+    assert list(tmp_path.iterdir()) == []

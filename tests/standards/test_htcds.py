@@ -140,3 +140,36 @@ def test_the_demo_victims_export_validates_against_the_standard(
     forms = {v for row in written for v in row["vic_TypeOfExploitation"].split(";") if v}
     assert {"SexualExploitation", "ForcedLabour"} <= forms
     assert path.stat().st_mode & 0o077 == 0  # case-level: owner only
+
+
+def test_means_of_control_and_indicators_use_htcds_2_value_names() -> None:
+    from tipdata.codelists import load_codelists
+    from tipdata.screening.indicators import indicator_set
+    from tipdata.standards.htcds import methods_given
+
+    picklist = load_standard().fields["vic_MethodsOfControl"]
+    assert picklist.multi_select and "RestrictsMovement" not in picklist.values
+    means = {term.code: term.htcds for term in load_codelists().means_of_control}
+    assert set(means.values()) <= set(picklist.values)  # read from the ODS, not typed
+    for indicator in indicator_set().indicators:
+        assert indicator.htcds in picklist.values, indicator.code
+        if indicator.means:  # the indicator's own value agrees with its means'
+            assert indicator.htcds == means[indicator.means], indicator.code
+    given = methods_given()
+    assert given["debt_bondage"] == "DebtBondage"
+    assert given["movement_restricted"] == "Other"  # HTCDS 2.0 names no restricted movement
+    # each value the import reads answers an indicator whose means gives it back
+    assert all(given[i] == v for v, i in load_mapping().methods_read_as.items())
+
+
+def test_a_methods_entry_whose_indicator_gives_another_value_names_file_and_line(
+    tmp_path: Path,
+) -> None:
+    text = FROM_TIPDATA.read_text(encoding="utf-8").replace(
+        "DebtBondage: debt_bondage", "DebtBondage: threats"
+    )
+    path = tmp_path / "from_tipdata.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(HtcdsError) as raised:
+        load_mapping.__wrapped__(path)
+    assert raised.value.line is not None and "threats" in str(raised.value)

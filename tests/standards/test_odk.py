@@ -191,3 +191,83 @@ def test_a_negative_count_is_refused_by_the_data_sets_rules_as_on_the_web_form(
         import_submissions(session, path, "odk-import")
     assert any(p.field == "cases_investigated" for p in raised.value.problems)
     assert _stored(provinces_db) == {}
+
+
+def _grouped(text: str, separator: str) -> str:
+    """The export with every question in a group, as a form with groups exports it."""
+    header, rest = text.split("\n", 1)
+    header = header.rstrip("\r")
+    meta = {"SubmissionDate", "start", "end", "KEY", "SubmitterID", "SubmitterName",
+            "AttachmentsPresent", "AttachmentsExpected", "Status", "ReviewState", "DeviceID",
+            "Edits", "FormVersion", "meta-instanceID"}  # fmt: skip
+    names = []
+    for name in header.split(","):
+        group = "where" if name in ("province", "period") else "counts"
+        names.append(name if name in meta else f"report{separator}{group}{separator}{name}")
+    return ",".join(names) + "\n" + rest
+
+
+@pytest.mark.parametrize("separator", ["-", "/"])  # ODK Central, KoboToolbox
+def test_grouped_question_names_are_read_and_errors_name_the_grouped_column(
+    provinces_db: Database, tmp_path: Path, separator: str
+) -> None:
+    path = tmp_path / "grouped.csv"
+    path.write_text(_grouped(SAMPLE.read_text(encoding="utf-8"), separator), encoding="utf-8")
+    assert f"report{separator}counts{separator}cases_investigated" in path.read_text()
+    with provinces_db.session() as session:
+        summary, rejected = import_submissions(session, path, "odk-import")
+    assert (summary.reports, summary.submitted, rejected) == (2, 2, 1)
+    assert _stored(provinces_db)[("01", "2009BW26", "suspects_arrested", "total")] == 2
+    bad = tmp_path / "grouped_bad.csv"
+    bad.write_text(
+        _grouped(submission_export([{"SubmissionDate": "2010-01-02T00:00:00Z", "province": "03",
+                                     "period": "2009BW25", "cases_investigated": "-1"}]),
+                 separator),
+        encoding="utf-8",
+    )  # fmt: skip
+    with pytest.raises(ReportImportError) as raised, provinces_db.session() as session:
+        import_submissions(session, bad, "odk-import")
+    assert [p.field for p in raised.value.problems] == [
+        f"report{separator}counts{separator}cases_investigated"
+    ]
+
+
+def test_two_groups_giving_one_question_are_refused(tmp_path: Path) -> None:
+    text = (
+        SAMPLE.read_text(encoding="utf-8")
+        .replace(",cases_investigated,", ",a-cases_investigated,", 1)
+        .replace(",suspects_arrested,", ",b-cases_investigated,", 1)
+    )
+    path = tmp_path / "twice.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(Exception, match="a-cases_investigated, b-cases_investigated"):
+        read_submissions(path)
+
+
+@pytest.mark.parametrize(
+    ("column", "held_back"),
+    [("ReviewState", "hasIssues"), ("_validation_status", "On Hold")],
+)
+def test_a_submission_held_back_by_a_reviewer_is_stored_as_a_draft(
+    provinces_db: Database, tmp_path: Path, column: str, held_back: str
+) -> None:
+    rows = [
+        {"SubmissionDate": "2010-01-02T00:00:00Z", "_submission_time": "2010-01-02T00:00:00",
+         "province": "01", "period": "2009BW26", "cases_investigated": "1", column: held_back},
+        {"SubmissionDate": "2010-01-03T00:00:00Z", "_submission_time": "2010-01-03T00:00:00",
+         "province": "02", "period": "2009BW26", "cases_investigated": "2"},
+    ]  # fmt: skip
+    path = tmp_path / "review.csv"
+    path.write_text(submission_export(rows, kobo=column != "ReviewState"), encoding="utf-8")
+    with provinces_db.session() as session:
+        summary, rejected = import_submissions(session, path, "odk-import")
+    assert (summary.submitted, summary.drafts, rejected) == (1, 1, 0)
+    t = metadata.tables
+    with provinces_db.connect() as connection:
+        statuses = dict(
+            connection.execute(
+                sa.select(t["provincial_report"].c.province_code,
+                          sa.cast(t["provincial_report"].c.status, sa.String))
+            ).all()
+        )  # fmt: skip
+    assert statuses == {"01": "draft", "02": "submitted"}

@@ -18,6 +18,7 @@ from tests.reporting.tipdemo import demo_delivery, sqlite_demo_db  # noqa: F401
 from tipdata.cli import app
 from tipdata.settings import load_settings
 from tipdata.standards.sdmx import (
+    POPULATION_FILE,
     STRUCTURE_FILE,
     Population,
     SdmxError,
@@ -74,6 +75,25 @@ def test_population_is_chosen_by_year_with_its_source() -> None:
     projection = Population(2015, "total", "total", 15_000_000, "projection", "NIS projection")
     assert population_for(2015, (*figures, projection)) == {("total", "total"): projection}
     assert all(f.source.startswith("National Institute of Statistics") for f in figures)
+
+
+def test_the_2008_census_by_age_band_confirms_the_totals_and_gives_no_child_denominator() -> None:
+    """The 2008 census by sex and 5-year band (SOURCE.md) sums to population.csv's figures;
+    its bands straddle 18, so no under-18 rate can be computed from it."""
+    bands_file = POPULATION_FILE.with_name("population_2008_age_bands.csv")
+    with bands_file.open(encoding="utf-8") as handle:
+        bands = list(csv.DictReader(handle))
+    assert all(row["source"] and row["kind"] == "census" for row in bands)
+    totals = {
+        sex: sum(int(row["population"]) for row in bands if row["sex"] == sex)
+        for sex in ("female", "male")
+    }
+    census = population_for(2008, load_population())
+    assert totals == {sex: census[(sex, "total")].population for sex in ("female", "male")}
+    assert totals == {"female": 6_879_628, "male": 6_516_054}
+    starts = sorted({int(row["age_from"]) for row in bands})
+    assert 18 not in starts and 15 in starts  # 15-19 holds children and adults
+    assert ("female", "child") not in census  # so the export writes no rate by age
 
 
 def test_a_population_row_without_source_names_file_line_and_field(tmp_path: Path) -> None:

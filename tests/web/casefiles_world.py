@@ -72,7 +72,8 @@ VICTIM_NAME_KHMER = "សុខ ដារ៉ា"
 SUSPECT_NAME = "Chan Vuthy"
 CLIENT_NAME = "Keo Srey Mom"
 EXTRA_USERS = {"police": ("police_analyst", "MOI"), "clerk": ("court_clerk", "PPMC"),
-               "ngo": ("ngo_case_worker", "AFESIP")}  # fmt: skip
+               "ngo": ("ngo_case_worker", "AFESIP"),
+               "social": ("social_worker", "DOSAVY-12")}  # fmt: skip
 """Users of other agencies: username -> (role, agency code)."""
 
 EVIDENCE = {
@@ -136,7 +137,7 @@ def _add_user(
         agency_id=agency_id, province_code="12", password=PASSWORD, passwords=Passwords(FAST),
     )  # fmt: skip
     secret = None
-    if role in ("police_analyst", "ngo_case_worker"):
+    if role in ("police_analyst", "ngo_case_worker", "social_worker"):
         secret = pyotp.parse_uri(enable_totp(session, None, username, keyring.cipher)).secret
     token = create_api_token(session, user.id, "tests", datetime.now(UTC))
     return WebUser(username, role, PASSWORD, secret, token)

@@ -81,6 +81,9 @@ PERSON_READERS = frozenset({NTF, POLICE, SOCIAL, NGO, CLERK})
 CASE_READERS = frozenset({NTF, POLICE, CLERK})
 SCREENERS = frozenset({NTF, SOCIAL, NGO})
 REVIEWERS = frozenset({NTF})
+CASE_WORKERS = frozenset({NTF, SOCIAL, NGO})
+"""``casework:manage`` (and ``records:correct``, ``referrals:create``: the same roles)."""
+NOTE_WRITERS = frozenset({SOCIAL, NGO})
 IMPORTERS = frozenset({NTF})
 AUDITORS = frozenset({AUDITOR})
 ADMINS = frozenset({ADMIN})
@@ -360,6 +363,38 @@ def _screening_form(call: Call) -> dict[str, Any]:
     return {"data": data}
 
 
+def _case_form(call: Call) -> dict[str, Any]:
+    return {"data": {"csrf_token": call.csrf, "status": "open", "assigned_to": ""}}
+
+
+def _follow_up_form(call: Call) -> dict[str, Any]:
+    return {"data": {"csrf_token": call.csrf, "kind": "home_visit", "due_on": "2008-04-01"}}
+
+
+def _done_form(call: Call) -> dict[str, Any]:
+    return {"data": {"csrf_token": call.csrf, "public_id": "PAAAAAAAAAAAA"}}
+
+
+def _note_form(call: Call) -> dict[str, Any]:
+    return {"data": {"csrf_token": call.csrf, "body": "Visited; no change."}}
+
+
+def _note_api(call: Call) -> dict[str, Any]:
+    return {"json": {"body": "Visited; no change."}}
+
+
+def _correction_form(call: Call) -> dict[str, Any]:
+    data = {"csrf_token": call.csrf, "record_id": "999999", "field": "sex", "value": "female",
+            "reason": "checked with the person"}  # fmt: skip
+    return {"data": data}
+
+
+def _refer_form(call: Call) -> dict[str, Any]:
+    data = {"csrf_token": call.csrf, "record_id": "999999", "provider": "NO-SUCH-PROVIDER",
+            "consent_on": "2008-03-01"}  # fmt: skip
+    return {"data": data}
+
+
 def _screening_api(call: Call) -> dict[str, Any]:
     return {"json": {"screening_date": call.screening_date, "answers": {}}}
 
@@ -420,7 +455,20 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/reports/tip.{file_format}"): Rule(
         PUBLISHED_READERS, "format", query="year=2008"
     ),
+    # without confirm=yes the publish form shows the preview and releases nothing
     ("POST", "/reports/publish"): Rule(PUBLISHERS, form=True, body=_publish_form),
+    ("GET", "/reports/publish/preview"): Rule(PUBLISHERS, query="start=2008-01-01&end=2008-12-31"),
+    ("GET", "/reports/releases"): Rule(PUBLISHED_READERS),
+    # no such release: 404 for whoever may read releases, 403 for the others
+    ("GET", "/reports/releases/{release_id}.{file_format}"): Rule(
+        PUBLISHED_READERS, "format", ok="404"
+    ),
+    # no such table (and, for readers, no release of the period): 404 past the permission
+    ("GET", "/reports/explain"): Rule(
+        PUBLISHED_READERS,
+        ok="404",
+        query="start=2008-01-01&end=2008-12-31&table=none&row=x&column=y",
+    ),
     ("POST", "/api/v1/reports/tip/publish"): Rule(PUBLISHERS, query="year=2008"),
     # --- user administration: the targets are fresh accounts made for each request ---
     ("GET", "/admin/users"): Rule(ADMINS),
@@ -473,12 +521,51 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/persons/{public_id}/screenings"): Rule(
         SCREENERS, "person", ok="201", body=_screening_api
     ),
+    # --- case work: a record of another agency, an unknown record or provider is 422 ---
+    ("GET", "/casework/persons"): Rule(PERSON_READERS),
+    ("POST", "/casework/persons/search"): Rule(
+        IDENTITY_READERS, "person", hidden="200", form=True, body=_search_form
+    ),
+    ("POST", "/api/v1/persons/search-similar"): Rule(
+        IDENTITY_READERS, "person", hidden="200", body=_search_api
+    ),
+    ("GET", "/persons/{public_id}/case"): Rule(PERSON_READERS, "person"),
+    ("GET", "/api/v1/persons/{public_id}/case"): Rule(PERSON_READERS, "person"),
+    ("POST", "/persons/{public_id}/case"): Rule(
+        CASE_WORKERS, "person", ok="303", form=True, body=_case_form
+    ),
+    ("POST", "/persons/{public_id}/follow-ups"): Rule(
+        CASE_WORKERS, "person", ok="303", form=True, body=_follow_up_form
+    ),
+    ("POST", "/follow-ups/{follow_up_id}/done"): Rule(
+        CASE_WORKERS, ok="404", form=True, body=_done_form
+    ),
+    ("POST", "/persons/{public_id}/notes"): Rule(
+        NOTE_WRITERS, "person", ok="303", form=True, body=_note_form
+    ),
+    ("POST", "/api/v1/persons/{public_id}/notes"): Rule(
+        NOTE_WRITERS, "person", ok="201", body=_note_api
+    ),
+    ("POST", "/persons/{public_id}/corrections"): Rule(
+        CASE_WORKERS, "person", ok="422", form=True, body=_correction_form
+    ),
+    ("GET", "/persons/{public_id}/refer"): Rule(CASE_WORKERS, "person"),
+    ("POST", "/persons/{public_id}/refer"): Rule(
+        CASE_WORKERS, "person", ok="422", form=True, body=_refer_form
+    ),
+    ("GET", "/casework/overdue"): Rule(CASE_WORKERS),
     ("GET", "/review"): Rule(REVIEWERS),
     ("GET", "/api/v1/review"): Rule(REVIEWERS),
     ("POST", "/review/{pair_id}"): Rule(REVIEWERS, "pair", ok="303", form=True, body=_review_form),
     ("POST", "/api/v1/review/{pair_id}"): Rule(REVIEWERS, "pair", body=_review_api),
     # --- provincial reports: out of the role's province is 403, not 404 ----------------
     ("GET", "/provincial"): Rule(REPORT_USERS),
+    ("GET", "/provincial/queue"): Rule(REVIEWERS),
+    ("GET", "/provincial/map"): Rule(REVIEWERS),
+    # a focal point's pivot is of its own province whatever it asks (tests/web/test_aggregate_web)
+    ("GET", "/provincial/pivot"): Rule(REPORT_USERS, query="rows=province"),
+    ("GET", "/provincial/pivot.{file_format}"): Rule(REPORT_USERS, "format"),
+    ("GET", "/provincial/pivot/cell"): Rule(REPORT_USERS, query="rows=province&row=12"),
     ("GET", "/provincial/{province}/{period}"): Rule(REPORT_USERS, "report", hidden="403"),
     ("POST", "/provincial/{province}/{period}"): Rule(
         REPORT_USERS,
@@ -673,8 +760,12 @@ def _url(path: str, target_id: str, query: str) -> str:
         return "/account/setup/tdp_unknown"
     if path == "/api/v1/tokens/{token_id}/revoke":
         return "/api/v1/tokens/999999/revoke"
+    if path == "/reports/releases/{release_id}.{file_format}":
+        return f"/reports/releases/999999.{target_id}"
     if path == "/account/tokens/{token_id}/revoke":
         return "/account/tokens/999999/revoke"
+    if path == "/follow-ups/{follow_up_id}/done":
+        return "/follow-ups/999999/done"
     url = path.replace("{period}", PERIOD)
     if path != "/api/v1/provincial/imports":
         url = PATH_PARAMETER.sub(target_id, url)

@@ -90,3 +90,55 @@ def test_tokens_expire_by_default(system: System, users: dict[str, WebUser]) -> 
         resolve_api_token(session, token, datetime.now(UTC) + timedelta(days=89))
         with pytest.raises(SessionInvalid):
             resolve_api_token(session, token, datetime.now(UTC) + timedelta(days=91))
+
+
+def test_a_token_revoked_or_disabled_elsewhere_fails_on_the_next_request(
+    client: TestClient, system: System, users: dict[str, WebUser]
+) -> None:
+    """Every request reads its token (one read, no cache): a revocation by the command line,
+    another process with its own connection to the database, holds from the next request,
+    even for a token that has just been used; so does a user disabled there."""
+    import sqlalchemy as sa
+
+    from tipdata.access.tokens import revoke_token
+    from tipdata.store import Database
+    from tipdata.store.access import ApiToken, AppUser
+
+    reader, auditor = users["reader"], users["auditor"]
+    for _ in range(3):
+        assert _me(client, reader.api_token) == 200
+    elsewhere = Database(system.db.url)  # as `tipdata users token-revoke` would open it
+    with elsewhere.session() as session:
+        token_id = session.scalars(
+            sa.select(ApiToken.id).join(AppUser).where(AppUser.username == "reader")
+        ).one()
+        revoke_token(session, None, token_id)
+    assert _me(client, reader.api_token) == 401
+    assert _me(client, auditor.api_token) == 200
+    with elsewhere.session() as session:  # no token revoked: only the account disabled
+        session.execute(
+            sa.update(AppUser).where(AppUser.username == "auditor").values(active=False)
+        )
+    assert _me(client, auditor.api_token) == 401
+    elsewhere.dispose()
+
+
+def test_a_tokens_last_use_is_written_at_most_once_a_minute(
+    client: TestClient, system: System, users: dict[str, WebUser]
+) -> None:
+    import sqlalchemy as sa
+
+    from tipdata.store.access import ApiToken, AppUser
+
+    def last_used() -> datetime | None:
+        with system.db.session() as session:
+            return session.scalars(
+                sa.select(ApiToken.last_used_at).join(AppUser).where(AppUser.username == "reader")
+            ).one()
+
+    assert last_used() is None
+    assert _me(client, users["reader"].api_token) == 200
+    first = last_used()
+    assert first is not None
+    assert _me(client, users["reader"].api_token) == 200
+    assert last_used() == first

@@ -131,7 +131,10 @@ def test_case_pages_render_for_the_clerk(
     assert "PPMC-2024-017" in listing.text and "MOI-2024-001" not in listing.text
     page = client.get(f"/cases/{world.trial}")
     assert page.status_code == 200
-    assert "lshtse-2008 art. 15" in page.text and "suspended_trafficking_sentence" in page.text
+    # words, not codes: the article by its law's name, the finding by its rule's title
+    assert "Anti-trafficking law 2008, art. 15" in page.text
+    assert "Suspended sentence for a trafficking offence" in page.text
+    assert "suspended_trafficking_sentence" not in page.text
     assert SUSPECT_NAME not in page.text
     assert client.get(f"/cases/{world.investigation}").status_code == 404
     client.cookies.set("tipdata_lang", "km")
@@ -163,5 +166,12 @@ def test_openapi_documents_every_case_file_endpoint_with_its_problems(
         ("GET", "/api/v1/review"): ["200", "400", "401", "403", "422", "503"],
         ("POST", "/api/v1/review/{pair_id}"): [
             "200", "400", "401", "403", "404", "409", "422", "503"
+        ],
+        ("GET", "/api/v1/persons/{public_id}/case"): [
+            "200", "400", "401", "403", "404", "422", "503"
+        ],
+        ("POST", "/api/v1/persons/search-similar"): ["200", "400", "401", "403", "422", "503"],
+        ("POST", "/api/v1/persons/{public_id}/notes"): [
+            "201", "400", "401", "403", "404", "422", "503"
         ],
     }  # fmt: skip

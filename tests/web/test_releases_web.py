@@ -9,13 +9,17 @@ Readers get the stored bytes, never a computation; an unreleased period is 404.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -263,3 +267,83 @@ def test_the_ntf_still_asks_any_period_and_publishes_only_fixed_ones(
         in (refused.json()["detail"])
     )
     assert demo_client.get("/api/v1/dashboard", headers=officer).json()["year"] == 2008
+
+
+def _withheld_marks(html: str) -> set[str]:
+    """How each withheld cell (``x``) of a page's tables is written: its opening tag."""
+    return set(re.findall(r"(<td[^>]*>)x(?:</td>|\s*<)", html))
+
+
+def test_no_public_form_of_a_release_tells_primary_from_secondary_cells(
+    demo_client: TestClient, demo_web: DemoWeb, released: dict[str, dict[str, Any]]
+) -> None:
+    """A reader who could tell a small count (primary) from a cell hidden to protect it
+    (secondary) would know where the small counts are. Every public form of a release,
+    fetched as the statistics reader, writes every withheld cell the same way."""
+    app, users, database = demo_web
+    reader = bearer(users["reader"])
+    threshold = app.state.web.system.settings.disclosure_threshold
+    # the test means something: inside the gate 2008 has both kinds
+    inside = publish(releasable(tip_report(database, date(2008, 1, 1), date(2008, 12, 31))),
+                     threshold=threshold)  # fmt: skip
+    kinds = {c.status for t in inside.tables for c in t.cells.values()}
+    assert {"primary", "secondary"} <= kinds
+    for code in PERIODS:
+        # the figures over the API
+        response = demo_client.get(f"/api/v1/reports/tip?period={code}", headers=reader)
+        assert response.status_code == 200
+        document = response.json()
+        statuses = {status for _value, status in _cells(document).values()}
+        assert statuses <= {"free", "withheld"}, code
+        assert "withheld" in statuses, code
+        assert all(
+            (value is None) == (status == "withheld") for value, status in _cells(document).values()
+        )
+        assert "primary" not in response.text and "secondary" not in response.text
+        # the CSV over the API: a note, the same for every withheld cell
+        csv_file = demo_client.get(f"/api/v1/reports/tip.csv?period={code}", headers=reader)
+        rows = list(csv.DictReader(io.StringIO(csv_file.text)))
+        assert "status" not in rows[0]
+        assert {row["note"] for row in rows if row["value"] == ""} <= {"withheld", "not recorded"}
+        assert "primary" not in csv_file.text and "secondary" not in csv_file.text
+        # the XLSX over the API: every withheld cell an x with the same look
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(
+                demo_client.get(f"/api/v1/reports/tip.xlsx?period={code}", headers=reader).content
+            )
+        )
+        looks = set()
+        for sheet in workbook.worksheets:
+            for line in sheet.iter_rows():
+                for cell in line:
+                    text = str(cell.value or "")
+                    assert "primary" not in text.lower() and "secondary" not in text.lower()
+                    if cell.value == "x":
+                        looks.add((cell.fill.fgColor.rgb, cell.font.b, cell.number_format))
+        assert 1 <= len({look[0] for look in looks}) <= 1  # one fill for every x
+    # the reader's page of each release: every x written alike
+    signed_in(demo_client, demo_web, "reader")
+    for code in PERIODS:
+        page = demo_client.get(f"/reports?period={code}")
+        assert page.status_code == 200
+        assert len(_withheld_marks(page.text)) == 1, code
+        assert not re.search(r'data-status="(primary|secondary)"', page.text)
+    # the HTML file stored with each release (what the NTF hands out): no status but withheld
+    with database.session() as session:
+        pages = [
+            f.content.decode("utf-8")
+            for f in session.scalars(
+                sa.select(ReportReleaseFile).where(ReportReleaseFile.name.endswith(".html"))
+            )
+        ]
+    assert len(pages) == len(PERIODS)
+    for html in pages:
+        assert set(re.findall(r'data-status="([^"]+)"', html)) <= {
+            "free",
+            "withheld",
+            "not_recorded",
+        }
+        assert "withheld" in re.findall(r'data-status="([^"]+)"', html)
+        marks = {mark for mark in _withheld_marks(html) if "total" not in mark}
+        assert len(marks) == 1, marks
+        assert not re.search(r'class="[^"]*\b(primary|secondary)\b', html)

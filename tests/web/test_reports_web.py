@@ -174,7 +174,12 @@ def test_unsafe_release_fails_listing_the_cells(demo_client: TestClient, demo_we
     page = demo_client.get(f"/reports?{YEAR}")
     refused = demo_client.post(
         "/reports/publish",
-        data={"csrf_token": csrf_of(page.text), "start": "2008-01-01", "end": "2008-12-31"},
+        data={
+            "csrf_token": csrf_of(page.text),
+            "start": "2008-01-01",
+            "end": "2008-12-31",
+            "confirm": "yes",
+        },
     )
     assert refused.status_code == 422
     assert "Not published: these cells could be recovered by a reader" in refused.text

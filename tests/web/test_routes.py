@@ -27,6 +27,13 @@ CSRF_ROUTES |= {
     ("POST", "/persons/{public_id}/screenings"),
     ("POST", "/persons/search"),
     ("POST", "/persons/search-by-document"),
+    ("POST", "/casework/persons/search"),
+    ("POST", "/persons/{public_id}/case"),
+    ("POST", "/persons/{public_id}/follow-ups"),
+    ("POST", "/follow-ups/{follow_up_id}/done"),
+    ("POST", "/persons/{public_id}/notes"),
+    ("POST", "/persons/{public_id}/corrections"),
+    ("POST", "/persons/{public_id}/refer"),
 }
 CSRF_ROUTES |= {
     ("POST", "/provincial/{province}/{period}"),

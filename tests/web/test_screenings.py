@@ -129,7 +129,7 @@ def test_screening_form_previews_the_suggestion_then_saves(
     sign_in(client, users["ngo"])
     form = client.get(f"/persons/{world.victim}/screenings/new")
     assert form.status_code == 200
-    assert len(re.findall(r'name="answer:', form.text)) == 12 * 3  # 12 indicators × 3 answers
+    assert len(re.findall(r'name="answer:', form.text)) == 13 * 3  # 13 indicators × 3 answers
     fields = {
         "csrf_token": csrf_of(form.text),
         "screening_date": date(2024, 3, 11).isoformat(),

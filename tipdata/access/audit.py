@@ -55,6 +55,10 @@ ACTIONS = frozenset(
         "consent_override",
         "referral_created",
         "screening_recorded",
+        "case_work_changed",
+        "follow_up_recorded",
+        "case_note_written",
+        "record_corrected",
         "keys_rotated",
         "access.denied",
     }

@@ -98,6 +98,9 @@ PROTECTED_COLUMNS: tuple[ProtectedColumn, ...] = (
         ProtectedColumn("identity_document", column)
         for column in ("number", "issue_date", "expiry_date")
     ),
+    ProtectedColumn("case_note", "body"),
+    ProtectedColumn("record_correction", "old_value"),
+    ProtectedColumn("record_correction", "new_value"),
 )
 """Every column encrypted at rest, in one place; :func:`rotate_data_key` re-encrypts them all.
 

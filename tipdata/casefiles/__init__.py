@@ -17,6 +17,13 @@ Public surface::
     decide_review_pair(db, pair_id, decision, actor=..., expected_status=...) -> ReviewPairView
     screening_form(db, public_id, actor=...) -> ScreeningForm
     record_person_screening(db, public_id, entry, actor=...) -> ScreeningResult
+    find_persons(db, actor=..., filters=..., sort=..., limit=..., offset=..., today=...)
+    fuzzy_search_persons(db, name, actor=...) -> FuzzyResult   # in-memory decrypt, POST only
+    case_work(db, public_id, actor=..., today=...) -> CaseWorkFile
+    update_case_work / add_follow_up / complete_follow_up / overdue_follow_ups
+    write_case_note(db, public_id, actor=..., body=...) -> note id   # encrypted at rest
+    referral_form(db, public_id, actor=...) -> ReferralForm; refer_person(...) -> referral id
+    correct_record(db, public_id, actor=..., ...) -> correction id; correction_history(...)
 """
 
 from tipdata.casefiles.cases import (
@@ -28,7 +35,34 @@ from tipdata.casefiles.cases import (
     case_details,
     list_cases,
 )
+from tipdata.casefiles.casework import (
+    FOLLOW_UP_KINDS,
+    CaseWorkFile,
+    CaseWorkView,
+    FollowUpView,
+    NoteView,
+    add_follow_up,
+    case_work,
+    complete_follow_up,
+    overdue_follow_ups,
+    update_case_work,
+    write_case_note,
+)
+from tipdata.casefiles.corrections import (
+    CORRECTABLE,
+    CorrectionView,
+    correct_record,
+    correction_history,
+)
 from tipdata.casefiles.errors import CaseFileError, ConflictError, NotFoundError
+from tipdata.casefiles.finder import (
+    SORTS,
+    FuzzyMatch,
+    FuzzyResult,
+    PersonFilters,
+    find_persons,
+    fuzzy_search_persons,
+)
 from tipdata.casefiles.persons import (
     NameMatch,
     PersonProfile,
@@ -41,6 +75,7 @@ from tipdata.casefiles.persons import (
     search_persons_by_document,
     search_persons_by_name,
 )
+from tipdata.casefiles.referrals import ReferralForm, refer_person, referral_form
 from tipdata.casefiles.review import (
     FieldComparison,
     RecordSide,
@@ -57,19 +92,31 @@ from tipdata.casefiles.screenings import (
 )
 
 __all__ = [
+    "CORRECTABLE",
+    "FOLLOW_UP_KINDS",
+    "SORTS",
     "CaseFile",
     "CaseFileError",
     "CasePersonView",
     "CaseSummary",
+    "CaseWorkFile",
+    "CaseWorkView",
     "ChargeView",
     "ConflictError",
+    "CorrectionView",
     "FieldComparison",
     "FindingView",
+    "FollowUpView",
+    "FuzzyMatch",
+    "FuzzyResult",
     "NameMatch",
     "NotFoundError",
+    "NoteView",
+    "PersonFilters",
     "PersonProfile",
     "PersonSummary",
     "RecordSide",
+    "ReferralForm",
     "ReferralView",
     "ReviewPage",
     "ReviewPairView",
@@ -77,14 +124,26 @@ __all__ = [
     "ScreeningForm",
     "ScreeningView",
     "TimelineStep",
+    "add_follow_up",
     "case_details",
+    "case_work",
+    "complete_follow_up",
+    "correct_record",
+    "correction_history",
     "decide_review_pair",
+    "find_persons",
+    "fuzzy_search_persons",
     "list_cases",
     "list_persons",
+    "overdue_follow_ups",
     "person_profile",
     "record_person_screening",
+    "refer_person",
+    "referral_form",
     "review_pairs",
     "screening_form",
     "search_persons_by_document",
     "search_persons_by_name",
+    "update_case_work",
+    "write_case_note",
 ]

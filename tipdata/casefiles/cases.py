@@ -30,6 +30,7 @@ from tipdata.access.protected import keyring_for, person_record_values, reveal_p
 from tipdata.access.schemas import present_person_record
 from tipdata.casefiles.errors import NotFoundError
 from tipdata.legal.findings import latest_run_id
+from tipdata.legal.rules import rule_book
 from tipdata.linkage.person_view import birth_text
 from tipdata.store import (
     Agency,
@@ -150,6 +151,8 @@ class FindingView:
     charge_id: int
     article: str | None
     message: str
+    title: str | None = None
+    """The rule's title in the rule book (``legal/rules.yaml``), None for an unknown rule."""
 
 
 @dataclass(frozen=True)
@@ -430,8 +433,16 @@ def _findings(session: Session, charge_ids: list[int]) -> list[FindingView]:
             charge_id=finding.subject_id,
             article=finding.article,
             message=finding.message,
+            title=_rule_title(finding.rule),
         )
         for finding in rows
     ]
     findings.sort(key=lambda f: (severity.get(f.severity, 9), f.charge_id, f.rule))
     return findings
+
+
+def _rule_title(code: str) -> str | None:
+    try:
+        return rule_book().spec(code).title
+    except KeyError:
+        return None

@@ -515,8 +515,17 @@ def _is_national_role(policy: Policy, role: str) -> bool:
         return False
 
 
+ONE_PERSON = 0
+"""The records of a profile are one person: their steps form one pathway per kind."""
+
+
 def _timeline(session: Session, record_ids: Sequence[int]) -> list[TimelineStep]:
-    """Events and screening determinations of the records, per pathway, in pathway order."""
+    """Events and screening determinations of the records in date order (undated last).
+
+    The steps of all the person's records are one pathway (before, each record was its
+    own, so a screening recorded by a second agency came after the first agency's
+    later steps).
+    """
     if not record_ids:
         return []
     steps: dict[str, list[tuple[int | None, Step]]] = {"victim": [], "prosecution": []}
@@ -532,7 +541,7 @@ def _timeline(session: Session, record_ids: Sequence[int]) -> list[TimelineStep]
         kind = _pathway_of(stage)
         if kind is not None:
             step = Step(stage, on, agency, record_id, case_id, "event", event_id, source_id)
-            steps[kind].append((None, step))
+            steps[kind].append((ONE_PERSON, step))
     screenings = session.execute(
         sa.select(
             Screening.id, Screening.person_record_id, Screening.final_determination,
@@ -546,14 +555,17 @@ def _timeline(session: Session, record_ids: Sequence[int]) -> list[TimelineStep]
         stage = DETERMINATION_STAGES.get(final or suggested)
         if stage is not None:
             step = Step(stage, on, agency, record_id, None, "screening", screening_id, source_id)
-            steps["victim"].append((None, step))
-    timeline: list[TimelineStep] = []
+            steps["victim"].append((ONE_PERSON, step))
+    dated: list[TimelineStep] = []
+    undated: list[TimelineStep] = []
     kinds: tuple[PathwayKind, ...] = ("victim", "prosecution")
     for kind in kinds:
         for pathway in group_steps(kind, steps[kind]):
-            timeline.extend(_timeline_step(kind, step) for step in pathway.steps)
-            timeline.extend(_timeline_step(kind, step) for step in pathway.undated)
-    return timeline
+            dated.extend(_timeline_step(kind, step) for step in pathway.steps)
+            undated.extend(_timeline_step(kind, step) for step in pathway.undated)
+    # One timeline in date order across records and pathways (sorted() is stable: each
+    # pathway's same-day stage order stays); the undated steps follow.
+    return sorted(dated, key=lambda step: step.on or date.min) + undated
 
 
 def _pathway_of(stage: EventType) -> str | None:

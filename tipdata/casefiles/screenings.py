@@ -201,3 +201,13 @@ def _choices(records: list[tuple[int, int, str]], actor: Actor) -> list[RecordCh
     ]
     choices.sort(key=lambda choice: (not choice.own_agency, choice.record_id))
     return choices
+
+
+def indicator_names(language: str) -> dict[str, str]:
+    """Each indicator's question in ``language`` (``km``: Khmer where known, else English)."""
+    return {
+        indicator.code: indicator.name_km
+        if language == "km" and indicator.name_km
+        else indicator.name_en
+        for indicator in indicator_set().indicators
+    }

@@ -23,6 +23,7 @@ from tipdata.cli import (
     imports,
     provincial,
     report,
+    screening,
     serve,
     users,
 )
@@ -41,6 +42,7 @@ app.add_typer(users.audit_app, name="audit")
 app.add_typer(provincial.app, name="provincial")
 app.add_typer(dhis2.app, name="dhis2")
 app.add_typer(htcds.app, name="htcds")
+app.add_typer(screening.app, name="screening")
 app.add_typer(link_commands.app, name="link")
 app.add_typer(link_commands.persons_app, name="persons")
 app.add_typer(report.app, name="report")

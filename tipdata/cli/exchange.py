@@ -131,3 +131,29 @@ def log(home: HomeOption = None) -> None:
         console.print(line, highlight=False, soft_wrap=True)
     if not entries:
         console.print("no exchange yet")
+
+
+@app.command("figures")
+def figures(
+    threshold: Annotated[
+        int, typer.Option("--threshold", help="Counts from 1 to this minus 1 are withheld.")
+    ] = 10,
+    home: HomeOption = None,
+) -> None:
+    """Persons counted by both countries, per partner country, through the release gate."""
+    from tipdata.exchange.figures import COLUMNS, regional_figures
+    from tipdata.reporting.suppression import Table, check_release, protect_table
+
+    found = regional_figures(system_for(home).db)
+    if not found.countries:
+        console.print("no accepted package yet: nothing linked across a border")
+        return
+    table = Table.build("cross-border persons", found.countries, COLUMNS, found.counts)
+    protected = protect_table(table, threshold=threshold)
+    check_release(protected)
+    header = "".join(f"{column:>18}" for column in table.all_column_labels)
+    console.print(f"{'partner':<10}{header}", highlight=False)
+    for label, row in zip(table.all_row_labels, protected.published(), strict=True):
+        shown = "".join(f"{'x' if value is None else value:>18}" for value in row)
+        console.print(f"{label:<10}{shown}", highlight=False)
+    console.print(f"x: withheld (a count from 1 to {threshold - 1}, or one that would reveal it)")

@@ -65,7 +65,8 @@ def import_odk(
         summary, skipped = import_submissions(session, file, actor)
     console.print(
         f"{file.name}: {summary.reports} reports — {summary.submitted} submitted, "
-        f"{summary.unchanged} unchanged, {skipped} rejected by a reviewer (not imported)"
+        f"{summary.drafts} drafts (held back by a reviewer), {summary.unchanged} unchanged, "
+        f"{skipped} rejected by a reviewer (not imported)"
     )
     for rule, count in summary.warnings.items():
         console.print(f"  warning {rule}: {count} report(s)")

@@ -185,16 +185,18 @@ def ctdc(
     out: Annotated[Path, typer.Option("--out", help="Folder for the file.")] = Path("."),
     home: HomeOption = None,
 ) -> None:
-    """Write the victims of a year in the CTDC profile, k-anonymous (k = 11) for publication."""
-    from tipdata.standards.ctdc import ctdc_victims, publish_ctdc, write_ctdc
+    """Release the victims of a year in the CTDC profile, k-anonymous (k = 11), through the
+    release gate: its counts are checked and stored as a release with the file."""
+    from tipdata.standards.ctdc_release import release_ctdc
 
     system = system_for(home)
-    release = publish_ctdc(ctdc_victims(system.db, date(year, 1, 1), date(year, 12, 31)))
-    path = write_ctdc(release, out / f"ctdc-victims-{year}.csv")
+    result = release_ctdc(system.db, year, out, actor=None)
+    release = result.file
     withheld = ", ".join(release.withheld) or "none"
     console.print(
-        f"{path.resolve()} ({len(release.rows)} rows, {release.dropped} dropped; "
-        f"k = {release.k}; columns withheld: {withheld})",
+        f"{result.path.resolve()} ({len(release.rows)} rows, {release.dropped} dropped; "
+        f"k = {release.k}; columns withheld: {withheld}; "
+        f"release {result.released.release.release_id})",
         markup=False, highlight=False,
     )  # fmt: skip
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from tipdata.demo.names import Ethnicity, Sex, TrueName, draw_name, write_name
+from tipdata.demo.names import Ethnicity, NamePart, Sex, TrueName, draw_name, write_name
 
 if TYPE_CHECKING:
     from tipdata.exchange.encoding import RecordFields
@@ -61,17 +61,45 @@ class BorderPair:
         return {(partner[truth], local[truth]) for truth in partner.keys() & local.keys()}
 
 
-def _person(rng: random.Random, truth: int, ethnicity: Ethnicity) -> _Person:
+def _compound(first: NamePart, second: NamePart) -> NamePart:
+    """Two name parts written as one (Sreymom + Thida: Sreymomthida), with variants."""
+    latin = first.latin + second.latin.lower()
+    khmer = first.khmer + second.khmer if first.khmer and second.khmer else None
+    variants = [
+        a + b.lower()
+        for a in (first.latin, *first.variants[:2])
+        for b in (second.latin, *second.variants[:2])
+    ]
+    return NamePart(latin, khmer, tuple(v for v in variants if v != latin))
+
+
+def _person(rng: random.Random, truth: int, ethnicity: Ethnicity, varied: bool) -> _Person:
     sex: Sex = "F" if rng.random() < 0.7 else "M"
     role = "suspect" if rng.random() < 0.15 else "victim"
     born = date(rng.randint(1960, 2006), rng.randint(1, 12), rng.randint(1, 28))
-    return _Person(truth, draw_name(rng, sex, ethnicity), sex, born, role)
+    name = draw_name(rng, sex, ethnicity)
+    if varied:
+        # the demo's tables hold a few hundred names: at a million people most would
+        # share one; compound given names (and Thai family names) make about 100 times
+        # as many, as a population of that size has
+        other = draw_name(rng, sex, ethnicity)
+        family = _compound(name.family, other.family) if ethnicity == "thai" else name.family
+        name = TrueName(family, _compound(name.given, other.given), ethnicity)
+    return _Person(truth, name, sex, born, role)
 
 
-def _write(rng: random.Random, person: _Person, key: str, *, cambodian: bool) -> SideRecord:
+def _write(
+    rng: random.Random, person: _Person, key: str, *, cambodian: bool, vietnamese: bool = False
+) -> SideRecord:
     if cambodian:
         written = write_name(person.name, rng, variant_rate=0.25, typo_rate=0.03, khmer_rate=0.5)
         date_known = rng.random() < 0.6
+        year_off = 0
+    elif vietnamese:
+        # family name first as written at home, Vietnamese spellings with their diacritics
+        # (Nguyễn, Thị), a date of birth from the identity card more often than not
+        written = write_name(person.name, rng, variant_rate=0.5, typo_rate=0.04, swap_rate=0.05)
+        date_known = rng.random() < 0.7
         year_off = 0
     else:
         written = write_name(person.name, rng, variant_rate=0.4, typo_rate=0.05, swap_rate=0.2)
@@ -91,7 +119,12 @@ def _write(rng: random.Random, person: _Person, key: str, *, cambodian: bool) ->
 
 
 def border_pair(
-    people: int, *, overlap: float = 0.4, second_record: float = 0.15, seed: int = 1
+    people: int,
+    *,
+    overlap: float = 0.4,
+    second_record: float = 0.15,
+    seed: int = 1,
+    varied_names: bool = False,
 ) -> BorderPair:
     """Generate the two sides.
 
@@ -101,6 +134,8 @@ def border_pair(
             persons of its own (Thai names) besides.
         second_record: share of persons with a second record on their side.
         seed: the random seed (the same seed gives the same sides).
+        varied_names: compound given names (and Thai family names) from two draws of the
+            demo's tables, for sides of hundreds of thousands of people.
 
     Returns:
         Both sides' records.
@@ -111,7 +146,8 @@ def border_pair(
     truth = 0
     for _ in range(people):
         truth += 1
-        person = _person(rng, truth, "vietnamese" if rng.random() < 0.1 else "khmer")
+        ethnicity: Ethnicity = "vietnamese" if rng.random() < 0.1 else "khmer"
+        person = _person(rng, truth, ethnicity, varied_names)
         for _copy in range(2 if rng.random() < second_record else 1):
             local.append(_write(rng, person, f"KH{truth}", cambodian=True))
         if rng.random() < overlap:
@@ -119,12 +155,83 @@ def border_pair(
                 partner.append(_write(rng, person, f"TH{truth}", cambodian=False))
     for _ in range(people):
         truth += 1
-        person = _person(rng, truth, "thai")
+        person = _person(rng, truth, "thai", varied_names)
         partner.append(_write(rng, person, f"TH{truth}", cambodian=False))
     return BorderPair(local, partner)
 
 
-__all__ = ["BorderPair", "SideRecord", "border_pair"]
+@dataclass(frozen=True)
+class Region:
+    """One Cambodian side and the sides of its partners (``THA``, ``VNM``), known truth."""
+
+    local: list[SideRecord]
+    partners: dict[str, list[SideRecord]]
+
+    def pair(self, partner: str) -> BorderPair:
+        """The Cambodian side and one partner's, as a :class:`BorderPair`."""
+        return BorderPair(self.local, self.partners[partner])
+
+
+_OWN_PEOPLE: dict[str, Ethnicity] = {"THA": "thai", "VNM": "vietnamese"}
+
+
+def region(
+    people: int,
+    *,
+    partners: tuple[str, ...] = ("THA", "VNM"),
+    overlap: float = 0.3,
+    second_record: float = 0.15,
+    seed: int = 1,
+) -> Region:
+    """One Cambodian side and several partners' sides, for pairwise exchanges.
+
+    Each partner holds a share (``overlap``) of the Cambodian persons, drawn for each
+    partner on its own (so some persons are held by two partners), written with that
+    partner's habits (Thai: variants, given name first, often only an age; Vietnamese:
+    Vietnamese spellings, family name first, often the full date), and as many persons of
+    its own (Thai or Vietnamese names). A partner's person keys start with its code.
+
+    Args:
+        people: persons on the Cambodian side.
+        partners: partner country codes, ``THA`` and/or ``VNM``.
+        overlap: share of the Cambodian persons each partner holds too.
+        second_record: share of persons with a second record on a side.
+        seed: the random seed.
+
+    Returns:
+        The sides.
+    """
+    unknown = set(partners) - set(_OWN_PEOPLE)
+    if unknown:
+        raise ValueError(f"no synthetic side for {sorted(unknown)}; use THA or VNM")
+    rng = random.Random(seed)
+    local: list[SideRecord] = []
+    sides: dict[str, list[SideRecord]] = {code: [] for code in partners}
+    truth = 0
+    for _ in range(people):
+        truth += 1
+        ethnicity: Ethnicity = "vietnamese" if rng.random() < 0.1 else "khmer"
+        person = _person(rng, truth, ethnicity, False)
+        for _copy in range(2 if rng.random() < second_record else 1):
+            local.append(_write(rng, person, f"KH{truth}", cambodian=True))
+        for code in partners:
+            if rng.random() < overlap:
+                for _copy in range(2 if rng.random() < second_record else 1):
+                    sides[code].append(
+                        _write(rng, person, f"{code}{truth}", cambodian=False,
+                               vietnamese=code == "VNM")
+                    )  # fmt: skip
+    for code in partners:
+        for _ in range(people):
+            truth += 1
+            person = _person(rng, truth, _OWN_PEOPLE[code], False)
+            sides[code].append(
+                _write(rng, person, f"{code}{truth}", cambodian=False, vietnamese=code == "VNM")
+            )
+    return Region(local, sides)
+
+
+__all__ = ["BorderPair", "Region", "SideRecord", "border_pair", "region"]
 
 
 def encoding_fields(records: list[SideRecord]) -> list[RecordFields]:

@@ -26,7 +26,20 @@ returnee's screening (an age, no passport) and the worker's departure (no provin
 scored 0.04 and kept the worker's departure, status report and screening apart. Measured
 as a probability (pairwise F1, none / 0.05 / 0.2): demo seed 7 0.885 / 0.881 / 0.893;
 unseen trafficking seeds 1-3 0.868 / 0.868 / 0.853, 0.889 / 0.888 / 0.884, 0.875 /
-0.874 / 0.860: no veto was never worse than 0.05."""
+0.874 / 0.860: no veto was never worse than 0.05.
+
+Kept after measuring two alternatives on 2026-12-07 (branch ``hlink``), back to back
+with this veto by the same commands. (1) The probability 0.05 unless the pair's own
+evidence is 10 bits for (so nothing is vetoed on the national database): demo at scale
+0.05 linked by the model 539 of 559 counts inside their range (528 with this veto), the
+fake_1000 slice of ``tests/linkage/test_public_tipdata.py`` persons F1 0.934 (0.906),
+unseen trafficking / migration F1 0.887 / 0.811 (0.884 / 0.789), migration bench pairs
+0.919 (0.919); but the whole fake_1000 set clustered 0.879 / 0.885 / 0.868 at 0.5 / 0.8 /
+0.95 (0.902 / 0.922 / 0.885) and historical_50k 0.600 / 0.423 at 0.5 / 0.95 (0.714 /
+0.461): there the probability cuts true chains. (2) Vetoes at 4 to 1 against, with a
+database under 10,000 records keeping its pairs under :data:`SCORE_FLOOR` for them
+(pairs captured and clustered again, not run end to end): fake_1000 0.905 at 0.5, the
+slice 0.942, the migration pairs unchanged, but the demo still 528: a candidate."""
 
 
 def chain_veto(prior: float, threshold: float) -> float:

@@ -28,7 +28,7 @@ from splink.internals.vertically_concatenate import enqueue_df_concat_with_tf
 
 from tipdata.linkage.blocking import record_ids_by_key
 from tipdata.linkage.engines import LinkageEngine
-from tipdata.linkage.settings import apply_m_floors
+from tipdata.linkage.training import apply_m_floors
 from tipdata.store.database import Database
 from tipdata.store.linkage import ReviewPair, ReviewStatus
 
@@ -95,7 +95,7 @@ def update_m_from_labels(model: dict[str, Any], levels: pd.DataFrame) -> dict[st
     :data:`LABEL_PSEUDO_MATCHES`; pairs where either value is missing are left out of that
     comparison. Fixed m values (names, roles, sex, dates, documents: EM cannot estimate
     them) are updated too: labels are the evidence they lacked. The floors of
-    ``settings.M_FLOORS`` still apply.
+    ``training.M_FLOORS`` still apply.
 
     Returns:
         Per comparison, how many labelled pairs had both values.

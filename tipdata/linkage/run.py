@@ -44,11 +44,9 @@ from tipdata.linkage.scoring import (
     _score_incremental,
     calibration,
 )
-from tipdata.linkage.settings import (
-    DEFAULT_SEED,
-    MODEL_VERSION,
-)
+from tipdata.linkage.settings import MODEL_VERSION
 from tipdata.linkage.storing import _cluster_and_store
+from tipdata.linkage.training import DEFAULT_SEED
 from tipdata.store.base import utc_now
 from tipdata.store.database import Database
 from tipdata.store.linkage import (

@@ -37,15 +37,9 @@ from tipdata.linkage.defaults import (
 from tipdata.linkage.engines import LinkageEngine
 from tipdata.linkage.features import linkage_table, load_person_records
 from tipdata.linkage.labels import levels_of_pairs, update_m_from_labels
-from tipdata.linkage.settings import (
-    MIN_TRAINING_RECORDS,
-    apply_m_floors,
-    default_model,
-    linkage_settings,
-    model_for_dialect,
-    train,
-    train_small,
-)
+from tipdata.linkage.settings import linkage_settings
+from tipdata.linkage.stored_model import MIN_TRAINING_RECORDS, default_model, model_for_dialect
+from tipdata.linkage.training import apply_m_floors, train, train_small
 from tipdata.store.database import Database
 from tipdata.store.people import (
     PersonRecord,

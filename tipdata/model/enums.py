@@ -149,6 +149,14 @@ class ReferralStatus(StrEnum):
     COMPLETED = "completed"
 
 
+class CaseWorkStatus(StrEnum):
+    """Status of an agency's case work with a person (``store.casework.CaseWork``)."""
+
+    OPEN = "open"
+    ON_HOLD = "on_hold"
+    CLOSED = "closed"
+
+
 class Determination(StrEnum):
     """Outcome of victim identification (screening)."""
 

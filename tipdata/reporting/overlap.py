@@ -17,7 +17,8 @@ becomes one unknown per atom, a count ``>= 0``; what a reader knows becomes cons
 Two linear programs per cell then give the range a reader can infer for
 
 * every suppressed cell of every release (unsafe if the range pins it, or shows a
-  primary cell to be a small non-zero count), and
+  primary cell, or a cell a stored release shows only as ``withheld``, to be a small
+  non-zero count), and
 * every cell of every atom that is not itself a released period — a period nobody
   published, recovered by subtraction (unsafe if its range lies inside
   ``1 .. threshold - 1``: a small count for a piece of time nobody released).
@@ -28,8 +29,11 @@ computed on different data; the published constraints can then contradict each o
 The audit first finds the smallest total adjustment of the published values that makes
 them consistent (the reader's best reading) and allows that much in every program.
 
-Tables are audited one at a time (the links between tables sharing a figure, which the
-one-release audit uses, are left out here).
+Releases of every kind are audited together: each cell may carry a *measure* (what it
+counts: unit, indicator and breakdown), and cells with the same measure, in any table of
+any release (the TIP report's ``victims_by_sex_age`` and SDG 16.2.2's ``sdg_victims``),
+are one count in every atom. The tables linked this way are audited as one group
+(:func:`table_groups`); a table with no measures is audited with the tables of its name.
 """
 
 from __future__ import annotations
@@ -44,9 +48,10 @@ from typing import Literal
 
 import numpy as np
 from scipy.sparse import csc_array
+from scipy.sparse import vstack as scipy_vstack
 
 from tipdata.reporting.programs import ProgramError, Programs
-from tipdata.reporting.suppression import CellStatus, TableError, UnsafeCell
+from tipdata.reporting.suppression import ShownStatus, TableError, UnsafeCell
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +59,13 @@ CellKey = tuple[str, str]
 """(row, column) of a report table, totals included."""
 
 _TOLERANCE = 1e-6
+
+SMALL_PROTECTED: frozenset[ShownStatus] = frozenset({"primary", "withheld"})
+"""Suppressed cells that must not be shown to be a small non-zero count: primary ones,
+and every cell of a stored release, which says only ``withheld`` (the public form keeps
+no reason). A secondary cell holds 0 or at least the threshold, so its range, which
+holds its value, never lies inside ``1 .. threshold - 1`` on consistent figures: the
+rule costs a stored secondary cell nothing."""
 
 
 @dataclass(frozen=True)
@@ -75,14 +87,19 @@ class ReleasedFigures:
         cells: table -> (row, column) -> (published value or None, status).
         relations: table -> the additive relations of its published cells.
         rounding_base: base of the published values, or None (exact).
+        measures: table -> (row, column) -> what the cell counts
+            (:func:`~tipdata.reporting.release_figures.measure_of`); cells of any table
+            and any release with the same measure are one count. A cell with none is a
+            count of its own table only.
     """
 
     label: str
     start: date
     end: date
-    cells: Mapping[str, Mapping[CellKey, tuple[int | None, CellStatus]]]
+    cells: Mapping[str, Mapping[CellKey, tuple[int | None, ShownStatus]]]
     relations: Mapping[str, Sequence[Relation]] = field(default_factory=dict)
     rounding_base: int | None = None
+    measures: Mapping[str, Mapping[CellKey, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -130,7 +147,9 @@ def audit_overlaps(releases: Sequence[ReleasedFigures], threshold: int) -> list[
 
     Args:
         releases: the releases a reader holds (the new one among them); their periods
-            should overlap one another (others add nothing).
+            should overlap one another (others add nothing). They may be of different
+            kinds (a TIP report, SDG 16.2.2): cells that count the same thing
+            (:attr:`ReleasedFigures.measures`) are one count wherever they are published.
         threshold: counts ``1 <= n < threshold`` are small.
 
     Returns:
@@ -140,11 +159,33 @@ def audit_overlaps(releases: Sequence[ReleasedFigures], threshold: int) -> list[
     if len(releases) < 2:
         return []
     pieces = atoms((r.start, r.end) for r in releases)
-    names = sorted({name for r in releases for name in r.cells})
     found: list[OverlapCell] = []
-    for name in names:
-        found.extend(_audit_table(name, releases, pieces, threshold))
+    for group in table_groups(releases):
+        found.extend(_audit_group(group, releases, pieces, threshold))
     return found
+
+
+def table_groups(releases: Sequence[ReleasedFigures]) -> list[tuple[str, ...]]:
+    """The tables audited together: a table alone, or with every table (of any release)
+    that shares a measure with it, and so on (the linked tables of the union)."""
+    parent: dict[str, str] = {}
+
+    def root(name: str) -> str:
+        while parent.setdefault(name, name) != name:
+            name = parent[name]
+        return name
+
+    first_table: dict[str, str] = {}
+    for release in releases:
+        for name in release.cells:
+            root(name)
+            for measure in release.measures.get(name, {}).values():
+                other = first_table.setdefault(measure, name)
+                parent[root(name)] = root(other)
+    groups: dict[str, list[str]] = {}
+    for name in sorted(parent):
+        groups.setdefault(root(name), []).append(name)
+    return [tuple(names) for names in groups.values()]
 
 
 def _rounding_interval(value: int, base: int | None) -> tuple[float, float]:
@@ -154,16 +195,27 @@ def _rounding_interval(value: int, base: int | None) -> tuple[float, float]:
     return float(max(value - base // 2, 0)), float(value + base - 1 - base // 2)
 
 
-def _audit_table(
-    name: str,
+TableCell = tuple[str, str, str]
+"""(table, row, column)."""
+
+
+def _audit_group(
+    names: Sequence[str],
     releases: Sequence[ReleasedFigures],
     pieces: Sequence[tuple[date, date]],
     threshold: int,
 ) -> list[OverlapCell]:
-    holding = [r for r in releases if name in r.cells]
+    holding = [r for r in releases if any(name in r.cells for name in names)]
     if len(holding) < 2:
         return []
-    keys = sorted({key for r in holding for key in r.cells[name]})
+    keys: list[TableCell] = sorted(
+        {
+            (name, row, column)
+            for r in holding
+            for name in names
+            for row, column in r.cells.get(name, {})
+        }
+    )
     key_index = {key: k for k, key in enumerate(keys)}
     inside = [
         [a for a, (s, e) in enumerate(pieces) if r.start <= s and e <= r.end] for r in holding
@@ -172,64 +224,97 @@ def _audit_table(
     atom_index = {a: i for i, a in enumerate(used)}
     n_x = len(used) * len(keys)
 
-    def var(atom: int, key: CellKey) -> int:
+    def var(atom: int, key: TableCell) -> int:
         return atom_index[atom] * len(keys) + key_index[key]
+
+    # the cells that count the same thing, in any release: one count in every atom
+    same: dict[str, list[TableCell]] = {}
+    for release in holding:
+        for name in names:
+            for (row, column), measure in release.measures.get(name, {}).items():
+                cell = (name, row, column)
+                if cell in key_index and cell not in same.setdefault(measure, []):
+                    same[measure].append(cell)
+    measure_of = {cell: m for m, cells in same.items() for cell in cells}
 
     # published cells: lower <= sum of atoms (+ slack) <= upper; one slack pair per cell
     bounds_rows: list[tuple[list[int], float, float]] = []
     for release, atoms_of in zip(holding, inside, strict=True):
-        published = release.cells[name]
-        for key in keys:
-            value, status = published.get(key, (0, "free"))  # a row left out counted nothing
-            if status != "free" or value is None:
+        for name in names:
+            if name not in release.cells:
                 continue
-            low, high = _rounding_interval(value, release.rounding_base)
-            bounds_rows.append(([var(a, key) for a in atoms_of], low, high))
+            published = release.cells[name]
+            for cell in keys:
+                if cell[0] != name:
+                    continue
+                # a row left out counted nothing
+                value, status = published.get(cell[1:], (0, "free"))
+                if status != "free" or value is None:
+                    continue
+                low, high = _rounding_interval(value, release.rounding_base)
+                bounds_rows.append(([var(a, cell) for a in atoms_of], low, high))
     # additive relations, in every atom of the period of a release that states them
-    relation_rows: set[tuple[tuple[int, ...], int]] = set()
+    equal_rows: set[tuple[tuple[int, ...], int]] = set()
     for release, atoms_of in zip(holding, inside, strict=True):
-        for relation in release.relations.get(name, ()):
-            if relation.total not in key_index or any(m not in key_index for m in relation.members):
-                continue
-            for a in atoms_of:
-                members = tuple(sorted(var(a, m) for m in relation.members))
-                relation_rows.add((members, var(a, relation.total)))
+        for name in names:
+            for relation in release.relations.get(name, ()):
+                total = (name, *relation.total)
+                members_of = [(name, row, column) for row, column in relation.members]
+                if total not in key_index or any(m not in key_index for m in members_of):
+                    continue
+                for a in atoms_of:
+                    members = tuple(sorted(var(a, m) for m in members_of))
+                    equal_rows.add((members, var(a, total)))
+    for linked in same.values():
+        for first, other in itertools.pairwise(linked):
+            for a in used:
+                equal_rows.add(((var(a, first),), var(a, other)))
     n_s = 2 * len(bounds_rows)
     n = n_x + n_s
-    a_ub = np.zeros((2 * len(bounds_rows), n))
+    ub_rows: list[int] = []
+    ub_cols: list[int] = []
+    ub_vals: list[float] = []
     b_ub = np.zeros(2 * len(bounds_rows))
-    for i, (columns, low, high) in enumerate(bounds_rows):
+    for i, (variables, low, high) in enumerate(bounds_rows):
         plus, minus = n_x + 2 * i, n_x + 2 * i + 1
-        for column in columns:
-            a_ub[2 * i, column] = 1.0  # sum + s+ - s- <= high
-            a_ub[2 * i + 1, column] = -1.0  # -(sum + s+ - s-) <= -low
-        a_ub[2 * i, plus], a_ub[2 * i, minus] = 1.0, -1.0
-        a_ub[2 * i + 1, plus], a_ub[2 * i + 1, minus] = -1.0, 1.0
+        for variable in variables:
+            ub_rows += [2 * i, 2 * i + 1]  # sum + s+ - s- <= high; -(sum + s+ - s-) <= -low
+            ub_cols += [variable, variable]
+            ub_vals += [1.0, -1.0]
+        ub_rows += [2 * i, 2 * i, 2 * i + 1, 2 * i + 1]
+        ub_cols += [plus, minus, plus, minus]
+        ub_vals += [1.0, -1.0, -1.0, 1.0]
         b_ub[2 * i], b_ub[2 * i + 1] = high, -low
-    ordered = sorted(relation_rows)
-    a_eq = np.zeros((len(ordered), n))
-    for i, (members, total) in enumerate(ordered):
-        for member in members:
-            a_eq[i, member] += 1.0
-        a_eq[i, total] -= 1.0
+    ordered = sorted(equal_rows)
+    eq_rows: list[int] = []
+    eq_cols: list[int] = []
+    eq_vals: list[float] = []
+    for i, (member_vars, total_var) in enumerate(ordered):
+        for member_var in member_vars:
+            eq_rows.append(i)
+            eq_cols.append(member_var)
+            eq_vals.append(1.0)
+        eq_rows.append(i)
+        eq_cols.append(total_var)
+        eq_vals.append(-1.0)
     b_eq = np.zeros(len(ordered))
+    sparse_eq = csc_array((eq_vals, (eq_rows, eq_cols)), shape=(len(ordered), n))
+    sparse_ub0 = csc_array((ub_vals, (ub_rows, ub_cols)), shape=(len(b_ub), n))
     # the reader's best reading: the least adjustment that makes the releases consistent
     slack_cost = np.zeros(n)
     slack_cost[n_x:] = 1.0
-    consistent = Programs(n, a_ub=csc_array(a_ub), b_ub=b_ub, a_eq=csc_array(a_eq), b_eq=b_eq)
-    adjustment = _solve(consistent, slack_cost)
+    adjustment = _solve(
+        Programs(n, a_ub=sparse_ub0, b_ub=b_ub, a_eq=sparse_eq, b_eq=b_eq), slack_cost
+    )
     if adjustment > _TOLERANCE:
-        logger.info("table %s: releases disagree by %g in total", name, adjustment)
+        logger.info("tables %s: releases disagree by %g in total", ", ".join(names), adjustment)
     budget = np.zeros((1, n))
     budget[0, n_x:] = 1.0
+    sparse_ub = csc_array(scipy_vstack([sparse_ub0, csc_array(budget)]))
+    b_ub = np.append(b_ub, adjustment + _TOLERANCE)
+
     # one model for every program below: only the objective changes (HiGHS's hot start)
-    programs = Programs(
-        n,
-        a_ub=csc_array(np.vstack([a_ub, budget])),
-        b_ub=np.append(b_ub, adjustment + _TOLERANCE),
-        a_eq=csc_array(a_eq),
-        b_eq=b_eq,
-    )
+    programs = Programs(n, a_ub=sparse_ub, b_ub=b_ub, a_eq=sparse_eq, b_eq=b_eq)
 
     def value_range(columns: Sequence[int], need_upper: bool = True) -> tuple[float, float]:
         objective = np.zeros(n)
@@ -241,36 +326,45 @@ def _audit_table(
         return low, high
 
     found: list[OverlapCell] = []
-    # 1. suppressed cells of every release
+    # 1. suppressed cells of every release (a count suppressed in two tables: once)
     for release, atoms_of in zip(holding, inside, strict=True):
-        for key, (_value, status) in sorted(release.cells[name].items()):
-            if status == "free":
-                continue
-            lower, upper = value_range([var(a, key) for a in atoms_of])
-            low, high = _rounded(lower, upper)
-            if low == high:
-                found.append(_finding(name, key, status, low, high, "disclosed", release.label))
-            elif status == "primary" and low >= 1 and high <= threshold - 1:
-                found.append(_finding(name, key, status, low, high, "small", release.label))
+        seen: set[str] = set()
+        for name in names:
+            for (row, column), (_value, status) in sorted(release.cells.get(name, {}).items()):
+                cell = (name, row, column)
+                if status == "free" or measure_of.get(cell, str(cell)) in seen:
+                    continue
+                seen.add(measure_of.get(cell, str(cell)))
+                lower, upper = value_range([var(a, cell) for a in atoms_of])
+                low, high = _rounded(lower, upper)
+                if low == high:
+                    found.append(_finding(cell, status, low, high, "disclosed", release.label))
+                elif status in SMALL_PROTECTED and low >= 1 and high <= threshold - 1:
+                    found.append(_finding(cell, status, low, high, "small", release.label))
     # 2. cells of the pieces of time nobody released
     released_periods = {(r.start, r.end) for r in holding}
     for a in used:
         if pieces[a] in released_periods:
             continue
-        ceiling = _cheap_ceiling(a, holding, inside, name)
+        ceiling = _cheap_ceiling(a, holding, inside)
         start, end = pieces[a]
         where = f"{start.isoformat()} to {end.isoformat()} (not released)"
-        for key in keys:
-            if ceiling(key) < 1:
+        checked: set[str] = set()
+        for cell in keys:
+            measure = measure_of.get(cell, str(cell))
+            if measure in checked:
+                continue
+            checked.add(measure)
+            if min(ceiling(c) for c in same.get(measure, [cell])) < 1:
                 continue  # some release covering it published 0: nothing to recover
-            lower, _ = value_range([var(a, key)], need_upper=False)
+            lower, _ = value_range([var(a, cell)], need_upper=False)
             if math.ceil(lower - _TOLERANCE) < 1:
                 continue
-            lower, upper = value_range([var(a, key)])
+            lower, upper = value_range([var(a, cell)])
             low, high = _rounded(lower, upper)
             if low >= 1 and high <= threshold - 1:
                 reason: Literal["disclosed", "small"] = "disclosed" if low == high else "small"
-                found.append(_finding(name, key, "primary", low, high, reason, where))
+                found.append(_finding(cell, "primary", low, high, reason, where))
     return found
 
 
@@ -278,15 +372,17 @@ def _cheap_ceiling(
     atom: int,
     holding: Sequence[ReleasedFigures],
     inside: Sequence[Sequence[int]],
-    name: str,
-) -> Callable[[CellKey], float]:
+) -> Callable[[TableCell], float]:
     """An upper bound of a cell in one atom: the least published value of a release holding it."""
     covering = [r for r, atoms_of in zip(holding, inside, strict=True) if atom in atoms_of]
 
-    def ceiling(key: CellKey) -> float:
+    def ceiling(cell: TableCell) -> float:
         best = math.inf
+        name, row, column = cell
         for release in covering:
-            value, status = release.cells[name].get(key, (0, "free"))
+            if name not in release.cells:
+                continue
+            value, status = release.cells[name].get((row, column), (0, "free"))
             if status == "free" and value is not None:
                 best = min(best, _rounding_interval(value, release.rounding_base)[1])
         return best
@@ -301,15 +397,14 @@ def _rounded(lower: float, upper: float) -> tuple[float, float]:
 
 
 def _finding(
-    table: str,
-    key: CellKey,
-    status: CellStatus,
+    cell: TableCell,
+    status: ShownStatus,
     low: float,
     high: float,
     reason: Literal["disclosed", "small"],
     where: str,
 ) -> OverlapCell:
-    return OverlapCell(table, key[0], key[1], status, low, high, reason, where)
+    return OverlapCell(cell[0], cell[1], cell[2], status, low, high, reason, where)
 
 
 def _solve(programs: Programs, objective: np.ndarray) -> float:

@@ -24,6 +24,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import cast
 
 from tipdata.reporting.published_ranges import published_bounds
 from tipdata.reporting.report import TOTAL, Report, ReportTable
@@ -34,9 +35,11 @@ from tipdata.reporting.suppression import (
     Link,
     ProtectedRelease,
     Release,
+    ShownStatus,
     Table,
     check_release,
     protect_release,
+    public_status,
     round_to_base,
 )
 
@@ -47,7 +50,8 @@ class PublishedCell:
 
     Attributes:
         value: the published value, None when suppressed.
-        status: ``free``, ``primary`` or ``secondary``.
+        status: ``free``, ``primary`` or ``secondary`` inside the gate; ``withheld`` in
+            every public form (:meth:`PublishedReport.public`), which never says why.
         low: the low end of its range over the review queue as published (None where
             the cell has no range or it is withheld: :mod:`.published_ranges`).
         high: the high end, likewise.
@@ -55,7 +59,7 @@ class PublishedCell:
     """
 
     value: int | None
-    status: CellStatus
+    status: ShownStatus
     low: int | None = None
     high: int | None = None
     ranged: bool = False
@@ -97,6 +101,18 @@ class PublishedReport:
     digest: str
     notes: tuple[str, ...] = ()
     """Remarks of the gate (e.g. ranges withheld)."""
+
+    def public(self) -> PublishedReport:
+        """The report as every public form shows it: each suppressed cell ``withheld``,
+        primary and secondary alike (the digest already covers only this form)."""
+        tables = tuple(
+            PublishedTable(
+                t.table,
+                {k: replace(c, status=public_status(c.status)) for k, c in t.cells.items()},
+            )
+            for t in self.tables
+        )
+        return replace(self, tables=tables)
 
     def table(self, name: str) -> PublishedTable:
         """The published table called ``name``."""
@@ -208,7 +224,11 @@ def publish(
     published = assemble(report, protected, blocks, threshold, rounding_base)
     if not any(table.ranges for table in report.tables):
         return published
-    statuses = {t.table.name: {k: c.status for k, c in t.cells.items()} for t in published.tables}
+    # the gate's own statuses (assemble never writes "withheld")
+    statuses = {
+        t.table.name: {k: cast(CellStatus, c.status) for k, c in t.cells.items()}
+        for t in published.tables
+    }
     bounds, notes = published_bounds(
         report, statuses, threshold=threshold, rounding_base=rounding_base
     )
@@ -262,12 +282,14 @@ def _with_bounds(
 
 
 def _digest(tables: Iterable[PublishedTable], threshold: int, rounding_base: int | None) -> str:
-    """SHA-256 of what is published: each cell's value and status (and range, if shown)."""
+    """SHA-256 of what is published: each cell's value and public status (and range, if
+    shown). Not primary or secondary: the digest is public, and with few suppressed cells a
+    reader could try every assignment of the two against it."""
     content = {
         t.table.name: {
-            f"{r}|{c}": [p.value, p.status]
+            f"{r}|{c}": [p.value, public_status(p.status)]
             if p.low is None and p.high is None
-            else [p.value, p.status, p.low, p.high]
+            else [p.value, public_status(p.status), p.low, p.high]
             for (r, c), p in sorted(t.cells.items())
         }
         for t in tables

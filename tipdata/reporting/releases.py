@@ -40,6 +40,7 @@ from tipdata.access.errors import AccessDenied
 from tipdata.access.policy import Actor, can, require
 from tipdata.errors import TipdataError
 from tipdata.reporting.overlap import (
+    OverlapCell,
     ReleasedFigures,
     audit_overlaps,
     overlaps,
@@ -256,7 +257,8 @@ def release_report(
         report, earlier, threshold=threshold, rounding_base=rounding_base
     )
     stem = stem or f"{report_kind}-{report.start.isoformat()}-{report.end.isoformat()}-published"
-    paths = write_report(report, out, published=published, formats=formats, stem=stem)
+    public = published.public()  # every file and the figures: withheld, never why
+    paths = write_report(report, out, published=public, formats=formats, stem=stem)
     files = {path.name: file_sha256(path) for path in paths.values()}
     relations = table_relations(report)
     overlap_note = _overlap_note(suppressed_for_overlap, earlier)
@@ -282,7 +284,7 @@ def release_report(
         session.add(row)
         session.flush()
         row.figures = figures_document(
-            published,
+            public,
             release_id=row.id,
             report_kind=report_kind,
             period_code=period.code,
@@ -377,61 +379,103 @@ def _publish_against(
             return published, [
                 f"{table} [{row} × {column}]" for table, row, column in sorted(forced)
             ]
-        # a low end of a range given away: suppress its figure (and so the range with it)
-        extra = {
-            (cell.table.removesuffix(LOW_SUFFIX), cell.row, cell.column)
-            for cell in unsafe
-            if cell.table.removesuffix(LOW_SUFFIX) in this.cells
-            and this.cells[cell.table.removesuffix(LOW_SUFFIX)].get(
-                (cell.row, cell.column), (0, "free")
-            )[1]
-            == "free"
-        }
+        extra = _to_suppress(unsafe, this, [figures for _, figures in earlier])
         if not extra - forced:
             raise DisclosureError(unsafe)
         forced |= extra
     raise DisclosureError(unsafe)
 
 
+def _to_suppress(
+    unsafe: Sequence[OverlapCell], this: ReleasedFigures, earlier: Sequence[ReleasedFigures]
+) -> set[tuple[str, str, str]]:
+    """The cells of the new release to suppress for the unsafe cells the audit found.
+
+    A cell of the new release that counts what an unsafe cell counts (the same table and
+    cell, or another table, of any release, with the same measure), where it is published;
+    where it is already suppressed, the published cells beside it (its row and column, the
+    relations it is in), so that the subtraction no longer closes. A low end of a range
+    given away suppresses its figure (and so the range with it).
+    """
+    measure_of = {
+        (name, *key): measure
+        for release in (*earlier, this)
+        for name, measures in release.measures.items()
+        for key, measure in measures.items()
+    }
+    cells_of: dict[str, set[tuple[str, str, str]]] = {}
+    for name, measures in this.measures.items():
+        for (row, column), measure in measures.items():
+            cells_of.setdefault(measure, set()).add((name, row, column))
+
+    def free(name: str, row: str, column: str) -> bool:
+        value = this.cells.get(name, {}).get((row, column))
+        return value is not None and value[1] == "free"
+
+    extra: set[tuple[str, str, str]] = set()
+    for cell in unsafe:
+        found = (cell.table, cell.row, cell.column)
+        same = {found} if found[0] in this.cells else set()
+        if found in measure_of:
+            same |= cells_of.get(measure_of[found], set())
+        for name, row, column in same:
+            if free(name, row, column):
+                extra.add((name.removesuffix(LOW_SUFFIX), row, column))
+                continue
+            for relation in this.relations.get(name, ()):
+                line = (relation.total, *relation.members)
+                if (row, column) in line:
+                    extra |= {
+                        (name.removesuffix(LOW_SUFFIX), *key) for key in line if free(name, *key)
+                    }
+    return extra
+
+
 def _overlap_note(cells: Sequence[str], earlier: Sequence[tuple[ReportRelease, Any]]) -> str:
+    """The public note of a release the overlap audit changed. It names the releases, not
+    the cells: a cell named here would be known to hide no small count of its own (the
+    publisher gets the list, in :attr:`ReleaseInfo.overlap_suppressed` and the audit log)."""
     if not cells:
         return ""
     names = ", ".join(f"release {row.id} ({row.period_code})" for row, _ in earlier)
     return (
-        f"{len(cells)} cell(s) suppressed because earlier releases overlap this period "
-        f"({names}): {'; '.join(cells)}."
+        f"Some cells are withheld because earlier releases overlap this period ({names}): "
+        "subtracting one release from another would otherwise give a small count away."
     )
 
 
 def _overlapping_releases(
     db: Database, report_kind: str, start: date, end: date
 ) -> list[tuple[ReportRelease, ReleasedFigures]]:
-    """The newest release of each other period of this kind that overlaps start..end.
+    """The newest release of each kind and period that overlaps start..end, but this one.
 
-    An earlier release of exactly this period is replaced by the new one (a revision)
-    and is not audited against it; releases made before figures were stored (0015)
-    cannot be read and are left out.
+    Every kind (a TIP report, SDG 16.2.2, ...): tables of two kinds may count the same
+    persons over overlapping periods, and a reader may subtract one from the other. An
+    earlier release of this kind and exactly this period is replaced by the new one (a
+    revision) and is not audited against it; releases made before figures were stored
+    (0015) cannot be read and are left out.
     """
     query = (
         sa.select(ReportRelease)
         .where(
-            ReportRelease.report_kind == report_kind,
             ReportRelease.period_start <= end,
             ReportRelease.period_end >= start,
             ReportRelease.figures.is_not(None),
         )
         .order_by(ReportRelease.id.desc())
     )
-    found: dict[tuple[date, date], tuple[ReportRelease, ReleasedFigures]] = {}
+    found: dict[tuple[str, date, date], tuple[ReportRelease, ReleasedFigures]] = {}
     with db.session() as session:
         for row in session.scalars(query):
             period = (row.period_start, row.period_end)
-            if period == (start, end) or period in found:
+            kind_period = (row.report_kind, *period)
+            if (row.report_kind, period) == (report_kind, (start, end)) or kind_period in found:
                 continue
             assert overlaps(period, (start, end)) and row.figures is not None
             published = published_from_document(row.figures)
-            label = f"release {row.id} ({row.period_code or row.period_start})"
-            found[period] = (
+            kind = "" if row.report_kind == report_kind else f"{row.report_kind} "
+            label = f"release {row.id} ({kind}{row.period_code or row.period_start})"
+            found[kind_period] = (
                 row,
                 released_figures(label, published, row.relations or {}, row.rounding_base),
             )

@@ -46,7 +46,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 import sqlalchemy as sa
@@ -897,15 +897,36 @@ def _flush(
 def _history(
     session: Session, flow: Workflow, report: ProvincialReport
 ) -> dict[ValueKey, list[int]]:
-    """Values of the province's earlier received reports, oldest first."""
+    """Values of the province's earlier received reports, oldest first.
+
+    With a ``same_season`` outlier rule, only the reports of the same time of year in the
+    rule's earlier years (period starting within ``weeks_around`` weeks of the same date,
+    52 weeks per year back so that bi-weeks line up).
+    """
+    conditions = [
+        ProvincialReport.province_code == report.province_code,
+        ProvincialReport.data_set_code == flow.data_set.code,
+        ProvincialReport.period_start < report.period_start,
+        ProvincialReport.status.in_(sorted(RECEIVED_STATUSES)),
+    ]
+    seasonal = [r for r in flow.rules.outlier_rules if r.history == "same_season"]
+    if seasonal:
+        rule = seasonal[0]
+        around = timedelta(weeks=rule.weeks_around)
+        windows = [
+            report.period_start - timedelta(weeks=52 * years) for years in range(1, rule.years + 1)
+        ]
+        conditions.append(
+            sa.or_(
+                *(
+                    ProvincialReport.period_start.between(day - around, day + around)
+                    for day in windows
+                )
+            )
+        )
     earlier = (
         sa.select(ProvincialReport.id, ProvincialReport.period_start)
-        .where(
-            ProvincialReport.province_code == report.province_code,
-            ProvincialReport.data_set_code == flow.data_set.code,
-            ProvincialReport.period_start < report.period_start,
-            ProvincialReport.status.in_(sorted(RECEIVED_STATUSES)),
-        )
+        .where(*conditions)
         .order_by(ProvincialReport.period_start.desc())
         .limit(HISTORY_LIMIT)
         .subquery()

@@ -42,6 +42,17 @@ logger = logging.getLogger(__name__)
 CellStatus = Literal["free", "primary", "secondary"]
 """free: published; primary: suppressed because small; secondary: suppressed to protect."""
 
+ShownStatus = Literal["free", "primary", "secondary", "withheld"]
+"""A cell's status where it may have left the gate: ``withheld`` is a suppressed cell as
+every public form shows it (primary or secondary, which one is not said: telling them
+apart would point readers at the small counts)."""
+
+
+def public_status(status: ShownStatus) -> Literal["free", "withheld"]:
+    """The status a public form of a release shows: ``free`` or ``withheld``, never why."""
+    return "free" if status == "free" else "withheld"
+
+
 Axis = Literal["rows", "columns"]
 
 DEFAULT_THRESHOLD = 10
@@ -61,7 +72,8 @@ class UnsafeCell:
         table: table name.
         row: row label (the total label for the column totals).
         column: column label (the total label for the row totals).
-        status: primary or secondary.
+        status: primary or secondary (``withheld`` for a cell of a stored release, which
+            keeps no reason).
         lower: smallest value the cell can take given what is published.
         upper: largest value (``math.inf`` when unbounded).
         reason: ``"disclosed"`` (one value possible) or ``"small"`` (a primary
@@ -71,7 +83,7 @@ class UnsafeCell:
     table: str
     row: str
     column: str
-    status: CellStatus
+    status: ShownStatus
     lower: float
     upper: float
     reason: Literal["disclosed", "small"]

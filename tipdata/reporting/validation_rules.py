@@ -16,7 +16,10 @@ disaggregation or key is an error naming the file and line). Kinds:
 ``outlier``
     a value above ``median + k·MAD`` or below ``median - k·MAD`` of the same value
     in the province's previous reports (at least ``min_history`` of them, the last
-    ``window``); MAD is floored at ``mad_floor``.
+    ``window``); MAD is floored at ``mad_floor``. ``history: same_season`` compares
+    with the same time of year only: the reports of the ``years`` earlier years whose
+    period starts within ``weeks_around`` weeks of the same date, so a bi-week of 2026
+    is never judged against 2008, nor the harvest season against the rainy one.
 
 ``importance: error`` blocks submission; ``warning`` is recorded and shown but
 does not. ``stage: save`` rules are checked on every save (a draft too),
@@ -93,6 +96,9 @@ class OutlierRule(_Rule):
     min_history: int = Field(ge=2)
     window: int = Field(ge=2)
     mad_floor: float = Field(default=1.0, ge=0)
+    history: Literal["recent", "same_season"] = "recent"
+    years: int = Field(default=3, ge=1, le=20)
+    weeks_around: int = Field(default=4, ge=0, le=26)
 
 
 Rule = Annotated[
@@ -151,6 +157,11 @@ class RuleSet:
 
     data_set: DataSet
     rules: tuple[NonNegativeRule | BreakdownSumsRule | CompareRule | OutlierRule, ...]
+
+    @property
+    def outlier_rules(self) -> tuple[OutlierRule, ...]:
+        """The outlier rules: which earlier reports form a report's history."""
+        return tuple(rule for rule in self.rules if isinstance(rule, OutlierRule))
 
     def check(
         self,
@@ -269,13 +280,18 @@ class RuleSet:
                 continue
             element, disaggregation = key
             limit = high if value > high else low
+            basis = (
+                f"{len(earlier)} reports of the same season in the {rule.years} years before"
+                if rule.history == "same_season"
+                else f"its last {len(earlier)} reports"
+            )
             yield _result(
                 rule,
                 element,
                 disaggregation,
                 f"{_label(element, disaggregation)} is {value}, far "
                 f"{'above' if value > high else 'below'} the province's usual "
-                f"{_number(median)} (limit {_number(limit)} from its last {len(earlier)} reports)",
+                f"{_number(median)} (limit {_number(limit)} from {basis})",
                 {
                     "value": value,
                     "median": median,

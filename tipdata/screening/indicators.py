@@ -28,6 +28,7 @@ class Indicator(CodelistModel):
     Attributes:
         code: the ``ScreeningAnswer.indicator_code``.
         name_en: the question as shown.
+        name_km: the question in Khmer.
         htcds: the HTCDS ``vic_MethodsOfControl`` value.
         means: the code of ``means_of_control.yaml``, if any.
         ilo: the ILO forced-labour indicator, if any.
@@ -37,6 +38,7 @@ class Indicator(CodelistModel):
 
     code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name_en: str
+    name_km: str | None = None
     htcds: str
     means: str | None = None
     ilo: str | None = None

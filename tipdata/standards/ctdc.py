@@ -190,7 +190,7 @@ class _Victim:
     age: int | None = None
     sex: str | None = None
     nationality: str | None = None
-    country: str | None = None
+    countries: set[str] | None = None
     forms: set[str] | None = None
     means: set[str] | None = None
 
@@ -254,7 +254,7 @@ def ctdc_victims(db: Database, start: date, end: date) -> list[dict[str, str]]:
     victims: dict[int, _Victim] = {}
     with db.connect() as connection:
         for k, day, age, sex, nationality in connection.execute(victim_events):
-            victim = victims.setdefault(k, _Victim(forms=set(), means=set()))
+            victim = victims.setdefault(k, _Victim(forms=set(), means=set(), countries=set()))
             if victim.first is None:
                 victim.first, victim.age = day, None if age is None else int(age)
             if victim.sex in (None, "unknown") and sex:
@@ -266,7 +266,8 @@ def ctdc_victims(db: Database, start: date, end: date) -> list[dict[str, str]]:
                 continue
             if form and known.forms is not None:
                 known.forms.add(form)
-            known.country = known.country or country
+            if country and known.countries is not None:
+                known.countries.add(country)
         for k, indicator in connection.execute(answered):
             known = victims.get(k)
             if known is not None and known.means is not None and indicator in means_of:
@@ -281,7 +282,10 @@ def ctdc_victims(db: Database, start: date, end: date) -> list[dict[str, str]]:
         row["gender"] = mapping.gender.get(victim.sex or "unknown", profile.missing)
         row["ageBroad"] = age_broad(victim.age)
         row["citizenship"] = _alpha_3(victim.nationality)
-        row["CountryOfExploitation"] = _alpha_3(victim.country)
+        # one country of exploitation; NULL when the person's cases name two (as HTCDS's
+        # hte_Country), not whichever the query gave first
+        countries = sorted(victim.countries or ())
+        row["CountryOfExploitation"] = _alpha_3(countries[0] if len(countries) == 1 else None)
         for form in sorted(victim.forms or ()):
             for column in mapping.exploitation.get(form, ()):
                 row[column] = "1"

@@ -7,7 +7,8 @@ from datetime import date
 from pathlib import Path
 
 from tipdata.reporting.suppression import DEFAULT_THRESHOLD, DisclosureError
-from tipdata.standards.ctdc import ctdc_victims, publish_ctdc, write_ctdc
+from tipdata.standards.ctdc import CtdcError
+from tipdata.standards.ctdc_release import release_ctdc
 from tipdata.standards.dhis2_exchange import PartialMarginError, export_reports
 from tipdata.standards.htcds import htcds_victims, write_htcds_victims
 from tipdata.standards.sdmx import release_sdg
@@ -30,7 +31,9 @@ def write_standard_files(
 
     Returns:
         Name → path: ``htcds`` (CSV, owner-readable only), ``ctdc`` (CSV for
-        publication: k-anonymous over every column, k = 11), ``dhis2_json`` and ``dhis2_adx``
+        publication: k-anonymous over every column, k = 11, its counts released through
+        the gate and the file stored with the release; left out, with a logged reason,
+        when the gate refuses), ``dhis2_json`` and ``dhis2_adx``
         (the received provincial reports; left out, with a logged reason, when a report
         holds a value DHIS2 cannot store), ``sdmx`` (SDG 16.2.2, released through the
         disclosure-control gate by the local operator; left out, with a logged reason, when
@@ -43,10 +46,10 @@ def write_standard_files(
             folder / f"htcds-victims-{year}.csv",
         )
     }
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    written["ctdc"] = write_ctdc(
-        publish_ctdc(ctdc_victims(db, first, last)), folder / f"ctdc-victims-{year}.csv"
-    )
+    try:
+        written["ctdc"] = release_ctdc(db, year, folder, actor=None, threshold=threshold).path
+    except (DisclosureError, CtdcError) as error:
+        log.warning("CTDC-profile file not written: %s", error)
     with db.session() as session:
         for name, file_format, suffix in (
             ("dhis2_json", "json", "json"),

@@ -12,8 +12,10 @@ value names: ``prs_Gender`` (``Feminine``, ``Masculine``, ...), ``prs_Citizenshi
 (alpha-2), ``vic_TraffickingStatus`` (from the latest recorded screening
 determination), ``vic_TypeOfExploitation`` and ``vic_TypeOfSexExploitation``
 (multi-select, every form the person's cases name, ``;``-separated as the HTCDS Excel
-toolkit writes them) and ``vic_ForcedLabourIndustry`` (ISIC section; single-valued in
-the standard, so left blank when a person's cases name two industries).
+toolkit writes them), ``vic_ForcedLabourIndustry`` (ISIC section; single-valued in
+the standard, so left blank when a person's cases name two industries) and one
+historic trafficking event, ``hte_Type`` ``Exploitation`` in ``hte_Country`` (alpha-2),
+the country of destination of the person's cases (blank when they name two).
 :func:`check_rows` validates rows against the standard (every column a 2.0 field,
 every value in its picklist).
 """
@@ -53,8 +55,22 @@ EXPORT_FIELDS = (
     "vic_TypeOfExploitation",
     "vic_TypeOfSexExploitation",
     "vic_ForcedLabourIndustry",
+    "vic_MethodsOfControl",
+    "hte_Type",
+    "hte_Country",
+    "con_Consent",
+    "cas_Status",
+    "cas_ReferredOrganisation",
+    "cas_OutgoingReferralDate",
 )
 """The HTCDS 2.0 fields of the victim-level export, in column order."""
+
+EXPLOITATION_EVENT = "Exploitation"
+"""The ``hte_Type`` value of the one trafficking event tipdata holds: where the person was
+exploited (the country of destination of the person's cases)."""
+COUNTRY_FIELDS = ("prs_Citizenship", "prs_MailingCountry", "org_ShippingCountry", "hte_Country")
+"""Fields whose values are the toolkit's alpha-2 country codes (``hte_Country`` is text in
+the standard; tipdata writes alpha-2 there too and checks it against the same list)."""
 
 _XFORMS = "{http://www.w3.org/2002/xforms}"
 
@@ -98,14 +114,18 @@ class HtcdsStandard:
 
     fields: Mapping[str, HtcdsField]
     countries: frozenset[str]
+    consent: Mapping[str, str] = field(default_factory=dict)
+    """The toolkit form's ``con_Consent`` choices by label: ``Yes`` ``TRUE``, ``No`` ``FALSE``."""
 
     def allowed(self, name: str) -> frozenset[str] | None:
         """The values field ``name`` accepts, or None when it is free (text, number, ...)."""
         entry = self.fields[name]
         if entry.values:
             return frozenset(entry.values)
-        if name in ("prs_Citizenship", "prs_MailingCountry", "org_ShippingCountry"):
+        if name in COUNTRY_FIELDS:
             return self.countries
+        if entry.type == "Checkbox" and self.consent:
+            return frozenset(self.consent.values())
         return None
 
 
@@ -159,22 +179,24 @@ def load_standard() -> HtcdsStandard:
             values=values,
             labels=labels,
         )
-    return HtcdsStandard(fields, _form_countries())
+    countries = _form_list("prs_Citizenship")
+    return HtcdsStandard(fields, frozenset(countries.values()), _form_list("con_Consent"))
 
 
-def _form_countries() -> frozenset[str]:
+def _form_list(name: str) -> dict[str, str]:
+    """The choices of question ``name`` of the toolkit's form: label → value."""
     try:
         root = SafeET.parse(XLSFORM).getroot()
     except (OSError, ET.ParseError) as error:
         raise HtcdsError(XLSFORM, f"cannot read the form: {error}") from None
     for select in root.iter(f"{_XFORMS}select1"):
-        if select.get("ref") == "/data/prs_Citizenship":
-            return frozenset(
-                value.text.strip()
-                for value in select.iter(f"{_XFORMS}value")
-                if value.text is not None
-            )
-    raise HtcdsError(XLSFORM, "no prs_Citizenship list in the form")
+        if select.get("ref") == f"/data/{name}":
+            return {
+                (item.findtext(f"{_XFORMS}label") or "").strip(): value.strip()
+                for item in select.iter(f"{_XFORMS}item")
+                if (value := item.findtext(f"{_XFORMS}value")) is not None
+            }
+    raise HtcdsError(XLSFORM, f"no {name} list in the form")
 
 
 @dataclass(frozen=True)
@@ -184,6 +206,10 @@ class TipdataToHtcds:
     gender: Mapping[str, str]
     trafficking_status: Mapping[str, str]
     exploitation: Mapping[str, Mapping[str, str]]
+    methods_read_as: Mapping[str, str] = field(default_factory=dict)
+    """``vic_MethodsOfControl`` value → the screening indicator the import answers yes."""
+    case_status: Mapping[str, str] = field(default_factory=dict)
+    """``active``, ``closed``, ``closed_referred`` → the ``cas_Status`` value."""
 
 
 @functools.cache
@@ -239,7 +265,50 @@ def load_mapping(path: Path = FROM_TIPDATA) -> TipdataToHtcds:
         exploitation[code] = {
             f: check(f, v, ("exploitation_types", code, f)) for f, v in targets.items()
         }
-    return TipdataToHtcds(gender, status, exploitation)
+    methods = {
+        check("vic_MethodsOfControl", k, ("vic_MethodsOfControl", k)): v
+        for k, v in section("vic_MethodsOfControl").items()
+    }
+    given = methods_given()
+    for value, indicator in methods.items():
+        if given.get(indicator) != value:
+            raise HtcdsError(
+                path,
+                f"indicator {indicator!r} is not one whose means of control HTCDS writes "
+                f"{value} (see codelists/means_of_control.yaml)",
+                line=document.line_of(("vic_MethodsOfControl", value)),
+                field=f"vic_MethodsOfControl.{value}",
+                value=indicator,
+            )
+    case_status = {
+        k: check("cas_Status", v, ("cas_Status", k)) for k, v in section("cas_Status").items()
+    }
+    return TipdataToHtcds(gender, status, exploitation, methods, case_status)
+
+
+@functools.cache
+def methods_given() -> dict[str, str]:
+    """Each screening indicator with a means of control → its ``vic_MethodsOfControl`` value.
+
+    Raises:
+        HtcdsError: a means' ``htcds`` value is not in HTCDS 2.0's picklist.
+    """
+    import tipdata.codelists
+    from tipdata.codelists import load_codelists
+    from tipdata.codelists.vocabularies import MEANS_OF_CONTROL_FILE
+    from tipdata.screening.indicators import indicator_set
+
+    allowed = load_standard().allowed("vic_MethodsOfControl") or frozenset()
+    means = {term.code: term.htcds for term in load_codelists().means_of_control}
+    for code, value in means.items():
+        if value not in allowed:
+            raise HtcdsError(
+                Path(tipdata.codelists.__file__).with_name(MEANS_OF_CONTROL_FILE),
+                "not a value of vic_MethodsOfControl in HTCDS 2.0",
+                field=f"{code}.htcds",
+                value=value,
+            )
+    return {i.code: means[i.means] for i in indicator_set().indicators if i.means}
 
 
 @dataclass(frozen=True)
@@ -250,10 +319,14 @@ class HtcdsVictims:
         rows: one mapping per victim, keys :data:`EXPORT_FIELDS`, blank as ``""``.
         industries_left_blank: victims whose cases name two or more industries
             (the standard's ``vic_ForcedLabourIndustry`` holds one).
+        countries_left_blank: victims whose cases name two or more countries of
+            destination (the row holds one ``hte_*`` event, so none is written).
     """
 
     rows: list[dict[str, str]]
     industries_left_blank: int = 0
+    countries_left_blank: int = 0
+    """Victims whose cases name two or more countries of destination (one event is written)."""
 
 
 @dataclass
@@ -262,6 +335,11 @@ class _Victim:
     nationality: str | None = None
     determination: tuple[date, str] | None = None
     forms: set[str] = field(default_factory=set)
+    methods: set[str] = field(default_factory=set)
+    referral: tuple[date, int, str, bool] | None = None  # date, id, agency code, consent
+    cases: dict[int, bool] = field(default_factory=dict)  # case id -> closed
+    countries: set[str] = field(default_factory=set)  # the cases' destination countries
+    closed_event: bool = False
 
 
 def htcds_victims(db: Database, start: date, end: date) -> HtcdsVictims:
@@ -334,10 +412,11 @@ def htcds_victims(db: Database, start: date, end: date) -> HtcdsVictims:
                 stamp = (day or date.min, determination)
                 if victim.determination is None or stamp > victim.determination:
                     victim.determination = stamp
+            _read_case_work(connection, chunk, records, victims)
     mapping = load_mapping()
     standard = load_standard()
     rows: list[dict[str, str]] = []
-    blank_industries = 0
+    blank_industries = blank_countries = 0
     for k in sorted(victims):
         victim = victims[k]
         targets: dict[str, set[str]] = {}
@@ -347,6 +426,10 @@ def htcds_victims(db: Database, start: date, end: date) -> HtcdsVictims:
         industries = targets.get("vic_ForcedLabourIndustry", set())
         if len(industries) > 1:
             blank_industries += 1
+        countries = {c for c in map(_alpha_2, victim.countries) if c}
+        if len(countries) > 1:
+            blank_countries += 1
+        country = next(iter(countries)) if len(countries) == 1 else ""
         rows.append(
             {
                 "prs_Gender": mapping.gender.get(victim.sex or "unknown", "NonSpecifiedUnknown"),
@@ -359,9 +442,104 @@ def htcds_victims(db: Database, start: date, end: date) -> HtcdsVictims:
                 "vic_TypeOfExploitation": _multi(standard, "vic_TypeOfExploitation", targets),
                 "vic_TypeOfSexExploitation": _multi(standard, "vic_TypeOfSexExploitation", targets),
                 "vic_ForcedLabourIndustry": next(iter(industries)) if len(industries) == 1 else "",
+                "vic_MethodsOfControl": _multi(
+                    standard, "vic_MethodsOfControl", {"vic_MethodsOfControl": victim.methods}
+                ),
+                "hte_Type": EXPLOITATION_EVENT if country else "",
+                "hte_Country": country,
+                **_case_fields(standard, mapping, victim),
             }
         )
-    return HtcdsVictims(rows, blank_industries)
+    return HtcdsVictims(rows, blank_industries, blank_countries)
+
+
+def _read_case_work(
+    connection: sa.Connection,
+    chunk: list[int],
+    records: Mapping[int, int],
+    victims: Mapping[int, _Victim],
+) -> None:
+    """Methods of control, the latest referral, the cases' closure and countries of
+    destination of ``chunk``'s records."""
+    t = metadata.tables
+    screening, answer, referral = t["screening"], t["screening_answer"], t["referral"]
+    agency, provider, event = t["agency"], t["service_provider"], t["event"]
+    link, case = t["case_person"], t["case"]
+    given = methods_given()
+    answered = (
+        sa.select(screening.c.person_record_id, answer.c.indicator_code)
+        .join(answer, answer.c.screening_id == screening.c.id)
+        .where(
+            screening.c.person_record_id.in_(chunk),
+            sa.cast(answer.c.answer, sa.String) == "yes",
+        )
+    )
+    for record_id, indicator in connection.execute(answered):
+        if indicator in given:
+            victims[records[record_id]].methods.add(given[indicator])
+    to_agency = agency.alias("to_agency")
+    provider_agency = agency.alias("provider_agency")
+    referred = (
+        sa.select(
+            referral.c.person_record_id,
+            referral.c.referral_date,
+            referral.c.id,
+            sa.func.coalesce(to_agency.c.code, provider_agency.c.code),
+            referral.c.consent_recorded,
+        )
+        .select_from(
+            referral.outerjoin(to_agency, to_agency.c.id == referral.c.to_agency_id)
+            .outerjoin(provider, provider.c.id == referral.c.to_provider_id)
+            .outerjoin(provider_agency, provider_agency.c.id == provider.c.agency_id)
+        )
+        .where(referral.c.person_record_id.in_(chunk))
+    )
+    for record_id, day, referral_id, code, consent in connection.execute(referred):
+        victim = victims[records[record_id]]
+        stamp = (day or date.min, referral_id, code or "", bool(consent))
+        if victim.referral is None or stamp[:2] > victim.referral[:2]:
+            victim.referral = stamp
+    cases = (
+        sa.select(
+            link.c.person_record_id,
+            case.c.id,
+            case.c.closed_date.is_not(None),
+            case.c.destination_country,
+        )
+        .join(case, case.c.id == link.c.case_id)
+        .where(link.c.person_record_id.in_(chunk))
+    )
+    for record_id, case_id, closed, country in connection.execute(cases):
+        victim = victims[records[record_id]]
+        victim.cases[case_id] = bool(closed)
+        if country:
+            victim.countries.add(country)
+    closures = sa.select(event.c.person_record_id).where(
+        event.c.person_record_id.in_(chunk),
+        sa.cast(event.c.event_type, sa.String) == "case_closed",
+    )
+    for (record_id,) in connection.execute(closures):
+        victims[records[record_id]].closed_event = True
+
+
+def _case_fields(
+    standard: HtcdsStandard, mapping: TipdataToHtcds, victim: _Victim
+) -> dict[str, str]:
+    """``con_Consent``, ``cas_Status`` and the outgoing referral of one victim."""
+    closed = victim.closed_event or (bool(victim.cases) and all(victim.cases.values()))
+    referral = victim.referral
+    status = "active" if not closed else "closed_referred" if referral else "closed"
+    consent = ""
+    if referral is not None:
+        consent = standard.consent["Yes" if referral[3] else "No"]
+    return {
+        "con_Consent": consent,
+        "cas_Status": mapping.case_status[status],
+        "cas_ReferredOrganisation": referral[2] if referral else "",
+        "cas_OutgoingReferralDate": (
+            referral[0].isoformat() if referral and referral[0] != date.min else ""
+        ),
+    }
 
 
 def _multi(standard: HtcdsStandard, name: str, targets: Mapping[str, set[str]]) -> str:
@@ -389,6 +567,13 @@ def check_rows(rows: Iterable[Mapping[str, str]], source: str | Path = "<htcds>"
             entry = standard.fields.get(name)
             if entry is None or entry.status == "DEPRECATED":
                 raise HtcdsError(source, "not an HTCDS 2.0 field", line=number, field=name)
+            if entry.type == "Date" and cell != "":
+                try:
+                    date.fromisoformat(cell)
+                except ValueError:
+                    raise HtcdsError(
+                        source, "not a date (YYYY-MM-DD)", line=number, field=name, value=cell
+                    ) from None
             allowed = standard.allowed(name)
             if allowed is None or cell == "":
                 continue
@@ -421,6 +606,8 @@ def write_htcds_victims(export: HtcdsVictims, path: Path) -> Path:
 
 
 __all__: Sequence[str] = (
+    "COUNTRY_FIELDS",
+    "EXPLOITATION_EVENT",
     "EXPORT_FIELDS",
     "HtcdsError",
     "HtcdsField",
@@ -430,5 +617,6 @@ __all__: Sequence[str] = (
     "htcds_victims",
     "load_mapping",
     "load_standard",
+    "methods_given",
     "write_htcds_victims",
 )

@@ -17,6 +17,7 @@ such as the ISIC section A of fishing and of agriculture, is read as their paren
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +26,13 @@ import yaml
 
 from tipdata.ingest.mapping import Mapping as SourceMapping
 from tipdata.ingest.mapping import parse_mapping
-from tipdata.standards.htcds import MULTI_SEPARATOR, HtcdsStandard, load_mapping, load_standard
+from tipdata.standards.htcds import (
+    EXPLOITATION_EVENT,
+    MULTI_SEPARATOR,
+    HtcdsStandard,
+    load_mapping,
+    load_standard,
+)
 
 Layout = Literal["toolkit", "csv"]
 """``toolkit``: the HTCDS Excel template; ``csv``: a CSV file with field names as header."""
@@ -78,6 +85,23 @@ def _exploitation_codes(standard: HtcdsStandard) -> dict[str, str | None]:
     return result
 
 
+def _method_answers(standard: HtcdsStandard, read_as: Mapping[str, str]) -> dict[str, Any]:
+    """Screening answers: ``yes`` to an indicator when the multi-select cell names its value."""
+    field = standard.fields["vic_MethodsOfControl"]
+    answers: dict[str, Any] = {}
+    for index, value in enumerate(field.values):
+        if value not in read_as:
+            continue
+        spellings = [value, *([field.labels[index]] if index < len(field.labels) else [])]
+        item = "|".join(re.escape(spelling) for spelling in spellings)
+        pattern = f"(?i)(?:^|{MULTI_SEPARATOR})\\s*({item})\\s*(?:{MULTI_SEPARATOR}|$)"
+        answers[read_as[value]] = {
+            "map": "method",
+            "value": {"text": "vic_MethodsOfControl", "steps": [{"extract": pattern}]},
+        }
+    return answers
+
+
 def htcds_mapping(
     agency: str,
     *,
@@ -117,14 +141,34 @@ def htcds_mapping(
     record_id = TOOLKIT_ROW_NUMBER if layout == "toolkit" else "row_id"
     joined = "".join(f"{{{name}}}{MULTI_SEPARATOR}" for name in _EXPLOITATION_FIELDS)
     first_citizenship = {"text": "prs_Citizenship", "steps": [{"extract": "^([^;]+)"}, "trim"]}
+    # an Exploitation event's country is where the person was taken: the case's
+    # destination country (other event types and an event without country give none)
+    exploited_in = {
+        "text": {"template": "{hte_Type}:{hte_Country}"},
+        "steps": [{"extract": f"(?i)^\\s*{EXPLOITATION_EVENT}\\s*:\\s*(\\S.*?)\\s*$"}],
+    }
+    # the toolkit's Excel template has no columns of the historic trafficking events
+    event_fields = {} if layout == "toolkit" else {
+        "destination_country": {"lookup": "country", "value": exploited_in}}  # fmt: skip
+    event_types = list(standard.fields["hte_Type"].values)
+    # true for every row whose hte_Type is empty or in the picklist; any other value stops
+    # the value map with an error naming the row and the column, so no event is guessed
+    event_type_known = {
+        "any": [
+            {"column": "hte_Type", "empty": True},
+            {"column": "hte_Type", "map": "event_type", "in": event_types},
+        ]
+    }
     records: list[dict[str, Any]] = [
         {
             "kind": "case",
             "name": "case",
+            **({} if layout == "toolkit" else {"when": event_type_known}),
             "fields": {
                 "case_number": {"template": f"HTCDS-{{{record_id}}}"},
                 "kind": {"const": "assistance"},
                 "opened_date": {"date": "cas_IncomingReferralDate"},
+                **event_fields,
                 "exploitation_types": {
                     "split": {"template": joined},
                     "separator": MULTI_SEPARATOR,
@@ -158,14 +202,49 @@ def htcds_mapping(
         {
             "kind": "screening",
             "name": "status",
-            "when": {"column": "vic_TraffickingStatus", "empty": False},
+            "when": {
+                "any": [
+                    {"column": "vic_TraffickingStatus", "empty": False},
+                    {"column": "vic_MethodsOfControl", "empty": False},
+                ]
+            },
             "fields": {
                 "person_record_id": {"ref": "victim"},
                 "screening_date": {"date": "cas_IncomingReferralDate"},
                 "final_determination": {"column": "vic_TraffickingStatus", "map": "status"},
             },
+            "answers": _method_answers(standard, mapping.methods_read_as),
+        },
+        {
+            "kind": "referral",
+            "name": "referral",
+            "when": {"column": "cas_ReferredOrganisation", "empty": False},
+            "fields": {
+                "person_record_id": {"ref": "victim"},
+                "to_agency_id": {"lookup": "agency", "value": "cas_ReferredOrganisation"},
+                "referral_date": {"date": "cas_OutgoingReferralDate"},
+                "consent_recorded": {"column": "con_Consent", "map": "consent"},
+            },
+        },
+        {
+            # HTCDS gives no closing date: the event is undated ("date not recorded")
+            "kind": "event",
+            "name": "closed",
+            "when": {"column": "cas_Status", "map": "case_status", "equals": "closed"},
+            "fields": {
+                "person_record_id": {"ref": "victim"},
+                "case_id": {"ref": "case"},
+                "event_type": {"const": "case_closed"},
+            },
         },
     ]
+    choices = standard.consent.items()
+    consent = {value: "yes" if label == "Yes" else "no" for label, value in choices}
+    consent.update({label: consent[value] for label, value in choices})
+    case_status = {
+        value: "closed" if key.startswith("closed") else key
+        for key, value in mapping.case_status.items()
+    }
     return {
         "source": source or f"htcds_{code}",
         "name": f"HTCDS 2.0 cases of {agency}",
@@ -186,6 +265,18 @@ def htcds_mapping(
             "gender": _both_spellings(standard, "prs_Gender", gender),
             "status": _both_spellings(standard, "vic_TraffickingStatus", status),
             "exploitation": exploitation,
+            "method": _both_spellings(
+                standard, "vic_MethodsOfControl", dict.fromkeys(mapping.methods_read_as, "yes")
+            ),
+            "consent": consent,
+            "case_status": _both_spellings(standard, "cas_Status", case_status),
+            **(
+                {}
+                if layout == "toolkit"
+                else {
+                    "event_type": _both_spellings(standard, "hte_Type", {v: v for v in event_types})
+                }
+            ),
         },
         "records": records,
     }

@@ -48,8 +48,14 @@ PERIOD_PATTERN = "^[0-9]{4}BW[0-9]{2}$"
 SUBMITTED_COLUMNS = ("SubmissionDate", "_submission_time")
 """Where ODK Central and KoboToolbox write when a submission reached the server."""
 INSTANCE_COLUMNS = ("meta-instanceID", "instanceID", "_uuid", "KEY")
-REJECTED_REVIEW = "rejected"
-"""ODK Central's review state of a submission a reviewer rejected: not imported."""
+REVIEW_COLUMNS = ("ReviewState", "_validation_status")
+"""Where ODK Central and KoboToolbox write a reviewer's decision on a submission."""
+REJECTED_REVIEWS = frozenset({"rejected", "not_approved"})
+"""Reviews of a submission a reviewer rejected (Central ``rejected``, Kobo "Not
+Approved"): not imported."""
+DRAFT_REVIEWS = frozenset({"hasissues", "has_issues", "on_hold"})
+"""Reviews that hold a submission back (Central ``hasIssues``, Kobo "On Hold"): stored as
+a draft report, which the province corrects and submits in tipdata."""
 
 
 class OdkError(DataFileError):
@@ -185,6 +191,43 @@ def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
         raise OdkError(path, f"cannot read the export: {error}") from error
 
 
+def review_of(text: str) -> str:
+    """A review decision as one word: ``hasIssues`` -> ``hasissues``, Kobo's
+    ``validation_status_on_hold`` or its label "On Hold" -> ``on_hold``."""
+    word = text.strip().lower().removeprefix("validation_status_")
+    return "_".join(word.split())
+
+
+def resolve_columns(
+    path: Path, header: Iterable[str], wanted: Iterable[str]
+) -> tuple[dict[str, str], list[str]]:
+    """Each wanted question's column in an export whose questions may sit in groups.
+
+    ODK Central writes a question of group ``victims`` as ``victims-name``, KoboToolbox as
+    ``victims/name`` (nested groups repeat the separator); ungrouped questions keep their
+    name. A question is found under its own name or under any groups.
+
+    Returns:
+        Question -> column, and the questions not found.
+
+    Raises:
+        OdkError: two columns give the same question (two groups with one name).
+    """
+    columns = list(header)
+    found: dict[str, str] = {}
+    missing: list[str] = []
+    for name in wanted:
+        matches = [c for c in columns if c == name or c.endswith((f"-{name}", f"/{name}"))]
+        if len(matches) > 1:
+            raise OdkError(path, f"columns {', '.join(matches)} all give question {name}",
+                           line=1, field=name)  # fmt: skip
+        if matches:
+            found[name] = matches[0]
+        else:
+            missing.append(name)
+    return found, missing
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -195,10 +238,18 @@ def _cell(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Submissions:
-    """The reports of an export, and the submissions left out."""
+    """The reports of an export, and the submissions left out.
+
+    Attributes:
+        reports: the submissions to store; one held back by a reviewer has no
+            ``submitted_at`` and is stored as a draft.
+        rejected_by_review: submissions a reviewer rejected (not imported).
+        held_by_review: submissions a reviewer held back (stored as drafts).
+    """
 
     reports: list[IncomingReport]
     rejected_by_review: int
+    held_by_review: int = 0
 
 
 def read_submissions(path: Path, workflow: Workflow | None = None) -> Submissions:
@@ -213,50 +264,54 @@ def read_submissions(path: Path, workflow: Workflow | None = None) -> Submission
     rows = _rows(path)
     problems: list[DataFileError] = []
     keys = leaf_keys(flow.data_set)
-    header = set(rows[0][1]) if rows else set()
+    header = list(rows[0][1]) if rows else []
     submitted_column = next((c for c in SUBMITTED_COLUMNS if c in header), None)
-    missing = [c for c in ("province", "period", *map(field_name, keys)) if c not in header]
+    review_column = next((c for c in REVIEW_COLUMNS if c in header), None)
+    column, missing = resolve_columns(path, header, ("province", "period", *map(field_name, keys)))
     if rows and (missing or submitted_column is None):
         names = missing + ([] if submitted_column else [" or ".join(SUBMITTED_COLUMNS)])
         raise ReportImportError(path, [OdkError(path, f"columns missing: {', '.join(names)}",
                                                 line=1)])  # fmt: skip
     reports: list[IncomingReport] = []
     seen: dict[tuple[str, str], int] = {}
-    rejected = 0
-    for number, row in rows:
-        if row.get("ReviewState", "").lower() == REJECTED_REVIEW:
+    rejected = held = 0
+    for number, cells in rows:
+        review = review_of(cells.get(review_column, "")) if review_column else ""
+        if review in REJECTED_REVIEWS:
             rejected += 1
             continue
+        row = {name: cells[where] for name, where in column.items()}
         found = flow.data_set.codelists.resolve_province(row["province"])
         if found is None:
-            problems.append(OdkError(path, "unknown province", line=number, field="province",
-                                     value=row["province"]))  # fmt: skip
+            problems.append(OdkError(path, "unknown province", line=number,
+                                     field=column["province"], value=row["province"]))  # fmt: skip
         period: Period | None = None
         try:
             period = parse_period(row["period"])
         except PeriodError as error:
-            problems.append(OdkError(path, str(error), line=number, field="period",
+            problems.append(OdkError(path, str(error), line=number, field=column["period"],
                                      value=row["period"]))  # fmt: skip
         if period is not None and period.type != flow.data_set.period_type:
-            problems.append(OdkError(path, "not a bi-week", line=number, field="period",
-                                     value=row["period"]))  # fmt: skip
+            problems.append(OdkError(path, "not a bi-week", line=number,
+                                     field=column["period"], value=row["period"]))  # fmt: skip
             period = None
         assert submitted_column is not None
-        submitted_at = _submitted(row[submitted_column])
+        submitted_at = _submitted(cells[submitted_column])
         if submitted_at is None:
             problems.append(OdkError(path, "not a date and time", line=number,
                                      field=submitted_column,
-                                     value=row[submitted_column]))  # fmt: skip
+                                     value=cells[submitted_column]))  # fmt: skip
         values: dict[ValueKey, int | None] = {}
         fields: dict[ValueKey, str] = {}
         for key in keys:
             name = field_name(key)
-            fields[key] = name
+            fields[key] = column[name]
             try:
                 values[key] = parse_count(row[name], name)
             except Exception as error:  # InvalidValueError: the web form's own message
                 problems.append(OdkError(path, str(getattr(error, "message", error)),
-                                         line=number, field=name, value=row[name]))  # fmt: skip
+                                         line=number, field=column[name],
+                                         value=row[name]))  # fmt: skip
         if found is None or period is None or submitted_at is None:
             continue
         first = seen.setdefault((found.code, period.code), number)
@@ -267,10 +322,14 @@ def read_submissions(path: Path, workflow: Workflow | None = None) -> Submission
                 line=number, field="period", value=period.code,
             ))  # fmt: skip
             continue
+        if review in DRAFT_REVIEWS:
+            held += 1
+            reports.append(IncomingReport(number, found.code, period, None, values, fields))
+            continue
         reports.append(IncomingReport(number, found.code, period, submitted_at, values, fields))
     if problems:
         raise ReportImportError(path, problems)
-    return Submissions(reports, rejected)
+    return Submissions(reports, rejected, held)
 
 
 def _submitted(text: str) -> datetime | None:
@@ -331,6 +390,8 @@ __all__ = [
     "import_submissions",
     "leaf_keys",
     "read_submissions",
+    "resolve_columns",
+    "review_of",
     "submission_export",
     "write_xlsform",
     "xform",

@@ -17,6 +17,7 @@ from tipdata.store.access import (
 from tipdata.store.backup import backup, restore, table_fingerprints
 from tipdata.store.base import NAMING_CONVENTION, Base, metadata, utc_now
 from tipdata.store.cases import Case, CaseExploitation, CasePerson, Charge, Event
+from tipdata.store.casework import CaseNote, CaseWork, FollowUp, RecordCorrection
 from tipdata.store.database import Database
 from tipdata.store.documents import IdentityDocument
 from tipdata.store.exchange import CrossBorderExchange, CrossBorderLink
@@ -60,7 +61,9 @@ __all__ = [
     "Base",
     "Case",
     "CaseExploitation",
+    "CaseNote",
     "CasePerson",
+    "CaseWork",
     "Charge",
     "CheckRun",
     "Country",
@@ -71,6 +74,7 @@ __all__ = [
     "Event",
     "ExploitationType",
     "Finding",
+    "FollowUp",
     "IdentityDocument",
     "ImportRun",
     "Law",
@@ -86,6 +90,7 @@ __all__ = [
     "Province",
     "ProvincialReport",
     "ProvincialReportValue",
+    "RecordCorrection",
     "Referral",
     "ReportRelease",
     "ReportReleaseFile",

@@ -34,6 +34,10 @@ AUDIT_ACTIONS = {
     "consent_override": N_("consent overridden"),
     "referral_created": N_("referral recorded"),
     "screening_recorded": N_("screening recorded"),
+    "case_work_changed": N_("case status changed"),
+    "follow_up_recorded": N_("follow-up recorded"),
+    "case_note_written": N_("case note written"),
+    "record_corrected": N_("record corrected"),
     "keys_rotated": N_("keys rotated"),
     "access.denied": N_("access refused"),
 }

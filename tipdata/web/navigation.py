@@ -37,6 +37,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/provincial", N_("Provincial reports"), "reports:read_province"),
     NavItem("/persons", N_("Persons"), "persons:read"),
     NavItem("/cases", N_("Cases"), "cases:read"),
+    NavItem("/casework/overdue", N_("Follow-ups"), "casework:manage"),
     NavItem("/review", N_("Linkage review"), "linkage:review"),
     NavItem("/reports", N_("Reports"), "reports:read_published"),
     NavItem("/imports", N_("Imports"), "imports:run"),

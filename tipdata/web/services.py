@@ -19,7 +19,7 @@ from tipdata.access.passwords import ArgonParameters, Passwords
 from tipdata.access.policy import Actor, Policy, default_policy
 from tipdata.access.sessions import (
     SessionTimeouts,
-    resolve_api_token,
+    api_token_holder,
     resolve_session,
     revoke_session,
 )
@@ -84,10 +84,13 @@ class AccessServices:
     def actor_for_api_token(self, token: str) -> Actor | None:
         """The actor of a live API token, or None (unknown, revoked, disabled)."""
         try:
-            with self.db.session() as session:
-                return Actor.of(resolve_api_token(session, token, now_utc()))
+            with self.db.connect() as connection:
+                holder = api_token_holder(connection, token, now_utc())
         except SessionInvalid:
             return None
+        return Actor(
+            holder.user_id, holder.username, holder.role, holder.agency_id, holder.province_code
+        )
 
     def sign_out(self, token: str, actor: Actor | None, remote_addr: str | None) -> None:
         """Revoke the session and record the logout."""

@@ -3,7 +3,8 @@
 :func:`write_report` writes all three into a folder and returns the paths. An
 internal report shows every de-duplicated figure with the naive sum of agency
 records beside it; a published report (:class:`~tipdata.reporting.publish.PublishedReport`)
-shows only the released figures, suppressed cells as ``x``, with their status flags.
+shows only the released figures, suppressed cells as ``x`` and ``withheld``, never saying
+whether a cell is small itself (primary) or hides another (secondary).
 """
 
 from __future__ import annotations

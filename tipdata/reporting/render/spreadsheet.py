@@ -38,7 +38,8 @@ every one; the model's expectation, internal only); empty where the cell has non
 a release where the gate withholds it (:mod:`tipdata.reporting.published_ranges`)."""
 PUBLISHED_CSV_HEADER = tuple("note" if name == "status" else name for name in CSV_HEADER)
 """The published CSV: ``note`` instead of ``status``: empty, ``withheld`` or ``not recorded``."""
-NOTES = {"free": "", "primary": "withheld", "secondary": "withheld", "not_recorded": "not recorded"}
+NOTES = {"free": "", "not_recorded": "not recorded"}
+"""Every other status (primary, secondary, withheld) is written ``withheld``."""
 INTERNAL_MARK = "INTERNAL - not for release: de-duplicated figures beside the sum of agency records"
 """The first line of every sheet of an internal workbook."""
 _SUPPRESSED = PatternFill("solid", fgColor="FDE9D9")

@@ -24,7 +24,8 @@ from tipdata.web.problems import PROBLEM_RESPONSES
 from tipdata.web.routes._casefiles import OmitAbsent, label, problems, service_answers
 from tipdata.web.routes.api import API_V1
 from tipdata.web.routes.persons import ChargeOut
-from tipdata.web.templating import render
+from tipdata.web.templating import language_of, render
+from tipdata.web.words import CodeWords
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix=API_V1, responses=PROBLEM_RESPONSES, tags=["cases"])
@@ -99,7 +100,13 @@ def cases_page(
         web_context(request).system.db, actor=actor, limit=page.limit + 1, before_id=page.after
     )
     return render(
-        request, "cases.html", {"page": page_of(cases, page, key=lambda c: c.id), "label": label}
+        request,
+        "cases.html",
+        {
+            "page": page_of(cases, page, key=lambda c: c.id),
+            "label": label,
+            "words": CodeWords(language_of(request)),
+        },
     )
 
 
@@ -110,7 +117,8 @@ def case_page(
     """A case: people, charges with articles, verdicts and sentences, legal findings."""
     with service_answers():
         case = case_details(web_context(request).system.db, case_id, actor=actor)
-    return render(request, "case.html", {"file": case, "label": label})
+    words = CodeWords(language_of(request))
+    return render(request, "case.html", {"file": case, "label": label, "words": words})
 
 
 @api_router.get("/cases", summary="Cases in your scope, newest first")

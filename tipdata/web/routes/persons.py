@@ -25,6 +25,7 @@ from tipdata.casefiles import (
     search_persons_by_name,
 )
 from tipdata.casefiles.persons import MAX_DOCUMENT_NUMBER, MAX_NAME
+from tipdata.casefiles.screenings import indicator_names
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
@@ -38,8 +39,9 @@ from tipdata.web.routes._casefiles import (
     service_answers,
 )
 from tipdata.web.routes.api import API_V1
-from tipdata.web.templating import render
+from tipdata.web.templating import language_of, render
 from tipdata.web.timestamps import UtcDateTime
+from tipdata.web.words import CodeWords
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix=API_V1, responses=PROBLEM_RESPONSES, tags=["persons"])
@@ -281,6 +283,8 @@ def person_page(
         {
             "person": profile,
             "label": label,
+            "words": CodeWords(language_of(request)),
+            "indicators": indicator_names(language_of(request)),
             "may_screen": can(actor, "screenings:create", web.access.policy),
         },
     )

@@ -23,20 +23,20 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Form, Request
+from fastapi import APIRouter, Body, Form, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from tipdata.access.policy import Actor
+from tipdata.access.policy import Actor, can
 from tipdata.errors import TipdataError
 from tipdata.reporting import provincial as reporting
+from tipdata.reporting import provincial_desk as desk
 from tipdata.reporting.datasets import TOTAL, DataSet, ValueKey
 from tipdata.reporting.periods import PeriodError
 from tipdata.reporting.validation_rules import ValidationResult
@@ -44,6 +44,7 @@ from tipdata.store.base import MAX_INTEGER
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
+from tipdata.web.entry_grid import entry_grids, province_label, typed_values
 from tipdata.web.errors import WebError
 from tipdata.web.problems import (
     PROBLEM_JSON,
@@ -53,7 +54,7 @@ from tipdata.web.problems import (
     Problem,
     problem_response,
 )
-from tipdata.web.templating import render, translator
+from tipdata.web.templating import language_of, render, translator
 from tipdata.web.timestamps import UtcDateTime
 
 router = APIRouter(include_in_schema=False)
@@ -144,28 +145,48 @@ def _report_path(province: str, period: str) -> str:
 def choose_report(
     request: Request,
     actor: Annotated[Actor, Require("reports:read_province")],
-    province: str | None = None,
-    period: str | None = None,
-    year: int | None = None,
+    province: Annotated[str | None, Query(max_length=40)] = None,
+    period: Annotated[str | None, Query(max_length=12)] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> Response:
-    """Choose the province (a focal point's own) and the bi-week to report on."""
-    own = reporting.own_province(actor, web_context(request).access.policy)
+    """Choose the province (a focal point's own) and the bi-week to report on.
+
+    The periods start at the one now due and go back, each with its report's status;
+    a focal point sees the reports the NTF reopened for correction first.
+    """
+    policy = web_context(request).access.policy
+    own = reporting.own_province(actor, policy)
     if period and (province or own):
         return RedirectResponse(_report_path(province or own or "", period), status_code=303)
     data_set = reporting.default_workflow().data_set
-    chosen_year = year or date.today().year
+    language = language_of(request)
     provinces = [
-        (unit.code, data_set.codelists.province(unit.code).name_en)
+        (unit.code, province_label(data_set.codelists.province(unit.code), language))
         for unit in data_set.org_units()
         if own is None or unit.code == own
     ]
+    chosen = own or (province if province in {c for c, _n in provinces} else provinces[0][0])
+    with _session(request) as session:
+        choices = desk.period_choices(session, actor, chosen, year=year)
+        notices = (
+            desk.reopen_notices(session, actor, province=own)
+            if own or can(actor, "reports:accept", policy)
+            else []
+        )
+    due_now = desk.period_now_due(desk.today_in_cambodia())
     return render(
         request,
         "provincial_choose.html",
         {
             "provinces": provinces,
-            "periods": data_set.periods(chosen_year),
-            "year": chosen_year,
+            "province": chosen,
+            "fixed_province": own is not None,
+            "choices": choices,
+            "year": year or int(due_now.code[:4]),
+            "due_now": due_now,
+            "notices": notices,
+            "province_names": dict(provinces),
+            "may_review": can(actor, "reports:accept", policy),
         },
     )
 
@@ -224,7 +245,10 @@ def _render_report(
         "provincial_report.html",
         {
             "province": province,
-            "province_name": resolved.name_en if resolved else province,
+            "province_name": province_label(resolved, language_of(request))
+            if resolved
+            else province,
+            "grids": entry_grids(data_set, typed_values(shown, data_set)),
             "period": data_set.parse_period(period),
             "data_set": data_set,
             "rows": entry_keys(data_set),
@@ -234,6 +258,7 @@ def _render_report(
             "status": status.value if status is not None else None,
             "results": state.results,
             "results_by_field": _results_by_field(state.results),
+            "errors_by_field": _results_by_field(tuple(r for r in state.results if r.blocking)),
             "history": history,
             "message": state.message,
             "conflict": state.conflict,
@@ -254,7 +279,7 @@ async def save_report_form(
     _csrf: CsrfChecked,
     province: ProvinceCode,
     period: PeriodCode,
-    action: Annotated[Literal["save", "submit"], Form()] = "save",
+    action: Annotated[Literal["save", "submit", "totals"], Form()] = "save",
     version: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     """Save the form as a draft or submit it; a refusal re-shows the form with what was typed."""
@@ -265,6 +290,12 @@ async def save_report_form(
     _ = translator(request)
     try:
         values = _parse_counts(typed, data_set)
+        if action == "totals":  # work out the totals of what was typed; nothing is saved
+            with _session(request) as session:
+                current = reporting.get_report(session, province, period, actor=actor)
+            message = _("Totals worked out from your entries; nothing is saved yet.")
+            state = FormState(current, typed, current.results if current else (), message)
+            return _render_report(request, actor, province, period, state)
         with _session(request) as session:
             if action == "submit":
                 reporting.submit_keeping_draft(session, actor, province, period, values, expected)

@@ -51,7 +51,7 @@ from tipdata.reporting.releases import (
 )
 from tipdata.reporting.render.spreadsheet import write_csv, write_xlsx
 from tipdata.reporting.report import Report
-from tipdata.reporting.suppression import DisclosureError
+from tipdata.reporting.suppression import DisclosureError, public_status
 from tipdata.reporting.tip import report_period
 from tipdata.web.auth import Require, client_address
 from tipdata.web.context import WebContext, web_context
@@ -59,6 +59,7 @@ from tipdata.web.csrf import CsrfChecked
 from tipdata.web.errors import WebError
 from tipdata.web.figures import latest_year_with_data
 from tipdata.web.problems import PROBLEM_RESPONSES, FieldProblem, Problem, problem_response
+from tipdata.web.routes.publication import preview_response
 from tipdata.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -288,10 +289,15 @@ def publish_form(
     _csrf: CsrfChecked,
     start: Annotated[date, Form()],
     end: Annotated[date, Form()],
+    confirm: Annotated[str, Form(max_length=3)] = "",
 ) -> HTMLResponse:
-    """Release the period's figures; an unsafe release is refused, listing the cells."""
+    """Release the period's figures once confirmed on the preview (without ``confirm=yes``
+    the preview is shown and nothing is released); an unsafe release is refused, listing
+    the cells."""
     web = web_context(request)
     first, last = _period(None, start, end)
+    if confirm != "yes":
+        return preview_response(request, actor, first, last)
     report = web.figures.report(web.system.db, first, last)
     try:
         released = _release(request, actor, report)
@@ -523,7 +529,7 @@ def _report_out(report: Report, published: PublishedReport | None) -> ReportOut:
                             row=row,
                             column=column,
                             value=shown.value,
-                            status=shown.status,
+                            status=public_status(shown.status),
                             low=shown.low,
                             high=shown.high,
                         )

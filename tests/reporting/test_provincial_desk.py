@@ -1,0 +1,90 @@
+"""The provincial desk (period chooser, acceptance queue, reopen notices) and the outlier
+rule's same-season history, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from tipdata.access.errors import AccessDenied
+from tipdata.access.policy import Actor
+from tipdata.codelists import load_codelists, load_law_catalogue
+from tipdata.model.enums import ReportStatus
+from tipdata.reporting.periods import bi_weeks
+from tipdata.reporting.provincial_desk import (
+    acceptance_queue,
+    period_choices,
+    period_now_due,
+    reopen_notices,
+)
+from tipdata.reporting.submissions import accept, reopen, submit
+from tipdata.store import Database
+from tipdata.store.refdata import sync_reference_data
+
+FOCAL = Actor(2, "focal", "provincial_focal_point", agency_id=1, province_code="12")
+NTF = Actor(1, "ntf", "ntf_data_officer", agency_id=1)
+
+
+@pytest.fixture
+def pwg_db(db: Database) -> Database:
+    sync_reference_data(db, load_codelists(), load_law_catalogue())
+    return db
+
+
+def test_the_period_now_due_is_the_newest_bi_week_over() -> None:
+    assert period_now_due(date(2009, 1, 11)).code == "2008BW26"  # 2009BW01's last day
+    assert period_now_due(date(2009, 1, 12)).code == "2009BW01"
+
+
+def test_choices_start_at_the_period_now_due_with_statuses(pwg_db: Database) -> None:
+    with pwg_db.session() as session:
+        submit(session, "import", "12", "2009BW01", {"cases_investigated": 1},
+               at=datetime(2009, 1, 13, tzinfo=UTC))  # fmt: skip
+        session.commit()
+        choices = period_choices(session, FOCAL, "12", today=date(2009, 1, 30))
+        assert [c.period.code for c in choices] == ["2009BW02", "2009BW01"]
+        assert choices[0].now_due and choices[0].status is None and not choices[0].overdue
+        assert choices[1].status == ReportStatus.SUBMITTED
+        year = period_choices(session, FOCAL, "12", year=2008, today=date(2009, 1, 30))
+        assert len(year) == len(bi_weeks(2008)) and all(c.overdue for c in year)
+        with pytest.raises(AccessDenied):
+            period_choices(session, FOCAL, "01", today=date(2009, 1, 30))
+
+
+def test_queue_and_notices_follow_the_workflow(pwg_db: Database) -> None:
+    with pwg_db.session() as session:
+        for province in ("12", "01"):
+            submit(session, "import", province, "2008BW03", {"cases_investigated": 1})
+        assert [i.province_code for i in acceptance_queue(session, NTF)] == ["12", "01"]
+        accept(session, NTF, "01", "2008BW03")
+        reopen(session, NTF, "12", "2008BW03", "check the cases")
+        assert acceptance_queue(session, NTF) == []
+        notices = reopen_notices(session, FOCAL)
+        assert [(n.province_code, n.reason, n.reopened_by) for n in notices] == [
+            ("12", "check the cases", "ntf")
+        ]
+        assert reopen_notices(session, NTF, province="01") == []
+        with pytest.raises(AccessDenied):
+            acceptance_queue(session, FOCAL)
+        with pytest.raises(AccessDenied):
+            reopen_notices(session, FOCAL, province="01")
+
+
+def test_an_outlier_is_judged_against_the_same_season_of_earlier_years(pwg_db: Database) -> None:
+    """Six quiet reports of BW10–BW12 in 2006 and 2007 make 40 in 2008BW11 an outlier; the
+    same six reports in another season, or twenty years before, do not count."""
+    with pwg_db.session() as session:
+        for year in (2006, 2007):
+            for number in (10, 11, 12):
+                submit(session, "import", "12", f"{year}BW{number:02d}", {"cases_investigated": 1})
+        for number in range(20, 27):  # a busy other season of 2007: not the same time of year
+            submit(session, "import", "12", f"2007BW{number}", {"cases_investigated": 40})
+        flagged = submit(session, "import", "12", "2008BW11", {"cases_investigated": 40})
+        rules = [r.rule for r in flagged.results]
+        assert rules == ["outlier_in_province_history"]
+        assert "same season" in flagged.results[0].message
+        for number in (10, 11, 12):  # the same quiet season, but twenty years before
+            submit(session, "import", "01", f"1988BW{number:02d}", {"cases_investigated": 1})
+        far = submit(session, "import", "01", "2008BW11", {"cases_investigated": 40})
+        assert far.results == ()

@@ -1,0 +1,99 @@
+"""Publication pages on the linked 2008 demo: the preview before a release and its
+confirmation, the releases page and its downloads, "explain this figure" for the NTF
+(records) and for a reader (the rule and the released figure, nothing computed).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.web import demo_web as shared
+from tests.web.conftest import csrf_of
+from tests.web.demo_web import DemoWeb, bearer, signed_in
+
+demo_delivery, demo_db = shared.demo_delivery, shared.sqlite_demo_db  # SQLite: pages only
+demo_web, demo_client = shared.demo_web, shared.demo_client
+QUARTER = "start=2008-01-01&end=2008-03-31"
+
+
+def _releases(client: TestClient, demo: DemoWeb) -> int:
+    answer = client.get("/api/v1/reports/tip/releases", headers=bearer(demo[1]["reader"]))
+    return len(answer.json())
+
+
+@pytest.mark.slow
+def test_the_officer_previews_the_withheld_cells_then_confirms(
+    demo_client: TestClient, demo_web: DemoWeb
+) -> None:
+    signed_in(demo_client, demo_web, "officer")
+    before = _releases(demo_client, demo_web)
+    tables = demo_client.get(f"/reports?{QUARTER}")
+    assert 'action="/reports/publish/preview"' in tables.text
+    preview = demo_client.get(f"/reports/publish/preview?{QUARTER}")
+    assert preview.status_code == 200
+    summary = re.search(
+        r'id="preview-summary">Period 2008Q1: (\d+) cells shown, (\d+) withheld', preview.text
+    )
+    assert summary is not None and int(summary.group(1)) > 0
+    withheld = re.findall(r"<tr><td>[^<]+</td><td>[^<]*</td><td>[^<]*</td>\s*<td>", preview.text)
+    assert len(withheld) == int(summary.group(2)) > 0  # the demo has small counts
+    assert "a small count" in preview.text
+    assert _releases(demo_client, demo_web) == before  # looking releases nothing
+    unconfirmed = demo_client.post(
+        "/reports/publish",
+        data={"csrf_token": csrf_of(preview.text), "start": "2008-01-01", "end": "2008-03-31"},
+    )
+    assert unconfirmed.status_code == 200 and 'id="confirm-publish"' in unconfirmed.text
+    assert _releases(demo_client, demo_web) == before
+    confirmed = demo_client.post(
+        "/reports/publish",
+        data={
+            "csrf_token": csrf_of(preview.text),
+            "start": "2008-01-01",
+            "end": "2008-03-31",
+            "confirm": "yes",
+        },
+    )
+    assert confirmed.status_code == 200 and 'id="released"' in confirmed.text
+    assert _releases(demo_client, demo_web) == before + 1
+
+    page = demo_client.get("/reports/releases")
+    assert 'id="r-2008Q1"' in page.text and 'id="all-releases"' in page.text
+    release_id = re.search(r'href="/reports/releases/(\d+)\.csv"', page.text)
+    assert release_id is not None
+    signed_in(demo_client, demo_web, "reader")
+    page = demo_client.get("/reports/releases")
+    assert 'id="r-2008Q1"' in page.text and 'id="all-releases"' not in page.text
+    file = demo_client.get(f"/reports/releases/{release_id.group(1)}.csv")
+    assert file.status_code == 200 and file.text.startswith("table,")
+    assert demo_client.get("/reports/releases/999999.csv").status_code == 404
+
+
+@pytest.mark.slow
+def test_explain_a_figure_records_for_the_ntf_the_rule_for_a_reader(
+    demo_client: TestClient, demo_web: DemoWeb
+) -> None:
+    signed_in(demo_client, demo_web, "officer")
+    tables = demo_client.get(f"/reports?{QUARTER}").text
+    link = re.search(r'href="(/reports/explain\?[^"]*table=pathway_funnel[^"]*)"', tables)
+    assert link is not None
+    url = link.group(1).replace("&amp;", "&")
+    page = demo_client.get(url)
+    assert page.status_code == 200
+    counted = re.search(
+        r'id="traced">(\d+) counted once each, from (\d+) agency records', page.text
+    )
+    figure = re.search(r"=\s*<strong>([\d,]+)</strong>", page.text)
+    assert counted is not None and figure is not None
+    assert counted.group(1) == figure.group(1).replace(",", "")  # the records are the figure
+    assert 'id="units"' in page.text and 'id="indicator"' in page.text
+    signed_in(demo_client, demo_web, "reader")
+    answer = demo_client.get(url)
+    if answer.status_code == 200:  # released by the test above: the stored figure, no records
+        assert 'id="units"' not in answer.text and "The rule" in answer.text
+    else:
+        assert answer.status_code == 404 and "Not published" in answer.text
+    assert demo_client.get(url.replace("2008-03-31", "2008-03-30")).status_code == 404

@@ -1,0 +1,274 @@
+"""The provincial reporting desk: what each side of the workflow has to do next.
+
+Three lists the fronts show, each read within the actor's scope:
+
+* :func:`period_choices`: the periods a province reports on, starting at the period now
+  due (the newest bi-week that has ended) and going back, never a period not yet over,
+  each with its report's status, due date and whether it is overdue;
+* :func:`acceptance_queue`: the NTF's queue of submitted reports awaiting acceptance,
+  oldest submission first, with their warnings;
+* :func:`reopen_notices`: the province's reports the NTF reopened and nobody has
+  submitted again, with who reopened them, when and why (the in-app notice to the
+  focal point).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tipdata.access.clock import as_utc
+from tipdata.access.policy import Acting
+from tipdata.model.enums import ReportStatus
+from tipdata.reporting.completeness import CAMBODIA_TIME
+from tipdata.reporting.periods import Period, bi_week_of, due_date, previous_period
+from tipdata.reporting.submissions import (
+    Workflow,
+    check_may_read,
+    check_may_review,
+    default_workflow,
+    own_province,
+)
+from tipdata.store.provincial import ReportStatusChange, ReportValidationResult
+from tipdata.store.reports import ProvincialReport
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    """A period a province reports on, as the chooser offers it.
+
+    Attributes:
+        period: the period.
+        status: its report's status, None when there is no report yet.
+        due: the last day the report is on time.
+        overdue: not received (no report, a draft or a reopened one) after its due date.
+        now_due: the period now due (the newest one over).
+    """
+
+    period: Period
+    status: ReportStatus | None
+    due: date
+    overdue: bool
+    now_due: bool
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A submitted report awaiting the NTF's acceptance.
+
+    Attributes:
+        province_code: the province.
+        period: the period.
+        submitted_at: the first submission (UTC).
+        version: the version to accept.
+        warnings: its validation warnings, by rule code.
+    """
+
+    province_code: str
+    period: Period
+    submitted_at: datetime | None
+    version: int
+    warnings: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ReopenNotice:
+    """A report the NTF reopened that is waiting for the province's correction."""
+
+    province_code: str
+    period: Period
+    reopened_by: str
+    reopened_at: datetime
+    reason: str
+
+
+def today_in_cambodia() -> date:
+    """Today's date in Cambodia (reports fall due on Cambodian days)."""
+    return datetime.now(tz=CAMBODIA_TIME).date()
+
+
+def period_now_due(today: date) -> Period:
+    """The newest bi-week that is over on ``today``: the report the province owes now.
+
+    Examples:
+        >>> period_now_due(date(2026, 12, 7)).code  # a Monday: 2026BW49 ended the day before
+        '2026BW49'
+    """
+    current = bi_week_of(today)
+    return current if current.end < today else previous_period(current)
+
+
+def period_choices(
+    session: Session,
+    actor: Acting,
+    province: str,
+    *,
+    year: int | None = None,
+    today: date | None = None,
+    workflow: Workflow | None = None,
+) -> list[PeriodChoice]:
+    """The periods of a province's reports, newest first, from the period now due.
+
+    Args:
+        session: an open session.
+        actor: who asks; must be able to read the province's reports.
+        province: the province code.
+        year: only the periods of this year that are over; by default the year of
+            the period now due.
+        today: the day (default today in Cambodia).
+        workflow: the data set (the PWG bi-weekly report by default).
+
+    Returns:
+        The periods the province owes (those it existed for), newest first.
+
+    Raises:
+        AccessDenied: the actor may not read the province's reports.
+    """
+    flow = workflow or default_workflow()
+    check_may_read(actor, province)
+    day = today or today_in_cambodia()
+    due_now = period_now_due(day)
+    chosen_year = year or int(due_now.code[:4])
+    periods = [
+        p
+        for p in flow.data_set.periods(chosen_year)
+        if p.start <= due_now.start and province in flow.data_set.org_units_for(p)
+    ]
+    statuses: dict[str, ReportStatus] = dict(
+        session.execute(  # type: ignore[arg-type]
+            sa.select(ProvincialReport.period_code, ProvincialReport.status).where(
+                ProvincialReport.province_code == province,
+                ProvincialReport.data_set_code == flow.data_set.code,
+                ProvincialReport.period_code.in_([p.code for p in periods]),
+            )
+        ).all()
+    )
+    received = {ReportStatus.SUBMITTED, ReportStatus.ACCEPTED}
+    choices = []
+    for period in reversed(periods):
+        status = statuses.get(period.code)
+        due = due_date(period, flow.data_set.grace_days)
+        choices.append(
+            PeriodChoice(
+                period=period,
+                status=status,
+                due=due,
+                overdue=due < day and status not in received,
+                now_due=period.code == due_now.code,
+            )
+        )
+    return choices
+
+
+def acceptance_queue(
+    session: Session, actor: Acting, *, workflow: Workflow | None = None
+) -> list[QueueItem]:
+    """Submitted reports awaiting acceptance, oldest submission first.
+
+    Raises:
+        AccessDenied: the actor is not a national user with ``reports:accept``.
+    """
+    flow = workflow or default_workflow()
+    check_may_review(actor)
+    rows = session.execute(
+        sa.select(
+            ProvincialReport.id,
+            ProvincialReport.province_code,
+            ProvincialReport.period_code,
+            ProvincialReport.submitted_at,
+            ProvincialReport.version,
+        )
+        .where(
+            ProvincialReport.data_set_code == flow.data_set.code,
+            ProvincialReport.status == ReportStatus.SUBMITTED,
+        )
+        .order_by(ProvincialReport.submitted_at, ProvincialReport.period_start)
+    ).all()
+    warnings: dict[int, Counter[str]] = {}
+    ids = [row.id for row in rows]
+    for start in range(0, len(ids), 500):
+        for report_id, rule in session.execute(
+            sa.select(ReportValidationResult.report_id, ReportValidationResult.rule_code).where(
+                ReportValidationResult.report_id.in_(ids[start : start + 500]),
+                ReportValidationResult.importance == "warning",
+            )
+        ):
+            warnings.setdefault(report_id, Counter())[rule] += 1
+    return [
+        QueueItem(
+            province_code=row.province_code,
+            period=flow.data_set.parse_period(row.period_code),
+            submitted_at=as_utc(row.submitted_at) if row.submitted_at else None,
+            version=row.version,
+            warnings=dict(sorted(warnings.get(row.id, Counter()).items())),
+        )
+        for row in rows
+    ]
+
+
+def reopen_notices(
+    session: Session,
+    actor: Acting,
+    *,
+    province: str | None = None,
+    workflow: Workflow | None = None,
+) -> list[ReopenNotice]:
+    """Reports reopened by the NTF and not yet submitted again, newest reopening first.
+
+    Args:
+        session: an open session.
+        actor: who asks; a provincial user sees only their own province's.
+        province: only this province (a provincial user's own by default).
+        workflow: the data set.
+
+    Raises:
+        AccessDenied: the actor may not read that province's reports.
+    """
+    flow = workflow or default_workflow()
+    chosen = province or own_province(actor)
+    if chosen is not None:
+        check_may_read(actor, chosen)
+    else:
+        check_may_review(actor)
+    query = (
+        sa.select(
+            ProvincialReport.province_code,
+            ProvincialReport.period_code,
+            ReportStatusChange.actor,
+            ReportStatusChange.changed_at,
+            ReportStatusChange.reason,
+            ReportStatusChange.id,
+        )
+        .join(ReportStatusChange, ReportStatusChange.report_id == ProvincialReport.id)
+        .where(
+            ProvincialReport.data_set_code == flow.data_set.code,
+            ProvincialReport.status == ReportStatus.REOPENED,
+            ReportStatusChange.to_status == ReportStatus.REOPENED,
+        )
+        .order_by(ReportStatusChange.id.desc())
+    )
+    if chosen is not None:
+        query = query.where(ProvincialReport.province_code == chosen)
+    latest: dict[tuple[str, str], ReopenNotice] = {}
+    for code, period, by, at, reason, _id in session.execute(query):
+        if (code, period) not in latest:  # the newest reopening of each report
+            latest[(code, period)] = ReopenNotice(
+                code, flow.data_set.parse_period(period), by, as_utc(at), reason or ""
+            )
+    return list(latest.values())
+
+
+__all__ = [
+    "PeriodChoice",
+    "QueueItem",
+    "ReopenNotice",
+    "acceptance_queue",
+    "period_choices",
+    "period_now_due",
+    "reopen_notices",
+    "today_in_cambodia",
+]
