@@ -85,6 +85,14 @@ RUN_BY: dict[str, str] = {
     "tipdata exchange figures --home khm": (
         "tests/exchange/test_cli.py::test_the_documented_exchange_commands_run_as_written"
     ),
+    (
+        "tipdata exchange handover --referral 1 --on 2008-06-02 --out case-1.json"
+        " --agreement khm-tha.yaml --keys keys-tha --home tha"
+    ): ("tests/exchange/test_cli.py::test_the_documented_exchange_commands_run_as_written"),
+    (
+        "tipdata exchange receive-case case-1.json --agreement khm-tha.yaml --keys keys-khm"
+        " --home khm"
+    ): ("tests/exchange/test_cli.py::test_the_documented_exchange_commands_run_as_written"),
     ".venv/bin/python benchmarks/bench_exchange.py --people 300 --scale 2000": (
         "tests/exchange/test_cli.py::test_the_documented_small_benchmark_runs"
     ),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import shlex
+from datetime import date
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import yaml
 from typer.testing import CliRunner
 
@@ -14,6 +16,7 @@ from tests.exchange.conftest import store_side
 from tipdata.cli import app
 from tipdata.cli._common import system_for
 from tipdata.demo.crossborder import border_pair
+from tipdata.store import Agency, Event, PersonRecord, Referral
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "cross-border.md"
@@ -74,6 +77,44 @@ def test_the_documented_exchange_commands_run_as_written(
     again = runner.invoke(app, shlex.split(commands[4])[1:])
     assert again.exit_code == 2
     assert "package refused, replay check failed" in again.output
+
+    # a consented referral to MOSAVY (referral 1 of the Thai side), handed over as written
+    tha_db = system_for(Path("tha")).db
+    with tha_db.session() as session:
+        agencies = dict(session.execute(sa.select(Agency.code, Agency.id)).tuples().all())
+        victim = session.scalar(
+            sa.select(PersonRecord.id)
+            .where(sa.cast(PersonRecord.role, sa.String) == "victim")
+            .order_by(PersonRecord.id)
+        )
+        session.add(
+            Referral(
+                person_record_id=victim,
+                from_agency_id=agencies["MOI"],
+                to_agency_id=agencies["MOSAVY"],
+                referral_date=date(2008, 5, 20),
+                consent_recorded=True,
+                consent_date=date(2008, 5, 19),
+                owner_agency_id=agencies["MOI"],
+            )
+        )
+    handover = _documented("## Handing over a consented case")
+    assert len(handover) == 2 and "--referral 1 " in handover[0]
+    shown = []
+    for command in handover:
+        result = runner.invoke(app, shlex.split(command)[1:])
+        assert result.exit_code == 0, (command, result.output)
+        shown.append(result.output)
+    assert "of referral 1 for MOSAVY (KHM)" in shown[0]
+    assert "from THA: case imported" in shown[1]
+    # the same package again: refused as a replay, exit 2
+    again = runner.invoke(app, shlex.split(handover[1])[1:])
+    assert again.exit_code == 2 and "replay check failed" in again.output
+    log_khm = runner.invoke(app, ["exchange", "log", "--home", "khm"]).output
+    assert len(re.findall(r"^\S+ \S+ accepted ", log_khm, re.MULTILINE)) == 2
+    with system_for(Path("khm")).db.session() as session:
+        kinds = session.scalars(sa.select(sa.cast(Event.event_type, sa.String))).all()
+    assert "returned" in kinds
 
 
 @pytest.mark.slow

@@ -157,3 +157,55 @@ def figures(
         shown = "".join(f"{'x' if value is None else value:>18}" for value in row)
         console.print(f"{label:<10}{shown}", highlight=False)
     console.print(f"x: withheld (a count from 1 to {threshold - 1}, or one that would reveal it)")
+
+
+@app.command("handover")
+def handover(
+    referral: Annotated[int, typer.Option("--referral", help="The referral (with consent).")],
+    handed_over_on: Annotated[
+        datetime,
+        typer.Option("--on", formats=["%Y-%m-%d"], help="The day the person is handed over."),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The hand-over package file to write.")],
+    agreement: AgreementOption,
+    keys: KeysOption,
+    home: HomeOption = None,
+) -> None:
+    """Hand one consented case over to the partner's named agency (HTCDS 2.0, signed, sealed)."""
+    from tipdata.exchange import load_agreement, load_keys
+    from tipdata.standards.handover import send_handover
+
+    sent = send_handover(
+        system_for(home).db,
+        load_agreement(agreement),
+        load_keys(keys),
+        referral,
+        out,
+        handed_over_on=handed_over_on.date(),
+    )
+    console.print(
+        f"hand-over {sent.package_id} of referral {referral} for {sent.agency} "
+        f"({sent.recipient}), SHA-256 {sent.sha256}",
+        highlight=False,
+    )
+
+
+@app.command("receive-case")
+def receive_case(
+    package: Annotated[Path, typer.Argument(help="The hand-over package received.")],
+    agreement: AgreementOption,
+    keys: KeysOption,
+    home: HomeOption = None,
+) -> None:
+    """Check a hand-over package and import its case through the HTCDS mapping."""
+    from tipdata.exchange import load_agreement, load_keys
+    from tipdata.standards.handover import receive_handover
+
+    received = receive_handover(
+        system_for(home).db, package, load_agreement(agreement), load_keys(keys)
+    )
+    console.print(
+        f"hand-over {received.package_id} from {received.sender}: case imported "
+        f"(import run {received.import_run_id}), received",
+        highlight=False,
+    )

@@ -108,9 +108,11 @@ def _canonical(document: dict[str, Any]) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def _signed_message(manifest: bytes, ephemeral: bytes, nonce: bytes, ciphertext: bytes) -> bytes:
+def _signed_message(
+    manifest: bytes, ephemeral: bytes, nonce: bytes, ciphertext: bytes, label: str = PACKAGE_FORMAT
+) -> bytes:
     return b"\x00".join(
-        (PACKAGE_FORMAT.encode(), manifest, ephemeral, nonce, hashlib.sha256(ciphertext).digest())
+        (label.encode(), manifest, ephemeral, nonce, hashlib.sha256(ciphertext).digest())
     )
 
 
@@ -135,28 +137,47 @@ def seal(manifest: Manifest, payload: Payload, agreement: Agreement, keys: Local
     Returns:
         The package file's bytes.
     """
-    recipient = agreement.party(manifest.recipient).encryption_key
+    body = {
+        "tokens": payload.tokens,
+        "roles": payload.roles,
+        "encodings": base64.b64encode(payload.encodings.tobytes()).decode("ascii"),
+    }
+    return seal_document(
+        PACKAGE_FORMAT, manifest.document(), body, manifest.recipient, agreement, keys
+    )
+
+
+def seal_document(
+    label: str,
+    manifest: dict[str, Any],
+    body: dict[str, Any],
+    recipient: str,
+    agreement: Agreement,
+    keys: LocalKeys,
+) -> bytes:
+    """Encrypt ``body`` to ``recipient`` and sign it with ``manifest`` in clear.
+
+    The envelope of every package kind (``label`` names the kind and is signed, so a
+    package of one kind is never read as another).
+
+    Returns:
+        The package file's bytes.
+    """
+    recipient_key = agreement.party(recipient).encryption_key
     ephemeral = X25519PrivateKey.generate()
     ephemeral_public = base64.b64decode(public_key_text(ephemeral.public_key()))
-    recipient_raw = base64.b64decode(public_key_text(recipient))
+    recipient_raw = base64.b64decode(public_key_text(recipient_key))
     key = _package_key(
-        ephemeral.exchange(recipient), ephemeral_public, recipient_raw, manifest.agreement
+        ephemeral.exchange(recipient_key), ephemeral_public, recipient_raw, agreement.code
     )
-    body = _canonical(
-        {
-            "tokens": payload.tokens,
-            "roles": payload.roles,
-            "encodings": base64.b64encode(payload.encodings.tobytes()).decode("ascii"),
-        }
-    )
-    manifest_bytes = _canonical(manifest.document())
+    manifest_bytes = _canonical(manifest)
     nonce = os.urandom(12)
-    ciphertext = AESGCM(key).encrypt(nonce, body, manifest_bytes)
+    ciphertext = AESGCM(key).encrypt(nonce, _canonical(body), manifest_bytes)
     signature = keys.signing.sign(
-        _signed_message(manifest_bytes, ephemeral_public, nonce, ciphertext)
+        _signed_message(manifest_bytes, ephemeral_public, nonce, ciphertext, label)
     )
     document = {
-        "manifest": manifest.document(),
+        "manifest": manifest,
         "ephemeral_key": base64.b64encode(ephemeral_public).decode("ascii"),
         "nonce": base64.b64encode(nonce).decode("ascii"),
         "ciphertext": base64.b64encode(ciphertext).decode("ascii"),
@@ -242,32 +263,7 @@ def open_package(
         raise ExchangeRefused(
             file, "sender", f"sender {manifest.sender!r} is not the agreement's other party"
         )
-    try:
-        ephemeral = base64.b64decode(document["ephemeral_key"], validate=True)
-        nonce = base64.b64decode(document["nonce"], validate=True)
-        ciphertext = base64.b64decode(document["ciphertext"], validate=True)
-        signature = base64.b64decode(document["signature"], validate=True)
-    except (KeyError, TypeError, binascii.Error, ValueError) as error:
-        raise ExchangeRefused(file, "format", f"not a readable package ({error!r})") from None
-    manifest_bytes = _canonical(document["manifest"])
-    try:
-        agreement.party(manifest.sender).signing_key.verify(
-            signature, _signed_message(manifest_bytes, ephemeral, nonce, ciphertext)
-        )
-    except InvalidSignature:
-        raise ExchangeRefused(
-            file,
-            "signature",
-            f"the signature does not verify with {manifest.sender}'s signing key of "
-            f"agreement {agreement.code} (changed after signing, or signed by another key)",
-        ) from None
-    try:
-        shared = keys.encryption.exchange(X25519PublicKey.from_public_bytes(ephemeral))
-        recipient_raw = base64.b64decode(public_key_text(keys.encryption.public_key()))
-        key = _package_key(shared, ephemeral, recipient_raw, manifest.agreement)
-        body = json.loads(AESGCM(key).decrypt(nonce, ciphertext, manifest_bytes))
-    except (InvalidTag, ValueError) as error:
-        raise ExchangeRefused(file, "decryption", f"cannot be decrypted ({error!r})") from None
+    body = open_document(PACKAGE_FORMAT, document, file, manifest.sender, agreement, keys)
     raw = base64.b64decode(body["encodings"])
     tokens = [str(token) for token in body["tokens"]]
     roles = [None if role is None else str(role) for role in body["roles"]]
@@ -285,12 +281,60 @@ def open_package(
     return manifest, Payload(tokens, roles, encodings)
 
 
+def open_document(
+    label: str,
+    document: dict[str, Any],
+    file: str | Path,
+    sender: str,
+    agreement: Agreement,
+    keys: LocalKeys,
+) -> dict[str, Any]:
+    """Verify ``sender``'s signature of a package of kind ``label`` and decrypt its body.
+
+    The caller has checked the manifest (format, agreement, recipient, sender) first.
+
+    Raises:
+        ExchangeRefused: ``format``, ``signature`` or ``decryption``.
+    """
+    try:
+        ephemeral = base64.b64decode(document["ephemeral_key"], validate=True)
+        nonce = base64.b64decode(document["nonce"], validate=True)
+        ciphertext = base64.b64decode(document["ciphertext"], validate=True)
+        signature = base64.b64decode(document["signature"], validate=True)
+    except (KeyError, TypeError, binascii.Error, ValueError) as error:
+        raise ExchangeRefused(file, "format", f"not a readable package ({error!r})") from None
+    manifest_bytes = _canonical(document["manifest"])
+    try:
+        agreement.party(sender).signing_key.verify(
+            signature, _signed_message(manifest_bytes, ephemeral, nonce, ciphertext, label)
+        )
+    except InvalidSignature:
+        raise ExchangeRefused(
+            file,
+            "signature",
+            f"the signature does not verify with {sender}'s signing key of "
+            f"agreement {agreement.code} (changed after signing, or signed by another key)",
+        ) from None
+    try:
+        shared = keys.encryption.exchange(X25519PublicKey.from_public_bytes(ephemeral))
+        recipient_raw = base64.b64decode(public_key_text(keys.encryption.public_key()))
+        key = _package_key(shared, ephemeral, recipient_raw, agreement.code)
+        body = json.loads(AESGCM(key).decrypt(nonce, ciphertext, manifest_bytes))
+    except (InvalidTag, ValueError) as error:
+        raise ExchangeRefused(file, "decryption", f"cannot be decrypted ({error!r})") from None
+    if not isinstance(body, dict):
+        raise ExchangeRefused(file, "decryption", "the payload is not a JSON object")
+    return body
+
+
 __all__ = [
     "PACKAGE_FORMAT",
     "ExchangeRefused",
     "Manifest",
     "Payload",
+    "open_document",
     "open_package",
     "read_manifest",
     "seal",
+    "seal_document",
 ]
