@@ -47,10 +47,10 @@ from datetime import date, timedelta
 from typing import Literal
 
 import numpy as np
-from scipy.optimize import linprog
 from scipy.sparse import csc_array
 from scipy.sparse import vstack as scipy_vstack
 
+from tipdata.reporting.programs import ProgramError, Programs
 from tipdata.reporting.suppression import ShownStatus, TableError, UnsafeCell
 
 logger = logging.getLogger(__name__)
@@ -303,7 +303,9 @@ def _audit_group(
     # the reader's best reading: the least adjustment that makes the releases consistent
     slack_cost = np.zeros(n)
     slack_cost[n_x:] = 1.0
-    adjustment = _solve(slack_cost, sparse_ub0, b_ub, sparse_eq, b_eq)
+    adjustment = _solve(
+        Programs(n, a_ub=sparse_ub0, b_ub=b_ub, a_eq=sparse_eq, b_eq=b_eq), slack_cost
+    )
     if adjustment > _TOLERANCE:
         logger.info("tables %s: releases disagree by %g in total", ", ".join(names), adjustment)
     budget = np.zeros((1, n))
@@ -311,13 +313,16 @@ def _audit_group(
     sparse_ub = csc_array(scipy_vstack([sparse_ub0, csc_array(budget)]))
     b_ub = np.append(b_ub, adjustment + _TOLERANCE)
 
+    # one model for every program below: only the objective changes (HiGHS's hot start)
+    programs = Programs(n, a_ub=sparse_ub, b_ub=b_ub, a_eq=sparse_eq, b_eq=b_eq)
+
     def value_range(columns: Sequence[int], need_upper: bool = True) -> tuple[float, float]:
         objective = np.zeros(n)
         objective[list(columns)] = 1.0
-        low = _solve(objective, sparse_ub, b_ub, sparse_eq, b_eq)
+        low = _solve(programs, objective)
         if not need_upper:
             return low, math.inf
-        high = -_solve(-objective, sparse_ub, b_ub, sparse_eq, b_eq)
+        high = -_solve(programs, -objective)
         return low, high
 
     found: list[OverlapCell] = []
@@ -402,25 +407,9 @@ def _finding(
     return OverlapCell(cell[0], cell[1], cell[2], status, low, high, reason, where)
 
 
-def _solve(
-    objective: np.ndarray,
-    a_ub: csc_array,
-    b_ub: np.ndarray,
-    a_eq: csc_array,
-    b_eq: np.ndarray,
-) -> float:
-    """Minimum of ``objective @ x`` subject to the constraints and ``x >= 0``."""
-    result = linprog(
-        objective,
-        A_ub=a_ub if len(b_ub) else None,
-        b_ub=b_ub if len(b_ub) else None,
-        A_eq=a_eq if len(b_eq) else None,
-        b_eq=b_eq if len(b_eq) else None,
-        bounds=(0, None),
-        method="highs",
-    )
-    if result.status == 3:  # unbounded
-        return -math.inf
-    if result.status != 0:
-        raise TableError(f"the cross-release audit could not solve a program: {result.message}")
-    return float(result.fun)
+def _solve(programs: Programs, objective: np.ndarray) -> float:
+    """Minimum of ``objective @ x`` subject to the audit's constraints and ``x >= 0``."""
+    try:
+        return programs.minimum(objective)
+    except ProgramError as exc:
+        raise TableError(f"the cross-release audit could not solve a program: {exc}") from exc

@@ -16,8 +16,8 @@ Three steps, described with their reasons in ``docs/disclosure-control.md``:
    until no relation holds a single suppressed cell. Then the exact audit runs,
    and for every cell it finds unsafe one more cell in its row or column is
    suppressed, until the audit passes (with everything suppressed it always does).
-3. **Audit**: for every suppressed cell, two linear programs (HiGHS, through
-   :func:`scipy.optimize.linprog`) find the smallest and largest value the cell
+3. **Audit**: for every suppressed cell, two linear programs (HiGHS, one model per
+   audit: :mod:`tipdata.reporting.programs`) find the smallest and largest value the cell
    can take given every published cell and total and counts ``>= 0``. The cell
    is unsafe if that range pins it to one value, or, for a primary cell, shows it
    to be a small non-zero count (the range lies inside ``1 .. threshold - 1``).
@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.optimize import linprog
 from scipy.sparse import csc_array
 
 from tipdata.errors import TipdataError
+from tipdata.reporting.programs import ProgramError, Programs
 
 logger = logging.getLogger(__name__)
 
@@ -577,15 +577,17 @@ class _Grid:
                     constant += coefficient * self.values[cell]
             rows.append(coefficients)
             rhs.append(-constant)
-        # sparse once: each cell's two programs would densify-then-scan the matrix again
-        a_eq = csc_array(np.array(rows).reshape(len(rows), len(unknowns)))
-        b_eq = np.array(rhs)
+        programs = Programs(
+            len(unknowns),
+            a_eq=csc_array(np.array(rows).reshape(len(rows), len(unknowns))),
+            b_eq=np.array(rhs),
+        )
         findings: list[tuple[int, float, float, Literal["disclosed", "small"]]] = []
         for k, cell in enumerate(unknowns):
             objective = np.zeros(len(unknowns))
             objective[k] = 1.0
-            lower = self._solve(objective, a_eq, b_eq)
-            upper = -self._solve(-objective, a_eq, b_eq)
+            lower = self._solve(programs, objective)
+            upper = -self._solve(programs, -objective)
             low = math.ceil(lower - _TOLERANCE)
             high = math.inf if math.isinf(upper) else math.floor(upper + _TOLERANCE)
             if low == high:
@@ -595,14 +597,12 @@ class _Grid:
         return findings
 
     @staticmethod
-    def _solve(objective: np.ndarray, a_eq: csc_array, b_eq: np.ndarray) -> float:
-        """Minimum of ``objective @ x`` subject to ``a_eq @ x == b_eq`` and ``x >= 0``."""
-        result = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-        if result.status == 3:  # unbounded
-            return -math.inf
-        if result.status != 0:
-            raise TableError(f"the disclosure audit could not solve a program: {result.message}")
-        return float(result.fun)
+    def _solve(programs: Programs, objective: np.ndarray) -> float:
+        """Minimum of ``objective @ x`` subject to the published relations and ``x >= 0``."""
+        try:
+            return programs.minimum(objective)
+        except ProgramError as exc:
+            raise TableError(f"the disclosure audit could not solve a program: {exc}") from exc
 
     def protected(
         self, primary: set[int], suppressed: set[int], threshold: int
