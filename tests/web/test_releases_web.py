@@ -270,8 +270,9 @@ def test_the_ntf_still_asks_any_period_and_publishes_only_fixed_ones(
 
 
 def _withheld_marks(html: str) -> set[str]:
-    """How each withheld cell (``x``) of a page's tables is written: its opening tag."""
-    return set(re.findall(r"(<td[^>]*>)x(?:</td>|\s*<)", html))
+    """How each withheld cell (``x``) of a page's tables is written: its opening tag (the
+    page links every figure, withheld or not, to its explanation alike)."""
+    return set(re.findall(r"(<td[^>]*>)(?:<a [^>]*>)?x(?:</a>)?(?:</td>|\s*<)", html))
 
 
 def test_no_public_form_of_a_release_tells_primary_from_secondary_cells(
