@@ -12,16 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tipdata.access.policy import Actor, require
+from tipdata.access.policy import Actor
 from tipdata.reporting.periods import PeriodType
 from tipdata.reporting.publish import PublishedReport
-from tipdata.reporting.releases import (
-    DEFAULT_RELEASE_PERIODS,
-    _overlapping_releases,
-    _publish_against,
-    fixed_period,
-    releasable,
-)
+from tipdata.reporting.releases import DEFAULT_RELEASE_PERIODS, run_gate
 from tipdata.reporting.report import Report
 from tipdata.store import Database
 
@@ -81,15 +75,17 @@ def preview_release(
         NotAFixedPeriod: the period is not one of the fixed periods released.
         DisclosureError: the release would be refused (the cells a reader could recover).
     """
-    if actor is not None:
-        require(actor, "reports:publish")
-    period = fixed_period(report.start, report.end, period_types)
-    report = releasable(report)
-    earlier = _overlapping_releases(db, report_kind, report.start, report.end)
-    published, overlap = _publish_against(
-        report, earlier, threshold=threshold, rounding_base=rounding_base
+    gated = run_gate(
+        db,
+        report,
+        actor=actor,
+        threshold=threshold,
+        rounding_base=rounding_base,
+        report_kind=report_kind,
+        period_types=period_types,
     )
-    forced = set(overlap)
+    period, published = gated.period, gated.published
+    forced = set(gated.suppressed_for_overlap)
     withheld = []
     shown = 0
     for table in published.tables:

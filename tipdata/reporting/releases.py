@@ -245,14 +245,17 @@ def release_report(
             releases it overlaps and suppressing more cells does not help; nothing is
             written or recorded.
     """
-    if actor is not None:
-        require(actor, "reports:publish")
-    period = fixed_period(report.start, report.end, period_types)
-    report = releasable(report)
-    earlier = _overlapping_releases(db, report_kind, report.start, report.end)
-    published, suppressed_for_overlap = _publish_against(
-        report, earlier, threshold=threshold, rounding_base=rounding_base
+    gated = run_gate(
+        db,
+        report,
+        actor=actor,
+        threshold=threshold,
+        rounding_base=rounding_base,
+        report_kind=report_kind,
+        period_types=period_types,
     )
+    period, report, earlier = gated.period, gated.report, gated.earlier
+    published, suppressed_for_overlap = gated.published, gated.suppressed_for_overlap
     stem = stem or f"{report_kind}-{report.start.isoformat()}-{report.end.isoformat()}-published"
     public = published.public()  # every file and the figures: withheld, never why
     paths = write_report(report, out, published=public, formats=formats, stem=stem)
@@ -307,6 +310,56 @@ def release_report(
         session.commit()
     info = replace(info, overlap_suppressed=tuple(suppressed_for_overlap))
     return Released(published, paths, info)
+
+
+@dataclass(frozen=True)
+class Gated:
+    """What the release gate decided for a report, before anything is written.
+
+    Attributes:
+        period: the fixed period released.
+        report: the report as released (:func:`releasable`).
+        earlier: the earlier releases it overlaps, with their stored figures.
+        published: the figures after disclosure control alone and across releases.
+        suppressed_for_overlap: the cells withheld because of the earlier releases.
+    """
+
+    period: Period
+    report: Report
+    earlier: list[tuple[ReportRelease, ReleasedFigures]]
+    published: PublishedReport
+    suppressed_for_overlap: list[str]
+
+
+def run_gate(
+    db: Database,
+    report: Report,
+    *,
+    actor: Actor | None,
+    threshold: int,
+    rounding_base: int | None = None,
+    report_kind: str = "tip_report",
+    period_types: Sequence[PeriodType] = DEFAULT_RELEASE_PERIODS,
+) -> Gated:
+    """The release gate: who may publish, the fixed period, disclosure control of the report
+    alone and against every earlier release it overlaps. Reads only; writes nothing.
+
+    :func:`release_report` stores what it decides; the web's preview shows it.
+
+    Raises:
+        AccessDenied: the actor may not publish.
+        NotAFixedPeriod: the report's period is not one of the fixed periods.
+        DisclosureError: the release is unsafe alone or across releases.
+    """
+    if actor is not None:
+        require(actor, "reports:publish")
+    period = fixed_period(report.start, report.end, period_types)
+    report = releasable(report)
+    earlier = _overlapping_releases(db, report_kind, report.start, report.end)
+    published, suppressed_for_overlap = _publish_against(
+        report, earlier, threshold=threshold, rounding_base=rounding_base
+    )
+    return Gated(period, report, earlier, published, suppressed_for_overlap)
 
 
 def attach_release_file(db: Database, release_id: int, path: Path, media_type: str) -> ReleaseInfo:
