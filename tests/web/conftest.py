@@ -7,6 +7,7 @@ Users are made with the access-control services (``add_user``, ``enable_totp``,
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ from fastapi.testclient import TestClient
 from tipdata.access import MasterKey, Passwords, add_user, enable_totp, load_keyring
 from tipdata.access.passwords import ArgonParameters
 from tipdata.access.sessions import create_api_token
-from tipdata.access.totp import code_at
+from tipdata.access.totp import STEP_SECONDS, code_at
 from tipdata.model import AgencyKind
 from tipdata.settings import load_settings
 from tipdata.store import Agency, Database, Province
@@ -51,6 +52,20 @@ class WebUser:
         """The TOTP code valid now (or at a moment)."""
         assert self.totp_secret is not None
         return code_at(self.totp_secret, moment or datetime.now(UTC))
+
+    def fresh_code(self) -> str:
+        """A code of a time step this secret has not signed in with yet in this process:
+        the server accepts each step once and none older than the last (replay
+        protection), so a second sign-in within one step waits for the next."""
+        assert self.totp_secret is not None
+        while int(time.time()) // STEP_SECONDS <= _LAST_STEP.get(self.totp_secret, -1):
+            time.sleep(0.5)
+        _LAST_STEP[self.totp_secret] = int(time.time()) // STEP_SECONDS
+        return self.code()
+
+
+_LAST_STEP: dict[str, int] = {}
+"""The newest step each secret signed in with (browser flows sign the same user in twice)."""
 
 
 USERS = {

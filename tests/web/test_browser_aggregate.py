@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,22 +79,6 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-USED_CODES: set[str] = set()
-
-
-def _code(user: WebUser) -> str:
-    """A second-factor code not used yet (each code is good once)."""
-    if not user.totp_secret:
-        return ""
-    now = datetime.now(UTC)
-    for shift in (0, 30, -30, 60):
-        code = user.code(now + timedelta(seconds=shift))
-        if code not in USED_CODES:
-            USED_CODES.add(code)
-            return code
-    raise AssertionError("no fresh second-factor code")
-
-
 def _page(browser: Any, base: str, user: WebUser, language: str) -> Any:
     context = browser.new_context(
         viewport=VIEWPORT, locale="km-KH" if language == "km" else "en", accept_downloads=True
@@ -105,7 +88,7 @@ def _page(browser: Any, base: str, user: WebUser, language: str) -> Any:
     page.fill("#username", user.username)
     page.fill("#password", user.password)
     if user.totp_secret:
-        page.fill("#code", _code(user))
+        page.fill("#code", user.fresh_code())
     page.click("form.stacked button[type=submit]")
     page.wait_for_url(f"{base}/dashboard")
     return page

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -123,17 +122,6 @@ def _no_horizontal_scroll(page: Any) -> None:
     assert width <= VIEWPORT["width"], f"{page.url} is {width} px wide"
 
 
-_USED_WINDOWS: set[int] = set()
-
-
-def _fresh_code(user: WebUser) -> str:
-    """A TOTP code of a 30-second window not used yet (a code is accepted once)."""
-    while int(time.time()) // 30 in _USED_WINDOWS:
-        time.sleep(1)
-    _USED_WINDOWS.add(int(time.time()) // 30)
-    return user.code()
-
-
 def _upload(page: Any, base: str, name: str, content: str) -> None:
     page.goto(f"{base}/imports/new")
     page.set_input_files(
@@ -158,7 +146,7 @@ def test_the_data_officer_imports_a_file_and_runs_linkage(
     page.goto(f"{base}/login")
     page.fill("#username", officer.username)
     page.fill("#password", officer.password)
-    page.fill("#code", _fresh_code(officer))
+    page.fill("#code", officer.fresh_code())
     page.click("form.stacked button[type=submit]")
     page.wait_for_load_state()
 
