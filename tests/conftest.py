@@ -243,14 +243,27 @@ SLOW_MARKERS = ("spark", "slow", "browser")
 """Markers of slow tests, slowest kind first (a Spark session takes the longest)."""
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, keep the order of modules chosen by ``pytest_collection_modifyitems``.
+
+    pytest-xdist 3 hands out ``--dist loadscope``'s modules sorted by their number of
+    tests, most first, unless run with ``--no-loadscope-reorder``: the slow modules, which
+    hold few tests (``tests/web/test_fuzz.py`` one, ``tests/linkage/test_engines.py`` five),
+    went out among the last of the 182 modules, to run alone at the end.
+    """
+    if hasattr(config.option, "loadscopereorder"):  # the pytest-xdist plugin is loaded
+        config.option.loadscopereorder = False
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist, hand out the modules that hold slow tests first.
 
-    ``--dist loadscope`` gives whole modules to the workers in collection order, so a
-    slow module collected last would run alone at the end. Whole modules move (the order
-    inside a module is kept): modules with a ``spark`` test first, then ``slow``, then
-    ``browser``, then the rest. Only in workers: a run without ``-n`` keeps its order.
+    ``--dist loadscope`` gives whole modules to the workers in collection order (kept by
+    :func:`pytest_configure`), so a slow module collected last would run alone at the end.
+    Whole modules move (the order inside a module is kept): modules with a ``spark`` test
+    first, then ``slow``, then ``browser``, then the rest. Only in workers: a run without
+    ``-n`` keeps its order.
     """
     if not hasattr(config, "workerinput"):
         return

@@ -118,22 +118,22 @@ RUN_BY: dict[str, str] = {
         "tests/linkage/test_transliteration.py::test_the_benchmark_command_prints_the_figures"
     ),
     "tipdata link": (
-        "tests/linkage/test_operation.py::test_every_link_command_of_the_docs_runs_as_written"
+        "tests/linkage/test_link_commands.py::test_every_link_command_of_the_docs_runs_as_written"
     ),
     "tipdata link --mode full": (
-        "tests/linkage/test_operation.py::test_every_link_command_of_the_docs_runs_as_written"
+        "tests/linkage/test_link_commands.py::test_every_link_command_of_the_docs_runs_as_written"
     ),
     "tipdata link --threshold 0.9": (
-        "tests/linkage/test_operation.py::test_every_link_command_of_the_docs_runs_as_written"
+        "tests/linkage/test_link_commands.py::test_every_link_command_of_the_docs_runs_as_written"
     ),
     "tipdata link --engine spark": (
-        "tests/linkage/test_operation.py::test_every_link_command_of_the_docs_runs_as_written"
+        "tests/linkage/test_link_commands.py::test_every_link_command_of_the_docs_runs_as_written"
     ),
     "tipdata link review": (
-        "tests/linkage/test_operation.py::test_every_link_command_of_the_docs_runs_as_written"
+        "tests/linkage/test_link_commands.py::test_every_link_command_of_the_docs_runs_as_written"
     ),
     "tipdata link explain --pair 1": (
-        "tests/linkage/test_operation.py::test_every_link_command_of_the_docs_runs_as_written"
+        "tests/linkage/test_link_commands.py::test_every_link_command_of_the_docs_runs_as_written"
     ),
     "pytest -q tests/codelists": "tests/test_docs_testing.py::test_documented_command_passes",
     'pytest -q -m "not postgres" tests/store/test_database.py': (
@@ -275,5 +275,7 @@ def test_every_link_command_line_is_run_not_excused() -> None:
     """Issue 13: every `tipdata link ...` line of the README and docs runs as written."""
     link_lines = {c for _doc, c in documented_command_lines() if c.startswith("tipdata link")}
     assert link_lines, "the inventory finds the link commands"
-    runner = "tests/linkage/test_operation.py::test_every_link_command_of_the_docs_runs_as_written"
+    runner = (
+        "tests/linkage/test_link_commands.py::test_every_link_command_of_the_docs_runs_as_written"
+    )
     assert {c: RUN_BY.get(c) for c in link_lines} == dict.fromkeys(link_lines, runner)

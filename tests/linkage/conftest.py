@@ -135,7 +135,7 @@ class LinkedPeople:
     ids: list[int]
     """The person record ids of :data:`PEOPLE`, in order."""
     first: LinkRun
-    """What that full run returned."""
+    """What that full run returned (``tipdata link`` in auto mode on a database with no model)."""
     add_records: AddRecords
     """Stores more records in ``db`` (as the ``add_records`` fixture)."""
 
@@ -143,7 +143,7 @@ class LinkedPeople:
 def _store_and_link_people(database: Database) -> dict[str, Any]:
     sync_reference_data(database, load_codelists(), load_law_catalogue())
     ids = record_adder(database)(PEOPLE)
-    first = link(database, mode="full", actor=None)
+    first = link(database, actor=None)  # auto mode: the first run of a database, full
     return {"ids": ids, "first": asdict(first)}
 
 
@@ -207,3 +207,10 @@ def _linked(database: Database, built: dict[str, Any]) -> LinkedPeople:
         first=LinkRun(**built["first"]),
         add_records=record_adder(database),
     )
+
+
+class CliSystem:
+    """What ``tipdata.cli.link.system_for`` gives the CLI: here, a test's database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
