@@ -9,7 +9,6 @@ runs under ``/tmp/pytest-of-<user>/``); the path is printed with ``-s``. Set
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,14 +19,22 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import TEST_MASTER_KEY
+from tests.web.browser_kit import (
+    browser,
+    new_page,
+    no_horizontal_scroll,
+    screenshot_folder,
+)
 from tests.web.conftest import FAST, PASSWORD, WebUser, make_users
 from tests.web.live import live_server
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, INSTALL
+from tests.web.test_browser import CHROMIUM, INSTALL
 from tipdata.access import Passwords, add_user
 from tipdata.settings import load_settings
 from tipdata.store import Agency, Database
 from tipdata.system import System
 from tipdata.web import create_app
+
+__all__ = ["browser"]  # the module's Chromium (tests/web/browser_kit.py), a fixture
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,17 +42,12 @@ pytestmark = [
 ]
 
 OWN = "kampot pepper harvest moon"
-VIEWPORT = {"width": 1366, "height": 900}
 
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where the screenshots go: ``TIPDATA_SCREENSHOTS`` if set, else the module's tmp dir."""
-    chosen = os.environ.get("TIPDATA_SCREENSHOTS")
-    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("account-screens")
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"screenshots: {folder}")
-    return folder
+    return screenshot_folder(tmp_path_factory, "account")
 
 
 @pytest.fixture(scope="module")
@@ -73,28 +75,6 @@ def world(
     db.dispose()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
-
-
-def _page(browser: Any, language: str) -> Any:
-    context = browser.new_context(viewport=VIEWPORT, locale="km-KH" if language == "km" else "en")
-    return context.new_page()
-
-
-def _no_horizontal_scroll(page: Any) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= VIEWPORT["width"], f"{page.url} is {width} px wide"
-
-
 def _sign_in(page: Any, base: str, username: str, password: str, code: str = "") -> None:
     page.goto(f"{base}/login")
     page.fill("#username", username)
@@ -110,7 +90,7 @@ def test_a_newcomer_enrols_the_second_factor_chooses_a_password_and_issues_a_tok
     browser: Any, world: tuple[str, dict[str, WebUser]], shots: Path, language: str, username: str
 ) -> None:
     base, _users = world
-    page = _page(browser, language)
+    page = new_page(browser, language)
     _sign_in(page, base, username, PASSWORD)
     heading = {"en": "Finish your account", "km": "បំពេញគណនីរបស់អ្នក"}[language]
     assert page.locator("h1").inner_text() == heading
@@ -118,7 +98,7 @@ def test_a_newcomer_enrols_the_second_factor_chooses_a_password_and_issues_a_tok
     assert page.locator("#totp-qr svg").count() == 1
     box = page.locator("#totp-qr svg").bounding_box()
     assert box is not None and box["width"] >= 150  # large enough to scan
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     page.screenshot(path=str(shots / f"finish-account-{language}.png"), full_page=True)
 
     secret = page.locator("#totp-key").inner_text().replace(" ", "")
@@ -138,7 +118,7 @@ def test_a_newcomer_enrols_the_second_factor_chooses_a_password_and_issues_a_tok
     page.wait_for_load_state()
     token = page.locator("#new-token code").inner_text()
     assert token.startswith("tdt_")
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     page.screenshot(path=str(shots / f"account-token-{language}.png"), full_page=True)
     me = page.request.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status == 200 and me.json()["username"] == username
@@ -157,10 +137,10 @@ def test_an_administrator_adds_a_user_by_names_and_a_refusal_keeps_the_form(
     browser: Any, world: tuple[str, dict[str, WebUser]], shots: Path, language: str
 ) -> None:
     base, users = world
-    page = _page(browser, language)
+    page = new_page(browser, language)
     _sign_in(page, base, "admin", users["admin"].password)
     page.goto(f"{base}/admin/users")
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     username = f"kanha-{language}"
     page.fill("#username", username)
     page.fill("#display_name", "Kanha Meas")
@@ -190,7 +170,7 @@ def test_an_administrator_adds_a_user_by_names_and_a_refusal_keeps_the_form(
     page.screenshot(path=str(shots / f"add-user-done-{language}.png"), full_page=True)
     page.context.close()
 
-    newcomer = _page(browser, language)
+    newcomer = new_page(browser, language)
     newcomer.goto(f"{base}{link}")
     newcomer.fill("#new_password", OWN)
     newcomer.fill("#confirm_password", OWN)
@@ -206,21 +186,21 @@ def test_the_auditor_filters_the_log_and_verifies_the_chain_at_1366_px(
     browser: Any, world: tuple[str, dict[str, WebUser]], shots: Path, language: str
 ) -> None:
     base, users = world
-    page = _page(browser, language)
+    page = new_page(browser, language)
     _sign_in(page, base, "auditor", users["auditor"].password)
     page.goto(f"{base}/admin/audit")
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     page.fill("#user", "auditor")
     page.click("#audit-filters button[type=submit]")
     page.wait_for_load_state()
     assert "user=auditor" in page.url
     users_shown = page.locator("table.audit tbody tr td:nth-child(2)").all_inner_texts()
     assert users_shown and set(users_shown) == {"auditor"}
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     page.click("#verify-chain button[type=submit]")
     page.wait_for_url("**/admin/audit/verify*")
     intact = {"en": "The chain is intact", "km": "ខ្សែសង្វាក់នៅដដែល"}[language]
     assert page.locator("#chain").inner_text().startswith(intact)
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     page.screenshot(path=str(shots / f"audit-verified-{language}.png"), full_page=True)
     page.context.close()

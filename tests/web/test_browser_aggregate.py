@@ -10,7 +10,6 @@ Screenshots: ``TIPDATA_SCREENSHOTS`` if set, else the module's temporary folder
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,15 +18,23 @@ import pytest
 
 from tests.conftest import TEST_MASTER_KEY
 from tests.web import demo_web as shared
+from tests.web.browser_kit import (
+    browser,
+    new_page,
+    no_horizontal_scroll,
+    screenshot_folder,
+)
 from tests.web.conftest import FAST, WebUser, make_users
 from tests.web.live import live_server
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, INSTALL
+from tests.web.test_browser import CHROMIUM, INSTALL
 from tipdata.access import Passwords
 from tipdata.codelists import load_codelists, load_law_catalogue
 from tipdata.settings import load_settings
 from tipdata.store.refdata import sync_reference_data
 from tipdata.system import System
 from tipdata.web import create_app
+
+__all__ = ["browser"]  # the module's Chromium (tests/web/browser_kit.py), a fixture
 
 pytestmark = [
     pytest.mark.browser,
@@ -36,7 +43,6 @@ pytestmark = [
 ]
 demo_delivery, demo_db = shared.demo_delivery, shared.sqlite_demo_db  # fixtures used here
 
-VIEWPORT = {"width": 1366, "height": 900}
 PERIODS = {"en": "2008BW03", "km": "2008BW05"}
 QUARTERS = {"en": ("2008-01-01", "2008-03-31"), "km": ("2008-04-01", "2008-06-30")}
 LEAVES = {"female_child": "1", "female_adult": "2", "male_child": "0", "male_adult": "4"}
@@ -45,11 +51,7 @@ LEAVES = {"female_child": "1", "female_adult": "2", "male_child": "0", "male_adu
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where the screenshots go: ``TIPDATA_SCREENSHOTS`` if set, else the module's tmp dir."""
-    chosen = os.environ.get("TIPDATA_SCREENSHOTS")
-    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("aggregate-screens")
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"screenshots: {folder}")
-    return folder
+    return screenshot_folder(tmp_path_factory, "aggregate")
 
 
 @pytest.fixture(scope="module")
@@ -67,23 +69,8 @@ def world(
         yield base, users
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
-
-
 def _page(browser: Any, base: str, user: WebUser, language: str) -> Any:
-    context = browser.new_context(
-        viewport=VIEWPORT, locale="km-KH" if language == "km" else "en", accept_downloads=True
-    )
-    page = context.new_page()
+    page = new_page(browser, language, accept_downloads=True)
     page.goto(f"{base}/login")
     page.fill("#username", user.username)
     page.fill("#password", user.password)
@@ -92,11 +79,6 @@ def _page(browser: Any, base: str, user: WebUser, language: str) -> Any:
     page.click("form.stacked button[type=submit]")
     page.wait_for_url(f"{base}/dashboard")
     return page
-
-
-def _no_horizontal_scroll(page: Any) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= VIEWPORT["width"], f"{page.url} is {width} px wide"
 
 
 WORDS = {
@@ -123,7 +105,7 @@ def _fill_and_submit(page: Any, base: str, period: str, language: str, shots: Pa
     """The focal point opens the period from the chooser, fills the grid, works out the
     totals without saving, then submits."""
     page.goto(f"{base}/provincial?year=2008")
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     page.screenshot(path=str(shots / f"chooser-{language}.png"), full_page=True)
     page.click(f"#p-{period} a")
     page.wait_for_url(f"{base}/provincial/12/{period}")
@@ -140,7 +122,7 @@ def _fill_and_submit(page: Any, base: str, period: str, language: str, shots: Pa
         page.locator("#total-victims_identified").inner_text().startswith(WORDS[language]["totals"])
     )
     assert page.locator("[id='f-victims_identified.male_adult']").input_value() == "4"
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     page.screenshot(path=str(shots / f"grid-totals-{language}.png"), full_page=True)
     page.click("button[name=action][value=submit]")
     page.wait_for_url(f"{base}/provincial/12/{period}?done=submitted")
@@ -164,7 +146,7 @@ def test_focal_point_fills_the_grid_ntf_reopens_and_accepts(
     ntf.goto(f"{base}/provincial/queue")
     row = ntf.locator(f"#q-12-{period}")
     assert row.count() == 1
-    _no_horizontal_scroll(ntf)
+    no_horizontal_scroll(ntf)
     ntf.screenshot(path=str(shots / f"queue-{language}.png"), full_page=True)
     row.locator("a").click()
     ntf.wait_for_url(f"{base}/provincial/12/{period}")
@@ -192,7 +174,7 @@ def test_focal_point_fills_the_grid_ntf_reopens_and_accepts(
     assert ntf.locator("#status").inner_text() == WORDS[language]["accepted"]
     ntf.goto(f"{base}/provincial/pivot?rows=sex&columns=age&data_element=victims_identified")
     assert ntf.locator("#pivot tfoot td").last.inner_text() != "—"
-    _no_horizontal_scroll(ntf)
+    no_horizontal_scroll(ntf)
     ntf.screenshot(path=str(shots / f"pivot-{language}.png"), full_page=True)
     ntf.goto(f"{base}/provincial/map?data_element=victims_identified&year=2008")
     assert ntf.locator("#map path").count() == 25
@@ -213,7 +195,7 @@ def test_data_officer_previews_the_release_and_publishes(
     page.click("#publish button[type=submit]")
     page.wait_for_url(f"{base}/reports/publish/preview?start={start}&end={end}")
     assert page.locator("#withheld tbody tr").count() > 0
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     page.screenshot(path=str(shots / f"publish-preview-{language}.png"), full_page=True)
     page.check("#confirm-publish input[name=confirm]")
     page.click("#confirm-publish button[type=submit]")

@@ -10,7 +10,6 @@ Screenshots are kept as test artefacts in the module's temporary folder
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -20,14 +19,22 @@ from typing import Any
 import pytest
 
 from tests.conftest import TEST_MASTER_KEY
+from tests.web.browser_kit import (
+    browser,
+    new_page,
+    no_horizontal_scroll,
+    screenshot_folder,
+)
 from tests.web.conftest import FAST, WebUser, make_users
 from tests.web.live import live_server
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, INSTALL
+from tests.web.test_browser import CHROMIUM, INSTALL
 from tipdata.access import Passwords
 from tipdata.settings import load_settings
 from tipdata.store import Database
 from tipdata.system import System
 from tipdata.web import create_app
+
+__all__ = ["browser"]  # the module's Chromium (tests/web/browser_kit.py), a fixture
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,7 +42,6 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"needs /usr/bin/chromium: {INSTALL}"),
 ]
 
-VIEWPORT = {"width": 1366, "height": 900}
 HEADER = (
     "Person Ref,Case No,Role,Name,Sex,Age,Event Date,Destination,Case Status,Exploitation,"
     "Nationality,Home Province\n"
@@ -73,11 +79,7 @@ WORDS = {
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where the screenshots go: ``TIPDATA_SCREENSHOTS`` if set, else the module's tmp dir."""
-    chosen = os.environ.get("TIPDATA_SCREENSHOTS")
-    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("officer-screens")
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"screenshots: {folder}")
-    return folder
+    return screenshot_folder(tmp_path_factory, "officer")
 
 
 @pytest.fixture(scope="module")
@@ -100,28 +102,6 @@ def world(
     db.dispose()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
-
-
-def _page(browser: Any, language: str) -> Any:
-    context = browser.new_context(viewport=VIEWPORT, locale="km-KH" if language == "km" else "en")
-    return context.new_page()
-
-
-def _no_horizontal_scroll(page: Any) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= VIEWPORT["width"], f"{page.url} is {width} px wide"
-
-
 def _upload(page: Any, base: str, name: str, content: str) -> None:
     page.goto(f"{base}/imports/new")
     page.set_input_files(
@@ -142,7 +122,7 @@ def test_the_data_officer_imports_a_file_and_runs_linkage(
     base, users, home = world
     words = WORDS[language]
     officer = users["officer"]
-    page = _page(browser, language)
+    page = new_page(browser, language)
     page.goto(f"{base}/login")
     page.fill("#username", officer.username)
     page.fill("#password", officer.password)
@@ -162,7 +142,7 @@ def test_the_data_officer_imports_a_file_and_runs_linkage(
     layout = page.locator("#layout").inner_text()
     assert "moi_police_register" in layout and words["recognised"] in layout
     assert page.locator("#rows-new").inner_text() == "8"
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     page.screenshot(path=str(shots / f"import-checked-{language}.png"), full_page=True)
 
     page.click("form[action='/imports/confirm'] button[type=submit]")
@@ -172,7 +152,7 @@ def test_the_data_officer_imports_a_file_and_runs_linkage(
     assert page.locator("#rows-rejected").inner_text() == "0"
     assert page.locator("#import-rows tbody tr").count() == 8
     assert page.locator("#import-rows tbody tr td").nth(2).inner_text() == words["new"]
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     page.screenshot(path=str(shots / f"import-details-{language}.png"), full_page=True)
 
     page.goto(f"{base}/linkage")
@@ -185,6 +165,6 @@ def test_the_data_officer_imports_a_file_and_runs_linkage(
     assert words["calibration"] in page.locator("#run-result").inner_text()
     precision = float(page.locator("#expected-precision").inner_text())
     assert 0.0 <= precision <= 1.0
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     page.screenshot(path=str(shots / f"linkage-run-{language}.png"), full_page=True)
     page.context.close()
