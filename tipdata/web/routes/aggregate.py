@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -113,15 +113,16 @@ def queue_page(
 
 
 def _request(
-    rows: str | None,
-    columns: str | None,
-    data_element: list[str] | None,
-    province: list[str] | None,
-    year: list[str] | None,
-    sex: list[str] | None,
-    age: list[str] | None,
-    accepted_only: bool,
+    rows: DimensionQuery = None,
+    columns: DimensionQuery = None,
+    data_element: OptionsQuery = None,
+    province: OptionsQuery = None,
+    year: OptionsQuery = None,
+    sex: OptionsQuery = None,
+    age: OptionsQuery = None,
+    accepted_only: bool = False,
 ) -> pivots.PivotRequest:
+    """The pivot asked for in the query string (the page's and the downloads' parameters)."""
     filters = {
         name: tuple(option for option in kept if option)
         for name, kept in (
@@ -149,21 +150,16 @@ def _pivot(request: Request, actor: Actor, asked: pivots.PivotRequest) -> pivots
         raise BadPivot(str(error)) from None
 
 
+PivotAsked = Annotated[pivots.PivotRequest, Depends(_request)]
+
+
 @router.get("/provincial/pivot", response_class=HTMLResponse)
 def pivot_page(
     request: Request,
     actor: Annotated[Actor, Require("reports:read_province")],
-    rows: DimensionQuery = None,
-    columns: DimensionQuery = None,
-    data_element: OptionsQuery = None,
-    province: OptionsQuery = None,
-    year: OptionsQuery = None,
-    sex: OptionsQuery = None,
-    age: OptionsQuery = None,
-    accepted_only: bool = False,
+    asked: PivotAsked,
 ) -> HTMLResponse:
     """The pivot table of the received reports, with its download links."""
-    asked = _request(rows, columns, data_element, province, year, sex, age, accepted_only)
     table = _pivot(request, actor, asked)
     data_set = default_workflow().data_set
     options = pivots.dimensions(data_set)
@@ -202,17 +198,9 @@ def pivot_download(
     request: Request,
     actor: Annotated[Actor, Require("reports:read_province")],
     file_format: Literal["csv", "xlsx"],
-    rows: DimensionQuery = None,
-    columns: DimensionQuery = None,
-    data_element: OptionsQuery = None,
-    province: OptionsQuery = None,
-    year: OptionsQuery = None,
-    sex: OptionsQuery = None,
-    age: OptionsQuery = None,
-    accepted_only: bool = False,
+    asked: PivotAsked,
 ) -> Response:
     """The pivot table as CSV or XLSX, with the page's labels."""
-    asked = _request(rows, columns, data_element, province, year, sex, age, accepted_only)
     table = _pivot(request, actor, asked)
     labels = _labels(request)
     content = (
@@ -230,18 +218,10 @@ def pivot_cell_page(
     request: Request,
     actor: Annotated[Actor, Require("reports:read_province")],
     row: Annotated[str, Query(max_length=40)],
+    asked: PivotAsked,
     column: Annotated[str, Query(max_length=40)] = TOTAL,
-    rows: DimensionQuery = None,
-    columns: DimensionQuery = None,
-    data_element: OptionsQuery = None,
-    province: OptionsQuery = None,
-    year: OptionsQuery = None,
-    sex: OptionsQuery = None,
-    age: OptionsQuery = None,
-    accepted_only: bool = False,
 ) -> HTMLResponse:
     """Explain a pivot figure: the reports behind it, each with what it adds."""
-    asked = _request(rows, columns, data_element, province, year, sex, age, accepted_only)
     try:
         with _session(request) as session:
             found = pivots.cell_reports(session, actor, asked, row, column)
