@@ -97,3 +97,30 @@ def test_explain_a_figure_records_for_the_ntf_the_rule_for_a_reader(
     else:
         assert answer.status_code == 404 and "Not published" in answer.text
     assert demo_client.get(url.replace("2008-03-31", "2008-03-30")).status_code == 404
+
+
+@pytest.mark.slow
+def test_a_revised_release_is_no_longer_served_to_readers(
+    demo_client: TestClient, demo_web: DemoWeb
+) -> None:
+    """A revision replaces the release of its period and is not audited against it: the old
+    file beside the new one could be subtracted, so a reader gets only the newest."""
+    officer, reader = bearer(demo_web[1]["officer"]), bearer(demo_web[1]["reader"])
+    ids = []
+    for _ in range(2):
+        answer = demo_client.post("/api/v1/reports/tip/publish?period=2008Q2", headers=officer)
+        assert answer.status_code == 200, answer.text
+        ids.append(answer.json()["release_id"])
+    old, new = ids
+    assert new > old
+    signed_in(demo_client, demo_web, "reader")
+    assert demo_client.get(f"/reports/releases/{new}.csv").status_code == 200
+    assert demo_client.get(f"/reports/releases/{old}.csv").status_code == 404
+    assert demo_client.get(f"/reports/releases/{old}.xlsx").status_code == 404
+    page = demo_client.get("/reports/releases")
+    assert f"/reports/releases/{old}." not in page.text
+    assert (
+        demo_client.get("/api/v1/reports/tip.csv?period=2008Q2", headers=reader).status_code == 200
+    )
+    signed_in(demo_client, demo_web, "officer")  # who publishes reads the history
+    assert demo_client.get(f"/reports/releases/{old}.csv").status_code == 200

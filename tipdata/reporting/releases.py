@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import Session, defer
 
 from tipdata.access import audit
 from tipdata.access.errors import AccessDenied
@@ -604,9 +604,14 @@ def release_file(
 ) -> tuple[str, str, bytes]:
     """A published file of a release (name, media type, bytes), as it was released.
 
+    A reader gets only the release that serves its period now: a revision replaces the
+    release of the same kind and period and is not audited against it (the gate audits
+    overlapping periods), so the two side by side could be subtracted. Who may publish
+    (and the local operator) may read every release, revised ones too.
+
     Raises:
         AccessDenied: the actor may not read published figures.
-        NotPublished: the release kept no such file.
+        NotPublished: the release kept no such file, or a revision replaced it.
     """
     if actor is not None:
         require(actor, READER_PERMISSION)
@@ -622,7 +627,24 @@ def release_file(
             start = release.period_start if release else date.min
             end = release.period_end if release else date.min
             raise NotPublished(start, end)
+        if actor is not None and not can(actor, "reports:publish") and _revised(session, release):
+            raise NotPublished(release.period_start, release.period_end)
         return row.name, row.media_type, row.content
+
+
+def _revised(session: Session, release: ReportRelease) -> bool:
+    """Whether a later release of the same kind and period replaced this one."""
+    newer = session.scalar(
+        sa.select(ReportRelease.id)
+        .where(
+            ReportRelease.report_kind == release.report_kind,
+            ReportRelease.period_start == release.period_start,
+            ReportRelease.period_end == release.period_end,
+            ReportRelease.id > release.id,
+        )
+        .limit(1)
+    )
+    return newer is not None
 
 
 @dataclass(frozen=True)
