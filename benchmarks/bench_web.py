@@ -107,7 +107,7 @@ def _prepare(
     from tipdata.access import add_user, enable_totp, load_keyring, set_password, sync_roles
     from tipdata.access.keys import MasterKey
     from tipdata.access.passwords import ArgonParameters, Passwords
-    from tipdata.reporting.provincial import import_reports
+    from tipdata.provincial import import_reports
     from tipdata.store import Agency, AppUser, Database, Person, ProvincialReport
     from tipdata.store.people import PersonRecord
 

@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from tipdata.errors import ConfigError
 
 ReleasePeriod = Literal["year", "quarter", "month", "tip_year", "bi_week"]
-"""Period types a release may cover (those of :mod:`tipdata.reporting.periods`)."""
+"""Period types a release may cover (those of :mod:`tipdata.periods`)."""
 RELEASE_PERIOD_TYPES: tuple[ReleasePeriod, ...] = (
     "year",
     "quarter",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tipdata.codelists import load_codelists, load_law_catalogue
-from tipdata.reporting.submissions import save_draft, submit
+from tipdata.provincial.submissions import save_draft, submit
 from tipdata.store import Database
 from tipdata.store.refdata import sync_reference_data
 

@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 from tipdata.cli import app
 from tipdata.errors import DataFileError
 from tipdata.model.enums import ReportStatus
-from tipdata.reporting.datasets import load_data_set
-from tipdata.reporting.submissions import report_values, submit
+from tipdata.provincial.datasets import load_data_set
+from tipdata.provincial.report_rows import report_values
+from tipdata.provincial.submissions import submit
 from tipdata.standards.dhis2_exchange import (
     PartialMarginError,
     export_reports,

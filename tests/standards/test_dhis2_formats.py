@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tipdata.reporting.periods import parse_period
+from tipdata.periods import parse_period
 from tipdata.standards.dhis2_formats import (
     CSV_HEADER,
     DataValueSet,

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from tipdata.cli import app
 from tipdata.codelists import load_codelists, load_law_catalogue
-from tipdata.reporting.datasets import TOTAL
-from tipdata.reporting.provincial import ReportImportError
-from tipdata.reporting.submissions import default_workflow
+from tipdata.provincial import ReportImportError
+from tipdata.provincial.datasets import TOTAL
+from tipdata.provincial.workflow import default_workflow
 from tipdata.standards.odk import (
     FORM_ID,
     field_name,

@@ -5,7 +5,7 @@ Built through the real services, as production data would be: the code lists
 imported with :func:`tipdata.ingest.import_file` (one file owned by MOI, one by the
 Phnom Penh court PPMC), linkage (:func:`tipdata.linkage.service.link`), a referral to
 an AFESIP shelter (:func:`tipdata.access.consent.create_referral`), a provincial report
-submitted for province 02 and one for 12 (:mod:`tipdata.reporting.submissions`), and
+submitted for province 02 and one for 12 (:mod:`tipdata.provincial.submissions`), and
 one user per role of ``roles.yaml`` (``add_user``, ``enable_totp``, ``create_api_token``).
 
 Every protected field of every person record (name, village, contact) holds a
@@ -34,7 +34,7 @@ from tipdata.codelists import load_codelists, load_law_catalogue
 from tipdata.ingest import import_file
 from tipdata.ingest.mapping import load_mapping
 from tipdata.linkage.service import link
-from tipdata.reporting import submissions
+from tipdata.provincial import submissions
 from tipdata.services.directory import import_providers
 from tipdata.store import (
     Agency,

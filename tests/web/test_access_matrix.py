@@ -56,7 +56,7 @@ from tests.web.access_world import (
 )
 from tests.web.conftest import BASE_URL, FAST, csrf_of
 from tipdata.access import Passwords, add_user, default_policy
-from tipdata.reporting import submissions
+from tipdata.provincial import submissions
 from tipdata.store import AppUser, Database, PersonRecord, ReviewPair, Screening
 from tipdata.web.csrf import token_for
 

@@ -23,8 +23,8 @@ from tipdata.access.policy import default_policy
 from tipdata.cli import app as cli
 from tipdata.ingest import list_import_runs
 from tipdata.legal.findings import list_findings, may_list_findings
+from tipdata.provincial import own_province
 from tipdata.reporting.audience import sees_internal_figures
-from tipdata.reporting.provincial import own_province
 from tipdata.reporting.tip import MAX_REPORT_DAYS, ReportPeriodError, report_period
 from tipdata.store import AppUser as AppUserRow
 from tipdata.store import AuditEvent
@@ -119,7 +119,7 @@ def test_an_unknown_audit_action_is_refused_on_both_fronts(
 
 
 def test_the_province_a_user_reports_on_is_one_rule() -> None:
-    # the rule: in reporting.submissions.own_province (it was in web/routes/provincial.py)
+    # the rule: in provincial.transitions.own_province (it was in web/routes/provincial.py)
     policy = default_policy()
     assert own_province(_actor("provincial_focal_point", "12"), policy) == "12"
     assert own_province(_actor("ntf_data_officer", "12"), policy) is None

@@ -21,8 +21,8 @@ from tipdata.access.audit import ACTIONS
 from tipdata.access.policy import default_policy
 from tipdata.casefiles import CORRECTABLE, FOLLOW_UP_KINDS
 from tipdata.codelists import load_codelists
-from tipdata.reporting.pivot import NOT_BROKEN_DOWN, dimensions
-from tipdata.reporting.submissions import default_workflow
+from tipdata.provincial.pivot import NOT_BROKEN_DOWN, dimensions
+from tipdata.provincial.workflow import default_workflow
 from tipdata.services import SERVICE_CODES, import_providers
 from tipdata.system import System
 from tipdata.web.i18n import catalogue_path

@@ -29,7 +29,7 @@ def import_file(
     home: HomeOption = None,
 ) -> None:
     """Import every report of FILE, all or nothing (see docs/provincial-reporting.md)."""
-    from tipdata.reporting.provincial import import_reports
+    from tipdata.provincial import import_reports
 
     system = system_for(home)
     with system.db.session() as session:
@@ -93,7 +93,7 @@ def submit_report(
 
     A submission the rules refuse keeps the values as the draft (as on the web) and exits 2.
     """
-    from tipdata.reporting.provincial import (
+    from tipdata.provincial import (
         ReportValidationError,
         save_draft,
         submit_keeping_draft,
@@ -125,9 +125,9 @@ def submit_report(
 def _read_values(path: Path) -> dict[str, int | None]:
     """Values from a small JSON or CSV file (checked against the data set by the service).
 
-    CSV cells are read by :func:`tipdata.reporting.provincial.parse_count`, as the web form's.
+    CSV cells are read by :func:`tipdata.provincial.parse_count`, as the web form's.
     """
-    from tipdata.reporting.provincial import InvalidValueError, parse_count
+    from tipdata.provincial import InvalidValueError, parse_count
 
     try:
         if path.suffix.lower() == ".json":
@@ -171,7 +171,7 @@ def completeness(
     home: HomeOption = None,
 ) -> None:
     """Expected, received and on-time reports per province and nationally; who is late."""
-    from tipdata.reporting.provincial import completeness_report
+    from tipdata.provincial import completeness_report
 
     day = date.fromisoformat(as_of) if as_of else None
     system = system_for(home)
@@ -251,6 +251,6 @@ def _percent(rate: float | None) -> str:
 def _local(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    from tipdata.reporting.completeness import CAMBODIA_TIME
+    from tipdata.provincial import CAMBODIA_TIME
 
     return moment.astimezone(CAMBODIA_TIME).strftime("%Y-%m-%d %H:%M")

@@ -53,7 +53,7 @@ def completeness_grid(
     system: System, year: int, as_of: date
 ) -> tuple[dict[str, dict[str, str]], tuple[int, int, int]]:
     """The provincial status grid (province → period → status) and the national totals."""
-    from tipdata.reporting.provincial import completeness_report, status_grid
+    from tipdata.provincial import completeness_report, status_grid
 
     with system.db.session() as session:
         result = completeness_report(session, year=year, as_of=as_of)
@@ -89,8 +89,8 @@ def run_demo(
     from tipdata.demo.users import create_demo_users
     from tipdata.ingest import import_directory
     from tipdata.linkage.service import link
+    from tipdata.provincial import import_reports
     from tipdata.reporting.check_reports import write_check_reports
-    from tipdata.reporting.provincial import import_reports
     from tipdata.reporting.render import write_report
     from tipdata.reporting.tip import report_period, tip_report
 

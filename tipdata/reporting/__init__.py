@@ -1,18 +1,10 @@
-"""Reporting: periods, completeness of periodic reports and disclosure control.
+"""National statistics: indicators, TIP tables, disclosure control and releases.
 
-Pure, database-free building blocks; the services that read the store call them.
+Exported here: the pure, database-free building blocks of disclosure control; the services
+that read the store are the modules themselves. Provincial periodic reporting is
+:mod:`tipdata.provincial`, the calendar :mod:`tipdata.periods`.
 """
 
-from tipdata.reporting.completeness import (
-    CompletenessReport,
-    ExpectedReport,
-    LateReport,
-    OrgUnit,
-    Rates,
-    Submission,
-    completeness,
-    expected_reports,
-)
 from tipdata.reporting.kanonymity import (
     KAnonymityResult,
     Violation,
@@ -21,18 +13,6 @@ from tipdata.reporting.kanonymity import (
     date_hierarchy,
     enforce_k_anonymity,
     province_hierarchy,
-)
-from tipdata.reporting.periods import (
-    Period,
-    PeriodError,
-    PeriodType,
-    bi_week_of,
-    bi_weeks,
-    dhis2_code,
-    due_date,
-    parse_period,
-    period_of,
-    periods_between,
 )
 from tipdata.reporting.suppression import (
     CellStatus,
@@ -52,39 +32,21 @@ from tipdata.reporting.suppression import (
 
 __all__ = [
     "CellStatus",
-    "CompletenessReport",
     "DisclosureError",
-    "ExpectedReport",
     "KAnonymityResult",
-    "LateReport",
-    "OrgUnit",
-    "Period",
-    "PeriodError",
-    "PeriodType",
     "ProtectedRelease",
     "ProtectedTable",
-    "Rates",
     "Release",
-    "Submission",
     "Table",
     "UnsafeCell",
     "Violation",
     "age_hierarchy",
     "audit",
-    "bi_week_of",
-    "bi_weeks",
     "check_k_anonymity",
     "check_release",
-    "completeness",
     "date_hierarchy",
-    "dhis2_code",
-    "due_date",
     "enforce_k_anonymity",
-    "expected_reports",
     "link_margins",
-    "parse_period",
-    "period_of",
-    "periods_between",
     "protect_release",
     "protect_table",
     "province_hierarchy",

@@ -32,12 +32,13 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
+from tipdata import provincial
 from tipdata.access.errors import AccessDenied
 from tipdata.access.permissions import Permission
 from tipdata.access.policy import Acting, Actor, Policy, authorize, can, default_policy
 from tipdata.ingest import list_import_runs
 from tipdata.legal.findings import list_findings, may_list_findings
-from tipdata.reporting import migration, provincial
+from tipdata.reporting import migration
 from tipdata.reporting.audience import sees_internal_figures
 from tipdata.reporting.default_period import default_dashboard_year
 from tipdata.reporting.engine import Cell

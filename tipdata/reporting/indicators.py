@@ -39,7 +39,7 @@ from pydantic import Field, field_validator, model_validator
 from tipdata.codelists.datafiles import CodelistModel, parse_model, read_yaml
 from tipdata.errors import CodelistError, DataFileError
 from tipdata.model.enums import ChargeOutcome, EventType, PersonRole, Sex
-from tipdata.reporting.periods import PERIOD_TYPES, PeriodType
+from tipdata.periods import PERIOD_TYPES, PeriodType
 
 INDICATORS_DIR = Path(__file__).parent / "indicators"
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tipdata.access.policy import Actor
-from tipdata.reporting.periods import PeriodType
+from tipdata.periods import PeriodType
 from tipdata.reporting.publish import PublishedReport
 from tipdata.reporting.releases import DEFAULT_RELEASE_PERIODS, run_gate
 from tipdata.reporting.report import Report

@@ -39,13 +39,13 @@ from tipdata.access import audit
 from tipdata.access.errors import AccessDenied
 from tipdata.access.policy import LOCAL_OPERATOR, Actor, can, require
 from tipdata.errors import TipdataError
+from tipdata.periods import Period, PeriodType, period_of
 from tipdata.reporting.overlap import (
     OverlapCell,
     ReleasedFigures,
     audit_overlaps,
     overlaps,
 )
-from tipdata.reporting.periods import Period, PeriodType, period_of
 from tipdata.reporting.publish import (
     PublishedReport,
     publish,

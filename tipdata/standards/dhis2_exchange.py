@@ -13,7 +13,7 @@ nothing is sent for a leaf nobody entered or implied.
 **Import.** Every value must name a mapped data element, a leaf category option combo
 (or, in ADX, one option of each category), a mapped org unit, a bi-week and the mapped
 attribute option combo; values of one org unit and period form one report, stored
-through the provincial workflow (:func:`tipdata.reporting.provincial.store_reports`):
+through the provincial workflow (:func:`tipdata.provincial.store_reports`):
 a report with a completion date is submitted on that day, one without is a draft; all
 or nothing, with the same validation rules as the web form.
 """
@@ -32,15 +32,19 @@ from sqlalchemy.orm import Session, selectinload
 from tipdata.access.policy import Acting
 from tipdata.errors import DataFileError, TipdataError
 from tipdata.model.enums import ReportStatus
-from tipdata.reporting.completeness import CAMBODIA_TIME
-from tipdata.reporting.datasets import TOTAL, DataSet, ValueKey
-from tipdata.reporting.periods import Period, PeriodError, dhis2_code, parse_period
-from tipdata.reporting.provincial import ImportSummary, IncomingReport, store_reports
-from tipdata.reporting.submissions import (
+from tipdata.periods import Period, PeriodError, dhis2_code, parse_period
+from tipdata.provincial import (
+    CAMBODIA_TIME,
     RECEIVED_STATUSES,
+    TOTAL,
+    DataSet,
+    ImportSummary,
+    IncomingReport,
+    ValueKey,
     Workflow,
     default_workflow,
     report_values,
+    store_reports,
 )
 from tipdata.standards.dhis2_formats import (
     DataValueSet,
@@ -467,7 +471,7 @@ def import_file(
         workflow: the data set and rules; the PWG bi-weekly report by default.
 
     Returns:
-        The counts, as :func:`tipdata.reporting.provincial.import_reports` gives them.
+        The counts, as :func:`tipdata.provincial.import_reports` gives them.
 
     Raises:
         DataFileError: the file or one of its values is wrong (nothing imported).

@@ -33,7 +33,7 @@ from typing import Any, Literal
 from defusedxml import ElementTree as SafeET
 
 from tipdata.errors import DataFileError
-from tipdata.reporting.periods import Period, PeriodError, dhis2_code, parse_period, period_of
+from tipdata.periods import Period, PeriodError, dhis2_code, parse_period, period_of
 
 Dhis2Format = Literal["json", "csv", "adx"]
 """The file formats of the exchange."""

@@ -24,7 +24,7 @@ from pydantic import Field
 from tipdata.codelists import Codelists, load_codelists
 from tipdata.codelists.datafiles import CodelistModel, parse_model, read_yaml
 from tipdata.errors import DataFileError
-from tipdata.reporting.datasets import TOTAL, DataSet, load_data_set
+from tipdata.provincial import TOTAL, DataSet, load_data_set
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_MAPPING = DATA_DIR / "dhis2_pwg_biweekly.yaml"

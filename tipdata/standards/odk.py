@@ -1,7 +1,7 @@
 """Offline entry of the provincial bi-weekly report with ODK Collect or KoboToolbox.
 
 :func:`xlsform` generates the report's XLSForm from the data set definition
-(``reporting/datasets/pwg_biweekly.yaml``): the province (a list of the code list's
+(``provincial/datasets/pwg_biweekly.yaml``): the province (a list of the code list's
 provinces, English and Khmer labels), the bi-week (``2009BW27``), and one whole-number
 question per leaf value of the data set (``victims_identified_female_child``, ...; the
 margins are derived, never entered, so every value has a leaf category option combo as
@@ -12,7 +12,7 @@ a form that does not convert is an error.
 ``SubmissionDate``, the field names, ``meta-instanceID``, ``ReviewState``...) or
 KoboToolbox (CSV or XLSX: ``_submission_time``, ``_uuid``...) writes it, and
 :func:`import_submissions` stores the reports through the provincial workflow
-(:func:`tipdata.reporting.provincial.store_reports`): the same parsing of counts and the
+(:func:`tipdata.provincial.store_reports`): the same parsing of counts and the
 same validation rules as the web form and the other files, each accepted submission a
 submitted report, all or nothing. Two submissions of one province and bi-week in an
 export are an error naming both rows (never the last one winning), and a report already
@@ -33,15 +33,19 @@ from typing import Any
 
 from tipdata.access.policy import Acting
 from tipdata.errors import DataFileError
-from tipdata.reporting.datasets import TOTAL, DataSet, ValueKey
-from tipdata.reporting.periods import Period, PeriodError, parse_period
-from tipdata.reporting.provincial import (
+from tipdata.periods import Period, PeriodError, parse_period
+from tipdata.provincial import (
+    TOTAL,
+    DataSet,
     ImportSummary,
     IncomingReport,
     ReportImportError,
+    ValueKey,
+    Workflow,
+    default_workflow,
+    parse_count,
     store_reports,
 )
-from tipdata.reporting.submissions import Workflow, default_workflow, parse_count
 
 FORM_ID = "tipdata_pwg_biweekly"
 PERIOD_PATTERN = "^[0-9]{4}BW[0-9]{2}$"

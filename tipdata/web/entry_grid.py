@@ -3,7 +3,7 @@
 Each broken-down element is a grid: a column per option of its first category (female,
 male), a row per option of its second (child, adult), an entry box per crossing, and the
 row, column and grand totals worked out on the server from what was typed
-(:meth:`~tipdata.reporting.datasets.DataSet.value`: a total only from a complete set of
+(:meth:`~tipdata.provincial.datasets.DataSet.value`: a total only from a complete set of
 parts, never reading a blank as 0). The element's own total stays an entry box for a
 province that counts only totals; beside it, the total its parts add up to. No script:
 the page is re-drawn with the totals on every save or "Work out totals".
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tipdata.codelists import Province
-from tipdata.reporting.datasets import TOTAL, DataSet, ValueKey
+from tipdata.provincial import TOTAL, DataSet, ValueKey
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ import csv
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
+from tipdata import periods
 from tipdata.demo.agencies.common import Context, FileResult
 from tipdata.demo.geography import provinces, write_province
 from tipdata.demo.output import GROUND_TRUTH_DIR, CsvFile
-from tipdata.reporting import periods
 
 STEM = "pwg_biweekly"
 DEADLINE_DAYS = 5
@@ -47,7 +47,7 @@ def bi_weeks(year: int) -> list[tuple[int, date, date]]:
     """The bi-weeks of a year in tipdata's calendar (DHIS2 bi-weeks: 26, or 27 in a 53-week year).
 
     The working groups report on the same calendar tipdata uses to expect their reports
-    (`tipdata.reporting.periods`, docs/reporting-periods.md).
+    (`tipdata.periods`, docs/reporting-periods.md).
     """
     return [(n, period.start, period.end) for n, period in enumerate(periods.bi_weeks(year), 1)]
 

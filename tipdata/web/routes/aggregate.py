@@ -10,7 +10,7 @@ table (with CSV and XLSX downloads and the reports behind any cell) and the map.
 
 Every page is a GET form: it works without JavaScript and its URL can be bookmarked.
 A provincial focal point's pivot is always of their own province
-(:func:`tipdata.reporting.pivot.scoped`); the queue and the map are national (NTF).
+(:func:`tipdata.provincial.pivot.scoped`); the queue and the map are national (NTF).
 """
 
 from __future__ import annotations
@@ -24,12 +24,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from tipdata import provincial
 from tipdata.access.policy import Actor
-from tipdata.reporting import pivot as pivots
-from tipdata.reporting import provincial_desk as desk
-from tipdata.reporting.datasets import TOTAL
-from tipdata.reporting.province_map import ATTRIBUTION, CLASSES, choropleth, province_shapes
-from tipdata.reporting.submissions import default_workflow, own_province
+from tipdata.provincial import (
+    ATTRIBUTION,
+    CLASSES,
+    TOTAL,
+    choropleth,
+    default_workflow,
+    own_province,
+    province_shapes,
+)
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.entry_grid import province_label
@@ -55,7 +60,7 @@ OPTION_LABELS = {
     "male": N_("male"),
     "child": N_("child"),
     "adult": N_("adult"),
-    pivots.NOT_BROKEN_DOWN: N_("not broken down"),
+    provincial.NOT_BROKEN_DOWN: N_("not broken down"),
     TOTAL: N_("Total"),
 }
 MEDIA_TYPES = {
@@ -100,8 +105,8 @@ def queue_page(
 ) -> HTMLResponse:
     """The NTF's queue: submitted reports awaiting acceptance, oldest submission first."""
     with _session(request) as session:
-        items = desk.acceptance_queue(session, actor)
-        notices = desk.reopen_notices(session, actor)
+        items = provincial.acceptance_queue(session, actor)
+        notices = provincial.reopen_notices(session, actor)
     return render(
         request,
         "provincial_queue.html",
@@ -121,7 +126,7 @@ def _request(
     sex: OptionsQuery = None,
     age: OptionsQuery = None,
     accepted_only: bool = False,
-) -> pivots.PivotRequest:
+) -> provincial.PivotRequest:
     """The pivot asked for in the query string (the page's and the downloads' parameters)."""
     filters = {
         name: tuple(option for option in kept if option)
@@ -134,7 +139,7 @@ def _request(
         )
         if kept and any(kept)
     }
-    return pivots.PivotRequest(
+    return provincial.PivotRequest(
         rows=rows or "province",
         columns=columns or None,
         filters=filters,
@@ -142,15 +147,15 @@ def _request(
     )
 
 
-def _pivot(request: Request, actor: Actor, asked: pivots.PivotRequest) -> pivots.Pivot:
+def _pivot(request: Request, actor: Actor, asked: provincial.PivotRequest) -> provincial.Pivot:
     try:
         with _session(request) as session:
-            return pivots.pivot(session, actor, asked)
-    except pivots.PivotError as error:
+            return provincial.pivot(session, actor, asked)
+    except provincial.PivotError as error:
         raise BadPivot(str(error)) from None
 
 
-PivotAsked = Annotated[pivots.PivotRequest, Depends(_request)]
+PivotAsked = Annotated[provincial.PivotRequest, Depends(_request)]
 
 
 @router.get("/provincial/pivot", response_class=HTMLResponse)
@@ -162,7 +167,7 @@ def pivot_page(
     """The pivot table of the received reports, with its download links."""
     table = _pivot(request, actor, asked)
     data_set = default_workflow().data_set
-    options = pivots.dimensions(data_set)
+    options = provincial.dimensions(data_set)
     own = own_province(actor, web_context(request).access.policy)
     if own is not None:  # a focal point's pivot is of its own province: no other to offer
         options["province"] = (own,)
@@ -181,7 +186,7 @@ def pivot_page(
     )
 
 
-def _query(asked: pivots.PivotRequest, **extra: str) -> str:
+def _query(asked: provincial.PivotRequest, **extra: str) -> str:
     pairs: list[tuple[str, str]] = [("rows", asked.rows)]
     if asked.columns:
         pairs.append(("columns", asked.columns))
@@ -204,7 +209,9 @@ def pivot_download(
     table = _pivot(request, actor, asked)
     labels = _labels(request)
     content = (
-        pivots.to_csv(table, labels) if file_format == "csv" else pivots.to_xlsx(table, labels)
+        provincial.to_csv(table, labels)
+        if file_format == "csv"
+        else provincial.to_xlsx(table, labels)
     )
     return Response(
         content,
@@ -224,10 +231,10 @@ def pivot_cell_page(
     """Explain a pivot figure: the reports behind it, each with what it adds."""
     try:
         with _session(request) as session:
-            found = pivots.cell_reports(session, actor, asked, row, column)
-    except pivots.PivotError as error:
+            found = provincial.cell_reports(session, actor, asked, row, column)
+    except provincial.PivotError as error:
         raise BadPivot(str(error)) from None
-    scoped = pivots.scoped(asked, actor)
+    scoped = provincial.scoped(asked, actor)
     return render(
         request,
         "provincial_pivot_cell.html",
@@ -259,7 +266,7 @@ def map_page(
     filters: dict[str, tuple[str, ...]] = {"data_element": (element,)}
     if year:
         filters["year"] = (year,)
-    table = _pivot(request, actor, pivots.PivotRequest("province", None, filters))
+    table = _pivot(request, actor, provincial.PivotRequest("province", None, filters))
     values = {code: table.row_total(code) for code in table.row_keys}
     shaded = choropleth(values)
     known = sorted(v for v in values.values() if v is not None)

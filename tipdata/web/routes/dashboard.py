@@ -13,8 +13,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from tipdata import provincial
 from tipdata.access.policy import Actor, can, require
-from tipdata.reporting import provincial
 from tipdata.reporting.dashboard import (
     DashboardContext,
     DashboardOut,

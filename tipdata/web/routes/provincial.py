@@ -14,7 +14,7 @@ API (bearer token) under ``/api/v1/provincial``: ``GET``/``PUT`` a submission,
 Every change carries the ``version`` the user read (a hidden field on the page, a body
 field in the API): a stale version is refused with HTTP 409 and nothing is written, so
 no one's update is silently overwritten. The rules (workflow, scope, validation) live
-in :mod:`tipdata.reporting.submissions`; routes parse, call one service, present.
+in :mod:`tipdata.provincial.submissions`; routes parse, call one service, present.
 """
 
 from __future__ import annotations
@@ -33,13 +33,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from tipdata import provincial
 from tipdata.access.policy import Actor, can
 from tipdata.errors import TipdataError
-from tipdata.reporting import provincial as reporting
-from tipdata.reporting import provincial_desk as desk
-from tipdata.reporting.datasets import TOTAL, DataSet, ValueKey
-from tipdata.reporting.periods import PeriodError
-from tipdata.reporting.validation_rules import ValidationResult
+from tipdata.periods import PeriodError
+from tipdata.provincial import TOTAL, DataSet, ValidationResult, ValueKey
 from tipdata.store.base import MAX_INTEGER
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
@@ -103,7 +101,7 @@ def entry_keys(data_set: DataSet) -> list[tuple[str, str, list[ValueKey]]]:
 class FormState:
     """What the report page shows: the stored report and, after a refusal, what was typed."""
 
-    report: reporting.ReportView | None
+    report: provincial.ReportView | None
     typed: Mapping[str, str]
     results: tuple[ValidationResult, ...]
     message: str | None = None
@@ -120,9 +118,9 @@ def _results_by_field(results: tuple[ValidationResult, ...]) -> dict[str, list[V
 
 
 def _parse_counts(typed: Mapping[str, str], data_set: DataSet) -> dict[str, int | None]:
-    """The typed counts of every cell of the form (:func:`reporting.parse_count` each)."""
+    """The typed counts of every cell of the form (:func:`provincial.parse_count` each)."""
     return {
-        field_name(key): reporting.parse_count(typed.get(field_name(key), ""), field_name(key))
+        field_name(key): provincial.parse_count(typed.get(field_name(key), ""), field_name(key))
         for _element, _name, keys in entry_keys(data_set)
         for key in keys
     }
@@ -155,10 +153,10 @@ def choose_report(
     a focal point sees the reports the NTF reopened for correction first.
     """
     policy = web_context(request).access.policy
-    own = reporting.own_province(actor, policy)
+    own = provincial.own_province(actor, policy)
     if period and (province or own):
         return RedirectResponse(_report_path(province or own or "", period), status_code=303)
-    data_set = reporting.default_workflow().data_set
+    data_set = provincial.default_workflow().data_set
     language = language_of(request)
     provinces = [
         (unit.code, province_label(data_set.codelists.province(unit.code), language))
@@ -167,13 +165,13 @@ def choose_report(
     ]
     chosen = own or (province if province in {c for c, _n in provinces} else provinces[0][0])
     with _session(request) as session:
-        choices = desk.period_choices(session, actor, chosen, year=year)
+        choices = provincial.period_choices(session, actor, chosen, year=year)
         notices = (
-            desk.reopen_notices(session, actor, province=own)
+            provincial.reopen_notices(session, actor, province=own)
             if own or can(actor, "reports:accept", policy)
             else []
         )
-    due_now = desk.period_now_due(desk.today_in_cambodia())
+    due_now = provincial.period_now_due(provincial.today_in_cambodia())
     return render(
         request,
         "provincial_choose.html",
@@ -201,7 +199,7 @@ def report_page(
 ) -> HTMLResponse:
     """The report form of one province and period, with its results and history."""
     with _session(request) as session:
-        view = reporting.get_report(session, province, period, actor=actor)
+        view = provincial.get_report(session, province, period, actor=actor)
     _ = translator(request)
     messages = {
         "saved": _("Saved as a draft."),
@@ -221,12 +219,12 @@ def _render_report(
     state: FormState,
     status_code: int = 200,
 ) -> HTMLResponse:
-    workflow = reporting.default_workflow()
+    workflow = provincial.default_workflow()
     data_set = workflow.data_set
     resolved = data_set.codelists.resolve_province(province)
     with _session(request) as session:
         history = (
-            reporting.status_history(session, province, period, actor=actor)
+            provincial.status_history(session, province, period, actor=actor)
             if state.report is not None
             else []
         )
@@ -239,7 +237,7 @@ def _render_report(
             shown[name] = state.typed.get(name, "" if value is None else str(value))
     status = state.report.status if state.report is not None else None
     code = resolved.code if resolved else province
-    actions = reporting.allowed_actions(actor, code, status, web_context(request).access.policy)
+    actions = provincial.allowed_actions(actor, code, status, web_context(request).access.policy)
     return render(
         request,
         "provincial_report.html",
@@ -286,44 +284,44 @@ async def save_report_form(
     form = await request.form()
     typed = {str(k): str(v) for k, v in form.items() if isinstance(v, str)}
     expected = int(version) if version.isdigit() else None
-    data_set = reporting.default_workflow().data_set
+    data_set = provincial.default_workflow().data_set
     _ = translator(request)
     try:
         values = _parse_counts(typed, data_set)
         if action == "totals":  # work out the totals of what was typed; nothing is saved
             with _session(request) as session:
-                current = reporting.get_report(session, province, period, actor=actor)
+                current = provincial.get_report(session, province, period, actor=actor)
             message = _("Totals worked out from your entries; nothing is saved yet.")
             state = FormState(current, typed, current.results if current else (), message)
             return _render_report(request, actor, province, period, state)
         with _session(request) as session:
             if action == "submit":
-                reporting.submit_keeping_draft(session, actor, province, period, values, expected)
+                provincial.submit_keeping_draft(session, actor, province, period, values, expected)
             else:
-                reporting.save_draft(session, actor, province, period, values, expected)
-    except reporting.ConflictError:
+                provincial.save_draft(session, actor, province, period, values, expected)
+    except provincial.ConflictError:
         with _session(request) as session:
-            current = reporting.get_report(session, province, period, actor=actor)
+            current = provincial.get_report(session, province, period, actor=actor)
         message = _(
             "Someone else changed this report since you opened it. Nothing was saved: your "
             "entries are kept below; check the current values and save again."
         )
         state = FormState(current, typed, current.results if current else (), message, True)
         return _render_report(request, actor, province, period, state, 409)
-    except reporting.ReportValidationError as error:
+    except provincial.ReportValidationError as error:
         with _session(request) as session:
-            current = reporting.get_report(session, province, period, actor=actor)
+            current = provincial.get_report(session, province, period, actor=actor)
         message = _("The report was not submitted: correct the errors marked below.")
         state = FormState(current, typed, error.results, message)
         return _render_report(request, actor, province, period, state, 422)
-    except reporting.InvalidValueError as error:
+    except provincial.InvalidValueError as error:
         with _session(request) as session:
-            current = reporting.get_report(session, province, period, actor=actor)
+            current = provincial.get_report(session, province, period, actor=actor)
         state = FormState(current, typed, (), f"{error.field}: {error.message}")
         return _render_report(request, actor, province, period, state, 422)
-    except reporting.TransitionError as error:
+    except provincial.TransitionError as error:
         with _session(request) as session:
-            current = reporting.get_report(session, province, period, actor=actor)
+            current = provincial.get_report(session, province, period, actor=actor)
         state = FormState(current, typed, current.results if current else (), str(error))
         return _render_report(request, actor, province, period, state, 409)
     done = "submitted" if action == "submit" else "saved"
@@ -370,17 +368,17 @@ def _review_form(
     try:
         with _session(request) as session:
             if reason is None:
-                reporting.accept(session, actor, province, period, version)
+                provincial.accept(session, actor, province, period, version)
             else:
-                reporting.reopen(session, actor, province, period, reason, version)
-    except (reporting.ConflictError, reporting.TransitionError) as error:
+                provincial.reopen(session, actor, province, period, reason, version)
+    except (provincial.ConflictError, provincial.TransitionError) as error:
         message = (
             _("Someone else changed this report since you opened it; nothing was changed.")
-            if isinstance(error, reporting.ConflictError)
+            if isinstance(error, provincial.ConflictError)
             else str(error)
         )
         return _reshow(request, actor, province, period, message, 409, conflict=True)
-    except reporting.ReportingError as error:
+    except provincial.ReportingError as error:
         return _reshow(request, actor, province, period, str(error), 422)
     done = "accepted" if reason is None else "reopened"
     return RedirectResponse(f"{_report_path(province, period)}?done={done}", status_code=303)
@@ -397,7 +395,7 @@ def _reshow(
     conflict: bool = False,
 ) -> HTMLResponse:
     with _session(request) as session:
-        current = reporting.get_report(session, province, period, actor=actor)
+        current = provincial.get_report(session, province, period, actor=actor)
     state = FormState(current, {}, current.results if current else (), message, conflict)
     return _render_report(request, actor, province, period, state, status_code)
 
@@ -471,7 +469,7 @@ class BulkImportOut(BaseModel):
     warnings: dict[str, int]
 
 
-def _out(view: reporting.ReportView) -> SubmissionOut:
+def _out(view: provincial.ReportView) -> SubmissionOut:
     return SubmissionOut(
         province=view.province_code,
         period=view.period.code,
@@ -494,7 +492,7 @@ def _out(view: reporting.ReportView) -> SubmissionOut:
 
 
 def _workflow_step(
-    request: Request, step: Callable[[Session], reporting.ReportView]
+    request: Request, step: Callable[[Session], provincial.ReportView]
 ) -> SubmissionOut | JSONResponse:
     """Run one workflow step in a session: the submission, or the problem that refused it."""
     try:
@@ -507,13 +505,13 @@ def _workflow_step(
 
 def _problem(request: Request, error: TipdataError) -> JSONResponse:
     """The problem details of a refused workflow step."""
-    if isinstance(error, reporting.ConflictError):
+    if isinstance(error, provincial.ConflictError):
         return problem_response(request, 409, str(error), title="Conflict")
-    if isinstance(error, reporting.TransitionError):
+    if isinstance(error, provincial.TransitionError):
         return problem_response(request, 409, str(error), title="Conflict")
-    if isinstance(error, reporting.ReportNotFoundError):
+    if isinstance(error, provincial.ReportNotFoundError):
         return problem_response(request, 404, str(error))
-    if isinstance(error, reporting.ReportValidationError):
+    if isinstance(error, provincial.ReportValidationError):
         errors = [
             FieldProblem(
                 location=f"body.values.{field_name((r.data_element, r.disaggregation))}",
@@ -522,13 +520,13 @@ def _problem(request: Request, error: TipdataError) -> JSONResponse:
             for r in error.blocking
         ]
         return problem_response(request, 422, str(error), errors=errors)
-    if isinstance(error, reporting.InvalidValueError):
+    if isinstance(error, provincial.InvalidValueError):
         errors = [FieldProblem(location=f"body.values.{error.field}", message=error.message)]
         return problem_response(request, 422, str(error), errors=errors)
     return problem_response(request, 400, str(error))
 
 
-WORKFLOW_ERRORS = (reporting.ReportingError, PeriodError)
+WORKFLOW_ERRORS = (provincial.ReportingError, PeriodError)
 
 
 @api_router.get("/submissions/{province}/{period}", summary="One province's report")
@@ -540,7 +538,7 @@ def get_submission(
 ) -> SubmissionOut:
     """The report with its version, values and validation results (404 if none)."""
     with _session(request) as session:
-        view = reporting.get_report(session, province, period, actor=actor)
+        view = provincial.get_report(session, province, period, actor=actor)
     if view is None:
         raise NoReport(province, period)
     return _out(view)
@@ -571,7 +569,7 @@ def put_submission(
     """Create or replace the draft; a stale ``version`` is 409 and changes nothing."""
     return _workflow_step(
         request,
-        lambda session: reporting.save_draft(
+        lambda session: provincial.save_draft(
             session, actor, province, period, body.values, body.version
         ),
     )
@@ -592,7 +590,7 @@ def submit_submission(
     """Submit (saving ``values`` first if given); rule errors are 422 listing each value."""
     return _workflow_step(
         request,
-        lambda session: reporting.submit_keeping_draft(
+        lambda session: provincial.submit_keeping_draft(
             session, actor, province, period, body.values, body.version
         ),
     )
@@ -612,7 +610,7 @@ def accept_submission(
 ) -> Any:
     """Accept; needs national scope."""
     return _workflow_step(
-        request, lambda session: reporting.accept(session, actor, province, period, body.version)
+        request, lambda session: provincial.accept(session, actor, province, period, body.version)
     )
 
 
@@ -631,7 +629,7 @@ def reopen_submission(
     """Reopen; needs national scope and a reason."""
     return _workflow_step(
         request,
-        lambda session: reporting.reopen(
+        lambda session: provincial.reopen(
             session, actor, province, period, body.reason or "", body.version
         ),
     )
@@ -651,7 +649,7 @@ def submission_history(
     """Every change of status, oldest first."""
     try:
         with _session(request) as session:
-            changes = reporting.status_history(session, province, period, actor=actor)
+            changes = provincial.status_history(session, province, period, actor=actor)
     except WORKFLOW_ERRORS as error:
         return _problem(request, error)
     return [
@@ -702,8 +700,8 @@ async def bulk_import(request: Request, actor: Annotated[Actor, Require("reports
         path.write_bytes(content)
         try:
             with _session(request) as session:
-                summary = reporting.import_reports(session, path, actor)
-        except reporting.ReportImportError as error:
+                summary = provincial.import_reports(session, path, actor)
+        except provincial.ReportImportError as error:
             errors = [
                 FieldProblem(
                     location=f"row {p.line}" + (f".{p.field}" if p.field else ""),

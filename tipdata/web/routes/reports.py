@@ -28,6 +28,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
 from tipdata.access.policy import Actor, can
+from tipdata.periods import PeriodError, parse_period
 from tipdata.reporting.audience import sees_internal_figures
 from tipdata.reporting.default_period import NothingReleased, default_report_period
 from tipdata.reporting.engine import EngineError
@@ -37,7 +38,6 @@ from tipdata.reporting.indicator_values import (
     indicator_breakdown,
     indicator_values,
 )
-from tipdata.reporting.periods import PeriodError, parse_period
 from tipdata.reporting.publish import PublishedReport
 from tipdata.reporting.releases import (
     NotAFixedPeriod,

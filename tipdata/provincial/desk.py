@@ -24,15 +24,10 @@ from sqlalchemy.orm import Session
 from tipdata.access.clock import as_utc
 from tipdata.access.policy import Acting
 from tipdata.model.enums import ReportStatus
-from tipdata.reporting.completeness import CAMBODIA_TIME
-from tipdata.reporting.periods import Period, bi_week_of, due_date, previous_period
-from tipdata.reporting.submissions import (
-    Workflow,
-    check_may_read,
-    check_may_review,
-    default_workflow,
-    own_province,
-)
+from tipdata.periods import Period, bi_week_of, due_date, previous_period
+from tipdata.provincial.completeness import CAMBODIA_TIME
+from tipdata.provincial.transitions import check_may_read, check_may_review, own_province
+from tipdata.provincial.workflow import Workflow, default_workflow
 from tipdata.store.provincial import ReportStatusChange, ReportValidationResult
 from tipdata.store.reports import ProvincialReport
 

@@ -3,7 +3,7 @@
 A data set is a list of data elements (``victims_identified``, ...), each broken
 down by a category combo (sex × age group), a period type (bi-week), the org units
 that owe it (the provinces that exist in the period) and a deadline (grace days
-after the period ends). The definitions live in ``tipdata/reporting/datasets/*.yaml``
+after the period ends). The definitions live in ``tipdata/provincial/datasets/*.yaml``
 and are validated when loaded: a mistake raises :class:`DataSetError` naming the
 file and line.
 
@@ -30,8 +30,8 @@ from pydantic import Field, model_validator
 from tipdata.codelists import Codelists, load_codelists
 from tipdata.codelists.datafiles import CodelistModel, check_unique, parse_model, read_yaml
 from tipdata.errors import CodelistError, DataFileError
-from tipdata.reporting.completeness import OrgUnit
-from tipdata.reporting.periods import Period, PeriodType, bi_weeks, parse_period, periods_between
+from tipdata.periods import Period, PeriodType, bi_weeks, parse_period, periods_between
+from tipdata.provincial.completeness import OrgUnit
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
 """The folder of the data set definitions shipped with tipdata."""

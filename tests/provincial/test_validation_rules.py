@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tipdata.reporting.datasets import DataSetError, load_data_set
-from tipdata.reporting.validation_rules import RULES_DIR, blocking, load_rules
+from tipdata.provincial.datasets import DataSetError, load_data_set
+from tipdata.provincial.validation_rules import RULES_DIR, blocking, load_rules
 
 DATA_SET = load_data_set()
 RULES = load_rules(DATA_SET)

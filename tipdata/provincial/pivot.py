@@ -33,13 +33,9 @@ from sqlalchemy.orm import Session
 from tipdata.access.policy import Acting, authorize
 from tipdata.errors import TipdataError
 from tipdata.model.enums import ReportStatus
-from tipdata.reporting.datasets import TOTAL, DataSet
-from tipdata.reporting.submissions import (
-    READ_PERMISSION,
-    Workflow,
-    default_workflow,
-    own_province,
-)
+from tipdata.provincial.datasets import TOTAL, DataSet
+from tipdata.provincial.transitions import READ_PERMISSION, own_province
+from tipdata.provincial.workflow import Workflow, default_workflow
 from tipdata.store.reports import ProvincialReport, ProvincialReportValue
 
 NOT_BROKEN_DOWN = "not_broken_down"
@@ -135,7 +131,7 @@ def dimensions(data_set: DataSet) -> dict[str, tuple[str, ...] | None]:
     """Each dimension with its fixed options (None: the options come from the data).
 
     Examples:
-        >>> from tipdata.reporting.datasets import load_data_set
+        >>> from tipdata.provincial.datasets import load_data_set
         >>> dimensions(load_data_set("PWG_BIWEEKLY"))["sex"]
         ('female', 'male', 'not_broken_down')
     """

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from tipdata.cli import app
 from tipdata.codelists import load_codelists, load_law_catalogue
 from tipdata.model.enums import ReportStatus
-from tipdata.reporting.periods import bi_week_of, parse_period
-from tipdata.reporting.provincial import (
+from tipdata.periods import bi_week_of, parse_period
+from tipdata.provincial import (
     ReportImportError,
     completeness_report,
     get_report,

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tipdata.reporting.periods import (
+from tipdata.periods import (
     PeriodError,
     bi_week_of,
     dhis2_code,

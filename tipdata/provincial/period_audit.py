@@ -17,7 +17,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tipdata.reporting.periods import PeriodError, parse_period
+from tipdata.periods import PeriodError, parse_period
 from tipdata.store.reports import ProvincialReport
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from tipdata.codelists import load_codelists, load_law_catalogue
-from tipdata.reporting.period_audit import OffCalendarReport, reports_off_calendar
-from tipdata.reporting.periods import parse_period
-from tipdata.reporting.submissions import default_workflow, find_report_row, save_draft
+from tipdata.periods import parse_period
+from tipdata.provincial.period_audit import OffCalendarReport, reports_off_calendar
+from tipdata.provincial.report_rows import find_report_row
+from tipdata.provincial.submissions import save_draft
+from tipdata.provincial.workflow import default_workflow
 from tipdata.store import Database, ProvincialReport
 from tipdata.store.refdata import sync_reference_data
 

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tipdata.reporting.completeness import (
+from tipdata.periods import bi_weeks, parse_period
+from tipdata.provincial.completeness import (
     CAMBODIA_TIME,
     ExpectedReport,
     OrgUnit,
@@ -17,7 +18,6 @@ from tipdata.reporting.completeness import (
     expected_reports,
     is_on_time,
 )
-from tipdata.reporting.periods import bi_weeks, parse_period
 
 BW01 = parse_period("2009BW01")  # 2008-12-29 .. 2009-01-11, due 2009-01-18 with 7 grace days
 BW02 = parse_period("2009BW02")

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tipdata.errors import TipdataError
-from tipdata.reporting.periods import (
+from tipdata.periods import (
     PERIOD_TYPES,
     Period,
     PeriodError,

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from tipdata.reporting.datasets import (
+from tipdata.periods import parse_period
+from tipdata.provincial.datasets import (
     DataSetError,
     load_data_set,
     load_data_set_file,
 )
-from tipdata.reporting.periods import parse_period
 
-SHIPPED = Path(__file__).parents[2] / "tipdata" / "reporting" / "datasets" / "pwg_biweekly.yaml"
+SHIPPED = Path(__file__).parents[2] / "tipdata" / "provincial" / "datasets" / "pwg_biweekly.yaml"
 
 
 def test_pwg_biweekly_has_the_demo_columns_as_values() -> None:

@@ -11,24 +11,26 @@ from hypothesis import strategies as st
 from tipdata.access.policy import Actor
 from tipdata.codelists import load_codelists, load_law_catalogue
 from tipdata.model.enums import ReportStatus
-from tipdata.reporting.periods import parse_period
-from tipdata.reporting.submissions import (
-    TRANSITIONS,
+from tipdata.periods import parse_period
+from tipdata.provincial.errors import (
     ConflictError,
     InvalidValueError,
     ReportingError,
     ReportNotFoundError,
     ReportValidationError,
     TransitionError,
+)
+from tipdata.provincial.report_rows import find_report_row
+from tipdata.provincial.submissions import (
     accept,
-    default_workflow,
-    find_report_row,
     get_report,
     reopen,
     save_draft,
     status_history,
     submit,
 )
+from tipdata.provincial.transitions import TRANSITIONS
+from tipdata.provincial.workflow import default_workflow
 from tipdata.store import Database
 from tipdata.store.refdata import sync_reference_data
 
@@ -248,7 +250,7 @@ def test_two_sessions_saving_the_same_report_one_loses(pwg_db: Database) -> None
 def test_allowed_actions_are_the_transitions_the_actor_passes(
     status: ReportStatus | None, actor: Actor | None, may_edit: bool, may_review: bool
 ) -> None:
-    from tipdata.reporting.submissions import TRANSITIONS, allowed_actions
+    from tipdata.provincial.transitions import TRANSITIONS, allowed_actions
 
     expected = {
         action
@@ -262,14 +264,15 @@ def test_allowed_actions_are_the_transitions_the_actor_passes(
 
 @given(st.integers(min_value=-(10**9), max_value=10**9), st.sampled_from(["", " ", "\t"]))
 def test_a_count_reads_back_as_written(number: int, padding: str) -> None:
-    from tipdata.reporting.submissions import parse_count
+    from tipdata.provincial.workflow import parse_count
 
     assert parse_count(f"{padding}{number}{padding}", "f") == number
 
 
 @given(st.text(max_size=8))
 def test_anything_but_a_whole_number_or_blank_is_refused_naming_the_field(text: str) -> None:
-    from tipdata.reporting.submissions import InvalidValueError, parse_count
+    from tipdata.provincial.errors import InvalidValueError
+    from tipdata.provincial.workflow import parse_count
 
     try:
         value = parse_count(text, "cases_investigated")

@@ -11,14 +11,14 @@ from tipdata.access.errors import AccessDenied
 from tipdata.access.policy import Actor
 from tipdata.codelists import load_codelists, load_law_catalogue
 from tipdata.model.enums import ReportStatus
-from tipdata.reporting.periods import bi_weeks
-from tipdata.reporting.provincial_desk import (
+from tipdata.periods import bi_weeks
+from tipdata.provincial.desk import (
     acceptance_queue,
     period_choices,
     period_now_due,
     reopen_notices,
 )
-from tipdata.reporting.submissions import accept, reopen, submit
+from tipdata.provincial.submissions import accept, reopen, submit
 from tipdata.store import Database
 from tipdata.store.refdata import sync_reference_data
 

@@ -1,6 +1,6 @@
 """Validation rules of periodic reports, defined as data with importance levels.
 
-Rules live in ``tipdata/reporting/validation_rules/*.yaml``, one file per data set,
+Rules live in ``tipdata/provincial/validation_rules/*.yaml``, one file per data set,
 and are validated when loaded against their data set (an unknown element,
 disaggregation or key is an error naming the file and line). Kinds:
 
@@ -40,7 +40,7 @@ from pydantic import Field
 
 from tipdata.codelists.datafiles import CodelistModel, check_unique, parse_model, read_yaml
 from tipdata.errors import CodelistError
-from tipdata.reporting.datasets import TOTAL, DataSet, DataSetError, ValueKey
+from tipdata.provincial.datasets import TOTAL, DataSet, DataSetError, ValueKey
 
 RULES_DIR = Path(__file__).resolve().parent / "validation_rules"
 """The folder of the rule files shipped with tipdata."""

@@ -9,7 +9,7 @@ import pytest
 
 from tipdata.codelists import load_codelists
 from tipdata.errors import DataFileError
-from tipdata.reporting.province_map import BOUNDARIES, choropleth, province_shapes
+from tipdata.provincial.province_map import BOUNDARIES, choropleth, province_shapes
 
 
 def test_every_province_has_exactly_one_shape_and_every_shape_a_province() -> None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Literal
 
-from tipdata.reporting.periods import Period, due_date, parse_period
+from tipdata.periods import Period, due_date, parse_period
 
 CAMBODIA_TIME = timezone(timedelta(hours=7), "ICT")
 """Indochina Time, UTC+7 all year (no daylight saving)."""

@@ -1,7 +1,7 @@
-"""Provincial periodic reporting services: bulk import, completeness and timeliness.
+"""Bulk import of provincial reports: a file of reports through the workflow, all or nothing.
 
-The workflow of one report (save, submit, accept, reopen) is
-:mod:`tipdata.reporting.submissions`, re-exported here so fronts import one module.
+Each report goes through the workflow of one report (:mod:`tipdata.provincial.submissions`:
+the same checks of who acts, the same validation rules).
 
 Bulk import reads three layouts (``docs/provincial-reporting.md``):
 
@@ -26,58 +26,24 @@ import csv
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tipdata.access.clock import as_utc
 from tipdata.access.errors import AccessDenied
 from tipdata.access.policy import Acting
 from tipdata.errors import DataFileError
-from tipdata.model.enums import ReportStatus
-from tipdata.reporting.completeness import (
-    CAMBODIA_TIME,
-    CompletenessReport,
-    LateReport,
-    Submission,
-    completeness,
-    expected_reports,
-)
-from tipdata.reporting.datasets import TOTAL, ValueKey
-from tipdata.reporting.periods import Period, PeriodError, bi_week_of, due_date
-from tipdata.reporting.submissions import (
-    RECEIVED_STATUSES,
-    TRANSITIONS,
-    ConflictError,
-    InvalidValueError,
-    ReportingError,
-    ReportNotFoundError,
-    ReportValidationError,
-    ReportView,
-    StatusChange,
-    TransitionError,
-    Workflow,
-    accept,
-    allowed_actions,
-    check_may_edit,
-    default_workflow,
-    find_report_row,
-    get_report,
-    own_province,
-    parse_count,
-    reopen,
-    report_values,
-    save_draft,
-    status_history,
-    submit,
-    submit_keeping_draft,
-)
-from tipdata.store.reports import ProvincialReport
+from tipdata.periods import Period, PeriodError, bi_week_of
+from tipdata.provincial.datasets import TOTAL, ValueKey
+from tipdata.provincial.errors import InvalidValueError, ReportingError, ReportValidationError
+from tipdata.provincial.report_rows import find_report_row, report_values
+from tipdata.provincial.submissions import save_draft, submit
+from tipdata.provincial.transitions import RECEIVED_STATUSES, check_may_edit
+from tipdata.provincial.workflow import ReportView, Workflow, default_workflow, parse_count
 
 log = logging.getLogger(__name__)
 
@@ -586,223 +552,3 @@ def _read_json(path: Path, flow: Workflow) -> list[_Incoming]:
         reports.append(_Incoming(number, province, period, submitted_at, values, fields))
     problems.raise_if_any()
     return reports
-
-
-# --- completeness and timeliness ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProvinceStatus:
-    """One province's reports in the requested periods, by status.
-
-    Attributes:
-        code: province code.
-        name: English name.
-        expected: reports owed.
-        statuses: reports in the database by status (draft, submitted, accepted, reopened).
-        missing: reports owed and not received (no report, or only a draft).
-    """
-
-    code: str
-    name: str
-    expected: int
-    statuses: dict[str, int]
-    missing: int
-
-
-@dataclass(frozen=True)
-class ProvincialCompleteness:
-    """Completeness and timeliness of provincial reports, with the status grid.
-
-    Attributes:
-        data_set: data set code.
-        periods: the periods covered, in order.
-        report: the counts and rates per province and nationally, and the late lists
-            (from :func:`tipdata.reporting.completeness.completeness`).
-        provinces: per province, the reports by status, in code order.
-    """
-
-    data_set: str
-    periods: tuple[Period, ...]
-    report: CompletenessReport
-    provinces: tuple[ProvinceStatus, ...]
-
-    @property
-    def overdue(self) -> tuple[LateReport, ...]:
-        """Missing reports past their due date, most overdue first."""
-        return self.report.overdue
-
-    @property
-    def late(self) -> tuple[LateReport, ...]:
-        """Reports received after their due date, latest first."""
-        return self.report.late
-
-
-def reporting_date(periods: Iterable[Period], grace_days: int, today: date | None = None) -> date:
-    """The day a set of periods is reported on: the last period's due date, or today if sooner.
-
-    Examples:
-        >>> from tipdata.reporting.periods import parse_period
-        >>> reporting_date([parse_period("2008BW26")], 7, date(2026, 12, 7)).isoformat()
-        '2009-01-04'
-        >>> reporting_date([parse_period("2026BW26")], 7, date(2026, 12, 7)).isoformat()
-        '2026-12-07'
-    """
-    today = today or datetime.now(tz=CAMBODIA_TIME).date()
-    dues = [due_date(period, grace_days) for period in periods]
-    return min(today, max(dues)) if dues else today
-
-
-def completeness_report(
-    session: Session,
-    *,
-    year: int | None = None,
-    periods: Iterable[Period] | None = None,
-    as_of: date | None = None,
-    grace_days: int | None = None,
-    workflow: Workflow | None = None,
-) -> ProvincialCompleteness:
-    """Expected vs received vs on-time provincial reports, per province and nationally.
-
-    A report is received when it is submitted or accepted (a draft or a reopened
-    report is not), counted from its first submission; a province owes reports only
-    for periods it existed for in full (24 provinces in 2008, 25 from 2014).
-
-    Args:
-        session: an open session.
-        year: report on the periods of this year (ISO bi-weeks), or
-        periods: report on these periods.
-        as_of: the day to report on: later submissions are ignored and missing
-            reports due before it are overdue, their days late counted to it. By
-            default the periods' reporting date (the due date of the last period), or
-            today (Cambodia time) while that date is still ahead: a report of 2008 still
-            missing is late by the days to 2008's reporting date, not by the years since.
-        grace_days: days after a period ends until its report is due; the data
-            set's deadline by default.
-        workflow: the data set (the PWG bi-weekly report by default).
-
-    Returns:
-        Rates (never over 100 %), the late and overdue lists and the status grid.
-
-    Raises:
-        ReportingError: neither or both of ``year`` and ``periods`` given.
-    """
-    flow = workflow or default_workflow()
-    data_set = flow.data_set
-    if (year is None) == (periods is None):
-        raise ReportingError("give either a year or a list of periods")
-    chosen = tuple(data_set.periods(year) if year is not None else periods or ())
-    grace = data_set.grace_days if grace_days is None else grace_days
-    day = as_of or reporting_date(chosen, grace)
-    expected = expected_reports(data_set.org_units(), chosen)
-    codes = sorted({p.code for p in chosen})
-    rows = session.execute(
-        sa.select(
-            ProvincialReport.province_code,
-            ProvincialReport.period_code,
-            ProvincialReport.status,
-            ProvincialReport.submitted_at,
-        ).where(
-            ProvincialReport.data_set_code == data_set.code,
-            ProvincialReport.period_code.in_(codes),
-        )
-    ).all()
-    submissions = [
-        Submission(province, period, as_utc(submitted_at), status.value)
-        for province, period, status, submitted_at in rows
-        if submitted_at is not None
-    ]
-    report = completeness(expected, submissions, as_of=day, grace_days=grace)
-    owed: Counter[str] = Counter(e.org_unit for e in expected)
-    by_status: dict[str, Counter[str]] = {}
-    for province, _period, status, _submitted in rows:
-        if province in owed:
-            by_status.setdefault(province, Counter())[status.value] += 1
-    provinces = []
-    for code in sorted(owed):
-        statuses = {s.value: by_status.get(code, Counter())[s.value] for s in ReportStatus}
-        received = report.by_org_unit[code].received
-        provinces.append(
-            ProvinceStatus(
-                code=code,
-                name=data_set.codelists.province(code).name_en,
-                expected=owed[code],
-                statuses=statuses,
-                missing=owed[code] - received,
-            )
-        )
-    return ProvincialCompleteness(data_set.code, chosen, report, tuple(provinces))
-
-
-GridStatus = Literal["on_time", "late", "missing", "not_due"]
-
-
-def status_grid(
-    result: ProvincialCompleteness, *, workflow: Workflow | None = None
-) -> dict[str, dict[str, GridStatus]]:
-    """Province → period → status, for the completeness grid chart and the dashboard.
-
-    ``late`` was received after its due date, ``missing`` is overdue, ``not_due`` is a
-    period not yet over on the report's day, ``on_time`` every other report owed.
-    A province has no entry for a period it owes no report for.
-
-    Args:
-        result: what :func:`completeness_report` returned.
-        workflow: the data set of ``result`` (the PWG bi-weekly report by default).
-    """
-    flow = workflow or default_workflow()
-    units = {unit.code: unit for unit in flow.data_set.org_units()}
-    late = {(r.org_unit, r.period.code) for r in result.late}
-    overdue = {(r.org_unit, r.period.code) for r in result.overdue}
-    as_of = result.report.as_of
-    grid: dict[str, dict[str, GridStatus]] = {}
-    for province in result.provinces:
-        row = grid.setdefault(province.code, {})
-        for period in result.periods:
-            if not units[province.code].owes_report_for(period):
-                continue
-            key = (province.code, period.code)
-            if key in late:
-                row[period.code] = "late"
-            elif key in overdue:
-                row[period.code] = "missing"
-            elif period.end >= as_of:
-                row[period.code] = "not_due"
-            else:
-                row[period.code] = "on_time"
-    return grid
-
-
-__all__ = [
-    "LONG_COLUMNS",
-    "TRANSITIONS",
-    "WIDE_COLUMNS",
-    "ConflictError",
-    "GridStatus",
-    "ImportSummary",
-    "InvalidValueError",
-    "ProvinceStatus",
-    "ProvincialCompleteness",
-    "ReportImportError",
-    "ReportNotFoundError",
-    "ReportValidationError",
-    "ReportView",
-    "ReportingError",
-    "StatusChange",
-    "TransitionError",
-    "Workflow",
-    "accept",
-    "allowed_actions",
-    "completeness_report",
-    "get_report",
-    "import_reports",
-    "own_province",
-    "parse_count",
-    "read_reports",
-    "reopen",
-    "save_draft",
-    "status_grid",
-    "status_history",
-    "submit",
-    "submit_keeping_draft",
-]

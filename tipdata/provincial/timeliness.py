@@ -1,0 +1,215 @@
+"""Completeness and timeliness of the stored provincial reports, and their status grid.
+
+:func:`completeness_report` counts, per province and nationally, the reports owed, received
+and on time (the counting is :func:`tipdata.provincial.completeness.completeness`, pure);
+:func:`status_grid` gives each province and period its status for the grid chart and the
+dashboard.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tipdata.access.clock import as_utc
+from tipdata.model.enums import ReportStatus
+from tipdata.periods import Period, due_date
+from tipdata.provincial.completeness import (
+    CAMBODIA_TIME,
+    CompletenessReport,
+    LateReport,
+    Submission,
+    completeness,
+    expected_reports,
+)
+from tipdata.provincial.errors import ReportingError
+from tipdata.provincial.workflow import Workflow, default_workflow
+from tipdata.store.reports import ProvincialReport
+
+
+@dataclass(frozen=True)
+class ProvinceStatus:
+    """One province's reports in the requested periods, by status.
+
+    Attributes:
+        code: province code.
+        name: English name.
+        expected: reports owed.
+        statuses: reports in the database by status (draft, submitted, accepted, reopened).
+        missing: reports owed and not received (no report, or only a draft).
+    """
+
+    code: str
+    name: str
+    expected: int
+    statuses: dict[str, int]
+    missing: int
+
+
+@dataclass(frozen=True)
+class ProvincialCompleteness:
+    """Completeness and timeliness of provincial reports, with the status grid.
+
+    Attributes:
+        data_set: data set code.
+        periods: the periods covered, in order.
+        report: the counts and rates per province and nationally, and the late lists
+            (from :func:`tipdata.provincial.completeness.completeness`).
+        provinces: per province, the reports by status, in code order.
+    """
+
+    data_set: str
+    periods: tuple[Period, ...]
+    report: CompletenessReport
+    provinces: tuple[ProvinceStatus, ...]
+
+    @property
+    def overdue(self) -> tuple[LateReport, ...]:
+        """Missing reports past their due date, most overdue first."""
+        return self.report.overdue
+
+    @property
+    def late(self) -> tuple[LateReport, ...]:
+        """Reports received after their due date, latest first."""
+        return self.report.late
+
+
+def reporting_date(periods: Iterable[Period], grace_days: int, today: date | None = None) -> date:
+    """The day a set of periods is reported on: the last period's due date, or today if sooner.
+
+    Examples:
+        >>> from tipdata.periods import parse_period
+        >>> reporting_date([parse_period("2008BW26")], 7, date(2026, 12, 7)).isoformat()
+        '2009-01-04'
+        >>> reporting_date([parse_period("2026BW26")], 7, date(2026, 12, 7)).isoformat()
+        '2026-12-07'
+    """
+    today = today or datetime.now(tz=CAMBODIA_TIME).date()
+    dues = [due_date(period, grace_days) for period in periods]
+    return min(today, max(dues)) if dues else today
+
+
+def completeness_report(
+    session: Session,
+    *,
+    year: int | None = None,
+    periods: Iterable[Period] | None = None,
+    as_of: date | None = None,
+    grace_days: int | None = None,
+    workflow: Workflow | None = None,
+) -> ProvincialCompleteness:
+    """Expected vs received vs on-time provincial reports, per province and nationally.
+
+    A report is received when it is submitted or accepted (a draft or a reopened
+    report is not), counted from its first submission; a province owes reports only
+    for periods it existed for in full (24 provinces in 2008, 25 from 2014).
+
+    Args:
+        session: an open session.
+        year: report on the periods of this year (ISO bi-weeks), or
+        periods: report on these periods.
+        as_of: the day to report on: later submissions are ignored and missing
+            reports due before it are overdue, their days late counted to it. By
+            default the periods' reporting date (the due date of the last period), or
+            today (Cambodia time) while that date is still ahead: a report of 2008 still
+            missing is late by the days to 2008's reporting date, not by the years since.
+        grace_days: days after a period ends until its report is due; the data
+            set's deadline by default.
+        workflow: the data set (the PWG bi-weekly report by default).
+
+    Returns:
+        Rates (never over 100 %), the late and overdue lists and the status grid.
+
+    Raises:
+        ReportingError: neither or both of ``year`` and ``periods`` given.
+    """
+    flow = workflow or default_workflow()
+    data_set = flow.data_set
+    if (year is None) == (periods is None):
+        raise ReportingError("give either a year or a list of periods")
+    chosen = tuple(data_set.periods(year) if year is not None else periods or ())
+    grace = data_set.grace_days if grace_days is None else grace_days
+    day = as_of or reporting_date(chosen, grace)
+    expected = expected_reports(data_set.org_units(), chosen)
+    codes = sorted({p.code for p in chosen})
+    rows = session.execute(
+        sa.select(
+            ProvincialReport.province_code,
+            ProvincialReport.period_code,
+            ProvincialReport.status,
+            ProvincialReport.submitted_at,
+        ).where(
+            ProvincialReport.data_set_code == data_set.code,
+            ProvincialReport.period_code.in_(codes),
+        )
+    ).all()
+    submissions = [
+        Submission(province, period, as_utc(submitted_at), status.value)
+        for province, period, status, submitted_at in rows
+        if submitted_at is not None
+    ]
+    report = completeness(expected, submissions, as_of=day, grace_days=grace)
+    owed: Counter[str] = Counter(e.org_unit for e in expected)
+    by_status: dict[str, Counter[str]] = {}
+    for province, _period, status, _submitted in rows:
+        if province in owed:
+            by_status.setdefault(province, Counter())[status.value] += 1
+    provinces = []
+    for code in sorted(owed):
+        statuses = {s.value: by_status.get(code, Counter())[s.value] for s in ReportStatus}
+        received = report.by_org_unit[code].received
+        provinces.append(
+            ProvinceStatus(
+                code=code,
+                name=data_set.codelists.province(code).name_en,
+                expected=owed[code],
+                statuses=statuses,
+                missing=owed[code] - received,
+            )
+        )
+    return ProvincialCompleteness(data_set.code, chosen, report, tuple(provinces))
+
+
+GridStatus = Literal["on_time", "late", "missing", "not_due"]
+
+
+def status_grid(
+    result: ProvincialCompleteness, *, workflow: Workflow | None = None
+) -> dict[str, dict[str, GridStatus]]:
+    """Province → period → status, for the completeness grid chart and the dashboard.
+
+    ``late`` was received after its due date, ``missing`` is overdue, ``not_due`` is a
+    period not yet over on the report's day, ``on_time`` every other report owed.
+    A province has no entry for a period it owes no report for.
+
+    Args:
+        result: what :func:`completeness_report` returned.
+        workflow: the data set of ``result`` (the PWG bi-weekly report by default).
+    """
+    flow = workflow or default_workflow()
+    units = {unit.code: unit for unit in flow.data_set.org_units()}
+    late = {(r.org_unit, r.period.code) for r in result.late}
+    overdue = {(r.org_unit, r.period.code) for r in result.overdue}
+    as_of = result.report.as_of
+    grid: dict[str, dict[str, GridStatus]] = {}
+    for province in result.provinces:
+        row = grid.setdefault(province.code, {})
+        for period in result.periods:
+            if not units[province.code].owes_report_for(period):
+                continue
+            key = (province.code, period.code)
+            if key in late:
+                row[period.code] = "late"
+            elif key in overdue:
+                row[period.code] = "missing"
+            elif period.end >= as_of:
+                row[period.code] = "not_due"
+            else:
+                row[period.code] = "on_time"
+    return grid
