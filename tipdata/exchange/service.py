@@ -133,22 +133,42 @@ def _linked_records(db: Database, period_start: date, period_end: date) -> pd.Da
     return frame[[in_period(seen) for seen in frame["record_date"]]]
 
 
-def _audit(session: Session, actor: Actor | None, action: str, row: CrossBorderExchange) -> None:
-    audit_record(
-        session,
-        actor,
-        action,
-        EXCHANGE_OBJECT,
-        [row.id],
-        {
-            "agreement": row.agreement,
-            "status": row.status,
-            "package": row.package_id,
-            "records": row.record_count,
-            "links": row.matched_count,
-            "reason": row.reason,
-        },
-    )
+def record_exchange(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    row: CrossBorderExchange,
+    *,
+    kind: str | None = None,
+) -> int:
+    """Write one entry of the exchange log and its audit event; return the entry's id.
+
+    The one writer of the exchange log, for packages of encodings (:func:`send`,
+    :func:`receive`) and case hand-overs (:mod:`tipdata.standards.handover`, ``kind``
+    "case hand-over"). Not committed here.
+
+    Args:
+        session: an open session.
+        actor: who acts (None: the local operator).
+        action: the audit action, ``export`` or ``import``.
+        row: the log entry (sent, accepted or refused).
+        kind: what was exchanged, recorded in the audit event when not a package of
+            encodings.
+    """
+    session.add(row)
+    session.flush()
+    details: dict[str, str | int | None] = {
+        "agreement": row.agreement,
+        "status": row.status,
+        "package": row.package_id,
+        "records": row.record_count,
+        "links": row.matched_count,
+        "reason": row.reason,
+    }
+    if kind is not None:
+        details["kind"] = kind
+    audit_record(session, actor, action, EXCHANGE_OBJECT, [row.id], details)
+    return row.id
 
 
 def send(
@@ -213,10 +233,7 @@ def send(
     data = seal(manifest, payload, agreement, keys)
     digest = hashlib.sha256(data).hexdigest()
     with db.session() as session:
-        row = _log_row(manifest, "sent", digest, acted_by)
-        session.add(row)
-        session.flush()
-        _audit(session, actor, "export", row)
+        record_exchange(session, actor, "export", _log_row(manifest, "sent", digest, acted_by))
         out.write_bytes(data)
     log.info("package %s: %d records sent", manifest.package_id, manifest.records)
     return SentPackage(
@@ -274,9 +291,7 @@ def _refuse(
         # what the file claims, not what the agreement says: the log shows the claim
         row.agreement = manifest.agreement[:100]
     with db.session() as session:
-        session.add(row)
-        session.flush()
-        _audit(session, actor, "import", row)
+        record_exchange(session, actor, "import", row)
 
 
 def receive(
@@ -349,11 +364,10 @@ def receive(
             acted_by,
             matched_count=len(links),
         )
-        session.add(row)
-        session.flush()
+        exchange_id = record_exchange(session, actor, "import", row)
         session.add_all(
             CrossBorderLink(
-                exchange_id=row.id,
+                exchange_id=exchange_id,
                 agreement=manifest.agreement,
                 partner_token=link.partner,
                 partner_role=roles[link.partner],
@@ -362,8 +376,6 @@ def receive(
             )
             for link in links
         )
-        _audit(session, actor, "import", row)
-        exchange_id = row.id
     log.info("package %s: %d links stored", manifest.package_id, len(links))
     return ReceivedPackage(
         manifest.package_id,
@@ -415,5 +427,6 @@ __all__ = [
     "exchange_log",
     "partner_token",
     "receive",
+    "record_exchange",
     "send",
 ]

@@ -39,12 +39,11 @@ import pandas as pd
 import sqlalchemy as sa
 import yaml
 
-from tipdata.access.audit import record as audit_record
 from tipdata.access.policy import Actor
 from tipdata.errors import DataFileError, TipdataError
 from tipdata.exchange.agreement import Agreement, LocalKeys
 from tipdata.exchange.package import ExchangeRefused, open_document, seal_document
-from tipdata.exchange.service import EXCHANGE_OBJECT, LOCAL_OPERATOR
+from tipdata.exchange.service import LOCAL_OPERATOR, record_exchange
 from tipdata.ingest import import_file
 from tipdata.ingest.mapping import parse_mapping
 from tipdata.linkage.features import load_person_records
@@ -174,18 +173,7 @@ def _log(
         acted_by=acted_by,
         reason=reason,
     )
-    session.add(row)
-    session.flush()
-    audit_record(
-        session,
-        actor,
-        action,
-        EXCHANGE_OBJECT,
-        [row.id],
-        {"agreement": row.agreement, "status": status, "package": row.package_id,
-         "kind": "case hand-over", "reason": reason},
-    )  # fmt: skip
-    return row.id
+    return record_exchange(session, actor, action, row, kind="case hand-over")
 
 
 def send_handover(
