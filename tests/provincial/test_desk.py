@@ -17,13 +17,18 @@ from tipdata.provincial.desk import (
     period_choices,
     period_now_due,
     reopen_notices,
+    report_chooser,
+    today_in_cambodia,
 )
+from tipdata.provincial.pivot import offered_dimensions, province_figures
 from tipdata.provincial.submissions import accept, reopen, submit
+from tipdata.provincial.timeliness import completeness_grid
 from tipdata.store import Database
 from tipdata.store.refdata import sync_reference_data
 
 FOCAL = Actor(2, "focal", "provincial_focal_point", agency_id=1, province_code="12")
 NTF = Actor(1, "ntf", "ntf_data_officer", agency_id=1)
+READER = Actor(3, "reader", "statistics_reader", agency_id=1)
 
 
 @pytest.fixture
@@ -88,3 +93,42 @@ def test_an_outlier_is_judged_against_the_same_season_of_earlier_years(pwg_db: D
             submit(session, "import", "01", f"1988BW{number:02d}", {"cases_investigated": 1})
         far = submit(session, "import", "01", "2008BW11", {"cases_investigated": 40})
         assert far.results == ()
+
+
+def test_the_chooser_offers_a_focal_point_only_their_province(pwg_db: Database) -> None:
+    """Issue 16: which provinces, which one, which notices and year were the web route's."""
+    with pwg_db.session() as session:
+        submit(session, "import", "12", "2008BW03", {"cases_investigated": 1})
+        reopen(session, NTF, "12", "2008BW03", "check the cases")
+        focal = report_chooser(session, FOCAL, province="01")
+        assert (focal.provinces, focal.province, focal.fixed_province) == (("12",), "12", True)
+        assert [n.period.code for n in focal.notices] == ["2008BW03"]
+        assert not focal.may_review
+        assert focal.year == int(period_now_due(today_in_cambodia()).code[:4])
+        ntf = report_chooser(session, NTF, province="01", year=2008)
+        assert len(ntf.provinces) > 20 and ntf.province == "01" and not ntf.fixed_province
+        assert ntf.may_review and [n.province_code for n in ntf.notices] == ["12"]
+        assert ntf.year == 2008 and len(ntf.choices) == 26
+        assert report_chooser(session, NTF, province="99").province == ntf.provinces[0]
+        with pytest.raises(AccessDenied):
+            report_chooser(session, READER)
+
+
+def test_grid_pivot_options_and_map_check_who_asks(pwg_db: Database) -> None:
+    """The dashboard chart's permission, the pivot's offered provinces and the map's
+    permission and figures were the web routes'; now the services decide."""
+    with pwg_db.session() as session:
+        for province, count in (("12", 3), ("01", 5)):
+            submit(session, "import", province, "2008BW03", {"cases_investigated": count})
+        grid = completeness_grid(session, NTF, year=2008)
+        # submitted today: after 2008's reporting date, so still missing on that day
+        assert grid["12"]["2008BW03"] == "missing" and len(grid["12"]) == 26
+        with pytest.raises(AccessDenied):
+            completeness_grid(session, READER, year=2008)
+        assert offered_dimensions(FOCAL)["province"] == ("12",)
+        assert len(offered_dimensions(NTF)["province"] or ()) > 20
+        figures = province_figures(session, NTF, data_element="cases_investigated", year="2008")
+        assert figures.element == "cases_investigated"
+        assert (figures.values, figures.lowest, figures.highest) == ({"01": 5, "12": 3}, 3, 5)
+        with pytest.raises(AccessDenied):
+            province_figures(session, FOCAL)

@@ -138,6 +138,12 @@ def test_completeness_of_the_demo_shows_missing_and_late_reports(
     assert len(result.late) == national.received - national.on_time
     assert all(0 <= r.completeness <= 1 for r in result.report.by_org_unit.values())  # type: ignore[operator]
     assert sum(p.missing for p in result.provinces) == national.overdue
+    assert result.national_missing == national.overdue
+    assert result.national_statuses["submitted"] == len(sent)
+    assert sum(result.national_statuses.values()) == len(sent)
+    listed = result.late_and_overdue  # the one list both fronts show
+    assert len(listed) == len(result.late) + len(result.overdue)
+    assert [r.days_late for r in listed] == sorted((r.days_late for r in listed), reverse=True)
     assert result.overdue[0].days_late >= result.overdue[-1].days_late
     # the file's own dates agree with the late list for the reports it calls late
     late_keys = {(r.org_unit, r.period.code) for r in result.late}

@@ -210,11 +210,11 @@ def completeness(
     table.add_row(
         "national",
         str(national.expected),
-        str(sum(p.statuses["accepted"] for p in result.provinces)),
-        str(sum(p.statuses["submitted"] for p in result.provinces)),
-        str(sum(p.statuses["reopened"] for p in result.provinces)),
-        str(sum(p.statuses["draft"] for p in result.provinces)),
-        str(sum(p.missing for p in result.provinces)),
+        str(result.national_statuses["accepted"]),
+        str(result.national_statuses["submitted"]),
+        str(result.national_statuses["reopened"]),
+        str(result.national_statuses["draft"]),
+        str(result.national_missing),
         str(national.on_time),
         _percent(national.completeness),
         _percent(national.timeliness),
@@ -231,7 +231,7 @@ def completeness(
         title=f"late and overdue reports ({len(report.overdue)} overdue, {len(report.late)} "
         f"received late; the {late} latest shown)",
     )
-    listed = sorted((*report.overdue, *report.late), key=lambda r: -r.days_late)[:late]
+    listed = result.late_and_overdue[:late]
     for entry in listed:
         lateness.add_row(
             entry.org_unit,

@@ -10,6 +10,9 @@ Three lists the fronts show, each read within the actor's scope:
 * :func:`reopen_notices`: the province's reports the NTF reopened and nobody has
   submitted again, with who reopened them, when and why (the in-app notice to the
   focal point).
+
+:func:`report_chooser` puts together what the page choosing a report shows: the provinces
+the actor may choose, the one chosen, its periods and the notices the actor should see.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tipdata.access.clock import as_utc
-from tipdata.access.policy import Acting
+from tipdata.access.policy import Acting, Actor, Policy, can
 from tipdata.model.enums import ReportStatus
 from tipdata.periods import Period, bi_week_of, due_date, previous_period
 from tipdata.provincial.completeness import CAMBODIA_TIME
@@ -257,13 +260,89 @@ def reopen_notices(
     return list(latest.values())
 
 
+@dataclass(frozen=True)
+class ReportChooser:
+    """What the page choosing a province's report shows.
+
+    Attributes:
+        provinces: the provinces the actor may choose, in the data set's order (a
+            provincial user: their own only).
+        province: the province chosen: the actor's own, else the one asked for if it is
+            offered, else the first.
+        fixed_province: the actor reports on one province only.
+        choices: the chosen province's periods (:func:`period_choices`).
+        notices: the reopened reports the actor should see: a provincial user's own, or
+            every province's for those who may accept reports; none for anyone else.
+        due_now: the period now due.
+        year: the year shown: the one asked for, else the year of the period now due.
+        may_review: the actor may accept and reopen reports.
+    """
+
+    provinces: tuple[str, ...]
+    province: str
+    fixed_province: bool
+    choices: list[PeriodChoice]
+    notices: list[ReopenNotice]
+    due_now: Period
+    year: int
+    may_review: bool
+
+
+def report_chooser(
+    session: Session,
+    actor: Acting,
+    *,
+    province: str | None = None,
+    year: int | None = None,
+    policy: Policy | None = None,
+    workflow: Workflow | None = None,
+) -> ReportChooser:
+    """The provinces, periods and notices of the page choosing a report.
+
+    Args:
+        session: an open session.
+        actor: who asks.
+        province: the province asked for (ignored for a provincial user, whose own it is).
+        year: the year asked for (default: the year of the period now due).
+        policy: the policy (default: the shipped one).
+        workflow: the data set (the PWG bi-weekly report by default).
+
+    Raises:
+        AccessDenied: the actor may not read the chosen province's reports.
+    """
+    flow = workflow or default_workflow()
+    own = own_province(actor, policy)
+    provinces = tuple(
+        unit.code for unit in flow.data_set.org_units() if own is None or unit.code == own
+    )
+    chosen = own or (province if province in provinces else provinces[0])
+    may_review = can(actor, "reports:accept", policy) if isinstance(actor, Actor) else True
+    choices = period_choices(session, actor, chosen, year=year, workflow=flow)
+    notices = (
+        reopen_notices(session, actor, province=own, workflow=flow) if own or may_review else []
+    )
+    due_now = period_now_due(today_in_cambodia())
+    return ReportChooser(
+        provinces=provinces,
+        province=chosen,
+        fixed_province=own is not None,
+        choices=choices,
+        notices=notices,
+        due_now=due_now,
+        year=year or int(due_now.code[:4]),
+        may_review=may_review,
+    )
+
+
 __all__ = [
     "PeriodChoice",
     "QueueItem",
     "ReopenNotice",
+    "ReportChooser",
     "acceptance_queue",
     "period_choices",
     "period_now_due",
     "reopen_notices",
+    "report_chooser",
     "today_in_cambodia",
 ]

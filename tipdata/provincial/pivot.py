@@ -30,7 +30,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
-from tipdata.access.policy import Acting, authorize
+from tipdata.access.permissions import Permission
+from tipdata.access.policy import Acting, Policy, authorize
 from tipdata.errors import TipdataError
 from tipdata.model.enums import ReportStatus
 from tipdata.provincial.datasets import TOTAL, DataSet
@@ -404,15 +405,84 @@ def _lines(table: Pivot, names: Mapping[str, str]) -> Iterator[list[str | int | 
     ]
 
 
+def offered_dimensions(
+    actor: Acting, *, policy: Policy | None = None, workflow: Workflow | None = None
+) -> dict[str, tuple[str, ...] | None]:
+    """The dimensions and options offered to the actor: :func:`dimensions`, with a
+    provincial user's own province as the only province (no other to offer)."""
+    flow = workflow or default_workflow()
+    options = dimensions(flow.data_set)
+    own = own_province(actor, policy)
+    if own is not None:
+        options["province"] = (own,)
+    return options
+
+
+MAP_PERMISSION: Permission = "reports:accept"
+"""The map of every province is the NTF's (those who accept reports)."""
+
+
+@dataclass(frozen=True)
+class ProvinceFigures:
+    """One data element per province, for the map.
+
+    Attributes:
+        element: the data element shown (the one asked for, else the data set's first).
+        table: the pivot behind it (provinces as rows).
+        values: province → the element's sum (None: no received value).
+        lowest: the smallest value shown (None when there is none).
+        highest: the largest.
+    """
+
+    element: str
+    table: Pivot
+    values: dict[str, int | None]
+    lowest: int | None
+    highest: int | None
+
+
+def province_figures(
+    session: Session,
+    actor: Acting,
+    *,
+    data_element: str | None = None,
+    year: str | None = None,
+    policy: Policy | None = None,
+    workflow: Workflow | None = None,
+) -> ProvinceFigures:
+    """One data element of the received reports per province, in a year or over all years.
+
+    Raises:
+        PivotError: an unknown data element or year.
+        AccessDenied: the actor may not accept reports (``reports:accept``).
+    """
+    authorize(actor, MAP_PERMISSION, policy=policy)
+    flow = workflow or default_workflow()
+    element = data_element or flow.data_set.elements[0].code
+    filters: dict[str, tuple[str, ...]] = {"data_element": (element,)}
+    if year:
+        filters["year"] = (year,)
+    table = pivot(session, actor, PivotRequest("province", None, filters), workflow=flow)
+    values = {code: table.row_total(code) for code in table.row_keys}
+    known = sorted(v for v in values.values() if v is not None)
+    return ProvinceFigures(
+        element, table, values, known[0] if known else None, known[-1] if known else None
+    )
+
+
 __all__ = [
+    "MAP_PERMISSION",
     "NOT_BROKEN_DOWN",
     "CellReport",
     "Pivot",
     "PivotError",
     "PivotRequest",
+    "ProvinceFigures",
     "cell_reports",
     "dimensions",
+    "offered_dimensions",
     "pivot",
+    "province_figures",
     "to_csv",
     "to_xlsx",
 ]

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tipdata.access.clock import as_utc
+from tipdata.access.policy import Acting, Policy, authorize
 from tipdata.model.enums import ReportStatus
 from tipdata.periods import Period, due_date
 from tipdata.provincial.completeness import (
@@ -29,6 +30,7 @@ from tipdata.provincial.completeness import (
     expected_reports,
 )
 from tipdata.provincial.errors import ReportingError
+from tipdata.provincial.transitions import READ_PERMISSION
 from tipdata.provincial.workflow import Workflow, default_workflow
 from tipdata.store.reports import ProvincialReport
 
@@ -78,6 +80,21 @@ class ProvincialCompleteness:
     def late(self) -> tuple[LateReport, ...]:
         """Reports received after their due date, latest first."""
         return self.report.late
+
+    @property
+    def late_and_overdue(self) -> tuple[LateReport, ...]:
+        """Missing and late reports in one list, most days late first (the fronts' list)."""
+        return tuple(sorted((*self.overdue, *self.late), key=lambda r: -r.days_late))
+
+    @property
+    def national_statuses(self) -> dict[str, int]:
+        """The reports in the database by status, over every province."""
+        return {s.value: sum(p.statuses[s.value] for p in self.provinces) for s in ReportStatus}
+
+    @property
+    def national_missing(self) -> int:
+        """Reports owed and not received, over every province."""
+        return sum(p.missing for p in self.provinces)
 
 
 def reporting_date(periods: Iterable[Period], grace_days: int, today: date | None = None) -> date:
@@ -177,6 +194,27 @@ def completeness_report(
 
 
 GridStatus = Literal["on_time", "late", "missing", "not_due"]
+
+
+def completeness_grid(
+    session: Session,
+    actor: Acting,
+    *,
+    year: int,
+    policy: Policy | None = None,
+    workflow: Workflow | None = None,
+) -> dict[str, dict[str, GridStatus]]:
+    """The status grid of a year's reports (:func:`status_grid`), for those who may read them.
+
+    What the dashboard's completeness chart draws; the dashboard's own section checks the
+    same permission.
+
+    Raises:
+        AccessDenied: the actor lacks ``reports:read_province``.
+    """
+    authorize(actor, READ_PERMISSION, policy=policy)
+    flow = workflow or default_workflow()
+    return status_grid(completeness_report(session, year=year, workflow=flow), workflow=flow)
 
 
 def status_grid(

@@ -365,7 +365,7 @@ def build_dashboard(ctx: DashboardContext, actor: Acting, year: int | None = Non
         with ctx.db.session() as session:
             result = provincial.completeness_report(session, year=year)
         national = result.report.national
-        listed = sorted((*result.overdue, *result.late), key=lambda r: -r.days_late)
+        listed = result.late_and_overdue
         board.completeness = CompletenessOut(
             expected=national.expected,
             received=national.received,

@@ -32,7 +32,6 @@ from tipdata.provincial import (
     TOTAL,
     choropleth,
     default_workflow,
-    own_province,
     province_shapes,
 )
 from tipdata.web.auth import Require
@@ -166,11 +165,7 @@ def pivot_page(
 ) -> HTMLResponse:
     """The pivot table of the received reports, with its download links."""
     table = _pivot(request, actor, asked)
-    data_set = default_workflow().data_set
-    options = provincial.dimensions(data_set)
-    own = own_province(actor, web_context(request).access.policy)
-    if own is not None:  # a focal point's pivot is of its own province: no other to offer
-        options["province"] = (own,)
+    options = provincial.offered_dimensions(actor, policy=web_context(request).access.policy)
     query = _query(table.request)
     return render(
         request,
@@ -262,28 +257,31 @@ def map_page(
 ) -> HTMLResponse:
     """One data element per province on a map of Cambodia, and the same as a table."""
     data_set = default_workflow().data_set
-    element = data_element or data_set.elements[0].code
-    filters: dict[str, tuple[str, ...]] = {"data_element": (element,)}
-    if year:
-        filters["year"] = (year,)
-    table = _pivot(request, actor, provincial.PivotRequest("province", None, filters))
-    values = {code: table.row_total(code) for code in table.row_keys}
-    shaded = choropleth(values)
-    known = sorted(v for v in values.values() if v is not None)
+    try:
+        with _session(request) as session:
+            figures = provincial.province_figures(
+                session,
+                actor,
+                data_element=data_element,
+                year=year,
+                policy=web_context(request).access.policy,
+            )
+    except provincial.PivotError as error:
+        raise BadPivot(str(error)) from None
     return render(
         request,
         "provincial_map.html",
         {
             "shapes": province_shapes(),
-            "shaded": shaded,
+            "shaded": choropleth(figures.values),
             "labels": _labels(request),
-            "element": element,
+            "element": figures.element,
             "elements": [e.code for e in data_set.elements],
             "year": year or "",
             "classes": CLASSES,
-            "lowest": known[0] if known else None,
-            "highest": known[-1] if known else None,
+            "lowest": figures.lowest,
+            "highest": figures.highest,
             "attribution": ATTRIBUTION,
-            "query": _query(table.request),
+            "query": _query(figures.table.request),
         },
     )

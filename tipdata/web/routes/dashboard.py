@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tipdata import provincial
-from tipdata.access.policy import Actor, can, require
+from tipdata.access.policy import Actor, can
 from tipdata.reporting.dashboard import (
     DashboardContext,
     DashboardOut,
@@ -76,12 +76,11 @@ def dashboard_chart(
     web = web_context(request)
     chosen = _year(web, actor, year)
     if name == "completeness":
-        require(actor, "reports:read_province", web.access.policy)
         with web.system.db.session() as session:
-            result = provincial.completeness_report(session, year=chosen)
-        svg = charts.completeness_grid(
-            "Provincial reports received", provincial.status_grid(result)
-        )
+            grid = provincial.completeness_grid(
+                session, actor, year=chosen, policy=web.access.policy
+            )
+        svg = charts.completeness_grid("Provincial reports received", grid)
         return Response(svg, media_type="image/svg+xml")
     board = build_dashboard(_context(web), actor, chosen)
     if name == "trend":

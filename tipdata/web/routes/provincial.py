@@ -34,7 +34,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from tipdata import provincial
-from tipdata.access.policy import Actor, can
+from tipdata.access.policy import Actor
 from tipdata.errors import TipdataError
 from tipdata.periods import PeriodError
 from tipdata.provincial import TOTAL, DataSet, ValidationResult, ValueKey
@@ -156,35 +156,28 @@ def choose_report(
     own = provincial.own_province(actor, policy)
     if period and (province or own):
         return RedirectResponse(_report_path(province or own or "", period), status_code=303)
-    data_set = provincial.default_workflow().data_set
+    codelists = provincial.default_workflow().data_set.codelists
     language = language_of(request)
-    provinces = [
-        (unit.code, province_label(data_set.codelists.province(unit.code), language))
-        for unit in data_set.org_units()
-        if own is None or unit.code == own
-    ]
-    chosen = own or (province if province in {c for c, _n in provinces} else provinces[0][0])
     with _session(request) as session:
-        choices = provincial.period_choices(session, actor, chosen, year=year)
-        notices = (
-            provincial.reopen_notices(session, actor, province=own)
-            if own or can(actor, "reports:accept", policy)
-            else []
+        chooser = provincial.report_chooser(
+            session, actor, province=province, year=year, policy=policy
         )
-    due_now = provincial.period_now_due(provincial.today_in_cambodia())
+    provinces = [
+        (code, province_label(codelists.province(code), language)) for code in chooser.provinces
+    ]
     return render(
         request,
         "provincial_choose.html",
         {
             "provinces": provinces,
-            "province": chosen,
-            "fixed_province": own is not None,
-            "choices": choices,
-            "year": year or int(due_now.code[:4]),
-            "due_now": due_now,
-            "notices": notices,
+            "province": chooser.province,
+            "fixed_province": chooser.fixed_province,
+            "choices": chooser.choices,
+            "year": chooser.year,
+            "due_now": chooser.due_now,
+            "notices": chooser.notices,
             "province_names": dict(provinces),
-            "may_review": can(actor, "reports:accept", policy),
+            "may_review": chooser.may_review,
         },
     )
 
