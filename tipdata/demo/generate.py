@@ -22,8 +22,9 @@ from tipdata.demo.agencies import (
     pwg,
     shelters,
 )
+from tipdata.demo.builder import build_world
 from tipdata.demo.output import GROUND_TRUTH_DIR, GroundTruth, sha256_of
-from tipdata.demo.world import World, build_world
+from tipdata.demo.world import World
 from tipdata.errors import TipdataError
 
 GENERATOR_VERSION = "1"
