@@ -152,7 +152,16 @@ BLOCKING_RULES: tuple[Any, ...] = (
     CustomRule("l.contact_key = r.contact_key"),
     # The same full date of birth, between victims, whatever the names (a name written
     # two ways with no word in common); null unless both records carry a full date.
+    # Where it costs too many pairs (a register whose clerks wrote 1 January for a year
+    # alone), blocking.blocking_rules_for drops it; the date with a name word or the
+    # district stays.
     _rule("birth_day", "birth_year", where=BOTH_VICTIMS),
+    _rule("name_first_key", "birth_day", "birth_year", where=BOTH_VICTIMS),
+    _rule("name_last_key", "birth_day", "birth_year", where=BOTH_VICTIMS),
+    _rule("birth_day", "birth_year", "place_district", where=BOTH_VICTIMS),
+    # The first letters of every word (`Chutligh Tumas` / `Chudleigh Tumaz`): a name
+    # mistyped in both words, with no birth year or place to pair it on.
+    _rule("name_prefix_key", where=BOTH_VICTIMS),
     # Between victims: the same name whatever the birth year and province (a record
     # with neither), and one word with the same village or district.
     _rule("name_sorted_key", where=BOTH_VICTIMS),
