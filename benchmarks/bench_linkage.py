@@ -52,6 +52,7 @@ import splink.comparison_library as cl
 import sqlalchemy as sa
 from splink import Linker, SettingsCreator, block_on
 
+from tipdata.linkage.blocking import blocking_rules_for
 from tipdata.linkage.clusters import cluster_records
 from tipdata.linkage.defaults import (
     DEFAULT_REVIEW_LOWER,
@@ -62,9 +63,10 @@ from tipdata.linkage.defaults import (
 from tipdata.linkage.engines import DuckDBEngine, make_engine
 from tipdata.linkage.evaluation import clustering_accuracy, pairwise_accuracy
 from tipdata.linkage.features import linkage_table, load_person_records, registers_of_records
+from tipdata.linkage.scoring import trained_linker
 from tipdata.linkage.settings import count_pairs_by_rule, linkage_settings
 from tipdata.linkage.stored_model import DEFAULT_MODEL_FILE
-from tipdata.linkage.training import U_SAMPLE_PAIRS, apply_m_floors, train
+from tipdata.linkage.training import DEFAULT_SEED, U_SAMPLE_PAIRS
 from tipdata.linkage.truth import true_person_of_records
 from tipdata.settings import load_settings
 from tipdata.store import Database
@@ -221,13 +223,13 @@ def demo(
           f"load+features {time.perf_counter() - started:.1f}s")  # fmt: skip
     engine = make_engine("duckdb")
     sdf = engine.register(table, "records")
-    for row in count_pairs_by_rule(sdf):
+    rules = blocking_rules_for(table)
+    for row in count_pairs_by_rule(sdf, blocking_rules=rules):
         print(f"  blocking {row['pairs']:>12,} (cum {row['cumulative']:>12,})  {row['rule']}")
     t = time.perf_counter()
-    trainer = Linker(sdf, linkage_settings(), log_level=logging.ERROR)
-    train(trainer)
-    # As link does: the trained model with its m floors.
-    linker = Linker(sdf, apply_m_floors(trainer.misc.save_model_to_json()), log_level=logging.ERROR)
+    # As link does: this database's blocking, the trained model with its m floors, its
+    # prior and name m estimated on its scored pairs.
+    linker = trained_linker(engine, sdf, table, seed=DEFAULT_SEED)
     t_train = time.perf_counter() - t
     if save_default_model:
         model = linker.misc.save_model_to_json()
@@ -238,7 +240,8 @@ def demo(
     pairs = engine.to_pandas(linker.inference.predict(threshold_match_probability=SCORE_FLOOR))
     t_predict = time.perf_counter() - t
     prior = float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
-    blocked = sum(r["pairs"] for r in count_pairs_by_rule(sdf))
+    linker.table_management.invalidate_cache()
+    blocked = sum(r["pairs"] for r in count_pairs_by_rule(sdf, blocking_rules=rules))
     print(f"ours: train {t_train:.1f}s predict {t_predict:.1f}s "
           f"({blocked / t_predict:,.0f} pairs/s) total {time.perf_counter() - started:.1f}s "
           f"peak {peak_gb():.2f} GB")  # fmt: skip
