@@ -129,14 +129,15 @@ def band_keys(encodings: np.ndarray, blocking: Blocking) -> np.ndarray:
     A band's key is its sampled bits packed in order (right-aligned in 8 bytes).
     """
     positions = blocking.positions().ravel()
-    byte_of, shift = positions // 8, (7 - positions % 8).astype(np.uint8)
     width = -(-blocking.bits // 8)
     keys = np.zeros((len(encodings), blocking.bands, 8), dtype=np.uint8)
     for start in range(0, len(encodings), blocking.chunk):
         chunk = encodings[start : start + blocking.chunk]
-        sampled = (chunk[:, byte_of] >> shift) & np.uint8(1)
-        packed = np.packbits(sampled.reshape(len(chunk), blocking.bands, blocking.bits), axis=2)
-        keys[start : start + len(chunk), :, 8 - width :] = packed
+        # one row per bit position: the sampled positions are then whole rows
+        bits = np.unpackbits(np.ascontiguousarray(chunk.T), axis=0)
+        sampled = bits[positions].reshape(blocking.bands, blocking.bits, len(chunk))
+        packed = np.packbits(sampled, axis=1)  # (bands, bytes, encodings)
+        keys[start : start + len(chunk), :, 8 - width :] = packed.transpose(2, 0, 1)
     return keys.view(">u8")[:, :, 0].astype(np.uint64)
 
 
