@@ -11,25 +11,35 @@ the difference of their F1. The PPRL row without blocking (anonlink's C++ kernel
 every pair) shows what blocking costs in recall.
 
 Part 2, scale (``--scale N``, 0 to skip; ``--skip-accuracy`` runs it alone): N encodings
-on each side (the first N records of sides of about N / 1.1 Cambodian persons) are
-encoded, then matched with blocking; prints the encoding and matching times (wall and
-CPU), the candidates, the F1, and the process's peak resident memory while matching
-(Linux: reset before matching through /proc/self/clear_refs, read from VmHWM; it
-includes the encodings and records already held).
+on each side are drawn and encoded with the real encoder by ``--workers`` processes in
+chunks of 50,000 records a side (each chunk its own population of about 45,000
+Cambodian persons, ``border_pair`` with the chunk's seed, person keys prefixed with the
+chunk's number), each chunk saved to ``--cache DIR`` as it is done (a temporary folder
+without it), so a stopped run goes on where it stopped and the matching can be run again
+without encoding. It prints the encoding time (wall, and CPU of the encoding processes)
+apart from the matching: wall and CPU time, band candidates and distinct pairs scored,
+the pairs kept at the threshold (``--best K``: the K best of each partner encoding, 10
+by default; 0 keeps all), the links, the F1, precision and recall against the persons
+both sides hold, and the process's peak resident memory while matching (Linux: reset
+before matching through /proc/self/clear_refs, read from VmHWM; it includes the
+encodings and owners already held).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import resource
 import sys
+import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from tipdata.demo.crossborder import BorderPair, border_pair, encoding_fields
+from tipdata.demo.crossborder import BorderPair, SideRecord, border_pair, encoding_fields
 from tipdata.exchange.encoding import encode
 from tipdata.exchange.evaluation import clear_text_links, pairwise_score
 from tipdata.exchange.matching import (
@@ -112,64 +122,101 @@ def _reset_peak_resident() -> None:
         pass
 
 
-def _sides(
-    encodings: int, seed: int, workers: int, names: str, cache: Path | None
-) -> tuple[list[str], np.ndarray, list[str], np.ndarray, set[tuple[str, str]]]:
-    """The two sides' owners and encodings and the true pairs (from ``cache`` if made)."""
-    path = cache / f"sides-{encodings}-{seed}-{names}.npz" if cache else None
-    if path is not None and path.exists():
-        saved = np.load(path)
-        truth = set(
-            zip(saved["truth_partner"].tolist(), saved["truth_local"].tolist(), strict=True)
-        )
-        print(f"scale ({names} names): encodings read from {path}")
-        return (
-            saved["partner_owners"].tolist(),
-            saved["partner"],
-            saved["local_owners"].tolist(),
-            saved["local"],
-            truth,
-        )
-    started = time.perf_counter()
-    pair = border_pair(int(encodings / 1.1) + 10, seed=seed, varied_names=names == "varied")
-    pair = BorderPair(pair.local[:encodings], pair.partner[:encodings])
-    truth = pair.true_pairs()
-    partner, local = fields(pair.partner), fields(pair.local)
-    generated = time.perf_counter() - started
+CHUNK_RECORDS = 50_000
+"""Records a side that one encoding task of part 2 draws and encodes."""
+
+
+def _encode_chunk(task: tuple[int, int, int, str, str]) -> tuple[float, float]:
+    """Draw, encode and save one chunk of both sides; return its wall and CPU seconds.
+
+    A chunk is a population of its own (``border_pair`` with the chunk's seed), its person
+    keys prefixed with the chunk's number, its sides cut to ``records`` records each; it
+    is written to ``folder/part-NNNN.npz`` (through a temporary name: a stopped run leaves
+    no half-written part, and the next run encodes only the parts missing).
+    """
+    chunk, records, seed, names, folder = task
     started, cpu = time.perf_counter(), time.process_time()
-    partner_encodings = encode(partner, secret=SECRET, salt=SALT, workers=workers)
-    local_encodings = encode(local, secret=SECRET, salt=SALT, workers=workers)
-    print(
-        f"scale ({names} names): {len(partner):,} x {len(local):,} encodings "
-        f"({len(truth):,} persons on both sides); generated in {generated:.0f} s, encoded in "
-        f"{time.perf_counter() - started:.0f} s ({workers} processes; "
-        f"{time.process_time() - cpu:.0f} s CPU in this one)"
+    pair = border_pair(
+        int(records / 1.1) + 10, seed=seed * 100_003 + chunk, varied_names=names == "varied"
     )
-    owners = [r.owner for r in partner], [r.owner for r in local]
-    if path is not None:
-        pairs = sorted(truth)
-        np.savez(
-            path,
-            partner_owners=np.array(owners[0]),
-            partner=partner_encodings,
-            local_owners=np.array(owners[1]),
-            local=local_encodings,
-            truth_partner=np.array([p for p, _l in pairs]),
-            truth_local=np.array([q for _p, q in pairs]),
+
+    def cut(side: list[SideRecord]) -> list[SideRecord]:
+        return [replace(r, person_key=f"{chunk}-{r.person_key}") for r in side[:records]]
+
+    pair = BorderPair(cut(pair.local), cut(pair.partner))
+    truth = sorted(pair.true_pairs())
+    partner, local = fields(pair.partner), fields(pair.local)
+    path = Path(folder) / f"part-{chunk:04d}.npz"
+    partial = path.with_name(f"part-{chunk:04d}.partial.npz")
+    np.savez(
+        partial,
+        partner_owners=np.array([r.owner for r in partner]),
+        partner=encode(partner, secret=SECRET, salt=SALT),
+        local_owners=np.array([r.owner for r in local]),
+        local=encode(local, secret=SECRET, salt=SALT),
+        truth_partner=np.array([p for p, _l in truth]),
+        truth_local=np.array([q for _p, q in truth]),
+    )
+    partial.replace(path)
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def _sides(
+    encodings: int, seed: int, workers: int, names: str, cache: Path
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, set[tuple[str, str]]]:
+    """The two sides' owners and encodings and the true pairs, encoded into ``cache``.
+
+    The sides are drawn and encoded in chunks of ``CHUNK_RECORDS`` records a side by
+    ``workers`` processes, each chunk saved as it is done; chunks already in ``cache``
+    are read, not encoded again.
+    """
+    folder = cache / f"sides-{encodings}-{seed}-{names}"
+    folder.mkdir(parents=True, exist_ok=True)
+    sizes = [min(CHUNK_RECORDS, encodings - start) for start in range(0, encodings, CHUNK_RECORDS)]
+    tasks = [
+        (chunk, size, seed, names, str(folder))
+        for chunk, size in enumerate(sizes)
+        if not (folder / f"part-{chunk:04d}.npz").exists()
+    ]
+    if tasks:
+        started = time.perf_counter()
+        with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=4) as pool:
+            times = pool.map(_encode_chunk, tasks, chunksize=1)
+        print(
+            f"scale ({names} names): encoded {len(tasks)} of {len(sizes)} chunks of up to "
+            f"{CHUNK_RECORDS:,} records a side in {time.perf_counter() - started:.0f} s wall "
+            f"({workers} processes, {sum(cpu for _wall, cpu in times):.0f} s CPU in them); "
+            f"kept in {folder}"
         )
-    return owners[0], partner_encodings, owners[1], local_encodings, truth
+    else:
+        print(f"scale ({names} names): encodings read from {folder}")
+    parts = [np.load(folder / f"part-{chunk:04d}.npz") for chunk in range(len(sizes))]
+
+    def joined(name: str) -> np.ndarray:
+        return np.concatenate([part[name] for part in parts])
+
+    truth = set(zip(joined("truth_partner").tolist(), joined("truth_local").tolist(), strict=True))
+    owners = joined("partner_owners"), joined("local_owners")
+    return owners[0], joined("partner"), owners[1], joined("local"), truth
 
 
-def scale(encodings: int, seed: int, workers: int, names: str, cache: Path | None) -> None:
+def scale(
+    encodings: int, seed: int, workers: int, names: str, cache: Path | None, best: int
+) -> None:
     """Part 2: encode ``encodings`` records a side and match them with blocking."""
-    partner, partner_encodings, local, local_encodings, truth = _sides(
-        encodings, seed, workers, names, cache
-    )
+    with tempfile.TemporaryDirectory(prefix="bench-exchange-") as scratch:
+        sides = _sides(encodings, seed, workers, names, cache or Path(scratch))
+    partner, local = sides[0].tolist(), sides[2].tolist()
+    partner_encodings, local_encodings, truth = sides[1], sides[3], sides[4]
     _reset_peak_resident()
     stats: dict[str, int] = {}
     started, cpu = time.perf_counter(), time.process_time()
     partner_rows, local_rows, scores = scored_pairs(
-        partner_encodings, local_encodings, Blocking(), DEFAULT_THRESHOLD, stats=stats
+        partner_encodings,
+        local_encodings,
+        Blocking(best=best or None),
+        DEFAULT_THRESHOLD,
+        stats=stats,
     )
     pairs_seconds = time.perf_counter() - started
     links = best_one_to_one(partner, local, scores, partner_rows, local_rows)
@@ -180,11 +227,14 @@ def scale(encodings: int, seed: int, workers: int, names: str, cache: Path | Non
         f"matched with blocking in {match_seconds:.1f} s wall, {match_cpu:.1f} s CPU "
         f"(blocking and Dice {pairs_seconds:.1f} s wall); distinct encodings "
         f"{stats['distinct_partner']:,} x {stats['distinct_local']:,}; "
-        f"{stats['candidates']:,} band candidates scored; {len(scores):,} record pairs at "
-        f"Dice >= {DEFAULT_THRESHOLD}; {len(links):,} links"
+        f"{stats['candidates']:,} band candidates, {stats['compared']:,} distinct pairs "
+        f"scored; {len(scores):,} record pairs kept at Dice >= {DEFAULT_THRESHOLD}"
+        f"{f' (the best {best} of each partner encoding)' if best else ''}; "
+        f"{len(links):,} links"
     )
     print(
-        f"F1 {score.f1:.4f} (precision {score.precision:.3f}, recall {score.recall:.3f}); "
+        f"F1 {score.f1:.4f} (precision {score.precision:.3f}, recall {score.recall:.3f}) "
+        f"on the {len(truth):,} persons held by both; "
         f"{len(partner) * len(local):,} pairs without blocking"
     )
     print(f"peak resident memory while matching: {peak:,.0f} MiB")
@@ -209,13 +259,19 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="part 2: folder to keep the encoded sides in, to match again without encoding",
     )
+    parser.add_argument(
+        "--best",
+        type=int,
+        default=10,
+        help="part 2: pairs kept per partner encoding at the threshold, best first (0: all)",
+    )
     parser.add_argument("--skip-accuracy", action="store_true", help="run part 2 only")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     args = parser.parse_args(argv)
     if not args.skip_accuracy:
         accuracy(args.people, args.seed, args.workers)
     if args.scale:
-        scale(args.scale, args.seed, args.workers, args.names, args.cache)
+        scale(args.scale, args.seed, args.workers, args.names, args.cache, args.best)
     print(f"load average: {os.getloadavg()[0]:.2f}")
     return 0
 

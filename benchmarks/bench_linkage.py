@@ -52,14 +52,21 @@ import splink.comparison_library as cl
 import sqlalchemy as sa
 from splink import Linker, SettingsCreator, block_on
 
+from tipdata.linkage.blocking import blocking_rules_for
 from tipdata.linkage.clusters import cluster_records
-from tipdata.linkage.defaults import DEFAULT_THRESHOLD, SCORE_FLOOR, chain_veto
+from tipdata.linkage.defaults import (
+    DEFAULT_REVIEW_LOWER,
+    DEFAULT_THRESHOLD,
+    SCORE_FLOOR,
+    chain_veto,
+)
 from tipdata.linkage.engines import DuckDBEngine, make_engine
 from tipdata.linkage.evaluation import clustering_accuracy, pairwise_accuracy
 from tipdata.linkage.features import linkage_table, load_person_records, registers_of_records
+from tipdata.linkage.scoring import trained_linker
 from tipdata.linkage.settings import count_pairs_by_rule, linkage_settings
 from tipdata.linkage.stored_model import DEFAULT_MODEL_FILE
-from tipdata.linkage.training import U_SAMPLE_PAIRS, apply_m_floors, train
+from tipdata.linkage.training import DEFAULT_SEED, U_SAMPLE_PAIRS
 from tipdata.linkage.truth import true_person_of_records
 from tipdata.settings import load_settings
 from tipdata.store import Database
@@ -216,13 +223,13 @@ def demo(
           f"load+features {time.perf_counter() - started:.1f}s")  # fmt: skip
     engine = make_engine("duckdb")
     sdf = engine.register(table, "records")
-    for row in count_pairs_by_rule(sdf):
+    rules = blocking_rules_for(table)
+    for row in count_pairs_by_rule(sdf, blocking_rules=rules):
         print(f"  blocking {row['pairs']:>12,} (cum {row['cumulative']:>12,})  {row['rule']}")
     t = time.perf_counter()
-    trainer = Linker(sdf, linkage_settings(), log_level=logging.ERROR)
-    train(trainer)
-    # As link does: the trained model with its m floors.
-    linker = Linker(sdf, apply_m_floors(trainer.misc.save_model_to_json()), log_level=logging.ERROR)
+    # As link does: this database's blocking, the trained model with its m floors, its
+    # prior and name m estimated on its scored pairs.
+    linker = trained_linker(engine, sdf, table, seed=DEFAULT_SEED)
     t_train = time.perf_counter() - t
     if save_default_model:
         model = linker.misc.save_model_to_json()
@@ -233,7 +240,8 @@ def demo(
     pairs = engine.to_pandas(linker.inference.predict(threshold_match_probability=SCORE_FLOOR))
     t_predict = time.perf_counter() - t
     prior = float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
-    blocked = sum(r["pairs"] for r in count_pairs_by_rule(sdf))
+    linker.table_management.invalidate_cache()
+    blocked = sum(r["pairs"] for r in count_pairs_by_rule(sdf, blocking_rules=rules))
     print(f"ours: train {t_train:.1f}s predict {t_predict:.1f}s "
           f"({blocked / t_predict:,.0f} pairs/s) total {time.perf_counter() - started:.1f}s "
           f"peak {peak_gb():.2f} GB")  # fmt: skip
@@ -284,6 +292,99 @@ def demo(
             if name == "ours" and threshold == DEFAULT_THRESHOLD:
                 per_agency[threshold] = clusters
     _print_per_agency(records, truth, per_agency)
+    for threshold, clusters in per_agency.items():
+        _print_errors(table, pairs, clusters, truth, threshold)
+
+
+MIGRATION_FILES = frozenset(
+    {"molvt_lmis_departures", "company_worker_status", "malaysia_deportation_list",
+     "lscw_migrant_cases"}
+)  # fmt: skip
+"""The demo's labour-migration files apart from the hotline (error categories only)."""
+
+
+def error_kind(left: str, right: str) -> str:
+    """The kind of a demo pair by its two sources (the categories of docs/linkage.md).
+
+    Examples:
+        >>> error_kind("iom_poipet_screening", "mosavy_victims")
+        'IOM returnee and a victim agency'
+        >>> error_kind("court_outcomes", "mosavy_victims")
+        'court record'
+    """
+    both = {left, right}
+    if "migrant_hotline_log" in both:
+        return "hotline call"
+    if any(source.startswith("court") for source in both):
+        return "court record"
+    if both & MIGRATION_FILES:
+        return "other labour-migration files"
+    if "iom_poipet_screening" in both:
+        return "IOM returnee and a victim agency" if len(both) == 2 else "two IOM records"
+    return "two victim agencies"
+
+
+def _print_errors(
+    table: pd.DataFrame,
+    pairs: pd.DataFrame,
+    clusters: dict[Any, Any],
+    truth: dict[Any, Any],
+    threshold: float,
+) -> None:
+    """Missed true pairs and false pairs by kind and by the pair's own score.
+
+    A missed pair is two records of one true person in two clusters; a false pair two
+    records of two true persons in one cluster (whether linked directly or through
+    others). Its own score says why: never scored (not blocked, or below the score
+    floor), scored under the review floor, in the review band, or at or above the
+    threshold (linked directly, or kept apart by a register or the chain veto).
+    """
+    source = dict(zip(table["unique_id"].astype(int), table["source"].astype(str), strict=True))
+    score = {
+        (min(a, b), max(a, b)): p
+        for a, b, p in zip(
+            pairs["unique_id_l"].astype(int),
+            pairs["unique_id_r"].astype(int),
+            pairs["match_probability"],
+            strict=True,
+        )
+    }
+    bands = ("not scored", "< 0.2", "review band", f">= {threshold:g}")
+
+    def band(pair: tuple[int, int]) -> str:
+        p = score.get(pair)
+        if p is None:
+            return bands[0]
+        return bands[1] if p < DEFAULT_REVIEW_LOWER else bands[2] if p < threshold else bands[3]
+
+    members: dict[Any, list[int]] = {}
+    for record, person in truth.items():
+        members.setdefault(person, []).append(int(record))
+    predicted: dict[Any, list[int]] = {}
+    for record, cluster in clusters.items():
+        if record in truth:
+            predicted.setdefault(cluster, []).append(int(record))
+    missed = [
+        (a, b)
+        for group in members.values()
+        for a, b in itertools.combinations(sorted(group), 2)
+        if clusters[a] != clusters[b]
+    ]
+    false = [
+        (a, b)
+        for group in predicted.values()
+        for a, b in itertools.combinations(sorted(group), 2)
+        if truth[a] != truth[b]
+    ]
+    for what, found in (("missed true pairs", missed), ("false pairs", false)):
+        print(f"{what} at {threshold:.2f}, by kind and by the pair's own score: {len(found):,}")
+        counts: dict[str, dict[str, int]] = {}
+        for a, b in found:
+            kind = counts.setdefault(error_kind(source[a], source[b]), dict.fromkeys(bands, 0))
+            kind[band((a, b))] += 1
+        for kind, by_band in sorted(counts.items(), key=lambda item: -sum(item[1].values())):
+            detail = ", ".join(f"{name} {n}" for name, n in by_band.items() if n)
+            print(f"  {kind:34} {sum(by_band.values()):6,}  ({detail})")
 
 
 def _print_per_agency(

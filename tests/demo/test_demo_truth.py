@@ -107,9 +107,9 @@ def test_anomalies_point_at_existing_rows(small_run: GenerationSummary) -> None:
 
 @pytest.mark.slow
 def test_victims_appear_in_several_sources_spelt_differently(
-    full_run: tuple[GenerationSummary, float],
+    full_run: GenerationSummary,
 ) -> None:
-    summary, _ = full_run
+    summary = full_run
     out = summary.out
     sources: dict[str, set[str]] = defaultdict(set)
     names: dict[str, set[str]] = defaultdict(set)

@@ -23,7 +23,17 @@ from tipdata.access.keys import MasterKey
 from tipdata.codelists import load_codelists, load_law_catalogue
 from tipdata.demo.crossborder import BorderPair, SideRecord, border_pair
 from tipdata.exchange import generate_keys, new_secret
-from tipdata.store import Agency, Database, ImportRun, Person, PersonRecord, Source, SourceRecord
+from tipdata.model.enums import EventType
+from tipdata.store import (
+    Agency,
+    Database,
+    Event,
+    ImportRun,
+    Person,
+    PersonRecord,
+    Source,
+    SourceRecord,
+)
 from tipdata.store.refdata import sync_reference_data
 
 AGREEMENT_CODE = "KHM-THA-MOU-2003"
@@ -67,22 +77,37 @@ def store_side(db: Database, records: list[SideRecord], agency_code: str) -> dic
         session.flush()
         people = session.scalars(sa.select(Person).order_by(Person.id)).all()
         persons = dict(zip(persons, (person.id for person in people), strict=True))
+        dated: list[tuple[PersonRecord, SideRecord, int]] = []
         for record, source_record in zip(records, source_records, strict=True):
-            session.add(
-                PersonRecord(
-                    owner_agency_id=agency_id,
-                    source_record_id=source_record.id,
-                    person_id=persons[record.person_key],
-                    role=record.role,
-                    family_name=record.family_name,
-                    given_name=record.given_name,
-                    full_name_khmer=record.script_name,
-                    sex=record.sex,
-                    birth_date=record.birth_date,
-                    birth_year=record.birth_year,
-                )
+            person_record = PersonRecord(
+                owner_agency_id=agency_id,
+                source_record_id=source_record.id,
+                person_id=persons[record.person_key],
+                role=record.role,
+                family_name=record.family_name,
+                given_name=record.given_name,
+                full_name_khmer=record.script_name,
+                sex=record.sex,
+                birth_date=record.birth_date,
+                birth_year=record.birth_year,
             )
+            session.add(person_record)
+            if record.event and record.event_date:
+                dated.append((person_record, record, source_record.id))
         protect_new_person_records(session, db.master_key())
+        # the records' dated events (identified there, returned here), once the records
+        # are stored as ingestion stores them
+        session.add_all(
+            Event(
+                owner_agency_id=agency_id,
+                person_record_id=person_record.id,
+                event_type=EventType(str(record.event)),
+                event_date=record.event_date,
+                agency_id=agency_id,
+                source_record_id=source_record_id,
+            )
+            for person_record, record, source_record_id in dated
+        )
     return persons
 
 

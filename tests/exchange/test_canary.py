@@ -10,10 +10,13 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from tests.exchange.conftest import Border
 from tipdata.demo.crossborder import SideRecord
 from tipdata.exchange import load_agreement, load_keys, read_secret, receive, send
+from tipdata.exchange.agreement import EVENT_QUARTER
+from tipdata.exchange.package import open_package
 from tipdata.linkage.romanise import romanisation_key
 from tipdata.store import AuditEvent, CrossBorderExchange, CrossBorderLink
 
@@ -109,3 +112,35 @@ def test_the_canary_check_finds_a_name_where_one_is(border: Border) -> None:
     name = border.pair.partner[0].family_name
     text = f"package of {name}"
     assert [value for value in canaries if _as_word(value).search(text)]
+
+
+def test_disclosed_quarters_carry_no_day_month_name_or_birth_date(border: Border) -> None:
+    """Under ``disclosed: [event_quarter]`` the decrypted payload and the stored links hold
+    quarters (``2008Q3``) beside tokens and roles: no event day, no name, no birth date."""
+    document = yaml.safe_load(border.agreement.read_text(encoding="utf-8"))
+    document["disclosed"] = [EVENT_QUARTER]
+    border.agreement.write_text(yaml.safe_dump(document), encoding="utf-8")
+    agreement = load_agreement(border.agreement)
+    package = border.folder / "package.json"
+    send(border.tha, agreement, load_keys(border.tha_keys), read_secret(border.secret), package,
+         period_start=date(2008, 1, 1), period_end=date(2008, 12, 31))  # fmt: skip
+    _manifest, payload = open_package(
+        package.read_bytes(), package.name, agreement, load_keys(border.khm_keys)
+    )
+    assert payload.quarters is not None
+    assert set(payload.quarters) <= {f"2008Q{q}" for q in range(1, 5)}
+    assert len(set(payload.quarters)) >= 3  # the dates are spread over the year
+    receive(border.khm, package, agreement, load_keys(border.khm_keys), read_secret(border.secret))
+    canaries = _canaries(border.pair.partner)
+    for record in border.pair.partner:
+        if record.event_date is not None:
+            day = record.event_date
+            canaries |= {day.isoformat(), day.strftime("%d/%m/%Y"), day.strftime("%Y%m%d")}
+    canaries -= {"2008-01-01", "2008-12-31"}  # the period, public in the manifest
+    clear = {
+        "decrypted payload": json.dumps([payload.tokens, payload.roles, payload.quarters]),
+        "exchange and audit tables": _table_text(border),
+    }
+    for where, text in clear.items():
+        found = sorted(value for value in canaries if _as_word(value).search(text))
+        assert found == [], f"{where} holds {found[:5]}"

@@ -7,12 +7,15 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
 import yaml
 
-from tests.exchange.conftest import Border, store_side
+from tests.exchange.conftest import Border, make_border, store_side
 from tipdata.access.keys import MasterKey
 from tipdata.demo.crossborder import region
 from tipdata.exchange import (
+    ExchangeRefused,
     generate_keys,
     load_agreement,
     load_keys,
@@ -21,9 +24,10 @@ from tipdata.exchange import (
     receive,
     send,
 )
+from tipdata.exchange.agreement import EVENT_QUARTER
 from tipdata.exchange.figures import COLUMNS, regional_figures
 from tipdata.reporting.suppression import Table, audit, protect_table
-from tipdata.store import Database
+from tipdata.store import CrossBorderLink, Database
 
 
 def _exchange(border: Border) -> None:
@@ -51,7 +55,9 @@ def test_the_figures_count_the_persons_both_sides_hold_by_role(border: Border) -
     _exchange(border)
     figures = regional_figures(border.khm)
     assert figures.countries == ("THA",)
-    victims, offenders, other = figures.counts[0]
+    again, victims, offenders, other = figures.counts[0]
+    assert again == 0  # the agreement does not disclose event quarters
+    assert {"partner_quarter": _quarters(border.khm).pop()} == {"partner_quarter": None}
     # the truth: persons both sides hold, by their (one) role
     roles = {record.person_key: record.role for record in border.pair.local}
     both = [roles[local] for _partner, local in border.pair.true_pairs()]
@@ -68,11 +74,11 @@ def test_the_release_gate_withholds_the_small_counts(border: Border) -> None:
     _exchange(border)
     figures = regional_figures(border.khm)
     table = Table.build("cross-border persons", figures.countries, COLUMNS, figures.counts)
-    offenders = figures.counts[0][1]
+    offenders = figures.counts[0][2]
     assert 1 <= offenders < 10
     protected = protect_table(table, threshold=10)
     published = protected.published()
-    assert published[0][1] is None  # the small offender count is withheld
+    assert published[0][2] is None  # the small offender count is withheld
     assert audit(protected) == []
 
 
@@ -119,11 +125,12 @@ def test_pairwise_exchanges_with_thailand_and_vietnam_give_a_row_each(
         figures = regional_figures(dbs["KHM"])
         assert figures.countries == ("THA", "VNM")
         roles = {record.person_key: record.role for record in sides.local}
-        for country, (victims, offenders, _other) in zip(
+        for country, (again, others, offenders, _other) in zip(
             figures.countries, figures.counts, strict=True
         ):
             both = [roles[khm] for _partner, khm in sides.pair(country).true_pairs()]
             assert both.count("victim") > 20, country
+            victims = again + others
             # within 15 %: a missed link lowers the count, a wrong link of two victims raises it
             assert abs(victims - both.count("victim")) <= 0.15 * both.count("victim"), country
             assert abs(offenders - both.count("suspect")) <= 3, country
@@ -133,3 +140,45 @@ def test_pairwise_exchanges_with_thailand_and_vietnam_give_a_row_each(
     finally:
         for db in dbs.values():
             db.dispose()
+
+
+def _quarters(db: Database) -> set[str | None]:
+    with db.session() as session:
+        return set(session.scalars(sa.select(CrossBorderLink.partner_quarter)))
+
+
+def test_victims_re_trafficked_after_repatriation_when_the_agreement_discloses_quarters(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    """The partner's coarse quarter beside this side's return date: re-trafficked victims."""
+    border = make_border(sqlite_template, tmp_path, 300, seed=5)
+    try:
+        document = yaml.safe_load(border.agreement.read_text(encoding="utf-8"))
+        strict_path = border.folder / "strict.yaml"
+        strict_path.write_text(yaml.safe_dump(document), encoding="utf-8")
+        document["disclosed"] = [EVENT_QUARTER]
+        border.agreement.write_text(yaml.safe_dump(document), encoding="utf-8")
+        _exchange(border)
+        truth = border.pair.re_trafficked()
+        assert len(truth) >= 15
+        again, victims, _offenders, _other = regional_figures(border.khm).counts[0]
+        # a missed link lowers the count; a wrong link would have to join two victims
+        # with dates in that order to raise it
+        assert 0.8 * len(truth) <= again <= len(truth) + 2
+        assert again < 0.4 * (again + victims)
+        # quarters only, never a day: every stored quarter reads 2008Q1 to 2008Q4
+        assert _quarters(border.khm) - {None} <= {f"2008Q{q}" for q in range(1, 5)}
+        # the package carries quarters; a side whose agreement does not list them refuses it
+        package = border.folder / "tha-2008.json"
+        strict = load_agreement(strict_path)
+        with pytest.raises(ExchangeRefused, match="disclosure"):
+            receive(
+                border.khm,
+                package,
+                strict,
+                load_keys(border.khm_keys),
+                read_secret(border.secret),
+            )
+    finally:
+        border.khm.dispose()
+        border.tha.dispose()

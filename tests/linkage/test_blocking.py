@@ -20,6 +20,7 @@ from tipdata.access.linkage_keys import linkage_key_hasher
 from tipdata.access.protected import keyring_for
 from tipdata.linkage.blocking import (
     KEY_FORMAT,
+    KEY_LAYOUT,
     candidate_ids,
     hashed_keys,
     load_link_index,
@@ -66,6 +67,7 @@ def test_a_full_run_stores_keyed_hashes_of_every_record(linked_people: LinkedPeo
         hasher.hash("name_first_key", "chanti"),
         hasher.hash("name_last_key", "suk"),
         hasher.hash("name_skeleton_key", "cknst"),
+        hasher.hash("name_prefix_key", "chan suk"),
         0,  # no identity document
         1991,
         1991,
@@ -100,7 +102,7 @@ def test_an_incremental_run_gives_the_same_persons_whatever_keys_are_stored(
         if stored == "missing":
             session.execute(table.delete())
         elif stored == "stale":
-            session.execute(table.update().values(key_version=7, keys=bytes(84)))
+            session.execute(table.update().values(key_version=7, keys=bytes(KEY_LAYOUT.itemsize)))
 
     run = link(linkage_db, mode="incremental", actor=None)
 
@@ -109,7 +111,7 @@ def test_an_incremental_run_gives_the_same_persons_whatever_keys_are_stored(
     version = linkage_key_hasher(linkage_db).fingerprint(KEY_FORMAT)
     rows = link_key_rows(linkage_db)
     assert len(rows) == 14 and {row[0] for row in rows.values()} == {version}
-    assert all(len(row[1]) == 84 for row in rows.values())
+    assert all(len(row[1]) == KEY_LAYOUT.itemsize for row in rows.values())
 
 
 def _pairs(frame: pd.DataFrame) -> dict[tuple[int, int], float]:

@@ -125,3 +125,27 @@ def test_a_victims_and_returnees_mix_keeps_the_national_ratio_between_levels() -
     assert ratio == pytest.approx(
         national["both victims"] / national["victim and returnee or worker"]
     )
+
+
+def test_a_stored_level_refined_since_runs_with_this_versions_sql_and_its_trained_m() -> None:
+    # A level refined in a later version keeps its label: the stored model must run it
+    # with the new condition and its trained m and u (it used to keep the old condition).
+    from tipdata.linkage.stored_model import with_current_levels
+
+    stored = json.loads(DEFAULT_MODEL_FILE.read_text(encoding="utf-8"))
+    name = next(c for c in stored["comparisons"] if c["output_column_name"] == "name")
+    level = next(lv for lv in name["comparison_levels"] if "one typo" in lv["label_for_charts"])
+    level["sql_condition"] = "name_sorted_key_l = name_sorted_key_r"  # an older condition
+    trained_m = level["m_probability"]
+    current = linkage_settings().create_settings_dict("duckdb")
+
+    with_current_levels(stored, current)
+
+    name = next(c for c in stored["comparisons"] if c["output_column_name"] == "name")
+    wanted = next(c for c in current["comparisons"] if c["output_column_name"] == "name")
+    level, wanted_level = (
+        next(lv for lv in c["comparison_levels"] if "one typo" in lv["label_for_charts"])
+        for c in (name, wanted)
+    )
+    assert level["sql_condition"] == wanted_level["sql_condition"]
+    assert level["m_probability"] == trained_m

@@ -151,11 +151,18 @@ def figures(
     table = Table.build("cross-border persons", found.countries, COLUMNS, found.counts)
     protected = protect_table(table, threshold=threshold)
     check_release(protected)
-    header = "".join(f"{column:>18}" for column in table.all_column_labels)
-    console.print(f"{'partner':<10}{header}", highlight=False)
+    widths = [len(column) + 3 for column in table.all_column_labels]
+    header = "".join(
+        f"{column:>{width}}" for column, width in zip(table.all_column_labels, widths, strict=True)
+    )
+    # one line a row however wide the terminal: the columns must stay under their labels
+    console.print(f"{'partner':<10}{header}", highlight=False, soft_wrap=True)
     for label, row in zip(table.all_row_labels, protected.published(), strict=True):
-        shown = "".join(f"{'x' if value is None else value:>18}" for value in row)
-        console.print(f"{label:<10}{shown}", highlight=False)
+        shown = "".join(
+            f"{'x' if value is None else value:>{width}}"
+            for value, width in zip(row, widths, strict=True)
+        )
+        console.print(f"{label:<10}{shown}", highlight=False, soft_wrap=True)
     console.print(f"x: withheld (a count from 1 to {threshold - 1}, or one that would reveal it)")
 
 

@@ -13,8 +13,8 @@ linkage across the border can be scored.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from tipdata.demo.names import Ethnicity, NamePart, Sex, TrueName, draw_name, write_name
@@ -36,6 +36,9 @@ class SideRecord:
     sex: str
     birth_date: date | None
     birth_year: int | None
+    event: str | None = None
+    """The record's dated event: ``identified`` (partner side) or ``returned`` (here)."""
+    event_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,65 @@ class BorderPair:
         local = {record.truth: record.person_key for record in self.local}
         partner = {record.truth: record.person_key for record in self.partner}
         return {(partner[truth], local[truth]) for truth in partner.keys() & local.keys()}
+
+    def re_trafficked(self) -> set[str]:
+        """Local person keys of victims both sides hold whom the partner identified again in
+        a quarter that began after their return here (what the regional figure counts)."""
+        returned: dict[int, date] = {}
+        for record in self.local:
+            if record.role == "victim" and record.event == "returned" and record.event_date:
+                returned[record.truth] = min(
+                    record.event_date, returned.get(record.truth, date.max)
+                )
+        keys = {record.truth: record.person_key for record in self.local}
+        return {
+            keys[record.truth]
+            for record in self.partner
+            if record.role == "victim"
+            and record.event_date
+            and record.truth in returned
+            and quarter_start(record.event_date) > returned[record.truth]
+        }
+
+
+def quarter_start(day: date) -> date:
+    """The first day of the calendar quarter of ``day``."""
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _dated(pair: BorderPair, seed: int, re_trafficked: float) -> BorderPair:
+    """The sides with their dated events, drawn with a random stream of their own.
+
+    A victim both sides hold was returned here on a day of March to June 2008, after the
+    partner identified them 5 to 60 days before; a share (``re_trafficked``) of them the
+    partner identified again 100 to 180 days after that return (their last partner
+    record, or their only one). All dates fall within 2008.
+    """
+    rng = random.Random(seed * 7919 + 1)
+    partner_truths = {record.truth for record in pair.partner}
+    returned: dict[int, date] = {}
+    again: set[int] = set()
+    local: list[SideRecord] = []
+    for record in pair.local:
+        if record.role == "victim" and record.truth in partner_truths:
+            if record.truth not in returned:
+                returned[record.truth] = date(2008, 3, 1) + timedelta(days=rng.randint(0, 121))
+                if rng.random() < re_trafficked:
+                    again.add(record.truth)
+            record = replace(record, event="returned", event_date=returned[record.truth])
+        local.append(record)
+    last = {record.truth: index for index, record in enumerate(pair.partner)}
+    partner: list[SideRecord] = []
+    for index, record in enumerate(pair.partner):
+        back = returned.get(record.truth)
+        if back is None:
+            day = date(2008, 1, 1) + timedelta(days=rng.randint(0, 365))
+        elif record.truth in again and last[record.truth] == index:
+            day = back + timedelta(days=rng.randint(100, 180))
+        else:
+            day = back - timedelta(days=rng.randint(5, 60))
+        partner.append(replace(record, event="identified", event_date=day))
+    return BorderPair(local, partner)
 
 
 def _compound(first: NamePart, second: NamePart) -> NamePart:
@@ -125,6 +187,7 @@ def border_pair(
     second_record: float = 0.15,
     seed: int = 1,
     varied_names: bool = False,
+    re_trafficked: float = 0.2,
 ) -> BorderPair:
     """Generate the two sides.
 
@@ -136,6 +199,9 @@ def border_pair(
         seed: the random seed (the same seed gives the same sides).
         varied_names: compound given names (and Thai family names) from two draws of the
             demo's tables, for sides of hundreds of thousands of people.
+        re_trafficked: share of the victims both sides hold whom the partner identified
+            again after their return here (see :func:`_dated`; its own random stream, so
+            the names and the overlap do not change with it).
 
     Returns:
         Both sides' records.
@@ -157,7 +223,7 @@ def border_pair(
         truth += 1
         person = _person(rng, truth, "thai", varied_names)
         partner.append(_write(rng, person, f"TH{truth}", cambodian=False))
-    return BorderPair(local, partner)
+    return _dated(BorderPair(local, partner), seed, re_trafficked)
 
 
 @dataclass(frozen=True)
@@ -231,7 +297,7 @@ def region(
     return Region(local, sides)
 
 
-__all__ = ["BorderPair", "Region", "SideRecord", "border_pair", "region"]
+__all__ = ["BorderPair", "Region", "SideRecord", "border_pair", "quarter_start", "region"]
 
 
 def encoding_fields(records: list[SideRecord]) -> list[RecordFields]:

@@ -37,6 +37,13 @@ ENCRYPTION_KEY_FILE = "encryption.key"
 
 _COUNTRY = re.compile(r"^[A-Z]{3}$")
 
+EVENT_QUARTER = "event_quarter"
+"""A disclosure an agreement may list: each encoded record carries the calendar quarter
+of its first dated event (``2008Q3``), so the receiver can count victims re-trafficked
+after their repatriation. Nothing beside the encodings is sent unless listed."""
+
+DISCLOSURES = frozenset({EVENT_QUARTER})
+
 
 @dataclass(frozen=True)
 class Party:
@@ -58,6 +65,8 @@ class Agreement:
     threshold: float
     script_names: bool
     parties: dict[str, Party]
+    disclosed: frozenset[str] = frozenset()
+    """What the packages carry beside tokens, roles and encodings (:data:`DISCLOSURES`)."""
 
     def party(self, country: str) -> Party:
         """The party of ``country``; ConfigError when the agreement has none."""
@@ -132,6 +141,11 @@ def load_agreement(path: Path) -> Agreement:
     threshold = document.get("threshold", DEFAULT_THRESHOLD)
     if not isinstance(threshold, int | float) or not 0.5 <= threshold <= 1:
         raise DataFileError(path, "must be a number from 0.5 to 1", field="threshold")
+    disclosed = document.get("disclosed") or []
+    if not isinstance(disclosed, list) or not set(disclosed) <= DISCLOSURES:
+        raise DataFileError(
+            path, f"must be a list of {', '.join(sorted(DISCLOSURES))}", field="disclosed"
+        )
     parties: dict[str, Party] = {}
     raw_parties = document["parties"]
     if not isinstance(raw_parties, dict) or len(raw_parties) != 2:
@@ -162,6 +176,7 @@ def load_agreement(path: Path) -> Agreement:
         threshold=float(threshold),
         script_names=bool(document.get("script_names", False)),
         parties=parties,
+        disclosed=frozenset(disclosed),
     )
 
 

@@ -40,20 +40,27 @@ class Blocking:
     when they agree on every sampled position of at least one band. Two encodings agree
     on a position with probability a = 1 - (differing bits) / 1024: about 0.90 for a pair
     at the default threshold (Dice 0.78, about 228 set bits each), 0.65 for two unrelated
-    encodings. A pair then shares a band with probability 1 - (1 - a^bits)^bands: 0.91 at
-    the threshold, 0.99996 at Dice 0.85 (a = 0.93), and 6e-6 for an unrelated pair, so
-    1 M x 1 M unrelated encodings give about 6 million chance candidates, not a trillion
-    pairs. This is the LSH family of blocklib's LambdaFold and anonlink's bit
-    blocking, in numpy: both run their blocks in Python. It needs no field sent beside
-    the encodings, so it reveals nothing the encodings do not; the positions come from a
-    fixed seed: public parameters, not secrets.
+    encodings. A pair then shares a band with probability 1 - (1 - a^bits)^bands: 0.90 at
+    the threshold, 0.9995 at Dice 0.85 (a = 0.93), and 1.8e-5 for an unrelated pair.
+    100 bands of 36 bits were chosen on a labelled sample (``benchmarks/bench_exchange.py``,
+    100,000 encodings a side): by the formula they find 99.4 % of the true pairs at the
+    threshold, as 150 bands of 40 bits do, at two thirds of the band work (80 bands of 36
+    bits: 99.1 %, and a pair at Dice 0.83 missed in the tests' 400 persons). This is the
+    LSH family of blocklib's LambdaFold and anonlink's bit blocking, in numpy: both run
+    their blocks in Python. It needs no field sent beside the encodings, so it reveals
+    nothing the encodings do not; the positions come from a fixed seed: public
+    parameters, not secrets.
     """
 
-    bands: int = 150
-    bits: int = 40
+    bands: int = 100
+    bits: int = 36
     seed: int = 20031
     chunk: int = 20_000
     """Encodings made into band keys at a time (bounds the memory of that step)."""
+    partner_chunk: int = 50_000
+    """Partner encodings whose candidates are gathered, scored and cut at a time."""
+    best: int | None = None
+    """If set, each partner encoding keeps only its ``best`` highest-scoring pairs."""
 
     def positions(self) -> np.ndarray:
         """The sampled bit positions, one row per band."""
@@ -117,20 +124,21 @@ def match(
 
 
 def band_keys(encodings: np.ndarray, blocking: Blocking) -> np.ndarray:
-    """Each encoding's band keys: a ``(len(encodings), bands)`` array of ``uint64``."""
+    """Each encoding's band keys: a ``(len(encodings), bands)`` array of ``uint64``.
+
+    A band's key is its sampled bits packed in order (right-aligned in 8 bytes).
+    """
     positions = blocking.positions().ravel()
-    keys = np.empty((len(encodings), blocking.bands), dtype=np.uint64)
+    width = -(-blocking.bits // 8)
+    keys = np.zeros((len(encodings), blocking.bands, 8), dtype=np.uint8)
     for start in range(0, len(encodings), blocking.chunk):
         chunk = encodings[start : start + blocking.chunk]
         # one row per bit position: the sampled positions are then whole rows
         bits = np.unpackbits(np.ascontiguousarray(chunk.T), axis=0)
         sampled = bits[positions].reshape(blocking.bands, blocking.bits, len(chunk))
         packed = np.packbits(sampled, axis=1)  # (bands, bytes, encodings)
-        key = np.zeros((blocking.bands, len(chunk)), dtype=np.uint64)
-        for byte in range(packed.shape[1]):
-            key = (key << np.uint64(8)) | packed[:, byte, :].astype(np.uint64)
-        keys[start : start + len(chunk)] = key.T
-    return keys
+        keys[start : start + len(chunk), :, 8 - width :] = packed.transpose(2, 0, 1)
+    return keys.view(">u8")[:, :, 0].astype(np.uint64)
 
 
 def _unique_rows(encodings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -151,17 +159,22 @@ def scored_pairs(
     """The (partner row, local row, Dice) of every blocked pair at or above ``threshold``.
 
     Identical encodings (the same name, sex and birth year, no day of birth) are
-    compared once; the pairs of their rows are expanded at the end. Each band's pairs
-    are scored as they are found and only those at the threshold kept, so memory holds
-    the kept pairs, not the candidates.
+    compared once; the pairs of their rows are expanded at the end. The local band keys
+    are sorted once, band by band; the partner's encodings are then taken
+    ``blocking.partner_chunk`` at a time: the candidates of a chunk over all bands are
+    gathered, each pair kept once however many bands it shares (a near-identical pair
+    shares dozens), scored, and only those at the threshold (and, with
+    ``blocking.best``, among each partner encoding's best) kept. Memory holds the sorted
+    band keys, one chunk's candidates and the kept pairs, not all the candidates.
 
     Args:
         partner: the partner's encodings.
         local: the local encodings.
         blocking: the band parameters.
         threshold: the least Dice coefficient kept.
-        stats: if given, receives ``candidates`` (pairs of distinct encodings scored,
-            with repeats across bands) and ``distinct_partner``/``distinct_local``.
+        stats: if given, receives ``candidates`` (pairs of distinct encodings sharing a
+            band, with repeats across bands), ``compared`` (distinct pairs scored) and
+            ``distinct_partner``/``distinct_local``.
 
     Returns:
         Row indices into ``partner`` and ``local``, and the Dice coefficients.
@@ -169,45 +182,75 @@ def scored_pairs(
     partner_first, partner_inverse = _unique_rows(partner)
     local_first, local_inverse = _unique_rows(local)
     partner_u, local_u = partner[partner_first], local[local_first]
-    partner_keys, local_keys = band_keys(partner_u, blocking), band_keys(local_u, blocking)
     width = np.int64(len(local_u))
+    row_type = np.int32 if len(local_u) < 2**31 else np.int64
+    # the local side's keys sorted once per band (band-major: a band is one contiguous row)
+    local_keys = band_keys(local_u, blocking).T.copy()
+    local_order = np.empty(local_keys.shape, dtype=row_type)
+    for band in range(blocking.bands):
+        order = np.argsort(local_keys[band], kind="stable")
+        local_order[band] = order
+        local_keys[band] = local_keys[band][order]
+    words_p, count_p = _words(partner_u)
+    words_l, count_l = _words(local_u)
     kept: list[np.ndarray] = []
     kept_scores: list[np.ndarray] = []
-    candidates = 0
-    for band in range(blocking.bands):
-        order = np.argsort(local_keys[:, band], kind="stable")
-        sorted_keys = local_keys[order, band]
-        left = np.searchsorted(sorted_keys, partner_keys[:, band], side="left")
-        counts = np.searchsorted(sorted_keys, partner_keys[:, band], side="right") - left
-        total = int(counts.sum())
-        if not total:
+    candidates = compared = 0
+    for start in range(0, len(partner_u), blocking.partner_chunk):
+        keys = band_keys(partner_u[start : start + blocking.partner_chunk], blocking)
+        rows = np.arange(start, start + len(keys), dtype=np.int64)
+        codes: list[np.ndarray] = []
+        for band in range(blocking.bands):
+            # queries in key order: each binary search starts where the last one ended
+            by_key = np.argsort(keys[:, band])
+            queries = keys[by_key, band]
+            left = np.searchsorted(local_keys[band], queries, side="left")
+            counts = np.searchsorted(local_keys[band], queries, side="right") - left
+            total = int(counts.sum())
+            if not total:
+                continue
+            candidates += total
+            offsets = np.repeat(left - np.cumsum(counts) + counts, counts) + np.arange(total)
+            codes.append(np.repeat(rows[by_key], counts) * width + local_order[band][offsets])
+        if not codes:
             continue
-        candidates += total
-        partner_rows = np.repeat(np.arange(len(partner_u), dtype=np.int64), counts)
-        starts = np.repeat(left - np.cumsum(counts) + counts, counts)
-        local_rows = order[starts + np.arange(total)]
-        scores = dice(partner_u, local_u, partner_rows, local_rows)
+        pairs = np.concatenate(codes)
+        del codes
+        pairs.sort()
+        pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
+        compared += len(pairs)
+        partner_rows, local_rows = np.divmod(pairs, width)
+        scores = _dice_words(words_p, count_p, words_l, count_l, partner_rows, local_rows)
         keep = scores >= threshold
-        kept.append(partner_rows[keep] * width + local_rows[keep])
-        kept_scores.append(scores[keep])
-        if len(kept) >= 8:
-            kept, kept_scores = _dedupe(kept, kept_scores)
-    kept, kept_scores = _dedupe(kept, kept_scores)
+        pairs, scores = pairs[keep], scores[keep]
+        if blocking.best is not None:
+            pairs, scores = _best_per_row(pairs // width, pairs, scores, blocking.best)
+        kept.append(pairs)
+        kept_scores.append(scores)
+    codes_kept = np.concatenate(kept) if kept else np.zeros(0, dtype=np.int64)
+    scores_kept = np.concatenate(kept_scores) if kept else np.zeros(0, dtype=np.float64)
     if stats is not None:
         stats.update(
-            candidates=candidates, distinct_partner=len(partner_u), distinct_local=len(local_u)
+            candidates=candidates,
+            compared=compared,
+            distinct_partner=len(partner_u),
+            distinct_local=len(local_u),
         )
-    codes, scores = kept[0], kept_scores[0]
-    return _expand(codes // width, codes % width, scores, partner_inverse, local_inverse)
+    return _expand(
+        codes_kept // width, codes_kept % width, scores_kept, partner_inverse, local_inverse
+    )
 
 
-def _dedupe(
-    codes: list[np.ndarray], scores: list[np.ndarray]
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    if not codes:
-        return [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.float64)]
-    unique, first = np.unique(np.concatenate(codes), return_index=True)
-    return [unique], [np.concatenate(scores)[first]]
+def _best_per_row(
+    rows: np.ndarray, pairs: np.ndarray, scores: np.ndarray, best: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs among the ``best`` highest scores of their row (ties by pair)."""
+    order = np.lexsort((pairs, -scores, rows))
+    rows = rows[order]
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+    chosen = np.sort(order[rank < best])
+    return pairs[chosen], scores[chosen]
 
 
 def _expand(
@@ -243,10 +286,26 @@ def dice(
     chunk: int = 1_000_000,
 ) -> np.ndarray:
     """Dice coefficients of the given row pairs (popcounts on 64-bit words, in chunks)."""
-    words_p = np.ascontiguousarray(partner).view(np.uint64)
-    words_l = np.ascontiguousarray(local).view(np.uint64)
-    count_p = np.bitwise_count(words_p).sum(axis=1, dtype=np.int64)
-    count_l = np.bitwise_count(words_l).sum(axis=1, dtype=np.int64)
+    words_p, count_p = _words(partner)
+    words_l, count_l = _words(local)
+    return _dice_words(words_p, count_p, words_l, count_l, partner_rows, local_rows, chunk)
+
+
+def _words(encodings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The encodings as rows of 64-bit words, and each one's count of set bits."""
+    words = np.ascontiguousarray(encodings).view(np.uint64)
+    return words, np.bitwise_count(words).sum(axis=1, dtype=np.int64)
+
+
+def _dice_words(
+    words_p: np.ndarray,
+    count_p: np.ndarray,
+    words_l: np.ndarray,
+    count_l: np.ndarray,
+    partner_rows: np.ndarray,
+    local_rows: np.ndarray,
+    chunk: int = 250_000,
+) -> np.ndarray:
     scores = np.empty(len(partner_rows), dtype=np.float64)
     for start in range(0, len(partner_rows), chunk):
         p = partner_rows[start : start + chunk]

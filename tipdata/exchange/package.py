@@ -23,6 +23,7 @@ import binascii
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -36,11 +37,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from tipdata.errors import TipdataError
-from tipdata.exchange.agreement import Agreement, LocalKeys, public_key_text
+from tipdata.exchange.agreement import EVENT_QUARTER, Agreement, LocalKeys, public_key_text
 from tipdata.exchange.encoding import ENCODING_SCHEMA_VERSION, FILTER_BYTES
 
 PACKAGE_FORMAT = "tipdata-cross-border/1"
 """The package format; a file of another format is refused."""
+
+_QUARTER = re.compile(r"^[0-9]{4}Q[1-4]$")
 
 _KDF_INFO = b"tipdata cross-border package key\x00"
 
@@ -51,7 +54,8 @@ class ExchangeRefused(TipdataError):
     Attributes:
         file: the package file.
         check: what failed: ``format``, ``schema``, ``agreement``, ``recipient``,
-            ``sender``, ``signature``, ``decryption``, ``counts`` or ``replay``.
+            ``sender``, ``signature``, ``decryption``, ``counts``, ``disclosure`` or
+            ``replay``.
         reason: what was found.
     """
 
@@ -102,6 +106,9 @@ class Payload:
     tokens: list[str]
     roles: list[str | None]
     encodings: np.ndarray
+    quarters: list[str | None] | None = None
+    """Per encoding, the quarter of the record's first dated event (``2008Q3``), sent only
+    when the agreement discloses it (``event_quarter``); None: not sent."""
 
 
 def _canonical(document: dict[str, Any]) -> bytes:
@@ -142,6 +149,10 @@ def seal(manifest: Manifest, payload: Payload, agreement: Agreement, keys: Local
         "roles": payload.roles,
         "encodings": base64.b64encode(payload.encodings.tobytes()).decode("ascii"),
     }
+    if payload.quarters is not None:
+        if EVENT_QUARTER not in agreement.disclosed:
+            raise ValueError("the agreement does not disclose event quarters")
+        body["quarters"] = payload.quarters
     return seal_document(
         PACKAGE_FORMAT, manifest.document(), body, manifest.recipient, agreement, keys
     )
@@ -277,8 +288,25 @@ def open_package(
         raise ExchangeRefused(
             file, "counts", f"the payload does not hold the {manifest.persons} persons stated"
         )
+    quarters = body.get("quarters")
+    if quarters is not None:
+        if EVENT_QUARTER not in agreement.disclosed:
+            raise ExchangeRefused(
+                file,
+                "disclosure",
+                "the package carries event quarters; the agreement does not list them as disclosed",
+            )
+        if (
+            not isinstance(quarters, list)
+            or len(quarters) != len(tokens)
+            or not all(
+                quarter is None or (isinstance(quarter, str) and _QUARTER.match(quarter))
+                for quarter in quarters
+            )
+        ):
+            raise ExchangeRefused(file, "counts", "the event quarters are not one per record")
     encodings = np.frombuffer(raw, dtype=np.uint8).reshape(len(tokens), FILTER_BYTES)
-    return manifest, Payload(tokens, roles, encodings)
+    return manifest, Payload(tokens, roles, encodings, quarters)
 
 
 def open_document(

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from tipdata.access.audit import record as audit_record
 from tipdata.access.policy import LOCAL_OPERATOR, Actor
-from tipdata.exchange.agreement import Agreement, LocalKeys
+from tipdata.exchange.agreement import EVENT_QUARTER, Agreement, LocalKeys
 from tipdata.exchange.encoding import (
     ENCODING_SCHEMA_VERSION,
     RecordFields,
@@ -90,11 +90,22 @@ def partner_token(secret: bytes, agreement: str, public_id: str) -> str:
     return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
 
 
+def _quarter(seen: object) -> str | None:
+    """The calendar quarter (``2008Q3``) of a record's first dated event, or None."""
+    if isinstance(seen, str):
+        seen = date.fromisoformat(seen[:10])
+    if not isinstance(seen, date) or pd.isna(seen):
+        return None
+    return f"{seen.year}Q{(seen.month - 1) // 3 + 1}"
+
+
 def _fields(
     frame: pd.DataFrame, owners: Sequence[str], script_names: bool
-) -> tuple[list[RecordFields], list[WithheldRecord]]:
+) -> tuple[list[RecordFields], list[WithheldRecord], list[str | None]]:
+    """The records' encoding fields, those withheld, and each encoded record's quarter."""
     encoded: list[RecordFields] = []
     withheld: list[WithheldRecord] = []
+    quarters: list[str | None] = []
     for owner, row in zip(owners, frame.itertuples(index=False), strict=True):
         birth = row.birth_date if isinstance(row.birth_date, date) else None
         year = None if pd.isna(row.birth_year) else int(row.birth_year)
@@ -111,9 +122,10 @@ def _fields(
         )
         if isinstance(fields, RecordFields):
             encoded.append(fields)
+            quarters.append(_quarter(row.record_date))
         else:
             withheld.append(fields)
-    return encoded, withheld
+    return encoded, withheld, quarters
 
 
 def _linked_records(db: Database, period_start: date, period_end: date) -> pd.DataFrame:
@@ -212,7 +224,7 @@ def send(
         partner_token(secret, agreement.code, public_ids[int(person_id)])
         for person_id in frame["person_id"]
     ]
-    encoded, withheld = _fields(frame, owners, agreement.script_names)
+    encoded, withheld, quarters = _fields(frame, owners, agreement.script_names)
     encodings = encode(encoded, secret=secret, salt=agreement.salt, workers=workers)
     manifest = Manifest(
         package_id=uuid.uuid4().hex,
@@ -228,7 +240,10 @@ def send(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     payload = Payload(
-        [record.owner for record in encoded], [record.role for record in encoded], encodings
+        [record.owner for record in encoded],
+        [record.role for record in encoded],
+        encodings,
+        quarters if EVENT_QUARTER in agreement.disclosed else None,
     )
     data = seal(manifest, payload, agreement, keys)
     digest = hashlib.sha256(data).hexdigest()
@@ -345,7 +360,7 @@ def receive(
         raise
     frame = _linked_records(db, date.min, date.max)
     local_owners = [str(int(person_id)) for person_id in frame["person_id"]]
-    local, _withheld = _fields(frame, local_owners, agreement.script_names)
+    local, _withheld, _quarters = _fields(frame, local_owners, agreement.script_names)
     local_encodings = encode(local, secret=secret, salt=agreement.salt, workers=workers)
     links = match(
         payload.tokens,
@@ -356,6 +371,10 @@ def receive(
         blocking=blocking,
     )
     roles = dict(zip(payload.tokens, payload.roles, strict=True))
+    latest: dict[str, str] = {}  # per token, the latest quarter of its records
+    for token, quarter in zip(payload.tokens, payload.quarters or [], strict=False):
+        if quarter is not None and quarter > latest.get(token, ""):
+            latest[token] = quarter
     with db.session() as session:
         row = _log_row(
             manifest,
@@ -371,6 +390,7 @@ def receive(
                 agreement=manifest.agreement,
                 partner_token=link.partner,
                 partner_role=roles[link.partner],
+                partner_quarter=latest.get(link.partner),
                 person_id=int(link.local),
                 score=round(link.score, 6),
             )

@@ -22,6 +22,7 @@ from tipdata.access.linkage_keys import LinkageKeyHasher
 from tipdata.linkage.blocking import (
     BLOCKING_COLUMNS,
     blocking_rule_sqls,
+    blocking_rules_for,
     candidate_ids,
     fill_index,
     hashed_keys,
@@ -39,7 +40,13 @@ from tipdata.linkage.features import linkage_table, load_person_records
 from tipdata.linkage.labels import levels_of_pairs, update_m_from_labels
 from tipdata.linkage.settings import linkage_settings
 from tipdata.linkage.stored_model import MIN_TRAINING_RECORDS, default_model, model_for_dialect
-from tipdata.linkage.training import apply_m_floors, train, train_small
+from tipdata.linkage.training import (
+    LARGE_EM_COMPARISONS,
+    apply_m_floors,
+    refine_on_scores,
+    train,
+    train_small,
+)
 from tipdata.store.database import Database
 from tipdata.store.people import (
     PersonRecord,
@@ -110,10 +117,7 @@ def _score(
     all_records = engine.register(table, f"records_{id(table)}")
     report("train", 0, 1)
     if len(table) >= MIN_TRAINING_RECORDS:
-        trainer = Linker(all_records, linkage_settings(), log_level=logging.WARNING)
-        train(trainer, seed=seed)
-        floored = apply_m_floors(trainer.misc.save_model_to_json())
-        linker = Linker(all_records, floored, log_level=logging.WARNING)
+        linker = trained_linker(engine, all_records, table, seed=seed)
     else:
         linker = train_small(all_records, count=len(table), dialect=_dialect(engine), seed=seed)
     model: dict[str, Any] = linker.misc.save_model_to_json()
@@ -135,6 +139,49 @@ def _score(
         linker.table_management.invalidate_cache()
     report("predict", 1, 1)
     return pairs, model, labelled
+
+
+def trained_linker(
+    engine: LinkageEngine, records: Any, table: pd.DataFrame, *, seed: int
+) -> Linker:
+    """The linker of a full run on :data:`MIN_TRAINING_RECORDS` records or more.
+
+    Blocking rules for this database (:func:`blocking.blocking_rules_for`), the model
+    trained without labels (:func:`training.train`, m floors), then its prior and name m
+    estimated on the pairs it scores (:func:`training.refine_on_scores`). Its candidate
+    pairs stay in Splink's cache: the caller drops them after its predict
+    (``linker.table_management.invalidate_cache()``).
+
+    Args:
+        engine: the engine ``records`` is registered with.
+        records: the registered linkage table.
+        table: the same table in pandas.
+        seed: seed of the u sampling.
+    """
+    settings = linkage_settings(blocking_rules=blocking_rules_for(table))
+    trainer = Linker(records, settings, log_level=logging.WARNING)
+    train(trainer, seed=seed)
+    floored = apply_m_floors(trainer.misc.save_model_to_json())
+    return _refined(engine, records, floored, len(table))
+
+
+def _refined(engine: LinkageEngine, records: Any, model: dict[str, Any], count: int) -> Linker:
+    """A linker with the prior and name m estimated on the pairs ``model`` scores.
+
+    The candidate pairs are blocked once and kept in Splink's cache for both predicts
+    (this one and the caller's); the caller drops them after its predict.
+    """
+    linker = Linker(records, model, log_level=logging.WARNING)
+    linker.table_management.invalidate_cache()
+    linker.inference.compute_blocked_pairs_for_predict()
+    first = linker.inference.predict(threshold_match_probability=SCORE_FLOOR)
+    try:
+        columns = ", ".join(["match_weight", *(f"gamma_{name}" for name in LARGE_EM_COMPARISONS)])
+        frame = engine.query(f"SELECT {columns} FROM {first.physical_name}")
+    finally:
+        first.drop_table_from_database_and_remove_from_cache()
+    refined = refine_on_scores(model, frame, count)
+    return Linker(records, refined, log_level=logging.WARNING, validate_settings=False)
 
 
 def _no_pairs() -> pd.DataFrame:

@@ -57,7 +57,8 @@ def with_current_levels(model: dict[str, Any], current: dict[str, Any]) -> dict[
 
     Each comparison the stored model shares with ``current`` gets ``current``'s levels in
     ``current``'s order: a level the stored model has (the same label; the null level as
-    the null level) keeps its trained m and u, a new level starts from ``current``'s
+    the null level) keeps its trained m and u with this version's SQL condition, a new
+    level starts from ``current``'s
     values, and a level this version dropped is dropped. So the default model trained
     with model 6's birth-year levels runs with model 7's without retraining (its
     "same date of birth" and "two dates of birth that differ" go: the birth-day
@@ -86,7 +87,14 @@ def with_current_levels(model: dict[str, Any], current: dict[str, Any]) -> dict[
                 kept = null_level
             else:
                 kept = by_label.get((False, level.get("label_for_charts", "")))
-            levels.append(json.loads(json.dumps(kept if kept is not None else level)))
+            if kept is None:
+                levels.append(json.loads(json.dumps(level)))
+                continue
+            # This version's condition with the trained values (a level whose SQL was
+            # refined keeps its label, m and u).
+            kept = json.loads(json.dumps(kept))
+            kept["sql_condition"] = level["sql_condition"]
+            levels.append(kept)
         old["comparison_levels"] = levels
     return model
 

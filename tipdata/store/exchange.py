@@ -57,6 +57,9 @@ class CrossBorderLink(IdMixin, Base):
     agreement: Mapped[str] = mapped_column(sa.String(100), index=True)
     partner_token: Mapped[str] = mapped_column(sa.String(64), index=True)
     partner_role: Mapped[str | None] = mapped_column(sa.String(20))
+    partner_quarter: Mapped[str | None] = mapped_column(sa.String(6))
+    """The latest quarter (``2008Q3``) of the partner's records of the person, when the
+    agreement discloses event quarters; otherwise None."""
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
     score: Mapped[float]
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
