@@ -25,7 +25,7 @@ from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.blocking_rule_library import CustomRule
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
-MODEL_VERSION = "tipdata-linkage-7"
+MODEL_VERSION = "tipdata-linkage-8"
 """Version of the comparisons and blocking rules; stored with every trained model."""
 
 OTHER_ROLES = "('returnee', 'migrant_worker')"
