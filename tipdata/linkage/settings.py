@@ -664,8 +664,8 @@ COMPANY_M = {"same": 0.85, "else": 0.15}
 """Fixed m of the company levels: of one worker's two records that both name a company,
 most name the one the worker departed through (a hotline caller, an NGO's register);
 some name a sub-agent or another company. Random pairs of departures share a company
-about one time in ten (u, sampled on each database), so the same company is about +3
-bits and a different one about -2.5 bits."""
+about one time in fourteen (u, sampled on each database), so the same company is about
++3.5 bits and a different one -2.6 bits (demo, scale 1.0)."""
 
 
 def _company_comparison() -> cl.CustomComparison:
