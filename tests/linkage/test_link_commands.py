@@ -56,8 +56,10 @@ def test_explain_shows_each_comparison_from_the_prior_to_the_total(
         "birth_day",
         "place",
         "contact",
+        "company",
     ]
     assert steps["sex"].level == "same sex"
+    assert steps["company"].level == "no value"  # the records name no company
     assert steps["name"].values["name_clean"] == ["sok chanthy", "sok chantey"]
     total = explanation.prior_weight + sum(s.match_weight or 0.0 for s in explanation.steps)
     assert explanation.match_weight == pytest.approx(total, abs=0.05)

@@ -26,6 +26,7 @@ from tipdata.access.crypto import FieldCipher
 from tipdata.access.keys import PERSON_RECORD_PROTECTED, Keyring
 from tipdata.access.protected import keyring_for, reveal_person_record
 from tipdata.linkage.ages import InvalidAgeError
+from tipdata.linkage.companies import company_aliases, company_keys
 from tipdata.linkage.names import clean
 from tipdata.linkage.romanise import consonant_skeleton, romanisation_key
 from tipdata.store.cases import Event
@@ -57,6 +58,7 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "record_date",
     "document_key",
     "destination_country",
+    "company",
     "district",
     "commune",
     "village",
@@ -66,8 +68,9 @@ RECORD_COLUMNS: tuple[str, ...] = (
 earliest dated event of the record, when the agency saw the person; ``document_key``:
 the blind index of one of its identity documents, never the number;
 ``destination_country``: the country of the record's labour migration, as its events
-name it; the place and contact as the agency wrote them, ``village`` and ``contact``
-decrypted)."""
+name it; ``company``: the recruitment company its events name, as the key of its group
+(:mod:`tipdata.linkage.companies`: a licence and the name callers use are one key); the
+place and contact as the agency wrote them, ``village`` and ``contact`` decrypted)."""
 PLACE_COLUMNS: tuple[str, ...] = (
     "birth_day",
     "place_village",
@@ -104,6 +107,7 @@ LINKAGE_COLUMNS: tuple[str, ...] = (
     "record_date",
     "document_key",
     "destination_country",
+    "company_key",
     *PLACE_COLUMNS,
 )
 """Columns of the linkage table (the input of the Splink model)."""
@@ -195,6 +199,10 @@ def load_person_records(
             first_event.label("record_date"),
             document.label("document_key"),
             destination_country(pr.c.id).label("destination_country"),
+            sa.select(sa.func.min(ev.c.company))
+            .where(ev.c.person_record_id == pr.c.id)
+            .scalar_subquery()
+            .label("company"),
             pr.c.district,
             pr.c.commune,
             pr.c.village,
@@ -240,6 +248,8 @@ def load_person_records(
     frame = pd.DataFrame.from_records(rows, columns=list(RECORD_COLUMNS))
     if not frame.empty:
         frame["person_id"] = frame["person_id"].astype("Int64")
+        if frame["company"].notna().any():
+            frame["company"] = company_keys(frame["company"], company_aliases(db))
     log.info("loaded %d person records for linkage", len(frame))
     return frame
 
@@ -503,6 +513,7 @@ def linkage_table(records: pd.DataFrame) -> pd.DataFrame:
     )
     out["document_key"] = _blank_to_null(frame["document_key"])
     out["destination_country"] = _blank_to_null(frame["destination_country"])
+    out["company_key"] = pd.array(company_keys(frame["company"], {}), dtype="string")
     for column, values in place_columns(frame).items():
         out[column] = values.array
     return out[list(LINKAGE_COLUMNS)]
