@@ -52,7 +52,7 @@ import splink.comparison_library as cl
 import sqlalchemy as sa
 from splink import Linker, SettingsCreator, block_on
 
-from tipdata.linkage.blocking import blocking_rules_for
+from tipdata.linkage.blocking import blocking_rules_for, count_pairs_by_rule
 from tipdata.linkage.clusters import cluster_records
 from tipdata.linkage.defaults import (
     DEFAULT_REVIEW_LOWER,
@@ -64,7 +64,7 @@ from tipdata.linkage.engines import DuckDBEngine, make_engine
 from tipdata.linkage.evaluation import clustering_accuracy, pairwise_accuracy
 from tipdata.linkage.features import linkage_table, load_person_records, registers_of_records
 from tipdata.linkage.scoring import trained_linker
-from tipdata.linkage.settings import count_pairs_by_rule, linkage_settings
+from tipdata.linkage.settings import linkage_settings
 from tipdata.linkage.stored_model import DEFAULT_MODEL_FILE
 from tipdata.linkage.training import DEFAULT_SEED, U_SAMPLE_PAIRS
 from tipdata.linkage.truth import true_person_of_records

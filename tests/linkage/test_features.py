@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tipdata.linkage.ages import InvalidAgeError, birth_year_range_from_fields
+from tipdata.linkage.blocking import count_pairs_by_rule
 from tipdata.linkage.engines import DuckDBEngine
 from tipdata.linkage.features import linkage_table
 from tipdata.linkage.romanise import key_word, load_key_rules
-from tipdata.linkage.settings import BLOCKING_RULES, count_pairs_by_rule
+from tipdata.linkage.settings import BLOCKING_RULES
 
 
 def records(rows: list[dict[str, object]]) -> pd.DataFrame:

@@ -7,7 +7,7 @@ comparison levels use only Splink's level library and plain SQL (``abs``,
 
 Blocking on name keys alone explodes on Khmer names (a few hundred common syllables
 make most names), so every rule combines a name key with province, birth year or
-sex; :data:`BLOCKING_RULES` are measured by :func:`count_pairs_by_rule`.
+sex; :data:`BLOCKING_RULES` are measured by :func:`tipdata.linkage.blocking.count_pairs_by_rule`.
 
 Training the model is :mod:`tipdata.linkage.training`; the stored default model and a
 stored model's translation to this version and dialect are
@@ -21,7 +21,6 @@ from typing import Any
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator
-from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.blocking_rule_library import CustomRule
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
@@ -770,34 +769,3 @@ def linkage_settings(
         max_iterations=25,
         em_convergence=0.0001,
     )
-
-
-def count_pairs_by_rule(
-    table: Any, *, blocking_rules: tuple[Any, ...] = BLOCKING_RULES, exact: bool = True
-) -> list[dict[str, Any]]:
-    """Candidate pairs each blocking rule adds, by Splink's blocking analysis.
-
-    Args:
-        table: the registered linkage table (a ``SplinkDataFrame``).
-        blocking_rules: the rules to measure.
-        exact: count every pair (else Splink estimates from a 5 % sample).
-
-    Returns:
-        One dict per rule: ``rule``, ``pairs`` (pairs this rule adds to the ones
-        before it) and ``cumulative``.
-    """
-    records = count_comparisons_from_blocking_rules(
-        table,
-        blocking_rules=list(blocking_rules),
-        link_type="dedupe_only",
-        unique_id_column_name="unique_id",
-        record_sample_proportion=1.0 if exact else 0.05,
-    )
-    return [
-        {
-            "rule": str(record["blocking_rule"]),
-            "pairs": int(record["marginal_comparison_count"]),
-            "cumulative": int(record["cumulative_comparison_count"]),
-        }
-        for record in records
-    ]
