@@ -70,18 +70,23 @@ def _upsert(
         getattr(obj, key): obj for obj in session.scalars(sa.select(model))
     }
     new: list[object] = []
+    changed: list[tuple[object, dict[str, object]]] = []
     for row in rows:
         current = existing.get(row[key])
         if current is None:
             new.append(model(**row))
-            continue
+        else:
+            changed.append((current, row))
+    # New rows first, in one flush (the unit of work keeps the order of ``add`` within a
+    # table, so a parent precedes its children): a few batched statements instead of a
+    # round trip a row. Then the changes, which may point at a new row (the unit of work
+    # would update before it inserts).
+    session.add_all(new)
+    session.flush()
+    for current, row in changed:
         for column, value in row.items():
             if getattr(current, column) != value:
                 setattr(current, column, value)
-    # One flush inserts the new rows in the order given (the unit of work keeps the order
-    # of ``add`` within a table, so a parent precedes its children): a few batched
-    # statements instead of a round trip a row.
-    session.add_all(new)
     session.flush()
 
 
