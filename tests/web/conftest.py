@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from tipdata.access import MasterKey, Passwords, add_user, enable_totp, load_keyring
 from tipdata.access.passwords import ArgonParameters
 from tipdata.access.sessions import create_api_token
-from tipdata.access.totp import STEP_SECONDS, code_at
+from tipdata.access.totp import DRIFT_STEPS, STEP_SECONDS, code_at
 from tipdata.model import AgencyKind
 from tipdata.settings import load_settings
 from tipdata.store import Agency, Database, Province
@@ -54,14 +54,20 @@ class WebUser:
         return code_at(self.totp_secret, moment or datetime.now(UTC))
 
     def fresh_code(self) -> str:
-        """A code of a time step this secret has not signed in with yet in this process:
-        the server accepts each step once and none older than the last (replay
-        protection), so a second sign-in within one step waits for the next."""
+        """A code of a time step this secret has not signed in with yet in this process.
+
+        The server accepts each step once and none older than the last (replay
+        protection), and a code of the step before or after the current one (clock
+        drift, ``DRIFT_STEPS``). A second sign-in within one step sends the next step's
+        code, as a phone whose clock runs a little fast would, instead of waiting up to
+        30 s for the next step; only a third within one step waits.
+        """
         assert self.totp_secret is not None
-        while int(time.time()) // STEP_SECONDS <= _LAST_STEP.get(self.totp_secret, -1):
+        step = max(int(time.time()) // STEP_SECONDS, _LAST_STEP.get(self.totp_secret, -1) + 1)
+        while step > int(time.time()) // STEP_SECONDS + DRIFT_STEPS:
             time.sleep(0.5)
-        _LAST_STEP[self.totp_secret] = int(time.time()) // STEP_SECONDS
-        return self.code()
+        _LAST_STEP[self.totp_secret] = step
+        return code_at(self.totp_secret, datetime.fromtimestamp(step * STEP_SECONDS, UTC))
 
 
 _LAST_STEP: dict[str, int] = {}

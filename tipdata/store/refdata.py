@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from tipdata.model.enums import AgencyKind, LawArticleKind
 from tipdata.store.database import Database
@@ -69,12 +69,21 @@ def _upsert(
     existing: dict[object, object] = {
         getattr(obj, key): obj for obj in session.scalars(sa.select(model))
     }
+    new: list[object] = []
+    changed: list[tuple[object, dict[str, object]]] = []
     for row in rows:
         current = existing.get(row[key])
         if current is None:
-            session.add(model(**row))
-            session.flush()
-            continue
+            new.append(model(**row))
+        else:
+            changed.append((current, row))
+    # New rows first, in one flush (the unit of work keeps the order of ``add`` within a
+    # table, so a parent precedes its children): a few batched statements instead of a
+    # round trip a row. Then the changes, which may point at a new row (the unit of work
+    # would update before it inserts).
+    session.add_all(new)
+    session.flush()
+    for current, row in changed:
         for column, value in row.items():
             if getattr(current, column) != value:
                 setattr(current, column, value)
@@ -179,6 +188,11 @@ def _penalty_row(penalty: Penalty) -> dict[str, object]:
     }
 
 
+def _stored(penalty: PenaltyRange, wanted: list[dict[str, object]]) -> dict[str, object]:
+    """A stored penalty range as the columns of the wanted rows (nothing if none wanted)."""
+    return {column: getattr(penalty, column) for column in wanted[0]} if wanted else {}
+
+
 def _sync_law(session: Session, catalogue: LawCatalogue) -> None:
     _upsert(
         session,
@@ -187,7 +201,9 @@ def _sync_law(session: Session, catalogue: LawCatalogue) -> None:
         ({"code": law.code, "title": law.title} for law in catalogue.laws.values()),
     )
     law_ids = {law.code: law.id for law in session.scalars(sa.select(Law))}
-    existing = {(a.law_id, a.article): a for a in session.scalars(sa.select(LawArticle))}
+    stored = session.scalars(sa.select(LawArticle).options(selectinload(LawArticle.penalty_ranges)))
+    existing = {(a.law_id, a.article): a for a in stored}
+    rows: list[tuple[LawArticle, list[dict[str, object]], bool]] = []
     for article in catalogue.articles:
         law_id = law_ids[article.law_code]
         values = {
@@ -197,24 +213,26 @@ def _sync_law(session: Session, catalogue: LawCatalogue) -> None:
             "verified": article.verified,
             "source": "; ".join(article.source) or None,
         }
+        wanted = [_penalty_row(p) for p in article.penalties or ()]
         row = existing.get((law_id, str(article.number)))
         if row is None:
             row = LawArticle(law_id=law_id, article=str(article.number), **values)
             session.add(row)
-            session.flush()
-        else:
-            for column, value in values.items():
-                if getattr(row, column) != value:
-                    setattr(row, column, value)
-        wanted = [_penalty_row(p) for p in article.penalties or ()]
-        current = [
-            {column: getattr(p, column) for column in wanted[0]} if wanted else {}
-            for p in row.penalty_ranges
-        ]
+            rows.append((row, wanted, True))
+            continue
+        for column, value in values.items():
+            if getattr(row, column) != value:
+                setattr(row, column, value)
+        rows.append((row, wanted, False))
+    session.flush()  # the new articles in one batch, so that their ids are known
+    for row, wanted, is_new in rows:
+        # a new article has no penalty range yet (no query to ask)
+        current = [] if is_new else [_stored(p, wanted) for p in row.penalty_ranges]
         if current != wanted:
-            for old in list(row.penalty_ranges):
-                session.delete(old)
-            session.flush()
+            if not is_new:
+                for old in list(row.penalty_ranges):
+                    session.delete(old)
+                session.flush()
             for penalty in wanted:
                 session.add(PenaltyRange(law_article_id=row.id, **penalty))
     session.flush()
