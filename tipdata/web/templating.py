@@ -23,6 +23,7 @@ from tipdata.web.i18n import LANGUAGE_NAMES
 from tipdata.web.labels import Labels, groups_of_four, some_ids
 from tipdata.web.navigation import navigation_for
 from tipdata.web.security import cookie_secure
+from tipdata.web.words import CodeWords
 
 
 @cache
@@ -131,6 +132,7 @@ def render(
         "labels": labels,
         "role_label": labels.role,
         "token_state_label": labels.token_state,
+        "agency_name": CodeWords(language).agency,
     }
     variables.update(context or {})
     html = environment().get_template(template).render(variables)
