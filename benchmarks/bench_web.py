@@ -205,7 +205,13 @@ def _prepare_roles(folder: Path) -> list[tuple[str, str, str | None, str]]:
     return users
 
 
-def _run_pages(base: str, users: list[tuple[str, str, str | None, str]], repeat: int) -> bool:
+def _run_pages(
+    base: str,
+    users: list[tuple[str, str, str | None, str]],
+    repeat: int,
+    budget: float,
+    only: list[str],
+) -> bool:
     """Every page as every role (see :mod:`web_pages`); whether all met the target."""
     import web_pages
 
@@ -220,6 +226,7 @@ def _run_pages(base: str, users: list[tuple[str, str, str | None, str]], repeat:
             (path, route)
             for path, route, needs in routes
             if all(policy.allows(role, permission) for permission in needs)
+            and (not only or any(path.startswith(prefix) for prefix in only))
         ]
         pages = web_pages.sign_in(base, username, PASSWORD, secret)
         api = httpx.Client(base_url=base, timeout=120, headers={"Authorization": f"Bearer {token}"})
@@ -228,7 +235,7 @@ def _run_pages(base: str, users: list[tuple[str, str, str | None, str]], repeat:
                 web_pages.publish_year(pages, api)
             session = web_pages.RoleSession(role, pages, api)
             started = time.perf_counter()
-            results += web_pages.measure_role(session, allowed, repeat)
+            results += web_pages.measure_role(session, allowed, repeat, budget)
             print(f"{role}: {len(allowed)} routes in {time.perf_counter() - started:.0f} s",
                   flush=True)  # fmt: skip
         finally:
@@ -419,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--pages", action="store_true", help="every page as every role")
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per page")
+    parser.add_argument("--budget", type=float, default=60.0, help="seconds at most per page")
+    parser.add_argument("--only", default="", help="comma-separated route prefixes (--pages)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the benchmark cache (read only)")
     args = parser.parse_args(argv)
     low, _, high = args.think.partition(":")
@@ -431,7 +440,8 @@ def main(argv: list[str] | None = None) -> int:
         port = _free_port()
         server = _start_server(folder, port, args.workers)
         try:
-            met = _run_pages(f"http://127.0.0.1:{port}", users, args.repeat)
+            only = [prefix for prefix in args.only.split(",") if prefix]
+            met = _run_pages(f"http://127.0.0.1:{port}", users, args.repeat, args.budget, only)
         finally:
             _stop(server)
         return 0 if met else 1

@@ -211,9 +211,13 @@ def _urls(path: str, route: Any, session: RoleSession, pools: Pools) -> list[str
 
 
 def measure_role(
-    session: RoleSession, allowed: list[tuple[str, Any]], repeat: int
+    session: RoleSession, allowed: list[tuple[str, Any]], repeat: int, budget: float = 60.0
 ) -> list[PageTimes]:
-    """Open every allowed route of a role: one cold request, then ``repeat`` timed ones."""
+    """Open every allowed route of a role: one cold request, then ``repeat`` timed ones.
+
+    A page stops being repeated once it has taken ``budget`` seconds (a page of seconds
+    would hold the run for hours); its ``n`` says how many were timed.
+    """
     results: list[PageTimes] = []
     pools: Pools = []
     for path, route in sorted(allowed, key=lambda item: _order(item[0])):
@@ -227,12 +231,13 @@ def measure_role(
             times.skipped = "no link to it was shown to the role"
             continue
         client = session.api if path.startswith("/api/") else session.pages
-        index = 0
-        while index <= repeat and urls:
+        index, spent = 0, 0.0
+        while index <= repeat and urls and spent < budget:
             url = urls[index % len(urls)]
             started = time.perf_counter()
             response = client.get(url)
             seconds = time.perf_counter() - started
+            spent += seconds
             if response.status_code == 404 and "{" in path:
                 times.gone.append(url)
                 urls.remove(url)
