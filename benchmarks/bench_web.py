@@ -235,12 +235,15 @@ def _run_pages(
                 web_pages.publish_year(pages, api)
             session = web_pages.RoleSession(role, pages, api)
             started = time.perf_counter()
-            results += web_pages.measure_role(session, allowed, repeat, budget)
+            measured = web_pages.measure_role(session, allowed, repeat, budget)
+            results += measured
+            web_pages.report(measured, TARGET_P95_MS)  # as it goes: a long run shows progress
             print(f"{role}: {len(allowed)} routes in {time.perf_counter() - started:.0f} s",
                   flush=True)  # fmt: skip
         finally:
             pages.close()
             api.close()
+    print("== every role")
     return web_pages.report(results, TARGET_P95_MS)
 
 
