@@ -20,6 +20,11 @@ then cached for five minutes); after ``--warmup`` more seconds every request is 
 for ``--seconds`` seconds: p50/p95/p99 per page and overall, throughput, error rate.
 Target: p95 < 300 ms and no error.
 No personal data is printed: persons are addressed by opaque public ids.
+
+``--pages [--repeat 20]``: instead of the load, every page of the app (every GET route,
+listed from the app) as each role of the demo, one request at a time, p50/p95 per role
+and page (see :mod:`web_pages`); target p95 < 300 ms for every page but the first
+computation of a period (each page's first request, timed apart as "cold").
 """
 
 from __future__ import annotations
@@ -77,23 +82,27 @@ class Load:
     measuring: bool = False
 
 
-def _database_copy(scale: float) -> tuple[Path, Path]:
-    """The web benchmark's own copy of the cached demo database at ``scale``, and its delivery."""
+def _database_copy(scale: float, root: Path = ROOT) -> tuple[Path, Path]:
+    """The web benchmark's own copy of the cached demo database at ``scale``, and its delivery.
+
+    The cache is read under ``root``; the copy is made under ``var/bench`` of the working
+    folder (so that two checkouts sharing one cache never share a copy).
+    """
     from tipdata.demo.benchdb import bench_database, demo_delivery, scale_label
 
     label = scale_label(scale)
     folder = ROOT / f"web-scale-{label}-sqlite"
     if not (folder / "bench.db").exists():
-        shared = bench_database(scale, "sqlite", ROOT)
+        shared = bench_database(scale, "sqlite", root)
         shared.db.dispose()
-        source = ROOT / f"scale-{label}-sqlite"
+        source = root / f"scale-{label}-sqlite"
         folder.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         shutil.copyfile(source / "bench.db", folder / "bench.db")
         shutil.copyfile(source / "master.key", folder / "master.key")
         (folder / "master.key").chmod(0o600)
         print(f"copied the scale {scale:g} database in {time.perf_counter() - started:.0f} s")
-    return folder, demo_delivery(scale, ROOT)
+    return folder, demo_delivery(scale, root)
 
 
 def _prepare(
@@ -150,6 +159,92 @@ def _prepare(
     db.dispose()
     reports = [(province, str(period)) for province, period in periods]
     return secrets, list(people), reports
+
+
+def _prepare_roles(folder: Path) -> list[tuple[str, str, str | None, str]]:
+    """One user per role of the demo accounts (same agency and province), with an API token.
+
+    Returns:
+        (role, username, TOTP secret or None, API token) per role.
+    """
+    from tipdata.access import add_user, default_policy, enable_totp, set_password, sync_roles
+    from tipdata.access.keys import MasterKey
+    from tipdata.access.passwords import ArgonParameters, Passwords
+    from tipdata.access.sessions import create_api_token
+    from tipdata.demo.users import DEMO_ACCOUNTS
+    from tipdata.store import Agency, AppUser, Database
+
+    key = MasterKey.from_base64((folder / "master.key").read_text(encoding="ascii"))
+    db = Database(f"sqlite:///{folder / 'bench.db'}", master_key=key)
+    passwords = Passwords(ArgonParameters(time_cost=1, memory_kib=8, parallelism=1))
+    policy = default_policy()
+    from tipdata.access import load_keyring
+
+    users = []
+    with db.session() as session:
+        sync_roles(session, policy)
+        cipher = load_keyring(session, key).cipher
+        agencies = dict(session.execute(sa.select(Agency.code, Agency.id)).tuples().all())
+        for _, role, agency, province in DEMO_ACCOUNTS:
+            username = f"bench.pages.{role.replace('_', '.')}"
+            user_id = session.scalar(sa.select(AppUser.id).where(AppUser.username == username))
+            if user_id is None:
+                user_id = add_user(
+                    session, None, username=username, display_name="Page benchmark",
+                    role=role, agency_id=agencies[agency], province_code=province,
+                    password=PASSWORD, passwords=passwords, policy=policy,
+                ).id  # fmt: skip
+            else:
+                set_password(session, None, username, PASSWORD, passwords)
+            secret = None
+            if policy.requires_totp(role):
+                secret = pyotp.parse_uri(enable_totp(session, None, username, cipher)).secret
+            token = create_api_token(session, user_id, "page benchmark", datetime.now(UTC))
+            users.append((role, username, secret, token))
+    db.dispose()
+    return users
+
+
+def _run_pages(
+    base: str,
+    users: list[tuple[str, str, str | None, str]],
+    repeat: int,
+    budget: float,
+    only: list[str],
+) -> bool:
+    """Every page as every role (see :mod:`web_pages`); whether all met the target."""
+    import web_pages
+
+    from tipdata.access import default_policy
+
+    policy = default_policy()
+    routes = web_pages.get_routes()
+    results = []
+    assert policy.allows(users[0][0], "reports:publish"), "the first role publishes the year"
+    for role, username, secret, token in users:
+        allowed = [
+            (path, route)
+            for path, route, needs in routes
+            if all(policy.allows(role, permission) for permission in needs)
+            and (not only or any(path.startswith(prefix) for prefix in only))
+        ]
+        pages = web_pages.sign_in(base, username, PASSWORD, secret)
+        api = httpx.Client(base_url=base, timeout=120, headers={"Authorization": f"Bearer {token}"})
+        try:
+            if role == users[0][0]:
+                web_pages.publish_year(pages, api)
+            session = web_pages.RoleSession(role, pages, api)
+            started = time.perf_counter()
+            measured = web_pages.measure_role(session, allowed, repeat, budget)
+            results += measured
+            web_pages.report(measured, TARGET_P95_MS)  # as it goes: a long run shows progress
+            print(f"{role}: {len(allowed)} routes in {time.perf_counter() - started:.0f} s",
+                  flush=True)  # fmt: skip
+        finally:
+            pages.close()
+            api.close()
+    print("== every role")
+    return web_pages.report(results, TARGET_P95_MS)
 
 
 def _free_port() -> int:
@@ -332,11 +427,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--think", default="0.5:1.5", help="min:max seconds between requests")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--pages", action="store_true", help="every page as every role")
+    parser.add_argument("--repeat", type=int, default=20, help="timed requests per page")
+    parser.add_argument("--budget", type=float, default=60.0, help="seconds at most per page")
+    parser.add_argument("--only", default="", help="comma-separated route prefixes (--pages)")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the benchmark cache (read only)")
     args = parser.parse_args(argv)
     low, _, high = args.think.partition(":")
     think = (float(low), float(high or low))
 
-    folder, delivery = _database_copy(args.scale)
+    folder, delivery = _database_copy(args.scale, args.root)
+    if args.pages:
+        _prepare(folder, delivery, 0, samples=0)
+        users = _prepare_roles(folder)
+        port = _free_port()
+        server = _start_server(folder, port, args.workers)
+        try:
+            only = [prefix for prefix in args.only.split(",") if prefix]
+            met = _run_pages(f"http://127.0.0.1:{port}", users, args.repeat, args.budget, only)
+        finally:
+            _stop(server)
+        return 0 if met else 1
     secrets, public_ids, reports = _prepare(folder, delivery, args.users, samples=5000)
     print(
         f"scale {args.scale:g}: {len(public_ids)} persons and {len(reports)} provincial reports "

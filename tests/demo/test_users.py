@@ -1,4 +1,4 @@
-"""Demo users: one per role, fresh passwords, TOTP where the role reads identities."""
+"""Demo users: one per role, fresh passwords; the roles reading identities enrol TOTP themselves."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import pyotp
 import pytest
 
 from tipdata.access import Authenticator, default_policy, login
+from tipdata.access.enrolment import SetupRequired, account_steps
+from tipdata.access.login import finish_and_sign_in
 from tipdata.demo.users import DEMO_ACCOUNTS, create_demo_users
 from tipdata.errors import ConfigError
 from tipdata.settings import load_settings
@@ -33,9 +35,25 @@ def test_every_role_gets_a_demo_user_who_can_sign_in(tmp_path: Path) -> None:
     auth = Authenticator(passwords=system.passwords, cipher=system.keyring().cipher)
     now = datetime.now(UTC)
     for user in users:
-        code = pyotp.TOTP(user.totp_secret).at(now) if user.totp_secret else None
-        signed_in = login(system.db, auth, user.username, user.password, code, "127.0.0.1")
+        if not user.enrols_totp:
+            signed_in = login(system.db, auth, user.username, user.password, None, "127.0.0.1")
+            assert signed_in.actor.role == user.role
+            continue
+        # the first sign-in: the password leads to the enrolment step (a QR code to scan)
+        with pytest.raises(SetupRequired) as step:
+            login(system.db, auth, user.username, user.password, None, "127.0.0.1")
+        with system.db.session() as session:
+            steps = account_steps(session, step.value.token, auth.cipher)
+        assert steps.needs_totp and not steps.needs_password and steps.totp_secret
+        code = pyotp.TOTP(steps.totp_secret).at(now)
+        signed_in = finish_and_sign_in(
+            system.db, auth, step.value.token, new_password=None, confirm_password=None,
+            code=code, remote_addr="127.0.0.1",
+        )  # fmt: skip
         assert signed_in.actor.role == user.role
+    # a rerun keeps the enrolment: the authenticator app already holds the secret
+    again = {u.username: u for u in create_demo_users(system)}
+    assert not any(u.enrols_totp for u in again.values())
 
 
 def test_rerun_resets_passwords_instead_of_failing(tmp_path: Path) -> None:
@@ -46,10 +64,13 @@ def test_rerun_resets_passwords_instead_of_failing(tmp_path: Path) -> None:
     assert all(first[name] != second[name] for name in first)
 
 
-def test_identity_roles_are_enrolled_in_totp(tmp_path: Path) -> None:
+def test_identity_roles_enrol_totp_at_first_sign_in_and_no_secret_is_printed(
+    tmp_path: Path,
+) -> None:
     users = {u.role: u for u in create_demo_users(_system(tmp_path))}
-    assert users["ntf_data_officer"].totp_secret is not None
-    assert users["statistics_reader"].totp_secret is None
+    assert users["ntf_data_officer"].enrols_totp
+    assert not users["statistics_reader"].enrols_totp
+    assert not any(hasattr(user, "totp_secret") for user in users.values())
 
 
 def test_refused_outside_development(tmp_path: Path) -> None:

@@ -100,3 +100,24 @@ def test_a_new_data_version_computes_afresh(computations: list[tuple[date, date]
     version[0] = 2  # an import or a linkage run
     assert cache.report(None, date(2008, 1, 1), date(2008, 12, 31)) is not first  # type: ignore[arg-type]
     assert len(computations) == 2
+
+
+def test_other_national_figures_are_kept_per_period_name_and_data_version() -> None:
+    clock, version = _Clock(), [0]
+    cache = FigureCache(seconds=60, clock=clock, version=lambda _db: version[0])
+    calls: list[str] = []
+
+    def compute(name: str) -> object:
+        calls.append(name)
+        return [name, len(calls)]
+
+    year = (date(2008, 1, 1), date(2008, 12, 31))
+    first = cache.national(None, *year, "indicators", lambda: compute("a"))  # type: ignore[arg-type]
+    again = cache.national(None, *year, "indicators", lambda: compute("b"))  # type: ignore[arg-type]
+    assert again is first and calls == ["a"]
+    cache.national(None, *year, "other", lambda: compute("c"))  # type: ignore[arg-type]
+    version[0] = 1  # an import: computed afresh
+    cache.national(None, *year, "indicators", lambda: compute("d"))  # type: ignore[arg-type]
+    clock.now = 61  # expired
+    cache.national(None, *year, "other", lambda: compute("e"))  # type: ignore[arg-type]
+    assert calls == ["a", "c", "d", "e"]

@@ -123,6 +123,15 @@ def case_work_codes() -> set[str]:
     return {code for code in codes if "_" in code or "-" in code}
 
 
+def agency_codes() -> set[str]:
+    """The codes of the agencies whose name is not their code (MOI, PPMC, DOSAVY-12, ...)."""
+    return {
+        code
+        for code, agency in load_codelists().agencies.by_code.items()
+        if code not in (agency.name, agency.short_name) or agency.name_km
+    }
+
+
 def untranslated_fragments() -> list[str]:
     """English messages whose Khmer differs, cut at placeholders, long enough to be sure."""
     with catalogue_path("km").open("rb") as handle:
@@ -228,6 +237,15 @@ def test_case_work_pages_show_words_not_codes(
     assert article in pages["officer /cases/{trial}"]  # the article by its law's name
     indicator = "អនីតិជន" if language == "km" else "Minor in commercial sex"
     assert indicator in pages["ngo /persons/{victim}"]  # a screening's indicator by its name
+    police = "ក្រសួងមហាផ្ទៃ" if language == "km" else "Ministry of Interior"
+    assert police in pages["officer /persons/{suspect}"]  # a record's agency by its name
+    court = "សាលាដំបូងរាជធានីភ្នំពេញ" if language == "km" else "Phnom Penh Municipal Court"
+    assert court in pages["officer /cases/{trial}"]  # a case's agency by its name
+    # no agency by its code alone where it has a name (a table cell holding just "MOI")
+    shown_by_code = {
+        page: sorted(set(text.splitlines()) & agency_codes()) for page, text in pages.items()
+    }
+    assert {page: codes for page, codes in shown_by_code.items() if codes} == {}
     if language == "km":
         fragments = untranslated_fragments()
         english = {page: sorted(f for f in fragments if f in text) for page, text in pages.items()}
@@ -239,6 +257,7 @@ def test_the_check_catches_a_code_and_an_english_message() -> None:
     text = visible_text("<p>statistics_reader</p><p title='login_success'>x</p>")
     assert "statistics_reader" in text and "login_success" not in text
     assert {"victims_identified", "data_element", "not_broken_down"} <= raw_codes()
+    assert {"MOI", "PPMC", "DOSAVY-12"} <= agency_codes()
     assert any(f in visible_text("<p>Change your password</p>") for f in untranslated_fragments())
 
 

@@ -403,9 +403,13 @@ def _in_scope(actor: Actor) -> sa.ColumnElement[bool]:
     scope holds few: collect them once with IN (walking would pass over most persons).
     Measured on the scale-1 demo (156,000 persons, SQLite): 7 ms vs 68 ms a page for the
     NTF officer, 10 ms vs 369 ms for a court clerk (``benchmarks/bench_casefiles.py``).
+    A province holds a share of the country too (Battambang: about one person in ten), so
+    a provincial scope walks as well: at scale 10 (1.57 million persons) collecting a
+    province's persons with IN took 1.1-1.3 s a page for a social worker
+    (``benchmarks/bench_web.py --pages``).
     """
     condition = scope_filter(actor, PersonRecord)
-    if default_policy().role(actor.role).scope == "national":
+    if default_policy().role(actor.role).scope in ("national", "province"):
         return sa.exists().where(PersonRecord.person_id == Person.id, condition)
     in_scope = sa.select(PersonRecord.person_id).where(
         PersonRecord.person_id.is_not(None), condition

@@ -51,11 +51,18 @@ def run(
 
     with progress_bars() as progress:
         summary = run_demo(system, scale=scale, seed=seed, progress=progress, say=say)
-    console.print("demo users (user, role, agency, password, TOTP secret):")
+    console.print("demo users (user, role, agency, password, second factor):")
     for user in summary.users:
         console.print(
             f"   {user.username:<20} {user.role:<24} {user.agency:<10} {user.password}  "
-            f"{user.totp_secret or '-'}",
+            f"{'enrol at first sign-in' if user.enrols_totp else '-'}",
+            soft_wrap=True,
+            highlight=False,
+        )
+    if any(user.enrols_totp for user in summary.users):
+        console.print(
+            "users marked 'enrol at first sign-in' sign in with their password, then scan "
+            "the QR code shown with an authenticator app and type its 6-digit code",
             soft_wrap=True,
             highlight=False,
         )

@@ -83,6 +83,7 @@ class Agency(CodelistModel):
 class _Template(CodelistModel):
     name: str
     short_name: str
+    name_km: str | None = None
     kind: AgencyKindCode
     parent: str | None = None
     source: str
@@ -170,6 +171,9 @@ def load_agencies(path: Path, provinces: Iterable[Province]) -> Agencies:
                 code=f"{prefix}-{province.code}",
                 name=template.name.format(province=province.name_en),
                 short_name=template.short_name.format(province=province.name_en),
+                name_km=(
+                    template.name_km.format(province=province.name_km) if template.name_km else None
+                ),
                 kind=template.kind,
                 parent=template.parent,
                 province=province.code,

@@ -2,8 +2,10 @@
 
 The demo needs people to log in as: the NTF data officer, a provincial focal point, a police
 analyst, and so on. Their passwords are generated anew on every demo run (never fixed in the
-code) and printed once; the roles that may read victims' identities are also enrolled in TOTP.
-A production system refuses to create them.
+code) and printed once. No second factor is handed out: a role that may read victims'
+identities enrols its authenticator app at its first sign-in (the password, then a QR code to
+scan and a code to type, :mod:`tipdata.access.enrolment`), as a real user would; a rerun
+keeps an enrolment already made. A production system refuses to create them.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlparse
 
 import sqlalchemy as sa
 
@@ -37,14 +38,19 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, str | None], ...] = (
 
 @dataclass(frozen=True)
 class DemoUser:
-    """A demo account as printed at the end of the demo run."""
+    """A demo account as printed at the end of the demo run.
+
+    Attributes:
+        enrols_totp: the role needs a second factor and the user has none confirmed yet:
+            the first sign-in shows the QR code to scan (no secret is printed).
+    """
 
     username: str
     role: str
     agency: str
     province: str | None
     password: str
-    totp_secret: str | None
+    enrols_totp: bool
 
 
 _ALPHABET = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY34679"
@@ -63,36 +69,33 @@ def create_demo_users(system: System) -> list[DemoUser]:
         system: the application object; its database must be migrated and hold the agencies.
 
     Returns:
-        The demo users with their passwords and, where the role requires it, TOTP secrets.
+        The demo users with their passwords and whether they enrol TOTP at first sign-in.
 
     Raises:
         ConfigError: outside the development environment.
     """
-    from tipdata.access import add_user, default_policy, enable_totp, set_password, sync_roles
+    from tipdata.access import add_user, default_policy, set_password, sync_roles
+    from tipdata.access.enrolment import needs_totp
     from tipdata.store import Agency, AppUser
 
     if system.settings.environment != "development":
         raise ConfigError("demo users are only created when TIPDATA_ENVIRONMENT=development")
     policy = default_policy()
-    cipher = system.keyring().cipher
     created: list[DemoUser] = []
     with system.db.session() as session:
         sync_roles(session, policy)
         agencies = dict(session.execute(sa.select(Agency.code, Agency.id)).tuples().all())
         for username, role, agency, province in DEMO_ACCOUNTS:
             password = _password()
-            exists = session.scalar(sa.select(AppUser.id).where(AppUser.username == username))
-            if exists is None:
-                add_user(
+            user = session.scalar(sa.select(AppUser).where(AppUser.username == username))
+            if user is None:
+                user = add_user(
                     session, None, username=username, display_name=username, role=role,
                     agency_id=agencies[agency], province_code=province, password=password,
                     passwords=system.passwords, policy=policy,
                 )  # fmt: skip
             else:
                 set_password(session, None, username, password, system.passwords)
-            secret = None
-            if policy.requires_totp(role):
-                uri = enable_totp(session, None, username, cipher)
-                secret = parse_qs(urlparse(uri).query)["secret"][0]
-            created.append(DemoUser(username, role, agency, province, password, secret))
+            enrols = needs_totp(user, policy)
+            created.append(DemoUser(username, role, agency, province, password, enrols))
     return created

@@ -25,6 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar, cast
 
 import sqlalchemy as sa
 
@@ -41,6 +42,7 @@ CONCURRENT_COMPUTATIONS = 1
 """How many reports are computed at the same time (each holds its own working memory)."""
 
 DataVersion = tuple[int, int, int]
+T = TypeVar("T")
 
 
 def data_version(db: Database) -> DataVersion:
@@ -94,6 +96,7 @@ class FigureCache:
         self.max_entries = max_entries
         self.version = version
         self._entries: OrderedDict[_Key, _Entry] = OrderedDict()
+        self._others: OrderedDict[_Key, tuple[object, float]] = OrderedDict()
         self._lock = threading.Lock()
         self._key_locks: dict[object, threading.Lock] = {}
         self._computing = threading.BoundedSemaphore(concurrent)
@@ -157,8 +160,34 @@ class FigureCache:
                 self.computed += 1
             return report
 
+    def national(
+        self, db: Database, start: date, end: date, name: str, compute: Callable[[], T]
+    ) -> T:
+        """Any other national figure of a period (e.g. the indicator values), from cache.
+
+        ``compute`` must give the same answer to every reader allowed to ask (no scope):
+        the key is the period, ``name`` and the data version.
+        """
+        key: _Key = (start, end, (f"__{name}__",), self.version(db))
+        with self._lock_for(key):
+            with self._lock:
+                entry = self._others.get(key)
+                if entry is not None and self.clock() - entry[1] < self.seconds:
+                    self._others.move_to_end(key)
+                    return cast(T, entry[0])
+            with self._computing:
+                value = compute()
+            with self._lock:
+                self._others[key] = (value, self.clock())
+                while len(self._others) > self.max_entries:
+                    old, _ = self._others.popitem(last=False)
+                    self._key_locks.pop(old, None)
+                self.computed += 1
+            return value
+
     def clear(self) -> None:
         """Forget every entry."""
         with self._lock:
             self._entries.clear()
+            self._others.clear()
             self._key_locks.clear()

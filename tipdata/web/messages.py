@@ -4,8 +4,10 @@ The services (``tipdata.access``, ...) raise errors whose English text says what
 they know nothing of languages. A page that shows such a message passes it through
 :func:`service_message`, which finds it among :data:`SERVICE_MESSAGES` (each the
 English wording as a pattern, with the named parts it carries) and translates it. A
-message not listed is shown as it is, in English, and ``tests/web/test_messages.py``
-fails on every such message the tests meet, so none reaches a Khmer page unnoticed.
+message not listed is shown as it is, in English. :func:`tipdata.web.templating.render`
+passes a page's ``error``, ``message``, ``refused`` and ``not_published`` through it, so a
+route need not; ``tests/web/test_service_messages.py`` drives the services' refusals on
+Khmer pages and fails on any English left.
 """
 
 from __future__ import annotations
@@ -123,6 +125,89 @@ SERVICE_MESSAGES: tuple[ServiceMessage, ...] = (
     ),
     _message(r"unknown role .*", N_("There is no such role: choose one from the list.")),
     _message(r"give the user's name", N_("Give the user's name (up to 120 characters).")),
+    # case files: persons, cases, case work, referrals, screenings (tipdata.casefiles)
+    _message(
+        r"There is no person \S+ that you may see\.",
+        N_("There is no such person that you may see."),
+    ),
+    _message(
+        r"There is no case \S+ that you may see\.", N_("There is no such case that you may see.")
+    ),
+    _message(
+        r"There is no follow-up \S+ that you may see\.",
+        N_("There is no such follow-up that you may see."),
+    ),
+    _message(
+        r"There is no review pair \S+ that you may see\.",
+        N_("There is no such pair to review that you may see."),
+    ),
+    _message(r"no screening \d+", N_("There is no such screening.")),
+    _message(r"name: type the name to search for", N_("Type the name to search for.")),
+    _message(r"name: type a name with letters", N_("Type a name with letters.")),
+    _message(
+        r"name: at most (?P<count>\d+) characters",
+        N_("A name has at most %(count)s characters."),
+    ),
+    _message(
+        r"document: type the document number to search for",
+        N_("Type the document number to search for."),
+    ),
+    _message(
+        r"document: at most (?P<count>\d+) characters",
+        N_("A document number has at most %(count)s characters."),
+    ),
+    _message(r"note: write the note", N_("Write the note.")),
+    _message(
+        r"note: at most (?P<count>\d+) characters", N_("A note has at most %(count)s characters.")
+    ),
+    _message(
+        r"reason: say why, in at least (?P<count>\d+) characters",
+        N_("Say why, in at least %(count)s characters."),
+    ),
+    _message(
+        r"reason: say why without repeating the values",
+        N_("Say why without repeating the values."),
+    ),
+    _message(r"value: type the corrected value", N_("Type the corrected value.")),
+    _message(
+        r"value: no such province", N_("There is no such province: choose one from the list.")
+    ),
+    _message(r"value: a year from 1900 to this year", N_("Type a year from 1900 to this year.")),
+    _message(r"(value|consent_on): a date as YYYY-MM-DD", N_("Type a date as YYYY-MM-DD.")),
+    _message(
+        r"record: choose one of the person's records",
+        N_("Choose one of the person's records."),
+    ),
+    _message(r"record: choose a record your agency owns", N_("Choose a record your agency owns.")),
+    _message(
+        r"provider: choose a provider of the service directory",
+        N_("Choose a provider of the service directory."),
+    ),
+    _message(
+        r"assigned_to: not a case worker of your agency",
+        N_("Choose a case worker of your agency."),
+    ),
+    _message(r"\w+: choose one of .*", N_("Choose one of the values offered.")),
+    _message(
+        r"screening_date \S+ is in the future",
+        N_("The screening date is in the future: type the day of the screening."),
+    ),
+    _message(
+        r"a final determination names the person who made it",
+        N_("A final determination names the person who made it."),
+    ),
+    # the web's own error pages (tipdata.web.problems)
+    _message(
+        r"A value cannot be stored .*",
+        N_(
+            "A value cannot be stored (a number too large, or a control character such as "
+            "NUL): correct it and try again."
+        ),
+    ),
+    _message(
+        r"An unexpected error occurred; it has been logged\. Try again later\.",
+        N_("An unexpected error occurred; it has been logged. Try again later."),
+    ),
 )
 """Every service message the pages know how to translate."""
 

@@ -332,7 +332,15 @@ def install_error_handlers(app: FastAPI) -> None:
             return problem_response(
                 request, 422, "Some parameters are not valid: see errors.", errors=problems
             )
-        return _page(request, 422, "; ".join(f"{p.location}: {p.message}" for p in problems))
+        from tipdata.web.templating import translator
+
+        # the validator's English wording stays in the API's problem details; a page names
+        # the fields in the reader's language
+        fields = ", ".join(dict.fromkeys(p.location.rpartition(".")[2] for p in problems))
+        _ = translator(request)
+        return _page(
+            request, 422, _("These values are not valid: %(fields)s.") % {"fields": fields}
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

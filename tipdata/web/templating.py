@@ -21,8 +21,10 @@ from tipdata.web.context import web_context
 from tipdata.web.csrf import binding_of, new_presession, token_for
 from tipdata.web.i18n import LANGUAGE_NAMES
 from tipdata.web.labels import Labels, groups_of_four, some_ids
+from tipdata.web.messages import service_message
 from tipdata.web.navigation import navigation_for
 from tipdata.web.security import cookie_secure
+from tipdata.web.words import CodeWords
 
 
 @cache
@@ -93,6 +95,10 @@ def csrf_token(request: Request) -> str:
     return token_for(binding)
 
 
+SERVICE_TEXTS = ("error", "message", "refused", "not_published")
+"""Page variables that may hold a service's message (translated by :func:`render`)."""
+
+
 def render(
     request: Request,
     template: str,
@@ -131,8 +137,12 @@ def render(
         "labels": labels,
         "role_label": labels.role,
         "token_state_label": labels.token_state,
+        "agency_name": CodeWords(language).agency,
     }
     variables.update(context or {})
+    for name in SERVICE_TEXTS:  # a service's English refusal, in the reader's language
+        if isinstance(variables.get(name), str):
+            variables[name] = service_message(variables[name], translations.gettext)
     html = environment().get_template(template).render(variables)
     response = HTMLResponse(html, status_code=status_code, headers=headers)
     presession = getattr(request.state, "new_presession", None)

@@ -1,7 +1,8 @@
 """Words for the codes of the code lists, in the reader's language (issue 18, item 2).
 
-Provinces, countries and forms of exploitation have English and Khmer names in their
-code lists (``provinces.csv``, ``countries_extra.yaml``, ``exploitation_types.yaml``);
+Provinces, countries, forms of exploitation and agencies have English and Khmer names in
+their code lists (``provinces.csv``, ``countries_extra.yaml``, ``exploitation_types.yaml``,
+``agencies.yaml``);
 a case-work page shows those names, never the code. An unknown code is shown as it is.
 """
 
@@ -16,6 +17,10 @@ LAW_NAMES_KM = {
     "labour-1997": "ច្បាប់ស្តីពីការងារ ១៩៩៧",
 }
 """The laws' Khmer names (the catalogue's files give English titles only)."""
+
+
+AGENCY_NAME_LENGTH = 50
+"""An English agency name longer than this is shown by its short name (DOSAVY Battambang)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,19 @@ class CodeWords:
         """A form of exploitation's name."""
         types = load_codelists().exploitation_types
         return self._pick(types[code].name_en, types[code].name_km) if code in types else code
+
+    def agency(self, code: str | None) -> str:
+        """An agency's name (``MOI`` → Ministry of Interior / ក្រសួងមហាផ្ទៃ, ``DOSAVY-02`` →
+        DOSAVY Battambang); an agency without a Khmer name keeps its own name (an NGO's
+        acronym is written so in Khmer too)."""
+        if not code:
+            return ""
+        agencies = load_codelists().agencies
+        if code not in agencies:
+            return code
+        agency = agencies[code]
+        english = agency.name if len(agency.name) <= AGENCY_NAME_LENGTH else agency.short_name
+        return self._pick(english, agency.name_km)
 
     def article(self, reference: str | None) -> str:
         """An article by its law's name: ``lshtse-2008 art. 15`` → Anti-trafficking law 2008,

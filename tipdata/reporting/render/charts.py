@@ -1,9 +1,19 @@
-"""Charts drawn on the server with matplotlib, as inline SVG (no CDN, small, readable offline)."""
+"""Charts drawn on the server with matplotlib, as inline SVG (no CDN, small, readable offline).
+
+Drawing one chart costs 0.2-1 s of CPU (text layout), more than the figures behind it, and
+a dashboard shows several on every visit. A chart is a pure function of its title, labels
+and values, so each function keeps the SVG of the last :data:`CACHED_CHARTS` inputs it
+drew (:func:`_remembered`); and as pyplot is not thread-safe, one chart is drawn at a time.
+"""
 
 from __future__ import annotations
 
+import functools
 import io
-from collections.abc import Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ParamSpec
 
 import matplotlib
 
@@ -20,6 +30,42 @@ STATUS_COLOURS = {
 }
 
 
+CACHED_CHARTS = 128
+"""How many drawn charts each chart function keeps (a few kB of SVG each)."""
+
+_DRAWING = threading.Lock()
+_P = ParamSpec("_P")
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable copy of a chart argument (sequences and mappings, nested)."""
+    if isinstance(value, Mapping):
+        return tuple((key, _frozen(item)) for key, item in value.items())
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return tuple(_frozen(item) for item in value)
+    return value
+
+
+def _remembered(draw: Callable[_P, str]) -> Callable[_P, str]:
+    """Keep the SVG of the last :data:`CACHED_CHARTS` distinct inputs of a chart function."""
+    drawn: OrderedDict[Any, str] = OrderedDict()
+
+    @functools.wraps(draw)
+    def remembered(*args: _P.args, **kwargs: _P.kwargs) -> str:
+        key = (_frozen(args), _frozen(sorted(kwargs.items())))
+        with _DRAWING:
+            if key in drawn:
+                drawn.move_to_end(key)
+                return drawn[key]
+            svg = draw(*args, **kwargs)
+            drawn[key] = svg
+            if len(drawn) > CACHED_CHARTS:
+                drawn.popitem(last=False)
+        return svg
+
+    return remembered
+
+
 def _svg(figure: plt.Figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
@@ -28,6 +74,7 @@ def _svg(figure: plt.Figure) -> str:
     return text[text.index("<svg") :]
 
 
+@_remembered
 def bar_chart(
     title: str,
     labels: Sequence[str],
@@ -69,6 +116,7 @@ def bar_chart(
     return _svg(figure)
 
 
+@_remembered
 def line_chart(title: str, labels: Sequence[str], values: Sequence[int | None]) -> str:
     """A line chart (trend by month) as SVG text; suppressed months are gaps."""
     figure, axes = plt.subplots(figsize=(7, 3))
@@ -85,6 +133,7 @@ def line_chart(title: str, labels: Sequence[str], values: Sequence[int | None]) 
     return _svg(figure)
 
 
+@_remembered
 def funnel_chart(title: str, stages: Sequence[str], values: Sequence[int | None]) -> str:
     """The victim pathway funnel (identified → ... → reintegrated) as SVG text."""
     figure, axes = plt.subplots(figsize=(7, 0.6 * len(stages) + 1))
@@ -108,6 +157,7 @@ def funnel_chart(title: str, stages: Sequence[str], values: Sequence[int | None]
     return _svg(figure)
 
 
+@_remembered
 def completeness_grid(title: str, grid: Mapping[str, Mapping[str, str]]) -> str:
     """Provinces × periods, each square coloured by status (on_time, late, missing, not_due)."""
     provinces = list(grid)

@@ -226,7 +226,9 @@ def indicators_page(
     web = web_context(request)
     first, last = _internal_period(web, year, start, end, period)
     db = web.system.db
-    values = indicator_values(db, first, last, actor=actor)
+    values = web.figures.national(
+        db, first, last, "indicators", lambda: indicator_values(db, first, last, actor=actor)
+    )
     breakdown = None
     if indicator is not None and by is not None:
         try:
