@@ -75,9 +75,11 @@ def main() -> None:
     person = {
         int(r): int(p) for r, p in zip(records["record_id"], records["person_id"], strict=True)
     }
-    pending = {(min(a, b), max(a, b)) for a, b, _ in load_alternatives(system.db).pairs}
+    alternatives = load_alternatives(system.db)
+    pending = {(min(a, b), max(a, b)) for a, b, _ in alternatives.pairs}
     print(f"scale {args.scale:g} seed {args.seed}: {len(probability):,} pairs scored, "
-          f"threshold {threshold}, review floor {floor}, {len(pending)} pending pairs")  # fmt: skip
+          f"threshold {threshold}, review floor {floor}, {alternatives.pending} pending pairs "
+          f"({len(pending)} pairs of persons)")  # fmt: skip
 
     def edge(a: int, b: int) -> float | None:
         return probability.get((min(a, b), max(a, b)))
