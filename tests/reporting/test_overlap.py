@@ -249,24 +249,3 @@ def test_tables_counting_the_same_thing_are_audited_together() -> None:
                             measures={"t1": {("f", "c"): "persons:v|sex=f"}})  # fmt: skip
     second = ReleasedFigures("b", *Q1, {"t2": {}}, measures={"t2": {("x", "y"): "persons:v|sex=f"}})
     assert sorted(table_groups([first, second])) == [("lonely",), ("t1", "t2")]
-
-
-def test_a_revision_is_audited_against_the_release_it_replaces(
-    db: Database, tmp_path: Path
-) -> None:
-    """A reader who kept the first release of a period holds it beside its revision: a
-    cell the revision withholds that the first release showed is known, so the revision
-    that would withhold it as a small count is refused, naming the replaced release."""
-    first = release_report(db, _report(YEAR, YEAR_COUNTS), tmp_path / "1", actor=None, threshold=10)
-    assert first.published.table("victims_by_sex_age").cell("male", "child").value == 12
-    # the same figures under a stricter threshold: 12 boys is now a small count
-    with pytest.raises(DisclosureError) as refused:
-        release_report(db, _report(YEAR, YEAR_COUNTS), tmp_path / "2", actor=None, threshold=13)
-    found = {(c.row, c.column, c.lower, c.upper, c.where) for c in refused.value.unsafe}
-    assert ("male", "child", 12.0, 12.0, "this release") in found  # the first one showed it
-    stored = published_release(db, *YEAR, actor=None).info
-    assert stored.release_id == first.release.release_id  # nothing stored
-    # a revision that withholds nothing the first release showed is released
-    again = release_report(db, _report(YEAR, YEAR_COUNTS), tmp_path / "3", actor=None, threshold=10)
-    assert again.release.release_id > first.release.release_id
-    assert again.release.overlap_suppressed == ()

@@ -104,8 +104,8 @@ def test_explain_a_figure_records_for_the_ntf_the_rule_for_a_reader(
 def test_a_revised_release_is_no_longer_served_to_readers(
     demo_client: TestClient, demo_web: DemoWeb
 ) -> None:
-    """A revision replaces the release of its period (the gate audits it against the old
-    one: tests/reporting/test_overlap.py); a reader is served only the newest."""
+    """A revision replaces the release of its period and is not audited against it: the old
+    file beside the new one could be subtracted, so a reader gets only the newest."""
     officer, reader = bearer(demo_web[1]["officer"]), bearer(demo_web[1]["reader"])
     ids = []
     for _ in range(2):

@@ -497,16 +497,13 @@ def _overlap_note(cells: Sequence[str], earlier: Sequence[tuple[ReportRelease, A
 def _overlapping_releases(
     db: Database, report_kind: str, start: date, end: date
 ) -> list[tuple[ReportRelease, ReleasedFigures]]:
-    """Every earlier release, of every kind, whose period overlaps start..end.
+    """The newest release of each kind and period that overlaps start..end, but this one.
 
     Every kind (a TIP report, SDG 16.2.2, ...): tables of two kinds may count the same
-    persons over overlapping periods, and a reader may subtract one from the other. Every
-    version too: a release a revision replaced (the same kind and period) was public until
-    then, and a reader who kept its file holds it beside the revision, so the revision is
-    audited against it like any overlapping release (the audit reads two releases of one
-    period computed on different data as the reader would: the least adjustment that makes
-    them agree). Releases made before figures were stored (0015) cannot be read and are
-    left out.
+    persons over overlapping periods, and a reader may subtract one from the other. An
+    earlier release of this kind and exactly this period is replaced by the new one (a
+    revision) and is not audited against it; releases made before figures were stored
+    (0015) cannot be read and are left out.
     """
     query = (
         sa.select(ReportRelease)
@@ -517,20 +514,22 @@ def _overlapping_releases(
         )
         .order_by(ReportRelease.id.desc())
     )
-    found: list[tuple[ReportRelease, ReleasedFigures]] = []
+    found: dict[tuple[str, date, date], tuple[ReportRelease, ReleasedFigures]] = {}
     with db.session() as session:
         for row in session.scalars(query):
             period = (row.period_start, row.period_end)
+            kind_period = (row.report_kind, *period)
+            if (row.report_kind, period) == (report_kind, (start, end)) or kind_period in found:
+                continue
             assert overlaps(period, (start, end)) and row.figures is not None
             published = published_from_document(row.figures)
             kind = "" if row.report_kind == report_kind else f"{row.report_kind} "
-            replaced = (row.report_kind, period) == (report_kind, (start, end))
-            code = f"{kind}{row.period_code or row.period_start}"
-            label = f"release {row.id} ({code}{', revised' if replaced else ''})"
-            found.append(
-                (row, released_figures(label, published, row.relations or {}, row.rounding_base))
+            label = f"release {row.id} ({kind}{row.period_code or row.period_start})"
+            found[kind_period] = (
+                row,
+                released_figures(label, published, row.relations or {}, row.rounding_base),
             )
-    return found
+    return list(found.values())
 
 
 _NEWEST = (
@@ -615,11 +614,9 @@ def release_file(
     """A published file of a release (name, media type, bytes), as it was released.
 
     A reader gets only the release that serves its period now: a revision replaces the
-    release of the same kind and period. The gate audits a revision against the releases
-    it replaces (:func:`_overlapping_releases`), so a reader who kept the old file learns
-    nothing from the two side by side; the old one is still not served (revisions released
-    before that audit were not checked against it, and one period has one figure). Who may
-    publish (and the local operator) may read every release, revised ones too.
+    release of the same kind and period and is not audited against it (the gate audits
+    overlapping periods), so the two side by side could be subtracted. Who may publish
+    (and the local operator) may read every release, revised ones too.
 
     Raises:
         AccessDenied: the actor may not read published figures.
