@@ -462,6 +462,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/linkage/runs"): Rule(LINKERS, ok="400", body=_linkage_api),
     ("GET", "/admin/audit"): Rule(AUDITORS),
     ("GET", "/admin/audit/verify"): Rule(AUDITORS),
+    ("GET", "/admin/audit/releases"): Rule(AUDITORS),
     ("GET", "/api/v1/audit-events"): Rule(AUDITORS),
     # --- TIP report tables, their exports and their release --------------------------
     ("GET", "/reports"): Rule(PUBLISHED_READERS, query="year=2008"),

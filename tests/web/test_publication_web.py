@@ -5,6 +5,7 @@ confirmation, the releases page and its downloads, "explain this figure" for the
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pytest
@@ -124,3 +125,44 @@ def test_a_revised_release_is_no_longer_served_to_readers(
     )
     signed_in(demo_client, demo_web, "officer")  # who publishes reads the history
     assert demo_client.get(f"/reports/releases/{old}.csv").status_code == 200
+
+
+@pytest.mark.slow
+def test_the_auditor_reads_the_record_of_every_release_not_its_figures(
+    demo_client: TestClient, demo_web: DemoWeb
+) -> None:
+    """The auditor (``audit:read``, no ``reports:read_published``) checks releases: who
+    released which period when, the digest of its figures and each file's SHA-256, which
+    release replaced which; not the figures nor the files."""
+    officer = bearer(demo_web[1]["officer"])
+    ids = []
+    for _ in range(2):
+        answer = demo_client.post("/api/v1/reports/tip/publish?period=2008Q3", headers=officer)
+        assert answer.status_code == 200, answer.text
+        ids.append(answer.json()["release_id"])
+    old, new = ids
+    signed_in(demo_client, demo_web, "auditor")
+    log = demo_client.get("/admin/audit")
+    assert 'href="/admin/audit/releases"' in log.text
+    page = demo_client.get("/admin/audit/releases")
+    assert page.status_code == 200
+    row = re.search(rf'<tr id="release-{old}">(.*?)</tr>', page.text, re.S)
+    assert row is not None
+    # replaced by the revision, with the digests and the file hashes the release stored
+    assert f'href="#release-{new}">{new}</a>' in row.group(1)
+    assert "2008Q3" in row.group(1) and "officer" in row.group(1)
+    signed_in(demo_client, demo_web, "officer")
+    stored = demo_client.get("/reports/releases")
+    csv = demo_client.get(f"/reports/releases/{new}.csv")
+    assert csv.status_code == 200
+    new_row = re.search(rf'<tr id="release-{new}">(.*?)</tr>', page.text, re.S)
+    assert new_row is not None and hashlib.sha256(csv.content).hexdigest() in new_row.group(1)
+    assert f"/reports/releases/{new}.csv" in stored.text
+    assert "/reports/releases/" not in page.text  # no file to download from the record
+    assert 'id="released-periods"' not in page.text  # nor the figures' periods
+    signed_in(demo_client, demo_web, "auditor")
+    assert demo_client.get("/reports/releases").status_code == 403
+    assert demo_client.get(f"/reports/releases/{new}.csv").status_code == 403
+    assert demo_client.get("/reports?period=2008Q3").status_code == 403
+    signed_in(demo_client, demo_web, "reader")
+    assert demo_client.get("/admin/audit/releases").status_code == 403

@@ -532,6 +532,20 @@ def _overlapping_releases(
     return list(found.values())
 
 
+_NEWEST = (
+    sa.select(ReportRelease.id, ReportRelease.digest)
+    .where(
+        ReportRelease.report_kind == sa.bindparam("kind"),
+        ReportRelease.period_start == sa.bindparam("start"),
+        ReportRelease.period_end == sa.bindparam("end"),
+        ReportRelease.figures.is_not(None),
+    )
+    .order_by(ReportRelease.id.desc())
+    .limit(1)
+)
+"""The newest release of a kind and period with stored figures (:func:`published_release`)."""
+
+
 def published_release(
     db: Database,
     start: date,
@@ -558,28 +572,23 @@ def published_release(
     """
     if actor is not None:
         require(actor, READER_PERMISSION)
-    newest = (
-        sa.select(ReportRelease.id, ReportRelease.digest)
-        .where(
-            ReportRelease.report_kind == report_kind,
-            ReportRelease.period_start == start,
-            ReportRelease.period_end == end,
-            ReportRelease.figures.is_not(None),
-        )
-        .order_by(ReportRelease.id.desc())
-        .limit(1)
-    )
+    # one indexed query, built once, on a plain connection: no ORM session on the readers'
+    # path (480 µs of CPU per call with a session and the query built each time, about
+    # 100 µs like this; scale 0.05)
+    with db.connect() as connection:
+        found = connection.execute(
+            _NEWEST, {"kind": report_kind, "start": start, "end": end}
+        ).first()
+    if found is None:
+        raise NotPublished(start, end, report_kind)
+    # a stored release never changes: keep it, keyed by database, id and digest
+    key = (str(db.url), found.id, found.digest)
+    with _STORED_LOCK:
+        stored = _STORED.get(key)
+        if stored is not None:
+            _STORED.move_to_end(key)
+            return stored
     with db.session() as session:
-        found = session.execute(newest).first()
-        if found is None:
-            raise NotPublished(start, end, report_kind)
-        # a stored release never changes: keep it, keyed by database, id and digest
-        key = (str(db.url), found.id, found.digest)
-        with _STORED_LOCK:
-            stored = _STORED.get(key)
-            if stored is not None:
-                _STORED.move_to_end(key)
-                return stored
         row = session.scalars(
             sa.select(ReportRelease)
             .options(defer(ReportRelease.relations))

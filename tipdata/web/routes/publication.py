@@ -7,6 +7,11 @@
 * ``GET /reports/releases``: the released periods with their files (readers), or every
   release with who made it, when, its digest and files (publishers and auditors);
   ``GET /reports/releases/{id}.{csv|xlsx}``: a release's file as it was released (audited).
+* ``GET /admin/audit/releases``: the auditor's record of every release (``audit:read``):
+  who released which period when, under which threshold, the digest of its figures and
+  the SHA-256 of each file, and which later release replaced it. No figures and no files:
+  the auditor checks that a file someone holds is the one released (its SHA-256) and
+  finds the release in the audit log; reading figures is ``reports:read_published``.
 * ``GET /reports/explain``: one figure's rule (the table's definitions), and for a user
   who may trace national figures to persons (``persons:read``, national scope) its
   persons or cases and the source rows behind them (:func:`tipdata.reporting.explain.explain`,
@@ -119,6 +124,24 @@ def releases_page(
             "releases": list_releases(db, actor=actor) if full else [],
             "full": full,
         },
+    )
+
+
+@router.get("/admin/audit/releases", response_class=HTMLResponse)
+def audit_releases_page(
+    request: Request, actor: Annotated[Actor, Require("audit:read")]
+) -> HTMLResponse:
+    """Every release as the auditor checks it: who, when, threshold, digests; no figures."""
+    releases = list_releases(web_context(request).system.db, actor=actor)
+    replaced_by: dict[int, int] = {}
+    newest: dict[tuple[str, date, date], int] = {}
+    for release in sorted(releases, key=lambda r: -r.release_id):
+        key = (release.report_kind, release.period_start, release.period_end)
+        if key in newest:
+            replaced_by[release.release_id] = newest[key]
+        newest[key] = release.release_id
+    return render(
+        request, "audit_releases.html", {"releases": releases, "replaced_by": replaced_by}
     )
 
 
