@@ -65,6 +65,9 @@ def test_the_officer_previews_the_withheld_cells_then_confirms(
     assert 'id="r-2008Q1"' in page.text and 'id="all-releases"' in page.text
     release_id = re.search(r'href="/reports/releases/(\d+)\.csv"', page.text)
     assert release_id is not None
+    links = set(re.findall(r'href="(/reports/releases/\d+\.\w+)"', page.text))
+    assert {link.rsplit(".", 1)[1] for link in links} >= {"csv", "xlsx", "html"}
+    assert {link: demo_client.get(link).status_code for link in links} == dict.fromkeys(links, 200)
     signed_in(demo_client, demo_web, "reader")
     page = demo_client.get("/reports/releases")
     assert 'id="r-2008Q1"' in page.text and 'id="all-releases"' not in page.text

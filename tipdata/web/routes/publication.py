@@ -150,7 +150,7 @@ def release_download(
     request: Request,
     actor: Annotated[Actor, Require("reports:read_published")],
     release_id: int,
-    file_format: Literal["csv", "xlsx"],
+    file_format: Literal["csv", "xlsx", "html"],
 ) -> Response:
     """A release's file, byte for byte as released (audited as an export)."""
     web = web_context(request)
