@@ -154,7 +154,8 @@ def test_screening_form_previews_the_suggestion_then_saves(
         data={**fields, "action": "save", "screening_date": "2999-01-01"},
     )
     assert future.status_code == 422
-    assert "screening_date 2999-01-01 is in the future" in future.text
+    assert "The screening date is in the future: type the day of the screening." in future.text
+    assert 'value="2999-01-01"' in future.text  # the form is kept
     assert client.get(f"/persons/{world.suspect}/screenings/new").status_code == 404
 
 
