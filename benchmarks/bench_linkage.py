@@ -63,7 +63,7 @@ from tipdata.linkage.defaults import (
 from tipdata.linkage.engines import DuckDBEngine, make_engine
 from tipdata.linkage.evaluation import clustering_accuracy, pairwise_accuracy
 from tipdata.linkage.features import linkage_table, load_person_records, registers_of_records
-from tipdata.linkage.scoring import trained_linker
+from tipdata.linkage.scoring import scored_and_refined, trained_model
 from tipdata.linkage.settings import linkage_settings
 from tipdata.linkage.stored_model import DEFAULT_MODEL_FILE
 from tipdata.linkage.training import DEFAULT_SEED, U_SAMPLE_PAIRS
@@ -229,18 +229,16 @@ def demo(
     t = time.perf_counter()
     # As link does: this database's blocking, the trained model with its m floors, its
     # prior and name m estimated on its scored pairs.
-    linker = trained_linker(engine, sdf, table, seed=DEFAULT_SEED)
+    trained = trained_model(sdf, table, seed=DEFAULT_SEED)
     t_train = time.perf_counter() - t
+    t = time.perf_counter()
+    pairs, model, _labelled = scored_and_refined(engine, sdf, trained, len(table), SCORE_FLOOR)
+    t_predict = time.perf_counter() - t
     if save_default_model:
-        model = linker.misc.save_model_to_json()
         text = json.dumps(model, indent=1, sort_keys=True) + "\n"
         DEFAULT_MODEL_FILE.write_text(text, encoding="utf-8")
         print(f"saved {DEFAULT_MODEL_FILE}")
-    t = time.perf_counter()
-    pairs = engine.to_pandas(linker.inference.predict(threshold_match_probability=SCORE_FLOOR))
-    t_predict = time.perf_counter() - t
-    prior = float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
-    linker.table_management.invalidate_cache()
+    prior = float(model["probability_two_random_records_match"])
     blocked = sum(r["pairs"] for r in count_pairs_by_rule(sdf, blocking_rules=rules))
     print(f"ours: train {t_train:.1f}s predict {t_predict:.1f}s "
           f"({blocked / t_predict:,.0f} pairs/s) total {time.perf_counter() - started:.1f}s "
