@@ -30,9 +30,26 @@ from tipdata.linkage.scoring import (
 )
 from tipdata.linkage.training import LARGE_EM_COMPARISONS, refine_on_scores
 
-SYLLABLES = (
-    "sok srey mom chan thy dara vann rith kim heng lina pich sophal nary bora keo mao long"
-).split()
+SYLLABLES = [
+    "sok",
+    "srey",
+    "mom",
+    "chan",
+    "thy",
+    "dara",
+    "vann",
+    "rith",
+    "kim",
+    "heng",
+    "lina",
+    "pich",
+    "sophal",
+    "nary",
+    "bora",
+    "keo",
+    "mao",
+    "long",
+]
 
 
 def _records(people: int = 700, seed: int = 3) -> pd.DataFrame:
