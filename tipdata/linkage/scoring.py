@@ -256,8 +256,8 @@ def scored_and_refined(
             pairs = reweighed(
                 records,
                 engine.query(
-                    f"SELECT * FROM {predicted.physical_name} "
-                    f"WHERE match_weight >= {floor_weight - rise!r}"
+                    f"SELECT * FROM {predicted.physical_name} WHERE match_weight + "
+                    f"{_change_sql(records, model, final)} >= {floor_weight - 1e-6!r}"
                 ),
                 model,
                 final,
@@ -304,6 +304,26 @@ def largest_rise(records: Any, before: dict[str, Any], after: dict[str, Any]) ->
             )
         )
     return float(rise)
+
+
+def _change_sql(records: Any, before: dict[str, Any], after: dict[str, Any]) -> str:
+    """SQL of each pair's change of match weight from ``before`` to ``after`` (about: the
+    pairs it selects are re-weighed exactly by :func:`reweighed`, then cut at the floor)."""
+    prior_before, comparisons_before = _level_weights(records, before)
+    prior_after, comparisons_after = _level_weights(records, after)
+    terms = [f"{prior_after - prior_before!r}"]
+    for old, new in zip(comparisons_before, comparisons_after, strict=True):
+        cases = [
+            f"WHEN {new._gamma_column_name} = {level_new.comparison_vector_value} "
+            f"THEN {level_new._match_weight - level_old._match_weight!r}"
+            for level_old, level_new in zip(
+                old.comparison_levels, new.comparison_levels, strict=True
+            )
+            if level_new._match_weight != level_old._match_weight
+        ]
+        if cases:
+            terms.append(f"(CASE {' '.join(cases)} ELSE 0 END)")
+    return "(" + " + ".join(terms) + ")"
 
 
 def reweighed(
