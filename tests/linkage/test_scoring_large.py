@@ -22,6 +22,7 @@ from tipdata.linkage import scoring
 from tipdata.linkage.defaults import SCORE_FLOOR
 from tipdata.linkage.engines import DuckDBEngine
 from tipdata.linkage.features import linkage_table
+from tipdata.linkage.labels import levels_of_pairs, update_m_from_labels
 from tipdata.linkage.scoring import (
     largest_rise,
     reweighed,
@@ -186,4 +187,35 @@ def test_one_predict_gives_the_pairs_and_model_of_two(
     )
     # The refinement raised scores, within the margin (one predict) or not (two).
     assert 0 < largest_rise(records, model, refined) <= scoring.REWEIGH_MARGIN_BITS or not margin
+    _assert_same_pairs(pairs, expected)
+
+
+def test_reviewers_decisions_re_weigh_the_same_pairs(
+    trained: tuple[DuckDBEngine, Any, pd.DataFrame, dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """m from reviewers' "same" decisions changes every comparison: the pairs are those of
+    a predict with the final model, re-weighed in memory while within the margin."""
+    engine, records, table, model = trained
+    monkeypatch.setattr(scoring, "REWEIGH_MARGIN_BITS", 40.0)
+    labels = pd.DataFrame(
+        {
+            "unique_id_l": table["unique_id"][:40:2].to_numpy(),
+            "unique_id_r": table["unique_id"][1:40:2].to_numpy(),
+        }
+    )
+
+    pairs, final, labelled = scored_and_refined(
+        engine, records, model, len(table), SCORE_FLOOR, labels=labels
+    )
+
+    _expected_pairs, refined = _two_predicts(engine, records, model, len(table))
+    decided = json.loads(json.dumps(refined))
+    update_m_from_labels(
+        decided,
+        levels_of_pairs(Linker(records, refined, validate_settings=False), engine, labels.copy()),
+    )
+    expected = _predict(records, decided, SCORE_FLOOR)
+    assert labelled["name"] == 20
+    assert largest_rise(records, model, final) > 0
     _assert_same_pairs(pairs, expected)
