@@ -48,7 +48,7 @@ from tipdata.access.keys import (
     rotate_master_key,
     write_key_file,
 )
-from tipdata.access.login import Authenticator, SignIn, finish_and_sign_in, login
+from tipdata.access.login import Authenticator, SignIn, finish_and_sign_in, login, sign_out
 from tipdata.access.login import login as log_in
 from tipdata.access.passwords import ArgonParameters, Passwords, check_new_password
 from tipdata.access.permissions import Permission
@@ -181,6 +181,7 @@ __all__ = [
     "scope_filter",
     "set_password",
     "show_audit",
+    "sign_out",
     "sync_roles",
     "tracking_denials",
     "unlock_user",

@@ -29,10 +29,9 @@ from tipdata.access import (
     log_in,
     now_utc,
     resolve_session,
-    revoke_session,
     show_audit,
+    sign_out,
 )
-from tipdata.access import record as record_audit
 from tipdata.ingest import ImportRunSummary, list_import_runs
 from tipdata.store import Database
 from tipdata.system import System
@@ -102,12 +101,8 @@ class AccessServices:
         )
 
     def sign_out(self, token: str, actor: Actor | None, remote_addr: str | None) -> None:
-        """Revoke the session and record the logout."""
-        with self.db.session() as session:
-            if revoke_session(session, token, now_utc()) and actor is not None:
-                record_audit(
-                    session, actor, "logout", "app_user", [actor.user_id], remote_addr=remote_addr
-                )
+        """Revoke the session and record the logout: :func:`tipdata.access.sign_out`."""
+        sign_out(self.db, token, actor, remote_addr)
 
     def audit_events(
         self,
