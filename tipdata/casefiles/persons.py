@@ -36,6 +36,7 @@ from tipdata.access.documents import (
     read_documents,
 )
 from tipdata.access.errors import AccessDenied
+from tipdata.access.permissions import Permission
 from tipdata.access.policy import (
     Acting,
     Actor,
@@ -82,6 +83,10 @@ from tipdata.store.database import Database
 SCREENING_READ_PERMISSION = "screenings:read"
 """Screenings (indicator answers and determinations) are victim-services data: the roles
 that read referrals read them. roles.yaml has no screening permission of its own yet."""
+
+
+PERSON_READ_PERMISSION: Permission = "persons:read"
+"""Reading a person's pages (the profile, the list of persons)."""
 
 
 @dataclass(frozen=True)
@@ -226,7 +231,7 @@ def list_persons(
     Raises:
         AccessDenied: the actor lacks ``persons:read``.
     """
-    authorize(actor, "persons:read")
+    authorize(actor, PERSON_READ_PERMISSION)
     query = (
         sa.select(Person.id, Person.public_id)
         .where(Person.status == PersonStatus.ACTIVE, _in_scope(actor))

@@ -29,10 +29,12 @@ from tipdata.ingest.pipeline import (
     import_file,
 )
 from tipdata.ingest.provenance import (
+    LATEST_IMPORT_RUNS,
     ImportRunSummary,
     PayloadVersion,
     Provenance,
     ProvenanceError,
+    latest_import_runs,
     list_import_runs,
     parse_fact_id,
     provenance,
@@ -42,6 +44,7 @@ from tipdata.ingest.run_details import ImportedRow, ImportRunDetails, import_run
 from tipdata.ingest.validate import ImportIssue
 
 __all__ = [
+    "LATEST_IMPORT_RUNS",
     "AmbiguousLayoutError",
     "ImportFileError",
     "ImportIssue",
@@ -61,6 +64,7 @@ __all__ = [
     "import_directory",
     "import_file",
     "import_run_details",
+    "latest_import_runs",
     "layouts_fitting",
     "list_import_runs",
     "load_mapping",

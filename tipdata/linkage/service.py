@@ -21,7 +21,9 @@ them so that callers name one place:
 from __future__ import annotations
 
 from tipdata.linkage.common import LINKAGE_OWNER, LOCAL_OPERATOR, LinkageError, StaleDecisionError
+from tipdata.linkage.defaults import DEFAULT_REVIEW_LOWER, DEFAULT_THRESHOLD
 from tipdata.linkage.evidence import COMPARISONS, EVIDENCE_VALUES, PROTECTED_EVIDENCE
+from tipdata.linkage.explain import explain_pair, waterfall_rows
 from tipdata.linkage.history import LinkRunRecord, linkage_runs
 from tipdata.linkage.manual import merge_persons, split_person
 from tipdata.linkage.person_view import PersonRecordView, PersonView, person_details
@@ -39,6 +41,8 @@ from tipdata.linkage.storing import WRITE_CHUNK
 __all__ = [
     "CALIBRATION_KEY",
     "COMPARISONS",
+    "DEFAULT_REVIEW_LOWER",
+    "DEFAULT_THRESHOLD",
     "EVIDENCE_VALUES",
     "LINKAGE_OWNER",
     "LOCAL_OPERATOR",
@@ -57,10 +61,12 @@ __all__ = [
     "StaleDecisionError",
     "calibration",
     "decide_pair",
+    "explain_pair",
     "link",
     "linkage_runs",
     "merge_persons",
     "person_details",
     "review_queue",
     "split_person",
+    "waterfall_rows",
 ]

@@ -15,7 +15,9 @@ from tipdata.store.access import (
     UserSession,
 )
 from tipdata.store.backup import backup, restore, table_fingerprints
-from tipdata.store.base import NAMING_CONVENTION, Base, metadata, utc_now
+from tipdata.store.backup import backup as backup_database
+from tipdata.store.backup import restore as restore_database
+from tipdata.store.base import MAX_INTEGER, NAMING_CONVENTION, Base, metadata, utc_now
 from tipdata.store.cases import Case, CaseExploitation, CasePerson, Charge, Event
 from tipdata.store.casework import CaseNote, CaseWork, FollowUp, RecordCorrection
 from tipdata.store.database import Database
@@ -52,6 +54,7 @@ from tipdata.store.services import (
 )
 
 __all__ = [
+    "MAX_INTEGER",
     "NAMING_CONVENTION",
     "TOTAL",
     "Agency",
@@ -107,9 +110,11 @@ __all__ = [
     "SourceRecordVersion",
     "UserSession",
     "backup",
+    "backup_database",
     "metadata",
     "new_person_public_id",
     "restore",
+    "restore_database",
     "table_fingerprints",
     "utc_now",
 ]

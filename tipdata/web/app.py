@@ -17,8 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tipdata.access.passwords import Passwords
-from tipdata.access.sessions import SessionTimeouts
+from tipdata.access import Passwords, SessionTimeouts
 from tipdata.system import System
 from tipdata.web import routes
 from tipdata.web.context import WebContext

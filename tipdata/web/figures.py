@@ -29,9 +29,7 @@ from typing import TypeVar, cast
 
 import sqlalchemy as sa
 
-from tipdata.reporting.migration import migration_report
-from tipdata.reporting.report import Report, TableSpec
-from tipdata.reporting.tip import TIP_TABLES, tip_report
+from tipdata.reporting import TIP_TABLES, Report, TableSpec, migration_report, tip_report
 from tipdata.store import Database, ImportRun, LinkageRun, ReviewDecision
 
 CACHE_SECONDS = 300.0

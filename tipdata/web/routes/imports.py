@@ -22,7 +22,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from tipdata.access.policy import Actor
+from tipdata.access import Actor
 from tipdata.ingest import (
     AmbiguousLayoutError,
     ImportFileError,

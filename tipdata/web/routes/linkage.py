@@ -17,7 +17,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from tipdata.access.policy import Actor
+from tipdata.access import Actor
 from tipdata.linkage.service import LinkageError, LinkRunRecord, link, linkage_runs
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context

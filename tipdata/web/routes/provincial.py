@@ -34,11 +34,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from tipdata import provincial
-from tipdata.access.policy import Actor
+from tipdata.access import Actor
 from tipdata.errors import TipdataError
 from tipdata.periods import PeriodError
 from tipdata.provincial import TOTAL, DataSet, ValidationResult, ValueKey
-from tipdata.store.base import MAX_INTEGER
+from tipdata.store import MAX_INTEGER
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
