@@ -39,8 +39,8 @@ SAME_RETURN_DAYS = 30
 """A return within this many days of an earlier one is the same return recorded by two
 agencies (a border screening, then the ministry receiving the victim), not a new one."""
 
-RETURNS = ("returned", "repatriated")
-AGAIN = ("identified", "rescued", "returned", "repatriated")
+RETURNS = ("returned", "repatriated", "handed_over", "received")
+AGAIN = ("identified", "rescued", "returned", "repatriated", "handed_over", "received")
 STATUSES = ("reintegrated", "re_trafficked", "other")
 
 

@@ -520,7 +520,9 @@ def _victims_returned_by_country(
             .outerjoin(country, country.c.iso3 == event.c.destination_country)
         )
         .where(
-            sa.cast(event.c.event_type, sa.String).in_(["returned", "repatriated"]),
+            sa.cast(event.c.event_type, sa.String).in_(
+                ["returned", "repatriated", "handed_over", "received"]
+            ),
             sa.cast(record.c.role, sa.String) == "victim",
             event.c.event_date.between(start, end),
         )
