@@ -24,7 +24,7 @@ from splink import SettingsCreator
 from splink.blocking_rule_library import CustomRule
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
-MODEL_VERSION = "tipdata-linkage-8"
+MODEL_VERSION = "tipdata-linkage-9"
 """Version of the comparisons and blocking rules; stored with every trained model."""
 
 OTHER_ROLES = "('returnee', 'migrant_worker')"
@@ -303,7 +303,12 @@ def _name_comparison() -> cl.CustomComparison:
                 label_for_charts="same name as written",
                 **_name_m(NAME_M["exact"]),
             ),
-            cll.ExactMatchLevel("name_key").configure(
+            # The same key, or the same letters keyed as one word (model 9): clerks
+            # join and split syllables (`Keo Chan Ny` / `Keo Channy`), which is the
+            # same name, not a similar one.
+            cll.Or(
+                cll.ExactMatchLevel("name_key"), cll.ExactMatchLevel("name_compact_key")
+            ).configure(
                 tf_adjustment_column="name_sorted_key",
                 disable_tf_exact_match_detection=True,
                 label_for_charts="same romanisation key",
