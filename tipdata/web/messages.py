@@ -196,6 +196,22 @@ SERVICE_MESSAGES: tuple[ServiceMessage, ...] = (
         r"a final determination names the person who made it",
         N_("A final determination names the person who made it."),
     ),
+    # linkage runs (tipdata.linkage)
+    _message(
+        r"a linkage run is under way, started by (?P<user>.+) at (?P<time>\d\d:\d\d) UTC: "
+        r"wait until it has finished",
+        N_(
+            "A linkage run is under way, started by %(user)s at %(time)s UTC: wait until it "
+            "has finished, then start another."
+        ),
+    ),
+    _message(
+        r"an incremental run cannot honour this: .*",
+        N_(
+            "The new records alone cannot be linked now (the model, its thresholds or a "
+            "reviewer's decision changed since the last run): run linkage on all records."
+        ),
+    ),
     # the web's own error pages (tipdata.web.problems)
     _message(
         r"A value cannot be stored .*",
