@@ -30,7 +30,13 @@ from tipdata.store.linkage import (
     ReviewPair,
 )
 from tipdata.store.people import Person, PersonRecord, new_person_public_id
-from tipdata.store.provenance import ImportRun, Source, SourceRecord, SourceRecordVersion
+from tipdata.store.provenance import (
+    ImportRun,
+    ImportRunIssue,
+    Source,
+    SourceRecord,
+    SourceRecordVersion,
+)
 from tipdata.store.provincial import ReportStatusChange, ReportValidationResult
 from tipdata.store.reference import (
     Agency,
@@ -77,6 +83,7 @@ __all__ = [
     "FollowUp",
     "IdentityDocument",
     "ImportRun",
+    "ImportRunIssue",
     "Law",
     "LawArticle",
     "LinkageRun",
