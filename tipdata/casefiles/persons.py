@@ -251,7 +251,10 @@ def list_persons(
                     Agency.code,
                 )
                 .join(Agency, Agency.id == PersonRecord.owner_agency_id)
-                .where(PersonRecord.person_id.in_(details), scope_filter(actor, PersonRecord))
+                .where(
+                    PersonRecord.person_id.in_(details),
+                    scope_filter(actor, PersonRecord, by_person=True),
+                )
             )
             for person_id, role, agency in rows:
                 details[person_id].append((role, agency))
@@ -411,11 +414,15 @@ def _in_scope(actor: Actor) -> sa.ColumnElement[bool]:
     A province holds a share of the country too (Battambang: about one person in ten), so
     a provincial scope walks as well: at scale 10 (1.57 million persons) collecting a
     province's persons with IN took 1.1-1.3 s a page for a social worker
-    (``benchmarks/bench_web.py --pages``).
+    (``benchmarks/bench_web.py --pages``). The walk's EXISTS must use the ``person_id``
+    index (``scope_filter(..., by_person=True)``): on a scale-10 database without table
+    statistics SQLite served it from the province index instead, over 60 s a page
+    (``benchmarks/bench_person_scope.py --compare``), against 8-82 ms with it.
     """
-    condition = scope_filter(actor, PersonRecord)
     if default_policy().role(actor.role).scope in ("national", "province"):
+        condition = scope_filter(actor, PersonRecord, by_person=True)
         return sa.exists().where(PersonRecord.person_id == Person.id, condition)
+    condition = scope_filter(actor, PersonRecord)
     in_scope = sa.select(PersonRecord.person_id).where(
         PersonRecord.person_id.is_not(None), condition
     )

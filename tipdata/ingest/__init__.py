@@ -40,7 +40,12 @@ from tipdata.ingest.provenance import (
     provenance,
 )
 from tipdata.ingest.readers import ImportFileError
-from tipdata.ingest.run_details import ImportedRow, ImportRunDetails, import_run_details
+from tipdata.ingest.run_details import (
+    ImportedRow,
+    ImportRunDetails,
+    StoredIssue,
+    import_run_details,
+)
 from tipdata.ingest.validate import ImportIssue
 
 __all__ = [
@@ -57,6 +62,7 @@ __all__ = [
     "PayloadVersion",
     "Provenance",
     "ProvenanceError",
+    "StoredIssue",
     "UnrecognisedFileError",
     "builtin_mappings",
     "choose_mapping",

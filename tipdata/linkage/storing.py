@@ -22,6 +22,7 @@ from tipdata.access.protected import (
 from tipdata.linkage.blocking import (
     record_ids_by_key,
 )
+from tipdata.linkage.case_work_moves import follow_merges, follow_split
 from tipdata.linkage.clusters import assign_person_ids, cluster_records, records_to_recluster
 from tipdata.linkage.defaults import chain_veto
 from tipdata.linkage.evidence import PROTECTED_EVIDENCE, _evidence
@@ -223,6 +224,13 @@ def _cluster_and_store(
                 events.append(
                     _event(run_id, owner, PersonEventKind.SPLIT, target, old, sizes[cluster], now)  # type: ignore[arg-type]
                 )
+        # an agency's case work, follow-ups and notes follow the persons' records
+        follow_merges(
+            session, {old: into for old, into in assignment.merged.items() if into is not None}
+        )
+        for old, others in assignment.split.items():
+            targets = [assignment.person_of_cluster[cluster] for cluster in others]
+            follow_split(session, old, [target for target in targets if target is not None])
         # In chunks: at scale 10 one list of 1.5 M event dicts held about 1 GB at once.
         for start in range(0, len(events), WRITE_CHUNK):
             executemany(

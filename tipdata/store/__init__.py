@@ -32,7 +32,13 @@ from tipdata.store.linkage import (
     ReviewPair,
 )
 from tipdata.store.people import Person, PersonRecord, new_person_public_id
-from tipdata.store.provenance import ImportRun, Source, SourceRecord, SourceRecordVersion
+from tipdata.store.provenance import (
+    ImportRun,
+    ImportRunIssue,
+    Source,
+    SourceRecord,
+    SourceRecordVersion,
+)
 from tipdata.store.provincial import ReportStatusChange, ReportValidationResult
 from tipdata.store.reference import (
     Agency,
@@ -80,6 +86,7 @@ __all__ = [
     "FollowUp",
     "IdentityDocument",
     "ImportRun",
+    "ImportRunIssue",
     "Law",
     "LawArticle",
     "LinkageRun",

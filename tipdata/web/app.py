@@ -120,6 +120,8 @@ def create_app(
             SessionTimeouts.from_settings(system.settings),
         ),
     )
+    # linkage runs in the background, one at a time, watched by later requests
+    app.state.linkage_jobs = routes.linkage.new_jobs(system)
     # uploads waiting for confirmation are sealed with a key that never leaves memory
     app.state.upload_key = AESGCM.generate_key(bit_length=256)
     install_error_handlers(app)
