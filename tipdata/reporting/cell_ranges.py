@@ -10,13 +10,14 @@ person's attributes anew, so it can move a person between rows, not only lower a
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from tipdata.reporting.facts import ADULT_AGE, UNKNOWN, _label, _storage_value
 from tipdata.reporting.kanonymity import AGE_BANDS
-from tipdata.reporting.uncertainty import Alternatives, FigureRange, answers_of
+from tipdata.reporting.uncertainty import Alternatives, FigureRange
 
 MarginRanges = dict[tuple[str, ...], dict[tuple[str, ...], FigureRange]]
 """The range of each cell of :data:`Margins` over the linkage review queue."""
@@ -104,6 +105,15 @@ def cell_ranges(
     """
     touched = alternatives.touched
     moved = [row for row in fact_rows if row[0] in touched]
+    if alternatives.parts:
+        # a split person's facts count under their parts (its merge undone in an answer)
+        moved = [(alternatives.rekey(row[0], row[1]), *row[1:]) for row in moved]
+        part_youngest: dict[int, int] = {}
+        for key, _record, _person, age, *_values in moved:
+            if key in alternatives.person_of_part and age is not None:
+                part_youngest[key] = min(age, part_youngest.get(key, age))
+        people = ChainMap(dict(alternatives.part_people), dict(people))
+        youngest = ChainMap(part_youngest, dict(youngest))
     fixed = {
         subset: {cell: len(units - touched) for cell, units in cells.items()}
         for subset, cells in keys.items()
@@ -119,7 +129,7 @@ def cell_ranges(
             continue
         seen: list[CellSets] = [
             _cells_merged(bucket, rows, people, youngest, mapping, earliest)
-            for mapping in answers_of(pairs)
+            for mapping in alternatives.answers(pairs)
         ]
         for subset in bucket.subsets:
             cells = set().union(*(answer[subset] for answer in seen))
@@ -175,7 +185,7 @@ def _cells_merged(
     for unit, members_ in groups.items():
         found = [people[k] for k in members_ if k in people]
         if found:
-            merged_people[unit] = _merged_attributes(found)
+            merged_people[unit] = merged_attributes(found)
         ages = [youngest[k] for k in members_ if k in youngest]
         if ages:
             merged_youngest[unit] = min(ages)
@@ -191,7 +201,7 @@ def _cells_merged(
     return keys
 
 
-def _merged_attributes(found: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def merged_attributes(found: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """One person's attributes over several persons' (unknown never beats known)."""
     merged: dict[str, Any] = {}
     for name in found[0]:

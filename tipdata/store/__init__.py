@@ -24,10 +24,12 @@ from tipdata.store.exchange import CrossBorderExchange, CrossBorderLink
 from tipdata.store.findings import CheckRun, Finding
 from tipdata.store.linkage import (
     LinkageRun,
+    MergePart,
     PersonEvent,
     PersonRecordLinkKey,
     ReviewDecision,
     ReviewPair,
+    UncertainMerge,
 )
 from tipdata.store.people import Person, PersonRecord, new_person_public_id
 from tipdata.store.provenance import ImportRun, Source, SourceRecord, SourceRecordVersion
@@ -81,6 +83,7 @@ __all__ = [
     "LawArticle",
     "LinkageRun",
     "LoginThrottle",
+    "MergePart",
     "PenaltyRange",
     "Person",
     "PersonEvent",
@@ -105,6 +108,7 @@ __all__ = [
     "Source",
     "SourceRecord",
     "SourceRecordVersion",
+    "UncertainMerge",
     "UserSession",
     "backup",
     "metadata",
