@@ -8,6 +8,7 @@ run's uncertain pairs (evidence encrypted) and retires those that ask nothing an
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -141,7 +142,11 @@ def _cluster_and_store(
             int(r): (None if pd.isna(p) else int(p)) for r, p in zip(ids, persons, strict=True)
         }
     record_ids = list(previous)
+    # for the uncertain merges, an existing person is whole in its confident parts only
+    part_must, part_links = list(must), links
     if result.mode == "incremental":
+        stored_part, stored_merges = _stored_uncertain_merges(db, previous.keys())
+        part_links = links + stored_merges
         # Existing persons stay whole: their records are must-linked to each other.
         first_of: dict[int, int] = {}
         for record, person in previous.items():
@@ -149,6 +154,11 @@ def _cluster_and_store(
                 anchor = first_of.setdefault(person, record)
                 if anchor != record:
                     must.append((anchor, record))
+                part = stored_part.get(record)
+                if part is None and anchor != record:
+                    part_must.append((anchor, record))
+                elif part is not None and part != record:
+                    part_must.append((part, record))
     register_of = registers_of_records(db, None if result.mode == "full" else record_ids)
     veto_below = chain_veto(
         float(model.get("probability_two_random_records_match") or 0.5), result.review_lower
@@ -165,9 +175,9 @@ def _cluster_and_store(
     # the merges a reviewer might undo, in their confident parts (for the reporting ranges)
     part_of, uncertain = uncertain_merges(
         clusters,
-        links,
+        part_links,
         threshold=result.threshold,
-        must_link=must,
+        must_link=part_must,
         cannot_link=cannot,
         register_of=register_of,
         veto_below=veto_below,
@@ -266,6 +276,29 @@ def _cluster_and_store(
         )
         session.flush()
         result.review_pairs_retired += _retire_settled_pairs(session)
+
+
+def _stored_uncertain_merges(
+    db: Database, scope: Iterable[int]
+) -> tuple[dict[int, int], list[tuple[int, int, float]]]:
+    """The stored parts and uncertain merges of the records in ``scope`` (an incremental
+    run keeps an existing person's uncertain merges as links, its parts as must-links)."""
+    parts, joins = _table(MergePart), _table(UncertainMerge)
+    chosen = set(scope)
+    with db.connect() as connection:
+        part_of = {
+            int(r): int(p)
+            for r, p in connection.execute(sa.select(parts.c.person_record_id, parts.c.part_id))
+            if r in chosen and p in chosen
+        }
+        merges = [
+            (int(a), int(b), float(p))
+            for a, b, p in connection.execute(
+                sa.select(joins.c.left_part_id, joins.c.right_part_id, joins.c.match_probability)
+            )
+            if a in chosen and b in chosen
+        ]
+    return part_of, merges
 
 
 def _store_uncertain_merges(
