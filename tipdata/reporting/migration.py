@@ -306,8 +306,9 @@ def migration_tables(
             "identified as victims, the subject of a hotline complaint; agents prosecuted: "
             "defendants in court cases whose victims include the company's workers. Counted "
             "once per person.",
-            "Beside each figure, its range over the linkage review queue: the value if no "
-            "pending pair were a match and if every one were.",
+            "Beside each figure, its range over the linkage review queue: its smallest and "
+            "largest value whatever the reviewers answer to the pending pairs and to the "
+            "merges linkage made below 0.95 (each kept or undone).",
         ),
         row_header="Company → destination",
         rows=rows,

@@ -11,6 +11,12 @@ rise when some pairs merge and fall when others do, so its extremes are not alwa
 "none" or "every"), and the model's expected value (the mean over the draws). The reader
 sees how much the linkage still matters.
 
+The merges the linkage run made below the confident level are answers too: such a person
+is seen as its confident parts (:mod:`tipdata.reporting.splits`), joined by pairs that are
+a match today (:attr:`Alternatives.made`), so a range also holds each figure with those
+merges undone (a distinct count rises, a count of persons by what their records say may
+fall). Facts are put under their part by :meth:`Alternatives.rekey`.
+
 Implemented once, for any person-count figure: :func:`load_alternatives` reads the
 pending pairs as pairs of person keys (:func:`tipdata.reporting.engine.person_key`: the
 person id, or minus the record id of an unlinked record); a figure is a function of a
