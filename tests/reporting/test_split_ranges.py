@@ -127,6 +127,12 @@ def test_a_false_merge_stored_at_0_7_is_split_and_every_count_holds_the_truth(
     assert (alternatives.pending, alternatives.uncertain_merges) == (0, 1)
     report = tip_report(database, START, END)
     assert outside(truth, report) == {}
+    # today's figure is one answer (the merge kept): inside its own range everywhere
+    assert all(
+        figure.contains(t.cell(*key).value)
+        for t in report.tables
+        for key, figure in t.ranges.items()
+    )
     total = next(t for t in report.tables if t.name == "victims_by_province")
     figure = total.ranges[("Total", "Total")]
     now = total.cell("Total", "Total").value

@@ -128,7 +128,7 @@ def cell_ranges(
         if not rows:
             continue
         seen: list[CellSets] = [
-            _cells_merged(bucket, rows, people, youngest, mapping, earliest)
+            _cells_merged(bucket, rows, people, youngest, mapping, earliest, group_keys)
             for mapping in alternatives.answers(pairs)
         ]
         for subset in bucket.subsets:
@@ -140,7 +140,7 @@ def cell_ranges(
     drawn: list[CellSets] = []
     if moved:
         drawn = [
-            _cells_merged(bucket, moved, people, youngest, draw, earliest)
+            _cells_merged(bucket, moved, people, youngest, draw, earliest, alternatives.touched)
             for draw in alternatives.draws
         ]
     result: MarginRanges = {}
@@ -175,10 +175,15 @@ def _cells_merged(
     youngest: Mapping[int, int],
     mapping: Mapping[int, int],
     earliest: bool,
+    also: Iterable[int] = (),
 ) -> CellSets:
-    """The cells of ``rows``' units once ``mapping`` merged them (attributes resolved anew)."""
+    """The cells of ``rows``' units once ``mapping`` merged them (attributes resolved anew).
+
+    ``also``: the other keys an answer may merge with them (a split person's part with no
+    fact here still lends the merged person its attributes, as the person has them today).
+    """
     groups: dict[int, list[int]] = {}
-    for key in {row[0] for row in rows}:
+    for key in {row[0] for row in rows} | set(also):
         groups.setdefault(mapping.get(key, key), []).append(key)
     merged_people: dict[int, dict[str, Any]] = {}
     merged_youngest: dict[int, int] = {}
