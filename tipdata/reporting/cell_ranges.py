@@ -105,8 +105,11 @@ def cell_ranges(
     """
     touched = alternatives.touched
     moved = [row for row in fact_rows if row[0] in touched]
+    with_facts: set[int] = set()
     if alternatives.parts:
         # a split person's facts count under their parts (its merge undone in an answer)
+        split = alternatives.split_persons
+        with_facts = {row[0] for row in moved if row[0] in split}
         moved = [(alternatives.rekey(row[0], row[1]), *row[1:]) for row in moved]
         part_youngest: dict[int, int] = {}
         for key, _record, _person, age, *_values in moved:
@@ -137,10 +140,12 @@ def cell_ranges(
                 counts = [len(answer[subset].get(cell, ())) for answer in seen]
                 low[subset][cell] = low[subset].get(cell, 0) + min(counts)
                 high[subset][cell] = high[subset].get(cell, 0) + max(counts)
+    # the parts of the split persons counted here, facts or not, lend a merge attributes
+    also = [part for part, person in alternatives.person_of_part.items() if person in with_facts]
     drawn: list[CellSets] = []
     if moved:
         drawn = [
-            _cells_merged(bucket, moved, people, youngest, draw, earliest, alternatives.touched)
+            _cells_merged(bucket, moved, people, youngest, draw, earliest, also)
             for draw in alternatives.draws
         ]
     result: MarginRanges = {}
@@ -189,7 +194,9 @@ def _cells_merged(
     merged_youngest: dict[int, int] = {}
     for unit, members_ in groups.items():
         found = [people[k] for k in members_ if k in people]
-        if found:
+        if len(found) == 1:  # as merged_attributes gives it, without the comparisons
+            merged_people[unit] = {n: v if v == UNKNOWN else str(v) for n, v in found[0].items()}
+        elif found:
             merged_people[unit] = merged_attributes(found)
         ages = [youngest[k] for k in members_ if k in youngest]
         if ages:
