@@ -10,13 +10,14 @@ person's attributes anew, so it can move a person between rows, not only lower a
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from tipdata.reporting.facts import ADULT_AGE, UNKNOWN, _label, _storage_value
 from tipdata.reporting.kanonymity import AGE_BANDS
-from tipdata.reporting.uncertainty import Alternatives, FigureRange, answers_of
+from tipdata.reporting.uncertainty import Alternatives, FigureRange
 
 MarginRanges = dict[tuple[str, ...], dict[tuple[str, ...], FigureRange]]
 """The range of each cell of :data:`Margins` over the linkage review queue."""
@@ -104,6 +105,18 @@ def cell_ranges(
     """
     touched = alternatives.touched
     moved = [row for row in fact_rows if row[0] in touched]
+    with_facts: set[int] = set()
+    if alternatives.parts:
+        # a split person's facts count under their parts (its merge undone in an answer)
+        split = alternatives.split_persons
+        with_facts = {row[0] for row in moved if row[0] in split}
+        moved = [(alternatives.rekey(row[0], row[1]), *row[1:]) for row in moved]
+        part_youngest: dict[int, int] = {}
+        for key, _record, _person, age, *_values in moved:
+            if key in alternatives.person_of_part and age is not None:
+                part_youngest[key] = min(age, part_youngest.get(key, age))
+        people = ChainMap(dict(alternatives.part_people), dict(people))
+        youngest = ChainMap(part_youngest, dict(youngest))
     fixed = {
         subset: {cell: len(units - touched) for cell, units in cells.items()}
         for subset, cells in keys.items()
@@ -118,8 +131,8 @@ def cell_ranges(
         if not rows:
             continue
         seen: list[CellSets] = [
-            _cells_merged(bucket, rows, people, youngest, mapping, earliest)
-            for mapping in answers_of(pairs)
+            _cells_merged(bucket, rows, people, youngest, mapping, earliest, group_keys)
+            for mapping in alternatives.answers(pairs)
         ]
         for subset in bucket.subsets:
             cells = set().union(*(answer[subset] for answer in seen))
@@ -127,10 +140,12 @@ def cell_ranges(
                 counts = [len(answer[subset].get(cell, ())) for answer in seen]
                 low[subset][cell] = low[subset].get(cell, 0) + min(counts)
                 high[subset][cell] = high[subset].get(cell, 0) + max(counts)
+    # the parts of the split persons counted here, facts or not, lend a merge attributes
+    also = [part for part, person in alternatives.person_of_part.items() if person in with_facts]
     drawn: list[CellSets] = []
     if moved:
         drawn = [
-            _cells_merged(bucket, moved, people, youngest, draw, earliest)
+            _cells_merged(bucket, moved, people, youngest, draw, earliest, also)
             for draw in alternatives.draws
         ]
     result: MarginRanges = {}
@@ -165,17 +180,24 @@ def _cells_merged(
     youngest: Mapping[int, int],
     mapping: Mapping[int, int],
     earliest: bool,
+    also: Iterable[int] = (),
 ) -> CellSets:
-    """The cells of ``rows``' units once ``mapping`` merged them (attributes resolved anew)."""
+    """The cells of ``rows``' units once ``mapping`` merged them (attributes resolved anew).
+
+    ``also``: the other keys an answer may merge with them (a split person's part with no
+    fact here still lends the merged person its attributes, as the person has them today).
+    """
     groups: dict[int, list[int]] = {}
-    for key in {row[0] for row in rows}:
+    for key in {row[0] for row in rows} | set(also):
         groups.setdefault(mapping.get(key, key), []).append(key)
     merged_people: dict[int, dict[str, Any]] = {}
     merged_youngest: dict[int, int] = {}
     for unit, members_ in groups.items():
         found = [people[k] for k in members_ if k in people]
-        if found:
-            merged_people[unit] = _merged_attributes(found)
+        if len(found) == 1:  # as merged_attributes gives it, without the comparisons
+            merged_people[unit] = {n: v if v == UNKNOWN else str(v) for n, v in found[0].items()}
+        elif found:
+            merged_people[unit] = merged_attributes(found)
         ages = [youngest[k] for k in members_ if k in youngest]
         if ages:
             merged_youngest[unit] = min(ages)
@@ -191,7 +213,7 @@ def _cells_merged(
     return keys
 
 
-def _merged_attributes(found: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def merged_attributes(found: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """One person's attributes over several persons' (unknown never beats known)."""
     merged: dict[str, Any] = {}
     for name in found[0]:

@@ -433,21 +433,23 @@ def lmis_tables(
         for column in migration_columns:
             keys, records = others.get((dest, column), (set(), set()))
             cells[(dest, column)] = Cell(len(keys), len(records))
-            ranges[(dest, column)] = pending.distinct_range(keys)
+            ranges[(dest, column)] = pending.distinct_range(keys, records)
         keys, records = returned.get(dest, (set(), set()))
         cells[(dest, "victims_returned")] = Cell(len(keys), len(records))
-        ranges[(dest, "victims_returned")] = pending.distinct_range(keys)
+        ranges[(dest, "victims_returned")] = pending.distinct_range(keys, records)
     total_departures = sum(departures.values())
     cells[(TOTAL, "departures")] = Cell(total_departures, total_departures)
     for column in migration_columns:
         parts = [pair for (_d, c), pair in others.items() if c == column]
         column_keys: set[int] = set().union(*(k for k, _ in parts))
         cells[(TOTAL, column)] = Cell(len(column_keys), len(set().union(*(r for _, r in parts))))
-        ranges[(TOTAL, column)] = pending.distinct_range(column_keys)
+        ranges[(TOTAL, column)] = pending.distinct_range(
+            column_keys, set().union(*(r for _, r in parts))
+        )
     all_keys = set().union(*(k for k, _ in returned.values())) if returned else set()
     all_records = set().union(*(r for _, r in returned.values())) if returned else set()
     cells[(TOTAL, "victims_returned")] = Cell(len(all_keys), len(all_records))
-    ranges[(TOTAL, "victims_returned")] = pending.distinct_range(all_keys)
+    ranges[(TOTAL, "victims_returned")] = pending.distinct_range(all_keys, all_records)
     by_destination = ReportTable(
         name="lmis_by_destination",
         title="Labour migration departures (LMIS) and returns, by destination",

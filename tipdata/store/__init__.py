@@ -26,10 +26,12 @@ from tipdata.store.exchange import CrossBorderExchange, CrossBorderLink
 from tipdata.store.findings import CheckRun, Finding
 from tipdata.store.linkage import (
     LinkageRun,
+    MergePart,
     PersonEvent,
     PersonRecordLinkKey,
     ReviewDecision,
     ReviewPair,
+    UncertainMerge,
 )
 from tipdata.store.people import Person, PersonRecord, new_person_public_id
 from tipdata.store.provenance import (
@@ -91,6 +93,7 @@ __all__ = [
     "LawArticle",
     "LinkageRun",
     "LoginThrottle",
+    "MergePart",
     "PenaltyRange",
     "Person",
     "PersonEvent",
@@ -115,6 +118,7 @@ __all__ = [
     "Source",
     "SourceRecord",
     "SourceRecordVersion",
+    "UncertainMerge",
     "UserSession",
     "backup",
     "backup_database",
