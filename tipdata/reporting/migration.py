@@ -226,6 +226,12 @@ def compute(facts: MigrationFacts, key_of: KeyMap = int) -> dict[tuple[str, str]
         ({key_of(k) for k in accused}, {key_of(k) for k in victims})
         for accused, victims in facts.court_cases
     ]
+    # each victim's cases: a cohort finds its cases through its workers, not by reading
+    # every case once per company (companies × cases grows with the square of the scale)
+    cases_of: dict[int, list[int]] = defaultdict(list)
+    for index, (_accused, victims) in enumerate(cases):
+        for victim in victims:
+            cases_of[victim].append(index)
     result: dict[tuple[str, str], CompanyFigures] = {}
     for (company, dest), cohort in departed.items():
         counts = dict.fromkeys(COLUMNS, 0)
@@ -241,9 +247,8 @@ def compute(facts: MigrationFacts, key_of: KeyMap = int) -> dict[tuple[str, str]
                 counts["victims_identified"] += 1
                 days.append((min(found) - left).days)
         accused: set[int] = set()
-        for defendants, victims in cases:
-            if any(victim in cohort for victim in victims):
-                accused |= defendants
+        for index in {index for person in cohort for index in cases_of.get(person, ())}:
+            accused |= cases[index][0]
         counts["agents_prosecuted"] = len(accused)
         result[(company, dest)] = CompanyFigures(
             counts, float(statistics.median(days)) if days else None

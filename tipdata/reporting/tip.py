@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 
 from tipdata.errors import TipdataError
-from tipdata.reporting.coverage import apply_coverage, coverage_table
+from tipdata.reporting.coverage import apply_coverage, coverage_table, source_fields
 from tipdata.reporting.engine import Cell, person_key
 from tipdata.reporting.followup import followup_tables
 from tipdata.reporting.indicators import Catalogue, default_catalogue
@@ -290,16 +290,18 @@ def tip_report(
     catalogue = catalogue or default_catalogue()
     # every de-duplicated person count carries its range over the review queue
     pending = load_alternatives(db)
+    fields = source_fields(db)  # read once: it scans every stored row
     tables = apply_coverage(
         db,
         build_tables(db, catalogue, specs, start, end, alternatives=pending),
         catalogue,
         start,
         end,
+        fields=fields,
     )
     if specs is TIP_TABLES:
         tables.extend(lmis_tables(db, start, end, alternatives=pending))
-        tables.append(coverage_table(db))
+        tables.append(coverage_table(db, fields=fields))
         # the per-company counts (each with its range over the review queue); the median
         # days are in :func:`tipdata.reporting.migration.migration_report` (not a count)
         tables.extend(

@@ -340,15 +340,22 @@ def _release(request: Request, actor: Actor, report: Report) -> Released:
 def _internal_download(
     request: Request, actor: Actor, start: date, end: date, file_format: FileFormat
 ) -> Response:
-    """The NTF's internal tables as a file (audited)."""
+    """The NTF's internal tables as a file (audited), written once per period and data
+    version and kept beside the figures (:meth:`~tipdata.web.figures.FigureCache.report_file`)."""
     web = web_context(request)
-    report = web.figures.report(web.system.db, start, end)
     stem = f"tip-{start.isoformat()}-{end.isoformat()}-internal"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"{stem}.{file_format}"
-        writer = write_xlsx if file_format == "xlsx" else write_csv
-        content = writer(report, path).read_bytes()
+    content = web.figures.report_file(
+        web.system.db, start, end, file_format, lambda report: internal_file(report, file_format)
+    )
     return _file(request, actor, start, end, file_format, stem, content, {"kind": "internal"})
+
+
+def internal_file(report: Report, file_format: FileFormat) -> bytes:
+    """The bytes of an internal report's CSV or XLSX file."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"internal.{file_format}"
+        writer = write_xlsx if file_format == "xlsx" else write_csv
+        return writer(report, path).read_bytes()
 
 
 def _published_download(
