@@ -16,10 +16,11 @@ chunks of 50,000 records a side (each chunk its own population of about 45,000
 Cambodian persons, ``border_pair`` with the chunk's seed, person keys prefixed with the
 chunk's number), each chunk saved to ``--cache DIR`` as it is done (a temporary folder
 without it), so a stopped run goes on where it stopped and the matching can be run again
-without encoding. It prints the encoding time (wall, and CPU of the encoding processes)
-apart from the matching: wall and CPU time, band candidates and distinct pairs scored,
-the pairs kept at the threshold (``--best K``: the K best of each partner encoding, 10
-by default; 0 keeps all), the links, the F1, precision and recall against the persons
+without encoding. The matching takes partner chunks in ``--workers`` threads. It prints
+the encoding time (wall, and CPU of the encoding processes) apart from the matching:
+wall and CPU time, band candidates and distinct pairs scored, the pairs kept at the
+threshold (``--best K``: the K best of each partner encoding, 10 by default; 0 keeps
+all), the links, the F1, precision and recall against the persons
 both sides hold, and the process's peak resident memory while matching (Linux: reset
 before matching through /proc/self/clear_refs, read from VmHWM; it includes the
 encodings and owners already held).
@@ -214,7 +215,7 @@ def scale(
     partner_rows, local_rows, scores = scored_pairs(
         partner_encodings,
         local_encodings,
-        Blocking(best=best or None),
+        Blocking(best=best or None, workers=workers),
         DEFAULT_THRESHOLD,
         stats=stats,
     )
@@ -266,7 +267,12 @@ def main(argv: list[str] | None = None) -> int:
         help="part 2: pairs kept per partner encoding at the threshold, best first (0: all)",
     )
     parser.add_argument("--skip-accuracy", action="store_true", help="run part 2 only")
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="processes that encode, and (part 2) threads that match partner chunks",
+    )
     args = parser.parse_args(argv)
     if not args.skip_accuracy:
         accuracy(args.people, args.seed, args.workers)

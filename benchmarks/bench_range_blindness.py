@@ -10,8 +10,8 @@ Generates and imports the demo (as ``bench_migration.py``: a fresh home under
 
 * **false merges**: persons holding records of several true persons, by the strongest
   scored edge that joins two of those true persons (below 0.95, at 0.95 or more, or none:
-  joined through other records). The range over the review queue only merges pending
-  pairs, so no range holds the truth a false merge changed;
+  joined through other records), and how many of them the stored uncertain merges
+  (``merge_part``) split, which the ranges undo;
 * **missed merges**: true persons left in several persons, by what kept the parts apart: a
   pending pair (the range holds it), a pair scored below the review floor, a pair at or
   above the threshold the clustering kept apart (not queued), or no scored pair at all
@@ -107,6 +107,20 @@ def main() -> None:
         ] += 1  # fmt: skip
     print(f"false merges: {sum(merges.values())} persons hold several true persons: "
           f"{dict(merges)}")  # fmt: skip
+    # the merges the run stored as uncertain (merge_part): the ranges split them
+    split_persons = set(alternatives.person_of_part.values())
+    splittable = 0
+    for person_id, held in by_person.items():
+        known = [r for r in held if r in truth]
+        if len({truth[r] for r in known}) < 2 or person_id not in split_persons:
+            continue
+        splittable += any(
+            truth[a] != truth[b] and alternatives.parts[a] != alternatives.parts[b]
+            for a, b in itertools.combinations(known, 2)
+        )
+    print(f"uncertain merges stored: {alternatives.uncertain_merges} joining "
+          f"{len(alternatives.person_of_part)} parts of {len(split_persons)} persons; "
+          f"{splittable} of the false merges have two true persons in different parts")  # fmt: skip
     missed: Counter[str] = Counter()
     for held in by_truth.values():
         parts = sorted({person[r] for r in held})

@@ -19,6 +19,7 @@ from tipdata.access import (
     enable_totp,
     login,
     set_password,
+    sign_out,
 )
 from tipdata.access.clock import as_utc
 from tipdata.access.keys import Keyring
@@ -90,6 +91,20 @@ def test_success_opens_a_session_and_is_audited(
         assert user.username == "aud"
         actions = list(session.scalars(sa.select(AuditEvent.action)))
     assert actions[-1] == "login_success"
+
+
+def test_sign_out_ends_the_session_and_is_audited_once(
+    db: Database, auth: Authenticator, users: str
+) -> None:
+    """The logout's audit event was written by the web's seam; now by the service."""
+    sign_in = login(db, auth, "aud", GOOD_PASSWORD, None, "10.0.0.1", now=T0)
+    assert sign_out(db, sign_in.session_token, sign_in.actor, "10.0.0.1")
+    assert not sign_out(db, sign_in.session_token, sign_in.actor, "10.0.0.1")  # already ended
+    with db.session() as session:
+        with pytest.raises(SessionInvalid):
+            resolve_session(session, sign_in.session_token, SessionTimeouts(), T0)
+        actions = list(session.scalars(sa.select(AuditEvent.action)))
+    assert actions[-2:] == ["login_success", "logout"]
 
 
 def test_throttling_slows_one_address_but_not_the_real_user_elsewhere(

@@ -10,7 +10,7 @@ def test_every_list_loads_with_the_expected_sizes(codelists: Codelists) -> None:
     assert sizes["provinces (today)"] == 25
     assert sizes["provinces (2008)"] == 24
     assert sizes["countries"] >= 249
-    assert sizes["pathway stages"] == 27
+    assert sizes["pathway stages"] == 29
     assert sizes["person roles"] == 6
     assert all(count > 0 for count in sizes.values())
 
@@ -37,7 +37,7 @@ def test_codes_are_unique_in_every_list(codelists: Codelists) -> None:
 EXPECTED_STAGES = [
     "identified", "rescued", "returned", "screened", "determined_victim",
     "determined_not_victim", "referred", "sheltered", "service_provided", "reintegrated",
-    "followed_up", "repatriated", "re_trafficked", "case_closed",
+    "followed_up", "repatriated", "re_trafficked", "case_closed", "handed_over", "received",
     "arrested", "charged", "tried", "convicted", "acquitted", "sentenced", "appealed",
     "released", "escaped", "dismissed",
     "departed", "hotline_report", "deported",

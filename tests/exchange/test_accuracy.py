@@ -15,7 +15,14 @@ import pytest
 from tipdata.demo.crossborder import SideRecord, border_pair, encoding_fields
 from tipdata.exchange.encoding import RecordFields, encode, record_fields
 from tipdata.exchange.evaluation import clear_text_links, pairwise_score
-from tipdata.exchange.matching import DEFAULT_THRESHOLD, Blocking, dice, match, scored_pairs
+from tipdata.exchange.matching import (
+    DEFAULT_THRESHOLD,
+    Blocking,
+    band_keys,
+    dice,
+    match,
+    scored_pairs,
+)
 
 SECRET = b"a shared secret of at least 32 bytes."
 SALT = b"khm-tha-2003-salt-v1"
@@ -122,3 +129,35 @@ def test_identical_encodings_are_compared_once_and_every_row_pair_comes_back() -
     assert len(found) == len(rows_p)  # each row pair once
     assert found <= expected and len(found) >= 0.97 * len(expected)
     assert np.allclose(scores, dice(partner, local, rows_p, rows_l))
+
+
+def test_band_keys_are_the_sampled_bits_in_order_band_by_band() -> None:
+    """Each key packs its band's sampled bits, first position highest, however chunked."""
+    rng = np.random.default_rng(5)
+    encodings = rng.integers(0, 256, size=(37, 128), dtype=np.uint8)
+    blocking = Blocking(bands=7, bits=36, chunk=10)
+    keys = band_keys(encodings, blocking)
+    bits = np.unpackbits(encodings, axis=1)  # bit 0 is the first byte's highest bit
+    expected = np.zeros((7, 37), dtype=np.uint64)
+    for band, positions in enumerate(blocking.positions()):
+        for position in positions:
+            expected[band] = (expected[band] << np.uint64(1)) | bits[:, position]
+    expected <<= np.uint64(4)  # 36 bits fill 5 bytes: the last 4 bits are zero
+    assert keys.shape == (7, 37) and keys.dtype == np.uint64
+    assert np.array_equal(keys, expected)
+    assert np.array_equal(band_keys(encodings, Blocking(bands=7, bits=36, chunk=100)), keys)
+
+
+def test_the_pairs_do_not_depend_on_the_chunk_sizes() -> None:
+    pair = border_pair(200, seed=19)
+    partner = encode(fields(pair.partner), secret=SECRET, salt=SALT)
+    local = encode(fields(pair.local), secret=SECRET, salt=SALT)
+
+    def pairs(blocking: Blocking) -> set[tuple[int, int, float]]:
+        rows_p, rows_l, scores = scored_pairs(partner, local, blocking, 0.78)
+        return set(zip(rows_p.tolist(), rows_l.tolist(), scores.round(12).tolist(), strict=True))
+
+    whole = pairs(Blocking())
+    assert len(whole) > 50
+    assert pairs(Blocking(chunk=17, partner_chunk=29)) == whole
+    assert pairs(Blocking(partner_chunk=29, workers=2)) == whole

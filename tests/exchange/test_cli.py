@@ -117,7 +117,7 @@ def test_the_documented_exchange_commands_run_as_written(
     assert len(re.findall(r"^\S+ \S+ accepted ", log_khm, re.MULTILINE)) == 2
     with system_for(Path("khm")).db.session() as session:
         kinds = session.scalars(sa.select(sa.cast(Event.event_type, sa.String))).all()
-    assert "returned" in kinds
+    assert "received" in kinds
 
 
 @pytest.mark.slow

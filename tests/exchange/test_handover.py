@@ -95,10 +95,10 @@ def test_a_consented_case_is_handed_over_and_received(
                 Event.person_record_id == consented
             )
         ).all()
-    assert ("repatriated", HANDED_OVER) in [tuple(row) for row in handed]
+    assert ("handed_over", HANDED_OVER) in [tuple(row) for row in handed]
     events = _khm_events(border)
     assert len(events) == before + 2
-    assert ("returned", HANDED_OVER) in events
+    assert ("received", HANDED_OVER) in events
     # the identity arrived (encrypted at rest, read through linkage's read path)
     sent = load_person_records(border.tha, record_ids=[consented]).iloc[0]
     khm = load_person_records(border.khm)
@@ -158,7 +158,7 @@ def test_without_consent_or_to_another_agency_nothing_is_written(border: Border)
     with border.tha.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(CrossBorderExchange)) == 0
         kinds = session.scalars(sa.select(sa.cast(Event.event_type, sa.String))).all()
-    assert "repatriated" not in kinds
+    assert "handed_over" not in kinds
 
 
 def test_tampered_or_wrong_agreement_packages_are_refused_and_nothing_stored(

@@ -122,7 +122,7 @@ def test_shorthand_and_yaml_codes_stay_text(tmp_path: Path) -> None:
 
 def test_builtin_mappings_load() -> None:
     mappings = builtin_mappings()
-    assert len(mappings) == 18
+    assert len(mappings) == 20
     for mapping in mappings.values():
         RowValidator(mapping, NO_LOOKUPS, file="x", agency_id=1)  # every field exists
 

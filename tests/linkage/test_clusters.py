@@ -6,7 +6,12 @@ import random
 
 import pytest
 
-from tipdata.linkage.clusters import assign_person_ids, cluster_records, records_to_recluster
+from tipdata.linkage.clusters import (
+    assign_person_ids,
+    cluster_records,
+    records_to_recluster,
+    uncertain_merges,
+)
 from tipdata.linkage.defaults import chain_veto
 
 
@@ -124,3 +129,34 @@ def test_the_chain_veto_is_evidence_against_not_a_low_probability() -> None:
     chained = cluster_records([1, 2, 3], links, threshold=0.5, veto_below=national)
     assert kept[1] == kept[2] != kept[3]
     assert len(set(chained.values())) == 1
+
+
+def test_uncertain_merges_are_the_parts_clustering_at_the_confident_level_would_keep() -> None:
+    links = [(1, 2, 0.99), (2, 3, 0.7), (3, 4, 0.96), (4, 5, 0.6), (6, 7, 0.97), (8, 9, 0.4)]
+    clusters = cluster_records(range(1, 10), links, threshold=0.5)
+    part_of, merges = uncertain_merges(clusters, links, threshold=0.5)
+    # one person 1-5 in three confident parts; 6-7 confident; 8, 9 never merged
+    assert part_of == {1: 1, 2: 1, 3: 3, 4: 3, 5: 5}
+    assert merges == {(1, 3): 0.7, (3, 5): 0.6}
+
+
+def test_an_uncertain_merge_keeps_its_strongest_link_and_ignores_links_within_a_part() -> None:
+    links = [(1, 2, 0.8), (1, 3, 0.55), (2, 3, 0.99), (1, 4, 0.9)]
+    clusters = cluster_records(range(1, 5), links, threshold=0.5)
+    part_of, merges = uncertain_merges(clusters, links, threshold=0.5)
+    assert part_of == {1: 1, 2: 2, 3: 2, 4: 4}
+    assert merges == {(1, 2): 0.8, (1, 4): 0.9}
+
+
+def test_a_reviewers_same_decision_is_confident_and_a_vetoed_link_is_no_merge() -> None:
+    # 1~2 decided the same by a reviewer: one part although scored 0.6
+    links = [(1, 2, 0.6), (2, 3, 0.7), (3, 4, 0.8), (1, 4, 0.01)]
+    must = [(1, 2)]
+    clusters = cluster_records(range(1, 5), links, threshold=0.5, must_link=must, veto_below=0.2)
+    # the chain veto keeps 3-4 apart from 1-2 (the pair 1~4 scored 0.01)
+    assert clusters[1] == clusters[2] != clusters[3] == clusters[4]
+    part_of, merges = uncertain_merges(
+        clusters, links, threshold=0.5, must_link=must, veto_below=0.2
+    )
+    assert part_of == {3: 3, 4: 4}
+    assert merges == {(3, 4): 0.8}

@@ -192,6 +192,11 @@ def test_a_departed_worker_meets_the_deportation_list_on_the_country_of_migratio
         ("Prum Srei Leak", "Prum Sreyleak", "name_letters_key"),
         ("Tep Sam Nang", "Samnang Tep", "name_letters_key"),
         ("SimSokny", "Sim Sokny", "name_compact_key"),
+        # Syllables joined or split, keyed as one word (`mal` alone keys as `man`).
+        ("Keo Chan Ny", "Keo Channy", "name_compact_key"),
+        ("Seng Mal Is", "Seng Malis", "name_compact_key"),
+        ("Hor Van Na", "Haur Vanna", "name_compact_key"),
+        ("Nget Dany", "Ngetdany", "name_letters_key"),
         # Vowels, a lengthening `r`, aspiration and b/p differ between romanisations.
         ("Pech Srei Neang", "Sreyneang Pich", "name_skeleton_key"),
         ("Lorng Srey Pov", "Loung Sreipov", "name_skeleton_key"),

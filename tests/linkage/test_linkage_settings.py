@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pandas as pd
 import pytest
 
 from tipdata.linkage.settings import ROLE_M, linkage_settings
@@ -47,6 +48,29 @@ def test_a_clerks_slip_in_a_date_of_birth_is_not_a_different_date(
     left: str, right: str, level: str
 ) -> None:
     assert _level_reached("birth_day", {"birth_day_l": left, "birth_day_r": right}) == level
+
+
+def test_syllables_joined_or_split_are_the_same_name_not_a_similar_one() -> None:
+    from tipdata.linkage.features import linkage_table
+
+    table = linkage_table(
+        pd.DataFrame(
+            {
+                "record_id": [1, 2],
+                "source_record_id": [1, 2],
+                "source": ["police", "shelter"],
+                "role": ["victim", "victim"],
+                "full_name": ["Keo Chan Ny", "Keo Channy"],
+            }
+        )
+    )
+    values = {
+        f"{column}_{side}": table[column][row]
+        for column in ("name_clean", "name_key", "name_compact_key", "name_sorted_key")
+        for side, row in (("l", 0), ("r", 1))
+    }
+    assert table["name_key"][0] != table["name_key"][1]
+    assert _level_reached("name", values) == "same romanisation key"
 
 
 def test_two_full_dates_are_compared_once_the_year_by_year_the_day_by_day() -> None:

@@ -20,7 +20,7 @@ from tipdata.provincial.desk import (
     report_chooser,
     today_in_cambodia,
 )
-from tipdata.provincial.pivot import offered_dimensions, province_figures
+from tipdata.provincial.pivot import PivotRequest, offered_dimensions, pivot_cell, province_figures
 from tipdata.provincial.submissions import accept, reopen, submit
 from tipdata.provincial.timeliness import completeness_grid
 from tipdata.store import Database
@@ -132,3 +132,20 @@ def test_grid_pivot_options_and_map_check_who_asks(pwg_db: Database) -> None:
         assert (figures.values, figures.lowest, figures.highest) == ({"01": 5, "12": 3}, 3, 5)
         with pytest.raises(AccessDenied):
             province_figures(session, FOCAL)
+
+
+def test_a_pivot_cell_is_the_sum_of_the_reports_behind_it(pwg_db: Database) -> None:
+    """The pivot cell page's total was the web route's sum; now the service adds it up."""
+    with pwg_db.session() as session:
+        for period, count in (("2008BW03", 3), ("2008BW04", 4)):
+            submit(session, "import", "12", period, {"cases_investigated": count})
+        submit(session, "import", "01", "2008BW03", {"cases_investigated": 5})
+        asked = PivotRequest(rows="province", filters={"data_element": ("cases_investigated",)})
+        cell = pivot_cell(session, NTF, asked, "12", "total")
+        assert [(r.province, r.period, r.value) for r in cell.reports] == [
+            ("12", "2008BW03", 3),
+            ("12", "2008BW04", 4),
+        ]
+        assert cell.total == 7
+        own = pivot_cell(session, FOCAL, PivotRequest(rows="province"), "01", "total")
+        assert own.reports == () and own.total == 0

@@ -287,6 +287,40 @@ def test_json_errors_name_the_report_and_field(pwg_db: Database, tmp_path: Path)
     ]
 
 
+def test_a_second_report_of_a_province_and_period_is_refused_in_both_layouts(
+    pwg_db: Database, tmp_path: Path
+) -> None:
+    wide = _write(
+        tmp_path / "twice.csv",
+        "\n".join(
+            [
+                WIDE_HEADER,
+                "A,Kampot,3,2008-01-29,2008-02-11,2008-02-14 09:00,0,1,0,0,1,0,0",
+                "B,Takeo,3,2008-01-29,2008-02-11,2008-02-14 09:00,0,1,0,0,1,0,0",
+                "C,Kampot,3,2008-01-29,2008-02-11,2008-02-15 09:00,0,2,0,0,1,0,0",
+            ]
+        )
+        + "\n",
+    )
+    report = {"province": "Kep", "period": "2008BW03", "values": {"victims_referred": 0}}
+    per_report = _write(tmp_path / "twice.json", json.dumps([report, report]))
+    refusals = []
+    for file in (wide, per_report):
+        with pwg_db.session() as session, pytest.raises(ReportImportError) as caught:
+            import_reports(session, file, "test")
+        refusals += [(p.file, p.line, p.field, p.message) for p in caught.value.problems]
+    assert refusals == [
+        (str(wide), 4, "Period", "second report of the same province and period (row 2)"),
+        (
+            str(per_report),
+            2,
+            "reports[1].period",
+            "second report of the same province and period (report 1)",
+        ),
+    ]
+    assert _count_reports(pwg_db) == 0
+
+
 def test_cli_import_submit_and_completeness(tmp_path: Path, demo: Path) -> None:
     runner = CliRunner()
     home = ["--home", str(tmp_path / "home")]

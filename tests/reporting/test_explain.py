@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from tests.reporting.tipdemo import demo_delivery, sqlite_demo_db  # noqa: F401
 from tipdata.access import AccessDenied, Actor
-from tipdata.reporting.explain import ExplainError, explain
+from tipdata.reporting.explain import ExplainError, explain, explain_tip_figure
 from tipdata.reporting.report import TOTAL
 from tipdata.reporting.tip import TIP_TABLES, tip_report
 from tipdata.store import AuditEvent, Database
@@ -27,6 +27,10 @@ def test_cell_to_source_rows(sqlite_demo_db) -> None:  # noqa: F811
     cell = report.table("victims_by_sex_age").cell("female", "child")
     result = explain(database, report, "victims_by_sex_age", "Female", "child", actor=None)
     assert (result.value, result.naive) == (cell.value, cell.naive)
+    # the command line's one call: the period's table computed and the figure expanded
+    same = explain_tip_figure(database, START, END, "victims_by_sex_age", "Female", "child",
+                              actor=None)  # fmt: skip
+    assert (same.value, same.naive, same.units) == (result.value, result.naive, result.units)
     assert result.where == (("sex", "female"), ("age_group", "child"))
     assert all(unit.public_id and unit.public_id.startswith("PTP") for unit in result.units)
     with database.session() as session:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.reporting.tipdemo import demo_delivery, sqlite_demo_db  # noqa: F401
 from tipdata.reporting.engine import Cell
-from tipdata.reporting.publish import PublishedCell, publish, release_tables
+from tipdata.reporting.publish import PublishedCell, publish, release_tables, release_threshold
 from tipdata.reporting.report import TOTAL, CellSource, Report, ReportTable
 from tipdata.reporting.suppression import (
     DisclosureError,
@@ -19,6 +19,7 @@ from tipdata.reporting.suppression import (
     protect_release,
 )
 from tipdata.reporting.tip import tip_report
+from tipdata.settings import Settings
 
 
 def _report(counts: dict[tuple[str, str], int]) -> Report:
@@ -103,3 +104,18 @@ def test_a_table_of_totals_only_is_published() -> None:
     report = Report("r", date(2008, 1, 1), date(2008, 12, 31), (table,), datetime.now(UTC))
     published = publish(report)
     assert published.table("lmis_by_agency").cell(TOTAL, TOTAL) == PublishedCell(0, "free")
+
+
+def test_a_published_report_counts_the_cells_it_withheld() -> None:
+    """The SDG command printed its own count of suppressed cells; the report says it."""
+    published = publish(_report({("a", "x"): 3, ("a", "y"): 20, ("b", "x"): 30, ("b", "y"): 40}))
+    assert published.suppressed_cells == 4  # one primary, three secondary
+    safe = publish(_report({("a", "x"): 13, ("a", "y"): 20, ("b", "x"): 30, ("b", "y"): 40}))
+    assert safe.suppressed_cells == 0
+
+
+def test_a_release_threshold_is_the_one_asked_for_else_the_setting() -> None:
+    """Both fronts read the default threshold of a release through one service."""
+    settings = Settings(disclosure_threshold=7)
+    assert release_threshold(settings) == 7
+    assert release_threshold(settings, 3) == 3

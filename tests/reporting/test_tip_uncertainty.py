@@ -4,12 +4,14 @@ Linked by ground truth no pair waits for review, so every range is the figure it
 every linkage error waiting for review (the demo linked by ground truth, then persons split
 with the pair pending), the true figure of each person count must lie inside its range:
 the smallest and largest value over every answer to the pending pairs. Linked by the model
-(``tipdata link`` on the demo) the model's confident errors are in no range; the share of
+(``tipdata link`` on the demo) the ranges also split the merges the run made below 0.95;
+the model's confident errors (and the pairs it never scored) are in no range: the share of
 counts that hold the truth is measured and bounded.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -169,10 +171,17 @@ def outside_their_range(
     widths = sum(r.width for r in ranges.values())
     print(
         f"\nseed {SEED} scale {SCALE}: {pending} pending pairs, {len(truth)} person counts, "
-        f"range widths {widths}, outside {len(outside)}: {sorted(outside.items())}"
+        f"range widths {widths} (median {statistics.median(r.width for r in ranges.values())}, "
+        f"mean {widths / len(ranges):.2f}), outside {len(outside)}: {sorted(outside.items())}"
     )
     assert pending > 0 and widths > 0  # the model leaves pairs to review: ranges are wide
     assert all(r.low <= r.expected <= r.high for r in ranges.values())
+    # today's figure is one answer (uncertain merges kept, no pending pair a match)
+    assert all(
+        figure.contains(t.cell(*key).value)
+        for t in model.tables
+        for key, figure in t.ranges.items()
+    )
     return outside, len(truth)
 
 
@@ -195,8 +204,12 @@ def test_most_person_counts_lie_inside_their_range_when_linked_by_the_model(
     # blocking chosen per database: 525 of 559 inside (34 outside), from a clean-clone
     # run of stop 28; benchmarks/bench_range_blindness.py traces such misses to false
     # merges at 0.5-0.95, which a range built from pending pairs cannot split.
+    # Since the run stores its uncertain merges (merge_part, uncertain_merge) and the range
+    # splits them too: 549 of 559 inside (10 outside, median width 0 before and after,
+    # mean 0.20 -> 0.28); the 10 come from errors no answer undoes (bench_range_blindness:
+    # 3 false merges at 0.95 or more, 3 missed merges never scored or below the floor).
     outside, counts = outside_their_range(truth_report, model_linked)
-    assert (counts - len(outside)) / counts >= 0.935, outside
+    assert (counts - len(outside)) / counts >= 0.98, outside
 
 
 def test_every_person_count_lies_inside_its_range_when_every_linkage_error_waits_for_review(

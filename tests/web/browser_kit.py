@@ -1,7 +1,8 @@
 """What the module-scoped browser flows share: one Chromium per module, the screenshot
 folder, the 1,366 px viewport and its no-horizontal-scroll check.
 
-Flows that sign in per test use ``tests/web/test_browser.py``'s function-scoped fixtures.
+Flows that sign in per test use ``tests/web/test_browser.py``'s function-scoped server
+(``server_url``) with this module's browser.
 """
 
 from __future__ import annotations
@@ -13,8 +14,15 @@ from typing import Any
 
 import pytest
 
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
-
+CHROMIUM = Path("/usr/bin/chromium")
+INSTALL = "apt-get update && apt-get install -y chromium fonts-khmeros"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 VIEWPORT = {"width": 1366, "height": 900}
 
 

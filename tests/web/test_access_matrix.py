@@ -460,6 +460,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/linkage/run"): Rule(LINKERS, ok="422", form=True, body=_linkage_form),
     ("GET", "/api/v1/linkage/runs"): Rule(LINKERS),
     ("POST", "/api/v1/linkage/runs"): Rule(LINKERS, ok="400", body=_linkage_api),
+    # a run in the background: refused the same way before any job starts; no job 999999
+    ("POST", "/api/v1/linkage/jobs"): Rule(LINKERS, ok="400", body=_linkage_api),
+    ("GET", "/linkage/jobs/{job_id}"): Rule(LINKERS, ok="404"),
+    ("GET", "/api/v1/linkage/jobs/{job_id}"): Rule(LINKERS, ok="404"),
     ("GET", "/admin/audit"): Rule(AUDITORS),
     ("GET", "/admin/audit/verify"): Rule(AUDITORS),
     ("GET", "/admin/audit/releases"): Rule(AUDITORS),
@@ -782,6 +786,8 @@ def _url(path: str, target_id: str, query: str) -> str:
         return f"/reports/releases/999999.{target_id}"
     if path == "/account/tokens/{token_id}/revoke":
         return "/account/tokens/999999/revoke"
+    if "{job_id}" in path:
+        return path.replace("{job_id}", "999999")  # no such background linkage run
     if "{run_id}" in path:
         return path.replace("{run_id}", "1")  # the world's first import
     if path == "/follow-ups/{follow_up_id}/done":

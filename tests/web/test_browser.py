@@ -19,18 +19,12 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from tests.web.browser_kit import CHROMIUM, INSTALL, browser
 from tests.web.conftest import WebUser
 
-CHROMIUM = Path("/usr/bin/chromium")
-INSTALL = "apt-get update && apt-get install -y chromium fonts-khmeros"
+__all__ = ["browser"]  # the module's Chromium (tests/web/browser_kit.py), a fixture
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = [
     pytest.mark.browser,
@@ -62,18 +56,6 @@ def server_url(app: FastAPI, users: dict[str, WebUser]) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
 
 
 def shoot(page: Any, name: str) -> None:

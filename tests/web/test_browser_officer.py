@@ -1,6 +1,6 @@
 """In a real browser (Chromium, Playwright), English and Khmer: the data officer imports an
 agency file whose layout the header tells, reads the import's details, then runs linkage
-and reads its result and calibration (issue 18, item 5).
+in the background, follows its page and reads its result and calibration (issue 18, item 5).
 
 One live server for the module, on a fresh SQLite database with the code lists loaded.
 Screenshots are kept as test artefacts in the module's temporary folder
@@ -28,7 +28,9 @@ from tests.web.browser_kit import (
 from tests.web.conftest import FAST, WebUser, make_users
 from tests.web.live import live_server
 from tests.web.test_browser import CHROMIUM, INSTALL
+from tests.web.test_linkage_jobs import HeldRunner
 from tipdata.access import Passwords
+from tipdata.linkage.service import LinkageJobs
 from tipdata.settings import load_settings
 from tipdata.store import Database
 from tipdata.system import System
@@ -64,6 +66,7 @@ WORDS = {
         "no layout": "no layout recognises this file's header",
         "runs": "Linkage runs",
         "calibration": "Calibration",
+        "under way": "Linkage run under way",
     },
     "km": {
         "recognised": "ស្គាល់ពីជួរក្បាលរបស់ឯកសារ",
@@ -72,6 +75,7 @@ WORDS = {
         "no layout": "no layout recognises this file's header",  # the service's own words
         "runs": "ការដំណើរការភ្ជាប់កំណត់ត្រា",
         "calibration": "ការក្រិតតាមខ្នាត",
+        "under way": "ការភ្ជាប់កំណត់ត្រាកំពុងដំណើរការ",
     },
 }
 
@@ -85,7 +89,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def world(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, dict[str, WebUser], Path]]:
+) -> Iterator[tuple[str, dict[str, WebUser], Path, tuple[Any, System]]]:
     """The app over a fresh SQLite database: the test users and the code lists."""
     from tipdata.codelists import load_codelists, load_law_catalogue
     from tipdata.store.refdata import sync_reference_data
@@ -98,7 +102,7 @@ def world(
     sync_reference_data(db, load_codelists(), load_law_catalogue())
     app = create_app(system, passwords=Passwords(FAST))
     with live_server(app, system) as base:
-        yield base, users, home
+        yield base, users, home, (app, system)
     db.dispose()
 
 
@@ -114,12 +118,12 @@ def _upload(page: Any, base: str, name: str, content: str) -> None:
 @pytest.mark.parametrize(("language", "prefix"), [("en", "E"), ("km", "K")])
 def test_the_data_officer_imports_a_file_and_runs_linkage(
     browser: Any,
-    world: tuple[str, dict[str, WebUser], Path],
+    world: tuple[str, dict[str, WebUser], Path, tuple[Any, System]],
     shots: Path,
     language: str,
     prefix: str,
 ) -> None:
-    base, users, home = world
+    base, users, home, apps = world
     words = WORDS[language]
     officer = users["officer"]
     page = new_page(browser, language)
@@ -155,9 +159,20 @@ def test_the_data_officer_imports_a_file_and_runs_linkage(
     no_horizontal_scroll(page)
     page.screenshot(path=str(shots / f"import-details-{language}.png"), full_page=True)
 
+    # the run goes on in the background: its page reloads itself until the run has
+    # finished (held here until the page is seen), then shows the run
+    app, system = apps
+    runner = HeldRunner()
+    app.state.linkage_jobs = LinkageJobs(system.db, runner=runner)
     page.goto(f"{base}/linkage")
     assert page.locator("h1").inner_text() == words["runs"]
     page.click("#run-linkage button[type=submit]")
+    page.wait_for_url(re.compile(r".*/linkage/jobs/\d+$"))
+    assert page.locator("h1").inner_text() == words["under way"]
+    assert page.locator("meta[http-equiv=refresh]").count() == 1
+    no_horizontal_scroll(page)
+    page.screenshot(path=str(shots / f"linkage-under-way-{language}.png"), full_page=True)
+    runner.go.set()
     page.wait_for_url(re.compile(r".*/linkage\?done=\d+$"), timeout=300_000)
     records = int(page.locator("#run-records").inner_text().replace(",", ""))
     assert records >= 8  # every record of this file (and the English run's) is linked

@@ -104,7 +104,7 @@ def test_focal_point_submits_a_report_after_correcting_an_error(
     sign_in(page, live, pwg_users["focal"])
     seen = _submit_with_an_error_then_correct_it(page, live, "en")
     assert seen["message"] == "The report was not submitted: correct the errors marked below."
-    assert "victims_identified" in seen["inline"]
+    assert "Victims identified" in seen["inline"]  # the element's label, not its code
     assert seen["kept"] == "5"
     assert (seen["status"], seen["done"]) == ("submitted", "Submitted to the NTF.")
     assert [e for e in errors if "status of 422" not in e] == []  # the refused form is a 422
@@ -118,6 +118,9 @@ def test_the_same_in_khmer(browser: Any, live: str, pwg_users: dict[str, WebUser
     _khmer(page)
     seen = _submit_with_an_error_then_correct_it(page, live, "km")
     assert seen["message"] == "របាយការណ៍មិនត្រូវបានដាក់ជូនទេ៖ សូមកែកំហុសដែលបានសម្គាល់ខាងក្រោម។"
+    assert seen["inline"].startswith("កំហុស")  # the rule's message in Khmer, no code
+    assert "ជនរងគ្រោះដែលត្រូវបានកំណត់អត្តសញ្ញាណ" in seen["inline"]
+    assert "victims_identified" not in seen["inline"]
     assert seen["status"] == "បានដាក់ជូន"
     assert seen["done"] == "បានដាក់ជូនក្រុមការងារជាតិ (NTF)។"
     context.close()

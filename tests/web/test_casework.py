@@ -13,9 +13,11 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from tests.web.access_world import actor_of
 from tests.web.casefiles_world import CLIENT_NAME, World, bearer, system, world
 from tests.web.conftest import WebUser, csrf_of, sign_in
 from tests.web.test_words_not_codes import visible_text
+from tipdata.casefiles import correctable_records
 from tipdata.casefiles.finder import similarity
 from tipdata.services import import_providers
 from tipdata.store import CaseNote, PersonRecord, RecordCorrection, Referral
@@ -198,6 +200,18 @@ def test_ngo_corrects_its_own_record_with_a_reason_and_the_history_is_kept(
     )
     assert world.victim_afesip_record in [m["record_id"] for m in exact.json()]
     assert bidx is not None
+
+
+def test_only_the_records_an_agency_owns_are_offered_for_correction(
+    world: World, system: System
+) -> None:
+    """The case page's record list and its correction form were the route's rule."""
+    offered = {
+        username: correctable_records(system.db, world.victim, actor=actor_of(system.db, username))
+        for username in ("ngo", "social", "police")
+    }
+    # the police analyst's agency owns a record of the victim, but may not correct records
+    assert offered == {"ngo": [world.victim_afesip_record], "social": [], "police": []}
 
 
 def test_the_timeline_is_in_date_order_across_records(

@@ -121,3 +121,24 @@ def test_other_national_figures_are_kept_per_period_name_and_data_version() -> N
     clock.now = 61  # expired
     cache.national(None, *year, "other", lambda: compute("e"))  # type: ignore[arg-type]
     assert calls == ["a", "c", "d", "e"]
+
+
+def test_a_file_is_made_once_from_the_kept_report_and_afresh_with_new_data(
+    computations: list[tuple[date, date]],
+) -> None:
+    version = [0]
+    cache = FigureCache(clock=_Clock(), version=lambda _db: version[0])
+    year = (date(2008, 1, 1), date(2008, 12, 31))
+    made: list[object] = []
+
+    def make(report: object) -> bytes:
+        made.append(report)
+        return f"file {len(made)}".encode()
+
+    first = cache.report_file(None, *year, "csv", make)  # type: ignore[arg-type]
+    assert made == [cache.report(None, *year)]  # type: ignore[arg-type]  # from the kept report
+    assert cache.report_file(None, *year, "csv", make) is first  # type: ignore[arg-type]
+    cache.report_file(None, *year, "xlsx", make)  # type: ignore[arg-type]  # another file
+    version[0] = 1  # an import: the report and its files are made afresh
+    assert cache.report_file(None, *year, "csv", make) == b"file 3"  # type: ignore[arg-type]
+    assert len(computations) == 2 and made[2] is cache.report(None, *year)  # type: ignore[arg-type]

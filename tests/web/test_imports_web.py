@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import WebUser, csrf_of, sign_in
+from tipdata.system import System
 from tipdata.web.routes.imports import ImportRejected
 
 HEADER = (
@@ -151,3 +152,60 @@ def test_api_refuses_unknown_source_and_wrong_file_type(
 def test_imports_need_imports_run(pwg_client: TestClient, pwg_users: dict[str, WebUser]) -> None:
     sign_in(pwg_client, pwg_users["focal"])
     assert pwg_client.get("/imports/new").status_code == 403
+
+
+def test_a_file_with_errors_may_store_its_valid_rows_and_keeps_the_errors(
+    pwg_client: TestClient, pwg_users: dict[str, WebUser], pwg_system: System
+) -> None:
+    # the data officer chooses to store the two valid rows; the rejected row's errors
+    # (file, row, field, value, message) stay with the import, its value encrypted
+    import sqlalchemy as sa
+
+    from tipdata.store import ImportRunIssue
+
+    sign_in(pwg_client, pwg_users["officer"])
+    checked = _upload(pwg_client, BAD, csrf_of(pwg_client.get("/imports/new").text))
+    assert checked.status_code == 422
+    assert 'id="store-valid-rows"' in checked.text and "Confirm the import" not in checked.text
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', checked.text)
+    assert token
+    done = pwg_client.post(
+        "/imports/confirm",
+        data={
+            "csrf_token": csrf_of(checked.text),
+            "token": token.group(1),
+            "source": SOURCE,
+            "accept_valid_rows": "true",
+        },
+    )
+    assert done.status_code == 303, done.text
+    run_id = re.fullmatch(r"/imports/(\d+)\?done=committed", done.headers["location"])
+    assert run_id
+    page = pwg_client.get(done.headers["location"]).text
+    assert re.search(r'id="rows-new">2<', page) and re.search(r'id="rows-rejected">1<', page)
+    issues = re.search(r'<table id="import-issues">(.*?)</table>', page, re.S)
+    assert issues
+    row = (
+        r"<tr><td[^>]*>(.*?)</td><td[^>]*>(\d+)</td><td[^>]*>(.*?)</td>"
+        r"<td[^>]*>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>"
+    )
+    cells = re.findall(row, issues.group(1))
+    assert [(f, r, c, v, outcome) for f, r, c, v, _m, outcome in cells] == [
+        ("moi_police_register_2008.csv", "4", "Role", "bystander", "Row rejected")
+    ] * 2  # the role and the event it implies
+    assert all("bystander" in message or "role" in message.lower() for *_, message, _o in cells)
+
+    api = pwg_client.get(
+        f"/api/v1/imports/{run_id.group(1)}", headers=bearer(pwg_users["officer"])
+    ).json()
+    assert (api["rows_new"], api["rows_rejected"], api["issues_total"]) == (2, 1, 2)
+    assert {(i["row"], i["column"], i["value"], i["severity"]) for i in api["issues"]} == {
+        (4, "Role", "bystander", "error")
+    }
+    with pwg_system.db.session() as session:
+        stored = session.scalars(sa.select(ImportRunIssue.value_encrypted)).all()
+    assert len(stored) == 2 and all(v and "bystander" not in v for v in stored)
+
+    pwg_client.cookies.set("tipdata_lang", "km")
+    khmer = pwg_client.get(f"/imports/{run_id.group(1)}").text
+    assert "ជួរត្រូវបានបដិសេធ" in khmer and "បញ្ហាដែលបានរកឃើញ (2 ក្នុងចំណោម 2)" in khmer

@@ -356,7 +356,7 @@ def test_form_counts_are_read_by_the_one_count_parser(
         | {"suspects_arrested": "1.5"},
     )
     assert refused.status_code == 422
-    assert "suspects_arrested: a count must be a whole number or blank" in refused.text
+    assert "Suspects arrested: A count must be a whole number, or left blank." in refused.text
     saved = pwg_client.post(
         f"/provincial/{OWN}/{PERIOD}",
         data={"csrf_token": csrf_of(refused.text), "version": "", "action": "save", **typed}

@@ -22,7 +22,7 @@ from tipdata.access.enrolment import SetupRequired, needs_password, needs_totp, 
 from tipdata.access.errors import AccountLocked, AuthenticationError, LoginThrottled
 from tipdata.access.passwords import Passwords
 from tipdata.access.policy import Actor, Policy, default_policy
-from tipdata.access.sessions import create_session
+from tipdata.access.sessions import create_session, revoke_session
 from tipdata.access.throttle import Throttle
 from tipdata.store.access import AppUser
 from tipdata.store.database import Database
@@ -162,6 +162,21 @@ def finish_and_sign_in(
             {"after": "account_finished"}, remote_addr=remote_addr, now=now,
         )  # fmt: skip
     return SignIn(actor, session_token)
+
+
+def sign_out(db: Database, token: str, actor: Actor | None, remote_addr: str | None) -> bool:
+    """End a session and record the logout of its user (when the session was live).
+
+    Returns:
+        Whether a live session was revoked.
+    """
+    with db.session() as session:
+        revoked = revoke_session(session, token, now_utc())
+        if revoked and actor is not None:
+            audit.record(
+                session, actor, "logout", "app_user", [actor.user_id], remote_addr=remote_addr
+            )
+        return revoked
 
 
 def _succeed(

@@ -350,7 +350,11 @@ def _permission(code: str) -> Permission:
 
 
 def scope_filter(
-    actor: Actor, model: ScopedModel, policy: Policy | None = None
+    actor: Actor,
+    model: ScopedModel,
+    policy: Policy | None = None,
+    *,
+    by_person: bool = False,
 ) -> sa.ColumnElement[bool]:
     """The SQL condition selecting exactly the rows of ``model`` the actor may read.
 
@@ -362,6 +366,13 @@ def scope_filter(
         actor: the acting user.
         model: ``PersonRecord``, ``Case`` or ``Referral``.
         policy: the policy (default: the shipped one).
+
+        by_person: the query finds person records by ``person_id`` (a correlated EXISTS
+            per person, or a page of person ids): the province is then compared so that
+            no index can serve it, leaving the ``person_id`` index to the planner. Without
+            table statistics SQLite otherwise reads a province's every record for each
+            person: 114-147 s for a social worker's page of persons at scale 10, against
+            0.4-33 ms with the ``person_id`` index (the same rows).
 
     Returns:
         A boolean SQL expression for ``.where(...)``.
@@ -376,7 +387,7 @@ def scope_filter(
         return sa.false()
     role = policy.role(actor.role)
     if model is PersonRecord:
-        condition = _person_record_scope(actor, role.scope)
+        condition = _person_record_scope(actor, role.scope, by_person=by_person)
         if role.person_roles is not None:
             allowed = sorted(role.person_roles)
             condition = sa.and_(condition, PersonRecord.role.in_(allowed))
@@ -397,7 +408,9 @@ def _referred_to(agency_id: int) -> sa.ColumnElement[bool]:
     )
 
 
-def _person_record_scope(actor: Actor, scope: ScopeKind) -> sa.ColumnElement[bool]:
+def _person_record_scope(
+    actor: Actor, scope: ScopeKind, *, by_person: bool = False
+) -> sa.ColumnElement[bool]:
     if scope == "national":
         return sa.true()
     if scope == "agency":
@@ -412,6 +425,8 @@ def _person_record_scope(actor: Actor, scope: ScopeKind) -> sa.ColumnElement[boo
     if scope == "province":
         if actor.province_code is None:
             return sa.false()
+        if by_person:  # the same rows; no index on province_code can serve it
+            return sa.func.coalesce(PersonRecord.province_code, "") == actor.province_code
         return PersonRecord.province_code == actor.province_code
     if scope == "organisation_clients":
         referred = sa.select(Referral.person_record_id).where(_referred_to(actor.agency_id))

@@ -37,6 +37,7 @@ from tipdata.casefiles.cases import (
 )
 from tipdata.casefiles.casework import (
     FOLLOW_UP_KINDS,
+    MAX_NOTE,
     CaseWorkFile,
     CaseWorkView,
     FollowUpView,
@@ -52,10 +53,12 @@ from tipdata.casefiles.corrections import (
     CORRECTABLE,
     CorrectionView,
     correct_record,
+    correctable_records,
     correction_history,
 )
 from tipdata.casefiles.errors import CaseFileError, ConflictError, NotFoundError
 from tipdata.casefiles.finder import (
+    NAME_SEARCH_PERMISSION,
     SORTS,
     FuzzyMatch,
     FuzzyResult,
@@ -64,6 +67,9 @@ from tipdata.casefiles.finder import (
     fuzzy_search_persons,
 )
 from tipdata.casefiles.persons import (
+    MAX_DOCUMENT_NUMBER,
+    MAX_NAME,
+    PERSON_READ_PERMISSION,
     NameMatch,
     PersonProfile,
     PersonSummary,
@@ -75,7 +81,12 @@ from tipdata.casefiles.persons import (
     search_persons_by_document,
     search_persons_by_name,
 )
-from tipdata.casefiles.referrals import ReferralForm, refer_person, referral_form
+from tipdata.casefiles.referrals import (
+    REFERRAL_PERMISSION,
+    ReferralForm,
+    refer_person,
+    referral_form,
+)
 from tipdata.casefiles.review import (
     FieldComparison,
     RecordSide,
@@ -85,8 +96,10 @@ from tipdata.casefiles.review import (
     review_pairs,
 )
 from tipdata.casefiles.screenings import (
+    SCREENING_ENTRY_PERMISSION,
     ScreeningEntry,
     ScreeningForm,
+    indicator_names,
     record_person_screening,
     screening_form,
 )
@@ -94,6 +107,13 @@ from tipdata.casefiles.screenings import (
 __all__ = [
     "CORRECTABLE",
     "FOLLOW_UP_KINDS",
+    "MAX_DOCUMENT_NUMBER",
+    "MAX_NAME",
+    "MAX_NOTE",
+    "NAME_SEARCH_PERMISSION",
+    "PERSON_READ_PERMISSION",
+    "REFERRAL_PERMISSION",
+    "SCREENING_ENTRY_PERMISSION",
     "SORTS",
     "CaseFile",
     "CaseFileError",
@@ -129,10 +149,12 @@ __all__ = [
     "case_work",
     "complete_follow_up",
     "correct_record",
+    "correctable_records",
     "correction_history",
     "decide_review_pair",
     "find_persons",
     "fuzzy_search_persons",
+    "indicator_names",
     "list_cases",
     "list_persons",
     "overdue_follow_ups",

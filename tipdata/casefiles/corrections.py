@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from tipdata.access import audit
 from tipdata.access.crypto import FieldCipher
@@ -118,11 +119,7 @@ def correct_record(
     new = _parse(field, value)
     keyring = keyring_for(db)
     with db.session() as session:
-        owned = {
-            rid for rid, owner, _role in in_scope_records(session, actor, public_id)
-            if owner == actor.agency_id
-        }  # fmt: skip
-        if record_id not in owned:
+        if record_id not in _own_records(session, actor, public_id):
             raise CaseFileError("record: choose a record your agency owns")
         record = session.get(PersonRecord, record_id)
         assert record is not None  # in scope, so it exists
@@ -160,6 +157,27 @@ def correct_record(
             {"field": field, "correction_id": correction.id}, forbidden_values=forbidden,
         )  # fmt: skip
         return correction.id
+
+
+def correctable_records(db: Database, public_id: str, *, actor: Actor) -> list[int]:
+    """The person's records the actor may correct: those its agency owns, in id order.
+
+    Empty when the actor lacks ``records:correct`` (the page offers no correction then).
+
+    Raises:
+        NotFoundError: no such person in scope.
+    """
+    with db.session() as session:
+        owned = _own_records(session, actor, public_id)
+    return owned if can(actor, "records:correct") else []
+
+
+def _own_records(session: Session, actor: Actor, public_id: str) -> list[int]:
+    """Ids of the person's records in scope that the actor's agency owns."""
+    return [
+        rid for rid, owner, _role in in_scope_records(session, actor, public_id)
+        if owner == actor.agency_id
+    ]  # fmt: skip
 
 
 def correction_history(db: Database, public_id: str, *, actor: Actor) -> list[CorrectionView]:

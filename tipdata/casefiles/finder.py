@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tipdata.access import audit
+from tipdata.access.permissions import Permission
 from tipdata.access.policy import Actor, authorize, scope_filter
 from tipdata.access.protected import keyring_for, reveal_person_record
 from tipdata.casefiles.errors import CaseFileError
@@ -43,6 +44,10 @@ SCAN_LIMIT = 20_000
 
 MATCH_THRESHOLD = 0.8
 """The least similarity of romanisation keys (0..1) that counts as a match."""
+
+
+NAME_SEARCH_PERMISSION: Permission = "persons:read_identity"
+"""Searching persons by name (similar or exact) reveals identities: this permission."""
 
 
 @dataclass(frozen=True)
@@ -289,7 +294,7 @@ def fuzzy_search_persons(db: Database, name: str, *, actor: Actor, limit: int = 
         CaseFileError: an empty name or one longer than :data:`MAX_NAME`.
     """
     authorize(actor, "persons:read")
-    authorize(actor, "persons:read_identity")
+    authorize(actor, NAME_SEARCH_PERMISSION)
     if not name.strip():
         raise CaseFileError("name: type the name to search for")
     if len(name) > MAX_NAME:

@@ -36,6 +36,7 @@ from tipdata.access.documents import (
     read_documents,
 )
 from tipdata.access.errors import AccessDenied
+from tipdata.access.permissions import Permission
 from tipdata.access.policy import (
     Acting,
     Actor,
@@ -82,6 +83,10 @@ from tipdata.store.database import Database
 SCREENING_READ_PERMISSION = "screenings:read"
 """Screenings (indicator answers and determinations) are victim-services data: the roles
 that read referrals read them. roles.yaml has no screening permission of its own yet."""
+
+
+PERSON_READ_PERMISSION: Permission = "persons:read"
+"""Reading a person's pages (the profile, the list of persons)."""
 
 
 @dataclass(frozen=True)
@@ -226,7 +231,7 @@ def list_persons(
     Raises:
         AccessDenied: the actor lacks ``persons:read``.
     """
-    authorize(actor, "persons:read")
+    authorize(actor, PERSON_READ_PERMISSION)
     query = (
         sa.select(Person.id, Person.public_id)
         .where(Person.status == PersonStatus.ACTIVE, _in_scope(actor))
@@ -246,7 +251,10 @@ def list_persons(
                     Agency.code,
                 )
                 .join(Agency, Agency.id == PersonRecord.owner_agency_id)
-                .where(PersonRecord.person_id.in_(details), scope_filter(actor, PersonRecord))
+                .where(
+                    PersonRecord.person_id.in_(details),
+                    scope_filter(actor, PersonRecord, by_person=True),
+                )
             )
             for person_id, role, agency in rows:
                 details[person_id].append((role, agency))
@@ -406,11 +414,15 @@ def _in_scope(actor: Actor) -> sa.ColumnElement[bool]:
     A province holds a share of the country too (Battambang: about one person in ten), so
     a provincial scope walks as well: at scale 10 (1.57 million persons) collecting a
     province's persons with IN took 1.1-1.3 s a page for a social worker
-    (``benchmarks/bench_web.py --pages``).
+    (``benchmarks/bench_web.py --pages``). The walk's EXISTS must use the ``person_id``
+    index (``scope_filter(..., by_person=True)``): on a scale-10 database without table
+    statistics SQLite served it from the province index instead, over 60 s a page
+    (``benchmarks/bench_person_scope.py --compare``), against 8-82 ms with it.
     """
-    condition = scope_filter(actor, PersonRecord)
     if default_policy().role(actor.role).scope in ("national", "province"):
+        condition = scope_filter(actor, PersonRecord, by_person=True)
         return sa.exists().where(PersonRecord.person_id == Person.id, condition)
+    condition = scope_filter(actor, PersonRecord)
     in_scope = sa.select(PersonRecord.person_id).where(
         PersonRecord.person_id.is_not(None), condition
     )

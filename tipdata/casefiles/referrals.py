@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from tipdata.access.consent import Consent, create_referral
 from tipdata.access.errors import ConsentRequiredError
+from tipdata.access.permissions import Permission
 from tipdata.access.policy import Actor, authorize, can
 from tipdata.access.protected import keyring_for
 from tipdata.casefiles.errors import CaseFileError
@@ -24,6 +25,9 @@ from tipdata.casefiles.persons import in_scope_records
 from tipdata.services import SERVICE_CODES, ProviderEntry, list_providers
 from tipdata.store import Agency, ServiceProvider
 from tipdata.store.database import Database
+
+REFERRAL_PERMISSION: Permission = "referrals:create"
+"""Referring a person to a service provider."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ def referral_form(
         NotFoundError: no such person in scope.
         CaseFileError: an unknown service code.
     """
-    authorize(actor, "referrals:create")
+    authorize(actor, REFERRAL_PERMISSION)
     if service is not None and service not in SERVICE_CODES:
         raise CaseFileError(f"service: choose one of {', '.join(sorted(SERVICE_CODES))}")
     with db.session() as session:
@@ -115,7 +119,7 @@ def refer_person(
         CaseFileError: a record that is not the person's, an unknown provider, or no
             consent without a permitted, reasoned override.
     """
-    authorize(actor, "referrals:create")
+    authorize(actor, REFERRAL_PERMISSION)
     keyring = keyring_for(db)
     with db.session() as session:
         records = {rid for rid, _owner, _role in in_scope_records(session, actor, public_id)}

@@ -37,7 +37,7 @@ def run(
 ) -> None:
     """Run every check and print a summary table (findings per court/agency, year and rule)."""
     from tipdata.checks import run_checks
-    from tipdata.legal.findings import summarise_findings
+    from tipdata.legal import summarise_findings
 
     system = system_for(home)
     with progress_bars() as progress:
@@ -71,7 +71,7 @@ def list_(
     rule: Annotated[str | None, typer.Option(help="One rule code.")] = None,
 ) -> None:
     """List the stored findings of the latest run, per court and year."""
-    from tipdata.legal.findings import list_findings
+    from tipdata.legal import list_findings
 
     system = system_for(home)
     with system.db.session() as session:

@@ -33,7 +33,7 @@ def backup(
     home: HomeOption = None,
 ) -> None:
     """Back up the database to FILE (SQLite online backup; pg_dump custom format)."""
-    from tipdata.store.backup import backup as backup_database
+    from tipdata.store import backup_database
 
     system = system_for(home)
     backup_database(system.db, file)
@@ -46,7 +46,7 @@ def restore(
     home: HomeOption = None,
 ) -> None:
     """Replace the database's contents with the backup in FILE."""
-    from tipdata.store.backup import restore as restore_database
+    from tipdata.store import restore_database
 
     system = system_for(home)
     restore_database(system.db, file)

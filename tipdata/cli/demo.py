@@ -21,7 +21,7 @@ def generate(
     seed: Annotated[int, typer.Option(help="Same seed, same files.")] = 1,
 ) -> None:
     """Simulate one year and write each agency's export files plus a separate ground truth."""
-    from tipdata.demo import generate as generate_demo
+    from tipdata.demo import generate_demo
 
     with progress_bars() as progress:
         summary = generate_demo(year=year, scale=scale, seed=seed, out=out, progress=progress)
@@ -40,7 +40,7 @@ def run(
     serve: Annotated[bool, typer.Option(help="Serve the web app at the end.")] = False,
 ) -> None:
     """The main job end to end: schema, code lists, demo data, import, linkage, checks, reports."""
-    from tipdata.demo.pipeline import run_demo
+    from tipdata.demo import run_demo
     from tipdata.system import System
 
     settings = settings_for(home)

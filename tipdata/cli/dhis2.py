@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from tipdata.access.policy import LOCAL_OPERATOR
+from tipdata.access import LOCAL_OPERATOR
 from tipdata.cli._common import HomeOption, console, group, system_for
 
 app = group("DHIS2 data exchange of provincial reports (see docs/dhis2-exchange.md).")

@@ -142,7 +142,7 @@ def figures(
 ) -> None:
     """Persons counted by both countries, per partner country, through the release gate."""
     from tipdata.exchange.figures import COLUMNS, regional_figures
-    from tipdata.reporting.suppression import Table, check_release, protect_table
+    from tipdata.reporting import Table, check_release, protect_table
 
     found = regional_figures(system_for(home).db)
     if not found.countries:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tipdata.access.policy import LOCAL_OPERATOR
+from tipdata.access import LOCAL_OPERATOR
 from tipdata.cli._common import (
     HomeOption,
     console,

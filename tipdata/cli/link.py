@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, cast
 import typer
 from rich.table import Table
 
-from tipdata.access.policy import LOCAL_OPERATOR
+from tipdata.access import LOCAL_OPERATOR
 from tipdata.cli._common import (
     HomeOption,
     console,
@@ -18,7 +18,7 @@ from tipdata.cli._common import (
     progress_bars,
     system_for,
 )
-from tipdata.linkage.defaults import DEFAULT_REVIEW_LOWER, DEFAULT_THRESHOLD
+from tipdata.linkage.service import DEFAULT_REVIEW_LOWER, DEFAULT_THRESHOLD
 
 app = group(
     "Link person records from every agency into persons; review uncertain pairs.",
@@ -205,7 +205,7 @@ def explain(
     ] = None,
 ) -> None:
     """Why two records scored as they did: each comparison's weight, prior to total."""
-    from tipdata.linkage.explain import explain_pair, waterfall_rows
+    from tipdata.linkage.service import explain_pair, waterfall_rows
 
     explanation = explain_pair(system_for(home).db, pair_id=pair, record_ids=records, actor=None)
     table = Table("step", "level", "values", "bits")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tipdata.access.policy import LOCAL_OPERATOR
+from tipdata.access import LOCAL_OPERATOR
 from tipdata.cli._common import HomeOption, console, group, system_for
 from tipdata.errors import DataFileError
 

@@ -34,8 +34,7 @@ def _period(
     year: int | None, start: datetime | None, end: datetime | None, home: Path | None = None
 ) -> tuple[date, date]:
     """The period given; with none at all, the service's default (the year of the newest data)."""
-    from tipdata.reporting.default_period import default_report_period
-    from tipdata.reporting.tip import report_period
+    from tipdata.reporting import default_report_period, report_period
 
     if year is None and start is None and end is None:
         return default_report_period(system_for(home).db, None)
@@ -63,18 +62,21 @@ def tip(
     home: HomeOption = None,
 ) -> None:
     """Compute the TIP-report tables (de-duplicated, with naive agency sums beside them)."""
-    from tipdata.reporting.exports import record_export
-    from tipdata.reporting.publish import publish as publish_report
-    from tipdata.reporting.releases import release_report
-    from tipdata.reporting.render import write_report
-    from tipdata.reporting.tip import tip_report
+    from tipdata.reporting import (
+        publish_report,
+        record_export,
+        release_report,
+        release_threshold,
+        tip_report,
+        write_report,
+    )
 
     first, last = _period(year, start, end, home)
     system = system_for(home)
     if year is None and start is None and end is None:
         console.print(f"no period given: {first} to {last} (the year of the newest data)")
     report = tip_report(system.db, first, last)
-    limit = threshold if threshold is not None else system.settings.disclosure_threshold
+    limit = release_threshold(system.settings, threshold)
     if publish and out is not None:
         released = release_report(
             system.db, report, out, actor=None, threshold=limit, rounding_base=rounding,
@@ -114,7 +116,7 @@ def releases(
     home: HomeOption = None,
 ) -> None:
     """List the stored releases of published figures, newest first (with file hashes)."""
-    from tipdata.reporting.releases import list_releases
+    from tipdata.reporting import list_releases
 
     system = system_for(home)
     found = list_releases(system.db, actor=None, report_kind=kind)
@@ -149,8 +151,7 @@ def international(
     home: HomeOption = None,
 ) -> None:
     """UNODC / SDG 16.2.2 aggregates, and optionally the HTCDS case-level export."""
-    from tipdata.reporting.international import htcds_export, unodc_report, write_htcds
-    from tipdata.reporting.render import write_report
+    from tipdata.reporting import htcds_export, unodc_report, write_htcds, write_report
 
     first, last = _period(year, start, end, home)
     system = system_for(home)
@@ -173,14 +174,13 @@ def sdmx(
     home: HomeOption = None,
 ) -> None:
     """Release SDG 16.2.2 through the disclosure-control gate and write it as SDMX-CSV."""
+    from tipdata.reporting import release_threshold
     from tipdata.standards.sdmx import release_sdg
 
     system = system_for(home)
-    limit = threshold if threshold is not None else system.settings.disclosure_threshold
+    limit = release_threshold(system.settings, threshold)
     path, released = release_sdg(system.db, year, out, actor=None, threshold=limit)
-    suppressed = sum(
-        cell.value is None for table in released.published.tables for cell in table.cells.values()
-    )
+    suppressed = released.published.suppressed_cells
     console.print(
         f"{path.resolve()} (release {released.release.release_id}, {suppressed} cells suppressed)",
         markup=False, highlight=False,
@@ -220,22 +220,18 @@ def explain(
     home: HomeOption = None,
 ) -> None:
     """Expand one figure to its persons/cases/charges and their source rows."""
-    from tipdata.reporting.explain import explain as explain_cell
-    from tipdata.reporting.tip import TIP_TABLES, tip_report
+    from tipdata.reporting import explain_tip_figure
 
     first, last = _period(year, start, end, home)
     system = system_for(home)
-    specs = tuple(spec for spec in TIP_TABLES if spec.name == table) or TIP_TABLES
-    report = tip_report(system.db, first, last, specs=specs)
-    result = explain_cell(system.db, report, table, row, column, actor=None)
+    result = explain_tip_figure(system.db, first, last, table, row, column, actor=None)
     console.print(
         f"{result.table} [{result.row} × {result.column}] = {result.value} "
         f"(agency records {result.naive}); indicator {result.indicator}",
         markup=False,
     )
     for unit in result.units:
-        name = unit.public_id or (f"record {-unit.key}" if unit.key < 0 else str(unit.key))
-        console.print(f"  {name}", markup=False)
+        console.print(f"  {unit.label}", markup=False)
         for fact in unit.facts:
             where = fact.source_row
             origin = (
@@ -255,7 +251,7 @@ def dashboard(
     home: HomeOption = None,
 ) -> None:
     """The national dashboard of a year as JSON: the sections the web's dashboard shows."""
-    from tipdata.reporting.dashboard import DashboardContext, build_dashboard
+    from tipdata.reporting import DashboardContext, build_dashboard
 
     board = build_dashboard(DashboardContext(db=system_for(home).db), None, year)
     typer.echo(board.out().model_dump_json(indent=2))

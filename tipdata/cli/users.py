@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tipdata.access.tokens import DEFAULT_TOKEN_DAYS
+from tipdata.access import DEFAULT_TOKEN_DAYS
 from tipdata.cli._common import HomeOption, console, group, system_for
 
 users_app = group("Users, roles and second factors.")
@@ -45,7 +45,7 @@ def users_add(
     The password you give is temporary: at the first sign-in the user chooses their own
     (and, for roles that read identities, enrols their authenticator app).
     """
-    from tipdata.access.user_forms import create_account
+    from tipdata.access import create_account
 
     system = system_for(home)
     with system.db.session() as session:
@@ -60,8 +60,7 @@ def users_add(
 @users_app.command("list")
 def users_list(home: HomeOption = None) -> None:
     """List users: role, agency, province, active, second factor enrolled."""
-    from tipdata.access import list_users
-    from tipdata.access.throttle import Throttle
+    from tipdata.access import Throttle, list_users
 
     system = system_for(home)
     with system.db.session() as session:
@@ -89,8 +88,7 @@ def users_disable(username: str, home: HomeOption = None) -> None:
 @users_app.command("unlock")
 def users_unlock(username: str, home: HomeOption = None) -> None:
     """Unlock an account locked after too many failed sign-ins."""
-    from tipdata.access.throttle import Throttle
-    from tipdata.access.users import unlock_user
+    from tipdata.access import Throttle, unlock_user
 
     system = system_for(home)
     with system.db.session() as session:
@@ -123,7 +121,7 @@ def users_token_issue(
     """Issue an API token for a user; it is printed once (hand it over out of band)."""
     from datetime import timedelta
 
-    from tipdata.access.tokens import issue_token
+    from tipdata.access import issue_token
 
     with system_for(home).db.session() as session:
         token_id, token = issue_token(session, None, username, name, lifetime=timedelta(days=days))
@@ -135,7 +133,7 @@ def users_token_issue(
 @users_app.command("token-list")
 def users_token_list(home: HomeOption = None) -> None:
     """List API tokens: id, user, name, issued, expires, last used, state."""
-    from tipdata.access.tokens import list_tokens
+    from tipdata.access import list_tokens
 
     with system_for(home).db.session() as session:
         tokens = list_tokens(session, None)
@@ -152,7 +150,7 @@ def users_token_list(home: HomeOption = None) -> None:
 @users_app.command("token-revoke")
 def users_token_revoke(token_id: int, home: HomeOption = None) -> None:
     """Revoke an API token by its id (see token-list)."""
-    from tipdata.access.tokens import revoke_token
+    from tipdata.access import revoke_token
 
     with system_for(home).db.session() as session:
         revoke_token(session, None, token_id)
@@ -179,8 +177,7 @@ def keys_rotate(
     home: HomeOption = None,
 ) -> None:
     """Rewrap every data key under a new master key; then point TIPDATA_MASTER_KEY_FILE at it."""
-    from tipdata.access import MasterKey, rotate_master_key
-    from tipdata.access.keys import write_key_file
+    from tipdata.access import MasterKey, rotate_master_key, write_key_file
 
     system = system_for(home)
     new = MasterKey.generate()
@@ -195,7 +192,7 @@ def keys_rotate(
 @keys_app.command("rotate-data")
 def keys_rotate_data(home: HomeOption = None) -> None:
     """Make a new field data key and re-encrypt every protected value with it (one transaction)."""
-    from tipdata.access.keys import rotate_data_key
+    from tipdata.access import rotate_data_key
 
     system = system_for(home)
     rotation = rotate_data_key(system.db, system.master_key)
@@ -244,11 +241,11 @@ def audit_show(
     home: HomeOption = None,
 ) -> None:
     """The newest audit events: when, who, what, which records (never protected values)."""
-    from tipdata.access.audit import show
+    from tipdata.access import show_audit
 
     table = Table("id", "when", "user", "action", "object", "ids")
     with system_for(home).db.session() as session:
-        for event in show(session, None, limit=limit, action=action):
+        for event in show_audit(session, None, limit=limit, action=action):
             table.add_row(
                 str(event.id), event.occurred_at.isoformat(timespec="seconds"),
                 event.username or "-", event.action, event.object_type or "",

@@ -8,5 +8,14 @@ person. All names and people are invented.
 """
 
 from tipdata.demo.generate import GENERATOR_VERSION, GenerationSummary, Progress, generate
+from tipdata.demo.generate import generate as generate_demo
+from tipdata.demo.pipeline import run_demo
 
-__all__ = ["GENERATOR_VERSION", "GenerationSummary", "Progress", "generate"]
+__all__ = [
+    "GENERATOR_VERSION",
+    "GenerationSummary",
+    "Progress",
+    "generate",
+    "generate_demo",
+    "run_demo",
+]

@@ -16,12 +16,12 @@ anyone sees them (``tipdata exchange figures``). Nothing here names a person; a 
 country, a cell a count.
 
 The victims in both are split in two columns: those **re-trafficked after
-repatriation** (this side has a dated ``returned`` or ``repatriated`` event of theirs, and
-the partner, who holds them as a victim, dated a record of theirs in a calendar quarter
-that began after that day) and the others. The partner's quarter reaches this side only
-under an agreement that lists ``event_quarter`` as disclosed (``agreement.EVENT_QUARTER``);
-under any other, no victim can be counted in the first column. A record in the quarter of
-the return is not counted: it may be the same episode.
+repatriation** (this side has a dated ``returned``, ``repatriated``, ``handed_over`` or
+``received`` event of theirs, and the partner, who holds them as a victim, dated a record
+of theirs in a calendar quarter that began after that day) and the others. The partner's
+quarter reaches this side only under an agreement that lists ``event_quarter`` as disclosed
+(``agreement.EVENT_QUARTER``); under any other, no victim can be counted in the first
+column. A record in the quarter of the return is not counted: it may be the same episode.
 """
 
 from __future__ import annotations
@@ -48,7 +48,12 @@ COLUMNS = (
 so a row's total is the persons linked with that country, and the first two add up to the
 victims both countries counted."""
 
-RETURN_EVENTS = (EventType.RETURNED, EventType.REPATRIATED)
+RETURN_EVENTS = (
+    EventType.RETURNED,
+    EventType.REPATRIATED,
+    EventType.HANDED_OVER,
+    EventType.RECEIVED,
+)
 
 
 @dataclass(frozen=True)

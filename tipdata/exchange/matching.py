@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from array import array
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import anonlink
@@ -61,6 +62,8 @@ class Blocking:
     """Partner encodings whose candidates are gathered, scored and cut at a time."""
     best: int | None = None
     """If set, each partner encoding keeps only its ``best`` highest-scoring pairs."""
+    workers: int = 1
+    """Threads that take partner chunks at once (each holds one chunk's candidates)."""
 
     def positions(self) -> np.ndarray:
         """The sampled bit positions, one row per band."""
@@ -124,21 +127,30 @@ def match(
 
 
 def band_keys(encodings: np.ndarray, blocking: Blocking) -> np.ndarray:
-    """Each encoding's band keys: a ``(len(encodings), bands)`` array of ``uint64``.
+    """Each encoding's band keys, band-major: a ``(bands, len(encodings))`` array of ``uint64``.
 
-    A band's key is its sampled bits packed in order (right-aligned in 8 bytes).
+    A band's key is its sampled bits packed in order (right-aligned in 8 bytes). The keys
+    are written straight into the result, ``blocking.chunk`` encodings at a time: the only
+    other memory is one chunk's bits (``chunk`` x 1,024 bytes), never a copy of the keys.
+    A band's keys are one contiguous row, as sorting and searching them by band wants.
     """
     positions = blocking.positions().ravel()
     width = -(-blocking.bits // 8)
-    keys = np.zeros((len(encodings), blocking.bands, 8), dtype=np.uint8)
+    keys = np.empty((blocking.bands, len(encodings)), dtype=np.uint64)
     for start in range(0, len(encodings), blocking.chunk):
         chunk = encodings[start : start + blocking.chunk]
         # one row per bit position: the sampled positions are then whole rows
         bits = np.unpackbits(np.ascontiguousarray(chunk.T), axis=0)
         sampled = bits[positions].reshape(blocking.bands, blocking.bits, len(chunk))
+        del bits
         packed = np.packbits(sampled, axis=1)  # (bands, bytes, encodings)
-        keys[start : start + len(chunk), :, 8 - width :] = packed.transpose(2, 0, 1)
-    return keys.view(">u8")[:, :, 0].astype(np.uint64)
+        del sampled
+        out = keys[:, start : start + len(chunk)]
+        out[...] = packed[:, 0, :]
+        for byte in range(1, width):
+            out <<= np.uint64(8)
+            out |= packed[:, byte, :]
+    return keys
 
 
 def _unique_rows(encodings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -164,8 +176,9 @@ def scored_pairs(
     ``blocking.partner_chunk`` at a time: the candidates of a chunk over all bands are
     gathered, each pair kept once however many bands it shares (a near-identical pair
     shares dozens), scored, and only those at the threshold (and, with
-    ``blocking.best``, among each partner encoding's best) kept. Memory holds the sorted
-    band keys, one chunk's candidates and the kept pairs, not all the candidates.
+    ``blocking.best``, among each partner encoding's best) kept; ``blocking.workers``
+    threads take chunks at once. Memory holds the sorted band keys, the candidates of the
+    chunks in hand and the kept pairs, not all the candidates.
 
     Args:
         partner: the partner's encodings.
@@ -184,51 +197,50 @@ def scored_pairs(
     partner_u, local_u = partner[partner_first], local[local_first]
     width = np.int64(len(local_u))
     row_type = np.int32 if len(local_u) < 2**31 else np.int64
-    # the local side's keys sorted once per band (band-major: a band is one contiguous row)
-    local_keys = band_keys(local_u, blocking).T.copy()
+    # the local side's keys sorted once per band, in place (a band is one contiguous row)
+    local_keys = band_keys(local_u, blocking)
     local_order = np.empty(local_keys.shape, dtype=row_type)
     for band in range(blocking.bands):
         order = np.argsort(local_keys[band], kind="stable")
         local_order[band] = order
         local_keys[band] = local_keys[band][order]
+        del order
     words_p, count_p = _words(partner_u)
     words_l, count_l = _words(local_u)
-    kept: list[np.ndarray] = []
-    kept_scores: list[np.ndarray] = []
-    candidates = compared = 0
-    for start in range(0, len(partner_u), blocking.partner_chunk):
+
+    def one_chunk(start: int) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """The kept pairs and scores of one partner chunk, its candidates and pairs scored."""
         keys = band_keys(partner_u[start : start + blocking.partner_chunk], blocking)
-        rows = np.arange(start, start + len(keys), dtype=np.int64)
-        codes: list[np.ndarray] = []
-        for band in range(blocking.bands):
-            # queries in key order: each binary search starts where the last one ended
-            by_key = np.argsort(keys[:, band])
-            queries = keys[by_key, band]
-            left = np.searchsorted(local_keys[band], queries, side="left")
-            counts = np.searchsorted(local_keys[band], queries, side="right") - left
-            total = int(counts.sum())
-            if not total:
-                continue
-            candidates += total
-            offsets = np.repeat(left - np.cumsum(counts) + counts, counts) + np.arange(total)
-            codes.append(np.repeat(rows[by_key], counts) * width + local_order[band][offsets])
-        if not codes:
-            continue
-        pairs = np.concatenate(codes)
-        del codes
+        pairs = _band_candidates(keys, start, local_keys, local_order, width)
+        del keys
+        if not len(pairs):
+            return pairs, np.zeros(0, dtype=np.float64), 0, 0
+        candidates = len(pairs)
         pairs.sort()
-        pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
-        compared += len(pairs)
-        partner_rows, local_rows = np.divmod(pairs, width)
-        scores = _dice_words(words_p, count_p, words_l, count_l, partner_rows, local_rows)
-        keep = scores >= threshold
-        pairs, scores = pairs[keep], scores[keep]
+        distinct = np.empty(len(pairs), dtype=bool)
+        distinct[0] = True
+        np.not_equal(pairs[1:], pairs[:-1], out=distinct[1:])
+        pairs = pairs[distinct]
+        del distinct
+        compared = len(pairs)
+        pairs, scores = _at_threshold(words_p, count_p, words_l, count_l, pairs, width, threshold)
         if blocking.best is not None:
             pairs, scores = _best_per_row(pairs // width, pairs, scores, blocking.best)
-        kept.append(pairs)
-        kept_scores.append(scores)
-    codes_kept = np.concatenate(kept) if kept else np.zeros(0, dtype=np.int64)
-    scores_kept = np.concatenate(kept_scores) if kept else np.zeros(0, dtype=np.float64)
+        return pairs, scores, candidates, compared
+
+    starts = range(0, len(partner_u), blocking.partner_chunk)
+    if blocking.workers > 1 and len(starts) > 1:
+        # numpy sorts, searches, gathers and popcounts without the GIL: threads share
+        # the local keys and use the cores (chunks come back in order: same result)
+        with ThreadPoolExecutor(blocking.workers) as pool:
+            results = list(pool.map(one_chunk, starts))
+    else:
+        results = [one_chunk(start) for start in starts]
+    codes_kept = np.concatenate([r[0] for r in results] or [np.zeros(0, dtype=np.int64)])
+    scores_kept = np.concatenate([r[1] for r in results] or [np.zeros(0, dtype=np.float64)])
+    candidates = sum(r[2] for r in results)
+    compared = sum(r[3] for r in results)
+    del results
     if stats is not None:
         stats.update(
             candidates=candidates,
@@ -239,6 +251,73 @@ def scored_pairs(
     return _expand(
         codes_kept // width, codes_kept % width, scores_kept, partner_inverse, local_inverse
     )
+
+
+def _band_candidates(
+    keys: np.ndarray,
+    start: int,
+    local_keys: np.ndarray,
+    local_order: np.ndarray,
+    width: np.int64,
+) -> np.ndarray:
+    """The candidate pairs of one partner chunk over all bands, as codes, with repeats.
+
+    A code is ``partner row * width + local row``. The band hits are found first, band by
+    band, so that the codes are written once into an array of their exact size (no list
+    of per-band arrays to join: that would hold every candidate twice).
+    """
+    rows = np.arange(start, start + keys.shape[1], dtype=np.int64)
+    hits: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+    total = 0
+    for band in range(len(keys)):
+        # queries in key order: each binary search starts where the last one ended
+        by_key = np.argsort(keys[band])
+        queries = keys[band][by_key]
+        left = np.searchsorted(local_keys[band], queries, side="left")
+        counts = np.searchsorted(local_keys[band], queries, side="right") - left
+        hit = counts > 0
+        if hit.any():
+            hits.append((band, by_key[hit], left[hit], counts[hit]))
+            total += int(counts[hit].sum())
+    pairs = np.empty(total, dtype=np.int64)
+    at = 0
+    for band, by_key, left, counts in hits:
+        size = int(counts.sum())
+        offsets = np.repeat(left - np.cumsum(counts) + counts, counts) + np.arange(size)
+        out = pairs[at : at + size]
+        np.multiply(np.repeat(rows[by_key], counts), width, out=out)
+        out += local_order[band][offsets]
+        at += size
+    return pairs
+
+
+def _at_threshold(
+    words_p: np.ndarray,
+    count_p: np.ndarray,
+    words_l: np.ndarray,
+    count_l: np.ndarray,
+    pairs: np.ndarray,
+    width: np.int64,
+    threshold: float,
+    chunk: int = 250_000,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pair codes whose Dice coefficient reaches ``threshold``, and their scores.
+
+    Scored ``chunk`` pairs at a time, so that the rows and scores of all the pairs are
+    never held at once: only those kept.
+    """
+    kept: list[np.ndarray] = []
+    kept_scores: list[np.ndarray] = []
+    for begin in range(0, len(pairs), chunk):
+        codes = pairs[begin : begin + chunk]
+        partner_rows, local_rows = np.divmod(codes, width)
+        scores = _dice_words(words_p, count_p, words_l, count_l, partner_rows, local_rows, chunk)
+        keep = scores >= threshold
+        kept.append(codes[keep])
+        kept_scores.append(scores[keep])
+    if not kept:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    return np.concatenate(kept), np.concatenate(kept_scores)
 
 
 def _best_per_row(

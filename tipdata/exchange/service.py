@@ -99,6 +99,22 @@ def _quarter(seen: object) -> str | None:
     return f"{seen.year}Q{(seen.month - 1) // 3 + 1}"
 
 
+def _year_from_age(age: object, reference: object) -> int | None:
+    """The birth year an age at a date gives (that year or the one before; encoded as is).
+
+    A partner's list often gives only an age at the hand-over (a Thai ``อายุ`` column):
+    the importer keeps the age and its date, and the encoding's birth year, compared
+    within one year, is then as good as the partner's knowledge.
+    """
+    if isinstance(reference, str):
+        reference = date.fromisoformat(reference[:10])
+    if isinstance(reference, datetime):
+        reference = reference.date()
+    if not isinstance(reference, date) or age is None or pd.isna(age):
+        return None
+    return reference.year - int(age)  # type: ignore[call-overload]
+
+
 def _fields(
     frame: pd.DataFrame, owners: Sequence[str], script_names: bool
 ) -> tuple[list[RecordFields], list[WithheldRecord], list[str | None]]:
@@ -109,6 +125,8 @@ def _fields(
     for owner, row in zip(owners, frame.itertuples(index=False), strict=True):
         birth = row.birth_date if isinstance(row.birth_date, date) else None
         year = None if pd.isna(row.birth_year) else int(row.birth_year)
+        if year is None and birth is None:
+            year = _year_from_age(row.age_years, row.age_reference_date)
         fields = record_fields(
             owner,
             role=str(row.role) if row.role else None,

@@ -29,19 +29,27 @@ from tipdata.ingest.pipeline import (
     import_file,
 )
 from tipdata.ingest.provenance import (
+    LATEST_IMPORT_RUNS,
     ImportRunSummary,
     PayloadVersion,
     Provenance,
     ProvenanceError,
+    latest_import_runs,
     list_import_runs,
     parse_fact_id,
     provenance,
 )
 from tipdata.ingest.readers import ImportFileError
-from tipdata.ingest.run_details import ImportedRow, ImportRunDetails, import_run_details
+from tipdata.ingest.run_details import (
+    ImportedRow,
+    ImportRunDetails,
+    StoredIssue,
+    import_run_details,
+)
 from tipdata.ingest.validate import ImportIssue
 
 __all__ = [
+    "LATEST_IMPORT_RUNS",
     "AmbiguousLayoutError",
     "ImportFileError",
     "ImportIssue",
@@ -54,6 +62,7 @@ __all__ = [
     "PayloadVersion",
     "Provenance",
     "ProvenanceError",
+    "StoredIssue",
     "UnrecognisedFileError",
     "builtin_mappings",
     "choose_mapping",
@@ -61,6 +70,7 @@ __all__ = [
     "import_directory",
     "import_file",
     "import_run_details",
+    "latest_import_runs",
     "layouts_fitting",
     "list_import_runs",
     "load_mapping",

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Literal
 
 import sqlalchemy as sa
 
+from tipdata.access.crypto import FieldCipher
 from tipdata.access.protected import keyring_in
 from tipdata.ingest.dialect import (
     CHUNK_ROWS,
@@ -433,6 +434,7 @@ def _run(
             if result.rows_stored + result.rows_updated == 0:
                 result.status = "unchanged"
                 raise _Abort
+            _store_issues(connection, tables["import_run_issue"], run_id, result, keyring.cipher)
             connection.execute(
                 run_table.update()
                 .where(run_table.c.id == run_id)
@@ -461,6 +463,42 @@ def _run(
         result.date_ranges = {
             column: (first, last) for column, (first, last) in validator.plausibility.ranges.items()
         }
+
+
+def _store_issues(
+    connection: sa.Connection,
+    table: sa.Table,
+    run_id: int | None,
+    result: ImportResult,
+    cipher: FieldCipher,
+) -> None:
+    """Keep the run's issues with it: the rejected rows' errors, then the warnings.
+
+    At most :data:`MAX_ISSUES_KEPT` of each (the result keeps no more); each value is
+    encrypted, bound to the run and the issue's place.
+    """
+    if run_id is None:
+        return
+    rows = []
+    for position, issue in enumerate([*result.issues, *result.warnings], start=1):
+        value = (
+            cipher.encrypt(table.name, "value_encrypted", f"{run_id}:{position}", issue.value)
+            if issue.value
+            else None
+        )
+        rows.append(
+            {
+                "import_run_id": run_id,
+                "position": position,
+                "row_number": issue.row,
+                "column_name": issue.column,
+                "value_encrypted": value,
+                "message": issue.message,
+                "severity": issue.severity,
+            }
+        )
+    if rows:
+        connection.execute(table.insert(), rows)
 
 
 def _driver_integrity_error(db: Database) -> type[Exception]:

@@ -271,8 +271,37 @@ def _shown_payloads(
     return shown, shown[-1].payload
 
 
+LATEST_IMPORT_RUNS = 10
+"""How many of the newest import runs the dashboard lists."""
+
+
+def latest_import_runs(
+    db: Database, *, actor: Acting, policy: Policy | None = None, count: int = LATEST_IMPORT_RUNS
+) -> list[ImportRunSummary] | None:
+    """The newest import runs for a page that lists them to those who manage imports.
+
+    Args:
+        db: the database.
+        actor: who reads the page.
+        policy: the roles and permissions (default: the shipped policy).
+        count: at most this many runs.
+
+    Returns:
+        None when the actor lacks ``imports:run`` (the page leaves the list out), else the
+        newest runs, newest first.
+    """
+    if isinstance(actor, Actor) and not can(actor, "imports:run", policy):
+        return None
+    return list_import_runs(db, actor=actor, policy=policy, limit=count)
+
+
 def list_import_runs(
-    db: Database, *, actor: Acting, source: str | None = None, policy: Policy | None = None
+    db: Database,
+    *,
+    actor: Acting,
+    source: str | None = None,
+    policy: Policy | None = None,
+    limit: int | None = None,
 ) -> list[ImportRunSummary]:
     """Every import run, newest first, with its row counts, for those who manage imports.
 
@@ -281,6 +310,7 @@ def list_import_runs(
         actor: who asks: needs ``imports:run`` (the local operator always may).
         source: only the runs of this source code.
         policy: the roles and permissions (default: the shipped policy).
+        limit: at most this many of the newest runs (None: all).
 
     Returns:
         The runs (read, stored, updated, unchanged and rejected row counts).
@@ -298,6 +328,8 @@ def list_import_runs(
     )
     if source is not None:
         query = query.where(src.c.code == source)
+    if limit is not None:
+        query = query.limit(limit)
     with db.connect() as connection:
         rows = connection.execute(query).mappings().all()
     return [

@@ -43,7 +43,7 @@ from tipdata.store.people import PersonRecord
 
 log = logging.getLogger(__name__)
 
-KEY_FORMAT = "tipdata-link-keys-6"
+KEY_FORMAT = "tipdata-link-keys-7"
 """Version of the stored keys: change it when the name keys of ``features`` change, and
 every stored row is recomputed by the next run (see :meth:`LinkageKeyHasher.fingerprint`)."""
 

@@ -25,6 +25,10 @@ from typing import TypeVar
 Record = TypeVar("Record", bound=Hashable)
 """A record key (the service uses int record ids)."""
 
+CONFIDENT = 0.95
+"""A merge made by links all scored below this is one a reviewer might undo: the reporting
+ranges split it (:func:`uncertain_merges`)."""
+
 
 class _UnionFind:
     """Disjoint sets with, per set, the cannot-link partners and the registers of its members."""
@@ -152,6 +156,77 @@ def cluster_records(
             sets.union(a, b)
     # The union-find holds only the records given, so each root is one of them.
     return {record: sets.find(record) for record in records}  # type: ignore[misc]
+
+
+def uncertain_merges(
+    clusters: Mapping[int, int],
+    links: Iterable[tuple[int, int, float]],
+    *,
+    threshold: float,
+    confident: float = CONFIDENT,
+    must_link: Iterable[tuple[int, int]] = (),
+    cannot_link: Iterable[tuple[int, int]] = (),
+    register_of: Mapping[int, Hashable] | None = None,
+    veto_below: float | None = None,
+) -> tuple[dict[int, int], dict[tuple[int, int], float]]:
+    """The clusters joined by uncertain links, in their confident parts.
+
+    :func:`cluster_records` joins links strongest first, so the state it reaches after
+    the links at or above ``confident`` is what clustering at ``confident`` gives: those
+    clusters (restricted to the clusters some link in ``[threshold, confident)`` holds) are
+    the parts, and the uncertain links join them. Called with the arguments the clusters
+    were made with.
+
+    Args:
+        clusters: record -> cluster (:func:`cluster_records`).
+        links, threshold, must_link, cannot_link, register_of, veto_below: as given to
+            :func:`cluster_records`.
+        confident: the smallest probability of a link no reviewer is asked to doubt.
+
+    Returns:
+        ``(part_of, merges)``: record -> its part (the part's smallest record) for every
+        record of a cluster with several parts, and per pair of parts (smaller first) the
+        strongest link between them.
+
+    Examples:
+        >>> links = [(1, 2, 0.99), (2, 3, 0.7), (4, 5, 0.8)]
+        >>> clusters = cluster_records([1, 2, 3, 4, 5, 6], links, threshold=0.5)
+        >>> uncertain_merges(clusters, links, threshold=0.5)
+        ({1: 1, 2: 1, 3: 3, 4: 4, 5: 5}, {(1, 3): 0.7, (4, 5): 0.8})
+    """
+    links = list(links)
+    doubted = {
+        clusters[a]
+        for a, b, p in links
+        if threshold <= p < confident and a in clusters and clusters.get(b) == clusters[a]
+    }
+    if not doubted:
+        return {}, {}
+    records = [r for r, cluster in clusters.items() if cluster in doubted]
+    chosen = set(records)
+    within = [(a, b, p) for a, b, p in links if a in chosen and b in chosen]
+    parts = cluster_records(
+        records,
+        within,
+        threshold=confident,
+        must_link=[(a, b) for a, b in must_link if a in chosen and b in chosen],
+        cannot_link=[(a, b) for a, b in cannot_link if a in chosen and b in chosen],
+        register_of={r: reg for r, reg in (register_of or {}).items() if r in chosen},
+        veto_below=veto_below,
+    )
+    smallest: dict[int, int] = {}
+    for record, part in parts.items():
+        smallest[part] = min(record, smallest.get(part, record))
+    merges: dict[tuple[int, int], float] = {}
+    for a, b, p in within:
+        if not threshold <= p < confident or clusters[a] != clusters[b]:
+            continue
+        left, right = sorted((smallest[parts[a]], smallest[parts[b]]))
+        if left != right:
+            merges[(left, right)] = max(p, merges.get((left, right), 0.0))
+    split = {clusters[left] for left, _ in merges}
+    part_of = {r: smallest[parts[r]] for r in sorted(records) if clusters[r] in split}
+    return part_of, merges
 
 
 @dataclass

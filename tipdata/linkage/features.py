@@ -28,7 +28,7 @@ from tipdata.access.protected import keyring_for, reveal_person_record
 from tipdata.linkage.ages import InvalidAgeError
 from tipdata.linkage.companies import company_aliases, company_keys
 from tipdata.linkage.names import clean
-from tipdata.linkage.romanise import consonant_skeleton, romanisation_key
+from tipdata.linkage.romanise import consonant_skeleton, joined_key, romanisation_key
 from tipdata.store.cases import Event
 from tipdata.store.database import Database
 from tipdata.store.documents import IdentityDocument
@@ -340,9 +340,11 @@ class _NameKeys:
         key = " ".join(written)
         words = sorted(written)
         sorted_key = " ".join(words)
-        # Written order without spaces: `Srey Mom` / `Sreymom`, `Prum Srei Leak` /
-        # `Prum Sreyleak` (sorting first would part the joined word from its pieces).
-        compact = "".join(written)
+        # Written order, the letters keyed as one word: `Srey Mom` / `Sreymom`, `Keo
+        # Chan Ny` / `Keo Channy`, `Seng Mal Is` / `Seng Malis` (sorting first would
+        # part the joined word from its pieces; keying the pieces apart keys `mal` as
+        # `man`). The "same romanisation key" level counts it (model 9).
+        compact = joined_key(name)
         first = words[0] if words else ""
         last = words[-1] if words else ""
         # The letters of the name, sorted: the same for any spacing and any word order

@@ -1,7 +1,8 @@
 """A data officer's manual changes: merge two persons, split records off a person.
 
 Both are kept as decided pairs (must-link / cannot-link) so that every later run honours
-them, as a person event and in the audit log.
+them, as a person event and in the audit log. The case work of the persons follows
+(:mod:`~tipdata.linkage.case_work_moves`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 
 from tipdata.access import audit
 from tipdata.access.policy import Actor
+from tipdata.linkage.case_work_moves import follow_merges, follow_split
 from tipdata.linkage.common import (
     LinkageError,
     _owner_id,
@@ -155,6 +157,8 @@ def merge_persons(
             record.person_id = kept.id
         merged.status = PersonStatus.MERGED
         merged.merged_into_id = kept.id
+        session.flush()
+        follow_merges(session, {merged.id: kept.id})
         _record_manual_change(
             session, actor, owner, PersonEventKind.MANUAL_MERGE, (merged, kept),
             len(merged_records), reason, officer, audit_ids=[kept.id, merged.id],
@@ -230,6 +234,8 @@ def split_person(
             )
         for record in moving:
             record.person_id = new.id
+        session.flush()
+        follow_split(session, person.id, [new.id])
         _record_manual_change(
             session, actor, owner, PersonEventKind.MANUAL_SPLIT, (new, person),
             len(moving), reason, officer, audit_ids=[person.id, new.id],

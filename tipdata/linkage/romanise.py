@@ -189,6 +189,31 @@ def romanisation_key(name: str, *, compact: bool = False) -> str:
 _DOUBLED = re.compile(r"([a-z])\1+")
 
 
+def joined_key(name: str) -> str:
+    """The key of a name's letters read as one word, a doubled letter written once.
+
+    Clerks join and split the syllables of one name (`Sim Sokny` / `SimSokny`, `Keo
+    Channy` / `Keo Chan Ny`, `Seng Malis` / `Seng Mal Is`), and a word's key depends on
+    where the word ends (`mal` keys as `man`, `malis` as `malis`): keying each piece
+    apart gives the two writings different keys, keying the letters as one word gives
+    them one. Words are kept in written order, Vietnamese middle names included.
+
+    Args:
+        name: the name as written.
+
+    Returns:
+        The key; an empty string when the name has no letters.
+
+    Examples:
+        >>> joined_key("Seng Mal Is") == joined_key("Seng Malis")
+        True
+        >>> joined_key("Keo Chan Ny") == joined_key("keo channy")
+        True
+    """
+    letters = "".join(latin_words(name))
+    return _DOUBLED.sub(r"\1", key_word(letters)) if letters else ""
+
+
 # --------------------------------------------------------------------------------------
 # Khmer script
 # --------------------------------------------------------------------------------------

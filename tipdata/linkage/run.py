@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -166,6 +167,41 @@ def _reasons_for_full(
     return reasons
 
 
+def _plan(
+    db: Database, mode: Mode, threshold: float, review_lower: float
+) -> tuple[dict[str, Any] | None, Literal["full", "incremental"], str]:
+    """The last model, the mode a run will take and why (refuses an impossible incremental)."""
+    previous_model = _latest_model(db)
+    full_because = _reasons_for_full(db, previous_model, threshold, review_lower)
+    if mode == "auto":
+        mode = "full" if full_because else "incremental"
+    elif mode == "incremental" and full_because:
+        raise LinkageError(
+            f"an incremental run cannot honour this: {'; '.join(full_because)}; "
+            "run a full linkage (--mode full, or leave --mode out)"
+        )
+    reason = "; ".join(full_because) if mode == "full" else "a model and persons exist"
+    return previous_model, "full" if mode == "full" else "incremental", reason
+
+
+def planned_mode(
+    db: Database,
+    mode: Mode = "auto",
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    review_lower: float = DEFAULT_REVIEW_LOWER,
+) -> Literal["full", "incremental"]:
+    """The mode :func:`link` would run in now, without running it.
+
+    Lets a front refuse an impossible run before it starts one in the background.
+
+    Raises:
+        LinkageError: ``incremental`` was asked but the run must be full (the message
+            says why).
+    """
+    return _plan(db, mode, threshold, review_lower)[1]
+
+
 def _different_pairs_in_one_person(db: Database) -> int:
     """Pairs reviewers decided are different people whose records one person holds."""
     left, right = aliased(PersonRecord), aliased(PersonRecord)
@@ -210,6 +246,7 @@ def link(
     progress: Progress | None = None,
     started_by: str | None = None,
     actor: Actor | None,
+    run_started: Callable[[int], None] | None = None,
 ) -> LinkRun:
     """Link every person record into persons, keeping person ids stable.
 
@@ -230,6 +267,8 @@ def link(
         started_by: who started the run (kept on the run; default: the actor's username).
         actor: who runs it (needs ``linkage:run``); None for the local operator (CLI,
             demo), which holds every permission.
+        run_started: called with the run's id once its ``linkage_run`` row is stored
+            (a background job shows it while the run goes on).
 
     Returns:
         The counts of the run.
@@ -261,16 +300,7 @@ def link(
     keyring = keyring_for(db)
     hasher = linkage_key_hasher(db)
     key_version = hasher.fingerprint(KEY_FORMAT)
-    previous_model = _latest_model(db)
-    full_because = _reasons_for_full(db, previous_model, threshold, review_lower)
-    if mode == "auto":
-        mode = "full" if full_because else "incremental"
-    elif mode == "incremental" and full_because:
-        raise LinkageError(
-            f"an incremental run cannot honour this: {'; '.join(full_because)}; "
-            "run a full linkage (--mode full, or leave --mode out)"
-        )
-    mode_reason = "; ".join(full_because) if mode == "full" else "a model and persons exist"
+    previous_model, mode, mode_reason = _plan(db, mode, threshold, review_lower)
     with db.session() as session:
         owner = _owner_id(session)
         run = LinkageRun(
@@ -286,6 +316,8 @@ def link(
         session.add(run)
         session.flush()
         run_id = run.id
+    if run_started is not None:
+        run_started(run_id)
     result = LinkRun(
         run_id=run_id,
         engine=chosen.name,

@@ -8,6 +8,7 @@ run's uncertain pairs (evidence encrypted) and retires those that ask nothing an
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,7 +23,13 @@ from tipdata.access.protected import (
 from tipdata.linkage.blocking import (
     record_ids_by_key,
 )
-from tipdata.linkage.clusters import assign_person_ids, cluster_records, records_to_recluster
+from tipdata.linkage.case_work_moves import follow_merges, follow_split
+from tipdata.linkage.clusters import (
+    assign_person_ids,
+    cluster_records,
+    records_to_recluster,
+    uncertain_merges,
+)
 from tipdata.linkage.defaults import chain_veto
 from tipdata.linkage.evidence import PROTECTED_EVIDENCE, _evidence
 from tipdata.linkage.features import registers_of_records
@@ -31,12 +38,14 @@ from tipdata.store.base import utc_now
 from tipdata.store.bulk import executemany
 from tipdata.store.database import Database
 from tipdata.store.linkage import (
+    MergePart,
     PairOrigin,
     PersonEvent,
     PersonEventKind,
     ReviewDecision,
     ReviewPair,
     ReviewStatus,
+    UncertainMerge,
 )
 from tipdata.store.people import (
     Person,
@@ -134,7 +143,11 @@ def _cluster_and_store(
             int(r): (None if pd.isna(p) else int(p)) for r, p in zip(ids, persons, strict=True)
         }
     record_ids = list(previous)
+    # for the uncertain merges, an existing person is whole in its confident parts only
+    part_must, part_links = list(must), links
     if result.mode == "incremental":
+        stored_part, stored_merges = _stored_uncertain_merges(db, previous.keys())
+        part_links = links + stored_merges
         # Existing persons stay whole: their records are must-linked to each other.
         first_of: dict[int, int] = {}
         for record, person in previous.items():
@@ -142,7 +155,15 @@ def _cluster_and_store(
                 anchor = first_of.setdefault(person, record)
                 if anchor != record:
                     must.append((anchor, record))
+                part = stored_part.get(record)
+                if part is None and anchor != record:
+                    part_must.append((anchor, record))
+                elif part is not None and part != record:
+                    part_must.append((part, record))
     register_of = registers_of_records(db, None if result.mode == "full" else record_ids)
+    veto_below = chain_veto(
+        float(model.get("probability_two_random_records_match") or 0.5), result.review_lower
+    )
     clusters = cluster_records(
         record_ids,
         links,
@@ -150,9 +171,17 @@ def _cluster_and_store(
         must_link=must,
         cannot_link=cannot,
         register_of=register_of,
-        veto_below=chain_veto(
-            float(model.get("probability_two_random_records_match") or 0.5), result.review_lower
-        ),
+        veto_below=veto_below,
+    )
+    # the merges a reviewer might undo, in their confident parts (for the reporting ranges)
+    part_of, uncertain = uncertain_merges(
+        clusters,
+        part_links,
+        threshold=result.threshold,
+        must_link=part_must,
+        cannot_link=cannot,
+        register_of=register_of,
+        veto_below=veto_below,
     )
     assignment = assign_person_ids(clusters, previous)
     result.persons = len(assignment.person_of_cluster) + untouched_persons
@@ -223,6 +252,13 @@ def _cluster_and_store(
                 events.append(
                     _event(run_id, owner, PersonEventKind.SPLIT, target, old, sizes[cluster], now)  # type: ignore[arg-type]
                 )
+        # an agency's case work, follow-ups and notes follow the persons' records
+        follow_merges(
+            session, {old: into for old, into in assignment.merged.items() if into is not None}
+        )
+        for old, others in assignment.split.items():
+            targets = [assignment.person_of_cluster[cluster] for cluster in others]
+            follow_split(session, old, [target for target in targets if target is not None])
         # In chunks: at scale 10 one list of 1.5 M event dicts held about 1 GB at once.
         for start in range(0, len(events), WRITE_CHUNK):
             executemany(
@@ -230,6 +266,9 @@ def _cluster_and_store(
                 _table(PersonEvent).insert(),
                 events[start : start + WRITE_CHUNK],
             )
+        _store_uncertain_merges(
+            session, part_of, uncertain, None if result.mode == "full" else set(record_ids)
+        )
         result.persons_merged = len(assignment.merged)
         result.persons_split = len(assignment.split)
         if result.mode == "full":
@@ -245,6 +284,81 @@ def _cluster_and_store(
         )
         session.flush()
         result.review_pairs_retired += _retire_settled_pairs(session)
+
+
+def _stored_uncertain_merges(
+    db: Database, scope: Iterable[int]
+) -> tuple[dict[int, int], list[tuple[int, int, float]]]:
+    """The stored parts and uncertain merges of the records in ``scope`` (an incremental
+    run keeps an existing person's uncertain merges as links, its parts as must-links)."""
+    parts, joins = _table(MergePart), _table(UncertainMerge)
+    chosen = set(scope)
+    with db.connect() as connection:
+        part_of = {
+            int(r): int(p)
+            for r, p in connection.execute(sa.select(parts.c.person_record_id, parts.c.part_id))
+            if r in chosen and p in chosen
+        }
+        merges = [
+            (int(a), int(b), float(p))
+            for a, b, p in connection.execute(
+                sa.select(joins.c.left_part_id, joins.c.right_part_id, joins.c.match_probability)
+            )
+            if a in chosen and b in chosen
+        ]
+    return part_of, merges
+
+
+def _store_uncertain_merges(
+    session: Any,
+    part_of: dict[int, int],
+    merges: dict[tuple[int, int], float],
+    scope: set[int] | None,
+) -> None:
+    """Replace the stored parts and uncertain merges of the re-clustered records.
+
+    ``scope``: the records the run clustered (None: every record, a full run). The tables
+    hold only the persons merged below the confident level, so the rows to replace are
+    read and filtered here rather than deleted by a list of every record in scope.
+    """
+    parts, joins = _table(MergePart), _table(UncertainMerge)
+    connection = session.connection()
+    if scope is None:
+        connection.execute(joins.delete())
+        connection.execute(parts.delete())
+    else:
+        stale = [
+            r for (r,) in connection.execute(sa.select(parts.c.person_record_id)) if r in scope
+        ]
+        stale_parts = [
+            (a, b)
+            for a, b in connection.execute(sa.select(joins.c.left_part_id, joins.c.right_part_id))
+            if a in scope or b in scope
+        ]
+        for start in range(0, len(stale_parts), WRITE_CHUNK):
+            executemany(
+                connection,
+                joins.delete().where(
+                    joins.c.left_part_id == sa.bindparam("a"),
+                    joins.c.right_part_id == sa.bindparam("b"),
+                ),
+                [{"a": a, "b": b} for a, b in stale_parts[start : start + WRITE_CHUNK]],
+            )
+        for start in range(0, len(stale), WRITE_CHUNK):
+            executemany(
+                connection,
+                parts.delete().where(parts.c.person_record_id == sa.bindparam("r")),
+                [{"r": r} for r in stale[start : start + WRITE_CHUNK]],
+            )
+    rows = [{"person_record_id": r, "part_id": p} for r, p in part_of.items()]
+    for start in range(0, len(rows), WRITE_CHUNK):
+        executemany(connection, parts.insert(), rows[start : start + WRITE_CHUNK])
+    merged = [
+        {"left_part_id": a, "right_part_id": b, "match_probability": p}
+        for (a, b), p in merges.items()
+    ]
+    for start in range(0, len(merged), WRITE_CHUNK):
+        executemany(connection, joins.insert(), merged[start : start + WRITE_CHUNK])
 
 
 def _event(

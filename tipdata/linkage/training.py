@@ -279,6 +279,9 @@ def train_small(records: Any, *, count: int, dialect: str, seed: int = DEFAULT_S
 
 SMALL_DATABASE_BLOCKING: tuple[str, ...] = (
     "l.name_sorted_key = r.name_sorted_key",
+    # Syllables joined or split (`Keo Chan Ny` / `Keo Channy`), in any word order: the
+    # letters of the name keyed as one word (model 9), sorted.
+    "l.name_letters_key = r.name_letters_key",
     "l.name_skeleton_key = r.name_skeleton_key AND l.birth_decade = r.birth_decade",
     "l.name_first_key = r.name_first_key AND l.birth_year = r.birth_year",
     "l.name_last_key = r.name_last_key AND l.birth_year = r.birth_year",

@@ -56,6 +56,8 @@ class EventType(StrEnum):
     REPATRIATED = "repatriated"
     RE_TRAFFICKED = "re_trafficked"
     CASE_CLOSED = "case_closed"
+    HANDED_OVER = "handed_over"
+    RECEIVED = "received"
     # prosecution pathway
     ARRESTED = "arrested"
     CHARGED = "charged"
@@ -96,6 +98,8 @@ VICTIM_PATHWAY_EVENTS: frozenset[EventType] = frozenset(
         EventType.REPATRIATED,
         EventType.RE_TRAFFICKED,
         EventType.CASE_CLOSED,
+        EventType.HANDED_OVER,
+        EventType.RECEIVED,
     }
 )
 """Event types of the victim pathway; every other event type is a prosecution step."""

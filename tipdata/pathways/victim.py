@@ -32,6 +32,8 @@ CARE_STAGES: frozenset[EventType] = frozenset(
         EventType.SERVICE_PROVIDED,
         EventType.REINTEGRATED,
         EventType.REPATRIATED,
+        EventType.HANDED_OVER,
+        EventType.RECEIVED,
     }
 )
 """Steps that show a person reached social affairs or a service provider."""
@@ -55,6 +57,7 @@ DURATION_PAIRS: tuple[tuple[str, frozenset[EventType], EventType], ...] = (
         EventType.REINTEGRATED,
     ),
     ("reintegrated → followed up", frozenset({EventType.REINTEGRATED}), EventType.FOLLOWED_UP),
+    ("handed over → received", frozenset({EventType.HANDED_OVER}), EventType.RECEIVED),
 )
 """The stage pairs whose time apart the report gives (first ``from``, first ``to`` after)."""
 

@@ -330,6 +330,32 @@ class _Problems:
             raise ReportImportError(self.path, self.items)
 
 
+def _repeats_a_report(
+    problems: _Problems,
+    seen: dict[tuple[str, str], int],
+    number: int,
+    field_name: str,
+    unit: str,
+    province: str,
+    period: Period,
+) -> bool:
+    """Whether an earlier row or report of the file is of the same province and period.
+
+    The first one is remembered in ``seen``; a later one is refused as a problem naming
+    the earlier one (``unit``: ``row`` in a wide CSV, ``report`` in JSON).
+    """
+    first = seen.setdefault((province, period.code), number)
+    if first == number:
+        return False
+    problems.add(
+        number,
+        field_name,
+        f"second report of the same province and period ({unit} {first})",
+        period.code,
+    )
+    return True
+
+
 def _province(flow: Workflow, text: str) -> str | None:
     found = flow.data_set.codelists.resolve_province(text) if text else None
     return found.code if found is not None else None
@@ -370,14 +396,7 @@ def _read_wide(
                 problems.add(number, name, error.message, row[name])
         if province is None or period is None:
             continue
-        first = seen.setdefault((province, period.code), number)
-        if first != number:
-            problems.add(
-                number,
-                "Period",
-                f"second report of the same province and period (row {first})",
-                period.code,
-            )
+        if _repeats_a_report(problems, seen, number, "Period", "row", province, period):
             continue
         reports.append(_Incoming(number, province, period, submitted_at, values, fields))
     problems.raise_if_any()
@@ -540,14 +559,7 @@ def _read_json(path: Path, flow: Workflow) -> list[_Incoming]:
             fields[key] = field_name
         if province is None or period is None:
             continue
-        first = seen.setdefault((province, period.code), number)
-        if first != number:
-            problems.add(
-                number,
-                f"{where}.period",
-                f"second report of the same province and period (report {first})",
-                period.code,
-            )
+        if _repeats_a_report(problems, seen, number, f"{where}.period", "report", province, period):
             continue
         reports.append(_Incoming(number, province, period, submitted_at, values, fields))
     problems.raise_if_any()

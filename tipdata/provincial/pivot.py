@@ -358,6 +358,32 @@ def cell_reports(
     return sorted(by_report.values(), key=lambda r: (r.period, r.province))
 
 
+@dataclass(frozen=True)
+class PivotCell:
+    """One pivot figure explained: the reports behind it and the figure they add up to."""
+
+    reports: tuple[CellReport, ...]
+    total: int
+
+
+def pivot_cell(
+    session: Session,
+    actor: Acting,
+    request: PivotRequest,
+    row: str,
+    column: str,
+    *,
+    workflow: Workflow | None = None,
+) -> PivotCell:
+    """The reports behind one cell of a pivot (:func:`cell_reports`) and their sum, the cell.
+
+    Raises:
+        PivotError, AccessDenied: as :func:`pivot`.
+    """
+    found = cell_reports(session, actor, request, row, column, workflow=workflow)
+    return PivotCell(tuple(found), sum(report.value for report in found))
+
+
 def to_csv(table: Pivot, label: Mapping[str, str] | None = None) -> bytes:
     """The pivot as CSV (UTF-8 with a byte-order mark, for spreadsheet programs)."""
     names = label or {}
@@ -475,6 +501,7 @@ __all__ = [
     "NOT_BROKEN_DOWN",
     "CellReport",
     "Pivot",
+    "PivotCell",
     "PivotError",
     "PivotRequest",
     "ProvinceFigures",
@@ -482,6 +509,7 @@ __all__ = [
     "dimensions",
     "offered_dimensions",
     "pivot",
+    "pivot_cell",
     "province_figures",
     "to_csv",
     "to_xlsx",

@@ -8,11 +8,12 @@ dashboard.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -153,8 +154,18 @@ def completeness_report(
     chosen = tuple(data_set.periods(year) if year is not None else periods or ())
     grace = data_set.grace_days if grace_days is None else grace_days
     day = as_of or reporting_date(chosen, grace)
-    expected = expected_reports(data_set.org_units(), chosen)
-    codes = sorted({p.code for p in chosen})
+    return _completeness_of(flow, chosen, _stored_rows(session, flow, chosen), day, grace)
+
+
+_StoredRow = tuple[str, str, ReportStatus, datetime | None]
+"""A stored report as completeness reads it: province, period, status, first submission."""
+
+
+def _stored_rows(
+    session: Session, flow: Workflow, periods: Iterable[Period]
+) -> tuple[_StoredRow, ...]:
+    """The stored reports of ``periods`` (what completeness is worked out from)."""
+    codes = sorted({p.code for p in periods})
     rows = session.execute(
         sa.select(
             ProvincialReport.province_code,
@@ -162,10 +173,23 @@ def completeness_report(
             ProvincialReport.status,
             ProvincialReport.submitted_at,
         ).where(
-            ProvincialReport.data_set_code == data_set.code,
+            ProvincialReport.data_set_code == flow.data_set.code,
             ProvincialReport.period_code.in_(codes),
         )
     ).all()
+    return tuple((province, period, status, at) for province, period, status, at in rows)
+
+
+def _completeness_of(
+    flow: Workflow,
+    chosen: tuple[Period, ...],
+    rows: Sequence[_StoredRow],
+    day: date,
+    grace: int,
+) -> ProvincialCompleteness:
+    """:func:`completeness_report` of rows already read."""
+    data_set = flow.data_set
+    expected = expected_reports(data_set.org_units(), chosen)
     submissions = [
         Submission(province, period, as_utc(submitted_at), status.value)
         for province, period, status, submitted_at in rows
@@ -203,18 +227,47 @@ def completeness_grid(
     year: int,
     policy: Policy | None = None,
     workflow: Workflow | None = None,
-) -> dict[str, dict[str, GridStatus]]:
+) -> Mapping[str, Mapping[str, GridStatus]]:
     """The status grid of a year's reports (:func:`status_grid`), for those who may read them.
 
     What the dashboard's completeness chart draws; the dashboard's own section checks the
-    same permission.
+    same permission. The grid is a function of the year's stored reports and its reporting
+    day, so it is kept per (year, reporting day, stored reports) and worked out again only
+    when a report is stored, submitted, accepted or reopened (or the day moves): each
+    request reads the year's reports (one indexed query) and finds its grid. The grid
+    returned is shared: callers read it, never change it.
 
     Raises:
         AccessDenied: the actor lacks ``reports:read_province``.
     """
     authorize(actor, READ_PERMISSION, policy=policy)
     flow = workflow or default_workflow()
-    return status_grid(completeness_report(session, year=year, workflow=flow), workflow=flow)
+    chosen = tuple(flow.data_set.periods(year))
+    grace = flow.data_set.grace_days
+    day = reporting_date(chosen, grace)
+    rows = _stored_rows(session, flow, chosen)
+    # one row per (province, period): sorting never compares further than those two
+    key = (id(flow), year, day, tuple(sorted(rows)))
+    with _GRIDS_LOCK:
+        found = _GRIDS.get(key)
+        if found is not None and found[0] is flow:
+            _GRIDS.move_to_end(key)
+            return found[1]
+    grid = status_grid(_completeness_of(flow, chosen, rows, day, grace), workflow=flow)
+    with _GRIDS_LOCK:
+        _GRIDS[key] = (flow, grid)  # the workflow kept alive: its id stays its own
+        while len(_GRIDS) > CACHED_GRIDS:
+            _GRIDS.popitem(last=False)
+    return grid
+
+
+CACHED_GRIDS = 16
+"""How many status grids :func:`completeness_grid` keeps (a few kB each)."""
+
+_GRIDS: OrderedDict[tuple[Any, ...], tuple[Workflow, dict[str, dict[str, GridStatus]]]] = (
+    OrderedDict()
+)
+_GRIDS_LOCK = threading.Lock()
 
 
 def status_grid(

@@ -10,13 +10,14 @@ person's attributes anew, so it can move a person between rows, not only lower a
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from tipdata.reporting.facts import ADULT_AGE, UNKNOWN, _label, _storage_value
 from tipdata.reporting.kanonymity import AGE_BANDS
-from tipdata.reporting.uncertainty import Alternatives, FigureRange, answers_of
+from tipdata.reporting.uncertainty import Alternatives, FigureRange
 
 MarginRanges = dict[tuple[str, ...], dict[tuple[str, ...], FigureRange]]
 """The range of each cell of :data:`Margins` over the linkage review queue."""
@@ -52,29 +53,76 @@ class Bucketing:
         ``unit_of`` maps a unit key to the unit it counts as (a merge under an alternative
         answer to the review queue); ``people``, ``youngest`` and ``first_month`` are then
         keyed by that unit.
+
+        A row's labels depend on its unit alone when only persons' attributes are broken
+        down, on its fact values alone when no person's is: they are then worked out once
+        per unit (or per values), and the sets of the cells they fall in once per labels,
+        so each further row costs two set insertions per margin (a million rows at scale 10).
         """
         keys: CellSets = {s: {} for s in self.subsets}
         records: CellSets = {s: {} for s in self.subsets}
+        tests = [(name, *_allowed(name, value)) for name, value in self.dimension_filters.items()]
+        monthly = first_month is not None and "month" in self.fact_names
+        by_unit = self.person_wanted and not self.fact_names
+        by_values = not self.person_wanted and not monthly
+        labels_of: dict[Any, tuple[str, ...] | None] = {}
+        targets_of: dict[tuple[str, ...], list[tuple[set[int], set[int]]]] = {}
         for key, record_id, _person, _age, *values in fact_rows:
             unit = key if unit_of is None else unit_of.get(key, key)
-            raw = dict(zip(self.fact_names, values, strict=True))
-            if first_month is not None and "month" in raw:
-                raw["month"] = first_month.get(unit, raw["month"])
-            if self.person_wanted:
-                person = people.get(unit)
-                if person is None:
-                    continue
-                raw.update(person)
-                raw["age_group"] = _age_group_of(youngest.get(unit))
-                raw["age_band"] = _age_band_of(youngest.get(unit))
-            if not all(_passes(n, raw[n], value) for n, value in self.dimension_filters.items()):
+            if by_unit or by_values:
+                memo = unit if by_unit else tuple(values)
+                if memo in labels_of:
+                    labels = labels_of[memo]
+                else:
+                    labels = self._labels(unit, values, people, youngest, first_month, tests)
+                    labels_of[memo] = labels
+            else:
+                labels = self._labels(unit, values, people, youngest, first_month, tests)
+            if labels is None:
                 continue
-            labels = tuple(_label(name, raw[name]) for name in self.by)
-            for subset in self.subsets:
-                cell = tuple(labels[i] for i in subset)
-                keys[subset].setdefault(cell, set()).add(unit)
-                records[subset].setdefault(cell, set()).add(record_id)
+            targets = targets_of.get(labels)
+            if targets is None:
+                targets = []
+                for subset in self.subsets:
+                    cell = tuple(labels[i] for i in subset)
+                    targets.append(
+                        (
+                            keys[subset].setdefault(cell, set()),
+                            records[subset].setdefault(cell, set()),
+                        )
+                    )
+                targets_of[labels] = targets
+            for units, cell_records in targets:
+                units.add(unit)
+                cell_records.add(record_id)
         return keys, records
+
+    def _labels(
+        self,
+        unit: int,
+        values: Sequence[Any],
+        people: Mapping[int, Mapping[str, Any]],
+        youngest: Mapping[int, int],
+        first_month: Mapping[int, Any] | None,
+        tests: Sequence[tuple[str, frozenset[Any], bool]],
+    ) -> tuple[str, ...] | None:
+        """A row's labels in ``by`` order, or None when the row counts nowhere (filtered
+        out, or its person has no attributes)."""
+        raw = dict(zip(self.fact_names, values, strict=True))
+        if first_month is not None and "month" in raw:
+            raw["month"] = first_month.get(unit, raw["month"])
+        if self.person_wanted:
+            person = people.get(unit)
+            if person is None:
+                return None
+            raw.update(person)
+            raw["age_group"] = _age_group_of(youngest.get(unit))
+            raw["age_band"] = _age_band_of(youngest.get(unit))
+        for name, allowed, negated in tests:
+            value = raw[name]
+            if value is None or (value in allowed) == negated:
+                return None
+        return tuple(_label(name, raw[name]) for name in self.by)
 
 
 def cell_ranges(
@@ -104,6 +152,18 @@ def cell_ranges(
     """
     touched = alternatives.touched
     moved = [row for row in fact_rows if row[0] in touched]
+    with_facts: set[int] = set()
+    if alternatives.parts:
+        # a split person's facts count under their parts (its merge undone in an answer)
+        split = alternatives.split_persons
+        with_facts = {row[0] for row in moved if row[0] in split}
+        moved = [(alternatives.rekey(row[0], row[1]), *row[1:]) for row in moved]
+        part_youngest: dict[int, int] = {}
+        for key, _record, _person, age, *_values in moved:
+            if key in alternatives.person_of_part and age is not None:
+                part_youngest[key] = min(age, part_youngest.get(key, age))
+        people = ChainMap(dict(alternatives.part_people), dict(people))
+        youngest = ChainMap(part_youngest, dict(youngest))
     fixed = {
         subset: {cell: len(units - touched) for cell, units in cells.items()}
         for subset, cells in keys.items()
@@ -118,8 +178,8 @@ def cell_ranges(
         if not rows:
             continue
         seen: list[CellSets] = [
-            _cells_merged(bucket, rows, people, youngest, mapping, earliest)
-            for mapping in answers_of(pairs)
+            _cells_merged(bucket, rows, people, youngest, mapping, earliest, group_keys)
+            for mapping in alternatives.answers(pairs)
         ]
         for subset in bucket.subsets:
             cells = set().union(*(answer[subset] for answer in seen))
@@ -127,10 +187,12 @@ def cell_ranges(
                 counts = [len(answer[subset].get(cell, ())) for answer in seen]
                 low[subset][cell] = low[subset].get(cell, 0) + min(counts)
                 high[subset][cell] = high[subset].get(cell, 0) + max(counts)
+    # the parts of the split persons counted here, facts or not, lend a merge attributes
+    also = [part for part, person in alternatives.person_of_part.items() if person in with_facts]
     drawn: list[CellSets] = []
     if moved:
         drawn = [
-            _cells_merged(bucket, moved, people, youngest, draw, earliest)
+            _cells_merged(bucket, moved, people, youngest, draw, earliest, also)
             for draw in alternatives.draws
         ]
     result: MarginRanges = {}
@@ -165,17 +227,24 @@ def _cells_merged(
     youngest: Mapping[int, int],
     mapping: Mapping[int, int],
     earliest: bool,
+    also: Iterable[int] = (),
 ) -> CellSets:
-    """The cells of ``rows``' units once ``mapping`` merged them (attributes resolved anew)."""
+    """The cells of ``rows``' units once ``mapping`` merged them (attributes resolved anew).
+
+    ``also``: the other keys an answer may merge with them (a split person's part with no
+    fact here still lends the merged person its attributes, as the person has them today).
+    """
     groups: dict[int, list[int]] = {}
-    for key in {row[0] for row in rows}:
+    for key in {row[0] for row in rows} | set(also):
         groups.setdefault(mapping.get(key, key), []).append(key)
     merged_people: dict[int, dict[str, Any]] = {}
     merged_youngest: dict[int, int] = {}
     for unit, members_ in groups.items():
         found = [people[k] for k in members_ if k in people]
-        if found:
-            merged_people[unit] = _merged_attributes(found)
+        if len(found) == 1:  # as merged_attributes gives it, without the comparisons
+            merged_people[unit] = {n: v if v == UNKNOWN else str(v) for n, v in found[0].items()}
+        elif found:
+            merged_people[unit] = merged_attributes(found)
         ages = [youngest[k] for k in members_ if k in youngest]
         if ages:
             merged_youngest[unit] = min(ages)
@@ -191,7 +260,7 @@ def _cells_merged(
     return keys
 
 
-def _merged_attributes(found: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def merged_attributes(found: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """One person's attributes over several persons' (unknown never beats known)."""
     merged: dict[str, Any] = {}
     for name in found[0]:
@@ -203,13 +272,12 @@ def _merged_attributes(found: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-def _passes(name: str, raw: Any, value: Any) -> bool:
-    """Python twin of :func:`_dimension_filter` for a resolved value (NULL never passes)."""
-    if raw is None:
-        return False
+def _allowed(name: str, value: Any) -> tuple[frozenset[Any], bool]:
+    """Python twin of :func:`_dimension_filter`: the stored values named, and whether they
+    are the ones excluded (a resolved value of NULL never passes)."""
     if isinstance(value, dict):
-        return raw not in {_storage_value(name, v) for v in value["not"]}
-    return raw in {_storage_value(name, v) for v in value}
+        return frozenset(_storage_value(name, v) for v in value["not"]), True
+    return frozenset(_storage_value(name, v) for v in value), False
 
 
 def _age_group_of(age: int | None) -> str:

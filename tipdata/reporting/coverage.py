@@ -170,6 +170,8 @@ def apply_coverage(
     catalogue: Catalogue,
     start: date,
     end: date,
+    *,
+    fields: Mapping[str, SourceFields] | None = None,
 ) -> list[ReportTable]:
     """The tables with every cell a contributing source cannot produce marked not recorded.
 
@@ -179,11 +181,12 @@ def apply_coverage(
         catalogue: the indicator catalogue.
         start: first day of the period.
         end: last day (inclusive).
+        fields: what each source records (:func:`source_fields`), when already read.
 
     Returns:
         The tables, each with ``not_recorded`` filled (cell -> note).
     """
-    fields = source_fields(db)
+    fields = source_fields(db) if fields is None else fields
     contributing: dict[tuple[str, bool], list[str]] = {}
     result: list[ReportTable] = []
     for table in tables:
@@ -205,14 +208,18 @@ def apply_coverage(
     return result
 
 
-def coverage_table(db: Database) -> ReportTable:
+def coverage_table(
+    db: Database, *, fields: Mapping[str, SourceFields] | None = None
+) -> ReportTable:
     """The coverage of each imported source: its rows, and the rows filling each field.
 
     A source that stores rows of a field's kind (victims, charges, cases) but fills the
     field in none of them is marked "not recorded" there; figures needing that field
-    from that source say so.
+    from that source say so. ``fields``: :func:`source_fields`, when already read (it
+    scans every stored row: a report reads it once for this table and for
+    :func:`apply_coverage`).
     """
-    fields = source_fields(db)
+    fields = source_fields(db) if fields is None else fields
     rules = coverage_rules()
     cells: dict[tuple[str, str], Cell] = {}
     marks: dict[tuple[str, str], str] = {}

@@ -21,6 +21,7 @@ from tipdata.errors import TipdataError
 from tipdata.reporting.engine import Member, members
 from tipdata.reporting.indicators import Catalogue, default_catalogue
 from tipdata.reporting.report import Report
+from tipdata.reporting.tip import TIP_TABLES, tip_report
 from tipdata.store import Database, metadata
 
 
@@ -76,6 +77,14 @@ class Unit:
     key: int
     public_id: str | None
     facts: tuple[Fact, ...]
+
+    @property
+    def label(self) -> str:
+        """How a list names the unit: the person's public id, ``record N`` for a record no
+        person holds yet, else the case or charge id."""
+        if self.public_id:
+            return self.public_id
+        return f"record {-self.key}" if self.key < 0 else str(self.key)
 
 
 @dataclass(frozen=True)
@@ -225,6 +234,29 @@ def _units(db: Database, found: Sequence[Member]) -> tuple[Unit, ...]:
 
 def _chunks(values: Sequence[int], size: int = 500) -> list[Sequence[int]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def explain_tip_figure(
+    db: Database,
+    start: date,
+    end: date,
+    table: str,
+    row: str,
+    column: str,
+    *,
+    actor: Actor | None,
+) -> Explanation:
+    """One figure of the TIP tables of a period, expanded (see :func:`explain`).
+
+    Only the figure's own table is computed when it is one of :data:`TIP_TABLES`.
+
+    Raises:
+        AccessDenied: the actor lacks ``persons:read`` with national scope.
+        ExplainError: unknown table or cell, or a cell not computed by an indicator.
+    """
+    specs = tuple(spec for spec in TIP_TABLES if spec.name == table) or TIP_TABLES
+    report = tip_report(db, start, end, specs=specs)
+    return explain(db, report, table, row, column, actor=actor)
 
 
 def explain_period(start: date, end: date) -> str:

@@ -515,6 +515,27 @@ def _person_attributes(facts: sa.CTE) -> sa.Subquery:
     return _attributes_of(counted_ids)
 
 
+PERSON_ATTRIBUTES = ("sex", "nationality", "province", "exploitation_type", "destination")
+"""The attributes of a person the engine resolves over its records (:func:`_attributes_of`)."""
+
+
+def read_record_attributes(
+    connection: sa.Connection, records: sa.Subquery
+) -> dict[int, dict[str, Any]]:
+    """Each record's attributes alone, as :func:`_attributes_of` resolves a person's
+    (``records``: a subquery of person record ids, column ``id``)."""
+    attrs = _attributes_of(records, by_record=True)
+    return {
+        row[0]: {
+            name: UNKNOWN if value is None else value
+            for name, value in zip(PERSON_ATTRIBUTES, row[1:], strict=True)
+        }
+        for row in connection.execute(
+            sa.select(attrs.c.k, *(attrs.c[n] for n in PERSON_ATTRIBUTES))
+        )
+    }
+
+
 def _read_person_attributes(
     connection: sa.Connection, person_ids: set[int], record_ids: set[int]
 ) -> dict[int, dict[str, Any]]:
@@ -541,7 +562,7 @@ def _read_person_attributes(
             sa.select(counted.c.id).where(sa.not_(counted.c.is_person)),
         ).subquery("counted")
         attrs = _attributes_of(counted_ids)
-        names = ("sex", "nationality", "province", "exploitation_type", "destination")
+        names = PERSON_ATTRIBUTES
         return {
             row[0]: {
                 name: UNKNOWN if value is None else value
@@ -553,13 +574,14 @@ def _read_person_attributes(
         counted.drop(connection)
 
 
-def _attributes_of(counted_ids: sa.Subquery) -> sa.Subquery:
-    """The attributes of the persons of the person records ``counted_ids`` (column ``id``)."""
+def _attributes_of(counted_ids: sa.Subquery, *, by_record: bool = False) -> sa.Subquery:
+    """The attributes of the persons of the person records ``counted_ids`` (column ``id``);
+    ``by_record``: of each record alone (keyed by record id)."""
     t = metadata.tables
     record, person = t["person_record"].alias("ar"), t["person"].alias("ap")
     link, case = t["case_person"].alias("acp"), t["case"].alias("ac")
     exploitation, types = t["case_exploitation"].alias("ace"), t["exploitation_type"].alias("aet")
-    key = person_key(record, person)
+    key = record.c.id if by_record else person_key(record, person)
     sex = _text(record.c.sex)
     return (
         sa.select(

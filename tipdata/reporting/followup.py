@@ -39,8 +39,8 @@ SAME_RETURN_DAYS = 30
 """A return within this many days of an earlier one is the same return recorded by two
 agencies (a border screening, then the ministry receiving the victim), not a new one."""
 
-RETURNS = ("returned", "repatriated")
-AGAIN = ("identified", "rescued", "returned", "repatriated")
+RETURNS = ("returned", "repatriated", "handed_over", "received")
+AGAIN = ("identified", "rescued", "returned", "repatriated", "handed_over", "received")
 STATUSES = ("reintegrated", "re_trafficked", "other")
 
 
@@ -72,7 +72,7 @@ def followup_tables(
         events = _victim_events(connection, end)
         # the persons a pending pair may merge with them too: a merge can change who knows them
         owners = _record_owners(
-            connection, {member.key for member in identified} | set(pending.touched)
+            connection, {member.key for member in identified} | set(pending.touched_persons)
         )
         # end the transaction with the temporary table dropped (see _record_owners)
         connection.commit()
@@ -123,12 +123,14 @@ def _re_trafficked_table(
         len(found["again"][1] | found["reported"][1]),
     )
 
+    # a split person's events count under their parts (its uncertain merge undone)
+    split = [(pending.rekey(k, rid), rid, kind, when) for k, rid, kind, when in events]
     events_of: dict[int, list[Event]] = defaultdict(list)
-    for one in events:
+    for one in split:
         events_of[one[0]].append(one)
 
     def counted(key_of: KeyMap, only: frozenset[int] | None) -> dict[tuple[str, str], set[int]]:
-        mine = events if only is None else [e for key in only for e in events_of.get(key, ())]
+        mine = split if only is None else [e for key in only for e in events_of.get(key, ())]
         rows = _re_trafficked(mine, start, end, key_of)
         units = {(row, "persons"): keys for row, (keys, _records) in rows.items()}
         units[(TOTAL, "persons")] = rows["again"][0] | rows["reported"][0]
@@ -224,8 +226,13 @@ def _follow_up_table(
     cells[(TOTAL, "visits")] = Cell(all_visits, all_visits)
     # a person's status is the one found at their last visit: the range of each status
     # row counts its persons as they are (a merge could move a person between rows)
-    ranges = {(s, "persons"): pending.distinct_range(keys) for s, (keys, _) in by_status.items()}
-    ranges[(TOTAL, "persons")] = pending.distinct_range(visits)
+    ranges = {
+        (s, "persons"): pending.distinct_range(keys, {rid for rid, _ in seen})
+        for s, (keys, seen) in by_status.items()
+    }
+    ranges[(TOTAL, "persons")] = pending.distinct_range(
+        visits, {rid for seen in visits.values() for rid, _ in seen}
+    )
     return ReportTable(
         name="follow_ups",
         title="Victims followed up after going home, by reintegration status at the last visit",
@@ -347,8 +354,17 @@ def _ngo_only_table(
     cells = {(ngo, "victims"): Cell(len(k), len(r)) for ngo, (k, r) in by_ngo.items()}
     cells[(TOTAL, "victims")] = Cell(len(every[0]), len(every[1]))
 
+    # a split person counts as its parts: identified where the identifying record is
+    split_identified = {pending.rekey(m.key, m.record_id) for m in identified}
+    split_owners: dict[int, dict[str, tuple[str, set[int]]]] = defaultdict(dict)
+    for key, known_by in owners.items():
+        for code, (kind, records) in known_by.items():
+            for rid in records:
+                unit = pending.rekey(key, rid)
+                split_owners[unit].setdefault(code, (kind, set()))[1].add(rid)
+
     def counted(key_of: KeyMap, only: frozenset[int] | None) -> dict[tuple[str, str], set[int]]:
-        rows, total = _ngo_only(identified_keys, owners, key_of, only)
+        rows, total = _ngo_only(split_identified, split_owners, key_of, only)
         units = {(ngo, "victims"): keys for ngo, (keys, _records) in rows.items()}
         units[(TOTAL, "victims")] = total[0]
         return units

@@ -32,6 +32,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -104,8 +105,18 @@ class CompanyFigures:
     median_days: float | None
 
 
-def load_facts(db: Database, start: date, end: date) -> MigrationFacts:
-    """Read the migration events of the period (and identifications and court cases)."""
+def load_facts(
+    db: Database, start: date, end: date, rekey: Callable[[int, int], int] | None = None
+) -> MigrationFacts:
+    """Read the migration events of the period (and identifications and court cases).
+
+    ``rekey(person key, person record)``: the key to count a fact under instead (a split
+    person's part, :meth:`~tipdata.reporting.uncertainty.Alternatives.rekey`).
+    """
+
+    def unit(k: Any, record_id: Any) -> int:
+        return int(k) if rekey is None else rekey(int(k), int(record_id))
+
     t = metadata.tables
     event, record, country = t["event"], t["person_record"], t["country"]
     key = sa.func.coalesce(record.c.person_id, -record.c.id)
@@ -117,17 +128,17 @@ def load_facts(db: Database, start: date, end: date) -> MigrationFacts:
     in_period = event.c.event_date.between(start, end)
     with db.connect() as connection:
         departures = tuple(
-            (int(k), company or "unknown", dest, day)
-            for k, company, dest, day in connection.execute(
-                sa.select(key, event.c.company, destination, event.c.event_date)
+            (unit(k, rid), company or "unknown", dest, day)
+            for k, rid, company, dest, day in connection.execute(
+                sa.select(key, record.c.id, event.c.company, destination, event.c.event_date)
                 .select_from(joined)
                 .where(kind == "departed", in_period)
             )
         )
         returns = tuple(
-            (int(k), dest, day, what == "deported")
-            for k, dest, day, what in connection.execute(
-                sa.select(key, destination, event.c.event_date, kind)
+            (unit(k, rid), dest, day, what == "deported")
+            for k, rid, dest, day, what in connection.execute(
+                sa.select(key, record.c.id, destination, event.c.event_date, kind)
                 .select_from(joined)
                 .where(
                     in_period,
@@ -139,17 +150,17 @@ def load_facts(db: Database, start: date, end: date) -> MigrationFacts:
             )
         )
         hotline = tuple(
-            (int(k), dest, day)
-            for k, dest, day in connection.execute(
-                sa.select(key, destination, event.c.event_date)
+            (unit(k, rid), dest, day)
+            for k, rid, dest, day in connection.execute(
+                sa.select(key, record.c.id, destination, event.c.event_date)
                 .select_from(joined)
                 .where(kind == "hotline_report", in_period)
             )
         )
         identified = tuple(
-            (int(k), day)
-            for k, day in connection.execute(
-                sa.select(key, event.c.event_date)
+            (unit(k, rid), day)
+            for k, rid, day in connection.execute(
+                sa.select(key, record.c.id, event.c.event_date)
                 .select_from(joined)
                 .where(
                     kind.in_(IDENTIFYING_EVENTS),
@@ -162,22 +173,26 @@ def load_facts(db: Database, start: date, end: date) -> MigrationFacts:
         charge, case_person = t["charge"], t["case_person"]
         defendant = record.alias()
         defendants: dict[int, set[int]] = defaultdict(set)
-        for case_id, k in connection.execute(
-            sa.select(charge.c.case_id, sa.func.coalesce(defendant.c.person_id, -defendant.c.id))
+        for case_id, k, rid in connection.execute(
+            sa.select(
+                charge.c.case_id,
+                sa.func.coalesce(defendant.c.person_id, -defendant.c.id),
+                defendant.c.id,
+            )
             .select_from(charge.join(defendant, defendant.c.id == charge.c.suspect_record_id))
             .where(sa.or_(charge.c.verdict_date.is_(None), charge.c.verdict_date <= end))
         ):
-            defendants[int(case_id)].add(int(k))
+            defendants[int(case_id)].add(unit(k, rid))
         victims: dict[int, set[int]] = defaultdict(set)
-        for case_id, k in connection.execute(
-            sa.select(case_person.c.case_id, key)
+        for case_id, k, rid in connection.execute(
+            sa.select(case_person.c.case_id, key, record.c.id)
             .select_from(case_person.join(record, record.c.id == case_person.c.person_record_id))
             .where(
                 sa.cast(case_person.c.role, sa.String) == "victim",
                 case_person.c.case_id.in_(sorted(defendants)),
             )
         ):
-            victims[int(case_id)].add(int(k))
+            victims[int(case_id)].add(unit(k, rid))
     cases = tuple(
         (frozenset(keys), frozenset(victims[case_id]))
         for case_id, keys in sorted(defendants.items())
@@ -211,6 +226,12 @@ def compute(facts: MigrationFacts, key_of: KeyMap = int) -> dict[tuple[str, str]
         ({key_of(k) for k in accused}, {key_of(k) for k in victims})
         for accused, victims in facts.court_cases
     ]
+    # each victim's cases: a cohort finds its cases through its workers, not by reading
+    # every case once per company (companies × cases grows with the square of the scale)
+    cases_of: dict[int, list[int]] = defaultdict(list)
+    for index, (_accused, victims) in enumerate(cases):
+        for victim in victims:
+            cases_of[victim].append(index)
     result: dict[tuple[str, str], CompanyFigures] = {}
     for (company, dest), cohort in departed.items():
         counts = dict.fromkeys(COLUMNS, 0)
@@ -226,9 +247,8 @@ def compute(facts: MigrationFacts, key_of: KeyMap = int) -> dict[tuple[str, str]
                 counts["victims_identified"] += 1
                 days.append((min(found) - left).days)
         accused: set[int] = set()
-        for defendants, victims in cases:
-            if any(victim in cohort for victim in victims):
-                accused |= defendants
+        for index in {index for person in cohort for index in cases_of.get(person, ())}:
+            accused |= cases[index][0]
         counts["agents_prosecuted"] = len(accused)
         result[(company, dest)] = CompanyFigures(
             counts, float(statistics.median(days)) if days else None
@@ -276,7 +296,11 @@ def migration_tables(
         if median is not None:
             victims = figures[key].counts["victims_identified"]
             days[(row, "median_days")] = Cell(round(median), victims)
-    ranges = _ranges(facts, alternatives, keys, rows, figures)
+    # the ranges see a split person's facts under its parts (its uncertain merge undone)
+    split_facts = load_facts(db, start, end, alternatives.rekey) if alternatives.parts else facts
+    ranges = _ranges(
+        split_facts, alternatives, keys, rows, figures if split_facts is facts else None
+    )
     labels = {**LABELS, **{row_code(*k): f"{k[0]} → {k[1]}" for k in keys}}
     counts_table = ReportTable(
         name=COUNT_TABLE,
@@ -287,8 +311,9 @@ def migration_tables(
             "identified as victims, the subject of a hotline complaint; agents prosecuted: "
             "defendants in court cases whose victims include the company's workers. Counted "
             "once per person.",
-            "Beside each figure, its range over the linkage review queue: the value if no "
-            "pending pair were a match and if every one were.",
+            "Beside each figure, its range over the linkage review queue: its smallest and "
+            "largest value whatever the reviewers answer to the pending pairs and to the "
+            "merges linkage made below 0.95 (each kept or undone).",
         ),
         row_header="Company → destination",
         rows=rows,
@@ -336,7 +361,7 @@ def _ranges(
     the events plus one small pass per draw.
     """
     row_of = dict(zip(keys, rows, strict=True))
-    touched = {k for a, b, _ in alternatives.pairs for k in (a, b)}
+    touched = alternatives.touched
     full = full if full is not None else compute(facts)
     part = MigrationFacts(
         tuple(d for d in facts.departures if d[0] in touched),

@@ -42,6 +42,7 @@ from tipdata.reporting.suppression import (
     public_status,
     round_to_base,
 )
+from tipdata.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,11 @@ class PublishedReport:
     digest: str
     notes: tuple[str, ...] = ()
     """Remarks of the gate (e.g. ranges withheld)."""
+
+    @property
+    def suppressed_cells(self) -> int:
+        """How many cells the gate withheld (primary and secondary suppression)."""
+        return sum(cell.value is None for table in self.tables for cell in table.cells.values())
 
     def public(self) -> PublishedReport:
         """The report as every public form shows it: each suppressed cell ``withheld``,
@@ -406,3 +412,16 @@ def _cell_blocks(table: ReportTable) -> list[Block]:
 
 def _to_total(label: str, column: str = TOTAL) -> dict[str, str]:
     return {label: column, BLOCK_TOTAL: column}
+
+
+def release_threshold(settings: Settings, asked: int | None = None) -> int:
+    """The disclosure threshold of a release: the one asked for, else the configured one.
+
+    Args:
+        settings: the deployment's settings (``TIPDATA_DISCLOSURE_THRESHOLD``).
+        asked: a threshold given for this release (the command line's ``--threshold``).
+
+    Returns:
+        Counts from 1 to this minus one are suppressed.
+    """
+    return asked if asked is not None else settings.disclosure_threshold

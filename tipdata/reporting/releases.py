@@ -40,6 +40,7 @@ from tipdata.access.errors import AccessDenied
 from tipdata.access.policy import LOCAL_OPERATOR, Actor, can, require
 from tipdata.errors import TipdataError
 from tipdata.periods import Period, PeriodType, period_of
+from tipdata.reporting.audience import RELEASE_LIST_PERMISSIONS
 from tipdata.reporting.overlap import (
     OverlapCell,
     ReleasedFigures,
@@ -63,7 +64,7 @@ from tipdata.reporting.suppression import DisclosureError
 from tipdata.store import Database, ReportRelease, ReportReleaseFile
 from tipdata.store.base import utc_now
 
-READ_PERMISSIONS = ("reports:publish", "audit:read")
+READ_PERMISSIONS = RELEASE_LIST_PERMISSIONS
 """Either lets a user list releases: the publisher and the auditor."""
 
 READER_PERMISSION = "reports:read_published"
@@ -738,3 +739,19 @@ def _info(row: ReportRelease) -> ReleaseInfo:
         released_at=row.released_at.replace(tzinfo=row.released_at.tzinfo or UTC),
         period_code=row.period_code,
     )
+
+
+def replaced_releases(releases: Sequence[ReleaseInfo]) -> dict[int, int]:
+    """Which release replaced which: a release id → the next release of its kind and period.
+
+    A period released again (for example after a correction) keeps its earlier releases on
+    record; the auditor's list shows each one with the release that replaced it.
+    """
+    replaced_by: dict[int, int] = {}
+    newest: dict[tuple[str, date, date], int] = {}
+    for release in sorted(releases, key=lambda r: -r.release_id):
+        key = (release.report_kind, release.period_start, release.period_end)
+        if key in newest:
+            replaced_by[release.release_id] = newest[key]
+        newest[key] = release.release_id
+    return replaced_by

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 
 from tipdata.errors import TipdataError
-from tipdata.reporting.coverage import apply_coverage, coverage_table
+from tipdata.reporting.coverage import apply_coverage, coverage_table, source_fields
 from tipdata.reporting.engine import Cell, person_key
 from tipdata.reporting.followup import followup_tables
 from tipdata.reporting.indicators import Catalogue, default_catalogue
@@ -290,16 +290,18 @@ def tip_report(
     catalogue = catalogue or default_catalogue()
     # every de-duplicated person count carries its range over the review queue
     pending = load_alternatives(db)
+    fields = source_fields(db)  # read once: it scans every stored row
     tables = apply_coverage(
         db,
         build_tables(db, catalogue, specs, start, end, alternatives=pending),
         catalogue,
         start,
         end,
+        fields=fields,
     )
     if specs is TIP_TABLES:
         tables.extend(lmis_tables(db, start, end, alternatives=pending))
-        tables.append(coverage_table(db))
+        tables.append(coverage_table(db, fields=fields))
         # the per-company counts (each with its range over the review queue); the median
         # days are in :func:`tipdata.reporting.migration.migration_report` (not a count)
         tables.extend(
@@ -433,21 +435,23 @@ def lmis_tables(
         for column in migration_columns:
             keys, records = others.get((dest, column), (set(), set()))
             cells[(dest, column)] = Cell(len(keys), len(records))
-            ranges[(dest, column)] = pending.distinct_range(keys)
+            ranges[(dest, column)] = pending.distinct_range(keys, records)
         keys, records = returned.get(dest, (set(), set()))
         cells[(dest, "victims_returned")] = Cell(len(keys), len(records))
-        ranges[(dest, "victims_returned")] = pending.distinct_range(keys)
+        ranges[(dest, "victims_returned")] = pending.distinct_range(keys, records)
     total_departures = sum(departures.values())
     cells[(TOTAL, "departures")] = Cell(total_departures, total_departures)
     for column in migration_columns:
         parts = [pair for (_d, c), pair in others.items() if c == column]
         column_keys: set[int] = set().union(*(k for k, _ in parts))
         cells[(TOTAL, column)] = Cell(len(column_keys), len(set().union(*(r for _, r in parts))))
-        ranges[(TOTAL, column)] = pending.distinct_range(column_keys)
+        ranges[(TOTAL, column)] = pending.distinct_range(
+            column_keys, set().union(*(r for _, r in parts))
+        )
     all_keys = set().union(*(k for k, _ in returned.values())) if returned else set()
     all_records = set().union(*(r for _, r in returned.values())) if returned else set()
     cells[(TOTAL, "victims_returned")] = Cell(len(all_keys), len(all_records))
-    ranges[(TOTAL, "victims_returned")] = pending.distinct_range(all_keys)
+    ranges[(TOTAL, "victims_returned")] = pending.distinct_range(all_keys, all_records)
     by_destination = ReportTable(
         name="lmis_by_destination",
         title="Labour migration departures (LMIS) and returns, by destination",
@@ -520,7 +524,9 @@ def _victims_returned_by_country(
             .outerjoin(country, country.c.iso3 == event.c.destination_country)
         )
         .where(
-            sa.cast(event.c.event_type, sa.String).in_(["returned", "repatriated"]),
+            sa.cast(event.c.event_type, sa.String).in_(
+                ["returned", "repatriated", "handed_over", "received"]
+            ),
             sa.cast(record.c.role, sa.String) == "victim",
             event.c.event_date.between(start, end),
         )

@@ -8,13 +8,13 @@ HTCDS 2.0 row (name, birth date, gender, citizenship, trafficking status, forms 
 exploitation, the referral and the consent), sealed with the exchange's envelope
 (:func:`tipdata.exchange.package.seal_document`: Ed25519 signature, X25519 + AES-256-GCM)
 under its own format label :data:`HANDOVER_FORMAT`, so an encodings package is never
-read as a hand-over nor the reverse. The sender's record gets a dated ``repatriated``
-event (handed over).
+read as a hand-over nor the reverse. The sender's record gets a dated ``handed_over``
+event.
 
 :func:`receive_handover` checks format, agreement, recipient, receiving agency, sender,
 signature and decryption, refuses a package accepted before, then imports the row
 through the HTCDS mapping machinery (:func:`tipdata.standards.htcds_import.htcds_mapping`,
-``csv`` layout, plus a dated ``returned`` event: received) in the ingest's one
+``csv`` layout, plus a dated ``received`` event) in the ingest's one
 transaction, owned by this side's receiving agency. Both sides log the hand-over in the
 exchange log and the audit log, with no name in either.
 
@@ -236,7 +236,7 @@ def send_handover(
         session.add(
             Event(
                 person_record_id=record.id,
-                event_type=EventType.REPATRIATED,
+                event_type=EventType.HANDED_OVER,
                 event_date=handed_over_on,
                 agency_id=referral.from_agency_id,
                 source_record_id=record.source_record_id,
@@ -346,7 +346,7 @@ def receive_handover(
 
 
 def _import(db: Database, body: dict[str, Any], manifest: dict[str, Any], agency: str) -> Any:
-    """Import the package's rows with the HTCDS mapping; a ``returned`` event dates receipt."""
+    """Import the package's rows with the HTCDS mapping; a ``received`` event dates receipt."""
     document = htcds_mapping(agency, layout="csv", source=f"handover_{agency.lower()}")
     document["recognise"]["pattern"] = "handover_*.csv"
     document["records"].append(
@@ -356,7 +356,7 @@ def _import(db: Database, body: dict[str, Any], manifest: dict[str, Any], agency
             "fields": {
                 "person_record_id": {"ref": "victim"},
                 "case_id": {"ref": "case"},
-                "event_type": {"const": EventType.RETURNED.value},
+                "event_type": {"const": EventType.RECEIVED.value},
                 "event_date": {"date": RECEIVED_COLUMN},
             },
         }

@@ -15,7 +15,9 @@ from tipdata.store.access import (
     UserSession,
 )
 from tipdata.store.backup import backup, restore, table_fingerprints
-from tipdata.store.base import NAMING_CONVENTION, Base, metadata, utc_now
+from tipdata.store.backup import backup as backup_database
+from tipdata.store.backup import restore as restore_database
+from tipdata.store.base import MAX_INTEGER, NAMING_CONVENTION, Base, metadata, utc_now
 from tipdata.store.cases import Case, CaseExploitation, CasePerson, Charge, Event
 from tipdata.store.casework import CaseNote, CaseWork, FollowUp, RecordCorrection
 from tipdata.store.database import Database
@@ -24,13 +26,21 @@ from tipdata.store.exchange import CrossBorderExchange, CrossBorderLink
 from tipdata.store.findings import CheckRun, Finding
 from tipdata.store.linkage import (
     LinkageRun,
+    MergePart,
     PersonEvent,
     PersonRecordLinkKey,
     ReviewDecision,
     ReviewPair,
+    UncertainMerge,
 )
 from tipdata.store.people import Person, PersonRecord, new_person_public_id
-from tipdata.store.provenance import ImportRun, Source, SourceRecord, SourceRecordVersion
+from tipdata.store.provenance import (
+    ImportRun,
+    ImportRunIssue,
+    Source,
+    SourceRecord,
+    SourceRecordVersion,
+)
 from tipdata.store.provincial import ReportStatusChange, ReportValidationResult
 from tipdata.store.reference import (
     Agency,
@@ -52,6 +62,7 @@ from tipdata.store.services import (
 )
 
 __all__ = [
+    "MAX_INTEGER",
     "NAMING_CONVENTION",
     "TOTAL",
     "Agency",
@@ -77,10 +88,12 @@ __all__ = [
     "FollowUp",
     "IdentityDocument",
     "ImportRun",
+    "ImportRunIssue",
     "Law",
     "LawArticle",
     "LinkageRun",
     "LoginThrottle",
+    "MergePart",
     "PenaltyRange",
     "Person",
     "PersonEvent",
@@ -105,11 +118,14 @@ __all__ = [
     "Source",
     "SourceRecord",
     "SourceRecordVersion",
+    "UncertainMerge",
     "UserSession",
     "backup",
+    "backup_database",
     "metadata",
     "new_person_public_id",
     "restore",
+    "restore_database",
     "table_fingerprints",
     "utc_now",
 ]

@@ -200,3 +200,43 @@ class PersonRecordLinkKey(Base):
     earliest and latest birth year (16-bit); 0 means no value. Packed, because an
     incremental run reads every row, and one value per row reads several times faster
     than six."""
+
+
+class MergePart(Base):
+    """The confident part of a person record, for persons a linkage run merged uncertainly.
+
+    A person whose records were joined by a link scored below
+    ``tipdata.linkage.clusters.CONFIDENT`` is a merge a reviewer might undo. Each of its
+    records names its part: the records the run would have joined from its confident links
+    alone (and reviewers' decisions), named by the part's smallest record id. The parts are
+    joined by :class:`UncertainMerge` rows; the reporting ranges split them
+    (``tipdata.reporting.splits``). Only persons with such a merge have rows; a full run
+    rewrites the table, an incremental run the rows of the records it re-clusters.
+    """
+
+    __tablename__ = "merge_part"
+
+    person_record_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person_record.id", ondelete="CASCADE"), primary_key=True
+    )
+    part_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person_record.id", ondelete="CASCADE"), index=True
+    )
+
+
+class UncertainMerge(Base):
+    """Two parts of one person joined by links all scored below the confident level.
+
+    ``match_probability`` is the strongest link between the two parts (the one that would
+    have to be wrong, with every other, for the parts to be two persons).
+    """
+
+    __tablename__ = "uncertain_merge"
+
+    left_part_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person_record.id", ondelete="CASCADE"), primary_key=True
+    )
+    right_part_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person_record.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    match_probability: Mapped[float]

@@ -71,6 +71,31 @@ class ImportRun(IdMixin, OwnedMixin, Base):
     )
 
 
+class ImportRunIssue(IdMixin, Base):
+    """One problem an import run found at a row of its file, kept with the run.
+
+    The errors of the rows it rejected (an import that stored the valid rows and set the
+    others aside) and the warnings of the rows it stored. The cell's value is encrypted
+    (it may be a name): bound to the run and the issue's place in it.
+    """
+
+    __tablename__ = "import_run_issue"
+
+    import_run_id: Mapped[int] = mapped_column(sa.ForeignKey("import_run.id"), index=True)
+    position: Mapped[int]
+    """The issue's place among the run's issues (from 1): the value's encryption binds it."""
+    row_number: Mapped[int | None]
+    column_name: Mapped[str | None] = mapped_column(sa.Text)
+    value_encrypted: Mapped[str | None] = mapped_column(sa.Text)
+    message: Mapped[str] = mapped_column(sa.Text)
+    severity: Mapped[str] = mapped_column(sa.String(10))
+
+    __table_args__ = (
+        sa.UniqueConstraint("import_run_id", "position"),
+        sa.CheckConstraint("severity IN ('error', 'warning')", name="severity_known"),
+    )
+
+
 class SourceRecord(IdMixin, Base):
     """One raw row of a source, as last imported, with its payload and payload hash."""
 

@@ -17,8 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tipdata.access.passwords import Passwords
-from tipdata.access.sessions import SessionTimeouts
+from tipdata.access import Passwords, SessionTimeouts
 from tipdata.system import System
 from tipdata.web import routes
 from tipdata.web.context import WebContext
@@ -121,6 +120,8 @@ def create_app(
             SessionTimeouts.from_settings(system.settings),
         ),
     )
+    # linkage runs in the background, one at a time, watched by later requests
+    app.state.linkage_jobs = routes.linkage.new_jobs(system)
     # uploads waiting for confirmation are sealed with a key that never leaves memory
     app.state.upload_key = AESGCM.generate_key(bit_length=256)
     install_error_handlers(app)

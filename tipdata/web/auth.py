@@ -22,8 +22,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from tipdata.access.permissions import Permission
-from tipdata.access.policy import Actor, authorize
+from tipdata.access import Actor, Permission, authorize
 from tipdata.errors import ConfigError
 from tipdata.web.context import web_context
 from tipdata.web.errors import NotAuthenticated

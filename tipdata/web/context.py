@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import HTTPConnection
 
-from tipdata.access.sessions import SESSION_COOKIE
+from tipdata.access import SESSION_COOKIE
 from tipdata.web.figures import FigureCache
 from tipdata.web.i18n import Catalogues
 from tipdata.web.options import WebOptions

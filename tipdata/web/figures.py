@@ -25,13 +25,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 
-from tipdata.reporting.migration import migration_report
-from tipdata.reporting.report import Report, TableSpec
-from tipdata.reporting.tip import TIP_TABLES, tip_report
+from tipdata.reporting import TIP_TABLES, Report, TableSpec, migration_report, tip_report
 from tipdata.store import Database, ImportRun, LinkageRun, ReviewDecision
 
 CACHE_SECONDS = 300.0
@@ -62,7 +60,7 @@ def data_version(db: Database) -> DataVersion:
 
 @dataclass(frozen=True)
 class _Entry:
-    report: Report
+    value: Any
     made_at: float
 
 
@@ -96,7 +94,7 @@ class FigureCache:
         self.max_entries = max_entries
         self.version = version
         self._entries: OrderedDict[_Key, _Entry] = OrderedDict()
-        self._others: OrderedDict[_Key, tuple[object, float]] = OrderedDict()
+        self._others: OrderedDict[_Key, _Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._key_locks: dict[object, threading.Lock] = {}
         self._computing = threading.BoundedSemaphore(concurrent)
@@ -120,45 +118,40 @@ class FigureCache:
     ) -> Report:
         """The TIP report of a period (only ``tables`` if given), from cache when fresh."""
         names = tuple(tables) if tables is not None else ()
-        key: _Key = (start, end, names, self.version(db))
-        with self._lock_for(key):
-            with self._lock:
-                entry = self._entries.get(key)
-                if entry is not None and self.clock() - entry.made_at < self.seconds:
-                    self._entries.move_to_end(key)
-                    return entry.report
-            specs: Sequence[TableSpec] = (
-                [spec for spec in TIP_TABLES if spec.name in names] if names else TIP_TABLES
-            )
-            with self._computing:
-                report = tip_report(db, start, end, specs=specs)
-            with self._lock:
-                self._entries[key] = _Entry(report, self.clock())
-                self._entries.move_to_end(key)
-                while len(self._entries) > self.max_entries:
-                    old, _ = self._entries.popitem(last=False)
-                    self._key_locks.pop(old, None)
-                self.computed += 1
-            return report
+        return self._report_at(db, start, end, names, self.version(db))
+
+    def _report_at(
+        self, db: Database, start: date, end: date, names: tuple[str, ...], version: object
+    ) -> Report:
+        """The TIP report of a period at a data version already read."""
+        specs: Sequence[TableSpec] = (
+            [spec for spec in TIP_TABLES if spec.name in names] if names else TIP_TABLES
+        )
+        key: _Key = (start, end, names, version)
+        compute = lambda: tip_report(db, start, end, specs=specs)  # noqa: E731
+        return cast(Report, self._kept(self._entries, key, compute))
 
     def migration(self, db: Database, start: date, end: date) -> Report:
         """The migration accountability report of a period (with its ranges), from cache."""
         key: _Key = (start, end, ("__migration__",), self.version(db))
-        with self._lock_for(key):
-            with self._lock:
-                entry = self._entries.get(key)
-                if entry is not None and self.clock() - entry.made_at < self.seconds:
-                    self._entries.move_to_end(key)
-                    return entry.report
-            with self._computing:
-                report = migration_report(db, start, end)
-            with self._lock:
-                self._entries[key] = _Entry(report, self.clock())
-                while len(self._entries) > self.max_entries:
-                    old, _ = self._entries.popitem(last=False)
-                    self._key_locks.pop(old, None)
-                self.computed += 1
-            return report
+        compute = lambda: migration_report(db, start, end)  # noqa: E731
+        return cast(Report, self._kept(self._entries, key, compute))
+
+    def report_file(
+        self, db: Database, start: date, end: date, name: str, make: Callable[[Report], T]
+    ) -> T:
+        """What ``make`` draws from the period's whole TIP report (a file of its tables),
+        kept beside it.
+
+        The data version is read once, for the report and the thing made from it, so a
+        file is never kept under a newer version than the figures it shows; an import, a
+        linkage run or a review decision makes both afresh. ``name`` tells the things
+        made from one report apart (``"csv"``, ``"xlsx"``).
+        """
+        version = self.version(db)
+        report = self._report_at(db, start, end, (), version)
+        key: _Key = (start, end, (f"__file_{name}__",), version)
+        return cast(T, self._kept(self._others, key, lambda: make(report)))
 
     def national(
         self, db: Database, start: date, end: date, name: str, compute: Callable[[], T]
@@ -169,18 +162,23 @@ class FigureCache:
         the key is the period, ``name`` and the data version.
         """
         key: _Key = (start, end, (f"__{name}__",), self.version(db))
+        return cast(T, self._kept(self._others, key, compute))
+
+    def _kept(self, store: OrderedDict[_Key, _Entry], key: _Key, compute: Callable[[], Any]) -> Any:
+        """``store``'s fresh entry for ``key``, else ``compute()`` once (the others wait)."""
         with self._lock_for(key):
             with self._lock:
-                entry = self._others.get(key)
-                if entry is not None and self.clock() - entry[1] < self.seconds:
-                    self._others.move_to_end(key)
-                    return cast(T, entry[0])
+                entry = store.get(key)
+                if entry is not None and self.clock() - entry.made_at < self.seconds:
+                    store.move_to_end(key)
+                    return entry.value
             with self._computing:
                 value = compute()
             with self._lock:
-                self._others[key] = (value, self.clock())
-                while len(self._others) > self.max_entries:
-                    old, _ = self._others.popitem(last=False)
+                store[key] = _Entry(value, self.clock())
+                store.move_to_end(key)
+                while len(store) > self.max_entries:
+                    old, _ = store.popitem(last=False)
                     self._key_locks.pop(old, None)
                 self.computed += 1
             return value

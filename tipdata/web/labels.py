@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tipdata.access.policy import Policy
+from tipdata.access import Policy
 from tipdata.web.navigation import N_
 
 TOKEN_STATES = {"live": N_("live"), "expired": N_("expired"), "revoked": N_("revoked")}

@@ -196,6 +196,41 @@ SERVICE_MESSAGES: tuple[ServiceMessage, ...] = (
         r"a final determination names the person who made it",
         N_("A final determination names the person who made it."),
     ),
+    # provincial reports (tipdata.provincial): a typed count, a workflow step
+    _message(
+        r"a count must be a whole number or blank",
+        N_("A count must be a whole number, or left blank."),
+    ),
+    _message(r"a count cannot exceed (?P<limit>[\d,]+)", N_("A count cannot exceed %(limit)s.")),
+    _message(r"given twice", N_("This value was given twice.")),
+    _message(r"not a value of data set \w+", N_("This is not a value of the report.")),
+    _message(
+        r"cannot \w+ the report of province \w+ for \w+: it is .*",
+        N_(
+            "This step is not open to the report in its present status: reload the page to "
+            "see its status and the steps open to you."
+        ),
+    ),
+    _message(
+        r"a reason is required to reopen a report",
+        N_("Say why the report is reopened: the province is told."),
+    ),
+    # linkage runs (tipdata.linkage)
+    _message(
+        r"a linkage run is under way, started by (?P<user>.+) at (?P<time>\d\d:\d\d) UTC: "
+        r"wait until it has finished",
+        N_(
+            "A linkage run is under way, started by %(user)s at %(time)s UTC: wait until it "
+            "has finished, then start another."
+        ),
+    ),
+    _message(
+        r"an incremental run cannot honour this: .*",
+        N_(
+            "The new records alone cannot be linked now (the model, its thresholds or a "
+            "reviewer's decision changed since the last run): run linkage on all records."
+        ),
+    ),
     # the web's own error pages (tipdata.web.problems)
     _message(
         r"A value cannot be stored .*",

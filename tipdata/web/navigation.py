@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tipdata.access.policy import Actor, Policy, can
+from tipdata.access import Actor, Policy, can
 
 
 def N_(message: str) -> str:

@@ -23,7 +23,7 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from tipdata.store.base import MAX_INTEGER
+from tipdata.store import MAX_INTEGER
 from tipdata.web.context import web_context
 from tipdata.web.errors import BadCursor
 

@@ -24,9 +24,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tipdata.access import audit
-from tipdata.access.errors import AccessDenied, AuthenticationError, LoginThrottled
-from tipdata.access.policy import can
+from tipdata.access import (
+    AccessDenied,
+    AuthenticationError,
+    LoginThrottled,
+    can,
+    denial_recorded,
+    record_denial,
+    tracking_denials,
+)
 from tipdata.errors import DatabaseBusy, DataFileError, StorageError, TipdataError
 from tipdata.web.auth import is_api_request, required_permissions
 from tipdata.web.context import web_context
@@ -222,7 +228,7 @@ class RefusalTrackingMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        with audit.tracking_denials():
+        with tracking_denials():
             await self.app(scope, receive, send)
 
 
@@ -245,7 +251,7 @@ async def audit_refusal(
         object_id: its id, or the path of a refused page.
     """
     actor = getattr(request.state, "actor", None)
-    if actor is None or audit.denial_recorded():
+    if actor is None or denial_recorded():
         return
     web = web_context(request)
     route = request.scope.get("route")
@@ -257,7 +263,7 @@ async def audit_refusal(
     else:
         reason = "scope" if can(actor, permission, web.access.policy) else "permission"
     await run_in_threadpool(
-        audit.record_denial, web.system.db, actor, needed or "unknown", object_type,
+        record_denial, web.system.db, actor, needed or "unknown", object_type,
         [object_id], reason,
     )  # fmt: skip
 

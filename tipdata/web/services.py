@@ -10,22 +10,30 @@ from __future__ import annotations
 
 import threading
 
-from tipdata.access import audit
-from tipdata.access.clock import now_utc
-from tipdata.access.errors import SessionInvalid
-from tipdata.access.keys import load_keyring, load_master_key
-from tipdata.access.login import Authenticator, SignIn, login
-from tipdata.access.passwords import ArgonParameters, Passwords
-from tipdata.access.policy import Actor, Policy, default_policy
-from tipdata.access.sessions import (
+from tipdata.access import (
+    Actor,
+    ArgonParameters,
+    AuditEntry,
+    AuditFilter,
+    Authenticator,
+    Passwords,
+    Policy,
+    SessionInvalid,
     SessionTimeouts,
+    SignIn,
+    Throttle,
     api_token_holder,
+    default_policy,
+    load_keyring,
+    load_master_key,
+    log_in,
+    now_utc,
     resolve_session,
-    revoke_session,
+    show_audit,
+    sign_out,
 )
-from tipdata.access.throttle import Throttle
 from tipdata.ingest import ImportRunSummary, list_import_runs
-from tipdata.store.database import Database
+from tipdata.store import Database
 from tipdata.system import System
 
 
@@ -71,7 +79,7 @@ class AccessServices:
             LoginThrottled: too many failures for this username from this address.
             AuthenticationError: anything else wrong (one message for every cause).
         """
-        return login(self.db, self.authenticator, username, password, code or None, remote_addr)
+        return log_in(self.db, self.authenticator, username, password, code or None, remote_addr)
 
     def actor_for_session(self, token: str) -> Actor | None:
         """The actor of a live web session, or None (unknown, expired, revoked, disabled)."""
@@ -93,12 +101,8 @@ class AccessServices:
         )
 
     def sign_out(self, token: str, actor: Actor | None, remote_addr: str | None) -> None:
-        """Revoke the session and record the logout."""
-        with self.db.session() as session:
-            if revoke_session(session, token, now_utc()) and actor is not None:
-                audit.record(
-                    session, actor, "logout", "app_user", [actor.user_id], remote_addr=remote_addr
-                )
+        """Revoke the session and record the logout: :func:`tipdata.access.sign_out`."""
+        sign_out(self.db, token, actor, remote_addr)
 
     def audit_events(
         self,
@@ -106,15 +110,15 @@ class AccessServices:
         limit: int,
         before_id: int | None = None,
         action: str | None = None,
-        where: audit.AuditFilter | None = None,
-    ) -> list[audit.AuditEntry]:
-        """The newest audit events (older than ``before_id``), newest first: ``audit.show``.
+        where: AuditFilter | None = None,
+    ) -> list[AuditEntry]:
+        """The newest audit events (older than ``before_id``), newest first: ``access.show_audit``.
 
         Raises:
             AccessDenied: the actor lacks ``audit:read``.
         """
         with self.db.session() as session:
-            return audit.show(
+            return show_audit(
                 session, actor, limit=limit, action=action, before_id=before_id, where=where
             )
 

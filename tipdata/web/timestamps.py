@@ -19,7 +19,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-from tipdata.access.clock import as_utc
+from tipdata.access import as_utc
 
 UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]
 """A datetime made aware in UTC on validation (a naive value is taken as UTC)."""

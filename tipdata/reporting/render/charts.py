@@ -39,6 +39,8 @@ _P = ParamSpec("_P")
 
 def _frozen(value: Any) -> Any:
     """A hashable copy of a chart argument (sequences and mappings, nested)."""
+    if isinstance(value, str | int | float | None):  # most of a grid's cells: no ABC check
+        return value
     if isinstance(value, Mapping):
         return tuple((key, _frozen(item)) for key, item in value.items())
     if isinstance(value, Sequence) and not isinstance(value, str):

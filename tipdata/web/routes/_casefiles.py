@@ -104,6 +104,8 @@ LABELS: dict[str, str] = {
     "repatriated": N_("Repatriated"),
     "re_trafficked": N_("Re-trafficked"),
     "case_closed": N_("Case closed"),
+    "handed_over": N_("Handed over at the border"),
+    "received": N_("Received at the border"),
     "arrested": N_("Arrested"),
     "charged": N_("Charged"),
     "tried": N_("Tried"),

@@ -15,28 +15,28 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from tipdata.access.account import own_account
-from tipdata.access.enrolment import EnrolmentError, SetupRequired, account_steps
-from tipdata.access.errors import (
-    AccountLocked,
-    AuthenticationError,
-    LoginThrottled,
-    WeakPasswordError,
-)
-from tipdata.access.login import finish_and_sign_in
-from tipdata.access.policy import Actor
-from tipdata.access.sessions import SESSION_COOKIE
-from tipdata.access.tokens import (
+from tipdata.access import (
     DEFAULT_TOKEN_DAYS,
     MAX_TOKEN_DAYS,
+    SESSION_COOKIE,
+    AccountLocked,
+    Actor,
+    AuthenticationError,
+    EnrolmentError,
+    LoginThrottled,
+    SetupRequired,
     TokenError,
+    WeakPasswordError,
+    account_steps,
+    finish_and_sign_in,
     issue_token,
     list_tokens,
+    own_account,
     parse_token_days,
     revoke_own_token,
     revoke_token,
+    set_password,
 )
-from tipdata.access.users import set_password
 from tipdata.web.auth import CurrentUser, OptionalUser, client_address
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked

@@ -15,24 +15,24 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from tipdata.access.audit import (
-    ACTIONS,
+from tipdata.access import (
+    AUDIT_ACTIONS,
+    Actor,
     AuditFilter,
-    VerifyResult,
-    filter_choices,
-    verify_chain,
-)
-from tipdata.access.errors import WeakPasswordError
-from tipdata.access.policy import Actor
-from tipdata.access.throttle import Throttle
-from tipdata.access.user_forms import agency_choices, create_account, province_choices
-from tipdata.access.users import (
+    Throttle,
     UserError,
+    VerifyResult,
+    WeakPasswordError,
+    agency_choices,
     approve_user,
+    create_account,
     disable_user,
+    filter_choices,
     grant_role,
     list_users,
+    province_choices,
     unlock_user,
+    verify_chain,
 )
 from tipdata.web.auth import Require, client_address
 from tipdata.web.context import web_context
@@ -80,7 +80,7 @@ def _audit_filter(
         else:
             bad.append("object_id")
     where = AuditFilter(
-        action=action if action in ACTIONS else None,
+        action=action if action in AUDIT_ACTIONS else None,
         username=(user or "").strip() or None,
         since=first,
         until=last,
@@ -145,7 +145,7 @@ def _audit_page(
         "audit.html",
         {
             "page": page_of(events, page, key=lambda event: event.id),
-            "actions": sorted(ACTIONS),
+            "actions": sorted(AUDIT_ACTIONS),
             "action": where.action,
             "typed": typed,
             "object_types": kinds,

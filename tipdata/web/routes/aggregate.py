@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from tipdata import provincial
-from tipdata.access.policy import Actor
+from tipdata.access import Actor
 from tipdata.provincial import (
     ATTRIBUTION,
     CLASSES,
@@ -226,7 +226,7 @@ def pivot_cell_page(
     """Explain a pivot figure: the reports behind it, each with what it adds."""
     try:
         with _session(request) as session:
-            found = provincial.cell_reports(session, actor, asked, row, column)
+            found = provincial.pivot_cell(session, actor, asked, row, column)
     except provincial.PivotError as error:
         raise BadPivot(str(error)) from None
     scoped = provincial.scoped(asked, actor)
@@ -234,8 +234,8 @@ def pivot_cell_page(
         request,
         "provincial_pivot_cell.html",
         {
-            "reports": found,
-            "total": sum(r.value for r in found),
+            "reports": found.reports,
+            "total": found.total,
             "row": row,
             "column": column,
             "asked": scoped,

@@ -13,9 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from tipdata.access.audit import AuditFilter
-from tipdata.access.errors import AuditError
-from tipdata.access.policy import Actor
+from tipdata.access import Actor, AuditError, AuditFilter
 from tipdata.web.auth import CurrentUser, Require
 from tipdata.web.context import web_context
 from tipdata.web.errors import WebError

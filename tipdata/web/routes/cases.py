@@ -14,9 +14,9 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, field_validator
 
-from tipdata.access.policy import Actor
+from tipdata.access import Actor
 from tipdata.casefiles import case_details, list_cases
-from tipdata.store.base import MAX_INTEGER
+from tipdata.store import MAX_INTEGER
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.pagination import Page, Pagination, page_of

@@ -25,16 +25,21 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from tipdata.access.policy import Actor, can
+from tipdata.access import Actor, can
 from tipdata.casefiles import (
     CORRECTABLE,
     FOLLOW_UP_KINDS,
+    MAX_NAME,
+    MAX_NOTE,
+    NAME_SEARCH_PERMISSION,
+    REFERRAL_PERMISSION,
     SORTS,
     PersonFilters,
     add_follow_up,
     case_work,
     complete_follow_up,
     correct_record,
+    correctable_records,
     correction_history,
     find_persons,
     fuzzy_search_persons,
@@ -44,10 +49,8 @@ from tipdata.casefiles import (
     update_case_work,
     write_case_note,
 )
-from tipdata.casefiles.casework import MAX_NOTE
-from tipdata.casefiles.persons import MAX_NAME, in_scope_records
 from tipdata.codelists import load_codelists
-from tipdata.store.base import MAX_INTEGER
+from tipdata.store import MAX_INTEGER
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
@@ -122,7 +125,7 @@ def find_persons_page(
         {
             "persons": found[:PAGE_SIZE], "cut": len(found) > PAGE_SIZE, "page": page,
             "query": query, "label": label, "words": _words(request), **_choices(),
-            "may_search": can(actor, "persons:read_identity"),
+            "may_search": can(actor, NAME_SEARCH_PERMISSION),
         },
     )  # fmt: skip
 
@@ -150,17 +153,13 @@ def _case_context(request: Request, actor: Actor, public_id: str) -> dict[str, A
     with service_answers():
         work = case_work(db, public_id, actor=actor, today=_today())
         history = correction_history(db, public_id, actor=actor)
-        with db.session() as session:
-            records = [
-                rid for rid, owner, _ in in_scope_records(session, actor, public_id)
-                if owner == actor.agency_id
-            ]  # fmt: skip
+        records = correctable_records(db, public_id, actor=actor)
     own = next((c for c in work.cases if c.own), None)
     return {
         "public_id": public_id, "work": work, "own": own, "history": history,
         "own_records": records, "today": _today(), "label": label, "words": _words(request),
-        "may_refer": can(actor, "referrals:create"),
-        "may_correct": can(actor, "records:correct") and bool(records),
+        "may_refer": can(actor, REFERRAL_PERMISSION),
+        "may_correct": bool(records),
         "max_note": MAX_NOTE, **_choices(),
     }  # fmt: skip
 

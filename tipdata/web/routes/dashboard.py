@@ -14,15 +14,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tipdata import provincial
-from tipdata.access.policy import Actor, can
-from tipdata.reporting.dashboard import (
+from tipdata.access import Actor
+from tipdata.ingest import latest_import_runs
+from tipdata.reporting import (
     DashboardContext,
     DashboardOut,
+    bar_chart,
     build_dashboard,
+    completeness_grid_chart,
+    default_dashboard_year,
+    funnel_chart,
+    line_chart,
     trend_figures,
 )
-from tipdata.reporting.default_period import default_dashboard_year
-from tipdata.reporting.render import charts
 from tipdata.web.auth import CurrentUser, Require
 from tipdata.web.context import WebContext, web_context
 from tipdata.web.problems import PROBLEM_RESPONSES
@@ -52,15 +56,15 @@ def dashboard(request: Request, actor: CurrentUser, year: YearQuery = None) -> H
     web = web_context(request)
     chosen = _year(web, actor, year)
     board = build_dashboard(_context(web), actor, chosen)
-    may_import = can(actor, "imports:run", web.access.policy)
+    import_runs = latest_import_runs(web.system.db, actor=actor, policy=web.access.policy)
     return render(
         request,
         "dashboard.html",
         {
             "role_name": web.access.policy.role(actor.role).name,
             "board": board,
-            "may_import": may_import,
-            "import_runs": web.access.import_runs(actor)[:10] if may_import else [],
+            "may_import": import_runs is not None,
+            "import_runs": import_runs or [],
         },
     )
 
@@ -80,21 +84,19 @@ def dashboard_chart(
             grid = provincial.completeness_grid(
                 session, actor, year=chosen, policy=web.access.policy
             )
-        svg = charts.completeness_grid("Provincial reports received", grid)
+        svg = completeness_grid_chart("Provincial reports received", grid)
         return Response(svg, media_type="image/svg+xml")
     board = build_dashboard(_context(web), actor, chosen)
     if name == "trend":
         figures = trend_figures(_context(web), actor, chosen)
-        svg = charts.line_chart(
+        svg = line_chart(
             "Victims identified by month",
             [f.label for f in figures],
             [f.value for f in figures],
         )
     elif name == "funnel":
         figures = board.funnel or []
-        svg = charts.funnel_chart(
-            "Victim pathway", [f.label for f in figures], [f.value for f in figures]
-        )
+        svg = funnel_chart("Victim pathway", [f.label for f in figures], [f.value for f in figures])
     else:
         figures = (board.by_exploitation if name == "exploitation" else board.by_destination) or []
         title = (
@@ -103,7 +105,7 @@ def dashboard_chart(
             else "Victims identified by destination"
         )
         naive = [f.naive or 0 for f in figures] if board.figures_kind == "internal" else None
-        svg = charts.bar_chart(
+        svg = bar_chart(
             title,
             [f.label for f in figures],
             [f.value for f in figures],

@@ -22,7 +22,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from tipdata.access.policy import Actor
+from tipdata.access import Actor
 from tipdata.ingest import (
     AmbiguousLayoutError,
     ImportFileError,
@@ -168,6 +168,7 @@ def _checked_import(
     display_name: str,
     *,
     dry_run: bool = False,
+    accept_valid_rows: bool = False,
     imported_by: str,
 ) -> ImportResult:
     """:func:`import_file` on a staged upload; an unreadable file is named as its sender named it.
@@ -178,12 +179,17 @@ def _checked_import(
     try:
         return import_file(
             web_context(request).system.db, path, mapping=mapping, dry_run=dry_run,
-            imported_by=imported_by,
+            accept_valid_rows=accept_valid_rows, imported_by=imported_by,
         )  # fmt: skip
     except ImportFileError as exc:
         where = f", line {exc.line}" if exc.line is not None else ""
         where += f", field {exc.field!r}" if exc.field is not None else ""
         raise UploadUnreadable(f"{display_name}{where}: {exc.message}") from None
+
+
+def _has_valid_rows(result: ImportResult) -> bool:
+    """Whether a file with errors has rows worth storing without the rejected ones."""
+    return result.rows_read > result.rows_rejected
 
 
 def _form(
@@ -234,7 +240,7 @@ def validate_upload(
         result = _checked_import(
             request, path, chosen, upload.display_name, dry_run=True, imported_by=actor.username
         )
-        keep = result.status != "rejected"
+        keep = result.status != "rejected" or _has_valid_rows(result)
     except (UnknownLayout, UploadUnreadable) as error:
         candidates = error.candidates if isinstance(error, UnknownLayout) else None
         return _form(
@@ -259,7 +265,8 @@ def validate_upload(
             "ambiguous": False,
             "result": result,
             "issues": result.issues[:ISSUES_SHOWN],
-            "token": token if result.status != "rejected" else None,
+            "token": token if keep else None,
+            "set_aside": result.status == "rejected",
             "display_name": upload.display_name,
         },
         status_code=422 if result.status == "rejected" else 200,
@@ -273,12 +280,21 @@ def confirm_import(
     _csrf: CsrfChecked,
     token: Annotated[str, Form(max_length=32)],
     source: Annotated[str, Form(max_length=60)],
+    accept_valid_rows: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Import the staged file for real, then show the import's details."""
+    """Import the staged file for real, then show the import's details.
+
+    ``accept_valid_rows``: the file had errors and the user chose to store its valid rows;
+    the rejected rows' errors are kept with the run (not their file: the staged upload
+    and its set-aside rows are removed).
+    """
     path = _staged(request, actor, token)
     try:
         chosen = _layout(path, source, path.name)
-        result = _checked_import(request, path, chosen, path.name, imported_by=actor.username)
+        result = _checked_import(
+            request, path, chosen, path.name, accept_valid_rows=accept_valid_rows,
+            imported_by=actor.username,
+        )  # fmt: skip
     except (UnknownLayout, UploadUnreadable) as error:
         return _form(request, source=source, error=str(error), status_code=422)
     finally:
@@ -428,6 +444,17 @@ class ImportedRowOut(BaseModel):
     change: Literal["new", "updated"]
 
 
+class StoredIssueOut(BaseModel):
+    """A problem the run found, kept with it: the file, row, column, cell value, message."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+    severity: Literal["error", "warning"]
+
+
 class ImportRunDetailsOut(BaseModel):
     """An import run: its counts, and the rows it stored (the first 500)."""
 
@@ -446,6 +473,8 @@ class ImportRunDetailsOut(BaseModel):
     message: str | None
     rows: list[ImportedRowOut]
     rows_total: int
+    issues: list[StoredIssueOut] = Field(default_factory=list)
+    issues_total: int = 0
 
 
 def _details(request: Request, actor: Actor, run_id: int) -> ImportRunDetails:
@@ -483,7 +512,8 @@ def import_run_page(
 def import_run_api(
     request: Request, actor: Annotated[Actor, Require("imports:run")], run_id: RunId
 ) -> ImportRunDetailsOut:
-    """The run's counts and the rows it stored (row number, version, new or updated)."""
+    """The run's counts, the rows it stored (row number, version, new or updated) and the
+    problems it found (the rejected rows' errors, the stored rows' warnings)."""
     found = _details(request, actor, run_id)
     run = found.run
     return ImportRunDetailsOut(
@@ -495,4 +525,7 @@ def import_run_api(
         rows=[ImportedRowOut(row_number=r.row_number, version=r.version, change=r.change)
               for r in found.rows],
         rows_total=found.rows_total,
+        issues=[StoredIssueOut(file=i.file, row=i.row, column=i.column, value=i.value,
+                               message=i.message, severity=i.severity) for i in found.issues],
+        issues_total=found.issues_total,
     )  # fmt: skip

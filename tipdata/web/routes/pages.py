@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tipdata.access.policy import Actor
+from tipdata.access import Actor
 from tipdata.web.auth import OptionalUser, Require
 from tipdata.web.context import web_context
 from tipdata.web.pagination import Pagination, page_after

@@ -17,15 +17,18 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, field_validator
 
-from tipdata.access.policy import Actor, can
+from tipdata.access import Actor, can
 from tipdata.casefiles import (
+    MAX_DOCUMENT_NUMBER,
+    MAX_NAME,
+    NAME_SEARCH_PERMISSION,
+    SCREENING_ENTRY_PERMISSION,
+    indicator_names,
     list_persons,
     person_profile,
     search_persons_by_document,
     search_persons_by_name,
 )
-from tipdata.casefiles.persons import MAX_DOCUMENT_NUMBER, MAX_NAME
-from tipdata.casefiles.screenings import indicator_names
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
@@ -225,7 +228,7 @@ def persons_page(
         {
             "page": page_of(persons, page, key=lambda person: person.id),
             "label": label,
-            "may_search": can(actor, "persons:read_identity", web_context(request).access.policy),
+            "may_search": can(actor, NAME_SEARCH_PERMISSION, web_context(request).access.policy),
         },
     )
 
@@ -285,7 +288,7 @@ def person_page(
             "label": label,
             "words": CodeWords(language_of(request)),
             "indicators": indicator_names(language_of(request)),
-            "may_screen": can(actor, "screenings:create", web.access.policy),
+            "may_screen": can(actor, SCREENING_ENTRY_PERMISSION, web.access.policy),
         },
     )
 

@@ -34,16 +34,17 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from tipdata import provincial
-from tipdata.access.policy import Actor
+from tipdata.access import Actor
 from tipdata.errors import TipdataError
 from tipdata.periods import PeriodError
 from tipdata.provincial import TOTAL, DataSet, ValidationResult, ValueKey
-from tipdata.store.base import MAX_INTEGER
+from tipdata.store import MAX_INTEGER
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
 from tipdata.web.entry_grid import entry_grids, province_label, typed_values
 from tipdata.web.errors import WebError
+from tipdata.web.messages import service_message
 from tipdata.web.problems import (
     PROBLEM_JSON,
     PROBLEM_RESPONSES,
@@ -54,6 +55,7 @@ from tipdata.web.problems import (
 )
 from tipdata.web.templating import language_of, render, translator
 from tipdata.web.timestamps import UtcDateTime
+from tipdata.web.validation_words import value_label, worded_results
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(
@@ -214,6 +216,7 @@ def _render_report(
 ) -> HTMLResponse:
     workflow = provincial.default_workflow()
     data_set = workflow.data_set
+    results = worded_results(state.results, data_set, translator(request))
     resolved = data_set.codelists.resolve_province(province)
     with _session(request) as session:
         history = (
@@ -247,9 +250,9 @@ def _render_report(
             "shown": shown,
             "report": state.report,
             "status": status.value if status is not None else None,
-            "results": state.results,
-            "results_by_field": _results_by_field(state.results),
-            "errors_by_field": _results_by_field(tuple(r for r in state.results if r.blocking)),
+            "results": results,
+            "results_by_field": _results_by_field(results),
+            "errors_by_field": _results_by_field(tuple(r for r in results if r.blocking)),
             "history": history,
             "message": state.message,
             "conflict": state.conflict,
@@ -310,7 +313,11 @@ async def save_report_form(
     except provincial.InvalidValueError as error:
         with _session(request) as session:
             current = provincial.get_report(session, province, period, actor=actor)
-        state = FormState(current, typed, (), f"{error.field}: {error.message}")
+        try:
+            field = value_label(*data_set.parse_key(error.field), data_set, _)
+        except KeyError:
+            field = error.field
+        state = FormState(current, typed, (), f"{field}: {service_message(error.message, _)}")
         return _render_report(request, actor, province, period, state, 422)
     except provincial.TransitionError as error:
         with _session(request) as session:

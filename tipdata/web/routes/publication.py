@@ -29,22 +29,26 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tipdata.access.errors import AccessDenied
-from tipdata.access.policy import Actor, can, require_national
-from tipdata.reporting.audience import sees_internal_figures
-from tipdata.reporting.explain import ExplainError, explain
-from tipdata.reporting.exports import record_export
-from tipdata.reporting.release_preview import preview_release
-from tipdata.reporting.releases import (
-    READ_PERMISSIONS,
+from tipdata.access import Actor, can
+from tipdata.casefiles import PERSON_READ_PERMISSION
+from tipdata.reporting import (
+    DisclosureError,
+    ExplainError,
     NotAFixedPeriod,
     NotPublished,
+    explain_figure,
     list_releases,
+    may_trace_figures,
+    preview_release,
     published_periods,
     published_release,
+    record_export,
     release_file,
+    release_threshold,
+    replaced_releases,
+    sees_every_release,
+    sees_internal_figures,
 )
-from tipdata.reporting.suppression import DisclosureError
 from tipdata.web.auth import Require, client_address
 from tipdata.web.context import web_context
 from tipdata.web.errors import WebError
@@ -88,7 +92,7 @@ def preview_response(
     context: dict[str, object] = {
         "start": start,
         "end": end,
-        "threshold": settings.disclosure_threshold,
+        "threshold": release_threshold(settings),
         "preview": None,
         "unsafe": [],
         "refused": None,
@@ -98,7 +102,7 @@ def preview_response(
             web.system.db,
             report,
             actor=actor,
-            threshold=settings.disclosure_threshold,
+            threshold=release_threshold(settings),
             period_types=settings.release_period_types,
         )
     except DisclosureError as error:
@@ -115,7 +119,7 @@ def releases_page(
     """The released periods and their downloads; every release for publishers and auditors."""
     web = web_context(request)
     db = web.system.db
-    full = any(can(actor, p, web.access.policy) for p in READ_PERMISSIONS)
+    full = sees_every_release(actor, web.access.policy)
     return render(
         request,
         "releases.html",
@@ -133,15 +137,10 @@ def audit_releases_page(
 ) -> HTMLResponse:
     """Every release as the auditor checks it: who, when, threshold, digests; no figures."""
     releases = list_releases(web_context(request).system.db, actor=actor)
-    replaced_by: dict[int, int] = {}
-    newest: dict[tuple[str, date, date], int] = {}
-    for release in sorted(releases, key=lambda r: -r.release_id):
-        key = (release.report_kind, release.period_start, release.period_end)
-        if key in newest:
-            replaced_by[release.release_id] = newest[key]
-        newest[key] = release.release_id
     return render(
-        request, "audit_releases.html", {"releases": releases, "replaced_by": replaced_by}
+        request,
+        "audit_releases.html",
+        {"releases": releases, "replaced_by": replaced_releases(releases)},
     )
 
 
@@ -204,9 +203,9 @@ def explain_page(
     if published is None:
         shown_value: int | None = found.cell(row_code, column_code).value
         status = "free"
-        if _may_trace(actor):
+        if may_trace_figures(actor):
             try:
-                traced = explain(db, report, table, row_code, column_code, actor=actor)
+                traced = explain_figure(db, report, table, row_code, column_code, actor=actor)
             except ExplainError:
                 traced = None
     else:
@@ -227,15 +226,6 @@ def explain_page(
             "traced": traced,
             "units": traced.units[:MAX_UNITS_SHOWN] if traced else (),
             "more_units": max(len(traced.units) - MAX_UNITS_SHOWN, 0) if traced else 0,
-            "may_read_persons": can(actor, "persons:read", web.access.policy),
+            "may_read_persons": can(actor, PERSON_READ_PERMISSION, web.access.policy),
         },
     )
-
-
-def _may_trace(actor: Actor) -> bool:
-    """Whether the actor may trace a national figure to its persons (national persons:read)."""
-    try:
-        require_national(actor, "persons:read")
-    except AccessDenied:
-        return False
-    return True

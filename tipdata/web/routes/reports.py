@@ -28,33 +28,36 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from tipdata.access.policy import Actor, can
+from tipdata.access import Actor, can
 from tipdata.periods import PeriodError, parse_period
-from tipdata.reporting.audience import sees_internal_figures
-from tipdata.reporting.default_period import NothingReleased, default_report_period
-from tipdata.reporting.engine import EngineError
-from tipdata.reporting.exports import record_export
-from tipdata.reporting.indicator_values import (
+from tipdata.reporting import (
     INTERNAL_PERMISSION,
-    indicator_breakdown,
-    indicator_values,
-)
-from tipdata.reporting.publish import PublishedReport
-from tipdata.reporting.releases import (
+    PUBLISH_PERMISSION,
+    DisclosureError,
+    EngineError,
     NotAFixedPeriod,
+    NothingReleased,
     NotPublished,
     PublishedPeriod,
+    PublishedReport,
     Released,
+    Report,
     StoredRelease,
+    default_report_period,
+    indicator_breakdown,
+    list_indicator_values,
+    public_status,
     published_periods,
     published_release,
+    record_export,
     release_file,
     release_report,
+    release_threshold,
+    report_period,
+    sees_internal_figures,
+    write_csv,
+    write_xlsx,
 )
-from tipdata.reporting.render.spreadsheet import write_csv, write_xlsx
-from tipdata.reporting.report import Report
-from tipdata.reporting.suppression import DisclosureError, public_status
-from tipdata.reporting.tip import report_period
 from tipdata.web.auth import Require, client_address
 from tipdata.web.context import WebContext, web_context
 from tipdata.web.csrf import CsrfChecked
@@ -228,7 +231,7 @@ def indicators_page(
     first, last = _internal_period(web, year, start, end, period)
     db = web.system.db
     values = web.figures.national(
-        db, first, last, "indicators", lambda: indicator_values(db, first, last, actor=actor)
+        db, first, last, "indicators", lambda: list_indicator_values(db, first, last, actor=actor)
     )
     breakdown = None
     if indicator is not None and by is not None:
@@ -273,8 +276,8 @@ def _page(
             "report": report,
             "published": published,
             "internal": published is None and report is not None,
-            "may_publish": can(actor, "reports:publish", web.access.policy),
-            "threshold": web.system.settings.disclosure_threshold,
+            "may_publish": can(actor, PUBLISH_PERMISSION, web.access.policy),
+            "threshold": release_threshold(web.system.settings),
             "unsafe": unsafe.unsafe if unsafe else [],
             "released": released.release if released else None,
             "periods": periods,
@@ -329,7 +332,7 @@ def _release(request: Request, actor: Actor, report: Report) -> Released:
         report,
         settings.home / "reports" / "releases",
         actor=actor,
-        threshold=settings.disclosure_threshold,
+        threshold=release_threshold(settings),
         period_types=settings.release_period_types,
     )
 
@@ -337,15 +340,22 @@ def _release(request: Request, actor: Actor, report: Report) -> Released:
 def _internal_download(
     request: Request, actor: Actor, start: date, end: date, file_format: FileFormat
 ) -> Response:
-    """The NTF's internal tables as a file (audited)."""
+    """The NTF's internal tables as a file (audited), written once per period and data
+    version and kept beside the figures (:meth:`~tipdata.web.figures.FigureCache.report_file`)."""
     web = web_context(request)
-    report = web.figures.report(web.system.db, start, end)
     stem = f"tip-{start.isoformat()}-{end.isoformat()}-internal"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"{stem}.{file_format}"
-        writer = write_xlsx if file_format == "xlsx" else write_csv
-        content = writer(report, path).read_bytes()
+    content = web.figures.report_file(
+        web.system.db, start, end, file_format, lambda report: internal_file(report, file_format)
+    )
     return _file(request, actor, start, end, file_format, stem, content, {"kind": "internal"})
+
+
+def internal_file(report: Report, file_format: FileFormat) -> bytes:
+    """The bytes of an internal report's CSV or XLSX file."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"internal.{file_format}"
+        writer = write_xlsx if file_format == "xlsx" else write_csv
+        return writer(report, path).read_bytes()
 
 
 def _published_download(

@@ -15,9 +15,9 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from tipdata.access.policy import Actor
+from tipdata.access import Actor
 from tipdata.casefiles import ReviewPairView, decide_review_pair, review_pairs
-from tipdata.store.base import MAX_INTEGER
+from tipdata.store import MAX_INTEGER
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked

@@ -15,9 +15,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from tipdata.access.policy import Actor
-from tipdata.casefiles import ScreeningEntry, record_person_screening, screening_form
-from tipdata.casefiles.screenings import SCREENING_ENTRY_PERMISSION
+from tipdata.access import Actor
+from tipdata.casefiles import (
+    SCREENING_ENTRY_PERMISSION,
+    ScreeningEntry,
+    record_person_screening,
+    screening_form,
+)
 from tipdata.web.auth import Require
 from tipdata.web.context import web_context
 from tipdata.web.csrf import CsrfChecked
