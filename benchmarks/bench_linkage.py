@@ -63,7 +63,7 @@ from tipdata.linkage.defaults import (
 from tipdata.linkage.engines import DuckDBEngine, make_engine
 from tipdata.linkage.evaluation import clustering_accuracy, pairwise_accuracy
 from tipdata.linkage.features import linkage_table, load_person_records, registers_of_records
-from tipdata.linkage.scoring import trained_linker
+from tipdata.linkage.scoring import scored_and_refined, trained_model
 from tipdata.linkage.settings import linkage_settings
 from tipdata.linkage.stored_model import DEFAULT_MODEL_FILE
 from tipdata.linkage.training import DEFAULT_SEED, U_SAMPLE_PAIRS
@@ -85,6 +85,12 @@ REFERENCE = {"febrl4": 0.999, "fake_1000": 0.93, "historical_50k": 0.83}
 def peak_gb() -> float:
     """Peak resident memory of this process since start, in GB (ru_maxrss)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process so far (user + system, every thread: DuckDB's too)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _status_kb(field: str) -> int:
@@ -229,18 +235,16 @@ def demo(
     t = time.perf_counter()
     # As link does: this database's blocking, the trained model with its m floors, its
     # prior and name m estimated on its scored pairs.
-    linker = trained_linker(engine, sdf, table, seed=DEFAULT_SEED)
+    trained = trained_model(sdf, table, seed=DEFAULT_SEED)
     t_train = time.perf_counter() - t
+    t = time.perf_counter()
+    pairs, model, _labelled = scored_and_refined(engine, sdf, trained, len(table), SCORE_FLOOR)
+    t_predict = time.perf_counter() - t
     if save_default_model:
-        model = linker.misc.save_model_to_json()
         text = json.dumps(model, indent=1, sort_keys=True) + "\n"
         DEFAULT_MODEL_FILE.write_text(text, encoding="utf-8")
         print(f"saved {DEFAULT_MODEL_FILE}")
-    t = time.perf_counter()
-    pairs = engine.to_pandas(linker.inference.predict(threshold_match_probability=SCORE_FLOOR))
-    t_predict = time.perf_counter() - t
-    prior = float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
-    linker.table_management.invalidate_cache()
+    prior = float(model["probability_two_random_records_match"])
     blocked = sum(r["pairs"] for r in count_pairs_by_rule(sdf, blocking_rules=rules))
     print(f"ours: train {t_train:.1f}s predict {t_predict:.1f}s "
           f"({blocked / t_predict:,.0f} pairs/s) total {time.perf_counter() - started:.1f}s "
@@ -560,18 +564,20 @@ def speed(
     system.upgrade()
     say(f"scale {scale:g}: {load_average()}")
     steps: dict[str, dict[str, float]] = {}
-    last = {"at": time.perf_counter(), "step": "load records"}
+    last = {"at": time.perf_counter(), "cpu": cpu_seconds(), "step": "load records"}
 
     def progress(step: str, done: int, total: int) -> None:
         now = time.perf_counter()
         if done == 0 or step != last["step"]:
             # A step starts: close the previous one (its peak since the last reset).
             name = f"{phase}: {last['step']}"
-            entry = steps.setdefault(name, {"seconds": 0.0, "peak_gb": 0.0})
+            entry = steps.setdefault(name, {"seconds": 0.0, "cpu": 0.0, "peak_gb": 0.0})
             entry["seconds"] += now - float(last["at"])
+            cpu = cpu_seconds()
+            entry["cpu"] += cpu - float(last["cpu"])
             entry["peak_gb"] = max(entry["peak_gb"], step_peak_gb())
             reset_peak()
-            last.update(at=now, step=step)
+            last.update(at=now, cpu=cpu, step=step)
 
     results: dict[str, Any] = {"steps": steps}
     for phase, mode in (("full", "full"), ("incremental", "incremental")):
@@ -585,7 +591,7 @@ def speed(
                 ).rowcount
             say(f"detached {detached:,} records (one in {new_share}): the new delivery")
         reset_peak()
-        last.update(at=time.perf_counter(), step="load records")
+        last.update(at=time.perf_counter(), cpu=cpu_seconds(), step="load records")
         engine = _CountingEngine(threads=threads, memory_limit=memory_limit)
         run = link(system.db, engine=engine, mode=mode, progress=progress, actor=None)  # type: ignore[arg-type]
         progress("end", 0, 1)
@@ -608,7 +614,8 @@ def speed(
         engine.close()
         for name, entry in steps.items():
             if name.startswith(phase):
-                say(f"  {name:32} {entry['seconds']:7.1f} s  peak {entry['peak_gb']:.2f} GB")
+                say(f"  {name:32} {entry['seconds']:7.1f} s  CPU {entry['cpu']:7.1f} s  "
+                    f"peak {entry['peak_gb']:.2f} GB")  # fmt: skip
     system.db.dispose()
     shutil.rmtree(work, ignore_errors=True)
     return results

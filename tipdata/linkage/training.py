@@ -395,8 +395,9 @@ def refine_on_scores(model: dict[str, Any], frame: pd.DataFrame, count: int) -> 
     matches over all pairs, never below the prior of the deterministic rules (the
     scored pairs miss the matches blocking never met); then re-weighs each pair by the
     change (a level's Bayes factor is m over u; term frequencies divide u only). The
-    caller predicts again with the model returned: pairs the old m scored below the
-    score floor may rise above it.
+    caller re-weighs its pairs for the model returned
+    (:func:`tipdata.linkage.scoring.reweighed`): pairs the old m scored below the score
+    floor may rise above it, so it scores them with a margin below.
 
     Args:
         model: the trained model (not changed).
