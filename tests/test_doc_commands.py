@@ -62,6 +62,9 @@ RUN_BY: dict[str, str] = {
         "tests/standards/test_sdmx.py::test_the_sdmx_command_of_the_docs_runs_as_written"
     ),
     # docs/cross-border.md
+    "tipdata demo partners --out partners --seed 1": (
+        "tests/exchange/test_partner_files.py::test_the_demo_writes_the_partners_files_as_documented"
+    ),
     "tipdata exchange keys keys-khm": (
         "tests/exchange/test_cli.py::test_the_documented_exchange_commands_run_as_written"
     ),

@@ -12,19 +12,29 @@ from __future__ import annotations
 
 import base64
 import csv
+import shlex
 import shutil
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 import yaml
+from typer.testing import CliRunner
 
 from tests.exchange.conftest import store_side
 from tipdata.access.keys import MasterKey
+from tipdata.cli import app as cli
 from tipdata.codelists import load_codelists, load_law_catalogue
-from tipdata.demo.crossborder import SideRecord, encoding_fields, region
+from tipdata.demo.crossborder import encoding_fields, region
+from tipdata.demo.partner_files import (
+    LAYOUTS,
+    THAI_HEADER,
+    VIETNAMESE_HEADER,
+    Layout,
+    victims_of,
+    write_csv,
+)
 from tipdata.exchange import (
     generate_keys,
     load_agreement,
@@ -46,123 +56,6 @@ from tipdata.pathways import assemble_pathways, check_sequence
 from tipdata.pathways.victim import durations_between
 from tipdata.store import CrossBorderLink, Database, Event, Person, PersonRecord
 from tipdata.store.refdata import sync_reference_data
-
-THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
-THAI_PROVINCES = ["บันทายมีชัย", "พระตะบอง", "เสียมราฐ", "ไพรแวง", "กำปงจาม", "ตาแก้ว"]
-VIETNAMESE_PROVINCES = ["Svây Riêng", "Prây Veng", "Ta-keo", "Kan-đan", "Phnôm Pênh"]
-THAI_HEADER = [
-    "ลำดับ", "ชื่อ", "นามสกุล", "เพศ", "วันเกิด", "อายุ", "ภูมิลำเนา", "วันที่พบตัว",
-    "สถานที่พบตัว", "วันที่ส่งมอบ", "จุดส่งมอบ", "หน่วยงานที่รับตัว", "หมายเหตุ",
-]  # fmt: skip
-VIETNAMESE_HEADER = [
-    "STT", "Họ và tên", "Giới tính", "Ngày sinh", "Quốc tịch", "Quê quán", "Hình thức",
-    "Ngày bàn giao", "Cửa khẩu", "Ghi chú",
-]  # fmt: skip
-
-
-def _victims(records: list[SideRecord]) -> list[SideRecord]:
-    return [record for record in records if record.role == "victim"]
-
-
-def _handed_over(record: SideRecord, number: int) -> date:
-    """The hand-over day of a partner record: some weeks after it was found, in 2008."""
-    found = record.event_date or date(2008, 3, 1)
-    return min(found + timedelta(days=10 + number % 40), date(2008, 12, 20))
-
-
-def _buddhist(day: date) -> str:
-    return f"{day.day:02d}/{day.month:02d}/{day.year + 543}"
-
-
-def thai_rows(records: list[SideRecord]) -> list[list[str]]:
-    """The Thai ministry's rows: BE dates (every fifth in Thai digits), titles, ages."""
-    rows = []
-    for number, record in enumerate(records, start=1):
-        handed = _handed_over(record, number)
-        handed_text = _buddhist(handed)
-        if number % 5 == 0:
-            handed_text = handed_text.translate(THAI_DIGITS)
-        title = ("นางสาว " if record.sex == "female" else "นาย ") if number % 3 == 0 else ""
-        known_year = record.birth_year if not record.birth_date else None
-        age = "" if known_year is None else f"{handed.year - known_year} ปี"
-        rows.append(
-            [
-                str(number),
-                title + record.given_name,
-                record.family_name,
-                "หญิง" if record.sex == "female" else "ชาย",
-                _buddhist(record.birth_date) if record.birth_date else "-",
-                age,
-                THAI_PROVINCES[number % len(THAI_PROVINCES)],
-                _buddhist(record.event_date) if record.event_date else "",
-                "จ.สงขลา",
-                handed_text,
-                "ด่านอรัญประเทศ-ปอยเปต",
-                "กระทรวงกิจการสังคมฯ กัมพูชา",
-                "-",
-            ]
-        )
-    return rows
-
-
-def vietnamese_rows(records: list[SideRecord]) -> list[list[str]]:
-    """Viet Nam's rows: dd/mm/yyyy (every fourth dd-mm-yyyy), a year alone when only it is known."""
-    rows = []
-    for number, record in enumerate(records, start=1):
-        handed = _handed_over(record, number)
-        separator = "-" if number % 4 == 0 else "/"
-        title = ("Bà " if record.sex == "female" else "Ông ") if number % 3 == 0 else ""
-        if record.birth_date:
-            born = record.birth_date.strftime(f"%d{separator}%m{separator}%Y")
-        else:
-            born = str(record.birth_year) if record.birth_year else "không rõ"
-        rows.append(
-            [
-                str(number),
-                f"{title}{record.family_name} {record.given_name}",
-                "Nữ" if record.sex == "female" else "Nam",
-                born,
-                "Campuchia",
-                VIETNAMESE_PROVINCES[number % len(VIETNAMESE_PROVINCES)],
-                "Bàn giao",
-                handed.strftime(f"%d{separator}%m{separator}%Y"),
-                "Mộc Bài - Bavet",
-                "",
-            ]
-        )
-    return rows
-
-
-@dataclass(frozen=True)
-class Layout:
-    """One partner's layout: its country, agency, file name, header and rows."""
-
-    country: str
-    agency: str
-    agency_code: str
-    source: str
-    file_name: str
-    header: list[str]
-    rows: object  # Callable[[list[SideRecord]], list[list[str]]]
-
-
-LAYOUTS = {
-    "THA": Layout(
-        "THA", "MSDHS", "THA-MSDHS", "th_msdhs_export", "th_msdhs_export_2008.csv",
-        THAI_HEADER, thai_rows,
-    ),
-    "VNM": Layout(
-        "VNM", "MOLISA", "VNM-MOLISA", "vn_molisa_handover", "vn_molisa_handover_2008.csv",
-        VIETNAMESE_HEADER, vietnamese_rows,
-    ),
-}  # fmt: skip
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
 
 
 def _database(template: Path, path: Path, key: bytes) -> Database:
@@ -221,9 +114,9 @@ def test_a_partner_file_imports_encodes_and_links_like_our_records(
 ) -> None:
     layout = LAYOUTS[country]
     sides = region(150, partners=(country,), seed=23)
-    victims = _victims(sides.partners[country])
+    victims = victims_of(sides.partners[country])
     file = tmp_path / layout.file_name
-    write_csv(file, layout.header, layout.rows(victims))  # type: ignore[operator]
+    write_csv(file, layout.header, layout.rows(victims))
 
     partner = _database(sqlite_template, tmp_path / "partner.db", bytes(range(32, 64)))
     result = import_file(partner, file, mapping=builtin_mappings()[layout.source])
@@ -370,7 +263,7 @@ def test_a_bad_row_is_refused_naming_the_file_row_and_column(
     country: str, column: str, value: str, expected: str, sqlite_template: Path, tmp_path: Path
 ) -> None:
     layout = LAYOUTS[country]
-    victims = _victims(region(20, partners=(country,), seed=3).partners[country])[:4]
+    victims = victims_of(region(20, partners=(country,), seed=3).partners[country])[:4]
     rows = layout.rows(victims)  # type: ignore[operator]
     rows[2][layout.header.index(column)] = value
     file = tmp_path / layout.file_name
@@ -385,3 +278,36 @@ def test_a_bad_row_is_refused_naming_the_file_row_and_column(
     with db.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(PersonRecord)) == 0
     db.dispose()
+
+
+def test_the_demo_writes_the_partners_files_as_documented(
+    sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tipdata demo partners` as docs/cross-border.md writes it; each file imports whole."""
+    monkeypatch.chdir(tmp_path)
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "cross-border.md").read_text("utf-8")
+    command = "tipdata demo partners --out partners --seed 1"
+    assert f"\n{command}\n" in doc
+    result = CliRunner().invoke(cli, shlex.split(command)[1:])
+    assert result.exit_code == 0, result.output
+
+    with (tmp_path / "partners/ground_truth/partner_rows.csv").open(encoding="utf-8") as handle:
+        truth = list(csv.DictReader(handle))
+    for country in ("THA", "VNM"):
+        layout = LAYOUTS[country]
+        file = tmp_path / "partners" / layout.file_name
+        rows = [row for row in truth if row["file"] == layout.file_name]
+        assert rows and layout.file_name in result.output
+        db = _database(sqlite_template, tmp_path / f"{country}.db", bytes(range(32, 64)))
+        imported = import_file(db, file, mapping=builtin_mappings()[layout.source])
+        assert imported.status == "committed", [str(issue) for issue in imported.issues]
+        assert imported.rows_stored == len(rows)
+        db.dispose()
+    # the same seed writes the same files
+    again = tmp_path / "again"
+    assert (
+        CliRunner().invoke(cli, ["demo", "partners", "--out", str(again), "--seed", "1"]).exit_code
+        == 0
+    )
+    for name in ("th_msdhs_export_2008.csv", "vn_molisa_handover_2008.csv"):
+        assert (again / name).read_bytes() == (tmp_path / "partners" / name).read_bytes()

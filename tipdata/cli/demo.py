@@ -32,6 +32,23 @@ def generate(
     console.print(f"agency files in {out}; ground truth in {out / 'ground_truth'}")
 
 
+@app.command("partners")
+def partners(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the partners' files.")],
+    people: Annotated[int, typer.Option(help="Persons on the Cambodian side.")] = 150,
+    seed: Annotated[int, typer.Option(help="Same seed, same files.")] = 1,
+) -> None:
+    """Write Thailand's and Viet Nam's own hand-over lists (their layouts) with their truth."""
+    from tipdata.demo import write_partner_files
+
+    written = write_partner_files(out, people=people, seed=seed)
+    table = Table("file", "rows")
+    for name, rows in written.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+    console.print(f"partner files in {out}; ground truth in {out / 'ground_truth'}")
+
+
 @app.command("run")
 def run(
     home: HomeOption = None,
