@@ -64,8 +64,9 @@ def server_url(app: FastAPI, users: dict[str, WebUser]) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One headless Chromium for the module (each test opens its own context)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
