@@ -4,8 +4,8 @@
 and ``[postgresql]``; the latter is marked ``postgres``, so
 ``pytest -m "not postgres"`` runs without a server). Each backend is migrated
 once per session into a template (a SQLite file, a PostgreSQL template
-database). SQLite tests each get a copy of the file; the PostgreSQL tests of one
-process share one copy, emptied after every test (ids restart at 1).
+database). SQLite tests each get a copy of the file; PostgreSQL tests share one
+copy per module, emptied after every test (ids restart at 1).
 
 No PostgreSQL database is dropped while the tests run: each is listed and the
 process that started the run drops them all at its end, several at once. A
@@ -187,16 +187,17 @@ def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
     database.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgresql_process_db(
+@pytest.fixture(scope="module")
+def postgresql_module_db(
     postgres_server: PostgresServer,
     postgres_template: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Database]:
-    """One PostgreSQL database per test process, emptied after each test that used it.
+    """One PostgreSQL database per test module, dropped with the others when the run ends.
 
-    Once one per module: 80 modules hold PostgreSQL tests, and each creation and drop
-    cost 1 to 10 s on the shared machine (see the module's docstring).
+    Per module, not per process: shared by a whole process, three audit-log tests of
+    ``tests/access/test_audit.py`` on PostgreSQL failed in a whole run (their check found
+    a head recorded by an earlier module's tests).
     """
     name = postgres_server.create_database(template=postgres_template)
     drop_at_end(tmp_path_factory, postgres_server.user, name)
@@ -206,10 +207,10 @@ def postgresql_process_db(
 
 
 @pytest.fixture
-def postgresql_db(postgresql_process_db: Database) -> Iterator[Database]:
+def postgresql_db(postgresql_module_db: Database) -> Iterator[Database]:
     """A PostgreSQL database migrated to head and empty; emptied again after the test."""
-    yield postgresql_process_db
-    _reset_postgresql(postgresql_process_db)
+    yield postgresql_module_db
+    _reset_postgresql(postgresql_module_db)
 
 
 _TABLES = """
