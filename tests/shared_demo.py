@@ -221,9 +221,10 @@ def copy_of(
     assert template.postgres_name is not None
     server: PostgresServer = request.getfixturevalue("postgres_server")
     name = server.create_database(template=template.postgres_name)
+    # dropped with the others when the run ends (a drop waits for a checkpoint)
+    drop_at_end(request.getfixturevalue("tmp_path_factory"), server.user, name)
     database = Database(server.url(name), master_key=TEST_MASTER_KEY)
     try:
         yield database
     finally:
         database.dispose()
-        server.drop_database(name)

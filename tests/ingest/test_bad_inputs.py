@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from tests.ingest.conftest import GOOD_ROWS, TEST_HEADER, TEST_MAPPING, write_csv
+from tests.ingest.conftest import GOOD_ROWS, TEST_HEADER, TEST_MAPPING, fingerprints, write_csv
 from tipdata.errors import DataFileError
 from tipdata.ingest.lookups import Lookups
 from tipdata.ingest.mapping import Mapping, parse_mapping
 from tipdata.ingest.pipeline import import_file
-from tipdata.store import Database, table_fingerprints
+from tipdata.store import Database
 
 
 def _rows_with(index: int, column: str, value: str) -> list[list[str]]:
@@ -280,7 +280,7 @@ def test_bad_input_is_reported_and_stores_nothing(
     )
     path = tmp_path / ("test_register_bad.xlsx" if bad.xlsx else "test_register_bad.csv")
     bad.write(path)
-    before = table_fingerprints(ref_db)
+    before = fingerprints(ref_db)
 
     if bad.file_error:
         with pytest.raises(DataFileError) as caught:
@@ -305,7 +305,7 @@ def test_bad_input_is_reported_and_stores_nothing(
         assert text.startswith(f"{path.name}, row {bad.row}, column {bad.column!r}: "), text
         assert result.import_run_id is None
 
-    assert table_fingerprints(ref_db) == before
+    assert fingerprints(ref_db) == before
 
 
 def test_row_errors_report_every_bad_row(
@@ -343,7 +343,7 @@ def test_duplicate_ids_are_found_across_chunks(
     rows.append(["R2", *template[1:]])  # row 9 repeats row 3, three batches later
     rows.append(["R7", *template[1:]])  # row 10 repeats row 8, of the batch before
     path = write_csv(tmp_path / "test_register_long.csv", rows)
-    before = table_fingerprints(ref_db)
+    before = fingerprints(ref_db)
     result = import_file(
         ref_db, path, mapping=test_mapping, lookups=lookups, accept_valid_rows=accept_valid_rows
     )
@@ -356,4 +356,4 @@ def test_duplicate_ids_are_found_across_chunks(
         assert (result.status, result.rows_stored, result.rows_rejected) == ("committed", 7, 2)
     else:
         assert (result.status, result.rows_rejected) == ("rejected", 2)
-        assert table_fingerprints(ref_db) == before
+        assert fingerprints(ref_db) == before

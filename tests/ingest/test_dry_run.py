@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.ingest.conftest import TEST_MAPPING, load_reference_data
+from tests.ingest.conftest import TEST_MAPPING, fingerprints, load_reference_data
 from tests.ingest.test_bad_inputs import BAD_INPUTS, XLSX_MAPPING, Bad
 from tests.ingest.test_demo_sources import delivery  # noqa: F401  (module fixture)
 from tests.ingest.test_transforms import _example
@@ -28,7 +28,6 @@ from tipdata.ingest.mapping import Mapping
 from tipdata.ingest.pipeline import ImportConflictError, ImportResult
 from tipdata.ingest.targets import TABLE_OF_KIND
 from tipdata.store import Database, metadata
-from tipdata.store.backup import table_fingerprints
 
 
 def _seen(result: ImportResult) -> dict[str, Any]:
@@ -52,13 +51,13 @@ def _both(db: Database, path: Path, mapping: Mapping, **options: Any) -> tuple[A
     """The dry run's and the import's outcome (a result, or the one-line file error)."""
     outcomes = []
     for dry_run in (True, False):
-        before = table_fingerprints(db) if dry_run else None
+        before = fingerprints(db) if dry_run else None
         try:
             outcome: Any = _seen(import_file(db, path, mapping=mapping, dry_run=dry_run, **options))
         except DataFileError as error:
             outcome = str(error)
         if dry_run:
-            assert table_fingerprints(db) == before, "the dry run stored something"
+            assert fingerprints(db) == before, "the dry run stored something"
         outcomes.append(outcome)
     return outcomes[0], outcomes[1]
 
@@ -141,7 +140,7 @@ def test_a_constraint_the_database_refuses_is_one_line_with_row_and_field(
     ]
     # were the row check forgotten, the database's refusal is still one line with the row
     monkeypatch.setattr(RecordConstraints, "check", lambda *_args, **_kw: [])
-    before = table_fingerprints(ref_db)
+    before = fingerprints(ref_db)
     for dry_run in (True, False):
         with pytest.raises(ImportConflictError) as caught:
             import_file(ref_db, path, mapping=mapping, lookups=lookups, dry_run=dry_run)
@@ -151,4 +150,4 @@ def test_a_constraint_the_database_refuses_is_one_line_with_row_and_field(
             "gives neither (the database refused it: ck_referral_has_destination); "
             "nothing was stored"
         )
-    assert table_fingerprints(ref_db) == before
+    assert fingerprints(ref_db) == before

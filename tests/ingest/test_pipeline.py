@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.ingest.conftest import GOOD_ROWS, TEST_HEADER, count, people, write_csv
+from tests.ingest.conftest import GOOD_ROWS, TEST_HEADER, count, fingerprints, people, write_csv
 from tipdata.access.protected import keyring_for
 from tipdata.ingest import (
     ProvenanceError,
@@ -21,7 +21,7 @@ from tipdata.ingest import (
 from tipdata.ingest.lookups import Lookups
 from tipdata.ingest.mapping import Mapping
 from tipdata.ingest.pipeline import UnrecognisedFileError
-from tipdata.store import Database, metadata, table_fingerprints
+from tipdata.store import Database, metadata
 
 
 def _people(db: Database) -> list[tuple[object, ...]]:
@@ -61,7 +61,7 @@ def test_reimport_is_a_no_op(
 ) -> None:
     path = write_csv(tmp_path / "test_register_2019.csv", GOOD_ROWS)
     first = import_file(ref_db, path, mapping=test_mapping, lookups=lookups)
-    before = table_fingerprints(ref_db)
+    before = fingerprints(ref_db)
 
     again = import_file(ref_db, path, mapping=test_mapping, lookups=lookups)
 
@@ -74,7 +74,7 @@ def test_reimport_is_a_no_op(
     )
     assert again.previous_run_id == first.import_run_id
     assert "nothing new" in again.summary()
-    assert table_fingerprints(ref_db) == before
+    assert fingerprints(ref_db) == before
 
 
 def test_newer_export_updates_exactly_the_changed_rows(
@@ -172,10 +172,10 @@ def test_dry_run_stores_nothing(
     ref_db: Database, lookups: Lookups, tmp_path: Path, test_mapping: Mapping
 ) -> None:
     path = write_csv(tmp_path / "test_register_d.csv", GOOD_ROWS)
-    before = table_fingerprints(ref_db)
+    before = fingerprints(ref_db)
     result = import_file(ref_db, path, mapping=test_mapping, lookups=lookups, dry_run=True)
     assert (result.status, result.rows_stored, result.dry_run) == ("validated", 3, True)
-    assert table_fingerprints(ref_db) == before
+    assert fingerprints(ref_db) == before
 
 
 def test_directory_recognises_files_and_refuses_strangers(
@@ -190,14 +190,14 @@ def test_directory_recognises_files_and_refuses_strangers(
     ]
 
     write_csv(delivery / "mystery_export.csv", [["1"]], ["Whatever"])
-    before = table_fingerprints(ref_db)
+    before = fingerprints(ref_db)
     with pytest.raises(UnrecognisedFileError) as caught:
         import_directory(ref_db, delivery, mappings=[test_mapping])
     message = str(caught.value)
     assert "mystery_export.csv: no mapping recognises this file" in message
     assert "known sources:" in message and "test_register" in message
     assert "iom_poipet_screening" in message
-    assert table_fingerprints(ref_db) == before
+    assert fingerprints(ref_db) == before
 
 
 def test_progress_is_reported(

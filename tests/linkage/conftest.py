@@ -192,12 +192,12 @@ def linked_people(
         tmp_path_factory, "linkage-people-linked-postgresql", build_postgresql
     )
     name = server.create_database(template=built["name"])
+    drop_at_end(tmp_path_factory, server.user, name)  # dropped with the others at the end
     database = Database(server.url(name), master_key=TEST_MASTER_KEY)
     try:
         yield _linked(database, built)
     finally:
         database.dispose()
-        server.drop_database(name)
 
 
 def _linked(database: Database, built: dict[str, Any]) -> LinkedPeople:

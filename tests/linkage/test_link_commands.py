@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.linkage.conftest import PEOPLE, AddRecords, CliSystem, LinkedPeople
+from tests.linkage.test_engines import SMALL_DATA_CONF
 from tests.linkage.test_service import _manual_pair_between
 from tipdata.cli import app
 from tipdata.linkage.explain import explain_pair, waterfall_rows
@@ -114,6 +115,11 @@ def test_every_link_command_of_the_docs_runs_as_written(
 
     add_records(PEOPLE)
     monkeypatch.setattr("tipdata.cli.link.system_for", lambda _home: CliSystem(linkage_db))
+    # `--engine spark` starts its engine from the environment, set for ten records as a
+    # deployment would set it (test_engines.py's settings; the command line is unchanged)
+    monkeypatch.setenv(
+        "TIPDATA_SPARK_CONF", ";".join(f"{k}={v}" for k, v in SMALL_DATA_CONF.items())
+    )
     commands = _documented_link_commands()
     assert commands[0] == "tipdata link" and "tipdata link explain --pair 1" in commands
     assert "tipdata link --threshold 0.9" in commands

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import BASE_URL, PASSWORD, WebUser, csrf_of, sign_in
+from tests.web.conftest import BASE_URL, FAST, PASSWORD, WebUser, csrf_of, sign_in
 from tests.web.test_imports_web import GOOD, SOURCE, bearer
 from tipdata.access.passwords import Passwords
 from tipdata.system import System
@@ -116,7 +116,7 @@ def test_the_database_refusing_a_value_is_a_4xx_that_logs_no_bound_value(
 @pytest.fixture
 def small_limits_client(pwg_system: System, pwg_users: dict[str, WebUser]) -> Iterator[TestClient]:
     options = WebOptions(max_body_bytes=1024, max_upload_bytes=4096)
-    app = create_app(pwg_system, options, passwords=Passwords())
+    app = create_app(pwg_system, options, passwords=Passwords(FAST))
     with TestClient(app, base_url=BASE_URL) as client:
         yield client
 

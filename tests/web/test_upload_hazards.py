@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.ingest.test_hostile_xlsx import sparse_corners, zip_bomb
-from tests.web.conftest import BASE_URL, WebUser, csrf_of, sign_in
+from tests.web.conftest import BASE_URL, FAST, WebUser, csrf_of, sign_in
 from tests.web.test_imports_web import BAD, GOOD, SOURCE, bearer
 from tipdata.access.passwords import Passwords
 from tipdata.system import System
@@ -116,7 +116,7 @@ def test_stale_uploads_are_swept_when_the_app_starts(pwg_system: System) -> None
     os.utime(stale, (old, old))
     os.utime(stale.parent, (old, old))
 
-    app = create_app(pwg_system, passwords=Passwords())
+    app = create_app(pwg_system, passwords=Passwords(FAST))
     with TestClient(app, base_url=BASE_URL):
         pass
 

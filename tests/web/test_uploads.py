@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import BASE_URL
+from tests.web.conftest import BASE_URL, FAST
 from tipdata.access.passwords import Passwords
 from tipdata.system import System
 from tipdata.web import WebOptions, create_app
@@ -19,7 +19,7 @@ XLSX_HEAD = b"PK\x03\x04" + b"\x00" * 30
 
 @pytest.fixture
 def upload_client(system: System) -> Iterator[TestClient]:
-    app: FastAPI = create_app(system, WebOptions(max_upload_bytes=4096), passwords=Passwords())
+    app: FastAPI = create_app(system, WebOptions(max_upload_bytes=4096), passwords=Passwords(FAST))
 
     @app.post("/api/v1/test-upload")
     def accept(upload: CheckedUpload) -> dict[str, object]:

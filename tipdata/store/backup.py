@@ -134,7 +134,9 @@ def _run_pg_tool(db: Database, tool: str, args: Sequence[str]) -> None:
         raise StorageError(f"{tool} of {db.display_url} failed: {detail.strip()}")
 
 
-def table_fingerprints(db: Database) -> dict[str, tuple[int, str]]:
+def table_fingerprints(
+    db: Database, tables: sa.MetaData | None = None
+) -> dict[str, tuple[int, str]]:
     """Row count and SHA-256 checksum of every table, the same on SQLite and PostgreSQL.
 
     Rows are read in primary-key order (byte order for text keys), every value is
@@ -144,6 +146,9 @@ def table_fingerprints(db: Database) -> dict[str, tuple[int, str]]:
 
     Args:
         db: the database.
+        tables: the database's tables as reflected from it or from a database of the
+            same schema (default: reflected now; reflecting costs more than reading a
+            small database, so a caller that reads many alike may reflect once).
 
     Returns:
         ``{table_name: (row_count, sha256_hex)}`` for every table, sorted by name.
@@ -154,8 +159,10 @@ def table_fingerprints(db: Database) -> dict[str, tuple[int, str]]:
     fingerprints: dict[str, tuple[int, str]] = {}
     try:
         with db.engine.connect() as connection:
-            reflected = sa.MetaData()
-            reflected.reflect(connection)
+            reflected = tables
+            if reflected is None:
+                reflected = sa.MetaData()
+                reflected.reflect(connection)
             for name in sorted(reflected.tables):
                 fingerprints[name] = _fingerprint(connection, reflected.tables[name])
     except sa.exc.DBAPIError as exc:
