@@ -82,12 +82,18 @@ def test_hostile_workbooks_are_refused_on_the_page_and_the_api(
     assert pwg_client.get("/imports/new").status_code == 200  # the server is still up
 
 
-def test_a_file_failing_validation_on_the_page_leaves_no_upload(
+def test_a_file_failing_validation_on_the_page_leaves_no_upload_in_clear(
     pwg_client: TestClient, pwg_users: dict[str, WebUser], pwg_system: System
 ) -> None:
+    """A rejected file with valid rows waits sealed (the officer may store those rows); no
+    other upload stays, and nothing stays in clear."""
     sign_in(pwg_client, pwg_users["officer"])
     rejected = _page_upload(pwg_client, "moi_police_register_2008.csv", BAD.encode(), SOURCE)
     assert rejected.status_code == 422  # type: ignore[attr-defined]
+    assert "Store the valid rows" in rejected.text  # type: ignore[attr-defined]
+    waiting = _staged_files(pwg_system.settings.home)
+    assert [path.name for path in waiting] == ["moi_police_register_2008.csv.sealed"]
+    assert b"Keo Test" not in waiting[0].read_bytes()
     unreadable = _page_upload(
         pwg_client, "moi_police_register_2008.csv", b"Person Ref,Name\nP-1,x\n", SOURCE
     )
@@ -101,7 +107,7 @@ def test_a_file_failing_validation_on_the_page_leaves_no_upload(
     )
     assert api.status_code == 422
 
-    assert _staged_files(pwg_system.settings.home) == []
+    assert _staged_files(pwg_system.settings.home) == waiting  # the unreadable file left none
 
 
 def test_stale_uploads_are_swept_when_the_app_starts(pwg_system: System) -> None:
