@@ -336,9 +336,11 @@ def link(
             store_link_keys(db, hashed_keys(table, hasher), key_version)
             since = lap("link keys", since)
             people = records[["record_id", "person_id"]].rename(columns={"record_id": "unique_id"})
-            new_mask = records["person_id"].isna().to_numpy()
             result.records = len(table)
-            result.new_records = int(new_mask.sum())
+            result.new_records = int(records["person_id"].isna().sum())
+            # the decrypted records are not needed past here (the linkage table holds what
+            # scoring and clustering read): freed before the two largest steps
+            del records
             labels = same_pairs(db, table["unique_id"])
             pairs, model, labelled = _score(chosen, table, review_lower, seed, report, labels)
             model = model or previous_model or {}
