@@ -33,6 +33,14 @@ def stored(db: Database) -> tuple[dict[int, int], dict[tuple[int, int], float]]:
     return parts, merges
 
 
+def records_by_person(person: dict[int, int]) -> dict[int, list[int]]:
+    """Person id -> its record ids, ascending (from :func:`persons_of`)."""
+    held: dict[int, list[int]] = {}
+    for record, person_id in sorted(person.items()):
+        held.setdefault(person_id, []).append(record)
+    return held
+
+
 def persons_of(db: Database) -> dict[int, int]:
     record = metadata.tables["person_record"]
     with db.connect() as connection:
@@ -60,9 +68,7 @@ def test_stored_merges_are_replaced_by_a_full_run_and_only_in_scope_by_an_increm
 ) -> None:
     db = linked_people.db
     person = persons_of(db)
-    held: dict[int, list[int]] = {}
-    for record, person_id in sorted(person.items()):
-        held.setdefault(person_id, []).append(record)
+    held = records_by_person(person)
     (a, b, *_), (c, d, *_) = [records for records in held.values() if len(records) >= 2][:2]
     with db.session() as session:  # a full run: every row replaced
         _store_uncertain_merges(session, {a: a, b: b, c: c, d: c}, {(a, b): 0.7}, None)
@@ -81,9 +87,7 @@ def test_the_ranges_read_a_stored_merge_as_two_parts_of_one_person(
 ) -> None:
     db = linked_people.db
     person = persons_of(db)
-    held: dict[int, list[int]] = {}
-    for record, person_id in sorted(person.items()):
-        held.setdefault(person_id, []).append(record)
+    held = records_by_person(person)
     records = next(r for r in held.values() if len(r) == 2)
     a, b = records
     with db.session() as session:
